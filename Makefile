@@ -1,0 +1,96 @@
+# Trapeze - one plain Makefile.
+#
+#   make          build everything (optimised) into build/
+#   make check    build with -Werror under AddressSanitizer + UBSan into
+#                 build/san/ and run every test; also build with clang and run
+#                 short fuzzing slices
+#   make bench    run the benchmarks (optimised build)
+#   make fuzz     run the libFuzzer harnesses for longer (FUZZ_SECONDS each)
+#   make demo     the main demo: boot guestos bare and under the VMM
+#
+# Each folder describes its own part in build.mk, using the variables below:
+#   LIBS += name          a static library build/.../lib/libname.a, from name_SRCS
+#   PROGS += name         a program build/.../bin/name, from name_SRCS, linked with
+#                         the libraries in name_LIBS (highest level first) and
+#                         the system libraries in name_LDLIBS
+#   TESTS += name         a test program (cmocka), built like a program into
+#                         build/.../tests/ and run by `make check`
+#   CHECK_SCRIPTS += path a shell script run by `make check` (after the test
+#                         programs), with BUILD set to the build folder
+#   BENCH_SCRIPTS += path run by `make bench` with BUILD set
+#   EXTRA_ALL += file     anything else `make` must build (guest images, disks)
+# Build switches are documented in isa/config.h.
+
+BUILD   ?= build
+SAN     ?=
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L
+INCS    := -I. -Iisa
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+OPT     := -O2 -g
+endif
+CFLAGS  ?=
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
+LDFLAGS += $(filter -fsanitize=%,$(OPT))
+
+.PHONY: all check check-run bench fuzz demo deps clean
+all: deps
+
+LIBS :=
+PROGS :=
+TESTS :=
+CHECK_SCRIPTS :=
+BENCH_SCRIPTS :=
+
+include isa/build.mk
+include $(sort $(wildcard assembler/build.mk guestos/build.mk vmm/build.mk labs/build.mk))
+include $(sort $(wildcard tests/*/build.mk))
+
+OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+define LIB_template
+$(BUILD)/lib/lib$(1).a: $(call OBJ,$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+
+define PROG_template
+$(2)/$(1): $(call OBJ,$($(1)_SRCS)) $(foreach l,$($(1)_LIBS),$(BUILD)/lib/lib$(l).a)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LDLIBS)
+endef
+
+$(foreach l,$(LIBS),$(eval $(call LIB_template,$(l))))
+$(foreach p,$(PROGS),$(eval $(call PROG_template,$(p),$(BUILD)/bin)))
+$(foreach t,$(TESTS),$(eval $(call PROG_template,$(t),$(BUILD)/tests)))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+all: $(foreach p,$(PROGS),$(BUILD)/bin/$(p)) $(EXTRA_ALL)
+
+deps:
+	@./scripts/deps.sh
+
+# The test suite: sanitizer build, every test program, every check script.
+check: deps
+	$(MAKE) BUILD=build/san SAN=1 all tests
+	@BUILD=build/san ./tests/run.sh $(foreach t,$(TESTS),build/san/tests/$(t)) $(CHECK_SCRIPTS)
+
+tests: $(foreach t,$(TESTS),$(BUILD)/tests/$(t))
+
+bench: deps all
+	@set -e; for s in $(BENCH_SCRIPTS); do BUILD=$(BUILD) $$s; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

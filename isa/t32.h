@@ -1,0 +1,359 @@
+/*
+ * t32.h - the T32 machine: CPUs, physical memory, devices, the run loop.
+ *
+ * This is the whole public interface of the isa/ library.  ISA.md is the
+ * normative description of what the hardware does; this header is how C code
+ * (the `trapeze` command, the VMM, the debugger, the tests) drives it.
+ *
+ * The centre of it is the run loop:
+ *
+ *     t32_exit why = t32_run(cpu, budget);
+ *
+ * runs at most `budget` cycles on one CPU and returns why it stopped.  In the
+ * *native* trap configuration a trap vectors to TVEC in kernel mode, exactly
+ * as ISA.md says, and the guest OS's own handler runs.  In the *host-kernel*
+ * configuration (cpu->host_kernel = true) the same trap entry is performed,
+ * but instead of jumping to TVEC the CPU stops and returns T32_EXIT_TRAP with
+ * a trap record in cpu->trap: the C caller is the kernel.  It can emulate the
+ * instruction and resume with t32_rfe(), the same return-from-exception the
+ * `rfe` instruction performs.  The VMM is built on that second configuration.
+ */
+#ifndef T32_H
+#define T32_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "opcodes.h"
+
+/* ---- architectural constants (ISA.md is the reference) ----------------- */
+
+#define T32_NREGS      16
+#define T32_REG_ZERO   0    /* r0 always reads as zero; writes are ignored */
+#define T32_REG_FP     13
+#define T32_REG_SP     14
+#define T32_REG_LR     15
+
+/* PSR bits. */
+#define T32_PSR_K      (1u << 0)   /* kernel mode */
+#define T32_PSR_IE     (1u << 1)   /* interrupts enabled */
+#define T32_PSR_V      (1u << 28)  /* signed overflow */
+#define T32_PSR_C      (1u << 29)  /* unsigned borrow */
+#define T32_PSR_Z      (1u << 30)  /* zero */
+#define T32_PSR_N      (1u << 31)  /* negative */
+#define T32_PSR_FLAGS  (T32_PSR_N | T32_PSR_Z | T32_PSR_C | T32_PSR_V)
+#define T32_PSR_MASK   (T32_PSR_FLAGS | T32_PSR_K | T32_PSR_IE) /* other bits read 0 */
+
+/* System registers, reached only by mfsr/mtsr (privileged).  The names are
+ * the ones the assembler accepts, in lower case. */
+#define T32_SYSREGS(X)                                                       \
+    X(TVEC,     "tvec",     0)  /* trap vector: where traps enter the kernel */ \
+    X(EPC,      "epc",      1)  /* PC to return to (see the cause table)     */ \
+    X(EPSR,     "epsr",     2)  /* PSR at the moment of the trap             */ \
+    X(CAUSE,    "cause",    3)  /* why the last trap happened (T32_CAUSE_*)  */ \
+    X(BADVADDR, "badvaddr", 4)  /* faulting address for memory traps         */ \
+    X(PTBR,     "ptbr",     5)  /* root page table frame | E (bit 0: paging on) */ \
+    X(SCRATCH,  "scratch",  6)  /* free for the kernel (e.g. kernel stack)   */ \
+    X(TIMER,    "timer",    7)  /* timer interval in cycles; 0 = off         */ \
+    X(CYCLES,   "cycles",   8)  /* read-only: low 32 bits of the cycle count */ \
+    X(CPUID,    "cpuid",    9)  /* read-only: this CPU's number              */ \
+    X(IPEND,    "ipend",   10)  /* read-only: pending interrupt lines        */
+enum {
+#define T32_X_SR(name, str, num) T32_SR_##name = num,
+    T32_SYSREGS(T32_X_SR)
+#undef T32_X_SR
+    T32_NSYSREGS = 11
+};
+#define T32_PTBR_E     1u          /* PTBR bit 0: paging enabled */
+
+/* Trap causes (CAUSE register).  Interrupts are 16 + line number. */
+#define T32_CAUSES(X)                                                          \
+    X(NONE,       "none",        0)                                            \
+    X(ILLEGAL,    "illegal",     1)  /* unknown opcode or operand; hcall on bare */ \
+    X(PRIVILEGED, "privileged",  2)  /* privileged instruction in user mode   */ \
+    X(SYSCALL,    "syscall",     3)  /* syscall instruction; EPC = pc + 4     */ \
+    X(BREAKPOINT, "breakpoint",  4)  /* brk instruction; EPC = pc             */ \
+    X(DIVZERO,    "divzero",     5)  /* div/divu/rem/remu by zero             */ \
+    X(MISALIGNED, "misaligned",  6)  /* unaligned load/store/fetch address    */ \
+    X(FETCH_FAULT,"fetch-fault", 7)  /* page fault on instruction fetch       */ \
+    X(LOAD_FAULT, "load-fault",  8)  /* page fault on a load                  */ \
+    X(STORE_FAULT,"store-fault", 9)  /* page fault on a store                 */ \
+    X(BUS_ERROR,  "bus-error",  10)  /* physical address outside RAM          */ \
+    X(IRQ_TIMER,  "irq-timer",  16)  /* interrupt line 0                      */ \
+    X(IRQ_CONSOLE,"irq-console",17)  /* interrupt line 1                      */ \
+    X(IRQ_DISK,   "irq-disk",   18)  /* interrupt line 2                      */
+typedef enum t32_cause {
+#define T32_X_CAUSE(name, str, num) T32_CAUSE_##name = num,
+    T32_CAUSES(T32_X_CAUSE)
+#undef T32_X_CAUSE
+    T32_CAUSE_LIMIT = 19
+} t32_cause;
+
+#define T32_IRQ_BASE    16
+#define T32_IRQ_TIMER   0
+#define T32_IRQ_CONSOLE 1
+#define T32_IRQ_DISK    2
+#define T32_NIRQS       3
+
+/* Page tables: 10 + 10 + 12 bit split, 4 KiB pages, PTE bits. */
+#define T32_PAGE_SIZE  4096u
+#define T32_PAGE_SHIFT 12
+#define T32_PTE_V      (1u << 0)
+#define T32_PTE_R      (1u << 1)
+#define T32_PTE_W      (1u << 2)
+#define T32_PTE_X      (1u << 3)
+#define T32_PTE_U      (1u << 4)
+#define T32_PTE_A      (1u << 5)
+#define T32_PTE_D      (1u << 6)
+#define T32_PTE_FRAME  0xfffff000u
+#define T32_VA_L1(va)  ((uint32_t)(va) >> 22)
+#define T32_VA_L2(va)  (((uint32_t)(va) >> 12) & 0x3ffu)
+
+/* I/O ports (ISA.md, "Devices").  An unknown port reads 0xffffffff and
+ * ignores writes. */
+#define T32_PORT_MEMSIZE     0x00  /* read-only: bytes of RAM */
+#define T32_PORT_NCPUS       0x01  /* read-only: number of CPUs */
+#define T32_PORT_CON_DATA    0x10  /* in: next input byte (0xffffffff if none); out: write byte */
+#define T32_PORT_CON_STATUS  0x11  /* bit 0 RXREADY, bit 1 RXEOF */
+#define T32_PORT_CON_CTRL    0x12  /* bit 0 RXIE: interrupt while input is ready */
+#define T32_PORT_DISK_SECTOR 0x20  /* first sector of the transfer */
+#define T32_PORT_DISK_ADDR   0x21  /* physical DMA address */
+#define T32_PORT_DISK_COUNT  0x22  /* sectors to transfer */
+#define T32_PORT_DISK_CMD    0x23  /* out 1 = read disk->memory, 2 = write memory->disk */
+#define T32_PORT_DISK_STATUS 0x24  /* 0 idle, 1 busy, 2 done, 3 error; out acknowledges */
+#define T32_PORT_DISK_CTRL   0x25  /* bit 0: interrupt on completion */
+#define T32_PORT_DISK_SIZE   0x26  /* read-only: capacity in sectors */
+#define T32_CON_RXREADY 1u
+#define T32_CON_RXEOF   2u
+#define T32_DISK_IDLE   0u
+#define T32_DISK_BUSY   1u
+#define T32_DISK_DONE   2u
+#define T32_DISK_ERROR  3u
+#define T32_DISK_CMD_READ  1u
+#define T32_DISK_CMD_WRITE 2u
+#define T32_SECTOR_SIZE 512u
+
+/* ---- why t32_run() returned --------------------------------------------- */
+
+typedef enum t32_exit {
+    T32_EXIT_HALT,        /* the CPU executed halt (pc is past it)            */
+    T32_EXIT_BUDGET,      /* the cycle budget is spent                        */
+    T32_EXIT_TRAP,        /* host-kernel configuration: a trap for the caller */
+    T32_EXIT_BREAKPOINT,  /* pc reached a breakpoint set with t32_break_set() */
+    T32_EXIT_IDLE         /* wfi with nothing that could ever wake the CPU    */
+} t32_exit;
+
+/* The trap record filled on every trap (both configurations).  In the
+ * host-kernel configuration it is what the caller handles. */
+typedef struct t32_trap {
+    t32_cause cause;
+    uint32_t  epc;       /* as written to EPC */
+    uint32_t  badvaddr;  /* as written to BADVADDR (memory traps), else 0 */
+    uint32_t  insn;      /* the instruction word, when one was fetched; else 0 */
+} t32_trap;
+
+/* ---- the software TLB (internals: see mmu.c) ---------------------------- */
+
+#define T32_TLB_SIZE 256   /* entries per mode, direct-mapped by page number */
+
+typedef struct t32_tlb_entry {
+    uint32_t vpage;        /* virtual page number + 1; 0 = empty */
+    uint32_t pte;          /* the PTE as loaded (permissions, A, D) */
+    uint8_t *host;         /* host pointer to the start of the frame */
+} t32_tlb_entry;
+
+/* ---- a CPU --------------------------------------------------------------- */
+
+typedef struct t32_machine t32_machine;
+
+typedef struct t32_cpu {
+    /* Architectural state (ISA.md). */
+    uint32_t r[T32_NREGS];
+    uint32_t pc;
+    uint32_t psr;
+    uint32_t sr[T32_NSYSREGS];
+
+    /* Time: cycles = retired instructions + cycles spent idle in wfi. */
+    uint64_t cycles;
+    uint64_t retired;          /* instructions retired */
+    uint64_t timer_deadline;   /* cycle at which the timer fires next */
+    uint32_t pending;          /* latched interrupt lines (bit = line) */
+    bool     halted;
+
+    /* Trap configuration and the last trap. */
+    bool     host_kernel;
+    t32_trap trap;
+
+    /* Debug breakpoints (virtual addresses). */
+    uint32_t *breaks;
+    size_t    nbreaks, cap_breaks;
+
+    /* Software TLB: one per mode, so a mode switch costs nothing. */
+    t32_tlb_entry tlb[2][T32_TLB_SIZE];
+
+    /* Counters, for statistics and tests. */
+    uint64_t traps_taken;
+    uint64_t irqs_taken;
+
+    t32_machine *m;
+    int id;
+} t32_cpu;
+
+/* Run at most `budget` cycles.  Returns at an instruction boundary. */
+t32_exit t32_run(t32_cpu *cpu, uint64_t budget);
+
+/* Return from exception, exactly as the rfe instruction: PSR := EPSR,
+ * PC := EPC.  The host-kernel caller uses it to resume after a trap. */
+void t32_rfe(t32_cpu *cpu);
+
+/* Forget every cached translation (the tlbflush instruction). */
+void t32_tlb_flush(t32_cpu *cpu);
+
+/* Reset one CPU to the architectural reset state (ISA.md, "Reset"). */
+void t32_cpu_reset(t32_cpu *cpu);
+
+/* Write a system register as mtsr would (so TIMER re-arms, PTBR flushes the
+ * TLB, read-only registers ignore the write). */
+void t32_sysreg_write(t32_cpu *cpu, unsigned sr, uint32_t value);
+
+/* Breakpoints for debuggers: t32_run() stops before executing an
+ * instruction at a breakpoint address, except the very first instruction of
+ * a run (so "continue" from a breakpoint makes progress). */
+bool t32_break_set(t32_cpu *cpu, uint32_t vaddr);
+bool t32_break_clear(t32_cpu *cpu, uint32_t vaddr);
+
+/* Memory access kinds, for translation. */
+typedef enum t32_access { T32_FETCH, T32_LOAD, T32_STORE } t32_access;
+
+/* Translate a virtual address as the CPU would in the given mode (kernel =
+ * true/false), without touching the TLB and without setting A/D.  Returns
+ * T32_CAUSE_NONE and stores the physical address, or the fault cause. */
+t32_cause t32_translate(const t32_cpu *cpu, uint32_t va, t32_access access,
+                        bool kernel, uint32_t *pa);
+
+/* ---- devices -------------------------------------------------------------- */
+
+/* The console: output goes to a FILE or is collected in a buffer; input
+ * comes from a file descriptor (read on demand, see ISA.md) or a buffer. */
+typedef struct t32_console {
+    FILE    *out;               /* if non-NULL, output bytes are written here */
+    char    *outbuf;            /* else collected here (malloc'd, NUL-ended) */
+    size_t   outlen, outcap;
+    int      in_fd;             /* -1: input only from inbuf */
+    uint8_t *inbuf;             /* pending input bytes */
+    size_t   inlen, inpos, incap;
+    bool     in_eof;
+    uint32_t ctrl;              /* CON_CTRL */
+} t32_console;
+
+/* The disk: a block device backed by an image file (or memory only). */
+typedef struct t32_disk {
+    uint8_t *data;              /* the whole disk in memory */
+    uint32_t nsectors;
+    int      fd;                /* backing file, written through; -1 = none */
+    uint32_t sector, addr, count, status, ctrl;
+    uint32_t cmd;               /* command in flight */
+    uint64_t done_at;           /* cycle of CPU 0 when the transfer completes */
+} t32_disk;
+
+/* ---- the machine ------------------------------------------------------------ */
+
+#define T32_MAX_CPUS 8
+#define T32_DEFAULT_MEM (16u << 20)
+
+struct t32_machine {
+    uint8_t *mem;               /* physical memory, `memsize` bytes */
+    uint32_t memsize;
+    t32_cpu  cpu[T32_MAX_CPUS];
+    int      ncpus;
+    uint32_t quantum;           /* cycles per CPU per round in t32_machine_run */
+    t32_console console;
+    t32_disk    disk;
+    uint64_t bad_port_accesses; /* I/O to ports that do not exist */
+};
+
+/* Create a machine with `memsize` bytes of RAM (a multiple of the page size)
+ * and `ncpus` CPUs, all reset, console output to stdout and input from
+ * stdin.  Returns NULL (and prints nothing) if memory cannot be had. */
+t32_machine *t32_machine_new(uint32_t memsize, int ncpus);
+void t32_machine_free(t32_machine *m);
+
+/* Run every CPU for up to `budget` cycles each, in a fixed round-robin
+ * interleaving of `quantum` cycles.  Returns when all CPUs have halted (HALT),
+ * the budget is spent (BUDGET), or a CPU stops for another reason (that
+ * reason; *which is set to the CPU). */
+t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which);
+
+/* Physical memory access from C (bounds-checked; false if outside RAM). */
+bool t32_phys_read(const t32_machine *m, uint32_t pa, void *buf, size_t len);
+bool t32_phys_write(t32_machine *m, uint32_t pa, const void *buf, size_t len);
+bool t32_phys_read32(const t32_machine *m, uint32_t pa, uint32_t *value);
+bool t32_phys_write32(t32_machine *m, uint32_t pa, uint32_t value);
+
+/* Port I/O as the in/out instructions perform it (used by the interpreter,
+ * and by the VMM for devices it passes through).  `cpu` is the CPU doing
+ * the access (devices use its time). */
+uint32_t t32_port_in(t32_machine *m, t32_cpu *cpu, uint32_t port);
+void t32_port_out(t32_machine *m, t32_cpu *cpu, uint32_t port, uint32_t value);
+
+/* The CPU-device handshake (machine.c), used by the interpreter.  Device
+ * time is CPU 0's cycle count.
+ *   t32_devices_next_event: the earliest cycle at which a device changes
+ *     state by itself (a disk transfer completing), or UINT64_MAX.  The
+ *     interpreter never runs past it without calling t32_devices_lines.
+ *   t32_devices_lines: bring the devices up to `now` (complete due DMA) and
+ *     return the level-triggered interrupt lines they assert, as bits
+ *     (1 << T32_IRQ_CONSOLE, 1 << T32_IRQ_DISK), for CPU 0. */
+uint64_t t32_devices_next_event(const t32_machine *m);
+uint32_t t32_devices_lines(t32_machine *m, uint64_t now);
+
+/* Devices, usable on their own (the VMM's virtual devices reuse them).
+ * Console and disk ports are given as offsets from the device's first port.
+ * `now` is the cycle count that the device's time follows; DMA goes to
+ * `dma`/`dmasize` (the machine's RAM, or a VM's guest-physical memory). */
+void     t32_console_init(t32_console *c, FILE *out, int in_fd);
+void     t32_console_set_input(t32_console *c, const void *bytes, size_t len); /* buffer input, then EOF */
+uint32_t t32_console_in(t32_console *c, unsigned off);
+void     t32_console_out(t32_console *c, unsigned off, uint32_t value);
+bool     t32_console_irq(const t32_console *c);
+void     t32_console_free(t32_console *c);
+
+/* Attach a disk image file (read into memory, written through).  Returns
+ * false and sets *err to a message if the file is unusable. */
+bool     t32_disk_open(t32_disk *d, const char *path, const char **err);
+void     t32_disk_init_mem(t32_disk *d, const void *bytes, size_t len);
+uint32_t t32_disk_in(t32_disk *d, unsigned off);
+void     t32_disk_out(t32_disk *d, unsigned off, uint32_t value, uint64_t now);
+void     t32_disk_tick(t32_disk *d, uint64_t now, uint8_t *dma, uint32_t dmasize);
+bool     t32_disk_irq(const t32_disk *d);
+void     t32_disk_free(t32_disk *d);
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+/* The whole machine state (CPUs, RAM, device registers, disk contents,
+ * console input position), captured in memory.  Host-side attachments (the
+ * output FILE, input fd) are not part of it. */
+typedef struct t32_snapshot t32_snapshot;
+t32_snapshot *t32_snapshot_take(const t32_machine *m);
+bool t32_snapshot_restore(t32_machine *m, const t32_snapshot *s);
+void t32_snapshot_free(t32_snapshot *s);
+
+/* ---- names, for messages and tools ------------------------------------------ */
+
+const char *t32_cause_name(t32_cause cause);     /* "page-fault" ... or "?" */
+const char *t32_sysreg_name(unsigned sr);        /* "tvec" ... or NULL */
+int         t32_sysreg_lookup(const char *name); /* -1 if unknown */
+const char *t32_exit_name(t32_exit why);
+
+/* Opcode table lookups (isa/opinfo.c). */
+typedef struct t32_opinfo {
+    const char *mnemonic;   /* NULL for an unassigned opcode */
+    t32_format  format;
+    t32_class   cls;
+} t32_opinfo;
+extern const t32_opinfo t32_ops[256];
+int t32_op_lookup(const char *mnemonic);          /* opcode, or -1 */
+
+#endif /* T32_H */
