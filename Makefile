@@ -90,6 +90,11 @@ tests: $(foreach t,$(TESTS),$(BUILD)/tests/$(t))
 bench: deps all
 	@set -e; for s in $(BENCH_SCRIPTS); do BUILD=$(BUILD) $$s; done
 
+# Longer fuzzing runs (tests/fuzz/run.sh builds the harnesses with clang).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	./tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 clean:
 	rm -rf build
 

@@ -1,0 +1,75 @@
+/*
+ * shadow.h - shadow page tables: guest virtual -> host physical.
+ *
+ * The guest builds page tables that map guest virtual to guest physical
+ * addresses.  The real MMU cannot use them: their frames are guest-physical,
+ * and they would let the guest map any memory.  So the VMM keeps *shadow*
+ * tables for the real MMU, built lazily from the guest's tables on hidden
+ * page faults and composed with the VM's guest-physical -> host-physical map.
+ *
+ * Two shadow views per guest address space: one for the guest's virtual
+ * kernel mode (every page the guest maps), one for its virtual user mode
+ * (only the guest's U=1 pages) - both run in real user mode, so every shadow
+ * PTE has U=1 and the view is how guest-kernel pages stay hidden from guest
+ * user code.  When the guest runs with paging off, the view is the identity
+ * map of its guest-physical memory.
+ */
+#ifndef VMM_SHADOW_H
+#define VMM_SHADOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "t32.h"
+
+struct vmm_vm;
+
+#define SHADOW_MAX_SPACES 32   /* cached address spaces per VM (per view) */
+
+/* One shadow address space: a real root table for one (guest PTBR, view). */
+typedef struct shadow_space {
+    uint32_t guest_ptbr;       /* the guest's PTBR value this shadows (with E) */
+    bool     user_view;        /* true: guest user mode; false: guest kernel */
+    uint32_t root;             /* host-physical frame of the real L1 table; 0 = unused */
+    uint64_t last_used;        /* for replacement */
+} shadow_space;
+
+/* Per-VM shadow state. */
+typedef struct vmm_shadow {
+    shadow_space spaces[SHADOW_MAX_SPACES];
+    uint64_t     clock;
+} vmm_shadow;
+
+/* What the VMM should do about a real page fault taken while the guest ran. */
+typedef enum shadow_result {
+    SHADOW_FIXED,              /* hidden fault: shadow filled, just resume     */
+    SHADOW_REFLECT             /* the guest's own tables forbid it: reflect    */
+} shadow_result;
+
+/* Set up / tear down a VM's shadow state. */
+void shadow_init(struct vmm_vm *vm);
+void shadow_destroy(struct vmm_vm *vm);
+
+/* Point the real CPU's PTBR at the shadow root for the vCPU's current
+ * virtual PTBR and virtual mode, creating the (empty) space if needed. */
+void shadow_activate(struct vmm_vm *vm, t32_cpu *cpu);
+
+/* Handle a real FETCH/LOAD/STORE fault (or BUS_ERROR) at guest virtual `va`.
+ * Walks the guest's tables as the hardware would in the vCPU's virtual mode;
+ * on success fills the shadow entry (maintaining the guest's A/D bits) and
+ * returns SHADOW_FIXED.  Otherwise returns SHADOW_REFLECT with *cause set to
+ * the trap bare T32 would have raised (FETCH/LOAD/STORE_FAULT or BUS_ERROR). */
+shadow_result shadow_fault(struct vmm_vm *vm, t32_cpu *cpu, uint32_t va,
+                           t32_access access, t32_cause *cause);
+
+/* The guest executed tlbflush or wrote PTBR: drop every shadow (ISA.md's TLB
+ * rule says the guest cannot expect to see its table edits before this). */
+void shadow_flush(struct vmm_vm *vm, t32_cpu *cpu);
+
+/* Translate a guest virtual address the way the guest's own tables do, in
+ * the vCPU's virtual mode (for instruction emulation and the debugger):
+ * T32_CAUSE_NONE and *gpa, or the fault bare T32 would raise. */
+t32_cause shadow_guest_translate(struct vmm_vm *vm, uint32_t va, t32_access access,
+                                 uint32_t *gpa);
+
+#endif /* VMM_SHADOW_H */
