@@ -1,9 +1,9 @@
 # Trapeze - one plain Makefile.
 #
 #   make          build everything (optimised) into build/
-#   make check    build with -Werror under AddressSanitizer + UBSan into
-#                 build/san/ and run every test; also build with clang and run
-#                 short fuzzing slices
+#   make check    build everything with clang (warnings are errors), then
+#                 build with gcc under AddressSanitizer + UBSan into build/san/
+#                 and run every test (unit, golden, end to end, fuzz slices)
 #   make bench    run the benchmarks (optimised build)
 #   make fuzz     run the libFuzzer harnesses for longer (FUZZ_SECONDS each)
 #   make demo     the main demo: boot guestos bare and under the VMM
@@ -82,6 +82,7 @@ deps:
 
 # The test suite: sanitizer build, every test program, every check script.
 check: deps
+	$(MAKE) BUILD=build/clang CC=clang all tests
 	$(MAKE) BUILD=build/san SAN=1 all tests
 	@BUILD=build/san ./tests/run.sh $(foreach t,$(TESTS),build/san/tests/$(t)) $(CHECK_SCRIPTS)
 
