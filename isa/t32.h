@@ -272,6 +272,8 @@ struct t32_machine {
     t32_console console;
     t32_disk    disk;
     uint64_t bad_port_accesses; /* I/O to ports that do not exist */
+    int      rr_cpu;            /* t32_machine_run: whose turn it is ... */
+    uint64_t rr_used;           /* ... and cycles of that turn already used */
 };
 
 /* Create a machine with `memsize` bytes of RAM (a multiple of the page size)
@@ -339,6 +341,15 @@ typedef struct t32_snapshot t32_snapshot;
 t32_snapshot *t32_snapshot_take(const t32_machine *m);
 bool t32_snapshot_restore(t32_machine *m, const t32_snapshot *s);
 void t32_snapshot_free(t32_snapshot *s);
+
+/* Snapshots as bytes (for files and migration): a versioned, little-endian
+ * format.  t32_snapshot_size gives the exact length t32_snapshot_serialize
+ * writes (it returns false if `len` is too small).  t32_snapshot_deserialize
+ * treats the bytes as untrusted: it returns NULL and sets *err to a message
+ * for anything truncated, malformed or out of range. */
+size_t t32_snapshot_size(const t32_snapshot *s);
+bool t32_snapshot_serialize(const t32_snapshot *s, void *buf, size_t len);
+t32_snapshot *t32_snapshot_deserialize(const void *buf, size_t len, const char **err);
 
 /* ---- names, for messages and tools ------------------------------------------ */
 

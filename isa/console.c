@@ -1,0 +1,177 @@
+/*
+ * console.c - the T32 console: a byte-wide serial line (ISA.md section 9).
+ *
+ *   port  offset  in                               out
+ *   0x10  0       next input byte, or 0xffffffff   write a byte
+ *   0x11  1       bit 0 RXREADY, bit 1 RXEOF       (ignored)
+ *   0x12  2       CON_CTRL                         CON_CTRL (bit 0 RXIE)
+ *
+ * Output is easy: each byte goes to a FILE, or into a growing buffer that
+ * tests and the VMM can inspect.
+ *
+ * Input is where determinism is won or lost.  If bytes arrived "whenever the
+ * user typed them", a run would depend on the typing speed.  So the console
+ * never looks at the host on its own: its input queue is refilled only when
+ * the guest asks for a byte it does not have (reads CON_STATUS or CON_DATA
+ * with the queue empty).  Then the machine stops and waits - the guest sees
+ * no time pass - until the host has at least one more byte or the input
+ * ends.  Typed or piped, the same bytes give the same run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "t32.h"
+
+#define CON_OFF_DATA    (T32_PORT_CON_DATA - T32_PORT_CON_DATA)
+#define CON_OFF_STATUS  (T32_PORT_CON_STATUS - T32_PORT_CON_DATA)
+#define CON_OFF_CTRL    (T32_PORT_CON_CTRL - T32_PORT_CON_DATA)
+#define CON_CTRL_RXIE   1u
+#define REFILL_CHUNK    4096    /* bytes asked of the host at a time */
+
+void t32_console_init(t32_console *c, FILE *out, int in_fd)
+{
+    memset(c, 0, sizeof *c);
+    c->out = out;
+    c->in_fd = in_fd;
+    c->in_eof = in_fd < 0;      /* no host input at all: input has ended */
+}
+
+void t32_console_free(t32_console *c)
+{
+    free(c->outbuf);
+    free(c->inbuf);
+    c->outbuf = NULL;
+    c->inbuf = NULL;
+    c->outlen = c->outcap = 0;
+    c->inlen = c->inpos = c->incap = 0;
+}
+
+/* Make room for `more` bytes at the end of the input queue, dropping the
+ * bytes already consumed.  False if memory is short. */
+static bool reserve_input(t32_console *c, size_t more)
+{
+    if (c->inpos > 0) {
+        memmove(c->inbuf, c->inbuf + c->inpos, c->inlen - c->inpos);
+        c->inlen -= c->inpos;
+        c->inpos = 0;
+    }
+    if (more <= c->incap - c->inlen)
+        return true;
+    size_t cap = c->inlen + more;
+    uint8_t *p = realloc(c->inbuf, cap);
+    if (!p)
+        return false;
+    c->inbuf = p;
+    c->incap = cap;
+    return true;
+}
+
+void t32_console_set_input(t32_console *c, const void *bytes, size_t len)
+{
+    c->inlen = c->inpos = 0;
+    c->in_fd = -1;              /* the buffer is all there will ever be */
+    c->in_eof = true;
+    if (len > 0 && reserve_input(c, len)) {
+        memcpy(c->inbuf, bytes, len);
+        c->inlen = len;
+    }
+}
+
+static bool queue_empty(const t32_console *c)
+{
+    return c->inpos >= c->inlen;
+}
+
+/* The queue is empty and the guest wants input: wait for the host.  A
+ * blocking read() returns as soon as at least one byte is there (or at end
+ * of input).  A read error counts as the end of input. */
+static void refill(t32_console *c)
+{
+    if (c->in_eof || c->in_fd < 0) {
+        c->in_eof = true;
+        return;
+    }
+    if (!reserve_input(c, REFILL_CHUNK)) {
+        c->in_eof = true;
+        return;
+    }
+    if (c->out)
+        fflush(c->out);     /* let the user see the prompt before we wait */
+    ssize_t n;
+    do
+        n = read(c->in_fd, c->inbuf + c->inlen, REFILL_CHUNK);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        c->in_eof = true;
+    else
+        c->inlen += (size_t)n;
+}
+
+/* What a guest read of CON_STATUS or CON_DATA sees: refill first if the
+ * queue is empty (the deterministic wait described at the top). */
+static void want_input(t32_console *c)
+{
+    if (queue_empty(c))
+        refill(c);
+}
+
+uint32_t t32_console_in(t32_console *c, unsigned off)
+{
+    switch (off) {
+    case CON_OFF_DATA:
+        want_input(c);
+        if (queue_empty(c))
+            return 0xffffffffu;
+        return c->inbuf[c->inpos++];
+    case CON_OFF_STATUS:
+        want_input(c);
+        if (!queue_empty(c))
+            return T32_CON_RXREADY;
+        return c->in_eof ? T32_CON_RXEOF : 0;
+    case CON_OFF_CTRL:
+        return c->ctrl;
+    default:
+        return 0xffffffffu;
+    }
+}
+
+/* Append one output byte to the buffer, keeping it NUL-terminated.  If
+ * memory runs out the byte is dropped: output must never crash the host. */
+static void buffer_output(t32_console *c, uint8_t byte)
+{
+    if (c->outlen + 2 > c->outcap) {
+        size_t cap = c->outcap ? 2 * c->outcap : 256;
+        char *p = realloc(c->outbuf, cap);
+        if (!p)
+            return;
+        c->outbuf = p;
+        c->outcap = cap;
+    }
+    c->outbuf[c->outlen++] = (char)byte;
+    c->outbuf[c->outlen] = '\0';
+}
+
+void t32_console_out(t32_console *c, unsigned off, uint32_t value)
+{
+    switch (off) {
+    case CON_OFF_DATA:
+        if (c->out)
+            fputc((int)(value & 0xffu), c->out);
+        else
+            buffer_output(c, (uint8_t)value);
+        break;
+    case CON_OFF_CTRL:
+        c->ctrl = value & CON_CTRL_RXIE;   /* other bits read as zero */
+        break;
+    default:
+        break;      /* CON_STATUS is read-only */
+    }
+}
+
+bool t32_console_irq(const t32_console *c)
+{
+    /* Level-triggered: line 1 stays up while a byte waits and RXIE is on. */
+    return (c->ctrl & CON_CTRL_RXIE) && !queue_empty(c);
+}

@@ -1,0 +1,277 @@
+/*
+ * machine.c - the T32 machine: physical memory, several CPUs, the port bus.
+ *
+ * A T32 machine is a block of RAM starting at physical address 0, one to
+ * T32_MAX_CPUS CPUs sharing it, and three devices: a per-CPU timer (inside
+ * cpu.c), the console and the disk.  This file glues them together:
+ *
+ *   - t32_machine_run() shares the host among the CPUs in a fixed
+ *     round-robin of `quantum` cycles each, so a multi-CPU run is exactly as
+ *     deterministic as a single-CPU one (ISA.md section 11);
+ *   - t32_port_in()/t32_port_out() are the I/O bus: the interpreter calls
+ *     them for `in`/`out` and they route each port to its device;
+ *   - t32_devices_next_event()/t32_devices_lines() are the device side of
+ *     the CPU-device handshake: when does a device next change by itself,
+ *     and which interrupt lines does it assert now.
+ *
+ * Device time is CPU 0's cycle count: the disk's latency is counted in
+ * cycles of CPU 0, and device interrupts go to CPU 0 (ISA.md section 7).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "t32.h"
+
+#define MAX_MEMSIZE      (1u << 30)   /* 1 GiB of RAM at most */
+#define DEFAULT_QUANTUM  10000u       /* cycles per CPU per round-robin turn */
+
+/* The port ranges of the two port-mapped devices (ISA.md section 9). */
+#define CON_FIRST   T32_PORT_CON_DATA
+#define CON_LAST    T32_PORT_CON_CTRL
+#define DISK_FIRST  T32_PORT_DISK_SECTOR
+#define DISK_LAST   T32_PORT_DISK_SIZE
+
+/* ---- creating and freeing a machine ------------------------------------- */
+
+t32_machine *t32_machine_new(uint32_t memsize, int ncpus)
+{
+    if (memsize == 0 || memsize > MAX_MEMSIZE || memsize % T32_PAGE_SIZE != 0)
+        return NULL;
+    if (ncpus < 1 || ncpus > T32_MAX_CPUS)
+        return NULL;
+
+    t32_machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->mem = calloc(memsize, 1);    /* RAM powers up as zeros */
+    if (!m->mem) {
+        free(m);
+        return NULL;
+    }
+    m->memsize = memsize;
+    m->ncpus = ncpus;
+    m->quantum = DEFAULT_QUANTUM;
+
+    for (int i = 0; i < ncpus; i++) {
+        t32_cpu *cpu = &m->cpu[i];
+        cpu->m = m;
+        cpu->id = i;
+        t32_cpu_reset(cpu);
+        cpu->m = m;     /* whatever reset does, the CPU stays ours */
+        cpu->id = i;
+    }
+    t32_console_init(&m->console, stdout, 0);
+    t32_disk_init_mem(&m->disk, NULL, 0);   /* no disk: zero sectors */
+    return m;
+}
+
+void t32_machine_free(t32_machine *m)
+{
+    if (!m)
+        return;
+    for (int i = 0; i < m->ncpus; i++)
+        free(m->cpu[i].breaks);
+    t32_console_free(&m->console);
+    t32_disk_free(&m->disk);
+    free(m->mem);
+    free(m);
+}
+
+/* ---- the round-robin scheduler -------------------------------------------- */
+
+/*
+ * The CPUs take turns: the CPU whose turn it is (m->rr_cpu) runs until it
+ * has used `quantum` cycles of its turn (m->rr_used counts them), then the
+ * next CPU that has not halted gets a fresh turn.  The turn state lives in
+ * the machine, not in this call, so a run that stops early (a breakpoint, a
+ * trap for the host) and is resumed interleaves exactly as one that did not
+ * stop.  Each CPU may spend at most `budget` cycles in one call.
+ */
+
+/* Move the turn to the next CPU, with a fresh quantum. */
+static void next_turn(t32_machine *m)
+{
+    m->rr_cpu = (m->rr_cpu + 1) % m->ncpus;
+    m->rr_used = 0;
+}
+
+static bool all_halted(const t32_machine *m)
+{
+    for (int i = 0; i < m->ncpus; i++)
+        if (!m->cpu[i].halted)
+            return false;
+    return true;
+}
+
+/* Can any CPU still run in this call (not halted, budget left)? */
+static bool any_runnable(const t32_machine *m, const uint64_t *left)
+{
+    for (int i = 0; i < m->ncpus; i++)
+        if (!m->cpu[i].halted && left[i] > 0)
+            return true;
+    return false;
+}
+
+t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which)
+{
+    uint64_t left[T32_MAX_CPUS];
+    for (int i = 0; i < m->ncpus; i++)
+        left[i] = budget;
+    if (m->quantum == 0)
+        m->quantum = DEFAULT_QUANTUM;
+    if (m->rr_cpu < 0 || m->rr_cpu >= m->ncpus)
+        m->rr_cpu = 0, m->rr_used = 0;
+
+    for (;;) {
+        if (all_halted(m))
+            return T32_EXIT_HALT;
+        if (!any_runnable(m, left))
+            return T32_EXIT_BUDGET;
+
+        int i = m->rr_cpu;
+        t32_cpu *cpu = &m->cpu[i];
+        if (cpu->halted || left[i] == 0 || m->rr_used >= m->quantum) {
+            next_turn(m);
+            continue;
+        }
+
+        uint64_t slice = m->quantum - m->rr_used;
+        if (slice > left[i])
+            slice = left[i];
+        uint64_t start = cpu->cycles;
+        t32_exit why = t32_run(cpu, slice);
+
+        /* A BUDGET exit means the whole slice is spent; otherwise count
+         * what the CPU really used (never more than the slice). */
+        uint64_t used = cpu->cycles - start;
+        if (why == T32_EXIT_BUDGET || used > slice)
+            used = slice;
+        left[i] -= used;
+        m->rr_used += used;
+
+        if (why == T32_EXIT_HALT) {
+            cpu->halted = true;
+            next_turn(m);
+        } else if (why != T32_EXIT_BUDGET) {
+            if (which)
+                *which = i;
+            return why;
+        }
+    }
+}
+
+/* ---- physical memory from C ------------------------------------------------ */
+
+/* Is [pa, pa + len) inside RAM?  Written so that nothing can overflow. */
+static bool in_ram(const t32_machine *m, uint32_t pa, size_t len)
+{
+    return pa <= m->memsize && len <= (size_t)(m->memsize - pa);
+}
+
+bool t32_phys_read(const t32_machine *m, uint32_t pa, void *buf, size_t len)
+{
+    if (!in_ram(m, pa, len))
+        return false;
+    memcpy(buf, m->mem + pa, len);
+    return true;
+}
+
+bool t32_phys_write(t32_machine *m, uint32_t pa, const void *buf, size_t len)
+{
+    if (!in_ram(m, pa, len))
+        return false;
+    memcpy(m->mem + pa, buf, len);
+    return true;
+}
+
+/* Words are little-endian whatever the host is (ISA.md section 1). */
+bool t32_phys_read32(const t32_machine *m, uint32_t pa, uint32_t *value)
+{
+    uint8_t b[4];
+    if (!t32_phys_read(m, pa, b, 4))
+        return false;
+    *value = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+             (uint32_t)b[3] << 24;
+    return true;
+}
+
+bool t32_phys_write32(t32_machine *m, uint32_t pa, uint32_t value)
+{
+    uint8_t b[4] = { (uint8_t)value, (uint8_t)(value >> 8),
+                     (uint8_t)(value >> 16), (uint8_t)(value >> 24) };
+    return t32_phys_write(m, pa, b, 4);
+}
+
+/* ---- the I/O bus ------------------------------------------------------------- */
+
+/* Device time: the cycle count of CPU 0 (ISA.md section 9). */
+static uint64_t device_now(const t32_machine *m)
+{
+    return m->cpu[0].cycles;
+}
+
+/* Bring the disk up to date before a port access, so that a guest polling
+ * DISK_STATUS sees DONE at exactly the cycle the transfer completes. */
+static void disk_catch_up(t32_machine *m)
+{
+    t32_disk_tick(&m->disk, device_now(m), m->mem, m->memsize);
+}
+
+uint32_t t32_port_in(t32_machine *m, t32_cpu *cpu, uint32_t port)
+{
+    (void)cpu;  /* every CPU sees the same devices; time is CPU 0's */
+    port &= 0xffffu;
+    if (port == T32_PORT_MEMSIZE)
+        return m->memsize;
+    if (port == T32_PORT_NCPUS)
+        return (uint32_t)m->ncpus;
+    if (port >= CON_FIRST && port <= CON_LAST)
+        return t32_console_in(&m->console, port - CON_FIRST);
+    if (port >= DISK_FIRST && port <= DISK_LAST) {
+        disk_catch_up(m);
+        return t32_disk_in(&m->disk, port - DISK_FIRST);
+    }
+    /* No device answers: the bus floats high, the guest reads all ones. */
+    m->bad_port_accesses++;
+    return 0xffffffffu;
+}
+
+void t32_port_out(t32_machine *m, t32_cpu *cpu, uint32_t port, uint32_t value)
+{
+    (void)cpu;
+    port &= 0xffffu;
+    if (port == T32_PORT_MEMSIZE || port == T32_PORT_NCPUS)
+        return;     /* read-only ports: the write is ignored */
+    if (port >= CON_FIRST && port <= CON_LAST) {
+        t32_console_out(&m->console, port - CON_FIRST, value);
+        return;
+    }
+    if (port >= DISK_FIRST && port <= DISK_LAST) {
+        disk_catch_up(m);
+        t32_disk_out(&m->disk, port - DISK_FIRST, value, device_now(m));
+        return;
+    }
+    m->bad_port_accesses++;     /* nothing there: the write goes nowhere */
+}
+
+/* ---- the CPU-device handshake ----------------------------------------------- */
+
+uint64_t t32_devices_next_event(const t32_machine *m)
+{
+    /* The console never changes by itself (its input is read on demand),
+     * so the only device event is a disk transfer completing. */
+    if (m->disk.status == T32_DISK_BUSY)
+        return m->disk.done_at;
+    return UINT64_MAX;
+}
+
+uint32_t t32_devices_lines(t32_machine *m, uint64_t now)
+{
+    t32_disk_tick(&m->disk, now, m->mem, m->memsize);
+    uint32_t lines = 0;
+    if (t32_console_irq(&m->console))
+        lines |= 1u << T32_IRQ_CONSOLE;
+    if (t32_disk_irq(&m->disk))
+        lines |= 1u << T32_IRQ_DISK;
+    return lines;
+}
