@@ -38,12 +38,15 @@ typedef struct shadow_space {
 typedef struct vmm_shadow {
     shadow_space spaces[SHADOW_MAX_SPACES];
     uint64_t     clock;
+    uint32_t     loaded;       /* root | E this VM last put in the real PTBR; 0 = none */
 } vmm_shadow;
 
 /* What the VMM should do about a real page fault taken while the guest ran. */
 typedef enum shadow_result {
     SHADOW_FIXED,              /* hidden fault: shadow filled, just resume     */
-    SHADOW_REFLECT             /* the guest's own tables forbid it: reflect    */
+    SHADOW_REFLECT,            /* the guest's own tables forbid it: reflect    */
+    SHADOW_NO_MEMORY           /* no VMM frame left even after dropping every
+                                  VM's shadows: stop this VM with an error     */
 } shadow_result;
 
 /* Set up / tear down a VM's shadow state. */
@@ -51,10 +54,17 @@ void shadow_init(struct vmm_vm *vm);
 void shadow_destroy(struct vmm_vm *vm);
 
 /* Point the real CPU's PTBR at the shadow root for the vCPU's current
- * virtual PTBR and virtual mode, creating the (empty) space if needed. */
+ * virtual PTBR and virtual mode, creating the (empty) space if needed.
+ * Call it before every run of the vCPU on the real CPU and after every change
+ * of virtual mode (it is cheap when nothing changed); never save and restore
+ * the real PTBR yourself.  If no VMM frame can be had for a root table, the
+ * real PTBR is "parked" on a root outside RAM: the guest's next access ends
+ * in a real BUS_ERROR, which goes to shadow_fault like any other fault. */
 void shadow_activate(struct vmm_vm *vm, t32_cpu *cpu);
 
-/* Handle a real FETCH/LOAD/STORE fault (or BUS_ERROR) at guest virtual `va`.
+/* Handle a real FETCH/LOAD/STORE fault (or BUS_ERROR) at guest virtual `va`;
+ * `access` is what the faulting instruction was doing (for a BUS_ERROR: a
+ * fetch if no instruction word was fetched, else its load or store).
  * Walks the guest's tables as the hardware would in the vCPU's virtual mode;
  * on success fills the shadow entry (maintaining the guest's A/D bits) and
  * returns SHADOW_FIXED.  Otherwise returns SHADOW_REFLECT with *cause set to
@@ -63,7 +73,10 @@ shadow_result shadow_fault(struct vmm_vm *vm, t32_cpu *cpu, uint32_t va,
                            t32_access access, t32_cause *cause);
 
 /* The guest executed tlbflush or wrote PTBR: drop every shadow (ISA.md's TLB
- * rule says the guest cannot expect to see its table edits before this). */
+ * rule says the guest cannot expect to see its table edits before this),
+ * giving all their frames back, then activate a fresh space for the vCPU's
+ * current PTBR and mode on `cpu` (which also flushes the real TLB).  With
+ * cpu = NULL (the VM is not on a CPU) only the dropping is done. */
 void shadow_flush(struct vmm_vm *vm, t32_cpu *cpu);
 
 /* Translate a guest virtual address the way the guest's own tables do, in
@@ -71,5 +84,10 @@ void shadow_flush(struct vmm_vm *vm, t32_cpu *cpu);
  * T32_CAUSE_NONE and *gpa, or the fault bare T32 would raise. */
 t32_cause shadow_guest_translate(struct vmm_vm *vm, uint32_t va, t32_access access,
                                  uint32_t *gpa);
+
+/* The shadow L2 entry the real MMU would use for guest virtual `va` in the
+ * vCPU's current view (host frame | permissions), or 0 if the shadow maps
+ * nothing there yet.  Read-only: for tests, the debugger and Graphviz. */
+uint32_t shadow_entry(const struct vmm_vm *vm, uint32_t va);
 
 #endif /* VMM_SHADOW_H */

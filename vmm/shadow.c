@@ -1,0 +1,526 @@
+/*
+ * shadow.c - shadow page tables: how a guest gets paging without touching
+ * the real MMU.
+ *
+ * THE PROBLEM.  A guest OS builds page tables and writes their root into its
+ * (virtual) PTBR.  Those tables map guest virtual addresses to *guest
+ * physical* ones - addresses inside the VM's own RAM, which really lives at
+ * host physical [vm->base, vm->base + vm->size).  The real MMU cannot walk
+ * them: their frame numbers are guest-physical, and if it did, any guest
+ * could map any host frame, including another VM's memory or the VMM's.
+ *
+ * THE IDEA.  The VMM keeps its own tables for the real MMU, the *shadow*
+ * tables, which map guest virtual straight to host physical - the
+ * composition of the two maps:
+ *
+ *     guest virtual --(guest's tables)--> guest physical --(+ vm->base)--> host physical
+ *     guest virtual --------------(shadow tables, real MMU)-------------> host physical
+ *
+ * Shadows are built lazily.  A fresh shadow space maps nothing, so the
+ * guest's first touch of a page is a real page fault: an exit.  shadow_fault()
+ * then walks the guest's own tables exactly as bare T32 hardware would
+ * (ISA.md section 8).  If they allow the access, the fault was *hidden* -
+ * the guest never sees it: we write the composed entry into the shadow and
+ * resume.  If they forbid it, bare T32 would have trapped too, so the fault
+ * is *reflected* into the guest with the cause bare T32 raises.
+ *
+ * WHAT THE GUEST STILL SEES OF THE HARDWARE.
+ *   - A and D.  Bare T32 sets A in the guest's L2 entry on the first access
+ *     and D on the first store.  The real MMU only sets them in *our*
+ *     tables, so we do it for the guest: A when we fill an entry, and D by
+ *     mapping a clean page read-only until the guest stores to it.  That
+ *     store faults, we set D in the guest's entry and upgrade ours.
+ *   - Modes.  The guest kernel runs in real user mode, so the real MMU's U
+ *     bit cannot separate guest kernel from guest user.  We keep two shadow
+ *     views of each guest address space instead: the kernel view maps every
+ *     page the guest maps, the user view only the guest's U=1 pages.  Every
+ *     shadow entry has U=1; switching modes switches views.
+ *   - Paging off.  Bare T32 then has virtual = physical and no protection.
+ *     The real MMU stays on (it is what confines the guest to its RAM), with
+ *     an identity view of guest-physical [0, size).
+ *
+ * WHEN SHADOWS GO STALE.  The guest may edit its tables at any time and we
+ * do not watch those writes.  We need not: ISA.md's TLB is not coherent with
+ * page-table writes, so a guest cannot expect to see an edit before it runs
+ * tlbflush or writes PTBR - and on those the VMM calls shadow_flush(), which
+ * drops every shadow.  Until then the guest sees its old mapping, as the
+ * real TLB would let it.  A stale entry can only point into the VM's own
+ * RAM, because every entry was checked against vm->size when it was built.
+ * (Real VMMs keep shadows across address-space switches by write-protecting
+ * the guest's tables and tracing every edit; we pay a refill instead.)
+ *
+ * SAFETY.  Shadow tables live in VMM frames (vmm_frame_alloc), which no
+ * shadow entry ever maps, so no guest can read or forge them.  A guest entry
+ * that names a frame outside its RAM is a BUS_ERROR owed to the guest, as on
+ * a bare T32 with that much RAM - never a mapping of someone else's memory.
+ * Dropped spaces give their frames back, so flushing in a loop cannot
+ * exhaust VMM memory; and when frames do run out, we drop shadows (they are
+ * only a cache) and try again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vmm.h"
+
+#define PTES_PER_TABLE  1024u                  /* 4 KiB table / 4-byte entries */
+#define PAGE_OFFSET     (T32_PAGE_SIZE - 1)    /* low 12 bits of an address */
+#define PTE_RWX         (T32_PTE_R | T32_PTE_W | T32_PTE_X)
+
+/* A PTBR whose root table would lie outside any RAM (machines have at most
+ * 1 GiB).  The real MMU's walk through it ends in a real BUS_ERROR, so a
+ * "parked" guest comes straight back to shadow_fault without touching any
+ * memory.  We park the real PTBR when no frame can be had for a root. */
+#define PARKED_PTBR     (T32_PTE_FRAME | T32_PTBR_E)
+
+/* A broken invariant of the VMM itself (never something a guest did). */
+static void invariant(bool holds, const char *what)
+{
+    if (!holds) {
+        fprintf(stderr, "trapeze: shadow paging: broken invariant: %s\n", what);
+        abort();
+    }
+}
+
+/* ======================================================================
+ * Reading and writing table entries
+ * ====================================================================== */
+
+/* Entry `index` of the shadow table in VMM frame `table` (host physical). */
+static uint32_t shadow_read(const vmm_vm *vm, uint32_t table, uint32_t index)
+{
+    uint32_t entry = 0;
+    invariant(t32_phys_read32(vm->vmm->m, table + 4 * index, &entry),
+              "shadow tables live in RAM");
+    return entry;
+}
+
+static void shadow_write(vmm_vm *vm, uint32_t table, uint32_t index, uint32_t entry)
+{
+    invariant(t32_phys_write32(vm->vmm->m, table + 4 * index, entry),
+              "shadow tables live in RAM");
+}
+
+/* A word of guest-physical memory.  False if `gpa` lies outside the VM's
+ * RAM: on bare T32 that is exactly where a table walk raises BUS_ERROR.
+ * (Page-table entries are word aligned and vm->size is a whole number of
+ * pages, so gpa < size means the whole word is inside.) */
+static bool guest_read(const vmm_vm *vm, uint32_t gpa, uint32_t *word)
+{
+    return gpa < vm->size && t32_phys_read32(vm->vmm->m, vm->base + gpa, word);
+}
+
+static void guest_write(vmm_vm *vm, uint32_t gpa, uint32_t word)
+{
+    invariant(gpa < vm->size && t32_phys_write32(vm->vmm->m, vm->base + gpa, word),
+              "a guest PTE we just read is in guest RAM");
+}
+
+/* ======================================================================
+ * Walking the guest's tables, as bare T32 hardware would
+ * ====================================================================== */
+
+/* The outcome of one guest walk. */
+typedef struct guest_walk {
+    t32_cause cause;     /* T32_CAUSE_NONE, or the trap bare T32 would raise */
+    bool      paging;    /* false: guest paging is off (identity, no PTE)    */
+    uint32_t  pte;       /* the guest's L2 entry, as read                    */
+    uint32_t  pte_gpa;   /* where that entry lives, for setting A and D      */
+    uint32_t  gpa;       /* the guest-physical address of the access         */
+} guest_walk;
+
+static bool guest_in_user_mode(const vmm_vm *vm)
+{
+    return (vm->vcpu.vpsr & T32_PSR_K) == 0;
+}
+
+static bool guest_paging_on(const vmm_vm *vm)
+{
+    return (vm->vcpu.vsr[T32_SR_PTBR] & T32_PTBR_E) != 0;
+}
+
+/* The page fault an access raises when the tables say no. */
+static t32_cause fault_cause(t32_access access)
+{
+    switch (access) {
+    case T32_FETCH: return T32_CAUSE_FETCH_FAULT;
+    case T32_LOAD:  return T32_CAUSE_LOAD_FAULT;
+    case T32_STORE: return T32_CAUSE_STORE_FAULT;
+    }
+    invariant(false, "a known access kind");
+    return T32_CAUSE_NONE;
+}
+
+/* The L2 bit an access needs: fetch X, load R, store W. */
+static uint32_t needed_bit(t32_access access)
+{
+    switch (access) {
+    case T32_FETCH: return T32_PTE_X;
+    case T32_LOAD:  return T32_PTE_R;
+    case T32_STORE: return T32_PTE_W;
+    }
+    invariant(false, "a known access kind");
+    return 0;
+}
+
+/* ISA.md section 8: valid, the access's own permission bit, and - in user
+ * mode only - U.  Kernel mode may use U pages too. */
+static bool pte_allows(uint32_t pte, t32_access access, bool user)
+{
+    if (!(pte & T32_PTE_V) || !(pte & needed_bit(access)))
+        return false;
+    return !user || (pte & T32_PTE_U);
+}
+
+static guest_walk walk_failed(t32_cause cause)
+{
+    return (guest_walk){ .cause = cause };
+}
+
+/* Paging off: virtual = physical, no protection, RAM ends at vm->size. */
+static guest_walk walk_identity(const vmm_vm *vm, uint32_t va)
+{
+    if (va >= vm->size)
+        return walk_failed(T32_CAUSE_BUS_ERROR);
+    return (guest_walk){ .cause = T32_CAUSE_NONE, .paging = false, .gpa = va };
+}
+
+/*
+ * The two-level walk of ISA.md section 8, in the vCPU's virtual mode,
+ * reading the guest's tables in guest-physical memory.  No side effects.
+ *
+ *   guest PTBR --> L1 table --[L1 index]--> L2 table --[L2 index]--> page
+ *
+ * Each step that leaves guest RAM is a BUS_ERROR, each step the entries do
+ * not allow is the access's page fault - in the order the hardware meets
+ * them.
+ */
+static guest_walk walk_guest(const vmm_vm *vm, uint32_t va, t32_access access)
+{
+    if (!guest_paging_on(vm))
+        return walk_identity(vm, va);
+
+    uint32_t root = vm->vcpu.vsr[T32_SR_PTBR] & T32_PTE_FRAME;
+    uint32_t l1;
+    if (!guest_read(vm, root + 4 * T32_VA_L1(va), &l1))
+        return walk_failed(T32_CAUSE_BUS_ERROR);
+    if (!(l1 & T32_PTE_V))
+        return walk_failed(fault_cause(access));
+
+    guest_walk w = { .cause = T32_CAUSE_NONE, .paging = true };
+    w.pte_gpa = (l1 & T32_PTE_FRAME) + 4 * T32_VA_L2(va);
+    if (!guest_read(vm, w.pte_gpa, &w.pte))
+        return walk_failed(T32_CAUSE_BUS_ERROR);
+    if (!pte_allows(w.pte, access, guest_in_user_mode(vm)))
+        return walk_failed(fault_cause(access));
+
+    w.gpa = (w.pte & T32_PTE_FRAME) | (va & PAGE_OFFSET);
+    if (w.gpa >= vm->size)
+        return walk_failed(T32_CAUSE_BUS_ERROR);
+    return w;
+}
+
+/* What the hardware does after a successful walk: A on every access, D on a
+ * store, written back into the guest's L2 entry (only if they change). */
+static void mark_accessed(vmm_vm *vm, const guest_walk *w, t32_access access)
+{
+    if (!w->paging)
+        return;
+    uint32_t pte = w->pte | T32_PTE_A;
+    if (access == T32_STORE)
+        pte |= T32_PTE_D;
+    if (pte != w->pte)
+        guest_write(vm, w->pte_gpa, pte);
+}
+
+/* ======================================================================
+ * The shadow entry: the guest's entry, composed and tightened
+ * ====================================================================== */
+
+/*
+ * A shadow L2 entry, built from a successful guest walk:
+ *
+ *   31                     12 11     7   6   5   4   3   2   1   0
+ *  +-------------------------+--------+---+---+---+---+---+---+---+
+ *  |  host frame             |   0    | D | A | U | X | W | R | V |
+ *  +-------------------------+--------+---+---+---+---+---+---+---+
+ *     vm->base + guest frame             1   1   1   |   |   |   1
+ *                                                    |   |   guest R
+ *                                                    |   guest W, only once
+ *                                                    |   the guest's D is set
+ *                                                    guest X
+ *
+ * U is always 1: the guest runs in real user mode, whatever it believes.
+ * A and D are preset because the real MMU's bookkeeping in *our* tables
+ * means nothing to anyone; presetting them spares it the write.  With guest
+ * paging off, R, W and X are all 1 (bare T32 has no protection then).
+ */
+static uint32_t shadow_pte(const vmm_vm *vm, const guest_walk *w, t32_access access)
+{
+    uint32_t allow = PTE_RWX;
+    if (w->paging) {
+        allow = w->pte & PTE_RWX;
+        bool dirty = (w->pte & T32_PTE_D) || access == T32_STORE;
+        if (!dirty)
+            allow &= ~T32_PTE_W;    /* the first store must fault: it sets D */
+    }
+    uint32_t host_frame = vm->base + (w->gpa & T32_PTE_FRAME);
+    return host_frame | allow | T32_PTE_V | T32_PTE_U | T32_PTE_A | T32_PTE_D;
+}
+
+/* ======================================================================
+ * Shadow spaces: one real root table per (guest PTBR, view)
+ * ====================================================================== */
+
+/* The space the vCPU needs now: its PTBR and its virtual mode.  With paging
+ * off there is one identity space whatever the mode, keyed (0, kernel). */
+static void vcpu_view(const vmm_vm *vm, uint32_t *ptbr, bool *user_view)
+{
+    if (!guest_paging_on(vm)) {
+        *ptbr = 0;
+        *user_view = false;
+        return;
+    }
+    *ptbr = vm->vcpu.vsr[T32_SR_PTBR] & (T32_PTE_FRAME | T32_PTBR_E);
+    *user_view = guest_in_user_mode(vm);
+}
+
+/* Give every frame of a space back to the VMM: its L2 tables, then its
+ * root.  If the real PTBR may still point at this root, forget that we
+ * loaded it, so the next activation writes PTBR (and flushes the TLB). */
+static void space_drop(vmm_vm *vm, shadow_space *space)
+{
+    if (space->root == 0)
+        return;
+    for (uint32_t i = 0; i < PTES_PER_TABLE; i++) {
+        uint32_t l1 = shadow_read(vm, space->root, i);
+        if (l1 & T32_PTE_V)
+            vmm_frame_free(vm->vmm, l1 & T32_PTE_FRAME);
+    }
+    vmm_frame_free(vm->vmm, space->root);
+    if (vm->shadow.loaded == (space->root | T32_PTBR_E))
+        vm->shadow.loaded = 0;
+    *space = (shadow_space){ .root = 0 };
+}
+
+static void drop_all(vmm_vm *vm)
+{
+    for (int i = 0; i < SHADOW_MAX_SPACES; i++)
+        space_drop(vm, &vm->shadow.spaces[i]);
+}
+
+/* Where the space for (ptbr, view) is cached, or -1. */
+static int space_index(const vmm_vm *vm, uint32_t ptbr, bool user_view)
+{
+    for (int i = 0; i < SHADOW_MAX_SPACES; i++) {
+        const shadow_space *s = &vm->shadow.spaces[i];
+        if (s->root != 0 && s->guest_ptbr == ptbr && s->user_view == user_view)
+            return i;
+    }
+    return -1;
+}
+
+/* A slot for a new space: a free one, or else the least recently used
+ * space, dropped (it will be rebuilt by faults if it is ever needed). */
+static shadow_space *space_slot(vmm_vm *vm)
+{
+    shadow_space *lru = &vm->shadow.spaces[0];
+    for (int i = 0; i < SHADOW_MAX_SPACES; i++) {
+        shadow_space *s = &vm->shadow.spaces[i];
+        if (s->root == 0)
+            return s;
+        if (s->last_used < lru->last_used)
+            lru = s;
+    }
+    space_drop(vm, lru);
+    return lru;
+}
+
+/* The vCPU's current space, created empty (a zeroed root maps nothing) if
+ * it is not cached.  NULL if no frame can be had for the root. */
+static shadow_space *space_for_vcpu(vmm_vm *vm)
+{
+    uint32_t ptbr;
+    bool user_view;
+    vcpu_view(vm, &ptbr, &user_view);
+
+    int i = space_index(vm, ptbr, user_view);
+    shadow_space *s = i >= 0 ? &vm->shadow.spaces[i] : NULL;
+    if (!s) {
+        uint32_t root = vmm_frame_alloc(vm->vmm);
+        if (root == 0)
+            return NULL;
+        s = space_slot(vm);
+        *s = (shadow_space){ .guest_ptbr = ptbr, .user_view = user_view, .root = root };
+    }
+    s->last_used = ++vm->shadow.clock;
+    return s;
+}
+
+/* Make the real MMU use the vCPU's current space.  Writing the real PTBR
+ * also flushes the real TLB, which must forget the previous space; so skip
+ * the write only when this VM itself loaded this very root last and it is
+ * still there.  NULL if no frame can be had for the root. */
+static shadow_space *space_load(vmm_vm *vm, t32_cpu *cpu)
+{
+    shadow_space *s = space_for_vcpu(vm);
+    if (!s)
+        return NULL;
+    uint32_t real_ptbr = s->root | T32_PTBR_E;
+    if (vm->shadow.loaded != real_ptbr || cpu->sr[T32_SR_PTBR] != real_ptbr) {
+        t32_sysreg_write(cpu, T32_SR_PTBR, real_ptbr);
+        vm->shadow.loaded = real_ptbr;
+    }
+    return s;
+}
+
+/* ======================================================================
+ * Filling an entry, and what to do when VMM frames run out
+ * ====================================================================== */
+
+/* The shadow L2 table covering `va` in `space`, allocated (zeroed: empty)
+ * on first use.  0 if no frame can be had. */
+static uint32_t l2_table(vmm_vm *vm, shadow_space *space, uint32_t va)
+{
+    uint32_t l1 = shadow_read(vm, space->root, T32_VA_L1(va));
+    if (l1 & T32_PTE_V)
+        return l1 & T32_PTE_FRAME;
+    uint32_t table = vmm_frame_alloc(vm->vmm);
+    if (table != 0)
+        shadow_write(vm, space->root, T32_VA_L1(va), table | T32_PTE_V);
+    return table;
+}
+
+/* Write one shadow entry for `va` into the vCPU's current space.  If an
+ * entry was there already (a read-only mapping being upgraded for a store),
+ * the real TLB may still hold the old one, so flush it.  False if a frame
+ * was needed and none could be had. */
+static bool install(vmm_vm *vm, t32_cpu *cpu, uint32_t va, uint32_t spte)
+{
+    shadow_space *space = space_load(vm, cpu);
+    if (!space)
+        return false;
+    uint32_t l2 = l2_table(vm, space, va);
+    if (l2 == 0)
+        return false;
+    uint32_t old = shadow_read(vm, l2, T32_VA_L2(va));
+    shadow_write(vm, l2, T32_VA_L2(va), spte);
+    if (old & T32_PTE_V)
+        t32_tlb_flush(cpu);
+    return true;
+}
+
+/* Put the real PTBR where no memory is (see PARKED_PTBR).  Used whenever
+ * the root it pointed at may just have been given away. */
+static void park(vmm_vm *vm, t32_cpu *cpu)
+{
+    t32_sysreg_write(cpu, T32_SR_PTBR, PARKED_PTBR);
+    vm->shadow.loaded = 0;
+}
+
+/* Out of VMM frames: shadows are only a cache of the guest's tables, so
+ * give some back.  Round 0 drops this VM's spaces, round 1 every VM's (one
+ * busy guest must not starve the others).  The other VMs are not on the
+ * CPU; shadow_activate builds them a fresh root before they run again. */
+static void reclaim(vmm_vm *vm, t32_cpu *cpu, int round)
+{
+    if (round == 0) {
+        drop_all(vm);
+    } else {
+        for (int i = 0; i < vm->vmm->nvms; i++)
+            if (vm->vmm->vms[i])
+                drop_all(vm->vmm->vms[i]);
+    }
+    park(vm, cpu);
+}
+
+/* install(), reclaiming frames between attempts. */
+static bool install_reclaiming(vmm_vm *vm, t32_cpu *cpu, uint32_t va, uint32_t spte)
+{
+    for (int round = 0; round < 2; round++) {
+        if (install(vm, cpu, va, spte))
+            return true;
+        reclaim(vm, cpu, round);
+    }
+    return install(vm, cpu, va, spte);
+}
+
+/* ======================================================================
+ * The interface (shadow.h)
+ * ====================================================================== */
+
+void shadow_init(vmm_vm *vm)
+{
+    invariant(vm->base % T32_PAGE_SIZE == 0 && vm->size % T32_PAGE_SIZE == 0,
+              "guest RAM is whole pages");
+    invariant(vm->size <= vm->vmm->m->memsize &&
+              vm->base <= vm->vmm->m->memsize - vm->size,
+              "guest RAM lies inside host RAM");
+    vm->shadow = (vmm_shadow){ .clock = 0 };
+}
+
+void shadow_destroy(vmm_vm *vm)
+{
+    drop_all(vm);
+}
+
+void shadow_activate(vmm_vm *vm, t32_cpu *cpu)
+{
+    for (int round = 0; round < 2; round++) {
+        if (space_load(vm, cpu))
+            return;
+        reclaim(vm, cpu, round);
+    }
+    if (!space_load(vm, cpu))
+        park(vm, cpu);
+}
+
+/*
+ * A real page fault while the guest ran.  Either the guest's own tables
+ * allow the access - a hidden fault: the shadow just had no entry yet (or
+ * only a read-only one, waiting for the first store to set D) - or they do
+ * not, and the guest is owed the trap bare T32 would have raised.
+ */
+shadow_result shadow_fault(vmm_vm *vm, t32_cpu *cpu, uint32_t va,
+                           t32_access access, t32_cause *cause)
+{
+    guest_walk w = walk_guest(vm, va, access);
+    *cause = w.cause;
+    if (w.cause != T32_CAUSE_NONE)
+        return SHADOW_REFLECT;
+
+    if (!install_reclaiming(vm, cpu, va, shadow_pte(vm, &w, access)))
+        return SHADOW_NO_MEMORY;
+    mark_accessed(vm, &w, access);
+    vm->stats.shadow_faults++;
+    return SHADOW_FIXED;
+}
+
+void shadow_flush(vmm_vm *vm, t32_cpu *cpu)
+{
+    drop_all(vm);
+    if (cpu)
+        shadow_activate(vm, cpu);
+}
+
+t32_cause shadow_guest_translate(vmm_vm *vm, uint32_t va, t32_access access,
+                                 uint32_t *gpa)
+{
+    guest_walk w = walk_guest(vm, va, access);
+    if (w.cause == T32_CAUSE_NONE)
+        *gpa = w.gpa;
+    return w.cause;
+}
+
+uint32_t shadow_entry(const vmm_vm *vm, uint32_t va)
+{
+    uint32_t ptbr;
+    bool user_view;
+    vcpu_view(vm, &ptbr, &user_view);
+    int i = space_index(vm, ptbr, user_view);
+    if (i < 0)
+        return 0;
+    uint32_t l1 = shadow_read(vm, vm->shadow.spaces[i].root, T32_VA_L1(va));
+    if (!(l1 & T32_PTE_V))
+        return 0;
+    return shadow_read(vm, l1 & T32_PTE_FRAME, T32_VA_L2(va));
+}
