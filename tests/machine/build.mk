@@ -1,0 +1,7 @@
+# tests/machine/ - unit tests of the T32 machine: devices, ports, the
+# multi-CPU run loop, snapshots, and the agreement of ISA.md with opcodes.h.
+TESTS += test_devices
+
+test_devices_SRCS   := tests/machine/test_devices.c
+test_devices_LIBS   := t32
+test_devices_LDLIBS := -lcmocka
