@@ -1,7 +1,11 @@
 # tests/machine/ - unit tests of the T32 machine: devices, ports, the
 # multi-CPU run loop, snapshots, and the agreement of ISA.md with opcodes.h.
-TESTS += test_devices
+TESTS += test_devices test_spec
 
 test_devices_SRCS   := tests/machine/test_devices.c
 test_devices_LIBS   := t32
 test_devices_LDLIBS := -lcmocka
+
+test_spec_SRCS   := tests/machine/test_spec.c
+test_spec_LIBS   := t32
+test_spec_LDLIBS := -lcmocka
