@@ -1,0 +1,70 @@
+/*
+ * cpu_internal.h - what the interpreter (cpu.c) and the MMU (mmu.c) share.
+ *
+ * Not part of the public API (that is t32.h): only isa/ includes this.
+ */
+#ifndef T32_CPU_INTERNAL_H
+#define T32_CPU_INTERNAL_H
+
+#include <stdint.h>
+
+#include "t32.h"
+
+/* Branch hints for the hot paths.  They change speed, never meaning. */
+#if defined(__GNUC__)
+#define T32_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define T32_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define T32_LIKELY(x)   (x)
+#define T32_UNLIKELY(x) (x)
+#endif
+
+/* The byte offset of an address inside its 4 KiB page, and its page number. */
+#define T32_PAGE_OFFSET(a) ((uint32_t)(a) & (T32_PAGE_SIZE - 1u))
+#define T32_VPN(a)         ((uint32_t)(a) >> T32_PAGE_SHIFT)
+
+/* The TLB slot of a virtual address: direct-mapped by page number. */
+#define T32_TLB_SLOT(a)    (T32_VPN(a) % T32_TLB_SIZE)
+
+/*
+ * The slow path of every memory access, taken when the TLB has no entry
+ * for the page (or one whose permissions, or D bit, do not allow this
+ * access).  It translates `va` for `access` in the CPU's current mode -
+ * paging off: identity, checked against the size of RAM; paging on: the
+ * two-level walk of ISA.md section 8, setting A (and D for a store) in the
+ * page table - and on success fills the TLB slot and stores in *host the
+ * host pointer to the byte at `va`.  Returns T32_CAUSE_NONE, or the cause
+ * of the fault (the caller raises it with BADVADDR = va).
+ */
+t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
+                         uint8_t **host);
+
+/* Little-endian loads and stores of guest memory through host pointers.
+ * Written byte by byte so they are right on any host; compilers turn each
+ * into one move on a little-endian host. */
+static inline uint32_t t32_load32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static inline uint32_t t32_load16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static inline void t32_store32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void t32_store16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+#endif /* T32_CPU_INTERNAL_H */

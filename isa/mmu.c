@@ -1,0 +1,189 @@
+/*
+ * mmu.c - address translation: the page-table walk and the software TLB.
+ *
+ * With paging off (PTBR.E = 0) a virtual address is the physical address.
+ * With paging on, every fetch, load and store goes through a two-level
+ * table walk (ISA.md section 8):
+ *
+ *    virtual address
+ *    31         22 21         12 11            0
+ *   +-------------+-------------+---------------+
+ *   |   L1 index  |   L2 index  |  page offset  |
+ *   +-------------+-------------+---------------+
+ *
+ *   PTBR.frame --> L1 table [L1 index] --> L2 table [L2 index] --> page
+ *
+ *   L1 entry:  frame of the L2 table (31:12) ............ V (bit 0)
+ *   L2 entry:  frame of the page     (31:12) ... D A U X W R V
+ *                                                6 5 4 3 2 1 0
+ *
+ * Walking two tables in memory for every access would make each load cost
+ * three.  Real CPUs cache finished translations in a TLB, and so do we: a
+ * small direct-mapped array per CPU mode (t32_cpu.tlb[kernel]), indexed by
+ * the low bits of the virtual page number.  An entry remembers the PTE it
+ * was filled from (for the permission bits) and a host pointer to the
+ * frame, so a hit turns a virtual address into a host pointer with one
+ * compare.  With paging off the same array holds identity entries that
+ * allow everything, so the interpreter has a single fast path.
+ *
+ * Like a real TLB, ours is NOT kept coherent with the page tables: editing
+ * a PTE does not change a cached entry until `tlbflush` or a PTBR write.
+ * Guests must flush after changing a mapping they have used, and the VMM's
+ * shadow paging relies on being told (ISA.md section 8).
+ */
+#include <string.h>
+
+#include "t32.h"
+#include "cpu_internal.h"
+
+/* What one successful walk found. */
+typedef struct walk_result {
+    uint32_t pte_pa;   /* physical address of the L2 entry */
+    uint32_t pte;      /* the L2 entry as read */
+} walk_result;
+
+/* The page-fault cause for each kind of access. */
+static t32_cause fault_cause(t32_access access)
+{
+    switch (access) {
+    case T32_FETCH: return T32_CAUSE_FETCH_FAULT;
+    case T32_LOAD:  return T32_CAUSE_LOAD_FAULT;
+    case T32_STORE: return T32_CAUSE_STORE_FAULT;
+    }
+    return T32_CAUSE_LOAD_FAULT;
+}
+
+/* The PTE permission bit each kind of access needs. */
+static uint32_t needed_bit(t32_access access)
+{
+    switch (access) {
+    case T32_FETCH: return T32_PTE_X;
+    case T32_LOAD:  return T32_PTE_R;
+    case T32_STORE: return T32_PTE_W;
+    }
+    return T32_PTE_R;
+}
+
+/* Does a valid L2 entry allow this access?  Kernel mode ignores U. */
+static bool pte_allows(uint32_t pte, t32_access access, bool kernel)
+{
+    if (!(pte & T32_PTE_V) || !(pte & needed_bit(access)))
+        return false;
+    return kernel || (pte & T32_PTE_U);
+}
+
+/* Read a page-table entry from physical memory; false if outside RAM. */
+static bool read_entry(const t32_machine *m, uint32_t pa, uint32_t *entry)
+{
+    if (pa > m->memsize - 4u)
+        return false;
+    *entry = t32_load32(m->mem + pa);
+    return true;
+}
+
+/* Is the whole 4 KiB frame at `frame` inside RAM? */
+static bool frame_in_ram(const t32_machine *m, uint32_t frame)
+{
+    return frame <= m->memsize - T32_PAGE_SIZE;
+}
+
+/*
+ * The table walk.  Checks happen in the order the hardware meets them:
+ * the L1 entry (BUS_ERROR if the root table is outside RAM, a fault if it is
+ * not valid), the L2 entry (likewise), the permissions, and last the page's
+ * frame (BUS_ERROR if outside RAM; a forbidden access faults before the
+ * frame is ever used).  Nothing is written: setting A and D is the
+ * caller's business, so t32_translate can share this.
+ */
+static t32_cause walk(const t32_cpu *cpu, uint32_t va, t32_access access,
+                      bool kernel, walk_result *out)
+{
+    const t32_machine *m = cpu->m;
+    uint32_t root = cpu->sr[T32_SR_PTBR] & T32_PTE_FRAME;
+    uint32_t l1;
+    if (!read_entry(m, root + 4u * T32_VA_L1(va), &l1))
+        return T32_CAUSE_BUS_ERROR;
+    if (!(l1 & T32_PTE_V))
+        return fault_cause(access);
+
+    out->pte_pa = (l1 & T32_PTE_FRAME) + 4u * T32_VA_L2(va);
+    if (!read_entry(m, out->pte_pa, &out->pte))
+        return T32_CAUSE_BUS_ERROR;
+    if (!pte_allows(out->pte, access, kernel))
+        return fault_cause(access);
+    if (!frame_in_ram(m, out->pte & T32_PTE_FRAME))
+        return T32_CAUSE_BUS_ERROR;
+    return T32_CAUSE_NONE;
+}
+
+static bool paging_on(const t32_cpu *cpu)
+{
+    return cpu->sr[T32_SR_PTBR] & T32_PTBR_E;
+}
+
+t32_cause t32_translate(const t32_cpu *cpu, uint32_t va, t32_access access,
+                        bool kernel, uint32_t *pa)
+{
+    if (!paging_on(cpu)) {
+        if (va >= cpu->m->memsize)
+            return T32_CAUSE_BUS_ERROR;
+        *pa = va;
+        return T32_CAUSE_NONE;
+    }
+    walk_result w;
+    t32_cause cause = walk(cpu, va, access, kernel, &w);
+    if (cause == T32_CAUSE_NONE)
+        *pa = (w.pte & T32_PTE_FRAME) | T32_PAGE_OFFSET(va);
+    return cause;
+}
+
+/*
+ * The hardware sets A on the first successful access through a translation
+ * and D on the first successful store, in the L2 entry in memory.  Returns
+ * the entry as it now is (that is what the TLB caches).
+ */
+static uint32_t mark_used(t32_machine *m, const walk_result *w, t32_access access)
+{
+    uint32_t pte = w->pte | T32_PTE_A;
+    if (access == T32_STORE)
+        pte |= T32_PTE_D;
+    if (pte != w->pte)
+        t32_store32(m->mem + w->pte_pa, pte);
+    return pte;
+}
+
+/* An identity "PTE" for paging off: every permission, A and D already set,
+ * so no access ever leaves the fast path for permission reasons. */
+#define IDENTITY_PTE (T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_X | \
+                      T32_PTE_U | T32_PTE_A | T32_PTE_D)
+
+t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
+                         uint8_t **host)
+{
+    t32_machine *m = cpu->m;
+    bool kernel = cpu->psr & T32_PSR_K;
+    uint32_t pte;
+    if (!paging_on(cpu)) {
+        if (va >= m->memsize)
+            return T32_CAUSE_BUS_ERROR;
+        pte = (va & T32_PTE_FRAME) | IDENTITY_PTE;
+    } else {
+        walk_result w;
+        t32_cause cause = walk(cpu, va, access, kernel, &w);
+        if (cause != T32_CAUSE_NONE)
+            return cause;           /* a fault never sets A or D */
+        pte = mark_used(m, &w, access);
+    }
+
+    t32_tlb_entry *e = &cpu->tlb[kernel][T32_TLB_SLOT(va)];
+    e->vpage = T32_VPN(va) + 1u;    /* +1: zero means an empty slot */
+    e->pte = pte;
+    e->host = m->mem + (pte & T32_PTE_FRAME);
+    *host = e->host + T32_PAGE_OFFSET(va);
+    return T32_CAUSE_NONE;
+}
+
+void t32_tlb_flush(t32_cpu *cpu)
+{
+    memset(cpu->tlb, 0, sizeof cpu->tlb);
+}
