@@ -109,6 +109,32 @@ static void test_console_reads_host_only_on_demand(void **state)
     t32_console_free(&c);
 }
 
+/* While bytes are queued the host is not asked for more: a read of a
+ * terminal would otherwise wait for the user although the guest has input.
+ * (The pipe is non-blocking so that asking too early shows up as "input
+ * ended" instead of hanging the test.) */
+static void test_console_no_read_while_bytes_queued(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+    assert_int_equal(write(p[1], "ab", 2), 2);
+
+    t32_console c;
+    t32_console_init(&c, NULL, p[0]);
+    assert_int_equal(t32_console_in(&c, CON_STATUS), T32_CON_RXREADY);
+    assert_int_equal(t32_console_in(&c, CON_DATA), 'a');
+    assert_int_equal(t32_console_in(&c, CON_STATUS), T32_CON_RXREADY);
+    assert_int_equal(t32_console_in(&c, CON_DATA), 'b');
+    assert_int_equal(write(p[1], "c", 1), 1);   /* typed later */
+    assert_int_equal(t32_console_in(&c, CON_STATUS), T32_CON_RXREADY);
+    assert_int_equal(t32_console_in(&c, CON_DATA), 'c');
+    close(p[0]);
+    close(p[1]);
+    t32_console_free(&c);
+}
+
 /* Reading from a descriptor that fails is the end of the input, not a
  * crash or a hang. */
 static void test_console_read_error_is_eof(void **state)
@@ -423,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_console_output_file),
         cmocka_unit_test(test_console_buffered_input_then_eof),
         cmocka_unit_test(test_console_reads_host_only_on_demand),
+        cmocka_unit_test(test_console_no_read_while_bytes_queued),
         cmocka_unit_test(test_console_read_error_is_eof),
         cmocka_unit_test(test_console_irq_and_ctrl),
         cmocka_unit_test_setup_teardown(test_disk_registers, rig_setup, rig_teardown),
