@@ -171,18 +171,34 @@ static uint64_t next_event(const t32_cpu *cpu, const run_state *rs)
 
 /*
  * wfi found no line pending: the CPU idles - cycles pass, nothing retires -
- * until the next event (or the end of the budget), with pc still at the
- * wfi.  At the next boundary the wfi executes again, and completes if a
- * line is now pending.  Returns false if nothing can ever raise a line.
+ * until the next event.  If a line is then pending the wfi completes right
+ * there (pc moves past it, so an interrupt taken next has EPC = the
+ * instruction after the wfi); a wfi that idles from cycle c and wakes at
+ * cycle w has cost w - c cycles in all, one of them its own.  If the budget
+ * ends first, or the event raised no line, pc stays at the wfi, which
+ * executes again at the next boundary and goes on waiting: the split of a
+ * wait over several runs changes nothing.  Returns false if nothing can
+ * ever raise a line (timer off, no device event coming).
  */
-static bool idle(t32_cpu *cpu, const run_state *rs)
+static bool idle(t32_cpu *cpu, run_state *rs)
 {
     uint64_t wake = next_event(cpu, rs);
     if (wake == NEVER)
         return false;
     if (wake <= cpu->cycles)
         wake = cpu->cycles + 1;     /* always make progress */
-    cpu->cycles = min64(wake, rs->end);
+    if (wake > rs->end) {
+        cpu->cycles = rs->end;
+        return true;
+    }
+    cpu->cycles = wake;
+    timer_tick(cpu);
+    if (cpu->cycles >= rs->dev_next)
+        devices_poll(cpu, rs);
+    if (cpu->pending) {
+        cpu->pc += 4;               /* the wfi retires at the wake-up */
+        cpu->retired++;
+    }
     return true;
 }
 
