@@ -1,0 +1,84 @@
+/*
+ * bare.c - the reference run: a guest on bare T32, with no VMM at all.
+ *
+ * Fidelity is defined against this: whatever a guest does here is what it
+ * must also do under the VMM.  The guest *is* the kernel: it starts in
+ * kernel mode, installs its own trap vector and handles its own traps.
+ *
+ * We run the CPU in the host-kernel trap configuration anyway, for one
+ * reason: to notice a trap that nobody handles.  The CPU performs the whole
+ * trap entry (EPC, EPSR, CAUSE, BADVADDR, K := 1, IE := 0) and hands us the
+ * record; all that is left of the hardware's job is "pc := TVEC", which we
+ * do here.  So the guest sees exactly the bare-metal behaviour, and we see
+ * every trap go by and can stop a run that could never recover:
+ *
+ *   a trap taken in kernel mode (EPSR.K = 1) while TVEC = 0.
+ *
+ * Such a trap would enter the "handler" at address 0 - usually zeroed
+ * memory, whose all-zero word traps ILLEGAL again, in kernel mode, forever.
+ * A real machine would spin there; we stop and say where it went wrong.
+ * (A trap from *user* mode with TVEC = 0 is not yet hopeless - the kernel
+ * may really live at 0 - so it goes ahead; if address 0 is garbage, the
+ * next trap is taken in kernel mode and caught by the rule.)
+ */
+#include "vmm.h"
+
+/* A trap that nobody can handle: see the comment at the top. */
+static bool trap_escapes(const t32_cpu *cpu)
+{
+    return cpu->sr[T32_SR_TVEC] == 0 && (cpu->sr[T32_SR_EPSR] & T32_PSR_K);
+}
+
+/* The cycles left before `limit` (0 = no limit). */
+static uint64_t budget_left(const t32_cpu *cpu, uint64_t limit)
+{
+    if (limit == 0)
+        return UINT64_MAX;
+    return cpu->cycles < limit ? limit - cpu->cycles : 0;
+}
+
+static vmm_outcome outcome(const t32_cpu *cpu, vmm_end end)
+{
+    vmm_outcome out = { .end = end, .pc = cpu->pc, .cycles = cpu->cycles };
+    if (end == VMM_END_ESCAPE) {
+        out.trap = cpu->trap;
+        out.pc = cpu->trap.epc;
+    }
+    return out;
+}
+
+vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
+{
+    t32_cpu *cpu = &m->cpu[0];
+    vmm_end end = VMM_RUNNING;
+
+    cpu->host_kernel = true;
+    while (end == VMM_RUNNING) {
+        uint64_t left = budget_left(cpu, limit);
+        if (left == 0) {
+            end = VMM_END_LIMIT;
+            break;
+        }
+        switch (t32_run(cpu, left)) {
+        case T32_EXIT_HALT:
+            end = VMM_END_HALT;
+            break;
+        case T32_EXIT_IDLE:
+            end = VMM_END_IDLE;
+            break;
+        case T32_EXIT_TRAP:
+            /* The hardware's last step of trap entry: jump to the vector. */
+            if (trap_escapes(cpu))
+                end = VMM_END_ESCAPE;
+            else
+                cpu->pc = cpu->sr[T32_SR_TVEC];
+            break;
+        case T32_EXIT_BUDGET:
+        case T32_EXIT_BREAKPOINT:
+            break;   /* the loop re-checks the limit */
+        }
+    }
+    st->guest_insns = st->direct_insns = cpu->retired;
+    st->idle_cycles = cpu->cycles - cpu->retired;
+    return outcome(cpu, end);
+}

@@ -1,0 +1,193 @@
+/*
+ * emulate.c - privileged instructions, executed by the VMM on the virtual
+ * state.  The "emulate" half of trap-and-emulate.
+ *
+ * The guest kernel runs in real user mode.  Each time it executes one of
+ * T32's privileged instructions (class P in ISA.md section 4), the real CPU
+ * traps PRIVILEGED and the VMM gets an exit with the instruction word.  If
+ * the guest believes it is in kernel mode (virtual K = 1), bare T32 would
+ * have executed the instruction - so we execute it here, on the vCPU:
+ *
+ *   instruction   bare T32 does                 the VMM does
+ *   -----------   ---------------------------   ---------------------------------
+ *   mfsr rd, sr   rd := system register         rd := *virtual* system register
+ *   mtsr sr, rs   system register := rs         virtual sysreg := rs (+ side effects:
+ *                                               timer re-arms the virtual timer,
+ *                                               ptbr rebuilds the shadow tables)
+ *   rfe           PSR := EPSR, pc := EPC        virtual PSR := virtual EPSR, ...
+ *   cli / sti     IE := 0 / 1                   virtual IE := 0 / 1
+ *   halt          stop the CPU                  stop the VM
+ *   wfi           idle until a line is pending  let *virtual* time pass
+ *   tlbflush      forget cached translations    drop the shadow tables
+ *   in / out      device port access            virtual device access (vdev.c)
+ *
+ * then step past it.  Each emulated instruction is one virtual cycle, as it
+ * would have been one cycle on bare T32.  The general registers are the real
+ * CPU's (the guest's registers stay there during its turn); everything
+ * privileged is virtual.
+ */
+#include <stdlib.h>
+
+#include "vmm.h"
+
+/* A write to register rd, respecting r0 = 0. */
+static void set_reg(t32_cpu *cpu, unsigned rd, uint32_t value)
+{
+    if (rd != T32_REG_ZERO)
+        cpu->r[rd] = value;
+}
+
+/* The virtual IPEND: the latched timer line and the device lines. */
+static uint32_t vipend(vmm_vm *vm)
+{
+    vtimer_update(&vm->vcpu);
+    return vm->vcpu.vpending | vdev_lines(vm);
+}
+
+/* mfsr: false if the register does not exist (the caller reflects ILLEGAL). */
+static bool emulate_mfsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    uint32_t sr = T32_IMM16(insn), value;
+    switch (sr) {
+    case T32_SR_CYCLES: value = (uint32_t)vc->vcycles; break;
+    case T32_SR_CPUID:  value = 0; break;
+    case T32_SR_IPEND:  value = vipend(vm); break;
+    default:
+        if (sr >= T32_NSYSREGS)
+            return false;
+        value = vc->vsr[sr];
+        break;
+    }
+    set_reg(cpu, T32_FA(insn), value);
+    return true;
+}
+
+/* mtsr: false if the register does not exist. */
+static bool emulate_mtsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    uint32_t sr = T32_IMM16(insn), value = cpu->r[T32_FA(insn)];
+    switch (sr) {
+    case T32_SR_TIMER:
+        vtimer_write(vc, value);
+        break;
+    case T32_SR_PTBR:
+        /* A new address space: the shadows of the old one are stale. */
+        vc->vsr[T32_SR_PTBR] = value;
+        shadow_flush(vm, cpu);
+        break;
+    case T32_SR_EPSR:
+        vc->vsr[sr] = value & T32_PSR_MASK;   /* bits a PSR does not have read 0 */
+        break;
+    case T32_SR_CYCLES:
+    case T32_SR_CPUID:
+    case T32_SR_IPEND:
+        break;                                /* read-only: ignored */
+    default:
+        if (sr >= T32_NSYSREGS)
+            return false;
+        vc->vsr[sr] = value;
+        break;
+    }
+    return true;
+}
+
+/* rfe: the virtual PSR comes back from virtual EPSR - possibly with virtual
+ * K = 0, in which case the guest's user view of memory takes over. */
+static void emulate_rfe(vmm_vm *vm, t32_cpu *cpu)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    uint32_t old = vc->vpsr;
+    vc->vpsr = vc->vsr[T32_SR_EPSR] & T32_PSR_MASK;
+    vc->pc = vc->vsr[T32_SR_EPC];
+    if ((old ^ vc->vpsr) & T32_PSR_K)
+        shadow_activate(vm, cpu);
+}
+
+/* The port an in/out instruction addresses: (base + sext(imm)) & 0xffff. */
+static uint32_t port_of(const t32_cpu *cpu, uint32_t insn)
+{
+    return (cpu->r[T32_FB(insn)] + T32_SIMM16(insn)) & 0xffffu;
+}
+
+/* wfi: true if it completes now (a line is pending). */
+static bool emulate_wfi(vmm_vm *vm)
+{
+    switch (vtimer_wait(vm, vm->horizon)) {
+    case VTIMER_WOKEN:
+        return true;
+    case VTIMER_IDLED:
+        return false;
+    case VTIMER_NEVER:
+        vmm_vm_stop(vm, VMM_END_IDLE);
+        return false;
+    }
+    return false;
+}
+
+/* One instruction retired by emulation: one virtual cycle. */
+static void retire(vmm_vm *vm)
+{
+    vm->vcpu.vcycles++;
+    vm->stats.emulated_insns++;
+    vm->stats.guest_insns++;
+}
+
+void vmm_emulate(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    uint32_t next = vc->pc + 4;
+    switch (T32_OPC(insn)) {
+    case T32_OP_MFSR:
+    case T32_OP_MTSR: {
+        bool ok = T32_OPC(insn) == T32_OP_MFSR ? emulate_mfsr(vm, cpu, insn)
+                                               : emulate_mtsr(vm, cpu, insn);
+        if (!ok) {
+            /* Bare T32: ILLEGAL for an unknown system register (the
+             * instruction still costs its cycle, as a trap does there). */
+            retire(vm);
+            vm->stats.reflected_traps++;
+            vmm_reflect(vm, cpu, T32_CAUSE_ILLEGAL, vc->pc, 0);
+            return;
+        }
+        break;
+    }
+    case T32_OP_RFE:
+        retire(vm);
+        emulate_rfe(vm, cpu);
+        return;
+    case T32_OP_CLI:
+        vc->vpsr &= ~T32_PSR_IE;
+        break;
+    case T32_OP_STI:
+        vc->vpsr |= T32_PSR_IE;
+        break;
+    case T32_OP_HALT:
+        retire(vm);
+        vc->pc = next;
+        vc->halted = true;
+        vmm_vm_stop(vm, VMM_END_HALT);
+        return;
+    case T32_OP_WFI:
+        if (!emulate_wfi(vm))
+            return;            /* idle: pc stays at the wfi, nothing retires */
+        break;
+    case T32_OP_TLBFLUSH:
+        shadow_flush(vm, cpu);
+        break;
+    case T32_OP_IN:
+        set_reg(cpu, T32_FA(insn), vdev_in(vm, port_of(cpu, insn)));
+        break;
+    case T32_OP_OUT:
+        vdev_out(vm, port_of(cpu, insn), cpu->r[T32_FA(insn)]);
+        break;
+    default:
+        /* The CPU reports PRIVILEGED only for privileged opcodes. */
+        fprintf(stderr, "trapeze: broken invariant: PRIVILEGED exit for opcode 0x%02x\n",
+                T32_OPC(insn));
+        abort();
+    }
+    retire(vm);
+    vc->pc = next;
+}

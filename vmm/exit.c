@@ -1,0 +1,134 @@
+/*
+ * exit.c - one exit: the real CPU trapped while running the guest; decide
+ * what it means.
+ *
+ * The guest runs in real user mode in the host-kernel configuration, so
+ * *every* trap it causes stops t32_run() and lands here, with the trap
+ * record (cause, EPC, BADVADDR, instruction word) in cpu->trap.  There are
+ * exactly three kinds of exit:
+ *
+ *   1. PRIVILEGED while the guest is in *virtual kernel* mode.  The guest
+ *      kernel did something only a kernel may do, and it believes it is one:
+ *      the VMM emulates the instruction on the virtual state (emulate.c).
+ *
+ *   2. A real page fault (or bus error).  Either the shadow tables just had
+ *      no entry yet - a *hidden* fault, filled in and forgotten - or the
+ *      guest's own tables forbid the access, and the guest is owed the fault
+ *      (shadow.c decides).
+ *
+ *   3. Everything else the guest is owed: syscall, brk, divide by zero,
+ *      illegal instructions (hcall included - there is no paravirtual
+ *      interface in this mode), misaligned accesses, and PRIVILEGED from the
+ *      guest's *user* code.  Bare T32 would have trapped into the guest
+ *      kernel, so we reflect the trap into it (reflect.c).
+ *
+ * Time: the real CPU charged the trapping instruction one cycle, as bare
+ * T32 charges any instruction that traps.  Each path below decides whether
+ * the guest would really have spent that cycle: an emulated or reflected
+ * instruction does; a hidden fault does not (on bare T32 the access simply
+ * succeeds later, once).
+ */
+#include <stdlib.h>
+
+#include "vmm.h"
+
+/* Take back the cycle the real CPU charged for the trapping instruction;
+ * the handler charges it again if bare T32 would have. */
+static void uncount_trapping_insn(vmm_vm *vm)
+{
+    vm->vcpu.vcycles--;
+    vm->stats.direct_insns--;
+    vm->stats.guest_insns--;
+}
+
+/* The trapping instruction ran on the real CPU and trapped there, exactly
+ * as it would on bare T32: a direct instruction. */
+static void count_direct_insn(vmm_vm *vm)
+{
+    vm->vcpu.vcycles++;
+    vm->stats.direct_insns++;
+    vm->stats.guest_insns++;
+}
+
+/* What kind of access a BUS_ERROR came from: no instruction word means the
+ * fetch itself failed; otherwise the instruction's own load or store. */
+static t32_access bus_error_access(const t32_trap *t)
+{
+    switch (T32_OPC(t->insn)) {
+    case 0:
+        return T32_FETCH;
+    case T32_OP_STW: case T32_OP_STH: case T32_OP_STB:
+    case T32_OP_PUSH: case T32_OP_PUSHF:
+        return T32_STORE;
+    default:
+        return T32_LOAD;
+    }
+}
+
+static t32_access fault_access(const t32_trap *t)
+{
+    switch (t->cause) {
+    case T32_CAUSE_FETCH_FAULT: return T32_FETCH;
+    case T32_CAUSE_LOAD_FAULT:  return T32_LOAD;
+    case T32_CAUSE_STORE_FAULT: return T32_STORE;
+    default:                    return bus_error_access(t);
+    }
+}
+
+static void reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
+{
+    count_direct_insn(vm);
+    vm->stats.reflected_traps++;
+    vmm_reflect(vm, cpu, cause, t->epc, t->badvaddr);
+}
+
+/* Kind 2: a real page fault.  Ask the shadow code whose fault it is. */
+static void page_fault(vmm_vm *vm, t32_cpu *cpu, const t32_trap *t)
+{
+    t32_cause cause;
+    switch (shadow_fault(vm, cpu, t->badvaddr, fault_access(t), &cause)) {
+    case SHADOW_FIXED:
+        break;                  /* hidden: retry the instruction */
+    case SHADOW_REFLECT:
+        reflect(vm, cpu, cause, t);
+        break;
+    case SHADOW_NO_MEMORY:
+        vmm_vm_stop(vm, VMM_END_NO_MEMORY);
+        break;
+    }
+}
+
+void vmm_exit_handle(vmm_vm *vm, t32_cpu *cpu)
+{
+    const t32_trap t = cpu->trap;
+    vm->stats.exits_total++;
+    vm->stats.exits_by_cause[t.cause]++;
+    uncount_trapping_insn(vm);
+
+    switch (t.cause) {
+    case T32_CAUSE_PRIVILEGED:
+        if (vm->vcpu.vpsr & T32_PSR_K)
+            vmm_emulate(vm, cpu, t.insn);          /* kind 1 */
+        else
+            reflect(vm, cpu, t.cause, &t);         /* guest user code */
+        break;
+    case T32_CAUSE_FETCH_FAULT:
+    case T32_CAUSE_LOAD_FAULT:
+    case T32_CAUSE_STORE_FAULT:
+    case T32_CAUSE_BUS_ERROR:
+        page_fault(vm, cpu, &t);                   /* kind 2 */
+        break;
+    case T32_CAUSE_IRQ_TIMER:
+    case T32_CAUSE_IRQ_CONSOLE:
+    case T32_CAUSE_IRQ_DISK:
+    case T32_CAUSE_NONE:
+        /* The real CPU runs the guest with real IE = 0 and nothing armed:
+         * a real interrupt here is a VMM bug. */
+        fprintf(stderr, "trapeze: broken invariant: real %s exit\n",
+                t32_cause_name(t.cause));
+        abort();
+    default:
+        reflect(vm, cpu, t.cause, &t);             /* kind 3 */
+        break;
+    }
+}

@@ -1,0 +1,91 @@
+/*
+ * reflect.c - delivering traps and interrupts *into* the guest.
+ *
+ * When the guest kernel runs deprivileged, a trap it is owed - its user
+ * program made a syscall, divided by zero, touched an unmapped page - does
+ * not reach it by itself: the real CPU is in the host-kernel configuration,
+ * so the trap ended t32_run() and came to the VMM as an exit.  The VMM
+ * *reflects* it: it performs, on the vCPU's virtual state, the trap entry
+ * bare T32 hardware would have performed (ISA.md section 6):
+ *
+ *     virtual EPSR     := virtual PSR          (old K, IE and flags)
+ *     virtual EPC      := the trap's EPC
+ *     virtual CAUSE    := cause
+ *     virtual BADVADDR := the address          (memory traps only)
+ *     virtual K := 1, virtual IE := 0
+ *     pc               := virtual TVEC         (the guest's handler)
+ *
+ * and the guest's handler runs, none the wiser.  Interrupts take the same
+ * road: the VMM *injects* a virtual interrupt by reflecting a trap with
+ * cause 16 + line, at an instruction boundary, when the guest has virtual
+ * IE = 1 - exactly when bare T32 would take it.
+ *
+ * The virtual K bit changing from 0 to 1 means the guest's memory view
+ * changes (its kernel pages become reachable), so the shadow view is
+ * switched too (shadow.c).
+ */
+#include "vmm.h"
+
+/* Causes that write BADVADDR (ISA.md, the cause table). */
+static bool sets_badvaddr(t32_cause cause)
+{
+    return cause >= T32_CAUSE_MISALIGNED && cause <= T32_CAUSE_BUS_ERROR;
+}
+
+/* The trap entry of ISA.md section 6, on the virtual state. */
+static void trap_entry(vmm_vcpu *vc, t32_cause cause, uint32_t epc, uint32_t badvaddr)
+{
+    vc->vsr[T32_SR_EPSR] = vc->vpsr;
+    vc->vsr[T32_SR_EPC] = epc;
+    vc->vsr[T32_SR_CAUSE] = (uint32_t)cause;
+    if (sets_badvaddr(cause))
+        vc->vsr[T32_SR_BADVADDR] = badvaddr;
+    vc->vpsr = (vc->vpsr | T32_PSR_K) & ~T32_PSR_IE;
+    vc->pc = vc->vsr[T32_SR_TVEC];
+}
+
+void vmm_reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, uint32_t epc,
+                 uint32_t badvaddr)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    bool was_kernel = (vc->vpsr & T32_PSR_K) != 0;
+
+    trap_entry(vc, cause, epc, badvaddr);
+
+    /* A trap in kernel mode with no vector would enter "the handler" at
+     * address 0 - on bare T32 the same run ends the same way, see bare.c. */
+    if (was_kernel && vc->vsr[T32_SR_TVEC] == 0) {
+        vm->outcome.trap = (t32_trap){ .cause = cause, .epc = epc, .badvaddr = badvaddr };
+        vc->pc = epc;
+        vmm_vm_stop(vm, VMM_END_ESCAPE);
+        return;
+    }
+    if (!was_kernel)
+        shadow_activate(vm, cpu);   /* now in virtual kernel mode: its view */
+}
+
+/* The lowest-numbered line in a set (the highest priority one). */
+static unsigned lowest_line(uint32_t lines)
+{
+    unsigned line = 0;
+    while (!(lines & (1u << line)))
+        line++;
+    return line;
+}
+
+bool vmm_inject_pending(vmm_vm *vm, t32_cpu *cpu)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    if (!(vc->vpsr & T32_PSR_IE))
+        return false;
+    uint32_t lines = vc->vpending | vdev_lines(vm);
+    if (lines == 0)
+        return false;
+    unsigned line = lowest_line(lines);
+    /* The timer is edge-like: taking its interrupt clears it.  Console and
+     * disk are level-triggered: they stay up until the guest serves them. */
+    vc->vpending &= ~(1u << line);
+    vm->stats.injected_irqs++;
+    vmm_reflect(vm, cpu, (t32_cause)(T32_IRQ_BASE + line), vc->pc, 0);
+    return true;
+}

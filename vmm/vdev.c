@@ -1,0 +1,93 @@
+/*
+ * vdev.c - the virtual devices: what `in` and `out` reach inside a VM.
+ *
+ * A guest kernel drives its devices with `in`/`out`.  Those are privileged,
+ * so in a VM each one traps, and emulate.c hands the port access to this
+ * file.  The VM's devices are ordinary T32 devices (console.c, disk.c) - the
+ * very code the bare machine uses - with two differences:
+ *
+ *   - their time is the vCPU's *virtual* time (vcpu.vcycles), so a disk
+ *     transfer takes 200 + 50 x count of the guest's own cycles, as on bare
+ *     T32, however long the VMM spends elsewhere;
+ *   - the disk's DMA goes to the VM's guest-physical memory (vm->mem,
+ *     vm->size), never to host-physical addresses.  A guest that programs a
+ *     DMA address outside its RAM gets the ERROR status a bare T32 with that
+ *     much RAM would give; it cannot reach another VM or the VMM.
+ *
+ * MEMSIZE reports the VM's RAM and NCPUS one CPU: the guest sees a whole
+ * T32 machine of its own.
+ */
+#include <string.h>
+
+#include "vmm.h"
+
+#define CON_FIRST   T32_PORT_CON_DATA
+#define CON_LAST    T32_PORT_CON_CTRL
+#define DISK_FIRST  T32_PORT_DISK_SECTOR
+#define DISK_LAST   T32_PORT_DISK_SIZE
+
+/* Complete a disk transfer that is due at the current virtual time. */
+static void disk_catch_up(vmm_vm *vm)
+{
+    t32_disk_tick(&vm->disk, vm->vcpu.vcycles, vm->mem, vm->size);
+}
+
+uint32_t vdev_in(vmm_vm *vm, uint32_t port)
+{
+    port &= 0xffffu;
+    if (port == T32_PORT_MEMSIZE)
+        return vm->size;
+    if (port == T32_PORT_NCPUS)
+        return 1;
+    if (port >= CON_FIRST && port <= CON_LAST)
+        return t32_console_in(&vm->con, port - CON_FIRST);
+    if (port >= DISK_FIRST && port <= DISK_LAST) {
+        disk_catch_up(vm);
+        return t32_disk_in(&vm->disk, port - DISK_FIRST);
+    }
+    return 0xffffffffu;     /* no device: the bus reads all ones */
+}
+
+void vdev_out(vmm_vm *vm, uint32_t port, uint32_t value)
+{
+    port &= 0xffffu;
+    if (port >= CON_FIRST && port <= CON_LAST) {
+        t32_console_out(&vm->con, port - CON_FIRST, value);
+    } else if (port >= DISK_FIRST && port <= DISK_LAST) {
+        disk_catch_up(vm);
+        t32_disk_out(&vm->disk, port - DISK_FIRST, value, vm->vcpu.vcycles);
+    }
+    /* Anything else (MEMSIZE, NCPUS, no device) ignores the write. */
+}
+
+uint32_t vdev_lines(vmm_vm *vm)
+{
+    disk_catch_up(vm);
+    uint32_t lines = 0;
+    if (t32_console_irq(&vm->con))
+        lines |= 1u << T32_IRQ_CONSOLE;
+    if (t32_disk_irq(&vm->disk))
+        lines |= 1u << T32_IRQ_DISK;
+    return lines;
+}
+
+uint64_t vdev_next_event(const vmm_vm *vm)
+{
+    /* The console never changes by itself (input is read on demand). */
+    return vm->disk.status == T32_DISK_BUSY ? vm->disk.done_at : UINT64_MAX;
+}
+
+void vdev_console_flush(vmm_vm *vm)
+{
+    t32_console *c = &vm->con;
+    if (!vm->prefix_out || c->outlen == 0)
+        return;
+    for (size_t i = 0; i < c->outlen; i++) {
+        if (vm->at_line_start)
+            fputs(vm->prefix, vm->prefix_out);
+        fputc(c->outbuf[i], vm->prefix_out);
+        vm->at_line_start = c->outbuf[i] == '\n';
+    }
+    c->outlen = 0;
+    c->outbuf[0] = '\0';
+}

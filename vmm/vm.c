@@ -1,0 +1,161 @@
+/*
+ * vm.c - building the VMM: the physical machine, its VMs, VMM memory.
+ *
+ * The VMM carves the machine's one block of RAM into pieces (see the
+ * picture in vmm.h): a contiguous piece per VM, which *is* that VM's
+ * guest-physical memory (guest physical address 0 is host physical
+ * vm->base), and a piece at the top that only the VMM uses - for shadow page
+ * tables.  Because each VM's RAM is one contiguous block, the
+ * guest-physical -> host-physical map is just "add vm->base", and "is this
+ * guest-physical address mine?" is just "gpa < vm->size".
+ *
+ * A VM starts like a freshly reset T32 (ISA.md section 10): registers 0,
+ * virtual PSR = K (kernel mode, interrupts off), every virtual system
+ * register 0 (paging and timer off), pc = the image's entry point.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+/* ---- VMM memory: frames for shadow tables ---------------------------------- */
+
+uint32_t vmm_frame_alloc(vmm *v)
+{
+    uint32_t frame = 0;
+    if (v->nfree > 0)
+        frame = v->free_frames[--v->nfree];
+    else if (v->vmm_limit - v->vmm_next >= T32_PAGE_SIZE) {
+        frame = v->vmm_next;
+        v->vmm_next += T32_PAGE_SIZE;
+    }
+    if (frame != 0)
+        memset(v->m->mem + frame, 0, T32_PAGE_SIZE);
+    return frame;
+}
+
+void vmm_frame_free(vmm *v, uint32_t frame)
+{
+    if (frame < v->vmm_base || frame >= v->vmm_limit || frame % T32_PAGE_SIZE != 0) {
+        fprintf(stderr, "trapeze: broken invariant: freeing frame 0x%08x that is "
+                "not VMM memory\n", (unsigned)frame);
+        abort();
+    }
+    if (v->nfree == v->capfree) {
+        /* Never more than the number of VMM frames, so this cannot grow
+         * without bound; capfree is set to that number in vmm_new(). */
+        abort();
+    }
+    v->free_frames[v->nfree++] = frame;
+}
+
+/* ---- VMs ------------------------------------------------------------------------- */
+
+/* The architectural reset state of a vCPU (ISA.md section 10). */
+static void vcpu_reset(vmm_vcpu *vc)
+{
+    memset(vc, 0, sizeof *vc);
+    vc->vpsr = T32_PSR_K;
+}
+
+static vmm_vm *vm_new(vmm *v, int id, uint32_t base, uint32_t size)
+{
+    vmm_vm *vm = calloc(1, sizeof *vm);
+    if (!vm)
+        return NULL;
+    vm->id = id;
+    vm->vmm = v;
+    vm->base = base;
+    vm->size = size;
+    vm->mem = v->m->mem + base;
+    vcpu_reset(&vm->vcpu);
+    t32_console_init(&vm->con, stdout, 0);
+    t32_disk_init_mem(&vm->disk, NULL, 0);   /* no disk: zero sectors */
+    vm->at_line_start = true;
+    vm->outcome.end = VMM_RUNNING;
+    shadow_init(vm);
+    return vm;
+}
+
+static void vm_free(vmm_vm *vm)
+{
+    if (!vm)
+        return;
+    shadow_destroy(vm);
+    t32_console_free(&vm->con);
+    t32_disk_free(&vm->disk);
+    free(vm);
+}
+
+/* ---- the VMM ------------------------------------------------------------------------ */
+
+/* Lay out host memory for `nvms` VMs of `vm_size` bytes; false if it would
+ * not fit in the 32-bit physical address space. */
+static bool layout(int nvms, uint32_t vm_size, uint32_t *total, uint32_t *vmm_mem)
+{
+    uint64_t guests = (uint64_t)nvms * vm_size;
+    uint64_t own = (uint64_t)nvms * VMM_MEM_PER_VM;
+    if (guests + own > (1u << 30))
+        return false;
+    *total = (uint32_t)(guests + own);
+    *vmm_mem = (uint32_t)own;
+    return true;
+}
+
+static bool create_vms(vmm *v, int nvms, uint32_t vm_size)
+{
+    for (int i = 0; i < nvms; i++) {
+        v->vms[i] = vm_new(v, i, (uint32_t)i * vm_size, vm_size);
+        if (!v->vms[i])
+            return false;
+        v->nvms = i + 1;
+    }
+    return true;
+}
+
+vmm *vmm_new(vmm_mode mode, int nvms, uint32_t vm_size, char *err, size_t errlen)
+{
+    uint32_t total, vmm_mem;
+    if (nvms < 1 || nvms > VMM_MAX_VMS || vm_size == 0 || vm_size % T32_PAGE_SIZE ||
+        !layout(nvms, vm_size, &total, &vmm_mem)) {
+        snprintf(err, errlen, "cannot fit %d VMs of %u bytes in 1 GiB of RAM", nvms,
+                 (unsigned)vm_size);
+        return NULL;
+    }
+    vmm *v = calloc(1, sizeof *v);
+    if (v)
+        v->m = t32_machine_new(total, 1);
+    if (v && v->m) {
+        v->mode = mode;
+        v->quantum = VMM_DEFAULT_QUANTUM;
+        v->vmm_base = v->vmm_next = total - vmm_mem;
+        v->vmm_limit = total;
+        v->capfree = vmm_mem / T32_PAGE_SIZE;
+        v->free_frames = calloc(v->capfree, sizeof *v->free_frames);
+        if (v->free_frames && create_vms(v, nvms, vm_size))
+            return v;
+    }
+    snprintf(err, errlen, "out of memory for %d VMs of %u bytes", nvms, (unsigned)vm_size);
+    vmm_free(v);
+    return NULL;
+}
+
+void vmm_free(vmm *v)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < v->nvms; i++)
+        vm_free(v->vms[i]);
+    free(v->free_frames);
+    t32_machine_free(v->m);
+    free(v);
+}
+
+bool vmm_vm_load(vmm_vm *vm, const t32_image *img, char *err, size_t errlen)
+{
+    if (!t32_image_load(img, vm->mem, vm->size, err, errlen))
+        return false;
+    vm->image = img;
+    vm->vcpu.pc = img->entry;
+    return true;
+}

@@ -1,0 +1,88 @@
+/*
+ * vtimer.c - virtual time and the virtual timer.
+ *
+ * On bare T32 time is counted in cycles: one per retired instruction, plus
+ * the cycles a `wfi` spends idle.  There is no wall clock (ISA.md section 7).
+ * A VM gets exactly the same clock, counted by the VMM in vcpu.vcycles:
+ *
+ *   - every guest instruction the real CPU runs directly is one virtual
+ *     cycle (t32_run reports how many it retired);
+ *   - every instruction the VMM emulates is one virtual cycle too - the
+ *     guest cannot tell that it took a detour through C;
+ *   - the time the VMM itself spends (handling exits, running other VMs) is
+ *     invisible: virtual time stands still meanwhile;
+ *   - `wfi` idles: virtual time jumps to the next virtual event.
+ *
+ * So a guest's timer interrupts arrive after exactly as many of *its*
+ * instructions as on bare T32.  The run loop (run.c) never lets the real CPU
+ * run past the next virtual event - it passes t32_run() a budget that ends
+ * exactly there - so the interrupt is injected at the same instruction
+ * boundary as on bare metal.  That is what makes the console transcripts of
+ * a bare run and a VM run comparable byte for byte.
+ *
+ * The timer itself is the one of ISA.md section 7: `mtsr timer, N` makes
+ * line 0 pending every N cycles, counting from the write; taking the
+ * interrupt (or writing `timer` again) clears the pending bit.
+ */
+#include "vmm.h"
+
+#define TIMER_LINE (1u << T32_IRQ_TIMER)
+
+void vtimer_update(vmm_vcpu *vc)
+{
+    uint32_t interval = vc->vsr[T32_SR_TIMER];
+    if (interval == 0 || vc->vcycles < vc->vtimer_deadline)
+        return;
+    /* The tick is due: latch line 0.  Ticks missed while the line was
+     * already latched are not counted twice - the line is one bit. */
+    vc->vpending |= TIMER_LINE;
+    uint64_t late = vc->vcycles - vc->vtimer_deadline;
+    vc->vtimer_deadline += interval * (late / interval + 1);
+}
+
+void vtimer_write(vmm_vcpu *vc, uint32_t value)
+{
+    vc->vsr[T32_SR_TIMER] = value;
+    vc->vpending &= ~TIMER_LINE;
+    vc->vtimer_deadline = value ? vc->vcycles + value : UINT64_MAX;
+}
+
+uint64_t vtimer_next_event(const vmm_vm *vm)
+{
+    uint64_t next = vdev_next_event(vm);
+    if (vm->vcpu.vsr[T32_SR_TIMER] != 0 && vm->vcpu.vtimer_deadline < next)
+        next = vm->vcpu.vtimer_deadline;
+    return next;
+}
+
+/* What `wfi` waits for: any line pending, whatever virtual IE says. */
+static bool line_pending(vmm_vm *vm)
+{
+    vtimer_update(&vm->vcpu);
+    return (vm->vcpu.vpending | vdev_lines(vm)) != 0;
+}
+
+/*
+ * wfi, exactly as bare T32's interpreter does it (isa/cpu.c): with a line
+ * pending, wfi completes like a nop.  Otherwise the CPU idles - virtual time
+ * jumps to the next event (at least one cycle, at most to `until`), nothing
+ * retires, and pc stays at the wfi.  At the next instruction boundary the
+ * interrupt is injected if virtual IE = 1 (its EPC is the wfi), or else the
+ * wfi executes again and now completes.
+ */
+vtimer_wait_result vtimer_wait(vmm_vm *vm, uint64_t until)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    if (line_pending(vm))
+        return VTIMER_WOKEN;
+    uint64_t next = vtimer_next_event(vm);
+    if (next == UINT64_MAX)
+        return VTIMER_NEVER;       /* no timer, no disk transfer: a dead end */
+    if (next <= vc->vcycles)
+        next = vc->vcycles + 1;
+    if (next > until)
+        next = until;
+    vm->stats.idle_cycles += next - vc->vcycles;
+    vc->vcycles = next;
+    return VTIMER_IDLED;
+}
