@@ -48,7 +48,7 @@
 #define L2_GPA      0x02000u
 #define CODE_GPA    0x10000u
 #define DATA_GPA    0x20000u
-#define CODE_VA     0x00400000u
+#define CODE_VA     0x0047f000u   /* a TLB slot of its own (VPN % 256) */
 #define DATA_VA     0x00800000u
 #define STORED      0xcafef00du   /* what test stores write */
 
@@ -57,9 +57,11 @@
 
 /* ---- the VMM's frame allocator, as these tests provide it ------------------
  * It hands out the frames of [VMM_BASE, VMM_LIMIT), at most `limit` at a
- * time, counts them, and poisons freed frames with all-ones words (valid
- * entries pointing outside RAM), so a shadow that used a frame after giving
- * it back would fault or fail loudly. */
+ * time, counts them, and poisons freed frames: every word becomes a valid,
+ * all-permissions entry pointing at the other VM's RAM, so a shadow still
+ * used after its frames were given back shows up as a breach of isolation
+ * (and as faults, since the other VM's canary words are invalid entries). */
+#define POISON      (OTHER_BASE | 0x7fu)
 
 static struct frame_pool {
     unsigned limit;       /* frames that may be in use at once */
@@ -93,7 +95,8 @@ void vmm_frame_free(vmm *v, uint32_t frame)
     }
     pool.used[i] = false;
     pool.in_use--;
-    memset(v->m->mem + frame, 0xff, PAGE);
+    for (uint32_t a = frame; a < frame + PAGE; a += 4)
+        t32_phys_write32(v->m, a, POISON);
 }
 
 /* ---- the rig: a host machine, a VMM, two VMs, and a bare machine -------- */
@@ -456,6 +459,30 @@ static void test_differential_permissions(void **state)
                     }
 }
 
+/* A shadow entry must allow exactly what the guest's entry allows: after a
+ * first access has filled it, a second, different access to the same page
+ * (no flush in between) must still fault or not as on bare T32 - a load
+ * must not make the page executable, a dirty read-only page must not
+ * become writable. */
+static void test_differential_second_access(void **state)
+{
+    rig *r = *state;
+    for (uint32_t flags = T32_PTE_V; flags < 32; flags += 2)   /* V = 1 */
+        for (int preset = 0; preset < 2; preset++)
+            for (int kernel = 0; kernel < 2; kernel++)
+                for (int first = T32_FETCH; first <= T32_STORE; first++)
+                    for (int second = T32_FETCH; second <= T32_STORE; second++) {
+                        gmap(r, DATA_VA, DATA_GPA | flags | (preset ? PTE_AD : 0));
+                        gwrite(r, DATA_GPA, insn("addi", 1, 0, 0x5678));
+                        shadow_flush(&r->vm, r->cpu);
+                        char what[80];
+                        snprintf(what, sizeof what, "pte flags %#x%s, after a %s", flags,
+                                 preset ? " +AD" : "", access_name((t32_access)first));
+                        differential(r, kernel, (t32_access)first, DATA_VA, what);
+                        differential(r, kernel, (t32_access)second, DATA_VA, what);
+                    }
+}
+
 /* The walk itself: an invalid L1 entry, an L2 table or a root table
  * outside guest RAM, and tables in the very last guest frame. */
 static void test_differential_walk(void **state)
@@ -783,6 +810,7 @@ int main(void)
         T(test_hidden_fault_fills_then_resumes),
         T(test_first_store_sets_dirty_and_upgrades),
         T(test_differential_permissions),
+        T(test_differential_second_access),
         T(test_differential_walk),
         T(test_differential_paging_off),
         T(test_differential_program),
