@@ -1,0 +1,79 @@
+; boot.s - where the kernel starts: from reset to the first process.
+;
+; The CPU comes out of reset in kernel mode with interrupts off, paging
+; off and the pc at the image's entry point, _start (ISA.md section 10).
+; Nothing is set up: no stack, no trap vector, no page tables.  Boot does,
+; in order:
+;
+;   1. a stack, so that we can call functions;
+;   2. TVEC, so that a trap lands in trap_entry instead of at address 0;
+;   3. the mode check: what does pushf say about the K bit?
+;   4. the kernel's page table, and paging on (vm.s);
+;   5. the user programs from the disk, one process each (loader.s);
+;   6. the timer, which from now on preempts processes every tick;
+;   7. the first process: sched picks it, and we "return" into it through
+;      the trap frame proc_start prepared, exactly as after any trap.
+
+_start:
+    la sp, BOOT_STACK_TOP
+    la r1, trap_entry
+    mtsr tvec, r1
+    la r1, msg_boot
+    call kputs
+    call mode_check
+    call vm_init
+    bnz r1, 1f
+    la r1, msg_nomem_boot
+    call panic
+1:  la r1, msg_paging
+    call kputs
+    call load_programs
+    li r1, TICK_CYCLES
+    mtsr timer, r1              ; line 0 pending every TICK_CYCLES cycles
+    call sched                  ; r1 = the first process's trap frame
+    mov sp, r1
+    b trap_return               ; (IE is still 0 here, as it must be)
+
+; mode_check(): print the mode the kernel believes it runs in.
+;
+; pushf stores the whole PSR, including the real K bit, and it does not
+; trap in user mode.  On bare T32 the kernel runs in kernel mode and sees
+; K = 1.  A VMM that runs this kernel deprivileged (in user mode) and
+; emulates only the instructions that trap cannot hide the truth from
+; pushf: there the line says "user".  (Trapeze's trap-and-emulate mode
+; shows exactly that; binary translation and hardware assist fix it.)
+mode_check:
+    push lr
+    pushf
+    pop r1
+    andi r1, r1, PSR_K
+    la r2, msg_kernel
+    bnz r1, 1f
+    la r2, msg_user
+1:  la r1, msg_mode
+    call kputs
+    mov r1, r2
+    call kputs
+    pop lr
+    ret
+
+; panic(message): something the kernel cannot live with.  Say so and stop.
+panic:
+    mov r9, r1
+    call con_fresh_line
+    la r1, msg_panic
+    call kputs
+    mov r1, r9
+    call kputs
+    li r1, '\n'
+    call kputc
+    halt
+
+msg_boot:       .asciz "guestos: booting\n"
+msg_mode:       .asciz "mode check: "
+msg_kernel:     .asciz "kernel\n"
+msg_user:       .asciz "user\n"
+msg_paging:     .asciz "guestos: paging on, 4 MiB kernel window\n"
+msg_nomem_boot: .asciz "less than 4 MiB of RAM"
+msg_panic:      .asciz "panic: "
+    .align 4

@@ -1,0 +1,31 @@
+; kernel.s - the guestos kernel, one file per mechanism.
+;
+; Assembling this file gives the kernel image (guestos/build.mk):
+;     t32as -I guestos/include -o kernel.img guestos/kernel/kernel.s
+; Reading order for a first visit: boot.s (what happens from reset), trap.s
+; (how every trap enters and leaves), syscall.s, proc.s (the scheduler),
+; timer.s, vm.s (paging), then the drivers (console.s, disk.s), loader.s
+; and kprint.s.  memlayout.s is the map of memory and of the kernel's
+; records; ../include/ holds the hardware constants and the system call
+; ABI shared with user programs.
+;
+; Calling convention inside the kernel (ISA.md section 1): arguments and
+; results in r1..r6 (r1 first), r7 and r8 are scratch, r9..r13 belong to
+; the caller and are saved by any function that uses them, lr holds the
+; return address (`call` = jal) and functions that call others push it.
+
+    .include "hw.s"
+    .include "abi.s"
+    .include "memlayout.s"
+
+    .text
+    .include "boot.s"
+    .include "trap.s"
+    .include "syscall.s"
+    .include "proc.s"
+    .include "timer.s"
+    .include "vm.s"
+    .include "console.s"
+    .include "disk.s"
+    .include "loader.s"
+    .include "kprint.s"

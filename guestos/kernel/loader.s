@@ -1,0 +1,240 @@
+; loader.s - the user-program loader: from the disk's directory to
+; processes ready to run.
+;
+; Sector 0 of the disk is a directory (built on the host by mkdisk.c; the
+; layout is in memlayout.s and guestos/README.md): a header with the magic
+; "T32D" and the number of programs, then one 32-byte entry per program
+; giving its name, first sector, size on disk, size in memory and entry
+; point.  Each program's bytes are a flat copy of its memory from
+; USER_BASE on, as t32as assembled it.
+;
+; The disk is untrusted input like any other: every entry is checked before
+; it is used, and a bad one is reported and skipped, never obeyed.
+
+; load_programs(): read the directory and make one process per entry.
+load_programs:
+    push lr, r9, r10
+    li r1, 0                    ; sector 0, one sector, into DIRBUF
+    li r2, 1
+    la r3, DIRBUF
+    call disk_read
+    la r9, msg_nodisk
+    bz r1, 9f
+    la r9, DIRBUF
+    ldw r1, 0(r9)
+    la r2, DIR_MAGIC
+    la r3, msg_nodir
+    cmp r1, r2
+    bne 8f
+    ldw r1, 4(r9)
+    cmpi r1, DIR_VERSION
+    bne 8f
+    ldw r10, DIR_COUNT(r9)
+    sltiu r1, r10, DIR_MAXENT + 1
+    bz r1, 8f
+    addi r9, r9, DIR_FIRST
+1:  bz r10, 2f
+    mov r1, r9
+    call load_program
+    addi r9, r9, DE_SIZE
+    subi r10, r10, 1
+    b 1b
+2:  pop r10, r9, lr
+    ret
+8:  mov r9, r3
+9:  mov r1, r9
+    call panic                  ; boot.s; does not return
+
+; load_program(entry): make a process from one directory entry, or explain
+; on the console why not.
+load_program:
+    push lr, r9, r10
+    mov r9, r1
+    la r1, load_name            ; a printable copy of its name first
+    mov r2, r9
+    call name_copy
+    mov r1, r9
+    call dirent_check
+    bnz r1, 8f
+    call proc_alloc
+    bnz r1, 1f
+    la r1, msg_toomany
+    b 8f
+1:  mov r10, r1
+    addi r1, r10, P_NAME
+    la r2, load_name
+    call name_copy
+    mov r1, r10
+    mov r2, r9
+    call load_image
+    bnz r1, 8f
+    mov r1, r10
+    ldw r2, DE_ENTRY(r9)
+    call proc_start
+    la r1, msg_load             ; "load: pid 1 (hello), 312 bytes"
+    call kputs
+    mov r1, r10
+    call kput_proc
+    la r1, msg_comma
+    call kputs
+    ldw r1, DE_FILESZ(r9)
+    call kputdec
+    la r1, msg_bytes
+    call kputs
+    b 9f
+8:  mov r9, r1                  ; "load: hello: <why not>"
+    la r1, msg_load
+    call kputs
+    la r1, load_name
+    call kputs
+    la r1, msg_colon
+    call kputs
+    mov r1, r9
+    call kputs
+    li r1, '\n'
+    call kputc
+9:  pop r10, r9, lr
+    ret
+
+; dirent_check(entry): r1 = 0 if the entry describes a program we can
+; load, else a message saying what is wrong with it.
+dirent_check:
+    la r6, msg_badentry
+    ldw r2, DE_MEMSZ(r1)
+    bz r2, 1f                   ; empty
+    la r3, USER_MAX_BYTES
+    cmp r2, r3
+    bgtu 1f                     ; too big for the user space
+    ldw r3, DE_FILESZ(r1)
+    cmp r3, r2
+    bgtu 1f                     ; more on disk than in memory
+    ldw r3, DE_ENTRY(r1)
+    andi r4, r3, 3
+    bnz r4, 1f                  ; entry point not an instruction address
+    la r4, USER_BASE
+    cmp r3, r4
+    bltu 1f                     ; entry point outside the program
+    add r4, r4, r2
+    cmp r3, r4
+    bgeu 1f
+    li r6, 0
+1:  mov r1, r6
+    ret
+
+; load_image(p, entry): give process p its address space: the program's
+; pages at USER_BASE, filled from the disk, and one stack page.  Returns
+; r1 = 0, or a message.
+load_image:
+    push lr, r9, r10, r11, r12
+    mov r9, r1
+    mov r10, r2
+    call uvm_create
+    bz r1, 8f
+    mov r11, r1                 ; r11 = the page directory
+    ori r1, r11, PTBR_E
+    stw r1, P_PTBR(r9)
+    ldw r1, DE_MEMSZ(r10)       ; frames for the whole image
+    addi r1, r1, PAGE_SIZE - 1
+    shri r1, r1, PAGE_SHIFT
+    call kalloc
+    bz r1, 8f
+    mov r12, r1                 ; r12 = physical address of the image
+    ldw r2, DE_FILESZ(r10)      ; DMA the stored bytes straight in
+    addi r2, r2, SECTOR_SIZE - 1
+    shri r2, r2, 9
+    bz r2, 1f
+    ldw r1, DE_SECTOR(r10)
+    mov r3, r12
+    call disk_read
+    bz r1, 7f
+1:  ldw r10, DE_MEMSZ(r10)
+    add r10, r10, r12           ; r10 = end of the image (physical)
+    la r9, USER_BASE
+    sub r9, r9, r12             ; r9 = virtual - physical, for the image
+2:  mov r1, r11                 ; map every page of it, user RWX
+    add r2, r12, r9
+    mov r3, r12
+    li r4, PTE_R | PTE_W | PTE_X | PTE_U
+    call uvm_map
+    bz r1, 8f
+    la r1, PAGE_SIZE
+    add r12, r12, r1
+    cmp r12, r10
+    bltu 2b
+    li r1, 1                    ; and a stack page, user RW (no X)
+    call kalloc
+    bz r1, 8f
+    mov r3, r1
+    mov r1, r11
+    la r2, USER_STACK_TOP - PAGE_SIZE
+    li r4, PTE_R | PTE_W | PTE_U
+    call uvm_map
+    bz r1, 8f
+    li r1, 0
+    b 9f
+7:  la r1, msg_ioerr
+    b 9f
+8:  la r1, msg_nomem
+9:  pop r12, r11, r10, r9, lr
+    ret
+
+; proc_start(p, pc): make p runnable.  Its first "return" to user mode
+; goes through a trap frame that holds: pc, user mode with interrupts on,
+; sp at the top of the user stack, every other register 0.
+proc_start:
+    ldw r3, P_KSTACK(r1)
+    subi r3, r3, TF_SIZE
+    mov r4, r3
+    addi r5, r3, TF_SIZE
+1:  stw r0, 0(r4)
+    addi r4, r4, 4
+    cmp r4, r5
+    bltu 1b
+    stw r2, TF_PC(r3)
+    li r4, PSR_IE               ; K = 0: user mode
+    stw r4, TF_PSR(r3)
+    la r4, USER_STACK_TOP
+    stw r4, TF_SP(r3)
+    li r4, P_RUNNABLE
+    stw r4, P_STATE(r1)
+    ldw r4, nprocs(r0)
+    addi r4, r4, 1
+    stw r4, nprocs(r0)
+    ldw r4, nlive(r0)
+    addi r4, r4, 1
+    stw r4, nlive(r0)
+    ret
+
+; name_copy(dst, src): copy a name of at most NAME_MAX - 1 bytes, ending
+; it with NUL, and replace anything unprintable by '?'.
+name_copy:
+    li r3, NAME_MAX - 1
+1:  ldbu r4, 0(r2)
+    bz r4, 3f
+    sltiu r5, r4, ' '
+    bnz r5, 2f
+    sltiu r5, r4, 0x7f
+    bnz r5, 4f
+2:  li r4, '?'
+4:  stb r4, 0(r1)
+    addi r1, r1, 1
+    addi r2, r2, 1
+    subi r3, r3, 1
+    bnz r3, 1b
+3:  stb r0, 0(r1)
+    ret
+
+msg_load:     .asciz "load: "
+msg_comma:    .asciz ", "
+msg_bytes:    .asciz " bytes\n"
+msg_nodisk:   .asciz "cannot read sector 0 of the disk"
+msg_nodir:    .asciz "no program directory on the disk"
+msg_badentry: .asciz "bad directory entry, skipped"
+msg_toomany:  .asciz "no free process slot, skipped"
+msg_nomem:    .asciz "out of memory, skipped"
+msg_ioerr:    .asciz "disk read error, skipped"
+    .align 4
+
+    .bss
+load_name:  .space NAME_MAX
+    .text

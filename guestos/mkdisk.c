@@ -1,0 +1,209 @@
+/*
+ * mkdisk.c - t32mkdisk: build a guestos disk image from user programs.
+ *
+ *     t32mkdisk -o default.disk hello=hello.img counta=counta.img ...
+ *
+ * Each NAME=IMAGE argument is a program assembled by t32as to run at
+ * USER_BASE.  The disk it writes is what the kernel's loader
+ * (guestos/kernel/loader.s) reads:
+ *
+ *   sector 0       the directory: a 32-byte header, then one 32-byte entry
+ *                  per program (at most 15)
+ *   sector 1 ...   each program's bytes, starting on a sector boundary
+ *
+ *   header:  "T32D" | version 1 | count | 5 reserved words (0)
+ *   entry:   name (16 bytes, NUL-padded) | first sector | bytes on disk |
+ *            bytes in memory | entry point
+ *
+ * A program's bytes are its memory image flattened: from USER_BASE to the
+ * end of the last stored byte, holes between segments zero-filled.  The
+ * rest of its memory (a .bss at the end) is only counted in "bytes in
+ * memory"; the kernel zero-fills it.  All integers are little-endian.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+
+/* These must agree with guestos/include/abi.s and kernel/memlayout.s. */
+#define USER_BASE      0x00400000u  /* where user programs are assembled */
+#define USER_MAX_BYTES 0x00100000u  /* the loader's limit on memory size */
+#define SECTOR         512u
+#define DIR_MAGIC      "T32D"
+#define DIR_VERSION    1u
+#define DIR_MAX        15u
+#define NAME_MAX_LEN   15u          /* plus the NUL, in 16 bytes */
+
+/* One program on its way to the disk. */
+typedef struct program {
+    char     name[NAME_MAX_LEN + 1];
+    uint8_t *bytes;      /* the flattened image, filesz bytes */
+    uint32_t filesz;
+    uint32_t memsz;
+    uint32_t entry;
+} program;
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: t32mkdisk -o DISK NAME=IMAGE...\n"
+                    "  builds a guestos disk: a program directory in sector 0,\n"
+                    "  then each program, assembled by t32as to run at 0x%08x\n",
+            USER_BASE);
+}
+
+/* Check that every segment lies in the user program area and work out
+ * the flat size on disk and in memory.  false (and a message) if not. */
+static bool measure(const t32_image *img, program *p, char *err, size_t errlen)
+{
+    if (img->nsegs == 0) {
+        snprintf(err, errlen, "the image has no segments");
+        return false;
+    }
+    p->filesz = 0;
+    p->memsz = 0;
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const t32_segment *s = &img->segs[i];
+        uint64_t end = (uint64_t)s->addr + s->size;
+        if (s->addr < USER_BASE || end > (uint64_t)USER_BASE + USER_MAX_BYTES) {
+            snprintf(err, errlen, "segment at 0x%08x (%u bytes) is outside the user "
+                     "program area 0x%08x..0x%08x", s->addr, s->size, USER_BASE,
+                     USER_BASE + USER_MAX_BYTES);
+            return false;
+        }
+        if (end - USER_BASE > p->memsz)
+            p->memsz = (uint32_t)(end - USER_BASE);
+        if (s->filesz && s->addr + s->filesz - USER_BASE > p->filesz)
+            p->filesz = s->addr + s->filesz - USER_BASE;
+    }
+    p->entry = img->entry;
+    return true;
+}
+
+/* Flatten the image's stored bytes into p->bytes (holes zero-filled). */
+static bool flatten(const t32_image *img, program *p)
+{
+    p->bytes = calloc(p->filesz ? p->filesz : 1, 1);
+    if (!p->bytes)
+        return false;
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const t32_segment *s = &img->segs[i];
+        if (s->filesz)
+            memcpy(p->bytes + (s->addr - USER_BASE), s->data, s->filesz);
+    }
+    return true;
+}
+
+/* Parse one NAME=IMAGE argument into *p.  Prints the error itself. */
+static bool load_program(const char *arg, program *p)
+{
+    const char *eq = strchr(arg, '=');
+    size_t namelen = eq ? (size_t)(eq - arg) : 0;
+    if (!eq || namelen == 0 || namelen > NAME_MAX_LEN) {
+        fprintf(stderr, "t32mkdisk: error: '%s': expected NAME=IMAGE with a name of "
+                "1 to %u characters\n", arg, NAME_MAX_LEN);
+        return false;
+    }
+    memset(p, 0, sizeof *p);
+    memcpy(p->name, arg, namelen);
+    const char *path = eq + 1;
+    char err[256];
+    t32_image img;
+    bool ok = t32_image_read(path, &img, err, sizeof err) &&
+              measure(&img, p, err, sizeof err);
+    if (ok && !flatten(&img, p)) {
+        snprintf(err, sizeof err, "out of memory");
+        ok = false;
+    }
+    t32_image_free(&img);
+    if (!ok)
+        fprintf(stderr, "%s: error: %s\n", path, err);
+    return ok;
+}
+
+/* Sectors a program's stored bytes take on the disk. */
+static uint32_t sectors_of(const program *p)
+{
+    return (p->filesz + SECTOR - 1) / SECTOR;
+}
+
+/* The directory sector for n programs, the first starting at sector 1. */
+static void make_directory(uint8_t dir[SECTOR], const program *progs, size_t n)
+{
+    memset(dir, 0, SECTOR);
+    memcpy(dir, DIR_MAGIC, 4);
+    put32(dir + 4, DIR_VERSION);
+    put32(dir + 8, (uint32_t)n);
+    uint32_t sector = 1;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = dir + 32 + 32 * i;
+        memcpy(e, progs[i].name, strlen(progs[i].name));
+        put32(e + 16, sector);
+        put32(e + 20, progs[i].filesz);
+        put32(e + 24, progs[i].memsz);
+        put32(e + 28, progs[i].entry);
+        sector += sectors_of(&progs[i]);
+    }
+}
+
+/* Write the directory and every program, each padded to whole sectors. */
+static bool write_disk(const char *path, const program *progs, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "%s: error: cannot create: %s\n", path, strerror(errno));
+        return false;
+    }
+    uint8_t dir[SECTOR];
+    make_directory(dir, progs, n);
+    bool ok = fwrite(dir, 1, SECTOR, f) == SECTOR;
+    static const uint8_t zeros[SECTOR];
+    for (size_t i = 0; ok && i < n; i++) {
+        uint32_t pad = sectors_of(&progs[i]) * SECTOR - progs[i].filesz;
+        ok = fwrite(progs[i].bytes, 1, progs[i].filesz, f) == progs[i].filesz &&
+             fwrite(zeros, 1, pad, f) == pad;
+    }
+    if (fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        fprintf(stderr, "%s: error: write failed: %s\n", path, strerror(errno));
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[1], "-o") != 0) {
+        usage();
+        return 2;
+    }
+    const char *out = argv[2];
+    size_t n = (size_t)argc - 3;
+    if (n > DIR_MAX) {
+        fprintf(stderr, "t32mkdisk: error: %zu programs; a disk holds at most %u\n",
+                n, DIR_MAX);
+        return 1;
+    }
+    program progs[DIR_MAX];
+    bool ok = true;
+    size_t loaded = 0;
+    for (; ok && loaded < n; loaded++)
+        ok = load_program(argv[3 + loaded], &progs[loaded]);
+    if (!ok)
+        loaded--;   /* the failed one owns nothing */
+    if (ok)
+        ok = write_disk(out, progs, n);
+    for (size_t i = 0; i < loaded; i++)
+        free(progs[i].bytes);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,100 @@
+; shell.s - an interactive echo shell.  It reads lines until the end of
+; input and answers each one:
+;
+;   exit      say bye and exit
+;   pid       print this process's id
+;   uptime    print the ticks since boot
+;   anything else is echoed back in upper case.
+;
+; The prompt "> " has no newline: the kernel's line buffer holds it until
+; read() flushes it, so it appears before the shell waits for input.
+
+    .equ LINE, 80
+
+    .include "abi.s"
+    .text
+    .org USER_BASE
+_start:
+1:  la r1, prompt
+    call puts
+    la r1, line
+    li r2, LINE
+    call read
+    bz r1, 8f                   ; end of input
+    la r9, line
+    add r10, r9, r1             ; r10 = end of the line
+    ldbu r2, -1(r10)
+    cmpi r2, '\n'
+    bne 2f
+    subi r10, r10, 1            ; without its newline
+2:  stb r0, 0(r10)
+    mov r1, r9
+    la r2, cmd_exit
+    call streq
+    bnz r1, 7f
+    mov r1, r9
+    la r2, cmd_pid
+    call streq
+    bnz r1, 5f
+    mov r1, r9
+    la r2, cmd_uptime
+    call streq
+    bnz r1, 6f
+3:  cmp r9, r10                 ; echo it in upper case
+    bgeu 4f
+    ldbu r2, 0(r9)
+    sltiu r3, r2, 'a'
+    bnz r3, 31f
+    sltiu r3, r2, 'z' + 1
+    bz r3, 31f
+    subi r2, r2, 'a' - 'A'
+    stb r2, 0(r9)
+31: addi r9, r9, 1
+    b 3b
+4:  la r1, line
+    sub r2, r10, r1
+    call write
+    li r1, '\n'
+    call putc
+    b 1b
+5:  call getpid
+    b 9f
+6:  call uptime
+9:  call putdec
+    li r1, '\n'
+    call putc
+    b 1b
+7:  la r1, msg_bye
+    call puts
+    li r1, 0
+    call exit
+8:  la r1, msg_eof
+    call puts
+    li r1, 0
+    call exit
+
+; streq(a, b): 1 if the strings are equal, else 0.
+streq:
+1:  ldbu r3, 0(r1)
+    ldbu r4, 0(r2)
+    cmp r3, r4
+    bne 2f
+    bz r3, 3f
+    addi r1, r1, 1
+    addi r2, r2, 1
+    b 1b
+2:  li r1, 0
+    ret
+3:  li r1, 1
+    ret
+
+prompt:     .asciz "> "
+cmd_exit:   .asciz "exit"
+cmd_pid:    .asciz "pid"
+cmd_uptime: .asciz "uptime"
+msg_bye:    .asciz "bye\n"
+msg_eof:    .asciz "\nshell: end of input\n"
+    .align 4
+line:       .space LINE + 1
+    .align 4
+    .include "ulib.s"
