@@ -111,12 +111,19 @@ static uint32_t port_of(const t32_cpu *cpu, uint32_t insn)
     return (cpu->r[T32_FB(insn)] + T32_SIMM16(insn)) & 0xffffu;
 }
 
-/* wfi: true if it completes now (a line is pending). */
+/* wfi: true if it completes like any instruction (a line was pending);
+ * false if it idled (and may have completed at the wake-up). */
 static bool emulate_wfi(vmm_vm *vm)
 {
     switch (vtimer_wait(vm, vm->horizon)) {
-    case VTIMER_WOKEN:
+    case VTIMER_PENDING:
         return true;
+    case VTIMER_WOKEN:
+        /* Retired at the wake-up; its cycle was the last idle one. */
+        vm->vcpu.pc += 4;
+        vm->stats.emulated_insns++;
+        vm->stats.guest_insns++;
+        return false;
     case VTIMER_IDLED:
         return false;
     case VTIMER_NEVER:
@@ -171,7 +178,7 @@ void vmm_emulate(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
         return;
     case T32_OP_WFI:
         if (!emulate_wfi(vm))
-            return;            /* idle: pc stays at the wfi, nothing retires */
+            return;            /* it idled: see emulate_wfi() */
         break;
     case T32_OP_TLBFLUSH:
         shadow_flush(vm, cpu);

@@ -136,5 +136,6 @@ vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum)
             step(vm, cpu);
     }
     vcpu_save(vm, cpu);
+    vm->stats.idle_cycles = vm->vcpu.vcycles - vm->stats.guest_insns;
     return vm->outcome.end;
 }

@@ -74,7 +74,7 @@ typedef struct vmm_stats {
     uint64_t injected_irqs;
     uint64_t reflected_traps;
     uint64_t shadow_faults;    /* hidden page faults (counted by shadow.c) */
-    uint64_t idle_cycles;      /* virtual cycles spent in wfi */
+    uint64_t idle_cycles;      /* cycles spent idle in wfi: cycles - guest_insns */
 } vmm_stats;
 
 /* A virtual CPU: what the guest believes the CPU is. */
@@ -232,9 +232,11 @@ uint64_t vtimer_next_event(const vmm_vm *vm);
 
 /* What wfi found. */
 typedef enum vtimer_wait_result {
-    VTIMER_WOKEN,    /* a line is pending: wfi completes                 */
-    VTIMER_IDLED,    /* virtual time moved on; wfi must execute again     */
-    VTIMER_NEVER     /* nothing could ever raise a line                   */
+    VTIMER_PENDING,  /* a line was already pending: wfi completes (1 cycle) */
+    VTIMER_WOKEN,    /* idled until an event raised a line: wfi completes,
+                        its cycle being the last idle one                   */
+    VTIMER_IDLED,    /* virtual time moved on; wfi must execute again      */
+    VTIMER_NEVER     /* nothing could ever raise a line                    */
 } vtimer_wait_result;
 
 /* wfi: if no line is pending, let virtual time pass up to the next virtual

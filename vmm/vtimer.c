@@ -64,25 +64,28 @@ static bool line_pending(vmm_vm *vm)
 
 /*
  * wfi, exactly as bare T32's interpreter does it (isa/cpu.c): with a line
- * pending, wfi completes like a nop.  Otherwise the CPU idles - virtual time
- * jumps to the next event (at least one cycle, at most to `until`), nothing
- * retires, and pc stays at the wfi.  At the next instruction boundary the
- * interrupt is injected if virtual IE = 1 (its EPC is the wfi), or else the
- * wfi executes again and now completes.
+ * already pending, wfi completes like a nop.  Otherwise the CPU idles:
+ * virtual time jumps to the next event (at least one cycle on).  If the
+ * event raises a line, the wfi completes right there - its own cycle is one
+ * of the idle ones - so an interrupt injected next has EPC = the
+ * instruction after the wfi.  If the turn ends first (`until`), or the
+ * event raised no line, pc stays at the wfi, which executes again at the
+ * next boundary and goes on waiting.
  */
 vtimer_wait_result vtimer_wait(vmm_vm *vm, uint64_t until)
 {
     vmm_vcpu *vc = &vm->vcpu;
     if (line_pending(vm))
-        return VTIMER_WOKEN;
-    uint64_t next = vtimer_next_event(vm);
-    if (next == UINT64_MAX)
+        return VTIMER_PENDING;
+    uint64_t wake = vtimer_next_event(vm);
+    if (wake == UINT64_MAX)
         return VTIMER_NEVER;       /* no timer, no disk transfer: a dead end */
-    if (next <= vc->vcycles)
-        next = vc->vcycles + 1;
-    if (next > until)
-        next = until;
-    vm->stats.idle_cycles += next - vc->vcycles;
-    vc->vcycles = next;
-    return VTIMER_IDLED;
+    if (wake <= vc->vcycles)
+        wake = vc->vcycles + 1;
+    if (wake > until) {
+        vc->vcycles = until;
+        return VTIMER_IDLED;
+    }
+    vc->vcycles = wake;
+    return line_pending(vm) ? VTIMER_WOKEN : VTIMER_IDLED;
 }

@@ -1,0 +1,650 @@
+/*
+ * test_vmm.c - trap-and-emulate without booting an OS.
+ *
+ * Each test writes a few guest instructions (T32_ENC_* from opcodes.h) into
+ * a small RAM image and runs that image twice: on a bare T32 machine
+ * (vmm_bare_run, the reference) and in a VM under the trap-and-emulate VMM
+ * (vmm_sched_run).  Most tests are *differential*: they demand the same
+ * outcome, the same registers, PSR (virtual PSR for the VM), system
+ * registers, cycle count, console output and RAM, byte for byte - that is
+ * the Popek-Goldberg fidelity property, checked one mechanism at a time.
+ * A few tests check what fidelity cannot: the statistics, and the two ways
+ * a deprivileged guest kernel *can* tell (pushf and popf).
+ *
+ * Guest-physical layout used by the programs:
+ *   0x1000  kernel code (the entry point)
+ *   0x2000  trap handler (TVEC)
+ *   0x3000  user code
+ *   0x8000  data
+ *   0xf000  stack top
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/vmm.h"
+
+#define RAM      0x10000u
+#define KCODE    0x1000u
+#define HANDLER  0x2000u
+#define UCODE    0x3000u
+#define DATA     0x8000u
+#define STACK    0xf000u
+#define LIMIT    200000u
+
+/* ---- a tiny in-memory assembler --------------------------------------------- */
+
+static uint8_t ram[RAM];
+
+typedef struct prog { uint32_t pc; } prog;
+
+static void emit(prog *p, uint32_t w)
+{
+    assert_true(p->pc + 4 <= RAM);
+    ram[p->pc] = (uint8_t)w;
+    ram[p->pc + 1] = (uint8_t)(w >> 8);
+    ram[p->pc + 2] = (uint8_t)(w >> 16);
+    ram[p->pc + 3] = (uint8_t)(w >> 24);
+    p->pc += 4;
+}
+
+static void li(prog *p, unsigned rd, uint32_t v)
+{
+    emit(p, T32_ENC_I(T32_OP_LUI, rd, 0, v >> 16));
+    emit(p, T32_ENC_I(T32_OP_ORI, rd, rd, v & 0xffffu));
+}
+
+static void op0(prog *p, unsigned op) { emit(p, T32_ENC_R(op, 0, 0, 0)); }
+static void mfsr(prog *p, unsigned rd, unsigned sr) { emit(p, T32_ENC_I(T32_OP_MFSR, rd, 0, sr)); }
+static void mtsr(prog *p, unsigned sr, unsigned rs) { emit(p, T32_ENC_I(T32_OP_MTSR, rs, 0, sr)); }
+static void addi(prog *p, unsigned rd, unsigned rs, uint32_t imm)
+{
+    emit(p, T32_ENC_I(T32_OP_ADDI, rd, rs, imm));
+}
+static void in(prog *p, unsigned rd, uint32_t port) { emit(p, T32_ENC_I(T32_OP_IN, rd, 0, port)); }
+static void out(prog *p, unsigned rs, uint32_t port) { emit(p, T32_ENC_I(T32_OP_OUT, rs, 0, port)); }
+static void branch(prog *p, unsigned op, uint32_t target)
+{
+    emit(p, T32_ENC_J(op, (uint32_t)((int32_t)(target - p->pc) / 4)));
+}
+
+/* A fresh RAM image: zeroes, and `tvec` as the trap vector set up by the
+ * first instructions at KCODE.  Returns the program positioned after it. */
+static prog kernel_start(bool set_tvec)
+{
+    memset(ram, 0, sizeof ram);
+    prog p = { KCODE };
+    li(&p, T32_REG_SP, STACK);
+    if (set_tvec) {
+        li(&p, 9, HANDLER);
+        mtsr(&p, T32_SR_TVEC, 9);
+    }
+    return p;
+}
+
+/* A handler that records cause, epc, epsr, badvaddr in r9..r12 and halts. */
+static void handler_record_and_halt(void)
+{
+    prog h = { HANDLER };
+    mfsr(&h, 9, T32_SR_CAUSE);
+    mfsr(&h, 10, T32_SR_EPC);
+    mfsr(&h, 11, T32_SR_EPSR);
+    mfsr(&h, 12, T32_SR_BADVADDR);
+    op0(&h, T32_OP_HALT);
+}
+
+/* ---- running the image both ways -------------------------------------------- */
+
+typedef struct runs {
+    t32_machine *bare;
+    vmm_outcome  bare_out;
+    vmm_stats    bare_stats;
+    vmm         *v;
+    vmm_vm      *vm;
+} runs;
+
+static uint8_t disk_image[4 * T32_SECTOR_SIZE];
+
+static void quiet_console(t32_console *c)
+{
+    t32_console_free(c);
+    t32_console_init(c, NULL, -1);
+}
+
+static runs run_both(uint64_t limit, bool with_disk)
+{
+    runs r = { 0 };
+    char err[128];
+    r.bare = t32_machine_new(RAM, 1);
+    assert_non_null(r.bare);
+    memcpy(r.bare->mem, ram, RAM);
+    quiet_console(&r.bare->console);
+    if (with_disk)
+        t32_disk_init_mem(&r.bare->disk, disk_image, sizeof disk_image);
+    r.bare->cpu[0].pc = KCODE;
+    r.bare_out = vmm_bare_run(r.bare, limit, &r.bare_stats);
+
+    r.v = vmm_new(VMM_MODE_TRAP, 1, RAM, err, sizeof err);
+    assert_non_null(r.v);
+    r.vm = r.v->vms[0];
+    memcpy(r.vm->mem, ram, RAM);
+    quiet_console(&r.vm->con);
+    if (with_disk)
+        t32_disk_init_mem(&r.vm->disk, disk_image, sizeof disk_image);
+    r.vm->vcpu.pc = KCODE;
+    r.vm->limit = limit;
+    vmm_sched_run(r.v);
+    return r;
+}
+
+static void free_runs(runs *r)
+{
+    t32_machine_free(r->bare);
+    vmm_free(r->v);
+}
+
+/* Fidelity: everything the guest can observe is the same. */
+static void assert_same(const runs *r)
+{
+    const t32_cpu *cpu = &r->bare->cpu[0];
+    const vmm_vcpu *vc = &r->vm->vcpu;
+    assert_int_equal(r->bare_out.end, r->vm->outcome.end);
+    assert_int_equal(r->bare_out.pc, r->vm->outcome.pc);
+    assert_int_equal(r->bare_out.cycles, r->vm->outcome.cycles);
+    for (int i = 0; i < T32_NREGS; i++)
+        assert_int_equal(cpu->r[i], vc->r[i]);
+    assert_int_equal(cpu->psr, vc->vpsr);
+    for (unsigned sr = 0; sr <= T32_SR_TIMER; sr++)
+        assert_int_equal(cpu->sr[sr], vc->vsr[sr]);
+    assert_int_equal(cpu->cycles, vc->vcycles);
+    assert_int_equal(r->bare_stats.guest_insns, r->vm->stats.guest_insns);
+    assert_int_equal(r->bare->console.outlen, r->vm->con.outlen);
+    if (r->vm->con.outlen)
+        assert_memory_equal(r->bare->console.outbuf, r->vm->con.outbuf, r->vm->con.outlen);
+    assert_memory_equal(r->bare->mem, r->vm->mem, RAM);
+}
+
+/* ---- emulation of privileged instructions ------------------------------------ */
+
+static void test_sysregs_round_trip(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, 0xffffffffu);
+    mtsr(&p, T32_SR_EPSR, 1);       /* masked to the PSR's bits */
+    li(&p, 1, 0x1234);
+    mtsr(&p, T32_SR_EPC, 1);
+    mtsr(&p, T32_SR_SCRATCH, 1);
+    mtsr(&p, T32_SR_CAUSE, 1);
+    mtsr(&p, T32_SR_BADVADDR, 1);
+    mtsr(&p, T32_SR_CYCLES, 1);     /* read-only: ignored */
+    mtsr(&p, T32_SR_CPUID, 1);
+    mfsr(&p, 2, T32_SR_EPSR);
+    mfsr(&p, 3, T32_SR_SCRATCH);
+    mfsr(&p, 4, T32_SR_CYCLES);
+    mfsr(&p, 5, T32_SR_CPUID);
+    mfsr(&p, 6, T32_SR_IPEND);
+    mfsr(&p, 7, T32_SR_TVEC);
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->outcome.end, VMM_END_HALT);
+    assert_int_equal(r.vm->vcpu.r[2], T32_PSR_MASK);
+    assert_int_equal(r.vm->vcpu.r[3], 0x1234);
+    assert_int_equal(r.vm->vcpu.r[7], HANDLER);
+    free_runs(&r);
+}
+
+static void test_unknown_sysreg_is_illegal(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    emit(&p, T32_ENC_I(T32_OP_MFSR, 1, 0, T32_NSYSREGS));
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_ILLEGAL);
+    assert_int_equal(r.vm->vcpu.r[10], p.pc - 8);
+    free_runs(&r);
+}
+
+static void test_cli_sti_change_virtual_ie(void **state)
+{
+    (void)state;
+    prog p = kernel_start(false);
+    op0(&p, T32_OP_STI);
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_true(r.vm->vcpu.vpsr & T32_PSR_IE);
+    /* The real CPU never runs the guest with interrupts enabled. */
+    assert_false(r.v->m->cpu[0].psr & T32_PSR_IE);
+    free_runs(&r);
+}
+
+/* rfe into user code, which makes a syscall: the trap is reflected into the
+ * guest kernel with EPC past the syscall and EPSR.K = 0. */
+static void test_rfe_to_user_and_syscall_reflected(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, UCODE);
+    mtsr(&p, T32_SR_EPC, 1);
+    li(&p, 1, T32_PSR_Z);            /* user mode, IE = 0, a flag set */
+    mtsr(&p, T32_SR_EPSR, 1);
+    op0(&p, T32_OP_RFE);
+    prog u = { UCODE };
+    addi(&u, 1, 0, 7);
+    op0(&u, T32_OP_SYSCALL);
+    op0(&u, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_SYSCALL);
+    assert_int_equal(r.vm->vcpu.r[10], UCODE + 8);
+    assert_int_equal(r.vm->vcpu.r[11], T32_PSR_Z);
+    assert_int_equal(r.vm->stats.reflected_traps, 1);
+    free_runs(&r);
+}
+
+/* Guest *user* code executing a privileged instruction is not emulated:
+ * bare T32 would trap PRIVILEGED into the guest kernel, so the VMM does. */
+static void test_privileged_in_guest_user_mode_is_reflected(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, UCODE);
+    mtsr(&p, T32_SR_EPC, 1);
+    mtsr(&p, T32_SR_EPSR, 0);
+    op0(&p, T32_OP_RFE);
+    prog u = { UCODE };
+    op0(&u, T32_OP_CLI);
+    op0(&u, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_PRIVILEGED);
+    assert_int_equal(r.vm->vcpu.r[10], UCODE);
+    free_runs(&r);
+}
+
+static void test_guest_faults_are_reflected(void **state)
+{
+    (void)state;
+    static const unsigned ops[] = { T32_OP_BRK, T32_OP_HCALL, 0x00 /* illegal */ };
+    static const t32_cause causes[] = { T32_CAUSE_BREAKPOINT, T32_CAUSE_ILLEGAL,
+                                        T32_CAUSE_ILLEGAL };
+    for (size_t i = 0; i < 3; i++) {
+        prog p = kernel_start(true);
+        handler_record_and_halt();
+        emit(&p, T32_ENC_R(ops[i], 0, 0, 0));
+        runs r = run_both(LIMIT, false);
+        assert_same(&r);
+        assert_int_equal(r.vm->vcpu.r[9], causes[i]);
+        free_runs(&r);
+    }
+}
+
+static void test_divzero_and_misaligned_are_reflected(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    addi(&p, 1, 0, 5);
+    emit(&p, T32_ENC_R(T32_OP_DIV, 2, 1, 0));
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_DIVZERO);
+    free_runs(&r);
+
+    p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, DATA + 2);
+    emit(&p, T32_ENC_I(T32_OP_LDW, 2, 1, 0));
+    r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_MISALIGNED);
+    assert_int_equal(r.vm->vcpu.r[12], DATA + 2);
+    free_runs(&r);
+}
+
+/* Paging off: a store past the end of the VM's RAM is a BUS_ERROR in the
+ * guest - the same as on a bare T32 with that much RAM - and reaches
+ * nothing of the VMM's. */
+static void test_store_past_guest_ram_is_bus_error(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, RAM);
+    li(&p, 2, 0xdeadbeefu);
+    emit(&p, T32_ENC_I(T32_OP_STW, 2, 1, 0));
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_BUS_ERROR);
+    assert_int_equal(r.vm->vcpu.r[12], RAM);
+    uint32_t after;
+    assert_true(t32_phys_read32(r.v->m, r.vm->base + RAM, &after));
+    assert_int_not_equal(after, 0xdeadbeefu);
+    free_runs(&r);
+}
+
+/* ---- time and interrupts ------------------------------------------------------ */
+
+/* The virtual timer interrupt arrives at exactly the instruction boundary
+ * where bare T32 takes it - for many intervals, from kernel and user mode. */
+static void timer_program(uint32_t interval, bool user)
+{
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, interval);
+    mtsr(&p, T32_SR_TIMER, 1);
+    if (user) {
+        li(&p, 1, UCODE);
+        mtsr(&p, T32_SR_EPC, 1);
+        li(&p, 1, T32_PSR_IE);
+        mtsr(&p, T32_SR_EPSR, 1);
+        op0(&p, T32_OP_RFE);
+        p.pc = UCODE;
+    } else {
+        op0(&p, T32_OP_STI);
+    }
+    uint32_t loop = p.pc;
+    addi(&p, 1, 1, 1);
+    emit(&p, T32_ENC_R(T32_OP_ADD, 2, 2, 1));
+    branch(&p, T32_OP_B, loop);
+}
+
+static void test_timer_interrupt_at_the_same_boundary(void **state)
+{
+    (void)state;
+    static const uint32_t intervals[] = { 1, 2, 3, 7, 37, 1000, 9999, 10001, 25000 };
+    for (size_t i = 0; i < sizeof intervals / sizeof intervals[0]; i++) {
+        for (int user = 0; user < 2; user++) {
+            timer_program(intervals[i], user);
+            runs r = run_both(LIMIT, false);
+            assert_same(&r);
+            assert_int_equal(r.vm->outcome.end, VMM_END_HALT);
+            assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_IRQ_TIMER);
+            assert_int_equal(r.vm->stats.injected_irqs, 1);
+            free_runs(&r);
+        }
+    }
+}
+
+/* A periodic timer with a handler that returns: many interrupts, each at the
+ * right boundary; the guest counts them and reads `cycles`. */
+static void test_periodic_timer_with_rfe(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    prog h = { HANDLER };
+    addi(&h, 5, 5, 1);                        /* ticks */
+    mfsr(&h, 6, T32_SR_CYCLES);
+    emit(&h, T32_ENC_R(T32_OP_ADD, 7, 7, 6)); /* a checksum of tick times */
+    addi(&h, 8, 5, -50);
+    emit(&h, T32_ENC_I(T32_OP_BZ, 8, 0, 2));
+    op0(&h, T32_OP_RFE);
+    op0(&h, T32_OP_HALT);
+    addi(&p, 1, 0, 97);
+    mtsr(&p, T32_SR_TIMER, 1);
+    op0(&p, T32_OP_STI);
+    uint32_t loop = p.pc;
+    addi(&p, 2, 2, 1);
+    branch(&p, T32_OP_B, loop);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[5], 50);
+    assert_int_equal(r.vm->stats.injected_irqs, 50);
+    free_runs(&r);
+}
+
+/* wfi: with IE = 0 it completes at the wake-up; with IE = 1 the interrupt
+ * is taken with EPC past the wfi.  Time jumps the same way as on bare. */
+static void test_wfi_idles_to_the_next_event(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    addi(&p, 1, 0, 500);
+    mtsr(&p, T32_SR_TIMER, 1);
+    op0(&p, T32_OP_WFI);
+    mfsr(&p, 2, T32_SR_CYCLES);
+    mfsr(&p, 3, T32_SR_IPEND);
+    op0(&p, T32_OP_STI);          /* the pending tick is taken right here */
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[3], 1u << T32_IRQ_TIMER);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_IRQ_TIMER);
+    assert_true(r.vm->stats.idle_cycles > 400);
+    free_runs(&r);
+
+    p = kernel_start(true);
+    handler_record_and_halt();
+    addi(&p, 1, 0, 300);
+    mtsr(&p, T32_SR_TIMER, 1);
+    op0(&p, T32_OP_STI);
+    op0(&p, T32_OP_WFI);
+    op0(&p, T32_OP_HALT);
+    r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[10], p.pc - 4);   /* EPC = after the wfi */
+    free_runs(&r);
+}
+
+static void test_wfi_with_nothing_armed_never_wakes(void **state)
+{
+    (void)state;
+    prog p = kernel_start(false);
+    op0(&p, T32_OP_WFI);
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->outcome.end, VMM_END_IDLE);
+    free_runs(&r);
+}
+
+/* ---- virtual devices ---------------------------------------------------------------- */
+
+static void test_console_and_ports(void **state)
+{
+    (void)state;
+    prog p = kernel_start(false);
+    addi(&p, 1, 0, 'o');
+    out(&p, 1, T32_PORT_CON_DATA);
+    addi(&p, 1, 0, 'k');
+    out(&p, 1, T32_PORT_CON_DATA);
+    in(&p, 2, T32_PORT_MEMSIZE);
+    in(&p, 3, T32_PORT_NCPUS);
+    in(&p, 4, 0x99);                 /* no device there */
+    out(&p, 1, 0x99);
+    in(&p, 5, T32_PORT_CON_STATUS);  /* input ended */
+    in(&p, 6, T32_PORT_CON_DATA);
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_string_equal(r.vm->con.outbuf, "ok");
+    assert_int_equal(r.vm->vcpu.r[2], RAM);
+    assert_int_equal(r.vm->vcpu.r[3], 1);
+    assert_int_equal(r.vm->vcpu.r[4], 0xffffffffu);
+    assert_int_equal(r.vm->vcpu.r[5], T32_CON_RXEOF);
+    free_runs(&r);
+}
+
+/* A disk read by DMA into guest memory, completion awaited with wfi and
+ * taken as an interrupt: same data, same time, same EPC. */
+static void disk_program(uint32_t addr, uint32_t count)
+{
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_DISK_SECTOR);
+    li(&p, 1, addr);
+    out(&p, 1, T32_PORT_DISK_ADDR);
+    addi(&p, 1, 0, (uint32_t)count);
+    out(&p, 1, T32_PORT_DISK_COUNT);
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_DISK_CTRL);
+    out(&p, 1, T32_PORT_DISK_CMD);
+    op0(&p, T32_OP_STI);
+    uint32_t loop = p.pc;
+    op0(&p, T32_OP_WFI);
+    branch(&p, T32_OP_B, loop);
+    for (size_t i = 0; i < sizeof disk_image; i++)
+        disk_image[i] = (uint8_t)(i * 7 + 3);
+}
+
+static void test_disk_dma_into_guest_memory(void **state)
+{
+    (void)state;
+    disk_program(DATA, 2);
+    runs r = run_both(LIMIT, true);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_IRQ_DISK);
+    assert_memory_equal(r.vm->mem + DATA, disk_image + T32_SECTOR_SIZE, 2 * T32_SECTOR_SIZE);
+    assert_int_equal(r.vm->disk.status, T32_DISK_DONE);
+    free_runs(&r);
+}
+
+/* DMA that would run past the VM's RAM ends in ERROR and touches nothing:
+ * the VMM's memory right above the VM is not reachable. */
+static void test_disk_dma_outside_guest_memory_fails(void **state)
+{
+    (void)state;
+    disk_program(RAM - T32_SECTOR_SIZE, 2);
+    runs r = run_both(LIMIT, true);
+    assert_same(&r);
+    assert_int_equal(r.vm->disk.status, T32_DISK_ERROR);
+    for (uint32_t a = r.v->vmm_next; a < r.v->vmm_limit; a += 4) {
+        uint32_t w;
+        assert_true(t32_phys_read32(r.v->m, a, &w));
+        assert_int_equal(w, 0);      /* unused VMM memory is still zero */
+    }
+    free_runs(&r);
+}
+
+/* ---- how runs end ---------------------------------------------------------------------- */
+
+static void test_trap_without_vector_escapes(void **state)
+{
+    (void)state;
+    prog p = kernel_start(false);
+    addi(&p, 1, 0, 1);
+    emit(&p, 0);                     /* ILLEGAL in kernel mode, TVEC = 0 */
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->outcome.end, VMM_END_ESCAPE);
+    assert_int_equal(r.vm->outcome.trap.cause, T32_CAUSE_ILLEGAL);
+    assert_int_equal(r.vm->outcome.pc, p.pc - 4);
+    free_runs(&r);
+}
+
+static void test_instruction_limit(void **state)
+{
+    (void)state;
+    timer_program(0, false);         /* timer off: loops for ever */
+    runs r = run_both(12345, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->outcome.end, VMM_END_LIMIT);
+    assert_int_equal(r.vm->vcpu.vcycles, 12345);
+    free_runs(&r);
+}
+
+/* ---- statistics ------------------------------------------------------------------------- */
+
+static void test_stats_count_exits(void **state)
+{
+    (void)state;
+    prog p = kernel_start(false);    /* li sp: 2 direct instructions */
+    for (int i = 0; i < 10; i++)
+        mfsr(&p, 1, T32_SR_SCRATCH);
+    addi(&p, 1, 0, 1);
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    const vmm_stats *st = &r.vm->stats;
+    assert_int_equal(st->guest_insns, 14);
+    assert_int_equal(st->emulated_insns, 11);
+    assert_int_equal(st->direct_insns, 3);
+    assert_int_equal(st->exits_by_cause[T32_CAUSE_PRIVILEGED], 11);
+    assert_true(st->exits_total >= 11);
+    free_runs(&r);
+}
+
+/* ---- the two instructions that break trap-and-emulate --------------------------------------- */
+
+/* pushf stores the *real* PSR: a guest kernel can see it is not in kernel
+ * mode.  No trap, so the VMM cannot hide it. */
+static void test_pushf_reveals_user_mode(void **state)
+{
+    (void)state;
+    prog p = kernel_start(false);
+    op0(&p, T32_OP_PUSHF);
+    emit(&p, T32_ENC_R(T32_OP_POP, 1, 0, 0));
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, false);
+    assert_int_equal(r.bare->cpu[0].r[1] & T32_PSR_K, T32_PSR_K);
+    assert_int_equal(r.vm->vcpu.r[1] & T32_PSR_K, 0);
+    free_runs(&r);
+}
+
+/* pushf; cli; popf must restore IE = 1.  In real user mode popf silently
+ * leaves IE alone, so the guest's interrupts stay off: on bare T32 the
+ * timer fires, in the VM it never does. */
+static void test_popf_loses_the_interrupt_enable(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    addi(&p, 1, 0, 100);
+    mtsr(&p, T32_SR_TIMER, 1);
+    op0(&p, T32_OP_STI);
+    op0(&p, T32_OP_PUSHF);
+    op0(&p, T32_OP_CLI);
+    op0(&p, T32_OP_POPF);
+    uint32_t loop = p.pc;
+    addi(&p, 2, 2, 1);
+    branch(&p, T32_OP_B, loop);
+    runs r = run_both(20000, false);
+    assert_int_equal(r.bare_out.end, VMM_END_HALT);
+    assert_int_equal(r.bare->cpu[0].r[9], T32_CAUSE_IRQ_TIMER);
+    assert_int_equal(r.vm->outcome.end, VMM_END_LIMIT);
+    assert_false(r.vm->vcpu.vpsr & T32_PSR_IE);
+    assert_int_equal(r.vm->stats.injected_irqs, 0);
+    free_runs(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sysregs_round_trip),
+        cmocka_unit_test(test_unknown_sysreg_is_illegal),
+        cmocka_unit_test(test_cli_sti_change_virtual_ie),
+        cmocka_unit_test(test_rfe_to_user_and_syscall_reflected),
+        cmocka_unit_test(test_privileged_in_guest_user_mode_is_reflected),
+        cmocka_unit_test(test_guest_faults_are_reflected),
+        cmocka_unit_test(test_divzero_and_misaligned_are_reflected),
+        cmocka_unit_test(test_store_past_guest_ram_is_bus_error),
+        cmocka_unit_test(test_timer_interrupt_at_the_same_boundary),
+        cmocka_unit_test(test_periodic_timer_with_rfe),
+        cmocka_unit_test(test_wfi_idles_to_the_next_event),
+        cmocka_unit_test(test_wfi_with_nothing_armed_never_wakes),
+        cmocka_unit_test(test_console_and_ports),
+        cmocka_unit_test(test_disk_dma_into_guest_memory),
+        cmocka_unit_test(test_disk_dma_outside_guest_memory_fails),
+        cmocka_unit_test(test_trap_without_vector_escapes),
+        cmocka_unit_test(test_instruction_limit),
+        cmocka_unit_test(test_stats_count_exits),
+        cmocka_unit_test(test_pushf_reveals_user_mode),
+        cmocka_unit_test(test_popf_loses_the_interrupt_enable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
