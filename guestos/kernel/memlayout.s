@@ -3,7 +3,8 @@
 ; Physical memory (the kernel maps 0 .. 4 MiB one-to-one, U = 0, in every
 ; address space, so a trap finds the kernel wherever it happens):
 ;
-;   0x00000000  page 0, left empty (t32as starts .text at 0x1000)
+;   0x00000000  page 0, left empty (t32as starts .text at 0x1000) and
+;               unmapped once paging is on
 ;   0x00001000  the kernel image: .text, then .data and .bss (< 32 KiB, so
 ;               every kernel variable is reachable as `name(r0)`)
 ;   0x00010000  KPGDIR    the boot page directory (L1 table)
@@ -17,7 +18,8 @@
 ;
 ; A process's virtual memory:
 ;
-;   0x00000000 .. 0x003fffff  the kernel window (U = 0: user access faults)
+;   0x00000000 .. 0x00000fff  unmapped, so that null pointers fault
+;   0x00001000 .. 0x003fffff  the kernel window (U = 0: user access faults)
 ;   0x00400000                USER_BASE: the program, as the disk holds it,
 ;                             followed by its zero-filled .bss
 ;   0x007ff000 .. 0x007fffff  the user stack (one page, below USER_STACK_TOP)

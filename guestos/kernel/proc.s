@@ -113,11 +113,14 @@ proc_exit:
     mov r9, r1
     call con_flush              ; console.s: its unfinished line
     call con_fresh_line         ; the next output starts on a new line
+    pushf                       ; the state and the count of live
+    cli                         ; processes change together
     li r1, P_ZOMBIE
     stw r1, P_STATE(r9)
     ldw r1, nlive(r0)
     subi r1, r1, 1
     stw r1, nlive(r0)
+    popf
     pop r9, lr
     ret
 

@@ -35,9 +35,13 @@ vm_init:
     la r2, KERNEL_WINDOW
     cmp r1, r2
     bltu 3f
-    ; KPT0[i] := (i << 12) | V R W X, for every page of the window.
+    ; KPT0[i] := (i << 12) | V R W X, for every page of the window but
+    ; page 0, which stays unmapped so that a null pointer faults even in
+    ; the kernel.
     la r1, KPT0
-    li r2, 0                    ; physical address of page i
+    stw r0, 0(r1)
+    addi r1, r1, 4
+    li r2, PAGE_SIZE            ; physical address of page i
     la r3, KERNEL_WINDOW
 1:  ori r4, r2, PTE_V | PTE_R | PTE_W | PTE_X
     stw r4, 0(r1)
