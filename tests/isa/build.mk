@@ -1,0 +1,12 @@
+# tests/isa/ - unit tests of the T32 CPU: the interpreter (test_cpu) and the
+# MMU with its software TLB (test_mmu).  guest.c is their shared test seam:
+# a machine with a program poked into memory with the T32_ENC_* macros.
+TESTS += test_cpu
+
+test_cpu_SRCS   := tests/isa/test_cpu.c tests/isa/guest.c
+test_cpu_LIBS   := t32
+test_cpu_LDLIBS := -lcmocka
+
+test_mmu_SRCS   := tests/isa/test_mmu.c tests/isa/guest.c
+test_mmu_LIBS   := t32
+test_mmu_LDLIBS := -lcmocka
