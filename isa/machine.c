@@ -112,9 +112,35 @@ static bool any_runnable(const t32_machine *m, const uint64_t *left)
     return false;
 }
 
+/* Let CPU i use the rest of its turn, or what is left of its budget if
+ * that is less.  Returns why the CPU stopped. */
+static t32_exit run_turn(t32_machine *m, int i, uint64_t *left)
+{
+    t32_cpu *cpu = &m->cpu[i];
+    uint64_t slice = m->quantum - m->rr_used;
+    if (slice > *left)
+        slice = *left;
+
+    uint64_t start = cpu->cycles;
+    t32_exit why = t32_run(cpu, slice);
+
+    /* A BUDGET exit means the whole slice is spent; otherwise count what
+     * the CPU really used (never more than the slice). */
+    uint64_t used = cpu->cycles - start;
+    if (why == T32_EXIT_BUDGET || used > slice)
+        used = slice;
+    *left -= used;
+    m->rr_used += used;
+    if (why == T32_EXIT_HALT) {
+        cpu->halted = true;
+        next_turn(m);
+    }
+    return why;
+}
+
 t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which)
 {
-    uint64_t left[T32_MAX_CPUS];
+    uint64_t left[T32_MAX_CPUS];    /* budget left, per CPU */
     for (int i = 0; i < m->ncpus; i++)
         left[i] = budget;
     if (m->quantum == 0)
@@ -129,33 +155,15 @@ t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which)
             return T32_EXIT_BUDGET;
 
         int i = m->rr_cpu;
-        t32_cpu *cpu = &m->cpu[i];
-        if (cpu->halted || left[i] == 0 || m->rr_used >= m->quantum) {
-            next_turn(m);
+        if (m->cpu[i].halted || left[i] == 0 || m->rr_used >= m->quantum) {
+            next_turn(m);   /* nothing (more) to do in this turn */
             continue;
         }
-
-        uint64_t slice = m->quantum - m->rr_used;
-        if (slice > left[i])
-            slice = left[i];
-        uint64_t start = cpu->cycles;
-        t32_exit why = t32_run(cpu, slice);
-
-        /* A BUDGET exit means the whole slice is spent; otherwise count
-         * what the CPU really used (never more than the slice). */
-        uint64_t used = cpu->cycles - start;
-        if (why == T32_EXIT_BUDGET || used > slice)
-            used = slice;
-        left[i] -= used;
-        m->rr_used += used;
-
-        if (why == T32_EXIT_HALT) {
-            cpu->halted = true;
-            next_turn(m);
-        } else if (why != T32_EXIT_BUDGET) {
+        t32_exit why = run_turn(m, i, &left[i]);
+        if (why != T32_EXIT_HALT && why != T32_EXIT_BUDGET) {
             if (which)
                 *which = i;
-            return why;
+            return why;     /* the caller deals with it; the turn goes on */
         }
     }
 }

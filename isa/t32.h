@@ -278,14 +278,19 @@ struct t32_machine {
 
 /* Create a machine with `memsize` bytes of RAM (a multiple of the page size)
  * and `ncpus` CPUs, all reset, console output to stdout and input from
- * stdin.  Returns NULL (and prints nothing) if memory cannot be had. */
+ * stdin.  Returns NULL (and prints nothing) if memory cannot be had.
+ * memsize must be 4 KiB..1 GiB and ncpus 1..T32_MAX_CPUS (else NULL); the
+ * machine starts with no disk (0 sectors) and a quantum of 10000 cycles. */
 t32_machine *t32_machine_new(uint32_t memsize, int ncpus);
+/* Free the machine, its devices and its CPUs' breakpoints (NULL is fine). */
 void t32_machine_free(t32_machine *m);
 
 /* Run every CPU for up to `budget` cycles each, in a fixed round-robin
  * interleaving of `quantum` cycles.  Returns when all CPUs have halted (HALT),
  * the budget is spent (BUDGET), or a CPU stops for another reason (that
- * reason; *which is set to the CPU). */
+ * reason; *which is set to the CPU).  The turn position is kept in the
+ * machine (rr_cpu, rr_used), so a run resumed after such an early stop
+ * interleaves exactly as if it had not stopped. */
 t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which);
 
 /* Physical memory access from C (bounds-checked; false if outside RAM). */
@@ -315,6 +320,10 @@ uint32_t t32_devices_lines(t32_machine *m, uint64_t now);
  * Console and disk ports are given as offsets from the device's first port.
  * `now` is the cycle count that the device's time follows; DMA goes to
  * `dma`/`dmasize` (the machine's RAM, or a VM's guest-physical memory). */
+/* Console (console.c): init with output to `out` (NULL: into outbuf) and
+ * input from `in_fd` (-1: none); in/out perform a port access at offset
+ * `off` (a read of CON_STATUS/CON_DATA with an empty queue waits for the
+ * host, ISA.md 9); irq is the level of line 1; free releases the buffers. */
 void     t32_console_init(t32_console *c, FILE *out, int in_fd);
 void     t32_console_set_input(t32_console *c, const void *bytes, size_t len); /* buffer input, then EOF */
 uint32_t t32_console_in(t32_console *c, unsigned off);
@@ -325,6 +334,12 @@ void     t32_console_free(t32_console *c);
 /* Attach a disk image file (read into memory, written through).  Returns
  * false and sets *err to a message if the file is unusable. */
 bool     t32_disk_open(t32_disk *d, const char *path, const char **err);
+/* The other disk functions (disk.c): init_mem makes a disk in memory only
+ * from `len` bytes (rounded up to whole sectors; bytes NULL: zeros; len 0
+ * or over 64 MiB: no disk, 0 sectors); in/out perform a port access at offset `off`, `now`
+ * being the device time (CMD starts a transfer that completes at
+ * now + 200 + 50 x COUNT); tick completes a due transfer with DMA into
+ * `dma`/`dmasize`; irq is the level of line 2; free closes and releases. */
 void     t32_disk_init_mem(t32_disk *d, const void *bytes, size_t len);
 uint32_t t32_disk_in(t32_disk *d, unsigned off);
 void     t32_disk_out(t32_disk *d, unsigned off, uint32_t value, uint64_t now);
