@@ -113,7 +113,7 @@ static const char *check_image(int fd, size_t *size)
 bool t32_disk_open(t32_disk *d, const char *path, const char **err)
 {
     disk_reset(d);
-    int fd = open(path, O_RDWR);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         *err = errno == ENOENT ? "disk image not found"
                                : "cannot open disk image for reading and writing";

@@ -128,7 +128,7 @@ t32_snapshot *t32_snapshot_take(const t32_machine *m)
     s->con_ctrl = c->ctrl;
     s->con_eof = c->in_eof;
     s->con_queued = c->inlen - c->inpos;
-    s->con_queue = dup_bytes(c->inbuf + c->inpos, s->con_queued);
+    s->con_queue = dup_bytes(s->con_queued ? c->inbuf + c->inpos : NULL, s->con_queued);
 
     s->disk = m->disk;
     s->disk.fd = -1;
