@@ -502,8 +502,8 @@ void shadow_flush(vmm_vm *vm, t32_cpu *cpu)
         shadow_activate(vm, cpu);
 }
 
-t32_cause shadow_guest_translate(vmm_vm *vm, uint32_t va, t32_access access,
-                                 uint32_t *gpa)
+t32_cause shadow_guest_translate(const vmm_vm *vm, uint32_t va,
+                                 t32_access access, uint32_t *gpa)
 {
     guest_walk w = walk_guest(vm, va, access);
     if (w.cause == T32_CAUSE_NONE)

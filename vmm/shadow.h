@@ -24,20 +24,20 @@
 
 struct vmm_vm;
 
-#define SHADOW_MAX_SPACES 32   /* cached address spaces per VM (per view) */
+#define SHADOW_MAX_SPACES 32   /* cached shadow spaces per VM, both views counted */
 
 /* One shadow address space: a real root table for one (guest PTBR, view). */
 typedef struct shadow_space {
     uint32_t guest_ptbr;       /* the guest's PTBR value this shadows (with E) */
     bool     user_view;        /* true: guest user mode; false: guest kernel */
     uint32_t root;             /* host-physical frame of the real L1 table; 0 = unused */
-    uint64_t last_used;        /* for replacement */
+    uint64_t last_used;        /* vmm_shadow.clock when last activated (LRU) */
 } shadow_space;
 
 /* Per-VM shadow state. */
 typedef struct vmm_shadow {
     shadow_space spaces[SHADOW_MAX_SPACES];
-    uint64_t     clock;
+    uint64_t     clock;        /* counts activations: the LRU's notion of time */
     uint32_t     loaded;       /* root | E this VM last put in the real PTBR; 0 = none */
 } vmm_shadow;
 
@@ -49,8 +49,12 @@ typedef enum shadow_result {
                                   VM's shadows: stop this VM with an error     */
 } shadow_result;
 
-/* Set up / tear down a VM's shadow state. */
+/* Set up a VM's shadow state (empty: nothing allocated yet).  vm->vmm,
+ * base and size must be set; guest RAM is whole pages inside host RAM. */
 void shadow_init(struct vmm_vm *vm);
+/* Drop every shadow space of the VM, giving all their frames back.  (Like
+ * shadow_flush(vm, NULL); also what a VMM must do when it replaces a VM's
+ * memory or vCPU wholesale, e.g. on snapshot restore or migration.) */
 void shadow_destroy(struct vmm_vm *vm);
 
 /* Point the real CPU's PTBR at the shadow root for the vCPU's current
@@ -66,9 +70,12 @@ void shadow_activate(struct vmm_vm *vm, t32_cpu *cpu);
  * `access` is what the faulting instruction was doing (for a BUS_ERROR: a
  * fetch if no instruction word was fetched, else its load or store).
  * Walks the guest's tables as the hardware would in the vCPU's virtual mode;
- * on success fills the shadow entry (maintaining the guest's A/D bits) and
- * returns SHADOW_FIXED.  Otherwise returns SHADOW_REFLECT with *cause set to
- * the trap bare T32 would have raised (FETCH/LOAD/STORE_FAULT or BUS_ERROR). */
+ * on success fills the shadow entry (maintaining the guest's A/D bits),
+ * counts vm->stats.shadow_faults and returns SHADOW_FIXED: resume, and the
+ * instruction is retried.  Otherwise returns SHADOW_REFLECT with *cause set
+ * to the trap bare T32 would have raised (FETCH/LOAD/STORE_FAULT or
+ * BUS_ERROR), or SHADOW_NO_MEMORY if no frame could be had for the entry.
+ * A real MISALIGNED is not a shadow matter: the caller reflects it. */
 shadow_result shadow_fault(struct vmm_vm *vm, t32_cpu *cpu, uint32_t va,
                            t32_access access, t32_cause *cause);
 
@@ -81,9 +88,10 @@ void shadow_flush(struct vmm_vm *vm, t32_cpu *cpu);
 
 /* Translate a guest virtual address the way the guest's own tables do, in
  * the vCPU's virtual mode (for instruction emulation and the debugger):
- * T32_CAUSE_NONE and *gpa, or the fault bare T32 would raise. */
-t32_cause shadow_guest_translate(struct vmm_vm *vm, uint32_t va, t32_access access,
-                                 uint32_t *gpa);
+ * T32_CAUSE_NONE and *gpa, or the fault bare T32 would raise.  No side
+ * effects: A and D are not set, no shadow is touched. */
+t32_cause shadow_guest_translate(const struct vmm_vm *vm, uint32_t va,
+                                 t32_access access, uint32_t *gpa);
 
 /* The shadow L2 entry the real MMU would use for guest virtual `va` in the
  * vCPU's current view (host frame | permissions), or 0 if the shadow maps
