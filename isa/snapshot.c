@@ -107,6 +107,29 @@ void t32_snapshot_free(t32_snapshot *s)
     free(s);
 }
 
+/* The console's part: unread input, end of input, CON_CTRL.  False if
+ * memory is short. */
+static bool take_console(t32_snapshot *s, const t32_console *c)
+{
+    s->con_ctrl = c->ctrl;
+    s->con_eof = c->in_eof;
+    s->con_queued = c->inlen - c->inpos;
+    s->con_queue = dup_bytes(s->con_queued ? c->inbuf + c->inpos : NULL, s->con_queued);
+    return s->con_queue != NULL;
+}
+
+/* The disk's part: registers, the transfer in flight, the contents. */
+static bool take_disk(t32_snapshot *s, const t32_disk *d)
+{
+    s->disk = *d;
+    s->disk.fd = -1;            /* the image file stays with the machine */
+    s->disk.data = NULL;
+    if (!d->data)
+        return true;
+    s->disk.data = dup_bytes(d->data, (size_t)d->nsectors * T32_SECTOR_SIZE);
+    return s->disk.data != NULL;
+}
+
 t32_snapshot *t32_snapshot_take(const t32_machine *m)
 {
     t32_snapshot *s = calloc(1, sizeof *s);
@@ -123,21 +146,8 @@ t32_snapshot *t32_snapshot_take(const t32_machine *m)
         copy_cpu_state(&s->cpu[i], &m->cpu[i]);
         memset(s->cpu[i].tlb, 0, sizeof s->cpu[i].tlb);  /* no host pointers */
     }
-
-    const t32_console *c = &m->console;
-    s->con_ctrl = c->ctrl;
-    s->con_eof = c->in_eof;
-    s->con_queued = c->inlen - c->inpos;
-    s->con_queue = dup_bytes(s->con_queued ? c->inbuf + c->inpos : NULL, s->con_queued);
-
-    s->disk = m->disk;
-    s->disk.fd = -1;
-    s->disk.data = NULL;
-    if (m->disk.data)
-        s->disk.data = dup_bytes(m->disk.data, (size_t)m->disk.nsectors * T32_SECTOR_SIZE);
-
     s->mem = dup_bytes(m->mem, m->memsize);
-    if (!s->mem || !s->con_queue || (m->disk.data && !s->disk.data)) {
+    if (!s->mem || !take_console(s, &m->console) || !take_disk(s, &m->disk)) {
         t32_snapshot_free(s);
         return NULL;
     }
@@ -192,6 +202,17 @@ static bool disk_compatible(const t32_disk *d, const t32_snapshot *s, bool *adop
     return false;
 }
 
+/* Give the console the snapshot's input queue (`queue`, a copy). */
+static void restore_console(t32_console *c, const t32_snapshot *s, uint8_t *queue)
+{
+    free(c->inbuf);
+    c->inbuf = queue;
+    c->inlen = c->incap = s->con_queued;
+    c->inpos = 0;
+    c->in_eof = s->con_eof;
+    c->ctrl = s->con_ctrl;
+}
+
 bool t32_snapshot_restore(t32_machine *m, const t32_snapshot *s)
 {
     bool adopt;
@@ -199,7 +220,8 @@ bool t32_snapshot_restore(t32_machine *m, const t32_snapshot *s)
         !disk_compatible(&m->disk, s, &adopt))
         return false;
 
-    /* Allocate everything first: after this point nothing can fail. */
+    /* Allocate everything first: after this point nothing can fail, so a
+     * failed restore leaves the machine as it was. */
     uint8_t *queue = dup_bytes(s->con_queue, s->con_queued);
     uint8_t *disk = NULL;
     if (adopt && s->disk.data)
@@ -219,15 +241,7 @@ bool t32_snapshot_restore(t32_machine *m, const t32_snapshot *s)
     m->rr_cpu = s->rr_cpu;
     m->rr_used = s->rr_used;
     m->bad_port_accesses = s->bad_port_accesses;
-
-    t32_console *c = &m->console;
-    free(c->inbuf);
-    c->inbuf = queue;
-    c->inlen = c->incap = s->con_queued;
-    c->inpos = 0;
-    c->in_eof = s->con_eof;
-    c->ctrl = s->con_ctrl;
-
+    restore_console(&m->console, s, queue);
     if (s->disk.data)
         restore_disk_data(&m->disk, s, disk);
     restore_disk_regs(&m->disk, &s->disk);
