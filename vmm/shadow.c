@@ -56,6 +56,10 @@
  * Dropped spaces give their frames back, so flushing in a loop cannot
  * exhaust VMM memory; and when frames do run out, we drop shadows (they are
  * only a cache) and try again.
+ *
+ * READING ORDER.  shadow_fault() near the end is the heart; from there,
+ * walk_guest() (the guest's view), shadow_pte() (the entry we build, with
+ * its bit diagram) and install() (where it goes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +459,8 @@ void shadow_init(vmm_vm *vm)
     invariant(vm->size <= vm->vmm->m->memsize &&
               vm->base <= vm->vmm->m->memsize - vm->size,
               "guest RAM lies inside host RAM");
+    invariant(vm->vmm->m->memsize <= (PARKED_PTBR & T32_PTE_FRAME),
+              "the parked root lies outside RAM");
     vm->shadow = (vmm_shadow){ .clock = 0 };
 }
 
