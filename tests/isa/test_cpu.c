@@ -658,7 +658,9 @@ static void test_sysregs(void **state)
     emit(g, I(T32_OP_MTSR, 1, 0, T32_SR_CYCLES));   /* read-only: ignored */
     emit(g, I(T32_OP_MTSR, 1, 0, T32_SR_CPUID));
     emit(g, I(T32_OP_MTSR, 1, 0, T32_SR_IPEND));
-    emit(g, I(T32_OP_MFSR, 3, 0, T32_SR_CYCLES));   /* the 6th instruction: 5 */
+    for (int i = 0; i < 3; i++)
+        emit(g, R(T32_OP_ADD, 0, 0, 0));            /* nop: now mid-batch */
+    emit(g, I(T32_OP_MFSR, 3, 0, T32_SR_CYCLES));   /* the 9th instruction: 8 */
     emit(g, I(T32_OP_MFSR, 4, 0, T32_SR_CPUID));
     emit(g, I(T32_OP_MFSR, 5, 0, T32_SR_IPEND));
     emit(g, I(T32_OP_MTSR, 1, 0, T32_SR_EPSR));     /* a PSR: other bits read 0 */
@@ -666,13 +668,13 @@ static void test_sysregs(void **state)
     emit(g, NONE(T32_OP_HALT));
     assert_int_equal(guest_run(g, 100), T32_EXIT_HALT);
     assert_int_equal(c->r[2], 0x12345678u);
-    assert_int_equal(c->r[3], 5);
+    assert_int_equal(c->r[3], 8);
     assert_int_equal(c->r[4], 0);
     assert_int_equal(c->r[5], 0);
     assert_int_equal(c->r[6], 0x12345678u & T32_PSR_MASK);
     /* CPU 1 reads its own number. */
     t32_cpu *c1 = &g->m->cpu[1];
-    assert_int_equal(t32_run(c1, 7), T32_EXIT_BUDGET);
+    assert_int_equal(t32_run(c1, 10), T32_EXIT_BUDGET);
     assert_int_equal(c1->r[4], 1);
     guest_free(g);
 }
@@ -937,27 +939,30 @@ static void test_masked_timer_then_sti(void **state)
 }
 
 /* rfe and kernel popf that set IE also take a pending interrupt before the
- * next instruction. */
+ * next instruction.  (Interval 3: pending from cycle 3, next deadline at 6,
+ * so only the rule itself can stop the instruction at cycle 5.) */
 static void test_rfe_and_popf_take_pending_interrupts(void **state)
 {
     (void)state;
     for (int use_popf = 0; use_popf <= 1; use_popf++) {
         guest *g = guest_new(true);
         t32_cpu *c = g->cpu;
-        c->r[1] = 1;
+        c->r[1] = 3;
         c->r[T32_REG_SP] = GUEST_DATA;
         poke(g, GUEST_DATA, K | IE);
         c->sr[T32_SR_EPSR] = K | IE;
         c->sr[T32_SR_EPC] = 0x3000;
         poke(g, 0x3000, I(T32_OP_ADDI, 4, 4, 1));
-        emit(g, I(T32_OP_MTSR, 1, 0, T32_SR_TIMER));   /* pending after 1 cycle */
-        emit(g, I(T32_OP_ADDI, 2, 2, 1));
-        emit(g, use_popf ? NONE(T32_OP_POPF) : NONE(T32_OP_RFE));
+        emit(g, I(T32_OP_MTSR, 1, 0, T32_SR_TIMER));   /* pending at cycle 3 */
+        for (int i = 0; i < 3; i++)
+            emit(g, I(T32_OP_ADDI, 2, 2, 1));
+        emit(g, use_popf ? NONE(T32_OP_POPF) : NONE(T32_OP_RFE));   /* cycle 4 */
         emit(g, I(T32_OP_ADDI, 3, 3, 1));
         assert_int_equal(guest_run(g, 1000), T32_EXIT_TRAP);
         assert_int_equal(c->trap.cause, T32_CAUSE_IRQ_TIMER);
-        assert_int_equal(c->trap.epc, use_popf ? GUEST_CODE + 12 : 0x3000);
-        assert_int_equal(c->r[2], 1);
+        assert_int_equal(c->trap.epc, use_popf ? GUEST_CODE + 20 : 0x3000);
+        assert_int_equal(c->cycles, 5);
+        assert_int_equal(c->r[2], 3);
         assert_int_equal(c->r[3] + c->r[4], 0);
         guest_free(g);
     }
@@ -1144,20 +1149,21 @@ static void test_wfi_split_by_budget(void **state)
     guest_free(g);
 }
 
-/* A line already pending makes wfi a one-cycle no-op, whatever IE says. */
+/* A line already pending makes wfi a one-cycle no-op, whatever IE says.
+ * (Interval 3: pending from cycle 3, the next deadline is 6.) */
 static void test_wfi_with_line_pending(void **state)
 {
     (void)state;
     guest *g = guest_new(true);
     t32_cpu *c = g->cpu;
-    c->r[1] = 1;
+    c->r[1] = 3;
     emit(g, I(T32_OP_MTSR, 1, 0, T32_SR_TIMER));
-    emit(g, I(T32_OP_ADDI, 2, 2, 1));
-    emit(g, NONE(T32_OP_WFI));
-    emit(g, NONE(T32_OP_WFI));    /* the timer fires every cycle */
-    emit(g, NONE(T32_OP_HALT));
+    for (int i = 0; i < 3; i++)
+        emit(g, I(T32_OP_ADDI, 2, 2, 1));
+    emit(g, NONE(T32_OP_WFI));                         /* cycle 4 */
+    emit(g, NONE(T32_OP_HALT));                        /* cycle 5 */
     assert_int_equal(guest_run(g, 1000), T32_EXIT_HALT);
-    assert_int_equal(c->cycles, 5);
+    assert_int_equal(c->cycles, 6);
     guest_free(g);
 }
 
