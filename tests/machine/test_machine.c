@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "t32.h"
 #include "asm.h"
@@ -293,6 +295,70 @@ static void test_console_interrupt(void **state)
     t32_machine_free(m);
 }
 
+/*
+ * "Typed or piped, the same bytes give the same run" (ISA.md section 9).
+ * The guest echoes every byte followed by the low bits of the cycle
+ * counter.  The input arrives once as a buffer and once through a
+ * SOCK_SEQPACKET socket, whose reads return one message at a time - like
+ * a user typing in bursts.  Output, time and registers must not differ.
+ */
+static t32_machine *echo_machine(void)
+{
+    t32_machine *m = machine(1, "");
+    prog p = { m, CODE };
+    uint32_t loop = p.pc;
+    in(&p, 2, T32_PORT_CON_STATUS);
+    emit(&p, T32_ENC_I(T32_OP_ANDI, 3, 2, T32_CON_RXEOF));
+    uint32_t to_end = p.pc;
+    emit(&p, 0);                                    /* bnz r3, end (patched) */
+    emit(&p, T32_ENC_I(T32_OP_ANDI, 3, 2, T32_CON_RXREADY));
+    branch_reg(&p, T32_OP_BZ, 3, loop);             /* nothing yet: ask again */
+    in(&p, 4, T32_PORT_CON_DATA);
+    out(&p, 4, T32_PORT_CON_DATA);
+    mfsr(&p, 5, T32_SR_CYCLES);
+    emit(&p, T32_ENC_I(T32_OP_ANDI, 5, 5, 0x3f));
+    emit(&p, T32_ENC_I(T32_OP_ADDI, 5, 5, '0'));
+    out(&p, 5, T32_PORT_CON_DATA);
+    branch(&p, T32_OP_B, loop);
+    uint32_t end = p.pc;
+    op0(&p, T32_OP_HALT);
+    prog fix = { m, to_end };
+    branch_reg(&fix, T32_OP_BNZ, 3, end);
+    return m;
+}
+
+static void test_input_arrival_does_not_change_the_run(void **state)
+{
+    (void)state;
+    static const char *const bursts[] = { "ls", " -l\n", "c", "at fi", "le\n" };
+    char all[64] = "";
+    for (size_t i = 0; i < 5; i++)
+        strcat(all, bursts[i]);
+
+    t32_machine *a = echo_machine();
+    t32_console_set_input(&a->console, all, strlen(all));
+    assert_int_equal(t32_machine_run(a, 100000, NULL), T32_EXIT_HALT);
+
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(write(sv[1], bursts[i], strlen(bursts[i])),
+                         (ssize_t)strlen(bursts[i]));
+    shutdown(sv[1], SHUT_WR);
+    t32_machine *b = echo_machine();
+    t32_console_init(&b->console, NULL, sv[0]);
+    assert_int_equal(t32_machine_run(b, 100000, NULL), T32_EXIT_HALT);
+
+    assert_int_equal(strlen(a->console.outbuf), 2 * strlen(all));
+    assert_string_equal(a->console.outbuf, b->console.outbuf);
+    assert_int_equal(a->cpu[0].cycles, b->cpu[0].cycles);
+    assert_memory_equal(a->cpu[0].r, b->cpu[0].r, sizeof a->cpu[0].r);
+    close(sv[0]);
+    close(sv[1]);
+    t32_machine_free(a);
+    t32_machine_free(b);
+}
+
 /* ---- several CPUs ---------------------------------------------------------------------- */
 
 #define COUNTER 0x1000u
@@ -461,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_disk_dma_interrupt_busy_loop),
         cmocka_unit_test(test_disk_dma_error_interrupts),
         cmocka_unit_test(test_console_interrupt),
+        cmocka_unit_test(test_input_arrival_does_not_change_the_run),
         cmocka_unit_test(test_round_robin_follows_quantum),
         cmocka_unit_test(test_round_robin_deterministic),
         cmocka_unit_test(test_resume_keeps_interleaving),
