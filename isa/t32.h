@@ -336,10 +336,11 @@ void     t32_console_free(t32_console *c);
 bool     t32_disk_open(t32_disk *d, const char *path, const char **err);
 /* The other disk functions (disk.c): init_mem makes a disk in memory only
  * from `len` bytes (rounded up to whole sectors; bytes NULL: zeros; len 0
- * or over 64 MiB: no disk, 0 sectors); in/out perform a port access at offset `off`, `now`
- * being the device time (CMD starts a transfer that completes at
- * now + 200 + 50 x COUNT); tick completes a due transfer with DMA into
- * `dma`/`dmasize`; irq is the level of line 2; free closes and releases. */
+ * or over 64 MiB: no disk, 0 sectors); in/out perform a port access at
+ * offset `off`, `now` being the device time (CMD starts a transfer that
+ * completes at now + 200 + 50 x COUNT); tick completes a due transfer with
+ * DMA into `dma`/`dmasize`; irq is the level of line 2; free closes and
+ * releases. */
 void     t32_disk_init_mem(t32_disk *d, const void *bytes, size_t len);
 uint32_t t32_disk_in(t32_disk *d, unsigned off);
 void     t32_disk_out(t32_disk *d, unsigned off, uint32_t value, uint64_t now);
