@@ -1,0 +1,287 @@
+/*
+ * assemble.c - the passes, and turning their result into an image.
+ *
+ * Pass after pass reads the whole program (internal.h explains why more
+ * than one, and when a pass is final).  Each pass writes its diagnostics
+ * and listing to memory; only the final pass's are shown, so a message is
+ * printed once even though the line was read several times.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void as_note_line(as_state *as, uint32_t addr)
+{
+    /* Code from a macro belongs to the line that invoked the macro. */
+    const as_frame *f = as->frame;
+    while (f->macro)
+        f = f->parent;
+    int file = file_index(as, f->file);
+    if (file < 0)
+        return;
+    if (as->nlines == as->caplines) {
+        size_t cap = as->caplines ? as->caplines * 2 : 256;
+        line_entry *p = realloc(as->lines, cap * sizeof *p);
+        if (!p)
+            return;
+        as->lines = p;
+        as->caplines = cap;
+    }
+    as->lines[as->nlines++] = (line_entry){ addr, file, f->line };
+}
+
+/* A memory stream for this pass's diagnostics or listing. */
+static FILE *reopen(FILE *old, char **buf, size_t *len)
+{
+    if (old)
+        fclose(old);
+    free(*buf);
+    *buf = NULL;
+    *len = 0;
+    FILE *f = open_memstream(buf, len);
+    if (!f)
+        abort();                       /* no memory for a few bytes */
+    return f;
+}
+
+static void begin_pass(as_state *as, const uint32_t base[SEC_COUNT])
+{
+    as->diag = reopen(as->diag, &as->diagbuf, &as->diaglen);
+    if (as->opt->listing)
+        as->listing = reopen(as->listing, &as->listbuf, &as->listlen);
+    as->pass++;
+    as->stop = false;
+    as->errors = as->warnings = 0;
+    as->lines_seen = as->expansions = 0;
+    as->nlines = as->nfiles = 0;
+    as->cond_depth = as->macro_depth = as->include_depth = 0;
+    as->frame = NULL;
+    as->line = NULL;
+    as->list_file = NULL;
+    sym_begin_pass(as);
+    sec_begin_pass(as, base);
+    macro_free_all(as);
+}
+
+/* -D NAME or -D NAME=VALUE, as if `.set NAME, VALUE` came first. */
+static void define_one(as_state *as, const char *def)
+{
+    as_frame f = { .file = "<command line>", .line = 1 };
+    const char *eq = strchr(def, '=');
+    size_t namelen = eq ? (size_t)(eq - def) : strlen(def);
+    lexer lx;
+    as->frame = &f;
+    as->line = def;
+    as->linelen = strlen(def);
+    lx_init(&lx, as, def, namelen);
+    token name = lx_next(&lx);
+    char text[256];
+    value v = { 1, true, true };
+    if (name.kind != T_IDENT || name.len != namelen || namelen >= sizeof text) {
+        as_diag(as, DIAG_ERROR, 0, namelen ? namelen : 1, "-D needs a symbol name, as in -D NAME=VALUE");
+    } else {
+        lx_text(&lx, name, text, sizeof text);
+        bool ok = true;
+        if (eq) {
+            lx_init(&lx, as, def, strlen(def));
+            lx.pos = namelen + 1;
+            token end = { .kind = T_EOL };
+            ok = expr(as, &lx, EXPR_NOW, &v, NULL) && (end = lx_next(&lx)).kind == T_EOL;
+            if (!ok && end.kind != T_EOL && end.kind != T_ERROR)
+                as_error(as, end, "unexpected text after the value");
+        }
+        if (ok)
+            sym_define(as, name, text, SYM_SET, v);
+    }
+    as->frame = NULL;
+    as->line = NULL;
+}
+
+static void check_globals(as_state *as)
+{
+    symbol **all = sym_sorted(as);
+    for (size_t i = 0; all && all[i]; i++)
+        if (all[i]->global && !sym_defined_now(as, all[i]))
+            as_diag_plain(as, DIAG_ERROR, all[i]->glob_file, all[i]->glob_line,
+                          "'%s' is declared .global but never defined", all[i]->name);
+    free(all);
+}
+
+/* Run passes until one is final (or there is no point going on).  Returns
+ * true if the last pass was final. */
+static bool run_passes(as_state *as, const char *path)
+{
+    uint32_t base[SEC_COUNT] = { AS_TEXT_BASE, AS_TEXT_BASE, AS_TEXT_BASE }, next[SEC_COUNT];
+    for (;;) {
+        begin_pass(as, base);
+        for (size_t i = 0; i < as->opt->ndefines; i++)
+            define_one(as, as->opt->defines[i]);
+        src_include(as, path, (token){ .kind = T_EOL }, false);
+        if (!as->stop)
+            check_globals(as);
+        sym_end_pass(as);
+        sec_layout(as, next);
+        bool final = as->pass >= 2 && !as->moved && memcmp(base, next, sizeof base) == 0;
+        if (final || as->stop || as->pass >= AS_MAX_PASSES)
+            return final;
+        memcpy(base, next, sizeof base);
+    }
+}
+
+/* ---- the image ------------------------------------------------------------------- */
+
+static bool entry_point(as_state *as, const char *path, uint32_t *entry)
+{
+    const char *name = as->opt->entry ? as->opt->entry : "_start";
+    symbol *s = sym_find(as, name);
+    if (s && sym_defined_now(as, s)) {
+        *entry = (uint32_t)s->value;
+        return true;
+    }
+    if (as->opt->entry) {
+        as_diag_plain(as, DIAG_ERROR, path, 0, "entry symbol '%s' (-e) is not defined", name);
+        return false;
+    }
+    *entry = as->sec[SEC_TEXT].chunks[0].start;    /* the start of .text */
+    return true;
+}
+
+static bool add_segments(as_state *as, t32_image *img)
+{
+    for (int i = 0; i < SEC_COUNT; i++)
+        for (size_t k = 0; k < as->sec[i].nchunks; k++) {
+            const chunk *c = &as->sec[i].chunks[k];
+            uint32_t stored = i == SEC_BSS ? 0 : (uint32_t)c->size;
+            if (c->size && !t32_image_add_segment(img, c->start, (uint32_t)c->size,
+                                                  as->sec[i].flags, c->bytes, stored))
+                return false;
+        }
+    return true;
+}
+
+static bool add_symbols(as_state *as, t32_image *img)
+{
+    symbol **all = sym_sorted(as);
+    bool ok = all != NULL;
+    for (size_t i = 0; ok && all[i]; i++) {
+        const symbol *s = all[i];
+        uint32_t flags = (s->global ? T32_SYM_GLOBAL : 0) |
+                         (s->kind != SYM_LABEL && s->constant ? T32_SYM_ABS : 0);
+        if (sym_defined_now(as, s))
+            ok = t32_image_add_symbol(img, s->name, (uint32_t)s->value, flags);
+    }
+    free(all);
+    return ok;
+}
+
+static int by_address(const void *a, const void *b)
+{
+    const line_entry *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+static bool add_lines(as_state *as, t32_image *img)
+{
+    for (size_t i = 0; i < as->nfiles; i++)
+        if (t32_image_add_file(img, as->files[i]) != (int)i)
+            return false;       /* names are distinct, so indices match */
+    qsort(as->lines, as->nlines, sizeof *as->lines, by_address);
+    for (size_t i = 0; i < as->nlines; i++)
+        if (!t32_image_add_line(img, as->lines[i].addr, (uint32_t)as->lines[i].file,
+                                (uint32_t)as->lines[i].line))
+            return false;
+    return true;
+}
+
+static bool build_image(as_state *as, const char *path, t32_image *img)
+{
+    char err[256];
+    if (!entry_point(as, path, &img->entry))
+        return false;
+    if (!add_segments(as, img) || !add_symbols(as, img) || !add_lines(as, img)) {
+        as_diag_plain(as, DIAG_ERROR, path, 0, "out of memory");
+        return false;
+    }
+    const t32_segment *s = t32_image_segment_at(img, img->entry);
+    if (!s || !(s->flags & T32_SEG_X)) {
+        as_diag_plain(as, DIAG_ERROR, path, 0, "the entry point 0x%08x is not in .text%s",
+                      img->entry, img->nsegs ? " (define _start there, or use -e)"
+                                             : ": there is no code to run");
+        return false;
+    }
+    if (!t32_image_check(img, err, sizeof err)) {
+        as_diag_plain(as, DIAG_ERROR, path, 0, "%s", err);
+        return false;
+    }
+    return true;
+}
+
+/* ---- the API ------------------------------------------------------------------- */
+
+static void release(as_state *as)
+{
+    if (as->diag)
+        fclose(as->diag);
+    if (as->listing)
+        fclose(as->listing);
+    free(as->diagbuf);
+    free(as->listbuf);
+    sym_free_all(as);
+    sec_free_all(as);
+    macro_free_all(as);
+    src_free_all(as);
+    free(as->conds);
+    free(as->files);
+    free(as->lines);
+}
+
+static bool assemble(as_state *as, const char *path, t32_image *img, asm_result *res)
+{
+    t32_image_init(img);
+    bool final = run_passes(as, path);
+    if (!final && !as->stop && as->errors == 0)
+        as_diag_plain(as, DIAG_ERROR, path, 0, "the addresses do not settle after %d passes "
+                      "(a .space, .align or .org depends on where a section is placed): place "
+                      "the sections with .org", as->pass);
+    bool ok = !as->stop && as->errors == 0 && sec_check_overlap(as, path) &&
+              build_image(as, path, img) && as->errors == 0;
+    if (!ok)
+        t32_image_free(img);
+    if (ok && as->opt->map)
+        list_symbol_map(as, as->opt->map);
+    fflush(as->diag);
+    fwrite(as->diagbuf, 1, as->diaglen, as->opt->diag ? as->opt->diag : stderr);
+    if (as->listing) {
+        fflush(as->listing);
+        fwrite(as->listbuf, 1, as->listlen, as->opt->listing);
+    }
+    if (res)
+        *res = (asm_result){ as->errors, as->warnings };
+    release(as);
+    return ok;
+}
+
+bool asm_assemble_file(const char *path, const asm_options *opt, t32_image *img, asm_result *res)
+{
+    static const asm_options defaults;
+    as_state as = { .opt = opt ? opt : &defaults };
+    return assemble(&as, path, img, res);
+}
+
+bool asm_assemble_string(const char *name, const char *text, size_t len, const asm_options *opt,
+                         t32_image *img, asm_result *res)
+{
+    static const asm_options defaults;
+    as_state as = { .opt = opt ? opt : &defaults };
+    if (!src_add_memory(&as, name, text, len)) {
+        t32_image_init(img);
+        release(&as);
+        return false;
+    }
+    return assemble(&as, name, img, res);
+}

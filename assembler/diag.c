@@ -1,0 +1,119 @@
+/*
+ * diag.c - diagnostics in the format every C programmer already reads:
+ *
+ *     prog.s:12:9: error: unknown mnemonic 'addd'
+ *        12 |         addd r1, r2, r3
+ *           |         ^~~~
+ *     prog.s:30:5: note: in expansion of macro 'twice'
+ *
+ * Messages are lower case with no trailing period.  They go to the pass's
+ * buffer (see internal.h); only the final pass's buffer is shown.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define SHOW_MAX 160   /* longest piece of a source line we print */
+
+static const char *kind_name(diag_kind kind)
+{
+    switch (kind) {
+    case DIAG_ERROR:   return "error";
+    case DIAG_WARNING: return "warning";
+    case DIAG_NOTE:    return "note";
+    }
+    return "?";
+}
+
+/* Count the message; false if it should not be printed (error limit). */
+static bool count(as_state *as, diag_kind kind)
+{
+    if (as->stop)
+        return false;
+    if (kind == DIAG_WARNING)
+        as->warnings++;
+    if (kind != DIAG_ERROR)
+        return true;
+    int limit = as->opt->max_errors > 0 ? as->opt->max_errors : AS_DEFAULT_MAX_ERRORS;
+    if (as->errors >= limit) {
+        fprintf(as->diag, "%s: fatal error: too many errors (%d), stopping\n",
+                as->frame ? as->frame->file : "t32as", limit);
+        as->errors++;
+        as->stop = true;
+        return false;
+    }
+    as->errors++;
+    return true;
+}
+
+/* Print the line with a caret under [pos, pos+len), showing at most
+ * SHOW_MAX characters around the caret of a very long line. */
+static void show_line(as_state *as, size_t pos, size_t len)
+{
+    size_t from = 0, to = as->linelen;
+    if (pos > as->linelen)
+        pos = as->linelen;
+    if (to - from > SHOW_MAX) {
+        from = pos > SHOW_MAX / 2 ? pos - SHOW_MAX / 2 : 0;
+        to = from + SHOW_MAX < as->linelen ? from + SHOW_MAX : as->linelen;
+    }
+    fprintf(as->diag, "%5d | %s%.*s%s\n", as->frame->line, from ? "..." : "",
+            (int)(to - from), as->line + from, to < as->linelen ? "..." : "");
+    fprintf(as->diag, "      | %s", from ? "   " : "");
+    for (size_t i = from; i < pos; i++)
+        fputc(as->line[i] == '\t' ? '\t' : ' ', as->diag);
+    fputc('^', as->diag);
+    for (size_t i = 1; i < len && pos + i < to; i++)
+        fputc('~', as->diag);
+    fputc('\n', as->diag);
+}
+
+/* Where the current line came from: macro expansions and includes. */
+static void show_context(as_state *as)
+{
+    for (const as_frame *f = as->frame; f && f->parent; f = f->parent) {
+        if (f->macro)
+            fprintf(as->diag, "%s:%d:%d: note: in expansion of macro '%s'\n",
+                    f->parent->file, f->parent_line, f->parent_col, f->macro);
+        else
+            fprintf(as->diag, "%s: note: included from %s:%d\n",
+                    f->file, f->parent->file, f->parent_line);
+    }
+}
+
+void as_diag(as_state *as, diag_kind kind, size_t pos, size_t len, const char *fmt, ...)
+{
+    if (!count(as, kind))
+        return;
+    if (!as->frame) {
+        fprintf(as->diag, "t32as: %s: ", kind_name(kind));
+    } else {
+        fprintf(as->diag, "%s:%d:%zu: %s: ", as->frame->file, as->frame->line, pos + 1,
+                kind_name(kind));
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(as->diag, fmt, ap);
+    va_end(ap);
+    fputc('\n', as->diag);
+    if (as->frame && as->line) {
+        show_line(as, pos, len);
+        show_context(as);
+    }
+}
+
+void as_diag_plain(as_state *as, diag_kind kind, const char *file, int line, const char *fmt, ...)
+{
+    if (!count(as, kind))
+        return;
+    if (line > 0)
+        fprintf(as->diag, "%s:%d: %s: ", file, line, kind_name(kind));
+    else
+        fprintf(as->diag, "%s: %s: ", file, kind_name(kind));
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(as->diag, fmt, ap);
+    va_end(ap);
+    fputc('\n', as->diag);
+}

@@ -1,0 +1,253 @@
+/*
+ * directives.c - the assembler's directives (ISA.md section 5).
+ *
+ * Data:      .word .half .byte  (lists of expressions)   .ascii .asciz (strings)
+ * Space:     .space N[, FILL]   .align N[, FILL]   .org ADDR
+ * Sections:  .text .data .bss
+ * Symbols:   .equ NAME, EXPR   .set NAME, EXPR   .global NAME, ...
+ * Files:     .include "file"
+ *
+ * Macros (.macro/.endm) and conditionals (.if ... .endif) live in source.c,
+ * because they decide which lines are read at all.
+ *
+ * Expressions that decide how many bytes a directive produces (.space,
+ * .align, .org) must be computable where they stand: they may only use
+ * symbols defined above them (EXPR_NOW), so every pass agrees on sizes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_ALIGN (1u << 24)
+
+static bool end_of_line(as_state *as, lexer *lx, token dir)
+{
+    token t = lx_next(lx);
+    char buf[48];
+    if (t.kind == T_EOL)
+        return true;
+    if (t.kind != T_ERROR)
+        as_error(as, t, "unexpected %s after the operands of '%.*s'",
+                 tok_describe(lx, t, buf, sizeof buf), (int)dir.len, lx->s + dir.pos);
+    return false;
+}
+
+/* The next operand must exist. */
+static bool operand(as_state *as, lexer *lx, token dir, const char *what)
+{
+    token t = lx_peek(lx);
+    if (t.kind != T_EOL)
+        return true;
+    as_error(as, t, "'%.*s' needs %s", (int)dir.len, lx->s + dir.pos, what);
+    return false;
+}
+
+/* .word/.half/.byte: a comma-separated list of values of `size` bytes. */
+static bool data(as_state *as, lexer *lx, token dir, int size)
+{
+    static const char *const what[] = { "", "a byte", "a half-word", "", "a word" };
+    if (!operand(as, lx, dir, "at least one value"))
+        return false;
+    as->list_unit = size;
+    do {
+        value v;
+        token at;
+        if (!expr(as, lx, 0, &v, &at))
+            return false;
+        uint32_t x = fit_field(as, at, v, size * 8, FIT_EITHER, what[size]);
+        uint8_t b[4] = { (uint8_t)x, (uint8_t)(x >> 8), (uint8_t)(x >> 16), (uint8_t)(x >> 24) };
+        if (!sec_emit(as, at, b, (size_t)size))
+            return false;
+    } while (lx_accept(lx, ','));
+    return end_of_line(as, lx, dir);
+}
+
+/* .ascii/.asciz: strings, the latter each followed by a NUL. */
+static bool strings(as_state *as, lexer *lx, token dir, bool nul)
+{
+    if (!operand(as, lx, dir, "a string"))
+        return false;
+    do {
+        token t = lx_next(lx);
+        char buf[48];
+        if (t.kind != T_STR) {
+            if (t.kind != T_ERROR)
+                as_error(as, t, "expected a string in double quotes, found %s",
+                         tok_describe(lx, t, buf, sizeof buf));
+            return false;
+        }
+        uint8_t *bytes;
+        size_t n;
+        if (!lx_string(lx, t, &bytes, &n)) {
+            as_error(as, t, "out of memory");
+            return false;
+        }
+        if (nul)
+            bytes[n++] = 0;    /* room: the decoded string is shorter than its token */
+        bool ok = sec_emit(as, t, bytes, n);
+        free(bytes);
+        if (!ok)
+            return false;
+    } while (lx_accept(lx, ','));
+    return end_of_line(as, lx, dir);
+}
+
+/* An optional ", FILL" byte. */
+static bool fill_byte(as_state *as, lexer *lx, uint8_t *fill)
+{
+    *fill = 0;
+    if (!lx_accept(lx, ','))
+        return true;
+    value v;
+    token at;
+    if (!expr(as, lx, 0, &v, &at))
+        return false;
+    *fill = (uint8_t)fit_field(as, at, v, 8, FIT_EITHER, "a fill byte");
+    return true;
+}
+
+static bool space(as_state *as, lexer *lx, token dir)
+{
+    value n;
+    token at;
+    uint8_t fill;
+    if (!operand(as, lx, dir, "a size") || !expr(as, lx, EXPR_NOW, &n, &at) ||
+        !fill_byte(as, lx, &fill) || !end_of_line(as, lx, dir))
+        return false;
+    if (n.v < 0) {
+        as_error(as, at, ".space size %lld is negative", (long long)n.v);
+        return false;
+    }
+    return sec_fill(as, at, (uint64_t)n.v, fill);
+}
+
+static bool align(as_state *as, lexer *lx, token dir)
+{
+    value n;
+    token at;
+    uint8_t fill;
+    if (!operand(as, lx, dir, "an alignment") || !expr(as, lx, EXPR_NOW, &n, &at) ||
+        !fill_byte(as, lx, &fill) || !end_of_line(as, lx, dir))
+        return false;
+    if (n.v < 1 || n.v > MAX_ALIGN) {
+        as_error(as, at, ".align %lld is out of range (1..%u bytes)", (long long)n.v, MAX_ALIGN);
+        return false;
+    }
+    uint64_t here = sec_here64(as);
+    return sec_fill(as, at, ((uint64_t)n.v - here % (uint64_t)n.v) % (uint64_t)n.v, fill);
+}
+
+static bool org(as_state *as, lexer *lx, token dir)
+{
+    value a;
+    token at;
+    return operand(as, lx, dir, "an address") && expr(as, lx, EXPR_NOW, &a, &at) &&
+           end_of_line(as, lx, dir) && sec_org(as, at, a.v);
+}
+
+/* A symbol name operand, copied into name[size]. */
+static bool name_operand(as_state *as, lexer *lx, token dir, char *name, size_t size, token *t)
+{
+    if (!operand(as, lx, dir, "a symbol name"))
+        return false;
+    *t = lx_next(lx);
+    char buf[48];
+    if (t->kind != T_IDENT || (t->len == 1 && lx->s[t->pos] == '.')) {
+        if (t->kind != T_ERROR)
+            as_error(as, *t, "expected a symbol name, found %s", tok_describe(lx, *t, buf, sizeof buf));
+        return false;
+    }
+    if (lx_text(lx, *t, name, size) >= size) {
+        as_error(as, *t, "symbol name is too long (more than %zu characters)", size - 1);
+        return false;
+    }
+    return true;
+}
+
+static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
+{
+    char name[256];
+    token t, comma;
+    value v;
+    if (!name_operand(as, lx, dir, name, sizeof name, &t))
+        return false;
+    comma = lx_next(lx);
+    if (!lx_is(comma, ',')) {
+        if (comma.kind != T_ERROR)
+            as_error(as, comma, "expected ',' and a value after the name");
+        return false;
+    }
+    return operand(as, lx, dir, "a value") && expr(as, lx, 0, &v, NULL) &&
+           end_of_line(as, lx, dir) && sym_define(as, t, name, kind, v);
+}
+
+static bool global(as_state *as, lexer *lx, token dir)
+{
+    do {
+        char name[256];
+        token t;
+        if (!name_operand(as, lx, dir, name, sizeof name, &t))
+            return false;
+        symbol *s = sym_get(as, name);
+        if (!s)
+            return false;
+        s->global = true;
+        s->glob_file = as->frame->file;
+        s->glob_line = as->frame->line;
+        s->glob_col = (int)t.pos + 1;
+    } while (lx_accept(lx, ','));
+    return end_of_line(as, lx, dir);
+}
+
+static bool include(as_state *as, lexer *lx, token dir)
+{
+    if (!operand(as, lx, dir, "a file name in double quotes"))
+        return false;
+    token t = lx_next(lx);
+    char buf[48];
+    if (t.kind != T_STR) {
+        if (t.kind != T_ERROR)
+            as_error(as, t, "expected a file name in double quotes, found %s",
+                     tok_describe(lx, t, buf, sizeof buf));
+        return false;
+    }
+    uint8_t *path;
+    size_t n;
+    if (!lx_string(lx, t, &path, &n))
+        return false;
+    path[n] = '\0';
+    bool ok = strlen((char *)path) == n && end_of_line(as, lx, dir);
+    if (strlen((char *)path) != n)
+        as_error(as, t, "file name contains a NUL character");
+    if (ok)
+        ok = src_include(as, (char *)path, t, true);
+    free(path);
+    return ok;
+}
+
+static bool switch_section(as_state *as, lexer *lx, token dir, int sec)
+{
+    as->cur = sec;
+    return end_of_line(as, lx, dir);
+}
+
+bool directive(as_state *as, lexer *lx, token dir, const char *name)
+{
+    if (strcmp(name, ".word") == 0)   return data(as, lx, dir, 4), true;
+    if (strcmp(name, ".half") == 0)   return data(as, lx, dir, 2), true;
+    if (strcmp(name, ".byte") == 0)   return data(as, lx, dir, 1), true;
+    if (strcmp(name, ".ascii") == 0)  return strings(as, lx, dir, false), true;
+    if (strcmp(name, ".asciz") == 0)  return strings(as, lx, dir, true), true;
+    if (strcmp(name, ".space") == 0)  return space(as, lx, dir), true;
+    if (strcmp(name, ".align") == 0)  return align(as, lx, dir), true;
+    if (strcmp(name, ".org") == 0)    return org(as, lx, dir), true;
+    if (strcmp(name, ".equ") == 0)    return equ(as, lx, dir, SYM_EQU), true;
+    if (strcmp(name, ".set") == 0)    return equ(as, lx, dir, SYM_SET), true;
+    if (strcmp(name, ".global") == 0) return global(as, lx, dir), true;
+    if (strcmp(name, ".include") == 0) return include(as, lx, dir), true;
+    if (strcmp(name, ".text") == 0)   return switch_section(as, lx, dir, SEC_TEXT), true;
+    if (strcmp(name, ".data") == 0)   return switch_section(as, lx, dir, SEC_DATA), true;
+    if (strcmp(name, ".bss") == 0)    return switch_section(as, lx, dir, SEC_BSS), true;
+    return false;
+}

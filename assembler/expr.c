@@ -1,0 +1,236 @@
+/*
+ * expr.c - assembler expressions: C's operators with C's precedence.
+ *
+ *     ?:            (lowest, right to left)
+ *     ||  &&  |  ^  &
+ *     ==  !=   <  <=  >  >=   <<  >>
+ *     +  -      *  /  %
+ *     unary - + ~ !   (highest)
+ *
+ * Values are 64-bit signed integers, so 0xffffffff is positive and `-1` is
+ * negative, and each use decides how the result must fit (a 16-bit field,
+ * a word, ...).  Arithmetic wraps; division by zero and shift counts
+ * outside 0..63 are errors.
+ *
+ * Each value also carries two facts.  `known` is false only in pass 1, for
+ * a symbol defined further down.  `constant` is true when no address (label,
+ * `.`, local label) went into it: `li` uses its short form only for
+ * constants, so its size never depends on where code ends up.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct parser {
+    as_state *as;
+    lexer *lx;
+    int flags;
+} parser;
+
+static bool ternary(parser *p, value *out);
+
+/* Binding power of a binary operator, 0 if the token is not one. */
+static int precedence(token t)
+{
+    if (t.kind != T_PUNCT)
+        return 0;
+    switch (t.op) {
+    case OP_OROR:   return 1;
+    case OP_ANDAND: return 2;
+    case '|':       return 3;
+    case '^':       return 4;
+    case '&':       return 5;
+    case OP_EQ: case OP_NE: return 6;
+    case '<': case OP_LE: case '>': case OP_GE: return 7;
+    case OP_SHL: case OP_SHR: return 8;
+    case '+': case '-': return 9;
+    case '*': case '/': case '%': return 10;
+    default:        return 0;
+    }
+}
+
+static bool symbol_value(parser *p, token t, value *out)
+{
+    as_state *as = p->as;
+    char name[256];
+    if (lx_text(p->lx, t, name, sizeof name) >= sizeof name) {
+        as_error(as, t, "name is too long (more than %zu characters)", sizeof name - 1);
+        return false;
+    }
+    if (as_register(name) >= 0) {
+        as_error(as, t, "register '%s' cannot be used in an expression", name);
+        return false;
+    }
+    symbol *s = sym_find(as, name);
+    if (s && sym_defined_now(as, s)) {
+        *out = (value){ s->value, true, s->constant };
+        return true;
+    }
+    if (s && s->prev_defined && (p->flags & EXPR_NOW)) {
+        as_error(as, t, "'%s' is used before its definition, but its value is needed here", name);
+        return false;
+    }
+    if (s && s->prev_defined) {
+        *out = (value){ s->prev_value, true, false };   /* forward: never "constant" */
+        return true;
+    }
+    if (as->pass == 1 && !(p->flags & EXPR_NOW)) {
+        *out = (value){ 0, false, false };
+        return true;
+    }
+    as_error(as, t, "undefined symbol '%s'", name);
+    return false;
+}
+
+static bool primary(parser *p, value *out)
+{
+    token t = lx_next(p->lx);
+    switch (t.kind) {
+    case T_NUM:
+        *out = (value){ t.num, true, true };
+        return true;
+    case T_LOCAL:
+        return local_ref(p->as, t, out, p->flags);
+    case T_IDENT:
+        if (t.len == 1 && p->lx->s[t.pos] == '.') {
+            *out = (value){ (int64_t)sec_here64(p->as), true, false };
+            return true;
+        }
+        return symbol_value(p, t, out);
+    case T_ERROR:
+        return false;
+    default:
+        break;
+    }
+    if (lx_is(t, '(')) {
+        if (!ternary(p, out))
+            return false;
+        token close = lx_next(p->lx);
+        if (lx_is(close, ')'))
+            return true;
+        if (close.kind != T_ERROR)
+            as_error(p->as, close, "expected ')' to close the '(' at column %zu", t.pos + 1);
+        return false;
+    }
+    char buf[48];
+    as_error(p->as, t, "expected an expression, found %s", tok_describe(p->lx, t, buf, sizeof buf));
+    return false;
+}
+
+static bool unary(parser *p, value *out)
+{
+    token t = lx_peek(p->lx);
+    if (!lx_is(t, '-') && !lx_is(t, '+') && !lx_is(t, '~') && !lx_is(t, '!'))
+        return primary(p, out);
+    lx_next(p->lx);
+    if (!unary(p, out))
+        return false;
+    uint64_t v = (uint64_t)out->v;
+    switch (t.op) {
+    case '-': out->v = (int64_t)(0 - v); break;
+    case '~': out->v = (int64_t)~v; break;
+    case '!': out->v = out->v == 0; break;
+    default:  break;
+    }
+    return true;
+}
+
+/* Apply a binary operator; `op` is the operator token (for messages). */
+static bool apply(parser *p, token op, value a, value b, value *out)
+{
+    uint64_t x = (uint64_t)a.v, y = (uint64_t)b.v;
+    int64_t r = 0;
+    out->known = a.known && b.known;
+    out->constant = a.constant && b.constant;
+    if ((op.op == '/' || op.op == '%') && b.known && b.v == 0) {
+        as_error(p->as, op, "division by zero in expression");
+        return false;
+    }
+    if ((op.op == OP_SHL || op.op == OP_SHR) && b.known && (b.v < 0 || b.v > 63)) {
+        as_error(p->as, op, "shift count %lld is out of range (0..63)", (long long)b.v);
+        return false;
+    }
+    if (!out->known) {
+        out->v = 0;
+        return true;
+    }
+    switch (op.op) {
+    case '*': r = (int64_t)(x * y); break;
+    case '/': r = (a.v == INT64_MIN && b.v == -1) ? a.v : a.v / b.v; break;
+    case '%': r = (a.v == INT64_MIN && b.v == -1) ? 0 : a.v % b.v; break;
+    case '+': r = (int64_t)(x + y); break;
+    case '-': r = (int64_t)(x - y); break;
+    case OP_SHL: r = (int64_t)(x << b.v); break;
+    case OP_SHR: r = a.v >> b.v; break;
+    case '<': r = a.v < b.v; break;
+    case OP_LE: r = a.v <= b.v; break;
+    case '>': r = a.v > b.v; break;
+    case OP_GE: r = a.v >= b.v; break;
+    case OP_EQ: r = a.v == b.v; break;
+    case OP_NE: r = a.v != b.v; break;
+    case '&': r = (int64_t)(x & y); break;
+    case '^': r = (int64_t)(x ^ y); break;
+    case '|': r = (int64_t)(x | y); break;
+    case OP_ANDAND: r = a.v && b.v; break;
+    case OP_OROR: r = a.v || b.v; break;
+    default: break;
+    }
+    out->v = r;
+    return true;
+}
+
+/* Precedence climbing: parse operators that bind at least `min`. */
+static bool binary(parser *p, int min, value *out)
+{
+    if (!unary(p, out))
+        return false;
+    for (;;) {
+        token op = lx_peek(p->lx);
+        int prec = precedence(op);
+        if (prec == 0 || prec < min)
+            return true;
+        lx_next(p->lx);
+        value rhs;
+        if (!binary(p, prec + 1, &rhs) || !apply(p, op, *out, rhs, out))
+            return false;
+    }
+}
+
+static bool ternary(parser *p, value *out)
+{
+    if (!binary(p, 1, out))
+        return false;
+    token q = lx_peek(p->lx);
+    if (!lx_is(q, '?'))
+        return true;
+    lx_next(p->lx);
+    value a, b;
+    if (!ternary(p, &a))
+        return false;
+    token colon = lx_next(p->lx);
+    if (!lx_is(colon, ':')) {
+        if (colon.kind != T_ERROR)
+            as_error(p->as, colon, "expected ':' in a '?:' expression");
+        return false;
+    }
+    if (!ternary(p, &b))
+        return false;
+    value test = *out;
+    *out = test.v ? a : b;
+    out->known = test.known && a.known && b.known;
+    out->constant = test.constant && a.constant && b.constant;
+    return true;
+}
+
+bool expr(as_state *as, lexer *lx, int flags, value *out, token *start)
+{
+    parser p = { as, lx, flags };
+    if (start)
+        *start = lx_peek(lx);
+    *out = (value){ 0, false, false };
+    if (!ternary(&p, out))
+        return false;
+    if (start && lx->pos > start->pos)
+        start->len = lx->pos - start->pos;    /* underline the whole expression */
+    return true;
+}

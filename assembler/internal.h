@@ -1,0 +1,368 @@
+/*
+ * internal.h - the assembler's shared state, private to assembler/.
+ *
+ * One `as_state` lives for one assembly.  Its parts, and the file that owns
+ * each:
+ *
+ *   diag.c       diagnostics: GCC-style messages with source line and caret
+ *   lex.c        the lexer: one line of text -> tokens, on demand
+ *   expr.c       expressions: C operators and precedence over 64-bit values
+ *   symbols.c    the symbol table and numeric local labels (1: 1b 1f)
+ *   sections.c   .text/.data/.bss, the location counter, emitting bytes
+ *   encode.c     instructions and pseudo-instructions -> words
+ *   directives.c every .directive
+ *   source.c     files, .include, macros, conditionals: where lines come from
+ *   assemble.c   the passes, and turning the result into an image
+ *   listing.c    the -l listing and the -m symbol map
+ *
+ * How the passes work.  Every pass reads the whole program.  A symbol used
+ * before its definition gets the value it had at the end of the previous
+ * pass (unknown in pass 1).  Instruction sizes never depend on such forward
+ * values (li uses its short form only for constants defined earlier), so
+ * pass 2 normally computes the same addresses as pass 1 and every forward
+ * reference is right.  A pass is *final* when nothing moved: the section
+ * addresses it used are the ones it computed, and every symbol ended with
+ * the value it had after the previous pass.  Only the final pass's
+ * diagnostics, bytes and listing are kept.
+ */
+#ifndef ASM_INTERNAL_H
+#define ASM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "asm.h"
+#include "t32.h"
+
+/* ---- limits: untrusted input must not exhaust time or memory ------------ */
+
+#define AS_MAX_PASSES        6
+#define AS_MAX_INCLUDE_DEPTH 32
+#define AS_MAX_MACRO_DEPTH   64
+#define AS_MAX_LINES         4000000u      /* lines processed in one pass */
+#define AS_MAX_BYTES         (64u << 20)   /* stored program bytes */
+#define AS_MAX_FILE          (64u << 20)   /* bytes in one source file */
+#define AS_DEFAULT_MAX_ERRORS 20
+#define AS_TEXT_BASE         0x1000u
+
+/* ---- where a line came from --------------------------------------------- */
+
+/* A frame is a file being read or a macro being expanded.  Frames form a
+ * chain from the innermost outwards, which is what diagnostics print as
+ * "in expansion of macro" and "included from" notes. */
+typedef struct as_frame {
+    const char *file;        /* the file this frame's lines are written in */
+    int line;                /* current line number in `file` */
+    const char *macro;       /* name of the macro being expanded, or NULL */
+    int cond_depth;          /* conditional nesting when the frame began */
+    struct as_frame *parent;
+    int parent_line;         /* line of the parent that opened this frame */
+    int parent_col;
+} as_frame;
+
+/* ---- tokens -------------------------------------------------------------- */
+
+typedef enum tok_kind {
+    T_EOL,       /* end of the statement (end of line or comment) */
+    T_IDENT,     /* name: symbol, register, mnemonic, .directive */
+    T_NUM,       /* integer or character literal; value in `num` */
+    T_LOCAL,     /* 1b / 1f: `num` is the label number, `fwd` the direction */
+    T_STR,       /* "string": text[pos+1 .. pos+len-1) still has escapes */
+    T_PUNCT,     /* operator or punctuation: `op` */
+    T_ERROR      /* a lexical error, already reported */
+} tok_kind;
+
+/* Two-character operators; single characters are their own code. */
+enum { OP_SHL = 256, OP_SHR, OP_LE, OP_GE, OP_EQ, OP_NE, OP_ANDAND, OP_OROR };
+
+typedef struct token {
+    tok_kind kind;
+    int op;          /* T_PUNCT */
+    size_t pos, len; /* where in the line (pos is 0-based) */
+    int64_t num;     /* T_NUM, T_LOCAL */
+    bool fwd;        /* T_LOCAL */
+} token;
+
+typedef struct as_state as_state;
+
+/* A lexer is just a position in the current line: copying it saves it. */
+typedef struct lexer {
+    as_state *as;
+    const char *s;
+    size_t len, pos;
+    bool quiet;      /* a look-ahead copy: report nothing */
+} lexer;
+
+/* ---- values ----------------------------------------------------------------- */
+
+typedef struct value {
+    int64_t v;
+    bool known;      /* false only for a forward reference in pass 1 */
+    bool constant;   /* built from numbers and constants only, no addresses */
+} value;
+
+/* expr() flags */
+#define EXPR_NOW 1   /* the value decides sizes: only earlier definitions count */
+
+/* ---- symbols ------------------------------------------------------------------ */
+
+typedef enum sym_kind { SYM_LABEL, SYM_EQU, SYM_SET } sym_kind;
+
+typedef struct symbol {
+    char *name;
+    sym_kind kind;
+    int section;             /* for labels: index into as->sec */
+    int64_t value;
+    bool constant;
+    int pass;                /* pass in which `value` was last set (0: never) */
+    int64_t prev_value;      /* value at the end of the previous pass */
+    bool prev_defined, prev_constant;
+    bool global;
+    const char *def_file;    /* where it was defined, for "previous definition" */
+    int def_line, def_col;
+    const char *glob_file;   /* where .global named it */
+    int glob_line, glob_col;
+    struct symbol *next;     /* hash chain */
+    size_t order;            /* creation order, for a stable output */
+} symbol;
+
+typedef struct local_label {
+    int64_t num;
+    int64_t *cur, *prev;     /* definition addresses this pass / last pass */
+    size_t ncur, capcur, nprev;
+} local_label;
+
+/* ---- sections ------------------------------------------------------------------- */
+
+enum { SEC_TEXT, SEC_DATA, SEC_BSS, SEC_COUNT };
+
+/* A run of contiguous bytes of one section (an .org forward starts a new one). */
+typedef struct chunk {
+    uint32_t start;
+    uint64_t size;
+    uint8_t *bytes;          /* NULL for .bss */
+    size_t cap;
+} chunk;
+
+typedef struct section {
+    const char *name;
+    uint32_t flags;          /* T32_SEG_* */
+    uint32_t base;           /* where it starts unless an .org places it */
+    chunk *chunks;
+    size_t nchunks;
+} section;
+
+/* ---- macros -------------------------------------------------------------------- */
+
+typedef struct macro {
+    char *name;
+    char **params, **defaults;
+    size_t nparams;
+    char **body;             /* lines, without the .macro/.endm lines */
+    size_t nbody, capbody;
+    const char *file;        /* where it was defined */
+    int line;                /* line of the .macro directive */
+    struct macro *next;
+} macro;
+
+/* An open .if: is its current branch on, has a branch been taken, was
+ * .else seen, and where it was opened (for "unterminated" errors). */
+typedef struct cond {
+    bool active, taken, seen_else;
+    const char *file;
+    int line;
+} cond;
+
+/* ---- the line table and listing ------------------------------------------------ */
+
+typedef struct line_entry {
+    uint32_t addr;
+    int file;                /* index into as->files */
+    int line;
+} line_entry;
+
+/* A loaded source file, kept for every pass. */
+typedef struct source_file {
+    char *path;
+    char *text;
+    size_t len;
+    struct source_file *next;
+} source_file;
+
+/* ---- the whole state ------------------------------------------------------------ */
+
+struct as_state {
+    const asm_options *opt;
+    int pass;                        /* 1, 2, ... */
+    bool stop;                       /* too many errors: abandon this pass */
+
+    /* Diagnostics of the current pass go to a memory buffer; the final
+     * pass's buffer is what the user sees. */
+    FILE *diag;
+    char *diagbuf;
+    size_t diaglen;
+    int errors, warnings;
+
+    /* The current statement. */
+    as_frame *frame;
+    const char *line;                /* its text (NUL-terminated copy) */
+    size_t linelen;
+    unsigned long lines_seen;
+    int list_unit;                   /* bytes per value, for the listing */
+
+    /* Symbols. */
+    symbol **symtab;
+    size_t symcap, nsyms;
+    local_label *locals;
+    size_t nlocals, caplocals;
+    bool moved;                      /* a symbol's value changed since last pass */
+
+    /* Sections. */
+    section sec[SEC_COUNT];
+    int cur;                         /* current section */
+    uint64_t stored;                 /* bytes stored in all sections */
+
+    /* Macros and conditionals. */
+    macro *macros;
+    macro *defining;                 /* between .macro and .endm */
+    int def_nesting;                 /* nested .macro inside a definition */
+    int macro_depth, include_depth;
+    unsigned long expansions;        /* for \@ */
+    struct cond *conds;              /* one entry per open .if */
+    int cond_depth, cond_cap;
+    int skip_depth;                  /* > 0: inside a false branch */
+
+    /* Source files (cached across passes) and the file-name table. */
+    source_file *sources;
+    char **files;
+    size_t nfiles, capfiles;
+
+    /* Line table and listing of the current pass. */
+    line_entry *lines;
+    size_t nlines, caplines;
+    FILE *listing;
+    const char *list_file;           /* file of the last listed line */
+    char *listbuf;
+    size_t listlen;
+};
+
+/* ---- diag.c ----------------------------------------------------------------------- */
+
+typedef enum diag_kind { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_kind;
+
+/* Report at column `pos` (0-based) of the current line, with `len`
+ * characters underlined (at least a caret). */
+void as_diag(as_state *as, diag_kind kind, size_t pos, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+#define as_error(as, tok, ...)   as_diag((as), DIAG_ERROR, (tok).pos, (tok).len, __VA_ARGS__)
+#define as_warning(as, tok, ...) as_diag((as), DIAG_WARNING, (tok).pos, (tok).len, __VA_ARGS__)
+
+/* A message without a source line (file-level problems). */
+void as_diag_plain(as_state *as, diag_kind kind, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* ---- lex.c -------------------------------------------------------------------------- */
+
+void lx_init(lexer *lx, as_state *as, const char *s, size_t len);
+token lx_next(lexer *lx);
+token lx_peek(const lexer *lx);
+bool lx_is(token t, int op);                  /* T_PUNCT with this op */
+bool lx_accept(lexer *lx, int op);            /* consume if the next token is op */
+size_t lx_text(const lexer *lx, token t, char *buf, size_t bufsize); /* copy name */
+bool tok_is_name(const lexer *lx, token t, const char *name);
+const char *tok_describe(const lexer *lx, token t, char *buf, size_t bufsize);
+/* Decode a T_STR token into bytes; returns false (with a message) if too
+ * long for the buffer.  *out is malloc'd. */
+bool lx_string(const lexer *lx, token t, uint8_t **out, size_t *outlen);
+int  as_register(const char *name);           /* 0..15, or -1 */
+
+/* ---- expr.c ------------------------------------------------------------------------- */
+
+/* Parse and evaluate one expression.  Returns false on error (reported).
+ * `start` (optional) receives the first token, for later messages. */
+bool expr(as_state *as, lexer *lx, int flags, value *out, token *start);
+
+/* ---- symbols.c ---------------------------------------------------------------------- */
+
+symbol *sym_find(as_state *as, const char *name);
+symbol *sym_get(as_state *as, const char *name);          /* find or create */
+/* Define a symbol (label or .equ/.set) in this pass; reports redefinitions. */
+bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v);
+bool sym_defined_now(const as_state *as, const symbol *s);
+void sym_begin_pass(as_state *as);
+void sym_end_pass(as_state *as);                          /* sets as->moved */
+void sym_free_all(as_state *as);
+bool local_define(as_state *as, int64_t num, int64_t addr);
+bool local_ref(as_state *as, token t, value *out, int flags);
+symbol **sym_sorted(as_state *as);                        /* malloc'd, by creation */
+
+/* ---- sections.c --------------------------------------------------------------------- */
+
+void sec_begin_pass(as_state *as, const uint32_t base[SEC_COUNT]);
+uint32_t sec_here(const as_state *as);                    /* the location counter */
+uint64_t sec_here64(const as_state *as);
+bool sec_emit(as_state *as, token at, const void *bytes, size_t n);
+bool sec_emit_word(as_state *as, token at, uint32_t w);
+bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill);
+bool sec_org(as_state *as, token at, int64_t addr);
+void sec_layout(const as_state *as, uint32_t base[SEC_COUNT]);  /* default bases */
+bool sec_check_overlap(as_state *as, const char *file);
+void sec_free_all(as_state *as);
+
+/* ---- encode.c ----------------------------------------------------------------------- */
+
+/* Assemble an instruction or pseudo-instruction whose mnemonic is `mn`. */
+bool encode_insn(as_state *as, lexer *lx, token mn, const char *name);
+
+/* How a value must fit a field of `bits` bits. */
+typedef enum fit_mode {
+    FIT_SIGNED,     /* -2^(bits-1) .. 2^(bits-1)-1 */
+    FIT_UNSIGNED,   /* 0 .. 2^bits-1 */
+    FIT_EITHER      /* either reading: -2^(bits-1) .. 2^bits-1 (data, ports) */
+} fit_mode;
+
+/* Check that v fits; if not, warn and truncate.  Returns the low `bits`
+ * bits.  `what` names the field in the warning. */
+uint32_t fit_field(as_state *as, token at, value v, int bits, fit_mode mode, const char *what);
+
+/* ---- directives.c -------------------------------------------------------------------- */
+
+/* Handle the directive `name` (starting with '.'); false if unknown. */
+bool directive(as_state *as, lexer *lx, token dir, const char *name);
+
+/* ---- source.c ------------------------------------------------------------------------ */
+
+/* Read a file and process every line of it in a new frame. */
+bool src_include(as_state *as, const char *path, token at, bool search);
+/* Process one line of the current frame (labels, statement, conditionals). */
+void src_line(as_state *as, const char *text, size_t len);
+/* Macro definition and expansion. */
+void macro_begin(as_state *as, lexer *lx, token dir);
+macro *macro_find(as_state *as, const char *name);
+void macro_expand(as_state *as, lexer *lx, macro *m, token name);
+void macro_free_all(as_state *as);
+void src_free_all(as_state *as);
+/* A file that exists only in memory (asm_assemble_string). */
+source_file *src_add_memory(as_state *as, const char *name, const char *text, size_t len);
+/* Conditionals: .if and friends. */
+void cond_push(as_state *as, bool taken);
+void cond_else(as_state *as, token at);
+void cond_endif(as_state *as, token at);
+int  file_index(as_state *as, const char *file);
+
+/* ---- listing.c ----------------------------------------------------------------------- */
+
+/* Called for each statement after it has run: `addr0` and `size` describe
+ * what it emitted (start address and bytes), `labels` whether it defined
+ * a label at addr0. */
+void list_statement(as_state *as, int sec, uint32_t addr0, uint64_t size, bool show_addr);
+void list_symbol_map(as_state *as, FILE *out);
+
+/* ---- assemble.c ---------------------------------------------------------------------- */
+
+/* Record a line-table entry for `size` bytes just emitted at `addr`. */
+void as_note_line(as_state *as, uint32_t addr);
+
+#endif /* ASM_INTERNAL_H */

@@ -1,0 +1,252 @@
+/*
+ * sections.c - .text, .data, .bss: where the bytes go.
+ *
+ * Each section has a location counter - the address the next byte will get,
+ * which `.` reads - and a list of chunks: runs of contiguous bytes.  A
+ * section starts as one empty chunk at its default address (IMAGE.md: .text
+ * at 0x1000, .data and .bss each on the next page after the section
+ * before).  `.org ADDR` before a section's first byte moves the chunk;
+ * after it, an .org forward starts a new chunk, and an .org backward is an
+ * error.  Each non-empty chunk becomes one segment of the image.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define ADDRESS_SPACE (1ull << 32)
+
+static const struct { const char *name; uint32_t flags; } kinds[SEC_COUNT] = {
+    [SEC_TEXT] = { ".text", T32_SEG_R | T32_SEG_X },
+    [SEC_DATA] = { ".data", T32_SEG_R | T32_SEG_W },
+    [SEC_BSS]  = { ".bss",  T32_SEG_R | T32_SEG_W },
+};
+
+static void free_chunks(section *s)
+{
+    for (size_t i = 0; i < s->nchunks; i++)
+        free(s->chunks[i].bytes);
+    free(s->chunks);
+    s->chunks = NULL;
+    s->nchunks = 0;
+}
+
+/* Start a new, empty chunk at `addr` in section s. */
+static bool new_chunk(section *s, uint32_t addr)
+{
+    chunk *c = realloc(s->chunks, (s->nchunks + 1) * sizeof *c);
+    if (!c)
+        return false;
+    s->chunks = c;
+    s->chunks[s->nchunks++] = (chunk){ .start = addr };
+    return true;
+}
+
+void sec_begin_pass(as_state *as, const uint32_t base[SEC_COUNT])
+{
+    for (int i = 0; i < SEC_COUNT; i++) {
+        section *s = &as->sec[i];
+        free_chunks(s);
+        s->name = kinds[i].name;
+        s->flags = kinds[i].flags;
+        s->base = base[i];
+        if (!new_chunk(s, base[i]))
+            abort();                    /* a few bytes at start-up */
+    }
+    as->cur = SEC_TEXT;
+    as->stored = 0;
+}
+
+static chunk *current(const as_state *as)
+{
+    const section *s = &as->sec[as->cur];
+    return &s->chunks[s->nchunks - 1];
+}
+
+uint64_t sec_here64(const as_state *as)
+{
+    const chunk *c = current(as);
+    return c->start + c->size;
+}
+
+uint32_t sec_here(const as_state *as)
+{
+    return (uint32_t)sec_here64(as);
+}
+
+/* Can n more bytes go at the location counter?  `stored` says whether they
+ * are kept in the image (not for .bss). */
+static bool room_for(as_state *as, token at, uint64_t n, bool stored)
+{
+    if (sec_here64(as) + n > ADDRESS_SPACE) {
+        as_error(as, at, "this goes past the end of the 32-bit address space "
+                 "(location 0x%llx + %llu bytes)", (unsigned long long)sec_here64(as),
+                 (unsigned long long)n);
+        return false;
+    }
+    if (stored && as->stored + n > AS_MAX_BYTES) {
+        as_error(as, at, "program too large: more than %u MiB of code and data",
+                 AS_MAX_BYTES >> 20);
+        return false;
+    }
+    return true;
+}
+
+/* Make room for n stored bytes in the current chunk; returns where. */
+static uint8_t *reserve(as_state *as, token at, size_t n)
+{
+    chunk *c = current(as);
+    if (as->cur == SEC_BSS) {
+        as_error(as, at, ".bss holds no stored bytes: only labels, .space and .align "
+                 "may appear in it");
+        return NULL;
+    }
+    if (!room_for(as, at, n, true))
+        return NULL;
+    if (c->size + n > c->cap) {
+        size_t cap = c->cap ? c->cap : 256;
+        while (cap < c->size + n)
+            cap *= 2;
+        uint8_t *p = realloc(c->bytes, cap);
+        if (!p) {
+            as_error(as, at, "out of memory");
+            return NULL;
+        }
+        c->bytes = p;
+        c->cap = cap;
+    }
+    uint8_t *p = c->bytes + c->size;
+    c->size += n;
+    as->stored += n;
+    return p;
+}
+
+bool sec_emit(as_state *as, token at, const void *bytes, size_t n)
+{
+    uint8_t *p = reserve(as, at, n);
+    if (p && n)
+        memcpy(p, bytes, n);
+    return p != NULL;
+}
+
+bool sec_emit_word(as_state *as, token at, uint32_t w)
+{
+    uint8_t b[4] = { (uint8_t)w, (uint8_t)(w >> 8), (uint8_t)(w >> 16), (uint8_t)(w >> 24) };
+    as->list_unit = 4;
+    return sec_emit(as, at, b, 4);
+}
+
+bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill)
+{
+    if (as->cur == SEC_BSS) {
+        if (fill != 0) {
+            as_error(as, at, ".bss is all zero: the fill byte must be 0");
+            return false;
+        }
+        if (!room_for(as, at, n, false))
+            return false;
+        current(as)->size += n;
+        return true;
+    }
+    if (n > AS_MAX_BYTES) {
+        room_for(as, at, n, true);      /* reports the right problem */
+        return false;
+    }
+    uint8_t *p = reserve(as, at, (size_t)n);
+    if (p)
+        memset(p, fill, (size_t)n);
+    return p != NULL;
+}
+
+bool sec_org(as_state *as, token at, int64_t addr)
+{
+    chunk *c = current(as);
+    uint64_t here = sec_here64(as);
+    if (addr < 0 || (uint64_t)addr >= ADDRESS_SPACE) {
+        as_error(as, at, ".org address %lld is outside the 32-bit address space", (long long)addr);
+        return false;
+    }
+    if (c->size == 0) {
+        c->start = (uint32_t)addr;      /* nothing here yet: just move */
+        return true;
+    }
+    if ((uint64_t)addr < here) {
+        as_error(as, at, ".org 0x%llx would move backwards: %s is already at 0x%llx",
+                 (unsigned long long)addr, as->sec[as->cur].name, (unsigned long long)here);
+        return false;
+    }
+    if ((uint64_t)addr == here)
+        return true;
+    if (!new_chunk(&as->sec[as->cur], (uint32_t)addr)) {
+        as_error(as, at, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+/* The first address after a section (its start if it is empty). */
+static uint64_t section_end(const section *s)
+{
+    uint64_t end = s->chunks[0].start;
+    for (size_t i = 0; i < s->nchunks; i++)
+        if (s->chunks[i].size && s->chunks[i].start + s->chunks[i].size > end)
+            end = s->chunks[i].start + s->chunks[i].size;
+    return end;
+}
+
+static uint32_t page_up(uint64_t a)
+{
+    uint64_t p = (a + T32_PAGE_SIZE - 1) & ~(uint64_t)(T32_PAGE_SIZE - 1);
+    return p >= ADDRESS_SPACE ? (uint32_t)(ADDRESS_SPACE - T32_PAGE_SIZE) : (uint32_t)p;
+}
+
+void sec_layout(const as_state *as, uint32_t base[SEC_COUNT])
+{
+    base[SEC_TEXT] = AS_TEXT_BASE;
+    base[SEC_DATA] = page_up(section_end(&as->sec[SEC_TEXT]));
+    base[SEC_BSS] = page_up(section_end(&as->sec[SEC_DATA]));
+}
+
+typedef struct span { uint64_t start, end; int sec; } span;
+
+static int by_start(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+bool sec_check_overlap(as_state *as, const char *file)
+{
+    span v[T32_IMAGE_MAX_SEGS];
+    size_t n = 0;
+    bool ok = true;
+    for (int i = 0; i < SEC_COUNT; i++)
+        for (size_t k = 0; k < as->sec[i].nchunks; k++) {
+            const chunk *c = &as->sec[i].chunks[k];
+            if (c->size == 0)
+                continue;
+            if (n == sizeof v / sizeof v[0]) {
+                as_diag_plain(as, DIAG_ERROR, file, 0, "the program has more than %zu separate "
+                              "pieces (each .org forward starts one)", sizeof v / sizeof v[0]);
+                return false;
+            }
+            v[n++] = (span){ c->start, c->start + c->size, i };
+        }
+    qsort(v, n, sizeof v[0], by_start);
+    for (size_t i = 1; i < n; i++)
+        if (v[i].start < v[i - 1].end) {
+            as_diag_plain(as, DIAG_ERROR, file, 0,
+                          "%s at 0x%08llx..0x%08llx overlaps %s at 0x%08llx..0x%08llx",
+                          as->sec[v[i].sec].name, (unsigned long long)v[i].start,
+                          (unsigned long long)v[i].end - 1, as->sec[v[i - 1].sec].name,
+                          (unsigned long long)v[i - 1].start, (unsigned long long)v[i - 1].end - 1);
+            ok = false;
+        }
+    return ok;
+}
+
+void sec_free_all(as_state *as)
+{
+    for (int i = 0; i < SEC_COUNT; i++)
+        free_chunks(&as->sec[i]);
+}

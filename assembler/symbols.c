@@ -1,0 +1,243 @@
+/*
+ * symbols.c - the symbol table and numeric local labels.
+ *
+ * A symbol remembers two values: the one set in the current pass, and the
+ * one it had at the end of the previous pass.  A use before the definition
+ * (a forward reference) reads the previous one.  At the end of a pass we
+ * compare them: if any symbol moved, the pass was not final and another
+ * one runs (see internal.h).
+ *
+ * Numeric local labels (`1:`, used as `1b` and `1f`) may be defined many
+ * times.  For each number we keep the list of definition addresses in this
+ * pass and in the previous one: `1b` is the latest definition so far, `1f`
+ * is the next one - found in the previous pass's list by position.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static size_t hash(const char *s)
+{
+    size_t h = 2166136261u;                 /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+symbol *sym_find(as_state *as, const char *name)
+{
+    if (!as->symcap)
+        return NULL;
+    for (symbol *s = as->symtab[hash(name) & (as->symcap - 1)]; s; s = s->next)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+/* Double the bucket array when the table gets crowded. */
+static bool rehash(as_state *as)
+{
+    size_t cap = as->symcap ? as->symcap * 2 : 256;
+    symbol **t = calloc(cap, sizeof *t);
+    if (!t)
+        return false;
+    for (size_t i = 0; i < as->symcap; i++)
+        for (symbol *s = as->symtab[i], *next; s; s = next) {
+            next = s->next;
+            s->next = t[hash(s->name) & (cap - 1)];
+            t[hash(s->name) & (cap - 1)] = s;
+        }
+    free(as->symtab);
+    as->symtab = t;
+    as->symcap = cap;
+    return true;
+}
+
+symbol *sym_get(as_state *as, const char *name)
+{
+    symbol *s = sym_find(as, name);
+    if (s)
+        return s;
+    if (as->nsyms >= as->symcap / 2 && !rehash(as))
+        return NULL;
+    s = calloc(1, sizeof *s);
+    if (!s || !(s->name = malloc(strlen(name) + 1))) {
+        free(s);
+        return NULL;
+    }
+    strcpy(s->name, name);
+    s->order = as->nsyms++;
+    size_t b = hash(name) & (as->symcap - 1);
+    s->next = as->symtab[b];
+    as->symtab[b] = s;
+    return s;
+}
+
+bool sym_defined_now(const as_state *as, const symbol *s)
+{
+    return s->pass == as->pass;
+}
+
+bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v)
+{
+    if (as_register(name) >= 0) {
+        as_error(as, at, "'%s' is a register name and cannot be used as a symbol", name);
+        return false;
+    }
+    symbol *s = sym_get(as, name);
+    if (!s) {
+        as_error(as, at, "out of memory");
+        return false;
+    }
+    if (sym_defined_now(as, s) && !(kind == SYM_SET && s->kind == SYM_SET)) {
+        as_error(as, at, "redefinition of '%s'", name);
+        as_diag_plain(as, DIAG_NOTE, s->def_file, s->def_line,
+                      "previous definition of '%s' was here", name);
+        return false;
+    }
+    s->kind = kind;
+    s->section = as->cur;
+    s->value = v.v;
+    s->constant = v.constant && kind != SYM_LABEL;
+    s->pass = as->pass;
+    s->def_file = as->frame->file;
+    s->def_line = as->frame->line;
+    s->def_col = (int)at.pos + 1;
+    return true;
+}
+
+static local_label *local_find(as_state *as, int64_t num)
+{
+    for (size_t i = 0; i < as->nlocals; i++)
+        if (as->locals[i].num == num)
+            return &as->locals[i];
+    return NULL;
+}
+
+bool local_define(as_state *as, int64_t num, int64_t addr)
+{
+    local_label *l = local_find(as, num);
+    if (!l) {
+        if (as->nlocals == as->caplocals) {
+            size_t cap = as->caplocals ? as->caplocals * 2 : 16;
+            local_label *p = realloc(as->locals, cap * sizeof *p);
+            if (!p)
+                return false;
+            as->locals = p;
+            as->caplocals = cap;
+        }
+        l = &as->locals[as->nlocals++];
+        *l = (local_label){ .num = num };
+    }
+    if (l->ncur == l->capcur) {
+        size_t cap = l->capcur ? l->capcur * 2 : 8;
+        int64_t *p = realloc(l->cur, cap * sizeof *p);
+        if (!p)
+            return false;
+        l->cur = p;
+        l->capcur = cap;
+    }
+    l->cur[l->ncur++] = addr;
+    return true;
+}
+
+bool local_ref(as_state *as, token t, value *out, int flags)
+{
+    local_label *l = local_find(as, t.num);
+    *out = (value){ 0, true, false };
+    if (!t.fwd) {
+        if (l && l->ncur) {
+            out->v = l->cur[l->ncur - 1];
+            return true;
+        }
+        as_error(as, t, "no local label '%lld:' before this point", (long long)t.num);
+        return false;
+    }
+    if (flags & EXPR_NOW) {
+        as_error(as, t, "forward reference '%lldf' cannot be used here: the value is needed now",
+                 (long long)t.num);
+        return false;
+    }
+    size_t index = l ? l->ncur : 0;
+    if (l && index < l->nprev) {
+        out->v = l->prev[index];
+        return true;
+    }
+    if (as->pass == 1) {
+        out->known = false;
+        return true;
+    }
+    as_error(as, t, "no local label '%lld:' after this point", (long long)t.num);
+    return false;
+}
+
+void sym_begin_pass(as_state *as)
+{
+    /* This pass's local label lists start empty; the last pass's become
+     * the reference for forward uses. */
+    for (size_t i = 0; i < as->nlocals; i++) {
+        local_label *l = &as->locals[i];
+        free(l->prev);
+        l->prev = l->cur;
+        l->nprev = l->ncur;
+        l->cur = NULL;
+        l->ncur = l->capcur = 0;
+    }
+}
+
+void sym_end_pass(as_state *as)
+{
+    as->moved = false;
+    for (size_t b = 0; b < as->symcap; b++)
+        for (symbol *s = as->symtab[b]; s; s = s->next) {
+            bool now = sym_defined_now(as, s);
+            if (now != s->prev_defined || (now && s->value != s->prev_value))
+                as->moved = true;
+            s->prev_defined = now;
+            s->prev_value = s->value;
+            s->prev_constant = s->constant;
+        }
+    for (size_t i = 0; i < as->nlocals; i++) {
+        local_label *l = &as->locals[i];
+        if (l->ncur != l->nprev ||
+            (l->ncur && memcmp(l->cur, l->prev, l->ncur * sizeof *l->cur) != 0))
+            as->moved = true;
+    }
+}
+
+void sym_free_all(as_state *as)
+{
+    for (size_t b = 0; b < as->symcap; b++)
+        for (symbol *s = as->symtab[b], *next; s; s = next) {
+            next = s->next;
+            free(s->name);
+            free(s);
+        }
+    free(as->symtab);
+    for (size_t i = 0; i < as->nlocals; i++) {
+        free(as->locals[i].cur);
+        free(as->locals[i].prev);
+    }
+    free(as->locals);
+}
+
+static int by_order(const void *a, const void *b)
+{
+    const symbol *x = *(symbol *const *)a, *y = *(symbol *const *)b;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+symbol **sym_sorted(as_state *as)
+{
+    symbol **v = malloc((as->nsyms + 1) * sizeof *v);
+    size_t n = 0;
+    if (!v)
+        return NULL;
+    for (size_t b = 0; b < as->symcap; b++)
+        for (symbol *s = as->symtab[b]; s; s = s->next)
+            v[n++] = s;
+    qsort(v, n, sizeof *v, by_order);
+    v[n] = NULL;
+    return v;
+}
