@@ -55,10 +55,8 @@ t32_machine *t32_machine_new(uint32_t memsize, int ncpus)
     for (int i = 0; i < ncpus; i++) {
         t32_cpu *cpu = &m->cpu[i];
         cpu->m = m;
-        cpu->id = i;
+        cpu->id = i;    /* before reset, which shows it in `cpuid` */
         t32_cpu_reset(cpu);
-        cpu->m = m;     /* whatever reset does, the CPU stays ours */
-        cpu->id = i;
     }
     t32_console_init(&m->console, stdout, 0);
     t32_disk_init_mem(&m->disk, NULL, 0);   /* no disk: zero sectors */
