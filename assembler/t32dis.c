@@ -1,2 +1,130 @@
-int main(void);
-int main(void) { return 1; }
+/*
+ * t32dis - the T32 disassembler.
+ *
+ *   t32dis IMAGE                     disassemble a program image
+ *   t32dis -r FILE [-b ADDR]         a flat binary of little-endian words at ADDR (default 0)
+ *   t32dis -w WORD... [-b ADDR]      the given words (0x... hex, or decimal), at ADDR
+ *
+ * The output is t32as source: assembling it gives the same words back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "disasm.h"
+
+static int usage(void)
+{
+    fputs("usage: t32dis IMAGE\n"
+          "       t32dis -r FILE [-b ADDR]     raw little-endian words loaded at ADDR\n"
+          "       t32dis -w WORD... [-b ADDR]  words given on the command line\n", stderr);
+    return 2;
+}
+
+static bool number(const char *s, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s || *end || v > 0xffffffffull || s[0] == '-')
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static int raw_file(const char *path, uint32_t base)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
+        return 1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf && (n += fread(buf + n, 1, cap - n, f)) == cap && cap < (1u << 30)) {
+        uint8_t *p = realloc(buf, cap * 2);
+        if (!p)
+            break;
+        buf = p;
+        cap *= 2;
+    }
+    bool bad = !buf || ferror(f) || (n == cap && fgetc(f) != EOF) ||
+               (uint64_t)base + n > (1ull << 32);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "%s: error: cannot read it whole (read error, too large, or past the "
+                "end of the address space at this base)\n", path);
+        free(buf);
+        return 1;
+    }
+    dis_raw(buf, n, base, stdout);
+    free(buf);
+    return 0;
+}
+
+static int words(char **argv, int count, uint32_t base)
+{
+    uint8_t *bytes = malloc((size_t)count * 4 + 1);
+    if (!bytes)
+        return 1;
+    for (int i = 0; i < count; i++) {
+        uint32_t w;
+        if (!number(argv[i], &w)) {
+            fprintf(stderr, "t32dis: error: '%s' is not a 32-bit number\n", argv[i]);
+            free(bytes);
+            return 2;
+        }
+        for (int k = 0; k < 4; k++)
+            bytes[4 * i + k] = (uint8_t)(w >> (8 * k));
+    }
+    dis_raw(bytes, (size_t)count * 4, base, stdout);
+    free(bytes);
+    return 0;
+}
+
+static int image(const char *path)
+{
+    t32_image img;
+    char err[256];
+    if (!t32_image_read(path, &img, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
+        return 1;
+    }
+    dis_image(&img, stdout);
+    t32_image_free(&img);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t base = 0;
+    const char *raw = NULL;
+    int first_word = 0, nwords = 0;
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
+            if (!number(argv[++i], &base) || base % 4) {
+                fprintf(stderr, "t32dis: error: -b needs a word-aligned address\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
+            raw = argv[++i];
+        } else if (strcmp(argv[i], "-w") == 0) {
+            first_word = i + 1;
+            while (i + 1 < argc && strcmp(argv[i + 1], "-b") != 0)
+                i++, nwords++;
+        } else if (argv[i][0] == '-' || path) {
+            return usage();
+        } else {
+            path = argv[i];
+        }
+    }
+    if (first_word && nwords && !raw && !path)
+        return words(argv + first_word, nwords, base);
+    if (raw && !path && !first_word)
+        return raw_file(raw, base);
+    if (path && !raw && !first_word)
+        return image(path);
+    return usage();
+}

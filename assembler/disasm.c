@@ -1,0 +1,289 @@
+/*
+ * disasm.c - words back into assembly text.
+ *
+ * Decoding is driven by the opcode table: the opcode byte gives the
+ * mnemonic and format, and the format says which fields mean what.  Before
+ * printing, the word is checked for bits its format leaves unused: the CPU
+ * ignores them, but t32as always writes them as zero, so a word with any of
+ * them set cannot come from an instruction and is printed as data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "disasm.h"
+#include "t32.h"
+
+/* Bits each format leaves unused (they must be zero). */
+static const uint32_t unused_bits[T32_FMT_COUNT] = {
+    [T32_FMT_R]    = 0x00000fffu,   [T32_FMT_I]     = 0,
+    [T32_FMT_IU]   = 0,             [T32_FMT_SH]    = 0x0000ffe0u,
+    [T32_FMT_LUI]  = 0x000f0000u,   [T32_FMT_CMP]   = 0x00f00fffu,
+    [T32_FMT_CMPI] = 0x00f00000u,   [T32_FMT_LOAD]  = 0,
+    [T32_FMT_STORE] = 0,            [T32_FMT_J]     = 0,
+    [T32_FMT_BZ]   = 0x000f0000u,   [T32_FMT_JALR]  = 0,
+    [T32_FMT_REG]  = 0x000fffffu,   [T32_FMT_NONE]  = 0x00ffffffu,
+    [T32_FMT_U16]  = 0x00ff0000u,   [T32_FMT_MFSR]  = 0x000f0000u,
+    [T32_FMT_MTSR] = 0x000f0000u,   [T32_FMT_IN]    = 0,
+    [T32_FMT_OUT]  = 0,
+};
+
+static const char *reg(unsigned r)
+{
+    static const char *const names[T32_NREGS] = {
+        "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7",
+        "r8", "r9", "r10", "r11", "r12", "fp", "sp", "lr",
+    };
+    return names[r & 15];
+}
+
+/* A branch target as text: a symbol (+offset) inside the image, or hex. */
+static void target(uint32_t addr, const t32_image *img, char *buf, size_t len)
+{
+    uint32_t off = 0;
+    const char *sym = img && t32_image_segment_at(img, addr)
+                    ? t32_image_symbolize(img, addr, &off) : NULL;
+    if (sym && off)
+        snprintf(buf, len, "%s+%u", sym, off);
+    else if (sym)
+        snprintf(buf, len, "%s", sym);
+    else
+        snprintf(buf, len, "0x%08x", addr);
+}
+
+static void sysreg(uint32_t n, char *buf, size_t len)
+{
+    const char *name = t32_sysreg_name(n);
+    if (name)
+        snprintf(buf, len, "%s", name);
+    else
+        snprintf(buf, len, "%u", n);
+}
+
+/* The three pseudo-instructions worth recognising when reading code. */
+static bool pseudo(uint32_t w, char *buf, size_t len)
+{
+    if (w == T32_ENC_R(T32_OP_ADD, 0, 0, 0))
+        snprintf(buf, len, "nop");
+    else if (w == T32_ENC_I(T32_OP_JALR, T32_REG_ZERO, T32_REG_LR, 0))
+        snprintf(buf, len, "ret");
+    else if (T32_OPC(w) == T32_OP_ADD && T32_FC(w) == 0 && (w & 0xfff) == 0 && T32_FB(w) != 0)
+        snprintf(buf, len, "mov %s, %s", reg(T32_FA(w)), reg(T32_FB(w)));
+    else
+        return false;
+    return true;
+}
+
+bool dis_insn(uint32_t w, uint32_t pc, const t32_image *img, char *buf, size_t len)
+{
+    const t32_opinfo *op = &t32_ops[T32_OPC(w)];
+    if (!op->mnemonic || (w & unused_bits[op->format])) {
+        snprintf(buf, len, ".word 0x%08x", w);
+        return false;
+    }
+    if (pseudo(w, buf, len))
+        return true;
+    const char *m = op->mnemonic, *a = reg(T32_FA(w)), *b = reg(T32_FB(w)), *c = reg(T32_FC(w));
+    int32_t simm = (int32_t)T32_SIMM16(w);
+    uint32_t imm = T32_IMM16(w);
+    char t[80];
+    switch (op->format) {
+    case T32_FMT_R:     snprintf(buf, len, "%s %s, %s, %s", m, a, b, c); break;
+    case T32_FMT_I:
+    case T32_FMT_JALR:  snprintf(buf, len, "%s %s, %s, %d", m, a, b, simm); break;
+    case T32_FMT_IU:    snprintf(buf, len, "%s %s, %s, 0x%x", m, a, b, imm); break;
+    case T32_FMT_SH:    snprintf(buf, len, "%s %s, %s, %u", m, a, b, imm); break;
+    case T32_FMT_LUI:   snprintf(buf, len, "%s %s, 0x%x", m, a, imm); break;
+    case T32_FMT_CMP:   snprintf(buf, len, "%s %s, %s", m, b, c); break;
+    case T32_FMT_CMPI:  snprintf(buf, len, "%s %s, %d", m, b, simm); break;
+    case T32_FMT_LOAD:
+    case T32_FMT_STORE: snprintf(buf, len, "%s %s, %d(%s)", m, a, simm, b); break;
+    case T32_FMT_IN:
+    case T32_FMT_OUT:   snprintf(buf, len, "%s %s, 0x%x(%s)", m, a, imm, b); break;
+    case T32_FMT_REG:   snprintf(buf, len, "%s %s", m, a); break;
+    case T32_FMT_NONE:  snprintf(buf, len, "%s", m); break;
+    case T32_FMT_U16:   snprintf(buf, len, "%s 0x%x", m, imm); break;
+    case T32_FMT_J:
+        target(pc + 4 * T32_OFF24(w), img, t, sizeof t);
+        snprintf(buf, len, "%s %s", m, t);
+        break;
+    case T32_FMT_BZ:
+        target(pc + 4 * T32_SIMM16(w), img, t, sizeof t);
+        snprintf(buf, len, "%s %s, %s", m, a, t);
+        break;
+    case T32_FMT_MFSR:
+        sysreg(imm, t, sizeof t);
+        snprintf(buf, len, "%s %s, %s", m, a, t);
+        break;
+    case T32_FMT_MTSR:
+        sysreg(imm, t, sizeof t);
+        snprintf(buf, len, "%s %s, %s", m, t, a);
+        break;
+    case T32_FMT_COUNT: break;
+    }
+    return true;
+}
+
+/* ---- whole images -------------------------------------------------------------- */
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void line(FILE *out, const char *text, uint32_t addr, const char *code)
+{
+    fprintf(out, "        %-32s ; %08x: %s\n", text, addr, code);
+}
+
+/* Address symbols sorted by value, so labels can be printed in order. */
+typedef struct labels {
+    const t32_symbol **v;
+    size_t n, next;
+} labels;
+
+static int by_value(const void *a, const void *b)
+{
+    const t32_symbol *x = *(const t32_symbol *const *)a, *y = *(const t32_symbol *const *)b;
+    return (x->value > y->value) - (x->value < y->value);
+}
+
+static void labels_init(labels *l, const t32_image *img)
+{
+    l->v = malloc((img->nsyms + 1) * sizeof *l->v);
+    l->n = l->next = 0;
+    for (size_t i = 0; l->v && i < img->nsyms; i++)
+        if (!(img->syms[i].flags & T32_SYM_ABS))
+            l->v[l->n++] = &img->syms[i];
+    if (l->v)
+        qsort(l->v, l->n, sizeof *l->v, by_value);   /* equal values keep no order; fine */
+}
+
+/* Print every label at `addr`; skip (as .equ later) those already passed. */
+static void labels_at(labels *l, uint32_t addr, FILE *out)
+{
+    while (l->next < l->n && l->v[l->next]->value <= addr) {
+        if (l->v[l->next]->value == addr)
+            fprintf(out, "%s:\n", l->v[l->next]->name);
+        l->next++;
+    }
+}
+
+/* Is there a label strictly inside (addr, addr+n)? */
+static bool label_inside(const labels *l, uint32_t addr, uint32_t n)
+{
+    for (size_t i = l->next; i < l->n && l->v[i]->value < addr + n; i++)
+        if (l->v[i]->value > addr)
+            return true;
+    return false;
+}
+
+static void code_segment(const t32_image *img, const t32_segment *s, labels *l, FILE *out)
+{
+    uint32_t i = 0;
+    char text[96], code[16];
+    for (; i + 4 <= s->filesz; i += 4) {
+        labels_at(l, s->addr + i, out);
+        uint32_t w = get32(s->data + i);
+        dis_insn(w, s->addr + i, img, text, sizeof text);
+        snprintf(code, sizeof code, "%08x", w);
+        line(out, text, s->addr + i, code);
+    }
+    for (; i < s->filesz; i++) {
+        labels_at(l, s->addr + i, out);
+        snprintf(text, sizeof text, ".byte 0x%02x", s->data[i]);
+        snprintf(code, sizeof code, "%02x", s->data[i]);
+        line(out, text, s->addr + i, code);
+    }
+}
+
+static void data_segment(const t32_segment *s, labels *l, FILE *out)
+{
+    char text[48], code[16];
+    for (uint32_t i = 0; i < s->filesz;) {
+        uint32_t a = s->addr + i;
+        labels_at(l, a, out);
+        if (a % 4 == 0 && i + 4 <= s->filesz && !label_inside(l, a, 4)) {
+            snprintf(text, sizeof text, ".word 0x%08x", get32(s->data + i));
+            snprintf(code, sizeof code, "%08x", get32(s->data + i));
+            i += 4;
+        } else {
+            snprintf(text, sizeof text, ".byte 0x%02x", s->data[i]);
+            snprintf(code, sizeof code, "%02x", s->data[i]);
+            i++;
+        }
+        line(out, text, a, code);
+    }
+}
+
+/* The zero-filled tail of a segment, split at labels. */
+static void zero_tail(const t32_segment *s, labels *l, FILE *out)
+{
+    uint64_t a = (uint64_t)s->addr + s->filesz, end = (uint64_t)s->addr + s->size;
+    char text[48];
+    while (a < end) {
+        labels_at(l, (uint32_t)a, out);
+        uint64_t stop = end;
+        if (l->next < l->n && l->v[l->next]->value < end)
+            stop = l->v[l->next]->value;
+        snprintf(text, sizeof text, ".space %llu", (unsigned long long)(stop - a));
+        line(out, text, (uint32_t)a, "");
+        a = stop;
+    }
+}
+
+static const char *section_of(const t32_segment *s)
+{
+    if (s->flags & T32_SEG_X)
+        return ".text";
+    return s->filesz ? ".data" : ".bss";
+}
+
+/* Constants and symbols that fall outside every segment become .equ. */
+static void header(const t32_image *img, FILE *out)
+{
+    fprintf(out, "; entry point 0x%08x\n", img->entry);
+    for (size_t i = 0; i < img->nsyms; i++) {
+        const t32_symbol *y = &img->syms[i];
+        bool placed = false;
+        for (size_t k = 0; k < img->nsegs && !(y->flags & T32_SYM_ABS); k++)
+            placed |= y->value >= img->segs[k].addr &&
+                      (uint64_t)y->value <= (uint64_t)img->segs[k].addr + img->segs[k].size;
+        if (!placed)
+            fprintf(out, "        .equ %s, 0x%08x\n", y->name, y->value);
+        if (y->flags & T32_SYM_GLOBAL)
+            fprintf(out, "        .global %s\n", y->name);
+    }
+}
+
+void dis_image(const t32_image *img, FILE *out)
+{
+    labels l;
+    labels_init(&l, img);
+    header(img, out);
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const t32_segment *s = &img->segs[i];
+        fprintf(out, "\n        %s\n        .org 0x%08x\n", section_of(s), s->addr);
+        /* Labels below this segment were printed as .equ by header(). */
+        while (l.next < l.n && l.v[l.next]->value < s->addr)
+            l.next++;
+        if (s->flags & T32_SEG_X)
+            code_segment(img, s, &l, out);
+        else
+            data_segment(s, &l, out);
+        zero_tail(s, &l, out);
+        /* A label just past the end (like stack_top) belongs here unless
+         * the next segment starts at that address. */
+        uint64_t end = (uint64_t)s->addr + s->size;
+        if (end < (1ull << 32) && (i + 1 == img->nsegs || img->segs[i + 1].addr != end))
+            labels_at(&l, (uint32_t)end, out);
+    }
+    free(l.v);
+}
+
+void dis_raw(const uint8_t *bytes, size_t len, uint32_t base, FILE *out)
+{
+    t32_segment s = { base, (uint32_t)len, T32_SEG_X, (uint32_t)len, (uint8_t *)bytes };
+    t32_image img = { .entry = base, .segs = &s, .nsegs = 1 };
+    labels none = { NULL, 0, 0 };
+    code_segment(&img, &s, &none, out);
+}

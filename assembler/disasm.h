@@ -1,0 +1,36 @@
+/*
+ * disasm.h - the T32 disassembler (t32dis, and any tool that shows code:
+ * the debugger, trace output).
+ *
+ * Output is always text that t32as accepts and turns back into the same
+ * word: `dis_insn` followed by assembling gives the identical instruction
+ * for every 32-bit word (tests/asm checks this for every opcode).  A word
+ * that is not an instruction - an unassigned opcode, or unused bits that
+ * are not zero - is shown as `.word 0x...`.
+ */
+#ifndef DISASM_H
+#define DISASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "image.h"
+
+/* Disassemble the word found at address `pc` into buf.  Branch targets are
+ * shown as `symbol+offset` from `img` when one is near (img may be NULL),
+ * else as an absolute address.  Returns false when the word is not a valid
+ * instruction (buf then holds `.word 0x...`). */
+bool dis_insn(uint32_t word, uint32_t pc, const t32_image *img, char *buf, size_t len);
+
+/* Disassemble a whole image as t32as source: symbols become labels (or
+ * .equ lines), executable segments instructions, other segments .word and
+ * .byte data, and zero-filled tails .space.  Each line carries its address
+ * and encoding in a comment. */
+void dis_image(const t32_image *img, FILE *out);
+
+/* Disassemble raw little-endian words (a flat binary) loaded at `base`. */
+void dis_raw(const uint8_t *bytes, size_t len, uint32_t base, FILE *out);
+
+#endif /* DISASM_H */
