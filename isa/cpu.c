@@ -289,7 +289,6 @@ static stop execute(t32_cpu *cpu, uint64_t n)
     uint32_t *const r = cpu->r;
     const bool kernel = cpu->psr & T32_PSR_K;
     t32_tlb_entry *const tlb = cpu->tlb[kernel];
-    const uint32_t user_bit = kernel ? 0 : T32_PTE_U;   /* user pages need U */
     const uint64_t start = cpu->cycles;
     uint64_t left = n;
     uint32_t pc = cpu->pc;
@@ -324,15 +323,16 @@ static stop execute(t32_cpu *cpu, uint64_t n)
 #define END_BATCH(reason) do { why = (reason); goto leave; } while (0)
 
 /* Host pointer `p` for an access of `size` bytes at `va` that needs the PTE
- * bits `bits`: alignment, then the TLB, then the slow path (mmu.c). */
+ * bits `bits`: alignment, then the TLB, then the slow path (mmu.c).  (U
+ * needs no check here: the user-mode TLB only ever holds translations that
+ * a user-mode walk allowed.) */
 #define MEM(p, va, size, access, bits)                                        \
     do {                                                                      \
         if (T32_UNLIKELY((va) & ((size) - 1u)))                               \
             TRAP(T32_CAUSE_MISALIGNED, pc, (va));                             \
         const t32_tlb_entry *e_ = &tlb[T32_TLB_SLOT(va)];                     \
-        const uint32_t need_ = (bits) | user_bit;                             \
         if (T32_LIKELY(e_->vpage == T32_VPN(va) + 1u &&                       \
-                       (e_->pte & need_) == need_)) {                         \
+                       (e_->pte & (bits)) == (bits))) {                       \
             p = e_->host + T32_PAGE_OFFSET(va);                               \
         } else {                                                              \
             t32_cause c_ = t32_mmu_access(cpu, (va), (access), &p);           \

@@ -1,7 +1,7 @@
 # tests/isa/ - unit tests of the T32 CPU: the interpreter (test_cpu) and the
 # MMU with its software TLB (test_mmu).  guest.c is their shared test seam:
 # a machine with a program poked into memory with the T32_ENC_* macros.
-TESTS += test_cpu
+TESTS += test_cpu test_mmu
 
 test_cpu_SRCS   := tests/isa/test_cpu.c tests/isa/guest.c
 test_cpu_LIBS   := t32
