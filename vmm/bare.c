@@ -47,11 +47,22 @@ static vmm_outcome outcome(const t32_cpu *cpu, vmm_end end)
     return out;
 }
 
+/* Interrupts are counted as in a VM, to compare the two. */
+static void count_interrupt(const t32_cpu *cpu, vmm_stats *st)
+{
+    if (cpu->trap.cause < T32_IRQ_BASE)
+        return;
+    st->injected_irqs++;
+    if (cpu->sr[T32_SR_EPSR] & T32_PSR_K)
+        st->irqs_in_kernel++;
+}
+
 vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
 {
     t32_cpu *cpu = &m->cpu[0];
     vmm_end end = VMM_RUNNING;
 
+    *st = (vmm_stats){ 0 };
     cpu->host_kernel = true;
     while (end == VMM_RUNNING) {
         uint64_t left = budget_left(cpu, limit);
@@ -67,6 +78,7 @@ vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
             end = VMM_END_IDLE;
             break;
         case T32_EXIT_TRAP:
+            count_interrupt(cpu, st);
             /* The hardware's last step of trap entry: jump to the vector. */
             if (trap_escapes(cpu))
                 end = VMM_END_ESCAPE;

@@ -86,6 +86,8 @@ bool vmm_inject_pending(vmm_vm *vm, t32_cpu *cpu)
      * disk are level-triggered: they stay up until the guest serves them. */
     vc->vpending &= ~(1u << line);
     vm->stats.injected_irqs++;
+    if (vc->vpsr & T32_PSR_K)
+        vm->stats.irqs_in_kernel++;
     vmm_reflect(vm, cpu, (t32_cause)(T32_IRQ_BASE + line), vc->pc, 0);
     return true;
 }

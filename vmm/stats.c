@@ -50,7 +50,8 @@ void vmm_stats_print(FILE *out, const char *title, vmm_mode mode, const vmm_stat
         print_row(out, name, st->exits_by_cause[c]);
     }
     print_row(out, "reflected traps", st->reflected_traps);
-    print_row(out, "injected interrupts", st->injected_irqs);
+    print_row(out, "interrupts", st->injected_irqs);
+    print_row(out, "  taken in kernel mode", st->irqs_in_kernel);
     print_row(out, "hidden page faults", st->shadow_faults);
 }
 
@@ -74,6 +75,7 @@ static void write_members(FILE *f, vmm_mode mode, const vmm_stats *st, int ind)
     }
     fprintf(f, "},\n");
     fprintf(f, "%*s\"injected_irqs\": %" PRIu64 ",\n", ind, "", st->injected_irqs);
+    fprintf(f, "%*s\"irqs_in_kernel\": %" PRIu64 ",\n", ind, "", st->irqs_in_kernel);
     fprintf(f, "%*s\"reflected_traps\": %" PRIu64 ",\n", ind, "", st->reflected_traps);
     fprintf(f, "%*s\"shadow_faults\": %" PRIu64, ind, "", st->shadow_faults);
 }
@@ -87,6 +89,7 @@ void vmm_stats_add(vmm_stats *sum, const vmm_stats *st)
     for (int c = 0; c < T32_CAUSE_LIMIT; c++)
         sum->exits_by_cause[c] += st->exits_by_cause[c];
     sum->injected_irqs += st->injected_irqs;
+    sum->irqs_in_kernel += st->irqs_in_kernel;
     sum->reflected_traps += st->reflected_traps;
     sum->shadow_faults += st->shadow_faults;
     sum->idle_cycles += st->idle_cycles;

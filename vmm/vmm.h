@@ -71,7 +71,8 @@ typedef struct vmm_stats {
     uint64_t emulated_insns;   /* executed by the VMM on the virtual state */
     uint64_t exits_total;
     uint64_t exits_by_cause[T32_CAUSE_LIMIT];
-    uint64_t injected_irqs;
+    uint64_t injected_irqs;    /* interrupts delivered to the guest ... */
+    uint64_t irqs_in_kernel;   /* ... of which while it was in (virtual) kernel mode */
     uint64_t reflected_traps;
     uint64_t shadow_faults;    /* hidden page faults (counted by shadow.c) */
     uint64_t idle_cycles;      /* cycles spent idle in wfi: cycles - guest_insns */

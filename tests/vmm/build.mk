@@ -25,3 +25,18 @@ test_hostile_SRCS   := tests/vmm/test_hostile.c
 test_hostile_LIBS   := vmm t32
 test_hostile_LDLIBS := -lcmocka
 endif
+
+# The popf problem, demonstrated (tests/vmm/popf_problem.sh).
+ifneq ($(wildcard assembler/build.mk),)
+$(BUILD)/tests/vmm/popf/tickwait.img: tests/vmm/popf/tickwait.s $(BUILD)/bin/t32as
+	@mkdir -p $(@D)
+	$(BUILD)/bin/t32as -o $@ $<
+EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img
+endif
+CHECK_SCRIPTS += tests/vmm/popf_problem.sh
+
+# `make bench`: VMM time / bare time on guestos's CPU-bound scenario.
+PROGS += vmmbench
+vmmbench_SRCS := tests/vmm/bench_vmm.c
+vmmbench_LIBS := vmm t32
+BENCH_SCRIPTS += tests/vmm/bench.sh
