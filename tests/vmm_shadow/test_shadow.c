@@ -483,6 +483,83 @@ static void test_differential_second_access(void **state)
                     }
 }
 
+/* A fixed-seed generator, so the random test is the same every run. */
+static uint32_t next_random(uint32_t *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 8;
+}
+
+/* A random L1 entry (one next_random() per statement: C leaves the order
+ * of calls inside one expression open, and the test must not depend on the
+ * compiler). */
+static uint32_t random_l1(uint32_t *seed, const uint32_t l2_tables[3])
+{
+    uint32_t table = l2_tables[next_random(seed) % 3];
+    uint32_t junk = next_random(seed);
+    switch (next_random(seed) % 6) {
+    case 0:  return 0;                                   /* invalid */
+    case 1:  return VM_SIZE | T32_PTE_V;                 /* L2 outside RAM */
+    case 2:  return junk << 1 | T32_PTE_V;               /* anything valid */
+    case 3:  return table | T32_PTE_V | (junk & 0xffeu);  /* ignored bits set */
+    default: return table | T32_PTE_V;
+    }
+}
+
+/* A random L2 entry: mostly valid, any permissions, A and D, junk in the
+ * ignored bits 11:7, a frame in RAM (never a table's: stores must not edit
+ * the tables) or outside it. */
+static uint32_t random_l2(uint32_t *seed)
+{
+    uint32_t flags = next_random(seed) & 0xfffu;
+    if (next_random(seed) % 4 != 0)
+        flags |= T32_PTE_V;
+    uint32_t page = next_random(seed) % 8;
+    switch (next_random(seed) % 6) {
+    case 0:  return VM_SIZE | flags;
+    case 1:  return 0x7ffff000u | flags;
+    default: return (DATA_GPA + page * PAGE) | flags;
+    }
+}
+
+/* A random address in L1 slots 2..5, L2 slots 0..7 - few enough pages
+ * that they are used again and again - word aligned; a page start for a
+ * fetch, where an instruction is. */
+static uint32_t random_va(uint32_t *seed, t32_access access)
+{
+    uint32_t l1 = 2 + next_random(seed) % 4;
+    uint32_t l2 = next_random(seed) % 8;
+    uint32_t offset = access == T32_FETCH ? 0 : (next_random(seed) % 1024) * 4;
+    return l1 << 22 | l2 << 12 | offset;
+}
+
+/* Random tables - valid, invalid, pointing outside RAM, with junk in the
+ * ignored bits - then random accesses in random modes, step by step
+ * against bare T32.  The guest never edits its tables here (only the
+ * hardware's A and D), so no TLB staleness may make the two differ. */
+static void test_differential_random(void **state)
+{
+    rig *r = *state;
+    const uint32_t l2_tables[3] = { 0x3000, 0x4000, 0x5000 };
+    uint32_t seed = 1;
+    for (int round = 0; round < 60; round++) {
+        for (uint32_t i = 2; i < 6; i++)
+            gwrite(r, ROOT_GPA + 4 * i, random_l1(&seed, l2_tables));
+        for (uint32_t t = 0; t < 3; t++)
+            for (uint32_t i = 0; i < 8; i++)
+                gwrite(r, l2_tables[t] + 4 * i, random_l2(&seed));
+        shadow_flush(&r->vm, r->cpu);
+        for (int step = 0; step < 24; step++) {
+            t32_access access = (t32_access)(next_random(&seed) % 3);
+            uint32_t va = random_va(&seed, access);
+            bool kernel = next_random(&seed) % 2;
+            char what[48];
+            snprintf(what, sizeof what, "round %d step %d", round, step);
+            differential(r, kernel, access, va, what);
+        }
+    }
+}
+
 /* The walk itself: an invalid L1 entry, an L2 table or a root table
  * outside guest RAM, and tables in the very last guest frame. */
 static void test_differential_walk(void **state)
@@ -788,6 +865,11 @@ static void test_guest_translate(void **state)
     assert_int_equal(gpte(r, DATA_VA) & PTE_AD, 0);
     assert_int_equal(shadow_guest_translate(&r->vm, DATA_VA, T32_STORE, &gpa),
                      T32_CAUSE_STORE_FAULT);
+    /* bits 11:7 of an entry are ignored: they never leak into the address */
+    gmap(r, DATA_VA + PAGE, (DATA_GPA + PAGE) | 0xf80u | T32_PTE_V | T32_PTE_R | T32_PTE_U);
+    assert_int_equal(shadow_guest_translate(&r->vm, DATA_VA + PAGE + 0x10, T32_LOAD, &gpa),
+                     T32_CAUSE_NONE);
+    assert_int_equal(gpa, DATA_GPA + PAGE + 0x10);
     set_guest_mode(r, false);
     assert_int_equal(shadow_guest_translate(&r->vm, DATA_VA, T32_LOAD, &gpa),
                      T32_CAUSE_LOAD_FAULT);
@@ -811,6 +893,7 @@ int main(void)
         T(test_first_store_sets_dirty_and_upgrades),
         T(test_differential_permissions),
         T(test_differential_second_access),
+        T(test_differential_random),
         T(test_differential_walk),
         T(test_differential_paging_off),
         T(test_differential_program),
