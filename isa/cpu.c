@@ -62,6 +62,8 @@ typedef enum stop {
 typedef struct run_state {
     uint64_t end;        /* cycle at which the budget is spent */
     uint64_t dev_next;   /* next device event (CPU 0 only), or NEVER */
+    uint32_t start_pc;   /* where the run started (breakpoints, see below) */
+    uint64_t start_retired, start_traps;
 } run_state;
 
 static uint64_t min64(uint64_t a, uint64_t b)
@@ -619,61 +621,84 @@ static uint64_t batch_size(const t32_cpu *cpu, const run_state *rs)
     return cpu->nbreaks > 0 ? 1 : n;
 }
 
+/* Is the run still where it started - same pc, nothing executed, no trap
+ * taken?  Then a breakpoint there is the one we are continuing from. */
+static bool still_at_start(const t32_cpu *cpu, const run_state *rs)
+{
+    return cpu->pc == rs->start_pc && cpu->retired == rs->start_retired &&
+           cpu->traps_taken == rs->start_traps;
+}
+
+/* The instruction boundary: bring time and lines up to date, then stop
+ * for a breakpoint (checked first, so none is missed) or the budget.
+ * Returns true, with the reason, if the run ends here. */
+static bool boundary_ends_run(t32_cpu *cpu, run_state *rs, t32_exit *exit)
+{
+    timer_tick(cpu);
+    if (cpu->cycles >= rs->dev_next)
+        devices_poll(cpu, rs);
+    if (cpu->nbreaks > 0 && !still_at_start(cpu, rs) && at_breakpoint(cpu, cpu->pc)) {
+        *exit = T32_EXIT_BREAKPOINT;
+        return true;
+    }
+    if (cpu->cycles >= rs->end) {
+        *exit = T32_EXIT_BUDGET;
+        return true;
+    }
+    return false;
+}
+
+/* Act on why a batch stopped.  Returns true, with the reason, if the run
+ * ends here. */
+static bool batch_ends_run(t32_cpu *cpu, run_state *rs, stop why, t32_exit *exit)
+{
+    switch (why) {
+    case STOP_BATCH:
+        return false;
+    case STOP_IO:
+        devices_poll(cpu, rs);
+        return false;
+    case STOP_TRAP:
+        trap_enter(cpu);
+        *exit = T32_EXIT_TRAP;
+        return cpu->host_kernel;     /* native: carry on at TVEC */
+    case STOP_HALT:
+        cpu->halted = true;
+        *exit = T32_EXIT_HALT;
+        return true;
+    case STOP_WFI:
+        *exit = T32_EXIT_IDLE;
+        return !idle(cpu, rs);
+    }
+    return false;
+}
+
 t32_exit t32_run(t32_cpu *cpu, uint64_t budget)
 {
     if (cpu->halted)
         return T32_EXIT_HALT;
-    run_state rs;
-    rs.end = cpu->cycles + budget < cpu->cycles ? NEVER : cpu->cycles + budget;
+    run_state rs = {
+        .end = cpu->cycles + budget < cpu->cycles ? NEVER : cpu->cycles + budget,
+        .start_pc = cpu->pc,
+        .start_retired = cpu->retired,
+        .start_traps = cpu->traps_taken,
+    };
     devices_poll(cpu, &rs);
 
-    /* A run does not stop at a breakpoint on its very first instruction,
-     * so "continue" from a breakpoint makes progress. */
-    const uint32_t start_pc = cpu->pc;
-    const uint64_t start_retired = cpu->retired, start_traps = cpu->traps_taken;
     t32_exit exit;
-
     for (;;) {
-        /* The instruction boundary. */
-        timer_tick(cpu);
-        if (cpu->cycles >= rs.dev_next)
-            devices_poll(cpu, &rs);
-        bool fresh = cpu->pc == start_pc && cpu->retired == start_retired &&
-                     cpu->traps_taken == start_traps;
-        if (cpu->nbreaks > 0 && !fresh && at_breakpoint(cpu, cpu->pc)) {
-            exit = T32_EXIT_BREAKPOINT;
+        if (boundary_ends_run(cpu, &rs, &exit))
             break;
-        }
-        if (cpu->cycles >= rs.end) {
-            exit = T32_EXIT_BUDGET;
-            break;
-        }
         if ((cpu->psr & T32_PSR_IE) && cpu->pending) {
             take_interrupt(cpu);
-            if (cpu->host_kernel) {
-                exit = T32_EXIT_TRAP;
+            exit = T32_EXIT_TRAP;
+            if (cpu->host_kernel)
                 break;
-            }
-            continue;
+            continue;                /* native: the handler's first boundary */
         }
-
         stop why = execute(cpu, batch_size(cpu, &rs));
-        if (why == STOP_IO) {
-            devices_poll(cpu, &rs);
-        } else if (why == STOP_TRAP) {
-            trap_enter(cpu);
-            if (cpu->host_kernel) {
-                exit = T32_EXIT_TRAP;
-                break;
-            }
-        } else if (why == STOP_HALT) {
-            cpu->halted = true;
-            exit = T32_EXIT_HALT;
+        if (batch_ends_run(cpu, &rs, why, &exit))
             break;
-        } else if (why == STOP_WFI && !idle(cpu, &rs)) {
-            exit = T32_EXIT_IDLE;
-            break;
-        }
     }
     /* Keep the computed registers current for tools that read cpu->sr. */
     cpu->sr[T32_SR_CYCLES] = (uint32_t)cpu->cycles;
