@@ -900,6 +900,23 @@ static void test_timer_fires_before_nth_instruction(void **state)
         }
 }
 
+/* A run whose budget ends exactly where the interrupt is due stops before
+ * taking it; the next run takes it before anything else. */
+static void test_budget_ends_at_interrupt_boundary(void **state)
+{
+    (void)state;
+    guest *g = timer_program(20, true);
+    t32_cpu *c = g->cpu;
+    assert_int_equal(guest_run(g, 20), T32_EXIT_BUDGET);
+    assert_int_equal(c->pc, GUEST_CODE + 4 * 20);
+    assert_int_equal(c->irqs_taken, 0);
+    assert_int_equal(guest_run(g, 20), T32_EXIT_TRAP);
+    assert_int_equal(c->trap.cause, T32_CAUSE_IRQ_TIMER);
+    assert_int_equal(c->trap.epc, GUEST_CODE + 4 * 20);
+    assert_int_equal(c->cycles, 20);
+    guest_free(g);
+}
+
 /* The timer is periodic: every N cycles from the write. */
 static void test_timer_is_periodic(void **state)
 {
@@ -1008,6 +1025,37 @@ static void test_interrupt_beats_instruction_trap(void **state)
     t32_sysreg_write(c, T32_SR_TIMER, 0);
     assert_int_equal(guest_run(g, 10), T32_EXIT_TRAP);
     assert_int_equal(c->trap.cause, T32_CAUSE_ILLEGAL);
+    guest_free(g);
+}
+
+/* Console input raises line 1 while a byte is ready and RXIE is set; the
+ * interrupt comes right after the out that enabled it. */
+static void test_console_interrupt(void **state)
+{
+    (void)state;
+    guest *g = guest_new(true);
+    t32_cpu *c = g->cpu;
+    t32_console_set_input(&g->m->console, "x", 1);
+    c->psr = T32_PSR_K | IE;
+    c->r[1] = 1;
+    emit(g, I(T32_OP_ADDI, 2, 2, 1));
+    emit(g, I(T32_OP_IN, 3, 0, T32_PORT_CON_STATUS));
+    emit(g, I(T32_OP_OUT, 1, 0, T32_PORT_CON_CTRL));
+    emit(g, I(T32_OP_ADDI, 2, 2, 1));
+    assert_int_equal(guest_run(g, 100), T32_EXIT_TRAP);
+    assert_int_equal(c->trap.cause, T32_CAUSE_IRQ_CONSOLE);
+    assert_int_equal(c->trap.epc, GUEST_CODE + 12);
+    assert_int_equal(c->r[3] & T32_CON_RXREADY, T32_CON_RXREADY);
+    assert_int_equal(c->r[2], 1);
+    /* Reading the byte drops the line: the handler's rfe returns for good. */
+    c->sr[T32_SR_EPC] = GUEST_CODE + 12;
+    poke(g, 0x3000, I(T32_OP_IN, 4, 0, T32_PORT_CON_DATA));
+    poke(g, 0x3004, NONE(T32_OP_RFE));
+    c->pc = 0x3000;
+    assert_int_equal(guest_run(g, 3), T32_EXIT_BUDGET);
+    assert_int_equal(c->r[4], 'x');
+    assert_int_equal(c->r[2], 2);
+    assert_int_equal(c->irqs_taken, 1);
     guest_free(g);
 }
 
@@ -1340,11 +1388,13 @@ int main(void)
         cmocka_unit_test(test_halt),
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_timer_fires_before_nth_instruction),
+        cmocka_unit_test(test_budget_ends_at_interrupt_boundary),
         cmocka_unit_test(test_timer_is_periodic),
         cmocka_unit_test(test_masked_timer_then_sti),
         cmocka_unit_test(test_rfe_and_popf_take_pending_interrupts),
         cmocka_unit_test(test_timer_write_clears_pending),
         cmocka_unit_test(test_interrupt_beats_instruction_trap),
+        cmocka_unit_test(test_console_interrupt),
         cmocka_unit_test(test_lowest_line_first),
         cmocka_unit_test(test_disk_interrupt_timing_and_cpu0_only),
         cmocka_unit_test(test_wfi_waits_for_the_timer),
