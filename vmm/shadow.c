@@ -347,9 +347,11 @@ static shadow_space *space_for_vcpu(vmm_vm *vm)
     bool user_view;
     vcpu_view(vm, &ptbr, &user_view);
 
+    shadow_space *s;
     int i = space_index(vm, ptbr, user_view);
-    shadow_space *s = i >= 0 ? &vm->shadow.spaces[i] : NULL;
-    if (!s) {
+    if (i >= 0) {
+        s = &vm->shadow.spaces[i];
+    } else {
         uint32_t root = vmm_frame_alloc(vm->vmm);
         if (root == 0)
             return NULL;
