@@ -395,8 +395,8 @@ static int report(const char *who, const t32_image *img, const vmm_outcome *out)
         fprintf(stderr, "\n");
         return STATUS_ESCAPE;
     case VMM_END_IDLE:
-        fprintf(stderr, "trapeze: %swfi with no timer, disk transfer or console "
-                "input that could wake it, at pc %s\n", who, where);
+        fprintf(stderr, "trapeze: %swfi with no timer or disk transfer that could "
+                "wake it, at pc %s\n", who, where);
         return STATUS_IDLE;
     case VMM_END_NO_MEMORY:
         fprintf(stderr, "trapeze: %sthe VMM ran out of memory for shadow page "
@@ -497,6 +497,9 @@ static int run_vms(vmm *v, const run_options *o, const t32_image *imgs)
     const vmm_stats *st[VMM_MAX_VMS];
     int status = STATUS_HALT;
     vmm_sched_run(v);
+    for (int i = 0; i < v->nvms; i++)
+        if (v->vms[i]->prefix_out && !v->vms[i]->at_line_start)
+            fputc('\n', v->vms[i]->prefix_out);   /* end a last, unfinished line */
     fflush(stdout);
     for (int i = 0; i < v->nvms; i++) {
         char who[16] = "";

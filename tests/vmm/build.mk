@@ -26,14 +26,19 @@ test_hostile_LIBS   := vmm t32
 test_hostile_LDLIBS := -lcmocka
 endif
 
-# The popf problem, demonstrated (tests/vmm/popf_problem.sh).
+# Small guests for the scripts: the popf problem (popf_problem.sh) and the
+# ways a run can end (trapeze_cli.sh).
 ifneq ($(wildcard assembler/build.mk),)
-$(BUILD)/tests/vmm/popf/tickwait.img: tests/vmm/popf/tickwait.s $(BUILD)/bin/t32as
+$(BUILD)/tests/vmm/popf/%.img: tests/vmm/popf/%.s $(BUILD)/bin/t32as
 	@mkdir -p $(@D)
 	$(BUILD)/bin/t32as -o $@ $<
-EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img
+$(BUILD)/tests/vmm/guests/%.img: tests/vmm/guests/%.s $(BUILD)/bin/t32as
+	@mkdir -p $(@D)
+	$(BUILD)/bin/t32as -o $@ $<
+EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img \
+             $(foreach g,hello escape idle,$(BUILD)/tests/vmm/guests/$(g).img)
 endif
-CHECK_SCRIPTS += tests/vmm/popf_problem.sh
+CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh
 
 # `make bench`: VMM time / bare time on guestos's CPU-bound scenario.
 PROGS += vmmbench

@@ -1,0 +1,89 @@
+#!/bin/sh
+# trapeze_cli.sh - the `trapeze` command line: help, usage errors, bad
+# files, and the exit status of each way a run can end (vmm/README.md).
+set -eu
+BUILD=${BUILD:-build}
+T=$BUILD/bin/trapeze
+G=$BUILD/tests/vmm/guests
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+pass() { echo "PASS $*"; }
+
+# expect STATUS PATTERN NAME -- COMMAND...: run it (stdin empty), check the
+# exit status and that stdout+stderr contain PATTERN (a fixed string).
+expect() {
+    want=$1 pattern=$2 name=$3
+    shift 4
+    set +e
+    "$@" >"$tmp/out" 2>&1 </dev/null
+    got=$?
+    set -e
+    if [ "$got" -ne "$want" ]; then
+        fail "$name: exit status $got, expected $want"; sed 's/^/    /' "$tmp/out"
+    elif [ -n "$pattern" ] && ! grep -qF -- "$pattern" "$tmp/out"; then
+        fail "$name: output lacks '$pattern'"; sed 's/^/    /' "$tmp/out"
+    else
+        pass "$name"
+    fi
+}
+
+# ---- help and usage errors -----------------------------------------------------
+expect 0 "usage: trapeze COMMAND" "trapeze --help" -- "$T" --help
+expect 0 "--max-insns N" "trapeze run --help" -- "$T" run --help
+expect 2 "no command given" "no command" -- "$T"
+expect 2 "unknown command 'frobnicate'" "unknown command" -- "$T" frobnicate
+expect 2 "unknown option '--frob'" "unknown option" -- "$T" run --frob x.img
+expect 2 "unknown mode 'fast'" "unknown mode" -- "$T" run --mode fast x.img
+expect 2 "bad --mem '12345'" "--mem not a multiple of 4K" -- "$T" run --mem 12345 x.img
+expect 2 "bad --mem '1G'" "--mem with a bad suffix" -- "$T" run --mem 1G x.img
+expect 2 "bad --max-insns 'lots'" "--max-insns not a number" -- "$T" run --max-insns lots x.img
+expect 2 "needs a value" "--disk without a value" -- "$T" run x.img --disk
+expect 2 "no image to run" "no image" -- "$T" run --bare
+expect 2 "more than one IMAGE" "two images" -- "$T" run a.img b.img
+expect 2 "several VMs need --mode trap" "several VMs on bare" -- "$T" run --vm a.img --vm b.img
+expect 2 "bad --vm setting 'color=red'" "bad --vm setting" -- "$T" run --mode trap --vm a.img,color=red
+
+# ---- files that cannot be used -------------------------------------------------------
+expect 1 "nothere.img: error:" "missing image" -- "$T" run "$tmp/nothere.img"
+printf 'this is not an image' >"$tmp/junk.img"
+expect 1 "junk.img: error:" "not an image" -- "$T" run --mode trap "$tmp/junk.img"
+: >"$tmp/empty.img"
+expect 1 "empty.img: error:" "empty image" -- "$T" run "$tmp/empty.img"
+head -c 20 "$G/escape.img" >"$tmp/short.img"
+expect 1 "short.img: error:" "truncated image" -- "$T" run "$tmp/short.img"
+expect 1 "nodisk: error:" "missing disk" -- "$T" run --disk "$tmp/nodisk" "$G/idle.img"
+printf 'odd' >"$tmp/odd.disk"
+expect 1 "odd.disk: error:" "disk not a multiple of 512" -- "$T" run --mode trap --disk "$tmp/odd.disk" "$G/idle.img"
+expect 1 "dir.json: error:" "unwritable stats file" -- "$T" run --mode trap --stats-json "$tmp/no/such/dir.json" "$G/hello.img"
+
+# ---- how a run ends: the same status bare and in a VM ------------------------------------
+for mode in bare trap; do
+    expect 4 "unhandled trap: illegal taken in kernel mode with tvec = 0, at pc 0x00001008 <bad>" \
+        "escape ($mode)" -- "$T" run --mode $mode "$G/escape.img"
+    expect 5 "wfi with no timer" "idle for ever ($mode)" -- "$T" run --mode $mode "$G/idle.img"
+    expect 3 "instruction limit reached after 5000 cycles" "instruction limit ($mode)" -- \
+        "$T" run --mode $mode --max-insns 5000 "$BUILD/tests/vmm/hostile/spin.img"
+done
+expect 0 "hello from a guest" "halt ($mode)" -- "$T" run --mode $mode "$G/hello.img"
+# Several VMs: the first (in --vm order) that did not halt decides, and
+# each message names its VM.
+expect 4 "vm1: unhandled trap" "several VMs: status of the first failure" -- \
+    "$T" run --mode trap --vm "$G/hello.img" --vm "$G/escape.img" --vm "$G/idle.img"
+expect 5 "vm0: wfi with no timer" "several VMs: the first failure decides" -- \
+    "$T" run --mode trap --vm "$G/idle.img" --vm "$G/escape.img"
+expect 0 "[vm1] hello from a guest" "several VMs: prefixed output" -- \
+    "$T" run --mode trap --vm "$G/hello.img" --vm "$G/hello.img"
+
+# ---- statistics ------------------------------------------------------------------------------
+"$T" run --mode trap --stats --stats-json "$tmp/s.json" "$G/escape.img" >/dev/null 2>"$tmp/stats.txt" || true
+for key in '"mode": "trap"' '"guest_insns": 3' '"direct_insns"' '"emulated_insns"' \
+           '"exits_total"' '"exits_by_cause": {' '"illegal": 1' '"privileged": 1' \
+           '"injected_irqs"' '"reflected_traps"' '"shadow_faults"'; do
+    if grep -qF -- "$key" "$tmp/s.json"; then pass "stats json has $key"; else fail "stats json lacks $key"; fi
+done
+grep -q "exits" "$tmp/stats.txt" && pass "--stats prints a table" || fail "--stats prints no table"
+
+echo "trapeze_cli: $failures failures"
+[ "$failures" -eq 0 ]
