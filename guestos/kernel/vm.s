@@ -62,12 +62,16 @@ vm_init:
 4:  pop lr
     ret
 
-; page_zero(pa): fill the 4 KiB page at pa with zeros.
+; page_zero(pa): fill the 4 KiB page at pa with zeros, four words per
+; turn of the loop.  Returns r1 = pa + PAGE_SIZE.
 page_zero:
     la r2, PAGE_SIZE
     add r2, r2, r1
 1:  stw r0, 0(r1)
-    addi r1, r1, 4
+    stw r0, 4(r1)
+    stw r0, 8(r1)
+    stw r0, 12(r1)
+    addi r1, r1, 16
     cmp r1, r2
     bltu 1b
     ret

@@ -63,7 +63,7 @@ lbl_stack:   .asciz "write running off the stack"
 lbl_rkernel: .asciz "read into kernel memory"
 lbl_nosys:   .asciz "system call 99"
 lbl_good:    .asciz "a valid write"
-good:        .ascii "(a valid write) "
+good:        .ascii "badptr: (this line is a valid write)\n"
 good_end:
 msg_prefix:  .asciz "badptr: "
 msg_arrow:   .asciz " -> "

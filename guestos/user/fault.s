@@ -52,7 +52,27 @@ _start:
     li r1, 1
     call exit
 
-msg_try:   .asciz "fault: about to misbehave\n"
+    .if KIND == 1
+msg_try:   .asciz "fault-null: loading from address 0\n"
+    .endif
+    .if KIND == 2
+msg_try:   .asciz "fault-kernel: storing into kernel memory\n"
+    .endif
+    .if KIND == 3
+msg_try:   .asciz "fault-priv: executing cli in user mode\n"
+    .endif
+    .if KIND == 4
+msg_try:   .asciz "fault-div: dividing by zero\n"
+    .endif
+    .if KIND == 5
+msg_try:   .asciz "fault-illegal: executing opcode 0xff\n"
+    .endif
+    .if KIND == 6
+msg_try:   .asciz "fault-align: loading a word from an odd address\n"
+    .endif
+    .if KIND == 7
+msg_try:   .asciz "fault-jump: jumping to unmapped memory\n"
+    .endif
 msg_alive: .asciz "fault: still alive, the kernel did not stop me\n"
     .align 4
     .include "ulib.s"

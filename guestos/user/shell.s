@@ -15,60 +15,67 @@
     .text
     .org USER_BASE
 _start:
-1:  la r1, prompt
+next_line:
+    la r1, prompt
     call puts
     la r1, line
     li r2, LINE
     call read
-    bz r1, 8f                   ; end of input
+    bz r1, end_of_input
     la r9, line
     add r10, r9, r1             ; r10 = end of the line
     ldbu r2, -1(r10)
     cmpi r2, '\n'
-    bne 2f
+    bne 1f
     subi r10, r10, 1            ; without its newline
-2:  stb r0, 0(r10)
+1:  stb r0, 0(r10)
     mov r1, r9
     la r2, cmd_exit
     call streq
-    bnz r1, 7f
+    bnz r1, do_exit
     mov r1, r9
     la r2, cmd_pid
     call streq
-    bnz r1, 5f
+    bnz r1, do_pid
     mov r1, r9
     la r2, cmd_uptime
     call streq
-    bnz r1, 6f
-3:  cmp r9, r10                 ; echo it in upper case
-    bgeu 4f
+    bnz r1, do_uptime
+upcase:                         ; anything else: echo it in upper case
+    cmp r9, r10
+    bgeu 2f
     ldbu r2, 0(r9)
     sltiu r3, r2, 'a'
-    bnz r3, 31f
+    bnz r3, 1f
     sltiu r3, r2, 'z' + 1
-    bz r3, 31f
+    bz r3, 1f
     subi r2, r2, 'a' - 'A'
     stb r2, 0(r9)
-31: addi r9, r9, 1
-    b 3b
-4:  la r1, line
+1:  addi r9, r9, 1
+    b upcase
+2:  la r1, line
     sub r2, r10, r1
     call write
     li r1, '\n'
     call putc
-    b 1b
-5:  call getpid
-    b 9f
-6:  call uptime
-9:  call putdec
+    b next_line
+do_pid:
+    call getpid
+    b print_number
+do_uptime:
+    call uptime
+print_number:
+    call putdec
     li r1, '\n'
     call putc
-    b 1b
-7:  la r1, msg_bye
+    b next_line
+do_exit:
+    la r1, msg_bye
     call puts
     li r1, 0
     call exit
-8:  la r1, msg_eof
+end_of_input:
+    la r1, msg_eof
     call puts
     li r1, 0
     call exit
