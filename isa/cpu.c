@@ -381,16 +381,13 @@ static stop execute(t32_cpu *cpu, uint64_t n)
     NEXT();
 
 fetch_slow:
-    /* A new code page (or a bad pc).  Translate it as a fetch and cache the
-     * host pointer until the batch ends. */
+    /* A new code page (or a bad pc): translate pc as a fetch, which needs X
+     * (a misaligned pc traps with EPC = BADVADDR = pc), and cache the host
+     * pointer of its page until the batch ends. */
     w = 0;
-    if (pc & 3u)
-        TRAP(T32_CAUSE_MISALIGNED, pc, pc);
     {
         uint8_t *p;
-        t32_cause c = t32_mmu_access(cpu, pc, T32_FETCH, &p);
-        if (c != T32_CAUSE_NONE)
-            TRAP(c, pc, pc);
+        MEM(p, pc, 4, T32_FETCH, T32_PTE_X);
         code = p - T32_PAGE_OFFSET(pc);
         code_va = pc & ~(T32_PAGE_SIZE - 1u);
         w = t32_load32(p);

@@ -15,12 +15,14 @@
  *                    that returns with rfe; nanoseconds per round trip
  *
  * Host time is measured with CLOCK_MONOTONIC around t32_run(); the guest
- * never sees it.  Usage: t32bench [SCALE] - SCALE multiplies every
+ * never sees it.  Usage: t32bench [SCALE [NAME]] - SCALE multiplies every
  * instruction count (default 1; the figures are per instruction, so they
- * do not depend on it beyond noise).
+ * do not depend on it beyond noise); NAME (alu, paged, mem, trap) runs one
+ * benchmark only, for profiling.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "t32.h"
@@ -182,26 +184,43 @@ static double trap_roundtrip_ns(uint64_t trips, uint64_t *insns)
     return t / (double)trips * 1e9;
 }
 
+/* Should the benchmark `name` run (all of them when none was chosen)? */
+static bool wanted(const char *chosen, const char *name)
+{
+    return !chosen || strcmp(chosen, name) == 0;
+}
+
 int main(int argc, char **argv)
 {
     double scale = argc > 1 ? atof(argv[1]) : 1.0;
-    if (!(scale > 0)) {
-        fprintf(stderr, "usage: t32bench [SCALE]\n");
+    const char *only = argc > 2 ? argv[2] : NULL;
+    if (!(scale > 0) || argc > 3) {
+        fprintf(stderr, "usage: t32bench [SCALE [alu|paged|mem|trap]]\n");
         return 2;
     }
     uint64_t n;
-    double alu = alu_mips((uint64_t)(2e8 * scale), false, &n);
-    printf("alu_mips: %.0f MIPS\nalu_instructions: %llu instructions\n", alu,
-           (unsigned long long)n);
-    double paged = alu_mips((uint64_t)(2e8 * scale), true, &n);
-    printf("alu_paged_mips: %.0f MIPS\nalu_paged_instructions: %llu instructions\n",
-           paged, (unsigned long long)n);
-    printf("alu_paged_cost: %.1f %%\n", (alu / paged - 1.0) * 100.0);
-    double mem = mem_mips((uint64_t)(5e7 * scale), &n);
-    printf("mem_mips: %.0f MIPS\nmem_instructions: %llu instructions\n", mem,
-           (unsigned long long)n);
-    double trap = trap_roundtrip_ns((uint64_t)(2e7 * scale), &n);
-    printf("trap_roundtrip_ns: %.1f ns\ntrap_instructions: %llu instructions\n", trap,
-           (unsigned long long)n);
+    double alu = 0, paged = 0;
+    if (wanted(only, "alu")) {
+        alu = alu_mips((uint64_t)(2e8 * scale), false, &n);
+        printf("alu_mips: %.0f MIPS\nalu_instructions: %llu instructions\n", alu,
+               (unsigned long long)n);
+    }
+    if (wanted(only, "paged")) {
+        paged = alu_mips((uint64_t)(2e8 * scale), true, &n);
+        printf("alu_paged_mips: %.0f MIPS\nalu_paged_instructions: %llu instructions\n",
+               paged, (unsigned long long)n);
+    }
+    if (alu > 0 && paged > 0)
+        printf("alu_paged_cost: %.1f %%\n", (alu / paged - 1.0) * 100.0);
+    if (wanted(only, "mem")) {
+        double mem = mem_mips((uint64_t)(5e7 * scale), &n);
+        printf("mem_mips: %.0f MIPS\nmem_instructions: %llu instructions\n", mem,
+               (unsigned long long)n);
+    }
+    if (wanted(only, "trap")) {
+        double trap = trap_roundtrip_ns((uint64_t)(2e7 * scale), &n);
+        printf("trap_roundtrip_ns: %.1f ns\ntrap_instructions: %llu instructions\n", trap,
+               (unsigned long long)n);
+    }
     return 0;
 }
