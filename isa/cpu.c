@@ -276,7 +276,8 @@ static inline uint32_t sra32(uint32_t x, unsigned s)
  * jump to its handler", so the host's branch predictor learns which
  * instruction tends to follow which.  GCC's cross-jumping would merge those
  * identical copies into one shared indirect jump (about 20% slower); this
- * turns it off for the interpreter only.  Clang does not merge them. */
+ * turns it off for the interpreter only.  Clang merges them too and has no
+ * such switch, so clang builds are slower (isa/README.md). */
 #if defined(__GNUC__) && !defined(__clang__)
 #define T32_KEEP_DISPATCH_COPIES __attribute__((optimize("no-crossjumping")))
 #else
