@@ -24,20 +24,21 @@ $(GUESTOS_OUT)/user/$(1).img: guestos/user/$(2).s guestos/user/ulib.s guestos/in
 	@mkdir -p $$(@D)
 	$(GUESTOS_AS) -I guestos/include $(3) -o $$@ guestos/user/$(2).s
 endef
-$(foreach p,motd hello primes sysbench sleeper badptr shell,$(eval $(call GUESTOS_USER,$(p),$(p),)))
+$(foreach p,motd hello primes sysbench sleeper badptr shell regcheck,$(eval $(call GUESTOS_USER,$(p),$(p),)))
 $(eval $(call GUESTOS_USER,counta,counter,-D LETTER=65))
 $(eval $(call GUESTOS_USER,countb,counter,-D LETTER=66))
 GUESTOS_FAULTS := fault-null fault-kernel fault-priv fault-div fault-illegal fault-align fault-jump
 $(foreach k,1 2 3 4 5 6 7,$(eval $(call GUESTOS_USER,$(word $(k),$(GUESTOS_FAULTS)),fault,-D KIND=$(k))))
 
 # Scenarios: which programs each disk holds, in directory (= pid) order.
-GUESTOS_SCENARIOS   := default counters faults shell bench idle
+GUESTOS_SCENARIOS   := default counters faults shell bench idle regs
 GUESTOS_default     := motd hello counta countb primes sysbench sleeper badptr $(GUESTOS_FAULTS)
 GUESTOS_counters    := counta countb
 GUESTOS_faults      := counta fault-null fault-kernel fault-priv countb fault-div fault-illegal fault-align fault-jump
 GUESTOS_shell       := shell
 GUESTOS_bench       := primes sysbench
 GUESTOS_idle        := hello sleeper
+GUESTOS_regs        := regcheck regcheck counta
 
 define GUESTOS_DISK
 $(GUESTOS_OUT)/$(1).disk: $(GUESTOS_MKDISK) $(foreach p,$(GUESTOS_$(1)),$(GUESTOS_OUT)/user/$(p).img)

@@ -178,10 +178,15 @@ load_image:
 9:  pop r12, r11, r10, r9, lr
     ret
 
-; proc_start(p, pc): make p runnable.  Its first "return" to user mode
-; goes through a trap frame that holds: pc, user mode with interrupts on,
-; sp at the top of the user stack, every other register 0.
+; proc_start(p, pc): give p the next pid and make it runnable.  Its first
+; "return" to user mode goes through a trap frame that holds: pc, user mode
+; with interrupts on, sp at the top of the user stack, every other
+; register 0.
 proc_start:
+    ldw r3, next_pid(r0)
+    stw r3, P_PID(r1)
+    addi r3, r3, 1
+    stw r3, next_pid(r0)
     ldw r3, P_KSTACK(r1)
     subi r3, r3, TF_SIZE
     mov r4, r3

@@ -85,8 +85,9 @@ idle:
     cli
     ret
 
-; proc_alloc(): claim a free slot.  Returns r1 = the process (state still
-; P_UNUSED, pid and kernel stack assigned, the rest zero), or 0 if full.
+; proc_alloc(): find a free slot.  Returns r1 = the process (state still
+; P_UNUSED, so the slot stays free until proc_start; its kernel stack
+; assigned), or 0 if the table is full.
 proc_alloc:
     la r1, procs
     la r2, procs_end
@@ -100,10 +101,6 @@ proc_alloc:
     li r1, 0
     ret
 2:  stw r4, P_KSTACK(r1)
-    ldw r3, next_pid(r0)
-    stw r3, P_PID(r1)
-    addi r3, r3, 1
-    stw r3, next_pid(r0)
     ret
 
 ; proc_exit(p): the process p is finished.  Print what it left in its

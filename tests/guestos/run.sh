@@ -74,7 +74,7 @@ golden() {
 }
 
 # The scenarios, each with its golden transcript.
-for s in default counters faults bench idle; do
+for s in default counters faults bench idle regs; do
     boot "$s" "$GOS/$s.disk" /dev/null
     golden "$s"
 done
@@ -105,15 +105,32 @@ else
     fail "isolation: expected 7 kill lines, found $kills"
 fi
 
-# Untrusted disks.  A disk that is all zeros has no directory; a directory
-# entry claiming 4 GiB of memory is refused and skipped, and the other
-# program still runs; no disk at all cannot even be read.
+# poke32 FILE OFFSET VALUE: overwrite 4 bytes of FILE, little-endian.
+poke32() {
+    bytes=$(printf '\\%03o\\%03o\\%03o\\%03o' $(($3 & 255)) $(($3 >> 8 & 255)) \
+        $(($3 >> 16 & 255)) $(($3 >> 24 & 255)))
+    printf "$bytes" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+# Untrusted disks.  A disk that is all zeros has no directory.  A directory
+# whose entries lie in every way the loader checks for: each bad entry is
+# reported and skipped, and the good programs still run.  No disk at all
+# cannot even be read.
 head -c 4096 /dev/zero >"$TMP/zero.disk"
 boot nodir "$TMP/zero.disk" /dev/null
 golden nodir
-cp "$GOS/counters.disk" "$TMP/bad.disk"
-# Entry 2 (countb) starts at byte 64 of sector 0; its memory size at +24.
-printf '\377\377\377\377' | dd of="$TMP/bad.disk" bs=1 seek=88 conv=notrunc 2>/dev/null
+# default.disk's entries: 0 motd, 1 hello, 2 counta, 3 countb, 4 primes,
+# 5 sysbench, 6 sleeper, 7 badptr, 8.. the faults.  Entry i is at byte
+# 32 + 32*i: name +0, first sector +16, bytes on disk +20, bytes in
+# memory +24, entry point +28.
+cp "$GOS/default.disk" "$TMP/bad.disk"
+poke32 "$TMP/bad.disk" $((32 + 32 * 1 + 24)) 0              # hello: no memory
+poke32 "$TMP/bad.disk" $((32 + 32 * 2 + 20)) 0x2000         # counta: file > memory
+poke32 "$TMP/bad.disk" $((32 + 32 * 3 + 28)) 0x00400002     # countb: unaligned entry
+poke32 "$TMP/bad.disk" $((32 + 32 * 4 + 28)) 0x00500000     # primes: entry outside
+poke32 "$TMP/bad.disk" $((32 + 32 * 5 + 24)) 0x7fffffff     # sysbench: 2 GiB
+poke32 "$TMP/bad.disk" $((32 + 32 * 6 + 2)) 0x4a5b1b01      # sleeper: name "sl^A^[[J..."
+poke32 "$TMP/bad.disk" $((32 + 32 * 7 + 16)) 0x00100000     # badptr: sector past the end
 boot badentry "$TMP/bad.disk" /dev/null
 golden badentry
 boot nodisk "" /dev/null
