@@ -48,13 +48,17 @@ void vmm_resume(vmm_vm *vm, t32_cpu *cpu)
     t32_rfe(cpu);
 }
 
-/* Put the vCPU on the real CPU for a turn.  The real TLB may hold another
- * VM's translations: flush it before anything of this guest runs. */
+/* Put the vCPU on the real CPU for a turn.  If another VM ran last, the
+ * real TLB may hold its translations: flush it before anything of this
+ * guest runs. */
 static void vcpu_load(vmm_vm *vm, t32_cpu *cpu)
 {
     memcpy(cpu->r, vm->vcpu.r, sizeof cpu->r);
     cpu->host_kernel = true;
-    t32_tlb_flush(cpu);
+    if (vm->vmm->on_cpu != vm) {
+        t32_tlb_flush(cpu);
+        vm->vmm->on_cpu = vm;
+    }
     shadow_activate(vm, cpu);
 }
 

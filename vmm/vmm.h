@@ -123,6 +123,7 @@ struct vmm {
     vmm_vm      *vms[VMM_MAX_VMS];
     int          nvms;
     uint32_t     quantum;      /* cycles per VM per turn on the real CPU */
+    vmm_vm      *on_cpu;       /* the VM whose translations the real TLB may hold */
     /* Frames of host-physical memory that belong to the VMM itself (shadow
      * page tables live here): [vmm_base, vmm_limit), handed out by
      * vmm_frame_alloc(). */

@@ -12,9 +12,10 @@
  *   vmm_bare_mips, vmm_trap_mips   guest instructions per second
  *
  * Only the run is timed (not building the machine or loading the image).
- * Each side runs until it has accumulated at least BENCH_SECONDS (0.5 s
- * by default) and at least 3 runs.  Host time is measured here, never
- * shown to a guest.
+ * Each side runs until it has accumulated at least BENCH_SECONDS (1 s by
+ * default) and at least 5 runs; the figures use each side's fastest run,
+ * the one least disturbed by whatever else the host is doing.  Host time
+ * is measured here, never shown to a guest.
  *
  *   usage: vmmbench KERNEL.img DISK
  */
@@ -27,7 +28,8 @@
 #include "vmm/vmm.h"
 
 typedef struct side {
-    double   seconds;
+    double   seconds;    /* all runs */
+    double   best;       /* the fastest run: the least disturbed by the host */
     unsigned runs;
     vmm_stats st;        /* of the last run (every run is the same) */
 } side;
@@ -63,6 +65,14 @@ static void quiet(t32_console *c)
     t32_console_init(c, NULL, -1);
 }
 
+static void account(side *s, double seconds)
+{
+    if (s->runs == 0 || seconds < s->best)
+        s->best = seconds;
+    s->seconds += seconds;
+    s->runs++;
+}
+
 static bool run_bare(const t32_image *img, const uint8_t *disk, size_t disklen, side *s)
 {
     char err[256];
@@ -74,8 +84,7 @@ static bool run_bare(const t32_image *img, const uint8_t *disk, size_t disklen, 
     m->cpu[0].pc = img->entry;
     double t0 = now();
     vmm_outcome out = vmm_bare_run(m, 0, &s->st);
-    s->seconds += now() - t0;
-    s->runs++;
+    account(s, now() - t0);
     t32_machine_free(m);
     return out.end == VMM_END_HALT;
 }
@@ -91,8 +100,7 @@ static bool run_trap(const t32_image *img, const uint8_t *disk, size_t disklen, 
     t32_disk_init_mem(&vm->disk, disk, disklen);
     double t0 = now();
     vmm_sched_run(v);
-    s->seconds += now() - t0;
-    s->runs++;
+    account(s, now() - t0);
     s->st = vm->stats;
     bool ok = vm->outcome.end == VMM_END_HALT;
     vmm_free(v);
@@ -101,7 +109,7 @@ static bool run_trap(const t32_image *img, const uint8_t *disk, size_t disklen, 
 
 static void report(const side *bare, const side *trap)
 {
-    double tb = bare->seconds / bare->runs, tt = trap->seconds / trap->runs;
+    double tb = bare->best, tt = trap->best;
     const vmm_stats *st = &trap->st;
     printf("vmm_trap_cpu_ratio: %.3f x\n", tt / tb);
     printf("vmm_trap_speed: %.1f %% of bare\n", 100.0 * tb / tt);
@@ -131,9 +139,9 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *env = getenv("BENCH_SECONDS");
-    double want = env ? atof(env) : 0.5;
+    double want = env ? atof(env) : 1.0;
     side bare = { 0 }, trap = { 0 };
-    while (bare.runs < 3 || bare.seconds < want || trap.seconds < want) {
+    while (bare.runs < 5 || bare.seconds < want || trap.seconds < want) {
         if (!run_bare(&img, disk, disklen, &bare) || !run_trap(&img, disk, disklen, &trap)) {
             fprintf(stderr, "vmmbench: the guest did not halt\n");
             return 1;
