@@ -88,6 +88,10 @@ static bool measure(const t32_image *img, program *p, char *err, size_t errlen)
             p->filesz = s->addr + s->filesz - USER_BASE;
     }
     p->entry = img->entry;
+    if (p->entry < USER_BASE || p->entry - USER_BASE >= p->memsz) {
+        snprintf(err, errlen, "entry point 0x%08x is outside the program", p->entry);
+        return false;
+    }
     return true;
 }
 
@@ -176,8 +180,10 @@ static bool write_disk(const char *path, const program *progs, size_t n)
     }
     if (fclose(f) != 0)
         ok = false;
-    if (!ok)
+    if (!ok) {
         fprintf(stderr, "%s: error: write failed: %s\n", path, strerror(errno));
+        remove(path);   /* no half-written disk for make to take as built */
+    }
     return ok;
 }
 
