@@ -14,36 +14,47 @@
 ; load_programs(): read the directory and make one process per entry.
 load_programs:
     push lr, r9, r10
-    li r1, 0                    ; sector 0, one sector, into DIRBUF
-    li r2, 1
-    la r3, DIRBUF
-    call disk_read
-    la r9, msg_nodisk
-    bz r1, 9f
-    la r9, DIRBUF
-    ldw r1, 0(r9)
-    la r2, DIR_MAGIC
-    la r3, msg_nodir
-    cmp r1, r2
-    bne 8f
-    ldw r1, 4(r9)
-    cmpi r1, DIR_VERSION
-    bne 8f
-    ldw r10, DIR_COUNT(r9)
-    sltiu r1, r10, DIR_MAXENT + 1
-    bz r1, 8f
-    addi r9, r9, DIR_FIRST
-1:  bz r10, 2f
+    call dir_read
+    bz r1, 1f
+    call panic                  ; no directory: nothing to run (boot.s)
+1:  la r9, DIRBUF
+    ldw r10, DIR_COUNT(r9)      ; entries to go
+    addi r9, r9, DIR_FIRST      ; the first entry
+2:  bz r10, 3f
     mov r1, r9
     call load_program
     addi r9, r9, DE_SIZE
     subi r10, r10, 1
-    b 1b
-2:  pop r10, r9, lr
+    b 2b
+3:  pop r10, r9, lr
     ret
-8:  mov r9, r3
-9:  mov r1, r9
-    call panic                  ; boot.s; does not return
+
+; dir_read(): read sector 0 into DIRBUF and check that it is a directory
+; this kernel understands.  Returns r1 = 0, or a message saying why not.
+dir_read:
+    push lr
+    li r1, 0                    ; sector 0, one sector, into DIRBUF
+    li r2, 1
+    la r3, DIRBUF
+    call disk_read
+    la r4, msg_nodisk
+    bz r1, 1f
+    la r4, msg_nodir
+    la r3, DIRBUF
+    ldw r1, 0(r3)               ; the magic
+    la r2, DIR_MAGIC
+    cmp r1, r2
+    bne 1f
+    ldw r1, 4(r3)               ; the version
+    cmpi r1, DIR_VERSION
+    bne 1f
+    ldw r1, DIR_COUNT(r3)       ; at most DIR_MAXENT entries fit
+    sltiu r1, r1, DIR_MAXENT + 1
+    bz r1, 1f
+    li r4, 0
+1:  mov r1, r4
+    pop lr
+    ret
 
 ; load_program(entry): make a process from one directory entry, or explain
 ; on the console why not.

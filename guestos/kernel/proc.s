@@ -19,36 +19,39 @@
 sched:
     push lr
     ldw r2, current(r0)
-    bz r2, 1f                   ; boot: nothing has run yet
+    bz r2, sched_pick           ; boot: nothing has run yet
     ldw r3, P_STATE(r2)
     cmpi r3, P_RUNNING
-    bne 1f                      ; it exited, was killed or sleeps
+    bne sched_pick              ; it exited, was killed or sleeps
     ldw r3, need_resched(r0)
-    bz r3, 4f                   ; its slice goes on: resume it
+    bz r3, sched_resume         ; its slice goes on: resume it
     li r3, P_RUNNABLE           ; back to the end of the queue
     stw r3, P_STATE(r2)
-1:  stw r0, need_resched(r0)
+sched_pick:
+    stw r0, need_resched(r0)
     call pick_next
-    bnz r1, 3f
+    bnz r1, sched_switch
     ldw r2, nlive(r0)
     bz r2, shutdown             ; every process has finished
     call idle                   ; all asleep: wait for a tick
-    b 1b
-3:  ldw r2, current(r0)
+    b sched_pick
+sched_switch:                   ; r1 = the process to run
+    ldw r2, current(r0)
     cmp r1, r2
-    beq 2f
-    stw r1, current(r0)         ; a real switch: new address space, new
-    ldw r3, nswitches(r0)       ; kernel stack for the next trap
+    beq 1f                      ; the same one again: nothing to switch
+    stw r1, current(r0)
+    ldw r3, nswitches(r0)
     addi r3, r3, 1
     stw r3, nswitches(r0)
-    ldw r3, P_PTBR(r1)
+    ldw r3, P_PTBR(r1)          ; its address space ...
     mtsr ptbr, r3               ; (writing PTBR also flushes the TLB)
-    ldw r3, P_KSTACK(r1)
+    ldw r3, P_KSTACK(r1)        ; ... and its kernel stack, for its next trap
     mtsr scratch, r3
-2:  li r3, P_RUNNING
+1:  li r3, P_RUNNING
     stw r3, P_STATE(r1)
     mov r2, r1
-4:  ldw r1, P_KSTACK(r2)        ; its trap frame is at the top of its stack
+sched_resume:                   ; r2 = the process to resume
+    ldw r1, P_KSTACK(r2)        ; its trap frame is at the top of its stack
     subi r1, r1, TF_SIZE
     pop lr
     ret
