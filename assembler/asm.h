@@ -37,6 +37,8 @@ typedef struct asm_options {
     FILE *listing;                    /* -l: listing, or NULL */
     FILE *map;                        /* -m: symbol map, or NULL */
     int max_errors;                   /* stop after this many errors; 0 means 20 */
+    bool no_include;                  /* refuse .include (source from an untrusted
+                                         party must not read the host's files) */
 } asm_options;
 
 typedef struct asm_result {

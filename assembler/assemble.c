@@ -54,6 +54,7 @@ static void begin_pass(as_state *as, const uint32_t base[SEC_COUNT])
     as->stop = false;
     as->errors = as->warnings = 0;
     as->lines_seen = as->expansions = 0;
+    as->text_seen = 0;
     as->nlines = as->nfiles = 0;
     as->cond_depth = as->macro_depth = as->include_depth = 0;
     as->frame = NULL;
@@ -190,7 +191,8 @@ static bool add_lines(as_state *as, t32_image *img)
     for (size_t i = 0; i < as->nfiles; i++)
         if (t32_image_add_file(img, as->files[i]) != (int)i)
             return false;       /* names are distinct, so indices match */
-    qsort(as->lines, as->nlines, sizeof *as->lines, by_address);
+    if (as->nlines)
+        qsort(as->lines, as->nlines, sizeof *as->lines, by_address);
     for (size_t i = 0; i < as->nlines; i++)
         if (!t32_image_add_line(img, as->lines[i].addr, (uint32_t)as->lines[i].file,
                                 (uint32_t)as->lines[i].line))

@@ -41,7 +41,8 @@
 #define AS_MAX_PASSES        6
 #define AS_MAX_INCLUDE_DEPTH 32
 #define AS_MAX_MACRO_DEPTH   64
-#define AS_MAX_LINES         4000000u      /* lines processed in one pass */
+#define AS_MAX_LINES         1000000u      /* lines processed in one pass */
+#define AS_MAX_TEXT          (128u << 20)  /* bytes of lines processed in one pass */
 #define AS_MAX_BYTES         (64u << 20)   /* stored program bytes */
 #define AS_MAX_FILE          (64u << 20)   /* bytes in one source file */
 #define AS_DEFAULT_MAX_ERRORS 20
@@ -210,6 +211,7 @@ struct as_state {
     const char *line;                /* its text (NUL-terminated copy) */
     size_t linelen;
     unsigned long lines_seen;
+    uint64_t text_seen;              /* bytes of those lines */
     int list_unit;                   /* bytes per value, for the listing */
 
     /* Symbols. */

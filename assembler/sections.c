@@ -103,6 +103,10 @@ static uint8_t *reserve(as_state *as, token at, size_t n)
     }
     if (!room_for(as, at, n, true))
         return NULL;
+    if (n == 0) {
+        static uint8_t nothing;           /* `.ascii ""` stores nothing, successfully */
+        return &nothing;
+    }
     if (c->size + n > c->cap) {
         size_t cap = c->cap ? c->cap : 256;
         while (cap < c->size + n)

@@ -191,6 +191,10 @@ bool src_include(as_state *as, const char *path, token at, bool search)
                  "include itself?", AS_MAX_INCLUDE_DEPTH);
         return false;
     }
+    if (search && as->opt->no_include) {
+        as_error(as, at, "'.include' is disabled here");
+        return false;
+    }
     source_file *src = search ? find_include(as, path, &why) : load(as, path, &why);
     if (!src) {
         if (as->frame)
@@ -697,9 +701,10 @@ void src_line(as_state *as, const char *text, size_t len)
 {
     as->line = text;
     as->linelen = len;
-    if (++as->lines_seen > AS_MAX_LINES) {
-        as_diag(as, DIAG_ERROR, 0, 1, "more than %u lines to assemble (after macro expansion "
-                "and .include): giving up", AS_MAX_LINES);
+    as->text_seen += len;
+    if (++as->lines_seen > AS_MAX_LINES || as->text_seen > AS_MAX_TEXT) {
+        as_diag(as, DIAG_ERROR, 0, 1, "more than %u lines or %u MiB to assemble (after macro "
+                "expansion and .include): giving up", AS_MAX_LINES, AS_MAX_TEXT >> 20);
         as->stop = true;
         return;
     }

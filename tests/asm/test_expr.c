@@ -1,0 +1,156 @@
+/*
+ * test_expr.c - assembler expressions: literals, every operator, C
+ * precedence and associativity, symbols, `.`, and the errors.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static void literals(void **state)
+{
+    (void)state;
+    assert_int_equal(eval("42"), 42);
+    assert_int_equal(eval("0x2a"), 42);
+    assert_int_equal(eval("0X2A"), 42);
+    assert_int_equal(eval("0b101010"), 42);
+    assert_int_equal(eval("052"), 52);                  /* no octal: decimal */
+    assert_int_equal(eval("'*'"), 42);
+    assert_int_equal(eval("'\\n'"), 10);
+    assert_int_equal(eval("'\\x41'"), 0x41);
+    assert_int_equal(eval("'\\101'"), 0x41);
+    assert_int_equal(eval("'\\\\'"), '\\');
+    assert_int_equal(eval("'\\''"), '\'');
+    assert_int_equal(eval("'\\0'"), 0);
+    assert_int_equal(eval("0xffffffff"), 0xffffffffu);
+}
+
+static void arithmetic(void **state)
+{
+    (void)state;
+    assert_int_equal(eval("7 + 5"), 12);
+    assert_int_equal(eval("7 - 9"), (uint32_t)-2);
+    assert_int_equal(eval("6 * 7"), 42);
+    assert_int_equal(eval("-7 / 2"), (uint32_t)-3);      /* C: toward zero */
+    assert_int_equal(eval("-7 % 2"), (uint32_t)-1);      /* sign of the dividend */
+    assert_int_equal(eval("1 << 31"), 0x80000000u);
+    assert_int_equal(eval("0x80000000 >> 31"), 1);       /* 64-bit values: positive */
+    assert_int_equal(eval("-16 >> 2"), (uint32_t)-4);    /* arithmetic shift */
+    assert_int_equal(eval("0xf0 & 0x3c"), 0x30);
+    assert_int_equal(eval("0xf0 | 0x0f"), 0xff);
+    assert_int_equal(eval("0xff ^ 0x0f"), 0xf0);
+    assert_int_equal(eval("~0"), 0xffffffffu);
+    assert_int_equal(eval("!0"), 1);
+    assert_int_equal(eval("!5"), 0);
+    assert_int_equal(eval("-(-3)"), 3);
+    assert_int_equal(eval("+3"), 3);
+}
+
+static void comparisons_and_logic(void **state)
+{
+    (void)state;
+    assert_int_equal(eval("3 < 4"), 1);
+    assert_int_equal(eval("4 <= 4"), 1);
+    assert_int_equal(eval("3 > 4"), 0);
+    assert_int_equal(eval("4 >= 5"), 0);
+    assert_int_equal(eval("4 == 4"), 1);
+    assert_int_equal(eval("4 != 4"), 0);
+    assert_int_equal(eval("0xffffffff > 0"), 1);         /* not a negative 32-bit int */
+    assert_int_equal(eval("-1 < 0"), 1);
+    assert_int_equal(eval("2 && 3"), 1);
+    assert_int_equal(eval("2 && 0"), 0);
+    assert_int_equal(eval("0 || 7"), 1);
+    assert_int_equal(eval("0 || 0"), 0);
+    assert_int_equal(eval("1 ? 10 : 20"), 10);
+    assert_int_equal(eval("0 ? 10 : 20"), 20);
+}
+
+static void precedence(void **state)
+{
+    (void)state;
+    assert_int_equal(eval("2 + 3 * 4"), 14);             /* * before + */
+    assert_int_equal(eval("(2 + 3) * 4"), 20);
+    assert_int_equal(eval("1 << 2 + 1"), 8);             /* + before << */
+    assert_int_equal(eval("1 | 2 ^ 3 & 4"), 3);          /* & then ^ then | */
+    assert_int_equal(eval("1 + 2 == 3"), 1);             /* + before == */
+    assert_int_equal(eval("1 < 2 == 1"), 1);             /* < before == */
+    assert_int_equal(eval("3 & 1 == 1"), 1);             /* == before & (C's trap) */
+    assert_int_equal(eval("1 || 0 && 0"), 1);            /* && before || */
+    assert_int_equal(eval("-2 * -3"), 6);                /* unary binds tightest */
+    assert_int_equal(eval("~1 + 1"), (uint32_t)-1);
+    assert_int_equal(eval("0 ? 1 : 2 ? 3 : 4"), 3);      /* ?: is right-associative */
+    assert_int_equal(eval("1 ? 0 ? 5 : 6 : 7"), 6);
+    assert_int_equal(eval("10 - 4 - 3"), 3);             /* left-associative */
+    assert_int_equal(eval("64 / 4 / 2"), 8);
+    assert_int_equal(eval("2 * 3 % 4"), 2);
+}
+
+static void symbols_and_dot(void **state)
+{
+    (void)state;
+    assert_int_equal(first_word(".equ A, 5\n.equ B, A * 2 + 1\n.word B\n"), 11);
+    assert_int_equal(first_word(".word C\n.equ C, 9\n"), 9);         /* forward */
+    assert_int_equal(first_word(".word .\n"), 0x1000);
+    assert_int_equal(first_word(".word 0\n.word . - 4\n") , 0);
+    asm_run r = run("a: .word b - a\nb: .word . - a\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 4);
+    assert_int_equal(word_at(&r.img, 0x1004), 4);
+    run_free(&r);
+    r = run(".set X, 1\n.word X\n.set X, X + 1\n.word X\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 1);
+    assert_int_equal(word_at(&r.img, 0x1004), 2);
+    run_free(&r);
+}
+
+static void errors(void **state)
+{
+    (void)state;
+    expect_error(".word 1 / 0\n", "t.s:1:9: error: division by zero in expression");
+    expect_error(".word 1 % (2 - 2)\n", "division by zero");
+    expect_error(".word 1 << 64\n", "shift count 64 is out of range (0..63)");
+    expect_error(".word (1 + 2\n", "expected ')' to close the '(' at column 7");
+    expect_error(".word 1 +\n", "expected an expression, found end of line");
+    expect_error(".word 1 ? 2\n", "expected ':' in a '?:' expression");
+    expect_error(".word nowhere\n", "t.s:1:7: error: undefined symbol 'nowhere'");
+    expect_error(".word r3 + 1\n", "register 'r3' cannot be used in an expression");
+    expect_error(".word 0x100000000\n", "integer constant is too large");
+    expect_error(".word 12abc\n", "invalid suffix 'abc' on integer constant");
+    expect_error(".word ''\n", "empty character constant");
+    expect_error(".word 'ab'\n", "character constant holds more than one character");
+    expect_error(".word 'a\n", "missing terminating ' character");
+    expect_error(".word '\\q'\n", "unknown escape sequence");
+    expect_error(".word 1 @ 2\n", "stray '@' in program");
+    expect_error(".space later\nlater:\n", "'later' is used before its definition");
+}
+
+static void caret_under_expression(void **state)
+{
+    (void)state;
+    /* The caret line underlines the whole offending expression. */
+    expect_error("  addi r1, r2, 1 / 0\n", "    1 |   addi r1, r2, 1 / 0\n"
+                                           "      |                  ^\n");
+    asm_run r = run("  addi r1, r1, 70000 + 1\n");
+    assert_true(r.ok);
+    assert_non_null(strstr(r.diag, "      |                ^~~~~~~~~\n"));
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(literals),
+        cmocka_unit_test(arithmetic),
+        cmocka_unit_test(comparisons_and_logic),
+        cmocka_unit_test(precedence),
+        cmocka_unit_test(symbols_and_dot),
+        cmocka_unit_test(errors),
+        cmocka_unit_test(caret_under_expression),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
