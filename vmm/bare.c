@@ -57,6 +57,27 @@ static void count_interrupt(const t32_cpu *cpu, vmm_stats *st)
         st->irqs_in_kernel++;
 }
 
+/* Run up to `left` cycles; VMM_RUNNING if the guest may go on. */
+static vmm_end bare_step(t32_cpu *cpu, uint64_t left, vmm_stats *st)
+{
+    switch (t32_run(cpu, left)) {
+    case T32_EXIT_HALT:
+        return VMM_END_HALT;
+    case T32_EXIT_IDLE:
+        return VMM_END_IDLE;
+    case T32_EXIT_TRAP:
+        count_interrupt(cpu, st);
+        if (trap_escapes(cpu))
+            return VMM_END_ESCAPE;
+        cpu->pc = cpu->sr[T32_SR_TVEC];   /* the last step of trap entry */
+        return VMM_RUNNING;
+    case T32_EXIT_BUDGET:
+    case T32_EXIT_BREAKPOINT:
+        break;
+    }
+    return VMM_RUNNING;     /* the caller re-checks the limit */
+}
+
 vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
 {
     t32_cpu *cpu = &m->cpu[0];
@@ -66,29 +87,7 @@ vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
     cpu->host_kernel = true;
     while (end == VMM_RUNNING) {
         uint64_t left = budget_left(cpu, limit);
-        if (left == 0) {
-            end = VMM_END_LIMIT;
-            break;
-        }
-        switch (t32_run(cpu, left)) {
-        case T32_EXIT_HALT:
-            end = VMM_END_HALT;
-            break;
-        case T32_EXIT_IDLE:
-            end = VMM_END_IDLE;
-            break;
-        case T32_EXIT_TRAP:
-            count_interrupt(cpu, st);
-            /* The hardware's last step of trap entry: jump to the vector. */
-            if (trap_escapes(cpu))
-                end = VMM_END_ESCAPE;
-            else
-                cpu->pc = cpu->sr[T32_SR_TVEC];
-            break;
-        case T32_EXIT_BUDGET:
-        case T32_EXIT_BREAKPOINT:
-            break;   /* the loop re-checks the limit */
-        }
+        end = left == 0 ? VMM_END_LIMIT : bare_step(cpu, left, st);
     }
     st->guest_insns = st->direct_insns = cpu->retired;
     st->idle_cycles = cpu->cycles - cpu->retired;

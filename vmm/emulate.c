@@ -111,28 +111,6 @@ static uint32_t port_of(const t32_cpu *cpu, uint32_t insn)
     return (cpu->r[T32_FB(insn)] + T32_SIMM16(insn)) & 0xffffu;
 }
 
-/* wfi: true if it completes like any instruction (a line was pending);
- * false if it idled (and may have completed at the wake-up). */
-static bool emulate_wfi(vmm_vm *vm)
-{
-    switch (vtimer_wait(vm, vm->horizon)) {
-    case VTIMER_PENDING:
-        return true;
-    case VTIMER_WOKEN:
-        /* Retired at the wake-up; its cycle was the last idle one. */
-        vm->vcpu.pc += 4;
-        vm->stats.emulated_insns++;
-        vm->stats.guest_insns++;
-        return false;
-    case VTIMER_IDLED:
-        return false;
-    case VTIMER_NEVER:
-        vmm_vm_stop(vm, VMM_END_IDLE);
-        return false;
-    }
-    return false;
-}
-
 /* One instruction retired by emulation: one virtual cycle. */
 static void retire(vmm_vm *vm)
 {
@@ -141,60 +119,92 @@ static void retire(vmm_vm *vm)
     vm->stats.guest_insns++;
 }
 
-void vmm_emulate(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+/* halt: the VM stops for good (T32 has no way to restart a halted CPU). */
+static void emulate_halt(vmm_vm *vm)
 {
-    vmm_vcpu *vc = &vm->vcpu;
-    uint32_t next = vc->pc + 4;
-    switch (T32_OPC(insn)) {
-    case T32_OP_MFSR:
-    case T32_OP_MTSR: {
-        bool ok = T32_OPC(insn) == T32_OP_MFSR ? emulate_mfsr(vm, cpu, insn)
-                                               : emulate_mtsr(vm, cpu, insn);
-        if (!ok) {
-            /* Bare T32: ILLEGAL for an unknown system register (the
-             * instruction still costs its cycle, as a trap does there). */
-            retire(vm);
-            vm->stats.reflected_traps++;
-            vmm_reflect(vm, cpu, T32_CAUSE_ILLEGAL, vc->pc, 0);
-            return;
-        }
+    retire(vm);
+    vm->vcpu.pc += 4;
+    vm->vcpu.halted = true;
+    vmm_vm_stop(vm, VMM_END_HALT);
+}
+
+/* wfi, as bare T32 does it (see vtimer_wait). */
+static void emulate_wfi(vmm_vm *vm)
+{
+    switch (vtimer_wait(vm, vm->horizon)) {
+    case VTIMER_PENDING:            /* a line is up: wfi is a nop */
+        retire(vm);
+        vm->vcpu.pc += 4;
+        break;
+    case VTIMER_WOKEN:              /* retired at the wake-up, its cycle */
+        vm->vcpu.pc += 4;           /* being the last idle one */
+        vm->stats.emulated_insns++;
+        vm->stats.guest_insns++;
+        break;
+    case VTIMER_IDLED:              /* pc stays: wfi executes again */
+        break;
+    case VTIMER_NEVER:
+        vmm_vm_stop(vm, VMM_END_IDLE);
         break;
     }
-    case T32_OP_RFE:
-        retire(vm);
-        emulate_rfe(vm, cpu);
-        return;
+}
+
+/* The instructions that change virtual state and step on.  They act at
+ * the virtual time of the instruction's start (mfsr cycles, the timer's
+ * re-arm and device time all read it), so the cycle is charged after.
+ * False for an unknown system register. */
+static bool emulate_step(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+{
+    vmm_vcpu *vc = &vm->vcpu;
+    switch (T32_OPC(insn)) {
+    case T32_OP_MFSR:
+        return emulate_mfsr(vm, cpu, insn);
+    case T32_OP_MTSR:
+        return emulate_mtsr(vm, cpu, insn);
     case T32_OP_CLI:
         vc->vpsr &= ~T32_PSR_IE;
-        break;
+        return true;
     case T32_OP_STI:
         vc->vpsr |= T32_PSR_IE;
-        break;
-    case T32_OP_HALT:
-        retire(vm);
-        vc->pc = next;
-        vc->halted = true;
-        vmm_vm_stop(vm, VMM_END_HALT);
-        return;
-    case T32_OP_WFI:
-        if (!emulate_wfi(vm))
-            return;            /* it idled: see emulate_wfi() */
-        break;
+        return true;
     case T32_OP_TLBFLUSH:
         shadow_flush(vm, cpu);
-        break;
+        return true;
     case T32_OP_IN:
         set_reg(cpu, T32_FA(insn), vdev_in(vm, port_of(cpu, insn)));
-        break;
+        return true;
     case T32_OP_OUT:
         vdev_out(vm, port_of(cpu, insn), cpu->r[T32_FA(insn)]);
-        break;
+        return true;
     default:
         /* The CPU reports PRIVILEGED only for privileged opcodes. */
         fprintf(stderr, "trapeze: broken invariant: PRIVILEGED exit for opcode 0x%02x\n",
                 T32_OPC(insn));
         abort();
     }
-    retire(vm);
-    vc->pc = next;
+}
+
+void vmm_emulate(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+{
+    switch (T32_OPC(insn)) {
+    case T32_OP_RFE:
+        retire(vm);
+        emulate_rfe(vm, cpu);
+        return;
+    case T32_OP_HALT:
+        emulate_halt(vm);
+        return;
+    case T32_OP_WFI:
+        emulate_wfi(vm);
+        return;
+    }
+    bool ok = emulate_step(vm, cpu, insn);
+    retire(vm);      /* a trapping instruction costs its cycle too */
+    if (ok) {
+        vm->vcpu.pc += 4;
+    } else {
+        /* Bare T32: ILLEGAL for an unknown system register. */
+        vm->stats.reflected_traps++;
+        vmm_reflect(vm, cpu, T32_CAUSE_ILLEGAL, vm->vcpu.pc, 0);
+    }
 }

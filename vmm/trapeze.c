@@ -112,7 +112,12 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg)
     return STATUS_USAGE;
 }
 
-/* ---- parsing values ---------------------------------------------------------- */
+/* ---- parsing values ----------------------------------------------------------
+ *
+ * The command line is untrusted input like any other: every number is
+ * checked for syntax and range here, and every mistake becomes a message
+ * and exit status 2 (usage_error), never a crash or a silent default.
+ */
 
 /* A decimal number with an optional K or M suffix (powers of two). */
 static bool parse_size(const char *s, uint64_t *out)
@@ -302,7 +307,13 @@ static int parse_run_args(int argc, char **argv, run_options *o)
     return check_options(image, o);
 }
 
-/* ---- attaching files to a guest -------------------------------------------------- */
+/* ---- attaching files to a guest --------------------------------------------------
+ *
+ * A guest's devices are backed by host files: the disk by an image file
+ * (read into memory and written through, see isa/disk.c), the console by
+ * stdout/stdin or by files.  The same function serves the bare machine's
+ * devices and a VM's virtual ones - they are the same device code.
+ */
 
 /* Host files opened for the guests, closed at the end. */
 typedef struct host_files {
@@ -353,7 +364,12 @@ static void close_files(host_files *files)
     }
 }
 
-/* ---- reporting how a guest ended ------------------------------------------------ */
+/* ---- reporting how a guest ended ------------------------------------------------
+ *
+ * A halt is the normal end and prints nothing (so a guest's transcript on
+ * stdout is all there is).  Every other end gets one GCC-style line on
+ * stderr that says where the guest was, with the symbol from its image.
+ */
 
 /* "0x00001010 <main+0x10>", with the symbol when the image has one. */
 static void describe_pc(char *buf, size_t len, const t32_image *img, uint32_t pc)
@@ -434,7 +450,13 @@ static bool read_image(const char *path, t32_image *img)
     return false;
 }
 
-/* ---- running ------------------------------------------------------------------- */
+/* ---- running -------------------------------------------------------------------
+ *
+ * --mode bare needs no VMM: a T32 machine with the guest's RAM, the image
+ * loaded at its physical addresses, CPU 0 at the entry point (bare.c runs
+ * it).  --mode trap builds the VMM (vm.c), one VM per --vm, and lets the
+ * scheduler (sched.c) run them.
+ */
 
 static int run_bare(const run_options *o)
 {
@@ -554,7 +576,11 @@ static int cmd_run(int argc, char **argv)
     return o.mode == VMM_MODE_BARE ? run_bare(&o) : run_trap(&o);
 }
 
-/* ---- the commands ------------------------------------------------------------------ */
+/* ---- the commands ------------------------------------------------------------------
+ *
+ * `trapeze COMMAND ...`: each command is a function taking its own argv
+ * (argv[0] = the command's name) and returning the exit status.
+ */
 
 static const struct command {
     const char *name;

@@ -20,6 +20,24 @@
 
 /* ---- VMM memory: frames for shadow tables ---------------------------------- */
 
+/*
+ * The VMM's own memory is a simple frame allocator: a "bump" pointer
+ * (vmm_next) that hands out never-used frames from the bottom of
+ * [vmm_base, vmm_limit), and a stack of frames given back, reused first.
+ * Shadow tables are the only users.  These frames lie above every VM's
+ * RAM, so no guest-physical address can name them: shadow.c checks every
+ * guest frame number against vm->size before it maps anything.
+ */
+
+/* A broken invariant of the VMM itself (never something a guest did). */
+static void invariant(bool holds, const char *what)
+{
+    if (!holds) {
+        fprintf(stderr, "trapeze: broken invariant: %s\n", what);
+        abort();
+    }
+}
+
 uint32_t vmm_frame_alloc(vmm *v)
 {
     uint32_t frame = 0;
@@ -36,16 +54,11 @@ uint32_t vmm_frame_alloc(vmm *v)
 
 void vmm_frame_free(vmm *v, uint32_t frame)
 {
-    if (frame < v->vmm_base || frame >= v->vmm_limit || frame % T32_PAGE_SIZE != 0) {
-        fprintf(stderr, "trapeze: broken invariant: freeing frame 0x%08x that is "
-                "not VMM memory\n", (unsigned)frame);
-        abort();
-    }
-    if (v->nfree == v->capfree) {
-        /* Never more than the number of VMM frames, so this cannot grow
-         * without bound; capfree is set to that number in vmm_new(). */
-        abort();
-    }
+    invariant(frame >= v->vmm_base && frame < v->vmm_next && frame % T32_PAGE_SIZE == 0,
+              "only frames of VMM memory that were handed out come back");
+    /* The stack has room for every VMM frame (vmm_new), so it can only be
+     * full if a frame came back twice. */
+    invariant(v->nfree < v->capfree, "no frame is freed twice");
     v->free_frames[v->nfree++] = frame;
 }
 
@@ -58,6 +71,8 @@ static void vcpu_reset(vmm_vcpu *vc)
     vc->vpsr = T32_PSR_K;
 }
 
+/* A VM whose RAM is host-physical [base, base + size): zeroed, like a
+ * machine at power-on, with a reset vCPU and its own devices. */
 static vmm_vm *vm_new(vmm *v, int id, uint32_t base, uint32_t size)
 {
     vmm_vm *vm = calloc(1, sizeof *vm);
@@ -89,8 +104,9 @@ static void vm_free(vmm_vm *vm)
 
 /* ---- the VMM ------------------------------------------------------------------------ */
 
-/* Lay out host memory for `nvms` VMs of `vm_size` bytes; false if it would
- * not fit in the 32-bit physical address space. */
+/* Lay out host memory for `nvms` VMs of `vm_size` bytes: the VMs from
+ * address 0 up, back to back, then VMM_MEM_PER_VM bytes per VM for the
+ * VMM.  False if it would not fit in a T32 machine (at most 1 GiB). */
 static bool layout(int nvms, uint32_t vm_size, uint32_t *total, uint32_t *vmm_mem)
 {
     uint64_t guests = (uint64_t)nvms * vm_size;
@@ -151,6 +167,9 @@ void vmm_free(vmm *v)
     free(v);
 }
 
+/* The loader writes guest-physical memory: the image's addresses are the
+ * guest's physical addresses, exactly as on bare T32, and t32_image_load
+ * refuses a segment that does not fit in the VM's RAM. */
 bool vmm_vm_load(vmm_vm *vm, const t32_image *img, char *err, size_t errlen)
 {
     if (!t32_image_load(img, vm->mem, vm->size, err, errlen))
