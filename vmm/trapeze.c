@@ -493,7 +493,7 @@ static int run_bare(const run_options *o)
 /* Set up every VM of `v` from the options. Returns 0 or an exit status. */
 static int setup_vms(vmm *v, const run_options *o, t32_image *imgs, host_files *files)
 {
-    static char prefixes[VMM_MAX_VMS][16];
+    static char prefixes[VMM_MAX_VMS][32];
     char err[256];
     for (int i = 0; i < o->nvms; i++) {
         vmm_vm *vm = v->vms[i];
@@ -524,7 +524,7 @@ static int run_vms(vmm *v, const run_options *o, const t32_image *imgs)
             fputc('\n', v->vms[i]->prefix_out);   /* end a last, unfinished line */
     fflush(stdout);
     for (int i = 0; i < v->nvms; i++) {
-        char who[16] = "";
+        char who[32] = "";
         if (v->nvms > 1)
             snprintf(who, sizeof who, "vm%d: ", i);
         int rc = report(who, &imgs[i], &v->vms[i]->outcome);
