@@ -99,26 +99,27 @@ trap:
     push lr
     ldw r2, TF_CAUSE(r1)
     cmpi r2, CAUSE_SYSCALL
-    beq 1f
+    beq trap_syscall
     cmpi r2, CAUSE_IRQ_TIMER
-    beq 2f
+    beq trap_timer
     cmpi r2, CAUSE_IRQ_CONSOLE  ; the kernel never enables the console or
-    bge 3f                      ; disk interrupt lines: nothing to do
-    ldw r3, TF_PSR(r1)          ; a fault: whose?
+    bge trap_done               ; disk interrupt lines: nothing to do
+    ldw r3, TF_PSR(r1)          ; a fault (causes 1..10): whose?
     andi r3, r3, PSR_K
-    bnz r3, 4f
+    bnz r3, kernel_fault        ; the kernel's own: panic, never returns
     call proc_kill              ; a user process did something bad
-    b 3f
-1:  call syscall_dispatch       ; syscall.s
-    b 3f
-2:  call timer_tick             ; timer.s
-    b 3f
-4:  call kernel_fault           ; the kernel itself faulted: panic
-3:  pop lr
+    b trap_done
+trap_syscall:
+    call syscall_dispatch       ; syscall.s
+    b trap_done
+trap_timer:
+    call timer_tick             ; timer.s
+trap_done:
+    pop lr
     ret
 
 ; kernel_fault(frame): a fault in kernel mode is a kernel bug.  Say where
-; and stop the machine.
+; and stop the machine.  (Reached by a branch from trap: never returns.)
 kernel_fault:
     mov r9, r1
     call con_fresh_line
