@@ -339,7 +339,10 @@ static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
 /* Host pointer `p` for an access of `size` bytes at `va` that needs the PTE
  * bits `bits`: alignment, then the TLB, then the slow path (mmu.c).  (U
  * needs no check here: the user-mode TLB only ever holds translations that
- * a user-mode walk allowed.) */
+ * a user-mode walk allowed.)  The cached code page is a copy of a TLB entry;
+ * a fill may replace that entry, so the slow path forgets the code page:
+ * fetches then see exactly what the TLB holds, however the run is cut into
+ * batches. */
 #define MEM(p, va, size, access, bits)                                        \
     do {                                                                      \
         if (T32_UNLIKELY((va) & ((size) - 1u)))                               \
@@ -350,6 +353,7 @@ static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
             p = e_->host + T32_PAGE_OFFSET(va);                               \
         } else {                                                              \
             t32_cause c_ = t32_mmu_access(cpu, (va), (access), &p);           \
+            code_va = NO_PAGE;       /* the fill may have evicted its entry */\
             if (c_ != T32_CAUSE_NONE)                                         \
                 TRAP(c_, pc, (va));                                           \
         }                                                                     \

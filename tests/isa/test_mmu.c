@@ -359,6 +359,40 @@ static void test_code_page_remap_needs_flush(void **state)
     guest_free(g);
 }
 
+/* The CPU fetches through the TLB like any access: when a data access
+ * evicts the code page's entry, the next fetch walks the (edited) tables -
+ * in one long run exactly as when single-stepping. */
+static void test_fetch_follows_the_tlb(void **state)
+{
+    (void)state;
+    const uint32_t code_va = 0x00400000u;                      /* slot 0 */
+    const uint32_t data_va = code_va + T32_TLB_SIZE * T32_PAGE_SIZE;  /* slot 0 too */
+    const uint32_t frame_a = 0x40000u, frame_b = 0x41000u;
+    for (int step = 0; step <= 1; step++) {
+        guest *g = paged_guest();
+        t32_cpu *c = g->cpu;
+        poke(g, L2_TEST_PA, frame_a | V | PR | PX);
+        poke(g, L2_TEST_PA + 4 * T32_VA_L2(data_va), FRAME1 | V | PR);
+        c->r[6] = frame_b | V | PR | PX;
+        c->r[7] = L2_TEST_PA;
+        c->r[8] = data_va;
+        poke(g, frame_a + 0, I(T32_OP_STW, 6, 7, 0));   /* remap the code page */
+        poke(g, frame_a + 4, I(T32_OP_LDW, 3, 8, 0));   /* evict its TLB entry */
+        poke(g, frame_a + 8, I(T32_OP_ADDI, 2, 0, 0xa));
+        poke(g, frame_a + 12, NONE(T32_OP_HALT));
+        poke(g, frame_b + 8, I(T32_OP_ADDI, 2, 0, 0xb));
+        poke(g, frame_b + 12, NONE(T32_OP_HALT));
+        c->pc = code_va;
+        t32_exit why;
+        do
+            why = guest_run(g, step ? 1 : 100);
+        while (why == T32_EXIT_BUDGET);
+        assert_int_equal(why, T32_EXIT_HALT);
+        assert_int_equal(c->r[2], 0xb);
+        guest_free(g);
+    }
+}
+
 /* One TLB per mode: a translation cached by kernel mode for a kernel-only
  * page does not let user mode in. */
 static void test_tlb_is_per_mode(void **state)
@@ -430,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_stack_page_faults),
         cmocka_unit_test(test_tlb_is_not_coherent),
         cmocka_unit_test(test_code_page_remap_needs_flush),
+        cmocka_unit_test(test_fetch_follows_the_tlb),
         cmocka_unit_test(test_tlb_is_per_mode),
         cmocka_unit_test(test_tlb_slot_conflicts),
         cmocka_unit_test(test_cached_entry_does_not_widen_permissions),
