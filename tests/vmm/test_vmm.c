@@ -116,6 +116,14 @@ static void quiet_console(t32_console *c)
     t32_console_init(c, NULL, -1);
 }
 
+static const char *console_input;   /* bytes both consoles read, or NULL */
+
+static void feed_input(t32_console *c)
+{
+    if (console_input)
+        t32_console_set_input(c, console_input, strlen(console_input));
+}
+
 static runs run_both(uint64_t limit, bool with_disk)
 {
     runs r = { 0 };
@@ -124,6 +132,7 @@ static runs run_both(uint64_t limit, bool with_disk)
     assert_non_null(r.bare);
     memcpy(r.bare->mem, ram, RAM);
     quiet_console(&r.bare->console);
+    feed_input(&r.bare->console);
     if (with_disk)
         t32_disk_init_mem(&r.bare->disk, disk_image, sizeof disk_image);
     r.bare->cpu[0].pc = KCODE;
@@ -134,6 +143,7 @@ static runs run_both(uint64_t limit, bool with_disk)
     r.vm = r.v->vms[0];
     memcpy(r.vm->mem, ram, RAM);
     quiet_console(&r.vm->con);
+    feed_input(&r.vm->con);
     if (with_disk)
         t32_disk_init_mem(&r.vm->disk, disk_image, sizeof disk_image);
     r.vm->vcpu.pc = KCODE;
@@ -318,6 +328,23 @@ static void test_divzero_and_misaligned_are_reflected(void **state)
 /* Paging off: a store past the end of the VM's RAM is a BUS_ERROR in the
  * guest - the same as on a bare T32 with that much RAM - and reaches
  * nothing of the VMM's. */
+/* A jump to an unaligned address traps MISALIGNED at the fetch, with
+ * EPC = BADVADDR = the target. */
+static void test_unaligned_jump_is_reflected(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, DATA + 2);
+    emit(&p, T32_ENC_I(T32_OP_JALR, 0, 1, 0));
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_MISALIGNED);
+    assert_int_equal(r.vm->vcpu.r[10], DATA + 2);
+    assert_int_equal(r.vm->vcpu.r[12], DATA + 2);
+    free_runs(&r);
+}
+
 static void test_store_past_guest_ram_is_bus_error(void **state)
 {
     (void)state;
@@ -479,6 +506,40 @@ static void test_console_and_ports(void **state)
     free_runs(&r);
 }
 
+/* Console input by interrupt: with RXIE on, line 1 is up while a byte
+ * waits; the handler reads it (the line drops when the queue is empty)
+ * and echoes it.  The same bytes, at the same instruction boundaries. */
+static void test_console_input_interrupts(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    prog h = { HANDLER };
+    in(&h, 1, T32_PORT_CON_DATA);
+    out(&h, 1, T32_PORT_CON_DATA);
+    addi(&h, 5, 5, 1);
+    mfsr(&h, 6, T32_SR_CYCLES);
+    emit(&h, T32_ENC_R(T32_OP_ADD, 7, 7, 6));
+    in(&h, 2, T32_PORT_CON_STATUS);
+    emit(&h, T32_ENC_I(T32_OP_ANDI, 2, 2, T32_CON_RXEOF));
+    emit(&h, T32_ENC_I(T32_OP_BZ, 2, 0, 2));
+    op0(&h, T32_OP_HALT);
+    op0(&h, T32_OP_RFE);
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_CON_CTRL);   /* RXIE */
+    op0(&p, T32_OP_STI);
+    uint32_t loop = p.pc;
+    addi(&p, 3, 3, 1);
+    branch(&p, T32_OP_B, loop);
+    console_input = "t32!";
+    runs r = run_both(LIMIT, false);
+    console_input = NULL;
+    assert_same(&r);
+    assert_string_equal(r.vm->con.outbuf, "t32!");
+    assert_int_equal(r.vm->vcpu.r[5], 4);
+    assert_int_equal(r.vm->stats.injected_irqs, 4);
+    free_runs(&r);
+}
+
 /* A disk read by DMA into guest memory, completion awaited with wfi and
  * taken as an interrupt: same data, same time, same EPC. */
 static void disk_program(uint32_t addr, uint32_t count)
@@ -632,12 +693,14 @@ int main(void)
         cmocka_unit_test(test_privileged_in_guest_user_mode_is_reflected),
         cmocka_unit_test(test_guest_faults_are_reflected),
         cmocka_unit_test(test_divzero_and_misaligned_are_reflected),
+        cmocka_unit_test(test_unaligned_jump_is_reflected),
         cmocka_unit_test(test_store_past_guest_ram_is_bus_error),
         cmocka_unit_test(test_timer_interrupt_at_the_same_boundary),
         cmocka_unit_test(test_periodic_timer_with_rfe),
         cmocka_unit_test(test_wfi_idles_to_the_next_event),
         cmocka_unit_test(test_wfi_with_nothing_armed_never_wakes),
         cmocka_unit_test(test_console_and_ports),
+        cmocka_unit_test(test_console_input_interrupts),
         cmocka_unit_test(test_disk_dma_into_guest_memory),
         cmocka_unit_test(test_disk_dma_outside_guest_memory_fails),
         cmocka_unit_test(test_trap_without_vector_escapes),
