@@ -248,6 +248,16 @@ bool t32_snapshot_restore(t32_machine *m, const t32_snapshot *s)
     return true;
 }
 
+uint32_t t32_snapshot_memsize(const t32_snapshot *s)
+{
+    return s->memsize;
+}
+
+int t32_snapshot_ncpus(const t32_snapshot *s)
+{
+    return s->ncpus;
+}
+
 /* ---- the byte format: writing ------------------------------------------------ */
 
 typedef struct writer {

@@ -366,6 +366,9 @@ void t32_snapshot_free(t32_snapshot *s);
 size_t t32_snapshot_size(const t32_snapshot *s);
 bool t32_snapshot_serialize(const t32_snapshot *s, void *buf, size_t len);
 t32_snapshot *t32_snapshot_deserialize(const void *buf, size_t len, const char **err);
+/* The shape of the machine a snapshot fits (to create one to restore into). */
+uint32_t t32_snapshot_memsize(const t32_snapshot *s);
+int t32_snapshot_ncpus(const t32_snapshot *s);
 
 /* ---- names, for messages and tools ------------------------------------------ */
 

@@ -226,7 +226,9 @@ static void test_bytes_round_trip_replays(void **state)
     assert_int_equal(len, len2);
     assert_memory_equal(bytes, bytes2, len);        /* the format is canonical */
 
-    t32_machine *fresh = t32_machine_new(MEM, 2);
+    assert_int_equal(t32_snapshot_memsize(back), MEM);
+    assert_int_equal(t32_snapshot_ncpus(back), 2);
+    t32_machine *fresh = t32_machine_new(t32_snapshot_memsize(back), t32_snapshot_ncpus(back));
     t32_console_init(&fresh->console, NULL, -1);
     assert_true(t32_snapshot_restore(fresh, back));   /* adopts the disk */
     assert_int_equal(fresh->disk.nsectors, NSECT);
