@@ -14,8 +14,9 @@
  *   trap_roundtrip   syscall from user mode into a native kernel handler
  *                    that returns with rfe; nanoseconds per round trip
  *
- * Host time is measured with CLOCK_MONOTONIC around t32_run(); the guest
- * never sees it.  Usage: t32bench [SCALE [NAME]] - SCALE multiplies every
+ * Host time is the CPU time of this thread around t32_run()
+ * (CLOCK_THREAD_CPUTIME_ID), so other programs sharing the machine do not
+ * distort the figures; the guest never sees it.  Usage: t32bench [SCALE [NAME]] - SCALE multiplies every
  * instruction count (default 1; the figures are per instruction, so they
  * do not depend on it beyond noise); NAME (alu, paged, mem, trap) runs one
  * benchmark only, for profiling.
@@ -62,7 +63,7 @@ static uint32_t words_to(const prog *p, uint32_t target)
 static double now_seconds(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
