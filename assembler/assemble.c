@@ -210,10 +210,13 @@ static bool build_image(as_state *as, const char *path, t32_image *img)
         return false;
     }
     const t32_segment *s = t32_image_segment_at(img, img->entry);
+    bool code = false;
+    for (size_t i = 0; i < img->nsegs; i++)
+        code |= (img->segs[i].flags & T32_SEG_X) != 0;
     if (!s || !(s->flags & T32_SEG_X)) {
         as_diag_plain(as, DIAG_ERROR, path, 0, "the entry point 0x%08x is not in .text%s",
-                      img->entry, img->nsegs ? " (define _start there, or use -e)"
-                                             : ": there is no code to run");
+                      img->entry, code ? " (define _start there, or use -e)"
+                                       : ": there is no code to run");
         return false;
     }
     if (!t32_image_check(img, err, sizeof err)) {

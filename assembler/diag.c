@@ -37,8 +37,11 @@ static bool count(as_state *as, diag_kind kind)
         return true;
     int limit = as->opt->max_errors > 0 ? as->opt->max_errors : AS_DEFAULT_MAX_ERRORS;
     if (as->errors >= limit) {
-        fprintf(as->diag, "%s: fatal error: too many errors (%d), stopping\n",
-                as->frame ? as->frame->file : "t32as", limit);
+        if (as->frame)
+            fprintf(as->diag, "%s:%d: fatal error: too many errors (%d), stopping\n",
+                    as->frame->file, as->frame->line, limit);
+        else
+            fprintf(as->diag, "t32as: fatal error: too many errors (%d), stopping\n", limit);
         as->errors++;
         as->stop = true;
         return false;

@@ -1,0 +1,370 @@
+/*
+ * test_directives.c - every directive, sections and layout, macros,
+ * conditionals, -D, .include, listing and map, and the diagnostics format.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static void data_directives(void **state)
+{
+    (void)state;
+    asm_run r = run(".word 0x11223344, -1\n.half 0xbeef, -2\n.byte 1, 255, -128\n"
+                    ".ascii \"ab\", \"c\"\n.asciz \"d\\n\"\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 0x11223344);
+    assert_int_equal(word_at(&r.img, 0x1004), 0xffffffff);
+    assert_int_equal(byte_at(&r.img, 0x1008), 0xef);      /* little-endian half */
+    assert_int_equal(byte_at(&r.img, 0x1009), 0xbe);
+    assert_int_equal(byte_at(&r.img, 0x100a), 0xfe);
+    assert_int_equal(byte_at(&r.img, 0x100c), 1);
+    assert_int_equal(byte_at(&r.img, 0x100d), 255);
+    assert_int_equal(byte_at(&r.img, 0x100e), 0x80);
+    assert_memory_equal(r.img.segs[0].data + 0xf, "abcd\n", 6);  /* .asciz adds the NUL */
+    assert_int_equal(r.img.segs[0].size, 0xf + 6);
+    run_free(&r);
+}
+
+static void truncation_warnings(void **state)
+{
+    (void)state;
+    asm_run r = run(".byte 256\n.half 0x10000\n.word 0xffffffff + 1\n");
+    assert_true(r.ok);                                    /* warnings, not errors */
+    assert_int_equal(r.res.warnings, 3);
+    assert_non_null(strstr(r.diag, "t.s:1:7: warning: value 256 does not fit in a byte; "
+                                   "truncated to 0 (0x0)"));
+    assert_int_equal(byte_at(&r.img, 0x1000), 0);
+    run_free(&r);
+}
+
+static void space_align_org(void **state)
+{
+    (void)state;
+    asm_run r = run(".byte 1\n.align 4\n.word 2\n.space 3, 0xaa\n.align 8, 0x55\n.word 3\n"
+                    ".org 0x1100\n.word 4\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1004), 2);
+    assert_int_equal(byte_at(&r.img, 0x1001), 0);         /* .align pads with 0 */
+    assert_int_equal(byte_at(&r.img, 0x1008), 0xaa);
+    assert_int_equal(byte_at(&r.img, 0x100a), 0xaa);
+    assert_int_equal(byte_at(&r.img, 0x100b), 0x55);
+    assert_int_equal(word_at(&r.img, 0x1010), 3);
+    assert_int_equal(r.img.nsegs, 2);                     /* .org forward: a new segment */
+    assert_int_equal(r.img.segs[1].addr, 0x1100);
+    assert_int_equal(word_at(&r.img, 0x1100), 4);
+    run_free(&r);
+    expect_error(".word 1\n.org 0\n", ".org 0x0 would move backwards: .text is already at 0x1004");
+    expect_error(".space -1\n", ".space size -1 is negative");
+    expect_error(".align 0\n", ".align 0 is out of range");
+    expect_error(".space 0x7fffffff\n", "program too large");
+    expect_error(".org 0xfffffffc\n.word 1, 2\n", "past the end of the 32-bit address space");
+    expect_error(".org 0xffffffff + 1\n", "outside the 32-bit address space");
+}
+
+static void sections_layout(void **state)
+{
+    (void)state;
+    asm_run r = run(".text\n_start: nop\n.data\nd: .word 1\n.bss\nb: .space 8\n"
+                    ".text\n nop\n.data\n.byte 2\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.nsegs, 3);
+    assert_int_equal(r.img.segs[0].addr, 0x1000);         /* .text */
+    assert_int_equal(r.img.segs[0].size, 8);
+    assert_int_equal(r.img.segs[0].flags, T32_SEG_R | T32_SEG_X);
+    assert_int_equal(r.img.segs[1].addr, 0x2000);         /* .data: next page */
+    assert_int_equal(r.img.segs[1].size, 5);
+    assert_int_equal(r.img.segs[1].flags, T32_SEG_R | T32_SEG_W);
+    assert_int_equal(r.img.segs[2].addr, 0x3000);         /* .bss: next page */
+    assert_int_equal(r.img.segs[2].filesz, 0);
+    assert_int_equal(r.img.segs[2].size, 8);
+    uint32_t v;
+    assert_true(t32_image_lookup(&r.img, "b", &v));
+    assert_int_equal(v, 0x3000);
+    run_free(&r);
+    /* A .text longer than a page pushes .data further. */
+    r = run("nop\n.space 0x1000\n.data\nd: .word d\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x3000), 0x3000);
+    run_free(&r);
+    expect_error(".bss\n.word 1\n", ".bss holds no stored bytes");
+    expect_error(".bss\n.space 4, 1\n", "the fill byte must be 0");
+    expect_error("nop\n.data\n.org 0x1000\n.word 1\n", ".data at 0x00001000..0x00001003 overlaps "
+                 ".text at 0x00001000..0x00001003");
+}
+
+static void entry_point(void **state)
+{
+    (void)state;
+    asm_run r = run("nop\n_start: nop\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.entry, 0x1004);
+    run_free(&r);
+    r = run("nop\nnop\n");
+    assert_int_equal(r.img.entry, 0x1000);                /* start of .text */
+    run_free(&r);
+    r = run_opt("nop\nmain: nop\n", (asm_options){ .entry = "main" });
+    assert_true(r.ok);
+    assert_int_equal(r.img.entry, 0x1004);
+    run_free(&r);
+    r = run_opt("nop\n", (asm_options){ .entry = "main" });
+    assert_false(r.ok);
+    assert_non_null(strstr(r.diag, "entry symbol 'main' (-e) is not defined"));
+    run_free(&r);
+    expect_error(".data\n.word 1\n", "there is no code to run");
+    expect_error("nop\n.data\n_start: .word 1\n", "is not in .text");
+}
+
+static void symbols_equ_set_global(void **state)
+{
+    (void)state;
+    asm_run r = run(".global _start, N\n.equ N, 3\n_start: .word N\n");
+    assert_true(r.ok);
+    bool saw_n = false, saw_start = false;
+    for (size_t i = 0; i < r.img.nsyms; i++) {
+        const t32_symbol *s = &r.img.syms[i];
+        if (strcmp(s->name, "N") == 0)
+            saw_n = s->flags == (T32_SYM_GLOBAL | T32_SYM_ABS) && s->value == 3;
+        if (strcmp(s->name, "_start") == 0)
+            saw_start = s->flags == T32_SYM_GLOBAL && s->value == 0x1000;
+    }
+    assert_true(saw_n && saw_start);
+    run_free(&r);
+    expect_error("a: nop\na: nop\n", "t.s:2:1: error: redefinition of 'a'");
+    expect_error("a: nop\na: nop\n", "t.s:1: note: previous definition of 'a' was here");
+    expect_error(".equ A, 1\n.equ A, 2\n", "redefinition of 'A'");
+    expect_error(".equ A, 1\n.set A, 2\n", "redefinition of 'A'");
+    expect_error(".global nothere\nnop\n", "t.s:1: error: 'nothere' is declared .global but never defined");
+    expect_error("r1: nop\n", "'r1' is a register name and cannot be used as a symbol");
+    expect_error(".equ 5, 1\n", "expected a symbol name, found '5'");
+}
+
+static void local_labels(void **state)
+{
+    (void)state;
+    asm_run r = run("1: .word 1b\n   .word 1f\n1: .word 1b\n   .word 2f\n2: .word 1b\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 0x1000);
+    assert_int_equal(word_at(&r.img, 0x1004), 0x1008);
+    assert_int_equal(word_at(&r.img, 0x1008), 0x1008);
+    assert_int_equal(word_at(&r.img, 0x100c), 0x1010);
+    assert_int_equal(word_at(&r.img, 0x1010), 0x1008);
+    run_free(&r);
+    expect_error(".word 3b\n", "no local label '3:' before this point");
+    expect_error(".word 3f\n", "no local label '3:' after this point");
+    expect_error(".space 1f\n1:\n", "forward reference '1f' cannot be used here");
+}
+
+static void macros(void **state)
+{
+    (void)state;
+    asm_run r = run(".macro pair a, b=7\n.word \\a, \\b\n.endm\n"
+                    ".macro uniq\nl\\@: .word l\\@\n.endm\n"
+                    "pair 1, 2\npair 3\nuniq\nuniq\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 1);
+    assert_int_equal(word_at(&r.img, 0x1004), 2);
+    assert_int_equal(word_at(&r.img, 0x100c), 7);          /* the default */
+    assert_int_equal(word_at(&r.img, 0x1010), 0x1010);     /* \@ makes labels unique */
+    assert_int_equal(word_at(&r.img, 0x1014), 0x1014);
+    run_free(&r);
+    /* Arguments may hold commas inside parentheses and strings. */
+    r = run(".macro one x\n.word \\x\n.endm\none (1, 2) ? 5 : 6\n");
+    assert_false(r.ok);                                    /* (1, 2) is not an expression */
+    run_free(&r);
+    r = run(".macro str s\n.ascii \\s\n.endm\nstr \"a,b\"\n");
+    assert_true(r.ok);
+    assert_memory_equal(r.img.segs[0].data, "a,b", 3);
+    run_free(&r);
+    expect_error(".macro m x\n.word \\x\n.endm\nm\n", "macro 'm' needs a value for its argument 'x'");
+    expect_error(".macro m x\n.word \\x\n.endm\nm 1, 2\n",
+                 "macro 'm' takes 1 argument, but 2 were given");
+    expect_error(".macro m\nbogus r1\n.endm\nnop\nm\n",
+                 "t.s:2:1: error: unknown mnemonic 'bogus'\n"
+                 "    2 | bogus r1\n"
+                 "      | ^~~~~\n"
+                 "t.s:5:1: note: in expansion of macro 'm'\n");
+    expect_error(".macro m\nm\n.endm\nm\n", "macro 'm' expanded too deeply (more than 64 levels)");
+    expect_error(".macro m\n.word 1\n", "unterminated '.macro m' (missing '.endm')");
+    expect_error(".endm\n", "'.endm' without '.macro'");
+    expect_error(".macro m\n.endm\n.macro m\n.endm\n", "redefinition of macro 'm'");
+}
+
+static void conditionals(void **state)
+{
+    (void)state;
+    asm_run r = run(".equ X, 2\n"
+                    ".if X == 2\n.word 1\n.else\n.word 2\n.endif\n"
+                    ".if X == 3\n.word 3\n.else\n.word 4\n.endif\n"
+                    ".ifdef X\n.word 5\n.endif\n.ifndef X\n.word 6\n.endif\n"
+                    ".ifdef Y\n.word 7\n.else\n.if 1\n.word 8\n.endif\n.endif\n"
+                    ".if 0\n.if 1\n.word 9\n.else\n.word 10\n.endif\n.bogus never read\n.endif\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.segs[0].size, 16);
+    assert_int_equal(word_at(&r.img, 0x1000), 1);
+    assert_int_equal(word_at(&r.img, 0x1004), 4);
+    assert_int_equal(word_at(&r.img, 0x1008), 5);
+    assert_int_equal(word_at(&r.img, 0x100c), 8);
+    run_free(&r);
+    expect_error(".else\n", "'.else' without '.if'");
+    expect_error(".endif\n", "'.endif' without '.if'");
+    expect_error(".if 1\n.else\n.else\n.endif\n", "second '.else' for the same '.if'");
+    expect_error("nop\n.if 1\nnop\n", "t.s:2: error: unterminated '.if'");
+    expect_error(".if later\n.endif\nlater:\n", "'later' is used before its definition");
+    expect_error(".if\n.endif\n", "'.if' needs an expression");
+}
+
+static void command_line_defines(void **state)
+{
+    (void)state;
+    const char *defs[] = { "DEBUG", "SIZE=4*4" };
+    asm_options opt = { .defines = defs, .ndefines = 2 };
+    asm_run r = run_opt(".ifdef DEBUG\n.word SIZE\n.endif\n.ifndef NDEBUG\n.word DEBUG\n.endif\n", opt);
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 16);
+    assert_int_equal(word_at(&r.img, 0x1004), 1);
+    run_free(&r);
+    const char *bad[] = { "9X=1" };
+    r = run_opt("nop\n", (asm_options){ .defines = bad, .ndefines = 1 });
+    assert_false(r.ok);
+    assert_non_null(strstr(r.diag, "<command line>:1:1: error: -D needs a symbol name"));
+    run_free(&r);
+}
+
+static void include_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/t32as-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128], sub[128];
+    snprintf(sub, sizeof sub, "%s/inc", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(path, sizeof path, "%s/inc/defs.s", dir);
+    FILE *f = fopen(path, "w");
+    fputs(".equ FROM_INC, 42\n.word FROM_INC\n bad_insn\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/main.s", dir);
+    f = fopen(path, "w");
+    fputs("nop\n.include \"defs.s\"\n", f);
+    fclose(f);
+    const char *dirs[] = { sub };
+    asm_run r = { 0 };
+    size_t len;
+    FILE *diag = open_memstream(&r.diag, &len);
+    asm_options opt = { .include_dirs = dirs, .ninclude_dirs = 1, .diag = diag };
+    r.ok = asm_assemble_file(path, &opt, &r.img, &r.res);
+    fclose(diag);
+    assert_false(r.ok);
+    char expect[256];
+    snprintf(expect, sizeof expect, "%s/inc/defs.s:3:2: error: unknown mnemonic 'bad_insn'", dir);
+    assert_non_null(strstr(r.diag, expect));
+    snprintf(expect, sizeof expect, "%s/inc/defs.s: note: included from %s/main.s:2", dir, dir);
+    assert_non_null(strstr(r.diag, expect));
+    run_free(&r);
+    /* A file that includes itself stops at the depth limit. */
+    f = fopen(path, "w");
+    fputs(".include \"main.s\"\n", f);
+    fclose(f);
+    diag = open_memstream(&r.diag, &len);
+    opt.diag = diag;
+    r.ok = asm_assemble_file(path, &opt, &r.img, &r.res);
+    fclose(diag);
+    assert_false(r.ok);
+    assert_non_null(strstr(r.diag, "'.include' nested too deeply"));
+    run_free(&r);
+    expect_error(".include \"/nonexistent/x.s\"\n", "cannot open '/nonexistent/x.s'");
+    r = run_opt(".include \"x.s\"\n", (asm_options){ .no_include = true });
+    assert_non_null(strstr(r.diag, "'.include' is disabled here"));
+    run_free(&r);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void listing_and_map(void **state)
+{
+    (void)state;
+    char *list = NULL, *map = NULL;
+    size_t llen, mlen;
+    FILE *lf = open_memstream(&list, &llen), *mf = open_memstream(&map, &mlen);
+    asm_run r = run_opt(".global _start\n_start: li r1, 5\n.data\nv: .half 1\n",
+                        (asm_options){ .listing = lf, .map = mf });
+    fclose(lf);
+    fclose(mf);
+    assert_true(r.ok);
+    assert_string_equal(list, "t.s:\n"
+                        "    1                        .global _start\n"
+                        "    2  00001000 10100005     _start: li r1, 5\n"
+                        "    3                        .data\n"
+                        "    4  00002000 0001         v: .half 1\n");
+    assert_string_equal(map, "00001000 T _start\n00002000 d v\n");
+    free(list);
+    free(map);
+    run_free(&r);
+}
+
+static void error_limit_and_robustness(void **state)
+{
+    (void)state;
+    char src[4096] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(src, "bogus\n");
+    asm_run r = run(src);
+    assert_false(r.ok);
+    assert_non_null(strstr(r.diag, "t.s:21: fatal error: too many errors (20), stopping"));
+    assert_null(strstr(r.diag, "t.s:22:"));
+    run_free(&r);
+    /* NUL bytes and binary garbage: errors, never a crash. */
+    static const char garbage[] = "nop\n\x01\x02\xff\xfe\n";
+    r = run_opt(garbage, (asm_options){ 0 });
+    assert_false(r.ok);
+    assert_non_null(strstr(r.diag, "stray '\\001' in program"));
+    run_free(&r);
+    asm_run n = { 0 };
+    size_t len;
+    FILE *diag = open_memstream(&n.diag, &len);
+    asm_options opt = { .diag = diag };
+    n.ok = asm_assemble_string("t.s", "nop\n\0nop\n", 9, &opt, &n.img, &n.res);
+    fclose(diag);
+    assert_false(n.ok);
+    assert_non_null(strstr(n.diag, "t.s:2:1: error: stray '\\000' in program"));
+    run_free(&n);
+    /* A 10 MB line. */
+    size_t big = 10u << 20;
+    char *line = malloc(big + 1);
+    memset(line, 'a', big);
+    line[big] = '\0';
+    r = run(line);
+    assert_false(r.ok);
+    assert_non_null(strstr(r.diag, "name is too long"));
+    free(line);
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(data_directives),
+        cmocka_unit_test(truncation_warnings),
+        cmocka_unit_test(space_align_org),
+        cmocka_unit_test(sections_layout),
+        cmocka_unit_test(entry_point),
+        cmocka_unit_test(symbols_equ_set_global),
+        cmocka_unit_test(local_labels),
+        cmocka_unit_test(macros),
+        cmocka_unit_test(conditionals),
+        cmocka_unit_test(command_line_defines),
+        cmocka_unit_test(include_files),
+        cmocka_unit_test(listing_and_map),
+        cmocka_unit_test(error_limit_and_robustness),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
