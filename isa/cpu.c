@@ -139,6 +139,7 @@ static void timer_tick(t32_cpu *cpu)
 static void devices_poll(t32_cpu *cpu, run_state *rs)
 {
     if (cpu->id != 0) {
+        cpu->pending &= TIMER_LINE;    /* (even if a snapshot said otherwise) */
         rs->dev_next = NEVER;
         return;
     }
