@@ -154,6 +154,119 @@ static void test_device_events_and_lines(void **state)
     t32_machine_free(m);
 }
 
+/*
+ * A hostile guest programs the disk with edge values in random order.
+ * Checked against a model written independently here: a transfer ends DONE
+ * exactly when its sectors and its memory range fit (computed in 64-bit),
+ * then the data moved; otherwise ERROR and RAM and disk are untouched.
+ * (Under ASan any stray DMA would also be caught on the spot.)
+ */
+#define HOSTILE_SECTORS 8u
+
+typedef struct model {
+    bool     busy;
+    uint32_t cmd, sector, addr, count;
+    uint8_t  ram[MEM];                          /* RAM and disk at the command */
+    uint8_t  disk[HOSTILE_SECTORS * T32_SECTOR_SIZE];
+} model;
+
+static uint32_t lcg(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 8;
+}
+
+static uint32_t edge_value(uint32_t *x)
+{
+    static const uint32_t edges[] = {
+        0, 1, 2, 3, HOSTILE_SECTORS - 1, HOSTILE_SECTORS, MEM - 512, MEM - 511,
+        MEM, 0x7fffffffu, 0x80000000u, 0xfffffe00u, 0xffffffffu, 0x00800001u,
+    };
+    return edges[lcg(x) % (sizeof edges / sizeof edges[0])];
+}
+
+/* Half the time a plausible value for the register, half an edge. */
+static uint32_t hostile_value(uint32_t port, uint32_t *x)
+{
+    if (lcg(x) % 2)
+        return edge_value(x);
+    switch (port) {
+    case T32_PORT_DISK_SECTOR: return lcg(x) % (HOSTILE_SECTORS + 2);
+    case T32_PORT_DISK_ADDR:   return lcg(x) % (MEM + 1024);
+    case T32_PORT_DISK_COUNT:  return lcg(x) % 5;
+    case T32_PORT_DISK_CMD:    return 1 + lcg(x) % 2;
+    default:                   return lcg(x);
+    }
+}
+
+static void check_completion(const t32_machine *m, const model *md)
+{
+    uint64_t bytes = (uint64_t)md->count * T32_SECTOR_SIZE;
+    bool fits = md->count > 0 && (uint64_t)md->sector + md->count <= HOSTILE_SECTORS &&
+                (uint64_t)md->addr + bytes <= MEM;
+    assert_int_equal(m->disk.status, fits ? T32_DISK_DONE : T32_DISK_ERROR);
+    if (!fits) {
+        assert_memory_equal(m->mem, md->ram, MEM);
+        assert_memory_equal(m->disk.data, md->disk, sizeof md->disk);
+    } else if (md->cmd == T32_DISK_CMD_READ) {
+        assert_memory_equal(m->mem + md->addr, md->disk + md->sector * T32_SECTOR_SIZE, bytes);
+    } else {
+        assert_memory_equal(m->disk.data + md->sector * T32_SECTOR_SIZE, md->ram + md->addr, bytes);
+    }
+}
+
+static void hostile_step(t32_machine *m, model *md, uint32_t *x)
+{
+    t32_cpu *cpu0 = &m->cpu[0];
+    uint32_t port = T32_PORT_DISK_SECTOR + lcg(x) % 7;
+    uint32_t value = hostile_value(port, x);
+    if (port == T32_PORT_DISK_CMD && !md->busy &&
+        (value == T32_DISK_CMD_READ || value == T32_DISK_CMD_WRITE)) {
+        md->busy = true;
+        md->cmd = value;
+        md->sector = t32_port_in(m, cpu0, T32_PORT_DISK_SECTOR);
+        md->addr = t32_port_in(m, cpu0, T32_PORT_DISK_ADDR);
+        md->count = t32_port_in(m, cpu0, T32_PORT_DISK_COUNT);
+        memcpy(md->ram, m->mem, MEM);
+        memcpy(md->disk, m->disk.data, sizeof md->disk);
+    }
+    t32_port_out(m, cpu0, port, value);
+    if (lcg(x) % 4 == 0)
+        cpu0->cycles += lcg(x) % 700;           /* time passes on CPU 0 */
+    if (lcg(x) % 40 == 0)
+        cpu0->cycles += 1ull << 38;             /* past any huge COUNT */
+    t32_devices_lines(m, cpu0->cycles);
+    if (md->busy && m->disk.status != T32_DISK_BUSY) {
+        check_completion(m, md);
+        md->busy = false;
+    }
+}
+
+static void test_hostile_disk_programming(void **state)
+{
+    (void)state;
+    t32_machine *m = machine(1, "");
+    static uint8_t img[HOSTILE_SECTORS * T32_SECTOR_SIZE];
+    for (size_t i = 0; i < sizeof img; i++)
+        img[i] = (uint8_t)(i * 5 + 3);
+    t32_disk_init_mem(&m->disk, img, sizeof img);
+    for (uint32_t a = 0; a < MEM; a++)
+        m->mem[a] = (uint8_t)(a * 11);
+    static model md;
+    uint32_t x = 2024;
+    int done = 0, errors = 0;
+    for (int step = 0; step < 20000; step++) {
+        uint32_t before = m->disk.status;
+        hostile_step(m, &md, &x);
+        done += before == T32_DISK_BUSY && m->disk.status == T32_DISK_DONE;
+        errors += before == T32_DISK_BUSY && m->disk.status == T32_DISK_ERROR;
+    }
+    assert_true(done > 50);         /* both outcomes really happened */
+    assert_true(errors > 50);
+    assert_int_equal(m->bad_port_accesses, 0);
+    t32_machine_free(m);
+}
+
 /* ---- a CPU using the devices ------------------------------------------------------- */
 
 static void test_cpu_in_out(void **state)
@@ -522,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_phys_access_bounds),
         cmocka_unit_test(test_ports_from_c),
         cmocka_unit_test(test_device_events_and_lines),
+        cmocka_unit_test(test_hostile_disk_programming),
         cmocka_unit_test(test_cpu_in_out),
         cmocka_unit_test(test_disk_dma_interrupt_wfi),
         cmocka_unit_test(test_disk_dma_interrupt_busy_loop),
