@@ -84,7 +84,18 @@ void t32_machine_free(t32_machine *m)
  * the machine, not in this call, so a run that stops early (a breakpoint, a
  * trap for the host) and is resumed interleaves exactly as one that did not
  * stop.  Each CPU may spend at most `budget` cycles in one call.
+ *
+ * A CPU that waits in wfi for an interrupt that can never come (T32 has no
+ * inter-processor interrupts, so nothing another CPU does can wake it) is
+ * left out for the rest of the call, like a parked CPU on a real machine;
+ * the machine as a whole is IDLE only when no CPU can run at all.
  */
+
+/* What each CPU can still do in this call of t32_machine_run. */
+typedef struct turns {
+    uint64_t left[T32_MAX_CPUS];    /* budget left */
+    bool     idle[T32_MAX_CPUS];    /* waits for an interrupt that cannot come */
+} turns;
 
 /* Move the turn to the next CPU, with a fresh quantum. */
 static void next_turn(t32_machine *m)
@@ -101,23 +112,37 @@ static bool all_halted(const t32_machine *m)
     return true;
 }
 
-/* Can any CPU still run in this call (not halted, budget left)? */
-static bool any_runnable(const t32_machine *m, const uint64_t *left)
+/* Can any CPU still run in this call (not halted, not idle, budget left)? */
+static bool any_runnable(const t32_machine *m, const turns *t)
 {
     for (int i = 0; i < m->ncpus; i++)
-        if (!m->cpu[i].halted && left[i] > 0)
+        if (!m->cpu[i].halted && !t->idle[i] && t->left[i] > 0)
             return true;
     return false;
 }
 
+/* The first CPU that is idle for good if every CPU still running is, or -1. */
+static int all_idle(const t32_machine *m, const turns *t)
+{
+    int first = -1;
+    for (int i = m->ncpus - 1; i >= 0; i--) {
+        if (m->cpu[i].halted)
+            continue;
+        if (!t->idle[i])
+            return -1;
+        first = i;
+    }
+    return first;
+}
+
 /* Let CPU i use the rest of its turn, or what is left of its budget if
  * that is less.  Returns why the CPU stopped. */
-static t32_exit run_turn(t32_machine *m, int i, uint64_t *left)
+static t32_exit run_turn(t32_machine *m, int i, turns *t)
 {
     t32_cpu *cpu = &m->cpu[i];
     uint64_t slice = m->quantum - m->rr_used;
-    if (slice > *left)
-        slice = *left;
+    if (slice > t->left[i])
+        slice = t->left[i];
 
     uint64_t start = cpu->cycles;
     t32_exit why = t32_run(cpu, slice);
@@ -127,20 +152,22 @@ static t32_exit run_turn(t32_machine *m, int i, uint64_t *left)
     uint64_t used = cpu->cycles - start;
     if (why == T32_EXIT_BUDGET || used > slice)
         used = slice;
-    *left -= used;
+    t->left[i] -= used;
     m->rr_used += used;
-    if (why == T32_EXIT_HALT) {
+    if (why == T32_EXIT_HALT)
         cpu->halted = true;
+    if (why == T32_EXIT_IDLE)
+        t->idle[i] = true;
+    if (why == T32_EXIT_HALT || why == T32_EXIT_IDLE)
         next_turn(m);
-    }
     return why;
 }
 
 t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which)
 {
-    uint64_t left[T32_MAX_CPUS];    /* budget left, per CPU */
+    turns t = { .left = { 0 } };
     for (int i = 0; i < m->ncpus; i++)
-        left[i] = budget;
+        t.left[i] = budget;
     if (m->quantum == 0)
         m->quantum = DEFAULT_QUANTUM;
     if (m->rr_cpu < 0 || m->rr_cpu >= m->ncpus)
@@ -149,16 +176,22 @@ t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which)
     for (;;) {
         if (all_halted(m))
             return T32_EXIT_HALT;
-        if (!any_runnable(m, left))
-            return T32_EXIT_BUDGET;
+        if (!any_runnable(m, &t)) {
+            int idle = all_idle(m, &t);
+            if (idle < 0)
+                return T32_EXIT_BUDGET;
+            if (which)
+                *which = idle;
+            return T32_EXIT_IDLE;
+        }
 
         int i = m->rr_cpu;
-        if (m->cpu[i].halted || left[i] == 0 || m->rr_used >= m->quantum) {
+        if (m->cpu[i].halted || t.idle[i] || t.left[i] == 0 || m->rr_used >= m->quantum) {
             next_turn(m);   /* nothing (more) to do in this turn */
             continue;
         }
-        t32_exit why = run_turn(m, i, &left[i]);
-        if (why != T32_EXIT_HALT && why != T32_EXIT_BUDGET) {
+        t32_exit why = run_turn(m, i, &t);
+        if (why != T32_EXIT_HALT && why != T32_EXIT_BUDGET && why != T32_EXIT_IDLE) {
             if (which)
                 *which = i;
             return why;     /* the caller deals with it; the turn goes on */

@@ -290,7 +290,9 @@ void t32_machine_free(t32_machine *m);
  * the budget is spent (BUDGET), or a CPU stops for another reason (that
  * reason; *which is set to the CPU).  The turn position is kept in the
  * machine (rr_cpu, rr_used), so a run resumed after such an early stop
- * interleaves exactly as if it had not stopped. */
+ * interleaves exactly as if it had not stopped.  A CPU idle for good (wfi,
+ * nothing can wake it) sits out the rest of the call; IDLE is returned,
+ * with *which = the first such CPU, only when no CPU can run at all. */
 t32_exit t32_machine_run(t32_machine *m, uint64_t budget, int *which);
 
 /* Physical memory access from C (bounds-checked; false if outside RAM). */

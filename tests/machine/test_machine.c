@@ -627,6 +627,37 @@ static void test_other_exit_names_cpu(void **state)
     t32_machine_free(m);
 }
 
+/* A CPU parked in wfi with nothing that can wake it (interrupts off, no
+ * timer, no IPIs in T32) does not stop the others; the machine is IDLE
+ * only when no CPU can run at all. */
+static void test_parked_cpu_does_not_stop_the_others(void **state)
+{
+    (void)state;
+    t32_machine *m = machine(3, "");
+    m->quantum = 100;
+    prog p = { m, CODE };
+    emit(&p, T32_ENC_I(T32_OP_ADDI, 1, 1, 1));          /* CPU 0: count ... */
+    emit(&p, T32_ENC_I(T32_OP_CMPI, 0, 1, 1000));
+    branch(&p, T32_OP_BNE, CODE);
+    op0(&p, T32_OP_HALT);                               /* ... to 1000, halt */
+    p.pc = 0x400;
+    op0(&p, T32_OP_WFI);                                /* CPUs 1, 2: park */
+    m->cpu[1].pc = m->cpu[2].pc = 0x400;
+
+    int which = -1;
+    assert_int_equal(t32_machine_run(m, 1000000, &which), T32_EXIT_IDLE);
+    assert_int_equal(which, 1);
+    assert_true(m->cpu[0].halted);
+    assert_int_equal(m->cpu[0].r[1], 1000);
+    assert_int_equal(t32_machine_run(m, 1000000, &which), T32_EXIT_IDLE);
+
+    m->cpu[1].halted = true;
+    which = -1;
+    assert_int_equal(t32_machine_run(m, 1000000, &which), T32_EXIT_IDLE);
+    assert_int_equal(which, 2);
+    t32_machine_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -647,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_resume_keeps_interleaving),
         cmocka_unit_test(test_budget_and_halt),
         cmocka_unit_test(test_other_exit_names_cpu),
+        cmocka_unit_test(test_parked_cpu_does_not_stop_the_others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
