@@ -296,8 +296,7 @@ static inline uint32_t sra32(uint32_t x, unsigned s)
  * pc, the flags (psr) and the remaining count live in locals; the host
  * pointer of the current code page is cached so a fetch is one compare and
  * one load.  The mode cannot change inside (every mode change ends the
- * batch), so the TLB of the current mode and the user-mode permission bit
- * are fixed for the whole call.
+ * batch), so the TLB of the current mode is fixed for the whole call.
  */
 static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
 {
