@@ -61,9 +61,12 @@ uint32_t fit_field(as_state *as, token at, value v, int bits, fit_mode mode, con
     int64_t hi = mode == FIT_SIGNED ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1;
     uint32_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1;
     uint32_t field = (uint32_t)v.v & mask;
+    /* What the CPU will see: a signed field reads back sign-extended. */
+    int64_t seen = mode == FIT_SIGNED && bits < 32 && (field >> (bits - 1))
+                 ? (int64_t)field - ((int64_t)1 << bits) : (int64_t)field;
     if (v.known && (v.v < lo || v.v > hi))
         as_warning(as, at, "value %lld does not fit in %s; truncated to %lld (0x%x)",
-                   (long long)v.v, what, (long long)field, field);
+                   (long long)v.v, what, (long long)seen, field);
     return field;
 }
 

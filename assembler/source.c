@@ -203,6 +203,8 @@ bool src_include(as_state *as, const char *path, token at, bool search)
             as_diag_plain(as, DIAG_ERROR, path, 0, "cannot open: %s", why);
         return false;
     }
+    if (as->frame)
+        list_statement(as, as->cur, 0, 0, false);          /* the .include, then the file */
     as_frame f = { .file = src->path, .parent = as->frame, .cond_depth = as->cond_depth,
                    .parent_line = as->frame ? as->frame->line : 0, .parent_col = (int)at.pos + 1 };
     as->include_depth++;
@@ -599,6 +601,7 @@ void macro_expand(as_state *as, lexer *lx, macro *m, token name)
     }
     if (!bind_args(as, lx, m, name, args, arglen))
         return;
+    list_statement(as, as->cur, sec_here(as), 0, true);   /* the invocation, then its lines */
     saved_line saved = { as->line, as->linelen };
     as_frame f = { .file = m->file, .line = m->line, .macro = m->name, .parent = as->frame,
                    .cond_depth = as->cond_depth, .parent_line = as->frame->line,
@@ -709,6 +712,7 @@ void src_line(as_state *as, const char *text, size_t len)
         return;
     }
     if (as->defining) {
+        list_statement(as, as->cur, 0, 0, false);
         macro_record(as, text, len);
         return;
     }
@@ -736,7 +740,9 @@ void src_line(as_state *as, const char *text, size_t len)
     bool defined = false;
     bool composite = labels(as, &lx, &defined) && statement(as, &lx);
     uint64_t size = as->cur == sec && as->sec[sec].nchunks == nchunks ? sec_here64(as) - before : 0;
-    if (size && !composite)
+    if (composite)
+        return;                         /* its own lines were noted and listed */
+    if (size)
         as_note_line(as, (uint32_t)before);
-    list_statement(as, sec, (uint32_t)before, composite ? 0 : size, defined || size);
+    list_statement(as, sec, (uint32_t)before, size, defined || size);
 }

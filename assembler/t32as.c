@@ -144,8 +144,10 @@ int main(int argc, char **argv)
     FILE *listing = open_output(c.listing), *map = open_output(c.map);
     if (!out || (c.listing && !listing) || (c.map && !map))
         return 2;
-    asm_options opt = { c.includes, c.nincludes, c.defines, c.ndefines, c.entry, stderr,
-                        listing, map, c.max_errors };
+    asm_options opt = { .include_dirs = c.includes, .ninclude_dirs = c.nincludes,
+                        .defines = c.defines, .ndefines = c.ndefines, .entry = c.entry,
+                        .diag = stderr, .listing = listing, .map = map,
+                        .max_errors = c.max_errors };
     t32_image img;
     asm_result res;
     int status = 0;
