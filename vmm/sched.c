@@ -11,8 +11,8 @@
  *
  * Virtual time is per VM, so how the VMs interleave never changes what any
  * one of them computes - each VM's transcript is the same as when it runs
- * alone.  Console output collected during a turn is written out, line
- * prefixed, after the turn.
+ * alone.  Console output collected during a turn is written out after the
+ * turn, whole lines only, each with its VM's prefix.
  */
 #include "vmm.h"
 
@@ -26,9 +26,9 @@ void vmm_sched_run(vmm *v)
             if (vm->outcome.end != VMM_RUNNING)
                 continue;
             vmm_vm_run(vm, v->quantum);
-            vdev_console_flush(vm);
-            if (vm->outcome.end == VMM_RUNNING)
-                any_running = true;
+            bool done = vm->outcome.end != VMM_RUNNING;
+            vdev_console_flush(vm, done);
+            any_running |= !done;
         }
     }
 }

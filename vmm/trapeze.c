@@ -519,9 +519,6 @@ static int run_vms(vmm *v, const run_options *o, const t32_image *imgs)
     const vmm_stats *st[VMM_MAX_VMS];
     int status = STATUS_HALT;
     vmm_sched_run(v);
-    for (int i = 0; i < v->nvms; i++)
-        if (v->vms[i]->prefix_out && !v->vms[i]->at_line_start)
-            fputc('\n', v->vms[i]->prefix_out);   /* end a last, unfinished line */
     fflush(stdout);
     for (int i = 0; i < v->nvms; i++) {
         char who[32] = "";

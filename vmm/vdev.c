@@ -77,17 +77,34 @@ uint64_t vdev_next_event(const vmm_vm *vm)
     return vm->disk.status == T32_DISK_BUSY ? vm->disk.done_at : UINT64_MAX;
 }
 
-void vdev_console_flush(vmm_vm *vm)
+/* Print bytes [0, n) of the console buffer, each line behind the prefix. */
+static void print_prefixed(vmm_vm *vm, size_t n)
+{
+    const char *out = vm->con.outbuf;
+    for (size_t i = 0; i < n; i++) {
+        if (vm->at_line_start)
+            fputs(vm->prefix, vm->prefix_out);
+        fputc(out[i], vm->prefix_out);
+        vm->at_line_start = out[i] == '\n';
+    }
+}
+
+/* Only whole lines go out, so that the lines of VMs that share a terminal
+ * never mix; an unfinished line waits in the buffer for the VM's next
+ * turn, or for the end (`final`), when it is ended with a newline. */
+void vdev_console_flush(vmm_vm *vm, bool final)
 {
     t32_console *c = &vm->con;
     if (!vm->prefix_out || c->outlen == 0)
         return;
-    for (size_t i = 0; i < c->outlen; i++) {
-        if (vm->at_line_start)
-            fputs(vm->prefix, vm->prefix_out);
-        fputc(c->outbuf[i], vm->prefix_out);
-        vm->at_line_start = c->outbuf[i] == '\n';
+    size_t n = c->outlen;
+    while (!final && n > 0 && c->outbuf[n - 1] != '\n')
+        n--;
+    print_prefixed(vm, n);
+    memmove(c->outbuf, c->outbuf + n, c->outlen - n + 1);   /* with the NUL */
+    c->outlen -= n;
+    if (final && !vm->at_line_start) {
+        fputc('\n', vm->prefix_out);
+        vm->at_line_start = true;
     }
-    c->outlen = 0;
-    c->outbuf[0] = '\0';
 }

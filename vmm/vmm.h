@@ -215,9 +215,11 @@ uint32_t vdev_lines(vmm_vm *vm);
 /* The virtual time at which a device changes state by itself, or UINT64_MAX. */
 uint64_t vdev_next_event(const vmm_vm *vm);
 
-/* Write console output that collected in vm->con to vm->prefix_out, with
- * vm->prefix at every line start (several VMs sharing one terminal). */
-void vdev_console_flush(vmm_vm *vm);
+/* Write the whole lines of console output that collected in vm->con to
+ * vm->prefix_out, each behind vm->prefix (several VMs sharing one
+ * terminal).  `final`: the VM is done - write the rest too, ending an
+ * unfinished line. */
+void vdev_console_flush(vmm_vm *vm, bool final);
 
 /* ---- vtimer.c: virtual time and the virtual timer ------------------------- */
 
