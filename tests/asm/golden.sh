@@ -7,6 +7,8 @@
 # be 1 if the expected text holds an error, else 0.
 #   BUILD=build/san tests/asm/golden.sh        (BUILD names the build folder)
 #   UPDATE=1 tests/asm/golden.sh               rewrite the expected files
+# Then end to end: each tests/asm/run/NAME.s is assembled and run with
+# `trapeze run --bare`, and its console output compared with NAME.out.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/${BUILD:-build}/bin"
@@ -50,6 +52,17 @@ for src in *.s; do
         "$bin/t32dis" "$tmp/$name.t32" >"$tmp/$name.dis" 2>&1
         compare "$name.dis" "$tmp/$name.dis" "$name"
     fi
+done
+cd "$root/tests/asm/run" || exit 1
+for src in *.s; do
+    name=${src%.s}
+    total=$((total + 1))
+    if ! "$bin/t32as" -o "$tmp/$name.t32" "$src" ||
+       ! "$bin/trapeze" run --bare "$tmp/$name.t32" >"$tmp/$name.out" 2>&1; then
+        echo "FAIL $name: did not assemble and run"; failed=$((failed + 1))
+        continue
+    fi
+    compare "$name.out" "$tmp/$name.out" "$name"
 done
 echo "golden: $total sources, $failed failures"
 [ "$failed" -eq 0 ]
