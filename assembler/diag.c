@@ -15,6 +15,7 @@
 #include "internal.h"
 
 #define SHOW_MAX 160   /* longest piece of a source line we print */
+#define MAX_CONTEXT 8  /* "in expansion of" / "included from" notes per message */
 
 static const char *kind_name(diag_kind kind)
 {
@@ -75,7 +76,16 @@ static void show_line(as_state *as, size_t pos, size_t len)
 /* Where the current line came from: macro expansions and includes. */
 static void show_context(as_state *as)
 {
+    int shown = 0;
     for (const as_frame *f = as->frame; f && f->parent; f = f->parent) {
+        if (++shown > MAX_CONTEXT) {
+            int more = 0;
+            for (; f && f->parent; f = f->parent)
+                more++;
+            fprintf(as->diag, "%s: note: (and %d more levels of macros and includes)\n",
+                    f ? f->file : as->frame->file, more);
+            break;
+        }
         if (f->macro)
             fprintf(as->diag, "%s:%d:%d: note: in expansion of macro '%s'\n",
                     f->parent->file, f->parent_line, f->parent_col, f->macro);

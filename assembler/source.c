@@ -110,10 +110,15 @@ static source_file *find_include(as_state *as, const char *name, const char **wh
     if (name[0] == '/' || !as->frame)
         return load(as, name, why);
     const char *slash = strrchr(as->frame->file, '/');
-    char *path = slash ? join(as->frame->file, (size_t)(slash - as->frame->file), name)
-                       : join(".", 1, name);
-    source_file *f = path ? load(as, path, why) : NULL;
-    free(path);
+    source_file *f;
+    if (slash) {
+        char *path = join(as->frame->file, (size_t)(slash - as->frame->file), name);
+        f = path ? load(as, path, why) : NULL;
+        free(path);
+    } else {
+        f = load(as, name, why);          /* the includer is in the current folder */
+    }
+    char *path;
     for (size_t i = 0; !f && i < as->opt->ninclude_dirs; i++) {
         const char *dir = as->opt->include_dirs[i];
         path = join(dir, strlen(dir), name);
