@@ -29,6 +29,7 @@
 #define CON_OFF_CTRL    (T32_PORT_CON_CTRL - T32_PORT_CON_DATA)
 #define CON_CTRL_RXIE   1u
 #define REFILL_CHUNK    4096    /* bytes asked of the host at a time */
+#define OUTBUF_MAX      (64u << 20)  /* a runaway guest cannot eat the host */
 
 void t32_console_init(t32_console *c, FILE *out, int in_fd)
 {
@@ -138,9 +139,12 @@ uint32_t t32_console_in(t32_console *c, unsigned off)
 }
 
 /* Append one output byte to the buffer, keeping it NUL-terminated.  If
- * memory runs out the byte is dropped: output must never crash the host. */
+ * memory runs out, or the buffer holds OUTBUF_MAX bytes, the byte is
+ * dropped: a guest's output must never take the host down. */
 static void buffer_output(t32_console *c, uint8_t byte)
 {
+    if (c->outlen >= OUTBUF_MAX)
+        return;
     if (c->outlen + 2 > c->outcap) {
         size_t cap = c->outcap ? 2 * c->outcap : 256;
         char *p = realloc(c->outbuf, cap);

@@ -47,6 +47,21 @@ static void test_console_output_buffer(void **state)
     t32_console_free(&c);
 }
 
+/* A guest printing forever into the buffer stops growing it at 64 MiB. */
+static void test_console_output_buffer_is_bounded(void **state)
+{
+    (void)state;
+    t32_console c;
+    t32_console_init(&c, NULL, -1);
+    const size_t max = 64u << 20;
+    for (size_t i = 0; i < max + 1000; i++)
+        t32_console_out(&c, CON_DATA, 'x');
+    assert_int_equal(c.outlen, max);
+    assert_int_equal(c.outbuf[max - 1], 'x');
+    assert_int_equal(c.outbuf[max], '\0');
+    t32_console_free(&c);
+}
+
 static void test_console_output_file(void **state)
 {
     (void)state;
@@ -446,6 +461,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_console_output_buffer),
+        cmocka_unit_test(test_console_output_buffer_is_bounded),
         cmocka_unit_test(test_console_output_file),
         cmocka_unit_test(test_console_buffered_input_then_eof),
         cmocka_unit_test(test_console_reads_host_only_on_demand),
