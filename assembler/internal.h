@@ -11,7 +11,9 @@
  *   sections.c   .text/.data/.bss, the location counter, emitting bytes
  *   encode.c     instructions and pseudo-instructions -> words
  *   directives.c every .directive
- *   source.c     files, .include, macros, conditionals: where lines come from
+ *   source.c     files, .include, and one line: where lines come from
+ *   macro.c      .macro/.endm and expansion
+ *   cond.c       .if/.ifdef/.ifndef/.else/.endif
  *   assemble.c   the passes, and turning the result into an image
  *   listing.c    the -l listing and the -m symbol map
  *
@@ -334,21 +336,28 @@ uint32_t fit_field(as_state *as, token at, value v, int bits, fit_mode mode, con
 /* Handle the directive `name` (starting with '.'); false if unknown. */
 bool directive(as_state *as, lexer *lx, token dir, const char *name);
 
-/* ---- source.c ------------------------------------------------------------------------ */
+/* ---- source.c, macro.c, cond.c ------------------------------------------------------------------------ */
 
 /* Read a file and process every line of it in a new frame. */
 bool src_include(as_state *as, const char *path, token at, bool search);
+/* At the end of a frame: report unterminated .if and .macro. */
+void src_end_frame(as_state *as, as_frame *f);
 /* Process one line of the current frame (labels, statement, conditionals). */
 void src_line(as_state *as, const char *text, size_t len);
-/* Macro definition and expansion. */
+/* macro.c: definition (begin, then each line recorded until .endm) and expansion. */
 void macro_begin(as_state *as, lexer *lx, token dir);
+void macro_record(as_state *as, const char *text, size_t len);
 macro *macro_find(as_state *as, const char *name);
 void macro_expand(as_state *as, lexer *lx, macro *m, token name);
 void macro_free_all(as_state *as);
 void src_free_all(as_state *as);
 /* A file that exists only in memory (asm_assemble_string). */
 source_file *src_add_memory(as_state *as, const char *name, const char *text, size_t len);
-/* Conditionals: .if and friends. */
+/* cond.c: .if and friends.  cond_directive handles the directive `name`
+ * if it is a conditional (returning true); cond_active says whether lines
+ * are being assembled. */
+bool cond_directive(as_state *as, lexer *lx, token dir, const char *name);
+bool cond_active(const as_state *as);
 void cond_push(as_state *as, bool taken);
 void cond_else(as_state *as, token at);
 void cond_endif(as_state *as, token at);

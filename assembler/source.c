@@ -8,17 +8,14 @@
  * that includes itself or a macro that invokes itself ends with an error
  * instead of running forever.
  *
- * Conditionals (.if/.ifdef/.ifndef/.else/.endif) form a stack; a line is
- * processed only if every open conditional is in a true branch.  Each frame
- * must close the conditionals it opens.
+ * Macros live in macro.c and conditionals in cond.c; this file reads files
+ * and dispatches each line (src_line).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-#define MAX_EXPANDED_LINE (1u << 20)
 
 /* ---- files -------------------------------------------------------------------- */
 
@@ -153,7 +150,7 @@ typedef struct saved_line {
     size_t len;
 } saved_line;
 
-static void end_frame_checks(as_state *as, as_frame *f)
+void src_end_frame(as_state *as, as_frame *f)
 {
     if (as->defining && !f->macro) {
         as_diag_plain(as, DIAG_ERROR, as->defining->file, as->defining->line,
@@ -182,7 +179,7 @@ static void run_file(as_state *as, source_file *src, as_frame *f)
         src_line(as, start, len);
     }
     as->line = NULL;
-    end_frame_checks(as, f);
+    src_end_frame(as, f);
     as->frame = f->parent;
     as->line = saved.line;
     as->linelen = saved.len;
@@ -216,424 +213,6 @@ bool src_include(as_state *as, const char *path, token at, bool search)
     run_file(as, src, &f);
     as->include_depth--;
     return true;
-}
-
-/* ---- conditionals ---------------------------------------------------------------------- */
-
-static bool active(const as_state *as)
-{
-    return as->cond_depth == 0 || as->conds[as->cond_depth - 1].active;
-}
-
-void cond_push(as_state *as, bool taken)
-{
-    if (as->cond_depth == as->cond_cap) {
-        int cap = as->cond_cap ? as->cond_cap * 2 : 16;
-        cond *c = realloc(as->conds, (size_t)cap * sizeof *c);
-        if (!c)
-            abort();                     /* a few bytes per open .if */
-        as->conds = c;
-        as->cond_cap = cap;
-    }
-    bool parent = active(as);
-    /* Inside a false branch every branch stays off: mark it taken. */
-    as->conds[as->cond_depth++] = (cond){ parent && taken, !parent || taken, false,
-                                          as->frame->file, as->frame->line };
-}
-
-void cond_else(as_state *as, token at)
-{
-    if (as->cond_depth <= as->frame->cond_depth) {
-        as_error(as, at, "'.else' without '.if'");
-        return;
-    }
-    cond *c = &as->conds[as->cond_depth - 1];
-    if (c->seen_else) {
-        as_error(as, at, "second '.else' for the same '.if'");
-        return;
-    }
-    c->seen_else = true;
-    c->active = !c->taken;
-    c->taken = true;
-}
-
-void cond_endif(as_state *as, token at)
-{
-    if (as->cond_depth <= as->frame->cond_depth) {
-        as_error(as, at, "'.endif' without '.if'");
-        return;
-    }
-    as->cond_depth--;
-}
-
-/* .if EXPR / .ifdef NAME / .ifndef NAME */
-static void cond_if(as_state *as, lexer *lx, token dir, const char *name)
-{
-    bool taken = false, evaluated = false;
-    token t = lx_peek(lx);
-    char buf[48];
-    if (active(as) && t.kind == T_EOL) {
-        as_error(as, dir, "'%s' needs %s", name, name[3] ? "a symbol name" : "an expression");
-    } else if (active(as) && name[3] == '\0') {
-        value v;
-        evaluated = expr(as, lx, EXPR_NOW, &v, NULL);
-        taken = evaluated && v.v != 0;
-    } else if (active(as)) {
-        char sym[256];
-        t = lx_next(lx);
-        evaluated = t.kind == T_IDENT && t.len < sizeof sym;
-        if (!evaluated && t.kind != T_ERROR)
-            as_error(as, t, "'%s' needs a symbol name, found %s", name,
-                     tok_describe(lx, t, buf, sizeof buf));
-        if (evaluated) {
-            lx_text(lx, t, sym, sizeof sym);
-            symbol *s = sym_find(as, sym);
-            taken = (s && sym_defined_now(as, s)) == (name[3] == 'd');
-        }
-    }
-    if (evaluated && (t = lx_next(lx)).kind != T_EOL && t.kind != T_ERROR)
-        as_error(as, t, "unexpected %s after the operand of '%s'",
-                 tok_describe(lx, t, buf, sizeof buf), name);
-    cond_push(as, taken);
-}
-
-/* Handle a conditional directive if `name` is one; true if it was. */
-static bool conditional(as_state *as, lexer *lx, token dir, const char *name)
-{
-    if (strcmp(name, ".if") == 0 || strcmp(name, ".ifdef") == 0 || strcmp(name, ".ifndef") == 0) {
-        cond_if(as, lx, dir, name);
-        return true;
-    }
-    if (strcmp(name, ".else") == 0) {
-        cond_else(as, dir);
-        return true;
-    }
-    if (strcmp(name, ".endif") == 0) {
-        cond_endif(as, dir);
-        return true;
-    }
-    return false;
-}
-
-/* ---- macros -------------------------------------------------------------------------------- */
-
-macro *macro_find(as_state *as, const char *name)
-{
-    for (macro *m = as->macros; m; m = m->next)
-        if (strcmp(m->name, name) == 0)
-            return m;
-    return NULL;
-}
-
-static char *copy_text(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-static void macro_free(macro *m)
-{
-    for (size_t i = 0; i < m->nparams; i++) {
-        free(m->params[i]);
-        free(m->defaults[i]);
-    }
-    for (size_t i = 0; i < m->nbody; i++)
-        free(m->body[i]);
-    free(m->params);
-    free(m->defaults);
-    free(m->body);
-    free(m->name);
-    free(m);
-}
-
-void macro_free_all(as_state *as)
-{
-    for (macro *m = as->macros, *next; m; m = next) {
-        next = m->next;
-        macro_free(m);
-    }
-    as->macros = NULL;
-    as->defining = NULL;
-}
-
-/* One parameter: NAME or NAME=DEFAULT (the default runs to the next comma). */
-static bool macro_param(as_state *as, lexer *lx, macro *m)
-{
-    token t = lx_next(lx);
-    char buf[48];
-    if (t.kind != T_IDENT) {
-        if (t.kind != T_ERROR)
-            as_error(as, t, "expected a parameter name, found %s", tok_describe(lx, t, buf, sizeof buf));
-        return false;
-    }
-    if (m->nparams == 64) {
-        as_error(as, t, "too many macro parameters (at most 64)");
-        return false;
-    }
-    char **p = realloc(m->params, (m->nparams + 1) * sizeof *p);
-    char **d = p ? realloc(m->defaults, (m->nparams + 1) * sizeof *d) : NULL;
-    if (p)
-        m->params = p;
-    if (d)
-        m->defaults = d;
-    if (!p || !d)
-        return false;
-    m->params[m->nparams] = copy_text(lx->s + t.pos, t.len);
-    m->defaults[m->nparams] = NULL;
-    m->nparams++;
-    if (lx_accept(lx, '=')) {
-        size_t start = lx->pos, end = start;
-        for (token v = lx_peek(lx); v.kind != T_EOL && !lx_is(v, ','); v = lx_peek(lx)) {
-            if (lx_next(lx).kind == T_ERROR)
-                return false;
-            end = v.pos + v.len;
-        }
-        while (start < end && (lx->s[start] == ' ' || lx->s[start] == '\t'))
-            start++;
-        m->defaults[m->nparams - 1] = copy_text(lx->s + start, end - start);
-    }
-    return true;
-}
-
-void macro_begin(as_state *as, lexer *lx, token dir)
-{
-    token t = lx_next(lx);
-    char name[256], buf[48];
-    if (t.kind != T_IDENT || t.len >= sizeof name) {
-        if (t.kind != T_ERROR)
-            as_error(as, t.kind == T_EOL ? dir : t, "'.macro' needs a name, found %s",
-                     tok_describe(lx, t, buf, sizeof buf));
-        return;
-    }
-    lx_text(lx, t, name, sizeof name);
-    macro *old = macro_find(as, name);
-    if (old) {
-        as_error(as, t, "redefinition of macro '%s'", name);
-        as_diag_plain(as, DIAG_NOTE, old->file, old->line, "previous definition of '%s' was here",
-                      name);
-    }
-    macro *m = calloc(1, sizeof *m);
-    if (!m || !(m->name = copy_text(name, strlen(name)))) {
-        free(m);
-        return;
-    }
-    m->file = as->frame->file;
-    m->line = as->frame->line;
-    /* A duplicate still collects its body (so it is not assembled), but
-     * goes last, where macro_find never reaches it. */
-    macro **link = &as->macros;
-    while (old && *link)
-        link = &(*link)->next;
-    m->next = *link;
-    *link = m;
-    as->defining = m;
-    as->def_nesting = 0;
-    while (lx_peek(lx).kind != T_EOL) {
-        if (!macro_param(as, lx, m))
-            return;
-        lx_accept(lx, ',');
-    }
-}
-
-/* Inside .macro ... .endm: keep the line for later. */
-static void macro_record(as_state *as, const char *text, size_t len)
-{
-    macro *m = as->defining;
-    lexer lx;
-    lx_init(&lx, as, text, len);
-    lx.quiet = true;
-    token t = lx_next(&lx);
-    if (tok_is_name(&lx, t, ".macro"))
-        as->def_nesting++;
-    if (tok_is_name(&lx, t, ".endm") && as->def_nesting-- == 0) {
-        as->defining = NULL;
-        return;
-    }
-    if (m->nbody == m->capbody) {
-        size_t cap = m->capbody ? m->capbody * 2 : 16;
-        char **p = realloc(m->body, cap * sizeof *p);
-        if (!p)
-            return;
-        m->body = p;
-        m->capbody = cap;
-    }
-    m->body[m->nbody] = copy_text(text, len);
-    if (m->body[m->nbody])
-        m->nbody++;
-}
-
-/* Split the invocation's operands at top-level commas. */
-static size_t macro_args(const char *s, size_t len, size_t *from, size_t *to, size_t max)
-{
-    size_t n = 0, depth = 0, i = 0, start = 0;
-    char quote = 0;
-    for (; i <= len; i++) {
-        char c = i < len ? s[i] : ',';
-        if (quote) {
-            if (c == '\\' && i + 1 < len)
-                i++;
-            else if (c == quote)
-                quote = 0;
-            continue;
-        }
-        if (i < len && (c == ';' || (c == '/' && i + 1 < len && s[i + 1] == '/')))
-            len = i, c = ',';
-        if (c == '"' || c == '\'')
-            quote = c;
-        else if (c == '(')
-            depth++;
-        else if (c == ')' && depth)
-            depth--;
-        else if (c == ',' && depth == 0) {
-            if (n < max) {
-                from[n] = start;
-                to[n] = i;
-            }
-            n++;
-            start = i + 1;
-        }
-    }
-    return n;
-}
-
-static void trim(const char *s, size_t *from, size_t *to)
-{
-    while (*from < *to && (s[*from] == ' ' || s[*from] == '\t'))
-        ++*from;
-    while (*to > *from && (s[*to - 1] == ' ' || s[*to - 1] == '\t'))
-        --*to;
-}
-
-/* Append to a growing buffer; false if it would pass the line limit. */
-static bool append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-    if (*len + n + 1 > MAX_EXPANDED_LINE)
-        return false;
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 256;
-        while (c < *len + n + 1)
-            c *= 2;
-        char *p = realloc(*buf, c);
-        if (!p)
-            return false;
-        *buf = p;
-        *cap = c;
-    }
-    memcpy(*buf + *len, s, n);
-    *len += n;
-    return true;
-}
-
-/* Substitute \PARAM and \@ in one body line. */
-static bool substitute(const macro *m, const char *line, const char **args, const size_t *arglen,
-                       unsigned long serial, char **out, size_t *outlen, size_t *cap)
-{
-    *outlen = 0;
-    for (const char *p = line; *p;) {
-        if (p[0] == '\\' && p[1] == '@') {
-            char num[24];
-            int n = snprintf(num, sizeof num, "%lu", serial);
-            if (!append(out, outlen, cap, num, (size_t)n))
-                return false;
-            p += 2;
-            continue;
-        }
-        size_t best = 0, which = 0;
-        for (size_t i = 0; p[0] == '\\' && i < m->nparams; i++) {
-            size_t n = strlen(m->params[i]);
-            if (n > best && strncmp(p + 1, m->params[i], n) == 0)
-                best = n, which = i;
-        }
-        bool ok = best ? append(out, outlen, cap, args[which], arglen[which])
-                       : append(out, outlen, cap, p, 1);
-        if (!ok)
-            return false;
-        p += best ? best + 1 : 1;
-    }
-    return append(out, outlen, cap, "", 0);
-}
-
-/* Collect the arguments of an invocation; false (reported) if they do not
- * match the parameters. */
-static bool bind_args(as_state *as, lexer *lx, macro *m, token name, const char **args,
-                      size_t *arglen)
-{
-    const char *s = lx->s + lx->pos;
-    size_t len = lx->len - lx->pos;
-    size_t from[64], to[64];
-    size_t n = macro_args(s, len, from, to, 64);
-    if (n == 1) {
-        size_t f = from[0], t = to[0];
-        trim(s, &f, &t);
-        if (f == t)
-            n = 0;                          /* no arguments at all */
-    }
-    if (n > m->nparams) {
-        as_error(as, name, "macro '%s' takes %zu argument%s, but %zu were given", m->name,
-                 m->nparams, m->nparams == 1 ? "" : "s", n);
-        return false;
-    }
-    for (size_t i = 0; i < m->nparams; i++) {
-        size_t f = i < n ? from[i] : 0, t = i < n ? to[i] : 0;
-        trim(s, &f, &t);
-        args[i] = s + f;
-        arglen[i] = t - f;
-        if (f == t && m->defaults[i]) {
-            args[i] = m->defaults[i];
-            arglen[i] = strlen(m->defaults[i]);
-        } else if (f == t) {
-            as_error(as, name, "macro '%s' needs a value for its argument '%s'", m->name,
-                     m->params[i]);
-            return false;
-        }
-    }
-    lx->pos = lx->len;
-    return true;
-}
-
-void macro_expand(as_state *as, lexer *lx, macro *m, token name)
-{
-    const char *args[64];
-    size_t arglen[64];
-    if (as->macro_depth >= AS_MAX_MACRO_DEPTH) {
-        as_error(as, name, "macro '%s' expanded too deeply (more than %d levels): does it "
-                 "invoke itself without end?", m->name, AS_MAX_MACRO_DEPTH);
-        return;
-    }
-    if (!bind_args(as, lx, m, name, args, arglen))
-        return;
-    list_statement(as, as->cur, sec_here(as), 0, true);   /* the invocation, then its lines */
-    saved_line saved = { as->line, as->linelen };
-    as_frame f = { .file = m->file, .line = m->line, .macro = m->name, .parent = as->frame,
-                   .cond_depth = as->cond_depth, .parent_line = as->frame->line,
-                   .parent_col = (int)name.pos + 1 };
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    unsigned long serial = as->expansions++;
-    as->macro_depth++;
-    as->frame = &f;
-    for (size_t i = 0; i < m->nbody && !as->stop; i++) {
-        f.line = m->line + 1 + (int)i;
-        if (!substitute(m, m->body[i], args, arglen, serial, &buf, &len, &cap)) {
-            as->line = m->body[i];
-            as->linelen = strlen(m->body[i]);
-            as_diag(as, DIAG_ERROR, 0, 1, "line too long after macro expansion (more than %u "
-                    "bytes)", MAX_EXPANDED_LINE);
-            break;
-        }
-        src_line(as, buf, len);
-    }
-    as->line = NULL;
-    end_frame_checks(as, &f);
-    free(buf);
-    as->macro_depth--;
-    as->frame = f.parent;
-    as->line = saved.line;
-    as->linelen = saved.len;
 }
 
 /* ---- one line ------------------------------------------------------------------------------ */
@@ -729,12 +308,12 @@ void src_line(as_state *as, const char *text, size_t len)
         lx_text(&lx, first, name, sizeof name);
         lexer skip = lx;
         lx_next(&skip);
-        if (conditional(as, &skip, first, name)) {
+        if (cond_directive(as, &skip, first, name)) {
             list_statement(as, as->cur, 0, 0, false);
             return;
         }
     }
-    if (!active(as)) {
+    if (!cond_active(as)) {
         list_statement(as, as->cur, 0, 0, false);
         return;
     }
