@@ -1,12 +1,13 @@
 /*
  * test_cpu.c - the T32 interpreter against ISA.md: every instruction in
  * both modes, flags, traps and their priority, trap entry and return, both
- * trap configurations, interrupts, wfi, the budget and breakpoints.
+ * trap configurations, interrupts, wfi, the budget and breakpoints; and
+ * random programs, run whole and in random slices, which must agree.
  *
  * Expected values come from small reference functions written from ISA.md
  * (ref_alu, ref_flags, ref_branch below), computed a different way from
  * the interpreter (64-bit arithmetic, plain comparisons), never from
- * recorded outputs.
+ * recorded outputs.  The MMU has its own file, test_mmu.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
