@@ -399,7 +399,7 @@ static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
 fetch_slow:
     /* A new code page (or a bad pc): translate pc as a fetch, which needs X
      * (a misaligned pc traps with EPC = BADVADDR = pc), and cache the host
-     * pointer of its page until the batch ends. */
+     * pointer of its page until the batch ends or the TLB is refilled. */
     w = 0;
     {
         uint8_t *p;
