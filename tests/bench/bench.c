@@ -32,7 +32,8 @@
 #define HANDLER   0x2000u      /* the trap handler (trap benchmark) */
 #define L1_TABLE  0x10000u     /* page tables for the paged runs */
 #define L2_TABLE  0x11000u
-#define DATA      0x100000u    /* the mem benchmark's buffer */
+#define DATA      0x110000u    /* the mem benchmark's buffer: 16 pages whose
+                                  TLB slots (16-31) differ from the code's */
 #define MEMSIZE   (4u << 20)
 
 /* A guest program being written, one word at a time. */
