@@ -128,10 +128,12 @@ static void emulate_halt(vmm_vm *vm)
     vmm_vm_stop(vm, VMM_END_HALT);
 }
 
-/* wfi, as bare T32 does it (see vtimer_wait). */
+/* wfi, as bare T32 does it (see vtimer_wait).  Idling costs the host
+ * nothing, so it is not cut at the end of the VM's turn - only at the VM's
+ * instruction limit, where a bare run would stop idling too. */
 static void emulate_wfi(vmm_vm *vm)
 {
-    switch (vtimer_wait(vm, vm->horizon)) {
+    switch (vtimer_wait(vm, vm->limit ? vm->limit : UINT64_MAX)) {
     case VTIMER_PENDING:            /* a line is up: wfi is a nop */
         retire(vm);
         vm->vcpu.pc += 4;
