@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm.h"
@@ -261,6 +262,26 @@ static int parse_valued_option(int argc, char **argv, int *i, run_options *o)
     return -1;
 }
 
+/* Two VMs writing through to one disk image would corrupt it: each keeps
+ * its own copy in memory.  Same file = same device and inode. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return strcmp(a, b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int check_shared_disks(const run_options *o)
+{
+    for (int i = 0; i < o->nvms; i++)
+        for (int j = i + 1; j < o->nvms; j++)
+            if (o->vms[i].disk && o->vms[j].disk && same_file(o->vms[i].disk, o->vms[j].disk))
+                return usage_error("run", "two VMs cannot share the disk image '%s'",
+                                   o->vms[j].disk);
+    return 0;
+}
+
 /* Check the combination of options once all are read. */
 static int check_options(const char *image, run_options *o)
 {
@@ -278,7 +299,7 @@ static int check_options(const char *image, run_options *o)
         return usage_error("run", "no image to run%s", "");
     if (o->mode == VMM_MODE_BARE && o->nvms > 1)
         return usage_error("run", "several VMs need --mode trap%s", "");
-    return 0;
+    return check_shared_disks(o);
 }
 
 static int parse_run_args(int argc, char **argv, run_options *o)

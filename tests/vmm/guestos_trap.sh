@@ -76,5 +76,19 @@ else
     fail "vm1 (counters): console file differs from a solo run"
 fi
 
+# Two interactive shells, each reading its own input file.
+printf 'first vm\nexit\n' >"$tmp/in0"
+printf 'second vm\nexit\n' >"$tmp/in1"
+cp "$OS/shell.disk" "$tmp/sh0.disk"
+cp "$OS/shell.disk" "$tmp/sh1.disk"
+if "$T" run --mode trap --max-insns $LIMIT \
+        --vm "$OS/kernel.img,disk=$tmp/sh0.disk,input=$tmp/in0" \
+        --vm "$OS/kernel.img,disk=$tmp/sh1.disk,input=$tmp/in1" </dev/null >"$tmp/shells.txt" &&
+   grep -q '^\[vm0\] > FIRST VM' "$tmp/shells.txt" && grep -q '^\[vm1\] > SECOND VM' "$tmp/shells.txt"; then
+    pass "two shells, each with its own input"
+else
+    fail "two shells, each with its own input"; head -40 "$tmp/shells.txt"
+fi
+
 echo "guestos_trap: $failures failures"
 [ "$failures" -eq 0 ]

@@ -44,6 +44,10 @@ expect 2 "no image to run" "no image" -- "$T" run --bare
 expect 2 "more than one IMAGE" "two images" -- "$T" run a.img b.img
 expect 2 "several VMs need --mode trap" "several VMs on bare" -- "$T" run --vm a.img --vm b.img
 expect 2 "bad --vm setting 'color=red'" "bad --vm setting" -- "$T" run --mode trap --vm a.img,color=red
+printf 'x' >"$tmp/shared.disk"
+ln -s "$tmp/shared.disk" "$tmp/alias.disk"
+expect 2 "cannot share the disk image" "two VMs, one disk" -- \
+    "$T" run --mode trap --vm a.img,disk="$tmp/shared.disk" --vm b.img,disk="$tmp/alias.disk"
 
 # ---- files that cannot be used -------------------------------------------------------
 expect 1 "nothere.img: error:" "missing image" -- "$T" run "$tmp/nothere.img"
