@@ -683,6 +683,57 @@ static void test_popf_loses_the_interrupt_enable(void **state)
     free_runs(&r);
 }
 
+/* ---- building the VMM --------------------------------------------------------------------------- */
+
+/* VMs sit back to back from host address 0, the VMM's memory above them. */
+static void test_memory_layout(void **state)
+{
+    (void)state;
+    char err[128];
+    vmm *v = vmm_new(VMM_MODE_TRAP, 3, 0x20000, err, sizeof err);
+    assert_non_null(v);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(v->vms[i]->base, (uint32_t)i * 0x20000);
+        assert_int_equal(v->vms[i]->size, 0x20000);
+        assert_ptr_equal(v->vms[i]->mem, v->m->mem + v->vms[i]->base);
+        assert_int_equal(v->vms[i]->vcpu.vpsr, T32_PSR_K);   /* reset: kernel mode */
+    }
+    assert_int_equal(v->vmm_base, 3 * 0x20000);
+    assert_int_equal(v->vmm_limit, v->m->memsize);
+    vmm_free(v);
+
+    assert_null(vmm_new(VMM_MODE_TRAP, 1, 12345, err, sizeof err));      /* not pages */
+    assert_null(vmm_new(VMM_MODE_TRAP, 8, 256u << 20, err, sizeof err)); /* > 1 GiB */
+    assert_non_null(strstr(err, "cannot fit"));
+    assert_null(vmm_new(VMM_MODE_TRAP, 0, RAM, err, sizeof err));
+}
+
+/* VMM frames come zeroed, from VMM memory only; freed ones are reused;
+ * when they run out the answer is 0, not someone else's memory. */
+static void test_frame_allocator(void **state)
+{
+    (void)state;
+    char err[128];
+    vmm *v = vmm_new(VMM_MODE_TRAP, 1, RAM, err, sizeof err);
+    assert_non_null(v);
+    uint32_t a = vmm_frame_alloc(v), b = vmm_frame_alloc(v);
+    assert_true(a >= v->vmm_base && a < v->vmm_limit && a % T32_PAGE_SIZE == 0);
+    assert_int_not_equal(a, b);
+    memset(v->m->mem + a, 0xab, T32_PAGE_SIZE);
+    vmm_frame_free(v, a);
+    assert_int_equal(vmm_frame_alloc(v), a);                /* reused ... */
+    for (uint32_t i = 0; i < T32_PAGE_SIZE; i++)
+        assert_int_equal(v->m->mem[a + i], 0);               /* ... and zeroed */
+    unsigned n = 2;
+    while (vmm_frame_alloc(v) != 0)
+        n++;
+    assert_int_equal(n, (v->vmm_limit - v->vmm_base) / T32_PAGE_SIZE);
+    vmm_frame_free(v, b);
+    assert_int_equal(vmm_frame_alloc(v), b);
+    assert_int_equal(vmm_frame_alloc(v), 0);
+    vmm_free(v);
+}
+
 /* ---- random programs ---------------------------------------------------------------------- */
 
 /* A deterministic generator (xorshift32): the same seeds every run. */
@@ -797,6 +848,8 @@ int main(void)
         cmocka_unit_test(test_pushf_reveals_user_mode),
         cmocka_unit_test(test_popf_loses_the_interrupt_enable),
         cmocka_unit_test(test_random_programs_match_bare),
+        cmocka_unit_test(test_memory_layout),
+        cmocka_unit_test(test_frame_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
