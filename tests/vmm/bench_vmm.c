@@ -10,6 +10,10 @@
  *   vmm_trap_direct_share    direct_insns / guest_insns
  *   vmm_trap_exits           exits per run, and per 1000 guest instructions
  *   vmm_bare_mips, vmm_trap_mips   guest instructions per second
+ *   vmm_trap_compute_ratio   the same ratio for a guest that only computes
+ *                            (a built-in loop of 20 M instructions, no
+ *                            exits): what trap-and-emulate costs when the
+ *                            guest kernel has nothing to do
  *
  * Only the run is timed (not building the machine or loading the image).
  * Each side runs until it has accumulated at least BENCH_SECONDS (1 s by
@@ -108,6 +112,27 @@ static bool run_trap(const t32_image *img, const uint8_t *disk, size_t disklen, 
     return ok;
 }
 
+/* The compute-only guest: a loop of ALU instructions, 4 M iterations of
+ * 5 instructions, then halt - written straight into an image. */
+static void compute_image(t32_image *img)
+{
+    uint32_t code[] = {
+        T32_ENC_I(T32_OP_LUI, 2, 0, 0x003d),          /* r2 := 4000000 */
+        T32_ENC_I(T32_OP_ORI, 2, 2, 0x0900),
+        T32_ENC_I(T32_OP_ADDI, 1, 1, 1),              /* loop: */
+        T32_ENC_R(T32_OP_XOR, 3, 3, 1),
+        T32_ENC_R(T32_OP_MUL, 4, 3, 1),
+        T32_ENC_R(T32_OP_CMP, 0, 1, 2),
+        T32_ENC_J(T32_OP_BLT, (uint32_t)-4),
+        T32_ENC_R(T32_OP_HALT, 0, 0, 0),
+    };
+    t32_image_init(img);
+    if (!t32_image_add_segment(img, 0x1000, sizeof code, T32_SEG_R | T32_SEG_X, code,
+                               sizeof code))
+        abort();
+    img->entry = 0x1000;
+}
+
 static void report(const side *bare, const side *trap)
 {
     double tb = bare->best, tt = trap->best;
@@ -123,6 +148,20 @@ static void report(const side *bare, const side *trap)
            (double)bare->st.guest_insns / tb / 1e6);
     printf("vmm_trap_mips: %.1f M guest instructions/s\n",
            (double)st->guest_insns / tt / 1e6);
+}
+
+/* Both sides, alternately, until each has run `want` seconds (and at least
+ * 5 times). */
+static bool measure(const t32_image *img, const uint8_t *disk, size_t disklen,
+                    double want, side *bare, side *trap)
+{
+    while (bare->runs < 5 || bare->seconds < want || trap->seconds < want) {
+        if (!run_bare(img, disk, disklen, bare) || !run_trap(img, disk, disklen, trap)) {
+            fprintf(stderr, "vmmbench: the guest did not halt\n");
+            return false;
+        }
+    }
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -142,14 +181,18 @@ int main(int argc, char **argv)
     const char *env = getenv("BENCH_SECONDS");
     double want = env ? atof(env) : 1.0;
     side bare = { 0 }, trap = { 0 };
-    while (bare.runs < 5 || bare.seconds < want || trap.seconds < want) {
-        if (!run_bare(&img, disk, disklen, &bare) || !run_trap(&img, disk, disklen, &trap)) {
-            fprintf(stderr, "vmmbench: the guest did not halt\n");
-            return 1;
-        }
-    }
+    if (!measure(&img, disk, disklen, want, &bare, &trap))
+        return 1;
     report(&bare, &trap);
     t32_image_free(&img);
+
+    t32_image compute;
+    side cbare = { 0 }, ctrap = { 0 };
+    compute_image(&compute);
+    if (!measure(&compute, NULL, 0, want / 2, &cbare, &ctrap))
+        return 1;
+    printf("vmm_trap_compute_ratio: %.3f x\n", ctrap.best / cbare.best);
+    t32_image_free(&compute);
     free(disk);
     return 0;
 }
