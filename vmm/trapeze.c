@@ -72,7 +72,7 @@ static const char run_help[] =
     "  --mode MODE          bare (no VMM; the default) or trap (trap-and-emulate VMM)\n"
     "  --disk FILE          attach a disk image (written through) to IMAGE's machine\n"
     "  --mem SIZE           RAM per machine or VM: bytes, or with K/M suffix\n"
-    "                       (default 16M; a multiple of 4K)\n"
+    "                       (default 16M; a multiple of 4K, at most 256M)\n"
     "  --max-insns N        stop after N (virtual) cycles per guest (default: no limit)\n"
     "  --vm SPEC            add a VM (--mode trap; repeat for several, up to 8):\n"
     "                       IMAGE[,disk=FILE][,console=FILE][,input=FILE].  Without\n"

@@ -6,7 +6,9 @@
  * A VM gets exactly the same clock, counted by the VMM in vcpu.vcycles:
  *
  *   - every guest instruction the real CPU runs directly is one virtual
- *     cycle (t32_run reports how many it retired);
+ *     cycle (t32_run reports the cycles it ran) - one that traps too, as
+ *     bare T32 charges it, unless the trap was the VMM's own business (a
+ *     hidden page fault: see exit.c);
  *   - every instruction the VMM emulates is one virtual cycle too - the
  *     guest cannot tell that it took a detour through C;
  *   - the time the VMM itself spends (handling exits, running other VMs) is
