@@ -51,7 +51,7 @@ typedef struct run_options {
     vmm_mode    mode;
     vm_spec     vms[VMM_MAX_VMS];
     int         nvms;
-    const char *disk;        /* --disk: for the positional IMAGE */
+    vm_spec     positional;  /* --disk, --console, --input: for the positional IMAGE */
     uint32_t    mem;         /* bytes of (guest-)physical memory */
     uint64_t    max_insns;   /* 0 = no limit */
     uint32_t    quantum;
@@ -71,6 +71,8 @@ static const char run_help[] =
     "  --bare               same as --mode bare\n"
     "  --mode MODE          bare (no VMM; the default) or trap (trap-and-emulate VMM)\n"
     "  --disk FILE          attach a disk image (written through) to IMAGE's machine\n"
+    "  --console FILE       IMAGE's console output goes to FILE instead of stdout\n"
+    "  --input FILE         IMAGE's console input comes from FILE instead of stdin\n"
     "  --mem SIZE           RAM per machine or VM: bytes, or with K/M suffix\n"
     "                       (default 16M; a multiple of 4K, at most 256M)\n"
     "  --max-insns N        stop after N (virtual) cycles per guest (default: no limit)\n"
@@ -235,29 +237,51 @@ static int parse_number_option(const char *name, const char *val, run_options *o
     return 0;
 }
 
+/* The options that take a value. */
+typedef enum valued_option {
+    OPT_MODE, OPT_DISK, OPT_CONSOLE, OPT_INPUT, OPT_MEM, OPT_MAX_INSNS, OPT_QUANTUM,
+    OPT_VM, OPT_STATS_JSON
+} valued_option;
+
+static const struct {
+    const char   *name;
+    valued_option opt;
+} valued_options[] = {
+    { "--mode", OPT_MODE },         { "--disk", OPT_DISK },
+    { "--console", OPT_CONSOLE },   { "--input", OPT_INPUT },
+    { "--mem", OPT_MEM },           { "--max-insns", OPT_MAX_INSNS },
+    { "--quantum", OPT_QUANTUM },   { "--vm", OPT_VM },
+    { "--stats-json", OPT_STATS_JSON },
+};
+
+static int apply_option(valued_option opt, const char *name, char *val, run_options *o)
+{
+    switch (opt) {
+    case OPT_MODE:       return parse_mode(val, o);
+    case OPT_DISK:       o->positional.disk = val; return 0;
+    case OPT_CONSOLE:    o->positional.console = val; return 0;
+    case OPT_INPUT:      o->positional.input = val; return 0;
+    case OPT_VM:         return add_vm(val, o);
+    case OPT_STATS_JSON: o->stats_json = val; return 0;
+    case OPT_MEM:
+    case OPT_MAX_INSNS:
+    case OPT_QUANTUM:    return parse_number_option(name, val, o);
+    }
+    return 0;
+}
+
 /* One option at argv[*i] that takes a value.  Returns -1 if argv[*i] is
  * none of them, else 0 or an exit status. */
 static int parse_valued_option(int argc, char **argv, int *i, run_options *o)
 {
-    static const char *const names[] = {
-        "--mode", "--disk", "--mem", "--max-insns", "--quantum", "--vm", "--stats-json",
-    };
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    for (size_t k = 0; k < sizeof valued_options / sizeof valued_options[0]; k++) {
+        const char *name = valued_options[k].name;
         bool missing = false;
-        char *val = opt_value(argc, argv, i, names[k], &missing);
+        char *val = opt_value(argc, argv, i, name, &missing);
         if (missing)
-            return usage_error("run", "option '%s' needs a value", names[k]);
-        if (!val)
-            continue;
-        if (k == 0)
-            return parse_mode(val, o);
-        if (k == 1)
-            return o->disk = val, 0;
-        if (k == 5)
-            return add_vm(val, o);
-        if (k == 6)
-            return o->stats_json = val, 0;
-        return parse_number_option(names[k], val, o);
+            return usage_error("run", "option '%s' needs a value", name);
+        if (val)
+            return apply_option(valued_options[k].opt, name, val, o);
     }
     return -1;
 }
@@ -289,11 +313,12 @@ static int check_options(const char *image, run_options *o)
         if (o->nvms == VMM_MAX_VMS)
             return usage_error("run", "too many VMs (at most %s)", "8");
         memmove(&o->vms[1], &o->vms[0], sizeof o->vms[0] * (size_t)o->nvms);
-        o->vms[0] = (vm_spec){ .image = image, .disk = o->disk };
+        o->vms[0] = o->positional;
+        o->vms[0].image = image;
         o->nvms++;
-    } else if (o->disk) {
-        return usage_error("run", "--disk goes with a positional IMAGE; use "
-                           "--vm IMAGE,disk=%s", o->disk);
+    } else if (o->positional.disk || o->positional.console || o->positional.input) {
+        return usage_error("run", "--disk, --console and --input go with a positional "
+                           "IMAGE; with --vm, write IMAGE,disk=F,console=F,input=F%s", "");
     }
     if (o->nvms == 0)
         return usage_error("run", "no image to run%s", "");

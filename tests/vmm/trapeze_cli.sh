@@ -62,6 +62,20 @@ printf 'odd' >"$tmp/odd.disk"
 expect 1 "odd.disk: error:" "disk not a multiple of 512" -- "$T" run --mode trap --disk "$tmp/odd.disk" "$G/idle.img"
 expect 1 "dir.json: error:" "unwritable stats file" -- "$T" run --mode trap --stats-json "$tmp/no/such/dir.json" "$G/hello.img"
 
+# ---- console to a file, input from a file -------------------------------------------------
+for mode in bare trap; do
+    rm -f "$tmp/con.txt"
+    expect 0 "" "--console FILE ($mode)" -- "$T" run --mode $mode --console "$tmp/con.txt" "$G/hello.img"
+    if [ "$(cat "$tmp/con.txt")" = "hello from a guest" ]; then
+        pass "--console FILE gets the output ($mode)"
+    else
+        fail "--console FILE gets the output ($mode)"
+    fi
+done
+expect 2 "go with a positional IMAGE" "--console without IMAGE" -- "$T" run --console x --vm "$G/hello.img"
+expect 1 "nowhere/con.txt: error:" "unwritable --console" -- "$T" run --console "$tmp/nowhere/con.txt" "$G/hello.img"
+expect 1 "noinput: error:" "missing --input" -- "$T" run --input "$tmp/noinput" "$G/hello.img"
+
 # ---- how a run ends: the same status bare and in a VM ------------------------------------
 for mode in bare trap; do
     expect 4 "unhandled trap: illegal taken in kernel mode with tvec = 0, at pc 0x00001008 <bad>" \
