@@ -41,9 +41,9 @@ static source_file *load(as_state *as, const char *path, const char **why)
     f = calloc(1, sizeof *f);
     char *text = malloc(AS_MAX_FILE + 1);
     size_t n = text ? fread(text, 1, AS_MAX_FILE + 1, in) : 0;
-    bool bad = ferror(in);
+    int read_errno = ferror(in) ? errno : 0;
     fclose(in);
-    *why = !f || !text ? "out of memory" : bad ? "read error"
+    *why = !f || !text ? "out of memory" : read_errno ? strerror(read_errno)
          : n > AS_MAX_FILE ? "file too large (more than 64 MiB)" : NULL;
     if (*why || !(f->path = malloc(strlen(path) + 1))) {
         *why = *why ? *why : "out of memory";

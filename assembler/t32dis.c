@@ -89,6 +89,9 @@ static int image(const char *path)
     char err[256];
     if (!t32_image_read(path, &img, err, sizeof err)) {
         fprintf(stderr, "%s: error: %s\n", path, err);
+        if (strstr(err, "bad magic"))
+            fprintf(stderr, "%s: note: for a flat binary of words, use 't32dis -r %s'\n",
+                    path, path);
         return 1;
     }
     dis_image(&img, stdout);

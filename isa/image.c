@@ -388,11 +388,13 @@ static bool slurp(const char *path, uint8_t **out, size_t *len, char *err, size_
         fclose(f);
         return fail(err, errlen, "out of memory");
     }
-    bool bad = ferror(f) || (n == cap && fgetc(f) != EOF);
+    int read_errno = ferror(f) ? errno : 0;
+    bool too_big = !read_errno && n == cap && fgetc(f) != EOF;
     fclose(f);
-    if (bad) {
+    if (read_errno || too_big) {
         free(buf);
-        return fail(err, errlen, "cannot read the file (read error, or larger than 1 GiB)");
+        return fail(err, errlen, "cannot read: %s", too_big ? "larger than 1 GiB"
+                                                             : strerror(read_errno));
     }
     *out = buf;
     *len = n;
