@@ -130,3 +130,25 @@ void as_diag_plain(as_state *as, diag_kind kind, const char *file, int line, con
     va_end(ap);
     fputc('\n', as->diag);
 }
+
+int edit_distance(const char *a, const char *b)
+{
+    /* Levenshtein distance with two rows; names longer than 63 bytes are
+     * simply "far" from everything. */
+    size_t n = strlen(a), m = strlen(b);
+    int row[64], prev[64];
+    if (n >= 64 || m >= 64)
+        return 99;
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        row[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = row[j - 1] + 1;
+            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, row, (m + 1) * sizeof *row);
+    }
+    return prev[m];
+}

@@ -360,53 +360,90 @@ static bool pseudo_branch(insn *in, int op)
     return ok;
 }
 
-/* The pseudo-instructions of ISA.md section 5. */
-static bool pseudo(insn *in, bool *known)
+static bool p_li(insn *in)   { in->syntax = "rd, expr"; return pseudo_li(in, false); }
+static bool p_la(insn *in)   { in->syntax = "rd, expr"; return pseudo_li(in, true); }
+static bool p_call(insn *in) { return pseudo_branch(in, T32_OP_JAL); }
+static bool p_j(insn *in)    { return pseudo_branch(in, T32_OP_B); }
+static bool p_beqz(insn *in) { return pseudo_branch(in, T32_OP_BZ); }
+static bool p_bnez(insn *in) { return pseudo_branch(in, T32_OP_BNZ); }
+
+static bool p_mov(insn *in)
 {
-    const char *n = in->name;
     unsigned rd = 0, rs = 0;
-    bool ok;
-    *known = true;
-    if (strcmp(n, "li") == 0 || strcmp(n, "la") == 0) {
-        in->syntax = "rd, expr";
-        return pseudo_li(in, n[1] == 'a');
+    bool ok = pseudo_two_regs(in, &rd, &rs);
+    emit_r(in, T32_OP_ADD, rd, rs, T32_REG_ZERO);
+    return ok;
+}
+
+static bool p_neg(insn *in)
+{
+    unsigned rd = 0, rs = 0;
+    bool ok = pseudo_two_regs(in, &rd, &rs);
+    emit_r(in, T32_OP_SUB, rd, T32_REG_ZERO, rs);
+    return ok;
+}
+
+static bool p_not(insn *in)
+{
+    unsigned rd = 0, rs = 0;
+    bool ok = pseudo_two_regs(in, &rd, &rs);
+    emit_r(in, T32_OP_SUB, rd, T32_REG_ZERO, rs);      /* not x = -x - 1 */
+    emit_i(in, T32_OP_ADDI, rd, rd, 0xffffu);
+    return ok;
+}
+
+static bool p_nop(insn *in)
+{
+    bool ok = end_of_operands(in);
+    emit_r(in, T32_OP_ADD, 0, 0, 0);
+    return ok;
+}
+
+static bool p_ret(insn *in)
+{
+    bool ok = end_of_operands(in);
+    emit_i(in, T32_OP_JALR, T32_REG_ZERO, T32_REG_LR, 0);
+    return ok;
+}
+
+static bool p_subi(insn *in)
+{
+    unsigned rd = 0, rs = 0;
+    value v = { 0, false, false };
+    token at = in->mn;
+    in->syntax = "rd, rs, imm";
+    bool ok = reg(in, &rd) && comma(in) && reg(in, &rs) && comma(in) && more(in) &&
+              expr(in->as, in->lx, 0, &v, &at) && end_of_operands(in);
+    v.v = -v.v;
+    emit_i(in, T32_OP_ADDI, rd, rs, fit_field(in->as, at, v, 16, FIT_SIGNED,
+                                              "a signed 16-bit immediate (negated)"));
+    return ok;
+}
+
+/* The pseudo-instructions of ISA.md section 5 (push/pop with several
+ * registers are handled with the real push/pop). */
+static const struct { const char *name; bool (*assemble)(insn *); } pseudos[] = {
+    { "li", p_li },     { "la", p_la },     { "mov", p_mov },   { "nop", p_nop },
+    { "call", p_call }, { "ret", p_ret },   { "j", p_j },       { "subi", p_subi },
+    { "neg", p_neg },   { "not", p_not },   { "beqz", p_beqz }, { "bnez", p_bnez },
+};
+
+/* The known mnemonic closest to `name` (a likely typo), or NULL. */
+static const char *closest_mnemonic(const char *name)
+{
+    const char *best = NULL;
+    int best_d = strlen(name) > 3 ? 3 : 2;              /* suggest only close matches */
+    for (int op = 0; op < 256; op++) {
+        int d = t32_ops[op].mnemonic ? edit_distance(name, t32_ops[op].mnemonic) : 99;
+        if (d < best_d)
+            best = t32_ops[op].mnemonic, best_d = d;
     }
-    if (strcmp(n, "mov") == 0 || strcmp(n, "neg") == 0 || strcmp(n, "not") == 0) {
-        ok = pseudo_two_regs(in, &rd, &rs);
-        if (n[0] == 'm')
-            emit_r(in, T32_OP_ADD, rd, rs, T32_REG_ZERO);
-        else
-            emit_r(in, T32_OP_SUB, rd, T32_REG_ZERO, rs);
-        if (strcmp(n, "not") == 0)         /* not x = -x - 1 */
-            emit_i(in, T32_OP_ADDI, rd, rd, 0xffffu);
-        return ok;
+    for (size_t i = 0; i < sizeof pseudos / sizeof pseudos[0]; i++) {
+        int d = edit_distance(name, pseudos[i].name);
+        if (d < best_d)
+            best = pseudos[i].name, best_d = d;
     }
-    if (strcmp(n, "nop") == 0 || strcmp(n, "ret") == 0) {
-        in->syntax = "";
-        ok = end_of_operands(in);
-        if (n[0] == 'n')
-            emit_r(in, T32_OP_ADD, 0, 0, 0);
-        else
-            emit_i(in, T32_OP_JALR, T32_REG_ZERO, T32_REG_LR, 0);
-        return ok;
-    }
-    if (strcmp(n, "subi") == 0) {
-        value v = { 0, false, false };
-        token at = in->mn;
-        in->syntax = "rd, rs, imm";
-        ok = reg(in, &rd) && comma(in) && reg(in, &rs) && comma(in) && more(in) &&
-             expr(in->as, in->lx, 0, &v, &at) && end_of_operands(in);
-        v.v = -v.v;
-        emit_i(in, T32_OP_ADDI, rd, rs, fit_field(in->as, at, v, 16, FIT_SIGNED,
-                                                  "a signed 16-bit immediate (negated)"));
-        return ok;
-    }
-    if (strcmp(n, "call") == 0) return pseudo_branch(in, T32_OP_JAL);
-    if (strcmp(n, "j") == 0)    return pseudo_branch(in, T32_OP_B);
-    if (strcmp(n, "beqz") == 0) return pseudo_branch(in, T32_OP_BZ);
-    if (strcmp(n, "bnez") == 0) return pseudo_branch(in, T32_OP_BNZ);
-    *known = false;
-    return false;
+    return best;
 }
 
 static void unknown_mnemonic(insn *in)
@@ -422,7 +459,11 @@ static void unknown_mnemonic(insn *in)
             return;
         }
     }
-    as_error(in->as, in->mn, "unknown mnemonic '%s'", in->name);
+    const char *guess = closest_mnemonic(in->name);
+    if (guess)
+        as_error(in->as, in->mn, "unknown mnemonic '%s'; did you mean '%s'?", in->name, guess);
+    else
+        as_error(in->as, in->mn, "unknown mnemonic '%s'", in->name);
 }
 
 bool encode_insn(as_state *as, lexer *lx, token mn, const char *name)
@@ -434,9 +475,9 @@ bool encode_insn(as_state *as, lexer *lx, token mn, const char *name)
     int op = t32_op_lookup(name);
     if (op >= 0)
         return real(&in, op);
-    bool known;
-    bool ok = pseudo(&in, &known);
-    if (!known)
-        unknown_mnemonic(&in);
-    return ok;
+    for (size_t i = 0; i < sizeof pseudos / sizeof pseudos[0]; i++)
+        if (strcmp(name, pseudos[i].name) == 0)
+            return pseudos[i].assemble(&in);
+    unknown_mnemonic(&in);
+    return false;
 }

@@ -78,7 +78,11 @@ static bool symbol_value(parser *p, token t, value *out)
         *out = (value){ 0, false, false };
         return true;
     }
-    as_error(as, t, "undefined symbol '%s'", name);
+    const char *guess = sym_closest(as, name);
+    if (guess)
+        as_error(as, t, "undefined symbol '%s'; did you mean '%s'?", name, guess);
+    else
+        as_error(as, t, "undefined symbol '%s'", name);
     return false;
 }
 

@@ -267,6 +267,9 @@ void as_diag(as_state *as, diag_kind kind, size_t pos, size_t len, const char *f
 void as_diag_plain(as_state *as, diag_kind kind, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Levenshtein distance between two names, for "did you mean" hints. */
+int edit_distance(const char *a, const char *b);
+
 /* ---- lex.c -------------------------------------------------------------------------- */
 
 void lx_init(lexer *lx, as_state *as, const char *s, size_t len);
@@ -301,6 +304,7 @@ void sym_free_all(as_state *as);
 bool local_define(as_state *as, int64_t num, int64_t addr);
 bool local_ref(as_state *as, token t, value *out, int flags);
 symbol **sym_sorted(as_state *as);                        /* malloc'd, by creation */
+const char *sym_closest(as_state *as, const char *name);  /* a likely typo's target */
 
 /* ---- sections.c --------------------------------------------------------------------- */
 

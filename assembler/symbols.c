@@ -222,6 +222,21 @@ void sym_free_all(as_state *as)
     free(as->locals);
 }
 
+const char *sym_closest(as_state *as, const char *name)
+{
+    const char *best = NULL;
+    int best_d = strlen(name) > 3 ? 3 : 2;
+    for (size_t b = 0; b < as->symcap; b++)
+        for (symbol *s = as->symtab[b]; s; s = s->next) {
+            if (!sym_defined_now(as, s) && !s->prev_defined)
+                continue;
+            int d = edit_distance(name, s->name);
+            if (d < best_d || (d == best_d && best && strcmp(s->name, best) < 0))
+                best = s->name, best_d = d;
+        }
+    return best;
+}
+
 static int by_order(const void *a, const void *b)
 {
     const symbol *x = *(symbol *const *)a, *y = *(symbol *const *)b;

@@ -117,7 +117,8 @@ static void errors(void **state)
     expect_error(".word (1 + 2\n", "expected ')' to close the '(' at column 7");
     expect_error(".word 1 +\n", "expected an expression, found end of line");
     expect_error(".word 1 ? 2\n", "expected ':' in a '?:' expression");
-    expect_error(".word nowhere\n", "t.s:1:7: error: undefined symbol 'nowhere'");
+    expect_error(".word nowhere\n", "t.s:1:7: error: undefined symbol 'nowhere'\n");
+    expect_error("count: .word coutn\n", "undefined symbol 'coutn'; did you mean 'count'?");
     expect_error(".word r3 + 1\n", "register 'r3' cannot be used in an expression");
     expect_error(".word 0x100000000\n", "integer constant is too large");
     expect_error(".word 12abc\n", "invalid suffix 'abc' on integer constant");
