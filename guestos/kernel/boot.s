@@ -5,6 +5,7 @@
 ; Nothing is set up: no stack, no trap vector, no page tables.  Boot does,
 ; in order:
 ;
+;   0. a check that RAM holds the whole memory map (memlayout.s);
 ;   1. a stack, so that we can call functions;
 ;   2. TVEC, so that a trap lands in trap_entry instead of at address 0;
 ;   3. the mode check: what does pushf say about the K bit?
@@ -15,6 +16,10 @@
 ;      the trap frame proc_start prepared, exactly as after any trap.
 
 _start:
+    in r1, PORT_MEMSIZE(r0)     ; is there RAM for the memory map
+    la r2, KERNEL_WINDOW        ; (memlayout.s), stack included?
+    cmp r1, r2
+    bltu too_small
     la sp, BOOT_STACK_TOP
     la r1, trap_entry
     mtsr tvec, r1
@@ -22,10 +27,7 @@ _start:
     call kputs
     call mode_check
     call vm_init
-    bnz r1, 1f
-    la r1, msg_nomem_boot
-    call panic
-1:  la r1, msg_paging
+    la r1, msg_paging
     call kputs
     call load_programs
     li r1, TICK_CYCLES
@@ -33,6 +35,18 @@ _start:
     call sched                  ; r1 = the first process's trap frame
     mov sp, r1
     b trap_return               ; (IE is still 0 here, as it must be)
+
+; too_small: the machine has less RAM than the kernel's window, so even
+; the boot stack may not exist.  Print the reason without calling anything
+; (a call would push onto that stack) and stop.
+too_small:
+    la r2, msg_too_small
+1:  ldbu r1, 0(r2)
+    bz r1, 2f
+    out r1, PORT_CON_DATA(r0)
+    addi r2, r2, 1
+    b 1b
+2:  halt
 
 ; mode_check(): print the mode the kernel believes it runs in.
 ;
@@ -74,6 +88,6 @@ msg_mode:       .asciz "mode check: "
 msg_kernel:     .asciz "kernel\n"
 msg_user:       .asciz "user\n"
 msg_paging:     .asciz "guestos: paging on, 4 MiB kernel window\n"
-msg_nomem_boot: .asciz "less than 4 MiB of RAM"
+msg_too_small:  .asciz "panic: guestos needs at least 4 MiB of RAM\n"
 msg_panic:      .asciz "panic: "
     .align 4

@@ -27,14 +27,10 @@
 ; process's tables before the process first runs, and sched loads PTBR
 ; (which flushes the TLB) on every switch.
 
-; vm_init(): map the kernel window and turn paging on.  Fails (r1 = 0)
-; if the machine has less RAM than the window; r1 = 1 otherwise.
+; vm_init(): map the kernel window and turn paging on.  (boot.s has
+; checked that RAM covers the whole window.)
 vm_init:
     push lr
-    in r1, PORT_MEMSIZE(r0)
-    la r2, KERNEL_WINDOW
-    cmp r1, r2
-    bltu 3f
     ; KPT0[i] := (i << 12) | V R W X, for every page of the window but
     ; page 0, which stays unmapped so that a null pointer faults even in
     ; the kernel.
@@ -56,10 +52,7 @@ vm_init:
     stw r2, 0(r1)               ; L1 entry 0: the window
     ori r1, r1, PTBR_E
     mtsr ptbr, r1               ; paging is on from the next instruction
-    li r1, 1
-    b 4f
-3:  li r1, 0
-4:  pop lr
+    pop lr
     ret
 
 ; page_zero(pa): fill the 4 KiB page at pa with zeros, four words per

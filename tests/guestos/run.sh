@@ -12,8 +12,9 @@
 #     the exit command) and shell-eof.in (ends at the end of input);
 #   - fault isolation: the counters print exactly the same lines whether or
 #     not seven faulting processes are killed around them;
-#   - a disk that is not a guestos disk, a disk with a bad directory entry
-#     and no disk at all: the kernel explains itself and stops cleanly.
+#   - a disk that is not a guestos disk, a directory with bad entries, no
+#     disk at all, and too little RAM: the kernel explains itself and stops
+#     cleanly.
 #
 #   BUILD=build tests/guestos/run.sh           check (BUILD defaults to build)
 #   UPDATE=1 tests/guestos/run.sh              rewrite the golden files instead;
@@ -40,15 +41,14 @@ fail() {
     failed=$((failed + 1))
 }
 
-# boot NAME DISK INPUT: boot the kernel with DISK ("" = none) and INPUT on
-# stdin; the console output goes to $TMP/NAME.out.  The run must halt
-# (exit status 0).
+# boot NAME DISK INPUT [OPTION...]: boot the kernel with DISK ("" = none),
+# INPUT on stdin and any extra trapeze options; the console output goes to
+# $TMP/NAME.out.  The run must halt (exit status 0).
 boot() {
     name=$1 disk=$2 input=$3
+    shift 3
     if [ -n "$disk" ]; then
-        set -- --disk "$disk"
-    else
-        set --
+        set -- "$@" --disk "$disk"
     fi
     "$TRAPEZE" run --bare --max-insns "$MAX_INSNS" "$@" "$GOS/kernel.img" \
         <"$input" >"$TMP/$name.out" 2>"$TMP/$name.err"
@@ -135,6 +135,10 @@ boot badentry "$TMP/bad.disk" /dev/null
 golden badentry
 boot nodisk "" /dev/null
 golden nodisk
+
+# Too little RAM for the kernel's memory map: a clear refusal, not a hang.
+boot smallmem "$GOS/idle.disk" /dev/null --mem 1M
+golden smallmem
 
 echo "guestos: $failed failed"
 [ "$failed" -eq 0 ]
