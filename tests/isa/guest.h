@@ -57,4 +57,20 @@ t32_exit guest_run(guest *g, uint64_t budget);
  * the given mode, and run exactly one cycle. */
 t32_exit guest_step_one(guest *g, uint32_t word, bool kernel);
 
+/* ---- random programs, for differential tests -------------------------------- */
+
+/* A small deterministic generator: the same numbers on every host. */
+uint32_t guest_random(uint32_t *seed);
+
+/* A machine full of random code (mostly real opcodes with small
+ * immediates, so that loads, stores, branches and traps of every kind
+ * happen), random registers pointing into RAM, a random timer, a small
+ * disk, and half the time paging on through tables with random
+ * permissions.  Host-kernel configuration.  Everything comes from `seed`. */
+guest *guest_new_random(uint32_t seed);
+
+/* The C kernel of random runs: after a trap, resume somewhere else in the
+ * random code, in a random mode, with random flags (t32_rfe). */
+void guest_random_resume(t32_cpu *cpu, uint32_t *seed);
+
 #endif

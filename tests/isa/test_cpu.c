@@ -1334,62 +1334,6 @@ static void test_budget_is_exact(void **state)
 
 /* ---- random programs ---------------------------------------------------------------------- */
 
-/* A small deterministic generator (the same numbers on every host). */
-static uint32_t next_random(uint32_t *seed)
-{
-    *seed = *seed * 1664525u + 1013904223u;
-    return *seed >> 8 ^ *seed << 13;
-}
-
-/* A random instruction word: mostly real opcodes with small immediates, so
- * that loads, stores, branches and traps of every kind happen. */
-static uint32_t random_word(uint32_t *seed)
-{
-    uint32_t w = next_random(seed);
-    uint32_t op = w >> 24;
-    if (w % 8 != 0)                                    /* 7 in 8: a real opcode */
-        while (!t32_ops[op].mnemonic)
-            op = (op + 1) % 256;
-    uint32_t imm = next_random(seed) % 4 == 0 ? next_random(seed) & 0xffffu
-                                              : (next_random(seed) % 64 - 16) & 0xffffu;
-    return op << 24 | (next_random(seed) & 0x00ff0000u) | imm;
-}
-
-/* A machine full of random code, with random registers pointing into RAM,
- * a random timer, and (half the time) paging on through tables whose
- * permissions are random too.  Everything comes from `seed`.  It runs in
- * the host-kernel configuration: random_kernel() below plays the kernel. */
-static guest *random_guest(uint32_t seed)
-{
-    guest *g = guest_new(true);
-    t32_cpu *c = g->cpu;
-    for (uint32_t a = 0; a < 0x10000; a += 4)
-        poke(g, a, random_word(&seed));
-    for (int i = 1; i < T32_NREGS; i++)
-        c->r[i] = next_random(&seed) % 0x10000 & ~3u;
-    c->pc = next_random(&seed) % 0x10000 & ~3u;
-    c->psr = next_random(&seed) & (T32_PSR_K | T32_PSR_IE);
-    t32_sysreg_write(c, T32_SR_TIMER, next_random(&seed) % 64);
-    if (next_random(&seed) % 2) {
-        poke(g, 0x10000, 0x11000 | T32_PTE_V);
-        for (uint32_t page = 0; page < 256; page++) {
-            uint32_t bits = next_random(&seed) % 4 ? 0x1f : next_random(&seed) & 0x7f;
-            poke(g, 0x11000 + 4 * page, page << 12 | bits);
-        }
-        t32_sysreg_write(c, T32_SR_PTBR, 0x10000 | T32_PTBR_E);
-    }
-    return g;
-}
-
-/* The C kernel of the random runs: after every trap, resume somewhere else
- * in random code, in a random mode, with random flags. */
-static void random_kernel(t32_cpu *c, uint32_t *seed)
-{
-    c->sr[T32_SR_EPC] = next_random(seed) % 0x10000 & ~(next_random(seed) % 8 ? 3u : 0u);
-    c->sr[T32_SR_EPSR] = next_random(seed);
-    t32_rfe(c);
-}
-
 #define RANDOM_CYCLES 20000u
 
 /* Run a random guest for RANDOM_CYCLES, in one run per trap or (sliced)
@@ -1401,7 +1345,7 @@ static t32_exit run_random(guest *g, uint32_t seed, bool sliced)
     t32_exit why = T32_EXIT_BUDGET;
     while (c->cycles < RANDOM_CYCLES) {
         uint64_t before = c->cycles, budget = RANDOM_CYCLES - before;
-        uint64_t slice = 1 + next_random(&slice_seed) % 50;
+        uint64_t slice = 1 + guest_random(&slice_seed) % 50;
         if (sliced && budget > slice)
             budget = slice;
         why = guest_run(g, budget);
@@ -1412,7 +1356,7 @@ static t32_exit run_random(guest *g, uint32_t seed, bool sliced)
         if (why == T32_EXIT_BUDGET)
             assert_int_equal(c->cycles - before, budget);
         else if (why == T32_EXIT_TRAP)
-            random_kernel(c, &kernel_seed);
+            guest_random_resume(c, &kernel_seed);
         else
             break;                               /* halt or idle: the end */
     }
@@ -1427,7 +1371,7 @@ static void test_random_programs(void **state)
     (void)state;
     uint64_t traps = 0, irqs = 0;
     for (uint32_t seed = 1; seed <= 100; seed++) {
-        guest *whole = random_guest(seed), *sliced = random_guest(seed);
+        guest *whole = guest_new_random(seed), *sliced = guest_new_random(seed);
         t32_exit why = run_random(whole, seed, false);
         assert_int_equal(run_random(sliced, seed, true), why);
         assert_same_state(whole, sliced);
