@@ -152,3 +152,11 @@ int edit_distance(const char *a, const char *b)
     }
     return prev[m];
 }
+
+int typo_score(const char *typed, const char *candidate, int max_distance)
+{
+    int d = edit_distance(typed, candidate);
+    if (d > max_distance)
+        return -1;
+    return 2 * d + (typed[0] != candidate[0]);   /* ties: the same first letter wins */
+}

@@ -432,16 +432,16 @@ static const struct { const char *name; bool (*assemble)(insn *); } pseudos[] = 
 static const char *closest_mnemonic(const char *name)
 {
     const char *best = NULL;
-    int best_d = strlen(name) > 3 ? 3 : 2;              /* suggest only close matches */
+    int best_score = 99, max = strlen(name) > 3 ? 2 : 1;  /* only close matches */
     for (int op = 0; op < 256; op++) {
-        int d = t32_ops[op].mnemonic ? edit_distance(name, t32_ops[op].mnemonic) : 99;
-        if (d < best_d)
-            best = t32_ops[op].mnemonic, best_d = d;
+        int score = t32_ops[op].mnemonic ? typo_score(name, t32_ops[op].mnemonic, max) : -1;
+        if (score >= 0 && score < best_score)
+            best = t32_ops[op].mnemonic, best_score = score;
     }
     for (size_t i = 0; i < sizeof pseudos / sizeof pseudos[0]; i++) {
-        int d = edit_distance(name, pseudos[i].name);
-        if (d < best_d)
-            best = pseudos[i].name, best_d = d;
+        int score = typo_score(name, pseudos[i].name, max);
+        if (score >= 0 && score < best_score)
+            best = pseudos[i].name, best_score = score;
     }
     return best;
 }

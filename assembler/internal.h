@@ -269,6 +269,9 @@ void as_diag_plain(as_state *as, diag_kind kind, const char *file, int line, con
 
 /* Levenshtein distance between two names, for "did you mean" hints. */
 int edit_distance(const char *a, const char *b);
+/* How good a guess `candidate` is for the mistyped `typed` (lower is better),
+ * or -1 if it is more than max_distance edits away. */
+int typo_score(const char *typed, const char *candidate, int max_distance);
 
 /* ---- lex.c -------------------------------------------------------------------------- */
 

@@ -225,14 +225,15 @@ void sym_free_all(as_state *as)
 const char *sym_closest(as_state *as, const char *name)
 {
     const char *best = NULL;
-    int best_d = strlen(name) > 3 ? 3 : 2;
+    int best_score = 99, max = strlen(name) > 3 ? 2 : 1;
     for (size_t b = 0; b < as->symcap; b++)
         for (symbol *s = as->symtab[b]; s; s = s->next) {
             if (!sym_defined_now(as, s) && !s->prev_defined)
                 continue;
-            int d = edit_distance(name, s->name);
-            if (d < best_d || (d == best_d && best && strcmp(s->name, best) < 0))
-                best = s->name, best_d = d;
+            int score = typo_score(name, s->name, max);
+            if (score >= 0 && (score < best_score ||
+                               (score == best_score && strcmp(s->name, best) < 0)))
+                best = s->name, best_score = score;
         }
     return best;
 }
