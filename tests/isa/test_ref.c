@@ -4,7 +4,8 @@
  *
  * Both machines start from the same random guest (guest_new_random) and
  * get the same budgets, one random slice after another, and the same C
- * kernel (guest_random_resume) after every trap.  After every run the exit
+ * kernel (guest_random_resume) after every trap - or, for every third
+ * seed, the native configuration, where traps vector into random code.  After every run the exit
  * reason and the whole architectural state must agree; at the end, memory
  * and console output too.  The reference executes one instruction at a
  * time, checks interrupts at every boundary, idles in wfi cycle by cycle
@@ -50,6 +51,8 @@ static uint64_t exits[T32_EXIT_IDLE + 1], causes[T32_CAUSE_LIMIT];
 static void lockstep(uint32_t seed)
 {
     guest *fast = guest_new_random(seed), *slow = guest_new_random(seed);
+    if (seed % 3 == 0)          /* native traps: into the random code at TVEC */
+        fast->cpu->host_kernel = slow->cpu->host_kernel = false;
     ref_cpu ref;
     ref_init(&ref, slow->cpu);
     uint32_t kernel_fast = seed, kernel_slow = seed, slices = ~seed;
