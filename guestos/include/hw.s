@@ -51,3 +51,4 @@
 .equ DISK_BUSY,        1
 .equ DISK_DONE,        2
 .equ SECTOR_SIZE,      512
+.equ SECTOR_SHIFT,     9        ; SECTOR_SIZE = 1 << SECTOR_SHIFT

@@ -152,26 +152,19 @@ load_image:
     mov r12, r1                 ; r12 = physical address of the image
     ldw r2, DE_FILESZ(r10)      ; DMA the stored bytes straight in
     addi r2, r2, SECTOR_SIZE - 1
-    shri r2, r2, 9
+    shri r2, r2, SECTOR_SHIFT
     bz r2, 1f
     ldw r1, DE_SECTOR(r10)
     mov r3, r12
     call disk_read
     bz r1, 7f
-1:  ldw r10, DE_MEMSZ(r10)
-    add r10, r10, r12           ; r10 = end of the image (physical)
-    la r9, USER_BASE
-    sub r9, r9, r12             ; r9 = virtual - physical, for the image
-2:  mov r1, r11                 ; map every page of it, user RWX
-    add r2, r12, r9
+1:  mov r1, r11                 ; map all of it at USER_BASE, user RWX
+    la r2, USER_BASE
     mov r3, r12
-    li r4, PTE_R | PTE_W | PTE_X | PTE_U
-    call uvm_map
+    ldw r4, DE_MEMSZ(r10)
+    li r5, PTE_R | PTE_W | PTE_X | PTE_U
+    call uvm_map_range
     bz r1, 8f
-    la r1, PAGE_SIZE
-    add r12, r12, r1
-    cmp r12, r10
-    bltu 2b
     li r1, 1                    ; and a stack page, user RW (no X)
     call kalloc
     bz r1, 8f

@@ -136,6 +136,31 @@ uvm_map:
 2:  pop r12, r11, r10, r9, lr
     ret
 
+; uvm_map_range(pgdir, va, pa, len, perm): map the len bytes at va, whole
+; pages, onto the physically contiguous frames from pa on.  Returns
+; r1 = 1, or 0 if memory ran out.
+uvm_map_range:
+    push lr, r9, r10, r11, r12, r13
+    mov r9, r1
+    mov r10, r2                 ; next virtual page
+    mov r11, r3                 ; next frame
+    add r12, r3, r4             ; end of the frames
+    mov r13, r5
+1:  mov r1, r9
+    mov r2, r10
+    mov r3, r11
+    mov r4, r13
+    call uvm_map
+    bz r1, 2f
+    la r1, PAGE_SIZE
+    add r10, r10, r1
+    add r11, r11, r1
+    cmp r11, r12
+    bltu 1b
+    li r1, 1
+2:  pop r13, r12, r11, r10, r9, lr
+    ret
+
 ; uvm_walk(pgdir, va): do in software what the MMU does in hardware.
 ; Returns r1 = the L2 entry for va, or 0 if there is none.
 uvm_walk:
