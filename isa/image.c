@@ -530,7 +530,10 @@ bool t32_image_write(const t32_image *img, const char *path, char *err, size_t e
 
 bool t32_image_load(const t32_image *img, uint8_t *mem, uint32_t memsize, char *err, size_t errlen)
 {
-    /* Check everything first, so a refused image leaves memory untouched. */
+    /* Check everything first, so a refused image leaves memory untouched.
+     * (An image built in memory may never have met t32_image_check.) */
+    if (!t32_image_check(img, err, errlen))
+        return false;
     for (size_t i = 0; i < img->nsegs; i++) {
         const t32_segment *s = &img->segs[i];
         if ((uint64_t)s->addr + s->size > memsize)

@@ -142,7 +142,8 @@ void t32_image_free(t32_image *img);
 /* Copy every segment into `mem` (memsize bytes, physical address 0 at
  * mem[0]: the machine's RAM or a VM's guest-physical memory), zero-filling
  * the part of each segment beyond its data.  Refuses, without writing
- * anything, an image with a segment that does not fit in memsize. */
+ * anything, an image that fails t32_image_check or has a segment that does
+ * not fit in memsize. */
 bool t32_image_load(const t32_image *img, uint8_t *mem, uint32_t memsize,
                     char *err, size_t errlen);
 
