@@ -29,3 +29,12 @@
     .include "disk.s"
     .include "loader.s"
     .include "kprint.s"
+
+; The kernel must end below 32 KiB: trap_entry and every `name(r0)` reach
+; kernel variables through a 16-bit offset from r0.  If it grows past that,
+; refer to a name that does not exist, so the assembler stops right here.
+    .bss
+kernel_end:
+    .if kernel_end > 0x8000
+    .word kernel_is_larger_than_32_KiB
+    .endif
