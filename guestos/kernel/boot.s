@@ -83,6 +83,7 @@ panic:
     call kputc
     halt
 
+    .data
 msg_boot:       .asciz "guestos: booting\n"
 msg_mode:       .asciz "mode check: "
 msg_kernel:     .asciz "kernel\n"
@@ -91,3 +92,4 @@ msg_paging:     .asciz "guestos: paging on, 4 MiB kernel window\n"
 msg_too_small:  .asciz "panic: guestos needs at least 4 MiB of RAM\n"
 msg_panic:      .asciz "panic: "
     .align 4
+    .text

@@ -13,6 +13,11 @@
 ; results in r1..r6 (r1 first), r7 and r8 are scratch, r9..r13 belong to
 ; the caller and are saved by any function that uses them, lr holds the
 ; return address (`call` = jal) and functions that call others push it.
+;
+; Code pages hold only instructions: every file keeps its strings and
+; tables in .data, so that anything that reads the kernel's code (t32dis,
+; a binary translator scanning for sensitive instructions) sees no data
+; dressed up as instructions.
 
     .include "hw.s"
     .include "abi.s"

@@ -115,6 +115,7 @@ cause_name:
 1:  la r1, str_trap
     ret
 
+    .data
     .align 4
 cause_names:
     .word str_trap              ; 0: no cause
@@ -138,3 +139,4 @@ msg_lparen:     .asciz " ("
 msg_at_pc:      .asciz " at pc "
 msg_addr:       .asciz " addr "
     .align 4
+    .text

@@ -233,6 +233,7 @@ name_copy:
 3:  stb r0, 0(r1)
     ret
 
+    .data
 msg_load:     .asciz "load: "
 msg_comma:    .asciz ", "
 msg_bytes:    .asciz " bytes\n"

@@ -182,6 +182,7 @@ shutdown:
     call kputc
     halt
 
+    .data
 msg_kill:         .asciz "kill: "
 msg_colon:        .asciz ": "
 msg_summary:      .asciz "summary: processes "
@@ -190,8 +191,6 @@ msg_sum_ticks:    .asciz ", ticks "
 msg_sum_switches: .asciz ", context switches "
 msg_sum_syscalls: .asciz ", syscalls "
     .align 4
-
-    .data
 current:    .word 0             ; the process on the CPU (0 before the first)
 next_pid:   .word 1
 nprocs:     .word 0             ; processes created

@@ -57,6 +57,7 @@ syscall_dispatch:
     pop r9, lr
     ret
 
+    .data
     .align 4
 syscall_table:
     .word sys_nosys             ; 0 is not a system call
@@ -67,6 +68,7 @@ syscall_table:
     .word sys_getpid            ; SYS_GETPID 5
     .word sys_sleep             ; SYS_SLEEP  6
     .word sys_uptime            ; SYS_UPTIME 7
+    .text
 
 sys_nosys:
     li r1, E_NOSYS

@@ -131,9 +131,8 @@ kernel_fault:
     call kputc
     halt
 
+    .data
 msg_kfault: .asciz "panic: kernel "
     .align 4
-
-    .data
 trap_tmp:   .word 0             ; r1 of the interrupted code, briefly
     .text
