@@ -236,9 +236,9 @@ static void release(as_state *as)
         fclose(as->listing);
     free(as->diagbuf);
     free(as->listbuf);
+    macro_free_all(as);                 /* before the symbols: it unlinks them */
     sym_free_all(as);
     sec_free_all(as);
-    macro_free_all(as);
     src_free_all(as);
     free(as->conds);
     free(as->files);

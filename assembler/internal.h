@@ -127,6 +127,7 @@ typedef struct symbol {
     int def_line, def_col;
     const char *glob_file;   /* where .global named it */
     int glob_line, glob_col;
+    struct macro *macro;     /* the macro of this name, if any (macro.c) */
     struct symbol *next;     /* hash chain */
     size_t order;            /* creation order, for a stable output */
 } symbol;
@@ -221,6 +222,8 @@ struct as_state {
     size_t symcap, nsyms;
     local_label *locals;
     size_t nlocals, caplocals;
+    size_t *local_index;             /* hash of label number -> locals index + 1 */
+    size_t local_index_cap;
     bool moved;                      /* a symbol's value changed since last pass */
 
     /* Sections. */

@@ -18,10 +18,9 @@
 
 macro *macro_find(as_state *as, const char *name)
 {
-    for (macro *m = as->macros; m; m = m->next)
-        if (strcmp(m->name, name) == 0)
-            return m;
-    return NULL;
+    /* Macros share the symbol table's hash (a name can be both). */
+    symbol *s = as->macros ? sym_find(as, name) : NULL;
+    return s ? s->macro : NULL;
 }
 
 static char *copy_text(const char *s, size_t n)
@@ -53,6 +52,9 @@ void macro_free_all(as_state *as)
 {
     for (macro *m = as->macros, *next; m; m = next) {
         next = m->next;
+        symbol *s = sym_find(as, m->name);
+        if (s && s->macro == m)
+            s->macro = NULL;
         macro_free(m);
     }
     as->macros = NULL;
@@ -123,12 +125,15 @@ void macro_begin(as_state *as, lexer *lx, token dir)
     m->file = as->frame->file;
     m->line = as->frame->line;
     /* A duplicate still collects its body (so it is not assembled), but
-     * goes last, where macro_find never reaches it. */
+     * is not the one macro_find returns. */
     macro **link = &as->macros;
     while (old && *link)
         link = &(*link)->next;
     m->next = *link;
     *link = m;
+    symbol *s = old ? NULL : sym_get(as, name);
+    if (s)
+        s->macro = m;
     as->defining = m;
     as->def_nesting = 0;
     while (lx_peek(lx).kind != T_EOL) {

@@ -181,6 +181,14 @@ bool sec_org(as_state *as, token at, int64_t addr)
     }
     if ((uint64_t)addr == here)
         return true;
+    size_t pieces = 0;
+    for (int i = 0; i < SEC_COUNT; i++)
+        pieces += as->sec[i].nchunks;
+    if (pieces >= T32_IMAGE_MAX_SEGS) {
+        as_error(as, at, "too many .org jumps: an image holds at most %u separate pieces",
+                 T32_IMAGE_MAX_SEGS);
+        return false;
+    }
     if (!new_chunk(&as->sec[as->cur], (uint32_t)addr)) {
         as_error(as, at, "out of memory");
         return false;

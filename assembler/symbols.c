@@ -107,29 +107,64 @@ bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v
     return true;
 }
 
-static local_label *local_find(as_state *as, int64_t num)
+/* The slot of the local-label index where `num` is, or would go. */
+static size_t *local_slot(const as_state *as, int64_t num)
 {
+    size_t mask = as->local_index_cap - 1;
+    size_t h = (size_t)((uint64_t)num * 0x9e3779b97f4a7c15ull >> 20) & mask;
+    for (;; h = (h + 1) & mask) {
+        size_t k = as->local_index[h];
+        if (k == 0 || as->locals[k - 1].num == num)
+            return &as->local_index[h];
+    }
+}
+
+static local_label *local_find(const as_state *as, int64_t num)
+{
+    if (!as->local_index_cap)
+        return NULL;
+    size_t k = *local_slot(as, num);
+    return k ? &as->locals[k - 1] : NULL;
+}
+
+/* Keep the index at most half full. */
+static bool local_index_grow(as_state *as)
+{
+    size_t cap = as->local_index_cap ? as->local_index_cap * 2 : 64;
+    size_t *index = calloc(cap, sizeof *index);
+    if (!index)
+        return false;
+    free(as->local_index);
+    as->local_index = index;
+    as->local_index_cap = cap;
     for (size_t i = 0; i < as->nlocals; i++)
-        if (as->locals[i].num == num)
-            return &as->locals[i];
-    return NULL;
+        *local_slot(as, as->locals[i].num) = i + 1;
+    return true;
+}
+
+static local_label *local_new(as_state *as, int64_t num)
+{
+    if (as->nlocals == as->caplocals) {
+        size_t cap = as->caplocals ? as->caplocals * 2 : 16;
+        local_label *p = realloc(as->locals, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        as->locals = p;
+        as->caplocals = cap;
+    }
+    if ((as->nlocals + 1) * 2 > as->local_index_cap && !local_index_grow(as))
+        return NULL;
+    local_label *l = &as->locals[as->nlocals++];
+    *l = (local_label){ .num = num };
+    *local_slot(as, num) = as->nlocals;
+    return l;
 }
 
 bool local_define(as_state *as, int64_t num, int64_t addr)
 {
     local_label *l = local_find(as, num);
-    if (!l) {
-        if (as->nlocals == as->caplocals) {
-            size_t cap = as->caplocals ? as->caplocals * 2 : 16;
-            local_label *p = realloc(as->locals, cap * sizeof *p);
-            if (!p)
-                return false;
-            as->locals = p;
-            as->caplocals = cap;
-        }
-        l = &as->locals[as->nlocals++];
-        *l = (local_label){ .num = num };
-    }
+    if (!l && !(l = local_new(as, num)))
+        return false;
     if (l->ncur == l->capcur) {
         size_t cap = l->capcur ? l->capcur * 2 : 8;
         int64_t *p = realloc(l->cur, cap * sizeof *p);
@@ -220,6 +255,7 @@ void sym_free_all(as_state *as)
         free(as->locals[i].prev);
     }
     free(as->locals);
+    free(as->local_index);
 }
 
 const char *sym_closest(as_state *as, const char *name)

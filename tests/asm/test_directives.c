@@ -68,6 +68,12 @@ static void space_align_org(void **state)
     expect_error(".space 0x7fffffff\n", "program too large");
     expect_error(".org 0xfffffffc\n.word 1, 2\n", "past the end of the 32-bit address space");
     expect_error(".org 0xffffffff + 1\n", "outside the 32-bit address space");
+    char *many = malloc(300 * 32);
+    many[0] = '\0';
+    for (int i = 0; i < 300; i++)
+        sprintf(many + strlen(many), ".org 0x%x\n.byte 1\n", 0x1000 + 16 * i);
+    expect_error(many, "too many .org jumps: an image holds at most 256 separate pieces");
+    free(many);
 }
 
 static void sections_layout(void **state)
