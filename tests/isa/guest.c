@@ -96,14 +96,14 @@ static uint32_t random_word(uint32_t *seed)
 
 /* Paging through one L2 table at 0x11000 that maps the first 1 MiB
  * one-to-one, mostly with every permission, sometimes with random bits. */
-static void random_paging(guest *g, uint32_t *seed)
+static void random_paging(guest *g, t32_cpu *cpu, uint32_t *seed)
 {
     poke(g, 0x10000, 0x11000 | T32_PTE_V);
     for (uint32_t page = 0; page < 256; page++) {
         uint32_t bits = guest_random(seed) % 4 ? 0x1f : guest_random(seed) & 0x7f;
         poke(g, 0x11000 + 4 * page, page << T32_PAGE_SHIFT | bits);
     }
-    t32_sysreg_write(g->cpu, T32_SR_PTBR, 0x10000 | T32_PTBR_E);
+    t32_sysreg_write(cpu, T32_SR_PTBR, 0x10000 | T32_PTBR_E);
 }
 
 /* Devices that will raise lines by themselves: a disk transfer with its
@@ -121,17 +121,23 @@ static void random_devices(guest *g, uint32_t *seed)
     t32_port_out(m, g->cpu, T32_PORT_CON_CTRL, 1);
 }
 
-guest *guest_new_random(uint32_t seed)
+/* Random registers, pc, mode and timer for one CPU. */
+static void random_cpu(t32_cpu *c, uint32_t *seed)
 {
-    guest *g = guest_new(true);
-    t32_cpu *c = g->cpu;
+    for (int i = 1; i < T32_NREGS; i++)
+        c->r[i] = guest_random(seed) % 0x10000 & ~3u;
+    c->pc = guest_random(seed) % 0x10000 & ~3u;
+    c->psr = guest_random(seed) & (T32_PSR_K | T32_PSR_IE);
+    t32_sysreg_write(c, T32_SR_TIMER, guest_random(seed) % 64);
+}
+
+guest *guest_new_random(uint32_t seed, int ncpus)
+{
+    guest *g = guest_new_cpus(true, ncpus);
     for (uint32_t a = 0; a < 0x10000; a += 4)
         poke(g, a, random_word(&seed));
-    for (int i = 1; i < T32_NREGS; i++)
-        c->r[i] = guest_random(&seed) % 0x10000 & ~3u;
-    c->pc = guest_random(&seed) % 0x10000 & ~3u;
-    c->psr = guest_random(&seed) & (T32_PSR_K | T32_PSR_IE);
-    t32_sysreg_write(c, T32_SR_TIMER, guest_random(&seed) % 64);
+    for (int i = 0; i < ncpus; i++)
+        random_cpu(&g->m->cpu[i], &seed);
     uint8_t disk[4 * T32_SECTOR_SIZE];
     for (size_t i = 0; i < sizeof disk; i++)
         disk[i] = (uint8_t)guest_random(&seed);
@@ -139,7 +145,8 @@ guest *guest_new_random(uint32_t seed)
     if (guest_random(&seed) % 2)
         random_devices(g, &seed);
     if (guest_random(&seed) % 2)
-        random_paging(g, &seed);
+        for (int i = 0; i < ncpus; i++)
+            random_paging(g, &g->m->cpu[i], &seed);
     return g;
 }
 

@@ -62,12 +62,13 @@ t32_exit guest_step_one(guest *g, uint32_t word, bool kernel);
 /* A small deterministic generator: the same numbers on every host. */
 uint32_t guest_random(uint32_t *seed);
 
-/* A machine full of random code (mostly real opcodes with small
- * immediates, so that loads, stores, branches and traps of every kind
- * happen), random registers pointing into RAM, a random timer, a small
- * disk, and half the time paging on through tables with random
- * permissions.  Host-kernel configuration.  Everything comes from `seed`. */
-guest *guest_new_random(uint32_t seed);
+/* A machine with `ncpus` CPUs full of random code (mostly real opcodes
+ * with small immediates, so that loads, stores, branches and traps of
+ * every kind happen), random registers pointing into RAM, random timers, a
+ * small disk, half the time devices about to interrupt, and half the time
+ * paging on through tables with random permissions.  Host-kernel
+ * configuration.  Everything comes from `seed`. */
+guest *guest_new_random(uint32_t seed, int ncpus);
 
 /* The C kernel of random runs: after a trap, resume somewhere else in the
  * random code, in a random mode, with random flags (t32_rfe). */

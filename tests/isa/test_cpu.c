@@ -1371,7 +1371,7 @@ static void test_random_programs(void **state)
     (void)state;
     uint64_t traps = 0, irqs = 0;
     for (uint32_t seed = 1; seed <= 100; seed++) {
-        guest *whole = guest_new_random(seed), *sliced = guest_new_random(seed);
+        guest *whole = guest_new_random(seed, 1), *sliced = guest_new_random(seed, 1);
         t32_exit why = run_random(whole, seed, false);
         assert_int_equal(run_random(sliced, seed, true), why);
         assert_same_state(whole, sliced);

@@ -5,7 +5,8 @@
  * Both machines start from the same random guest (guest_new_random) and
  * get the same budgets, one random slice after another, and the same C
  * kernel (guest_random_resume) after every trap - or, for every fourth
- * seed, the native configuration, where traps vector into random code.  After every run the exit
+ * seed, the native configuration, where traps vector into random code;
+ * every fifth seed has two CPUs.  After every run the exit
  * reason and the whole architectural state must agree; at the end, memory
  * and console output too.  The reference executes one instruction at a
  * time, checks interrupts at every boundary, idles in wfi cycle by cycle
@@ -25,7 +26,7 @@
 #include "ref.h"
 
 #define CYCLES_PER_SEED 30000u
-#define SEEDS           150u
+#define SEEDS           300u
 
 static void assert_same_cpu(const t32_cpu *a, const t32_cpu *b)
 {
@@ -47,29 +48,37 @@ static void assert_same_cpu(const t32_cpu *a, const t32_cpu *b)
 /* How often each exit and each trap cause happened, over all seeds. */
 static uint64_t exits[T32_EXIT_IDLE + 1], causes[T32_CAUSE_LIMIT];
 
-/* Run one seed in lockstep. */
+/* Run one seed in lockstep: every fourth seed in the native configuration,
+ * every fifth with two CPUs (taking turns in random slices, so CPU 1 runs
+ * while CPU 0's devices are busy). */
 static void lockstep(uint32_t seed)
 {
-    guest *fast = guest_new_random(seed), *slow = guest_new_random(seed);
-    if (seed % 4 == 3)          /* native traps: into the random code at TVEC */
-        fast->cpu->host_kernel = slow->cpu->host_kernel = false;
-    ref_cpu ref;
-    ref_init(&ref, slow->cpu);
+    int ncpus = seed % 5 == 1 ? 2 : 1;
+    guest *fast = guest_new_random(seed, ncpus), *slow = guest_new_random(seed, ncpus);
+    ref_cpu ref[2];
+    for (int i = 0; i < ncpus; i++) {
+        if (seed % 4 == 3)      /* native traps: into the random code at TVEC */
+            fast->m->cpu[i].host_kernel = slow->m->cpu[i].host_kernel = false;
+        ref_init(&ref[i], &slow->m->cpu[i]);
+    }
     uint32_t kernel_fast = seed, kernel_slow = seed, slices = ~seed;
     while (fast->cpu->cycles < CYCLES_PER_SEED) {
+        int i = (int)(guest_random(&slices) % (uint32_t)ncpus);
+        t32_cpu *f = &fast->m->cpu[i], *s = &slow->m->cpu[i];
         uint64_t budget = 1 + guest_random(&slices) % 300;
-        t32_exit why = t32_run(fast->cpu, budget);
-        assert_int_equal(ref_run(&ref, budget), why);
-        assert_same_cpu(fast->cpu, slow->cpu);
+        t32_exit why = t32_run(f, budget);
+        assert_int_equal(ref_run(&ref[i], budget), why);
+        for (int j = 0; j < ncpus; j++)
+            assert_same_cpu(&fast->m->cpu[j], &slow->m->cpu[j]);
         exits[why]++;
         if (why == T32_EXIT_TRAP)
-            causes[fast->cpu->trap.cause]++;
+            causes[f->trap.cause]++;
         /* The C kernel handles traps, restarts a halted or idle CPU, and
          * now and then moves a CPU that is running on. */
         if (why != T32_EXIT_BUDGET || guest_random(&slices) % 8 == 0) {
-            fast->cpu->halted = slow->cpu->halted = false;
-            guest_random_resume(fast->cpu, &kernel_fast);
-            guest_random_resume(slow->cpu, &kernel_slow);
+            f->halted = s->halted = false;
+            guest_random_resume(f, &kernel_fast);
+            guest_random_resume(s, &kernel_slow);
         }
     }
     assert_memory_equal(fast->m->mem, slow->m->mem, GUEST_MEMSIZE);
