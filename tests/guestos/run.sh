@@ -14,7 +14,7 @@
 #     not seven faulting processes are killed around them;
 #   - a disk that is not a guestos disk, a directory with bad entries, no
 #     disk at all, and too little RAM: the kernel explains itself and stops
-#     cleanly.
+#     cleanly; randomly damaged directories never make the kernel fault.
 #
 #   BUILD=build tests/guestos/run.sh           check (BUILD defaults to build)
 #   UPDATE=1 tests/guestos/run.sh              rewrite the golden files instead;
@@ -135,6 +135,35 @@ boot badentry "$TMP/bad.disk" /dev/null
 golden badentry
 boot nodisk "" /dev/null
 golden nodisk
+
+# Random damage to the directory sector, 40 deterministic variations: the
+# kernel must never fault itself (no "panic: kernel" line) and the run must
+# end, by halting or, when a damaged entry makes a program loop forever, at
+# the instruction limit (status 3).  Nothing else is acceptable.
+bad_runs=0
+for seed in $(seq 1 40); do
+    cp "$GOS/default.disk" "$TMP/fuzz.disk"
+    awk -v seed="$seed" 'BEGIN { srand(seed); n = 1 + int(rand() * 12)
+        for (i = 0; i < n; i++) print int(rand() * 512), int(rand() * 256) }' |
+    while read -r off val; do
+        # shellcheck disable=SC2059  # the format is the octal escape
+        printf "$(printf '\\%03o' "$val")" |
+            dd of="$TMP/fuzz.disk" bs=1 seek="$off" conv=notrunc 2>/dev/null
+    done
+    "$TRAPEZE" run --bare --max-insns 5000000 --disk "$TMP/fuzz.disk" "$GOS/kernel.img" \
+        </dev/null >"$TMP/fuzz.out" 2>&1
+    status=$?
+    if { [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; } || grep -q '^panic: kernel' "$TMP/fuzz.out"; then
+        bad_runs=$((bad_runs + 1))
+        cp "$TMP/fuzz.disk" "$TMP/fuzz-$seed.disk"
+        echo "    seed $seed: status $status"; tail -n 3 "$TMP/fuzz.out" | sed 's/^/    /'
+    fi
+done
+if [ "$bad_runs" -eq 0 ]; then
+    echo "ok: 40 damaged directories, the kernel never faulted"
+else
+    fail "damaged directories: $bad_runs runs went wrong"
+fi
 
 # Too little RAM for the kernel's memory map: a clear refusal, not a hang.
 boot smallmem "$GOS/idle.disk" /dev/null --mem 1M
