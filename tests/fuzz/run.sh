@@ -30,6 +30,8 @@ for harness in tests/fuzz/fuzz_*.c; do
     clang $cflags -fsanitize=fuzzer,address,undefined -o "$out/$name" "$harness" "$out"/obj/*.o
     corpus="$out/corpus/$name"
     mkdir -p "$corpus"
+    # The assembler's test sources make good seeds for the assembler harness.
+    [ "$name" = fuzz_asm ] && cp tests/asm/golden/*.s tests/asm/golden/inc/* tests/asm/run/*.s "$corpus"/
     for dir in "tests/fuzz/regress/$name" "tests/fuzz/corpus/$name"; do
         if [ -d "$dir" ] && [ -n "$(ls "$dir")" ]; then
             if ! "$out/$name" -runs=0 "$dir"/* >"$out/$name.replay.log" 2>&1; then
