@@ -284,49 +284,64 @@ static bool statement(as_state *as, lexer *lx)
     return false;
 }
 
+/* Count the line against the limits; false (reported) when over. */
+static bool within_limits(as_state *as, size_t len)
+{
+    as->text_seen += len;
+    if (++as->lines_seen <= AS_MAX_LINES && as->text_seen <= AS_MAX_TEXT)
+        return true;
+    as_diag(as, DIAG_ERROR, 0, 1, "more than %u lines or %u MiB to assemble (after macro "
+            "expansion and .include): giving up", AS_MAX_LINES, AS_MAX_TEXT >> 20);
+    as->stop = true;
+    return false;
+}
+
+/* A conditional directive, handled even inside a false branch. */
+static bool conditional_line(as_state *as, const lexer *lx)
+{
+    token first = lx_peek(lx);
+    char name[16];
+    if (first.kind != T_IDENT || first.len >= sizeof name)
+        return false;
+    lx_text(lx, first, name, sizeof name);
+    lexer rest = *lx;
+    lx_next(&rest);
+    return cond_directive(as, &rest, first, name);
+}
+
+/* Labels and a statement, then the line table and the listing. */
+static void assemble_line(as_state *as, lexer *lx)
+{
+    int sec = as->cur;
+    size_t nchunks = as->sec[sec].nchunks;
+    uint64_t before = sec_here64(as);
+    bool defined = false;
+    as->list_unit = 1;
+    if (labels(as, lx, &defined) && statement(as, lx))
+        return;                         /* macro or .include: its lines did all that */
+    /* What this line emitted (nothing if it switched section or .org'd). */
+    uint64_t size = as->cur == sec && as->sec[sec].nchunks == nchunks ? sec_here64(as) - before : 0;
+    if (size)
+        as_note_line(as, (uint32_t)before);
+    list_statement(as, sec, (uint32_t)before, size, defined || size);
+}
+
 void src_line(as_state *as, const char *text, size_t len)
 {
     as->line = text;
     as->linelen = len;
-    as->text_seen += len;
-    if (++as->lines_seen > AS_MAX_LINES || as->text_seen > AS_MAX_TEXT) {
-        as_diag(as, DIAG_ERROR, 0, 1, "more than %u lines or %u MiB to assemble (after macro "
-                "expansion and .include): giving up", AS_MAX_LINES, AS_MAX_TEXT >> 20);
-        as->stop = true;
+    if (!within_limits(as, len))
         return;
-    }
-    if (as->defining) {
+    if (as->defining) {                 /* inside .macro ... .endm */
         list_statement(as, as->cur, 0, 0, false);
         macro_record(as, text, len);
         return;
     }
     lexer lx;
     lx_init(&lx, as, text, len);
-    token first = lx_peek(&lx);
-    char name[16];
-    if (first.kind == T_IDENT && first.len < sizeof name) {
-        lx_text(&lx, first, name, sizeof name);
-        lexer skip = lx;
-        lx_next(&skip);
-        if (cond_directive(as, &skip, first, name)) {
-            list_statement(as, as->cur, 0, 0, false);
-            return;
-        }
-    }
-    if (!cond_active(as)) {
+    if (conditional_line(as, &lx) || !cond_active(as)) {
         list_statement(as, as->cur, 0, 0, false);
         return;
     }
-    int sec = as->cur;
-    as->list_unit = 1;
-    size_t nchunks = as->sec[sec].nchunks;
-    uint64_t before = sec_here64(as);
-    bool defined = false;
-    bool composite = labels(as, &lx, &defined) && statement(as, &lx);
-    uint64_t size = as->cur == sec && as->sec[sec].nchunks == nchunks ? sec_here64(as) - before : 0;
-    if (composite)
-        return;                         /* its own lines were noted and listed */
-    if (size)
-        as_note_line(as, (uint32_t)before);
-    list_statement(as, sec, (uint32_t)before, size, defined || size);
+    assemble_line(as, &lx);
 }
