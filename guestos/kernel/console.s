@@ -20,7 +20,7 @@
 ; interrupts off with pushf/cli ... popf, which works both from trap
 ; handlers (IE already 0) and from system calls (IE = 1).
 
-; con_putc(c): put byte c on the console.  Clobbers r1, r2.
+; con_putc(c): put byte c on the console.  Clobbers only r1.
 con_putc:
     pushf
     cli

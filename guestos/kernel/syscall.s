@@ -1,7 +1,7 @@
 ; syscall.s - the system calls.
 ;
 ; A user program asks for a service with the `syscall` instruction
-; (include/syscall.s is the ABI: number in r7, arguments in r1..r3, result
+; (include/abi.s is the ABI: number in r7, arguments in r1..r3, result
 ; in r1).  It traps with cause SYSCALL and EPC already pointing *after* the
 ; instruction, so returning through the trap frame resumes the caller with
 ; its result in r1.
