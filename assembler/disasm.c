@@ -238,7 +238,17 @@ static const char *section_of(const t32_segment *s)
     return s->filesz ? ".data" : ".bss";
 }
 
-/* Constants and symbols that fall outside every segment become .equ. */
+/* Can a label for this address be printed in the listing of segment s?
+ * Not in the middle of an instruction word. */
+static bool label_fits(const t32_segment *s, uint32_t value)
+{
+    if (value < s->addr || (uint64_t)value > (uint64_t)s->addr + s->size)
+        return false;
+    uint32_t off = value - s->addr;
+    return !(s->flags & T32_SEG_X) || off % 4 == 0 || off >= (s->filesz & ~3u);
+}
+
+/* Constants, and symbols no segment can show as a label, become .equ. */
 static void header(const t32_image *img, FILE *out)
 {
     fprintf(out, "; entry point 0x%08x\n", img->entry);
@@ -246,8 +256,7 @@ static void header(const t32_image *img, FILE *out)
         const t32_symbol *y = &img->syms[i];
         bool placed = false;
         for (size_t k = 0; k < img->nsegs && !(y->flags & T32_SYM_ABS); k++)
-            placed |= y->value >= img->segs[k].addr &&
-                      (uint64_t)y->value <= (uint64_t)img->segs[k].addr + img->segs[k].size;
+            placed |= label_fits(&img->segs[k], y->value);
         if (!placed)
             fprintf(out, "        .equ %s, 0x%08x\n", y->name, y->value);
         if (y->flags & T32_SYM_GLOBAL)
