@@ -66,11 +66,11 @@ load_program:
     call name_copy
     mov r1, r9
     call dirent_check
-    bnz r1, 8f
+    bnz r1, 2f
     call proc_alloc
     bnz r1, 1f
     la r1, msg_toomany
-    b 8f
+    b 2f
 1:  mov r10, r1
     addi r1, r10, P_NAME
     la r2, load_name
@@ -78,22 +78,40 @@ load_program:
     mov r1, r10
     mov r2, r9
     call load_image
-    bnz r1, 8f
+    bnz r1, 2f
     mov r1, r10
     ldw r2, DE_ENTRY(r9)
     call proc_start
-    la r1, msg_load             ; "load: pid 1 (hello), 312 bytes"
-    call kputs
     mov r1, r10
+    ldw r2, DE_FILESZ(r9)
+    call report_loaded
+    b 3f
+2:  call report_skipped         ; r1 = why
+3:  pop r10, r9, lr
+    ret
+
+; report_loaded(p, bytes): "load: pid 1 (hello), 312 bytes"
+report_loaded:
+    push lr, r9, r10
+    mov r9, r1
+    mov r10, r2
+    la r1, msg_load
+    call kputs
+    mov r1, r9
     call kput_proc
     la r1, msg_comma
     call kputs
-    ldw r1, DE_FILESZ(r9)
+    mov r1, r10
     call kputdec
     la r1, msg_bytes
     call kputs
-    b 9f
-8:  mov r9, r1                  ; "load: hello: <why not>"
+    pop r10, r9, lr
+    ret
+
+; report_skipped(why): "load: hello: <why>", for the entry in load_name.
+report_skipped:
+    push lr, r9
+    mov r9, r1
     la r1, msg_load
     call kputs
     la r1, load_name
@@ -104,7 +122,7 @@ load_program:
     call kputs
     li r1, '\n'
     call kputc
-9:  pop r10, r9, lr
+    pop r9, lr
     ret
 
 ; dirent_check(entry): r1 = 0 if the entry describes a program we can
@@ -165,14 +183,8 @@ load_image:
     li r5, PTE_R | PTE_W | PTE_X | PTE_U
     call uvm_map_range
     bz r1, 8f
-    li r1, 1                    ; and a stack page, user RW (no X)
-    call kalloc
-    bz r1, 8f
-    mov r3, r1
-    mov r1, r11
-    la r2, USER_STACK_TOP - PAGE_SIZE
-    li r4, PTE_R | PTE_W | PTE_U
-    call uvm_map
+    mov r1, r11                 ; and a stack
+    call uvm_stack
     bz r1, 8f
     li r1, 0
     b 9f

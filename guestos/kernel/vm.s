@@ -161,6 +161,23 @@ uvm_map_range:
 2:  pop r13, r12, r11, r10, r9, lr
     ret
 
+; uvm_stack(pgdir): give an address space its user stack: one zeroed page
+; just below USER_STACK_TOP, user R W but not X.  Returns r1 = 1, or 0 if
+; memory ran out.
+uvm_stack:
+    push lr, r9
+    mov r9, r1
+    li r1, 1
+    call kalloc
+    bz r1, 1f
+    mov r3, r1
+    mov r1, r9
+    la r2, USER_STACK_TOP - PAGE_SIZE
+    li r4, PTE_R | PTE_W | PTE_U
+    call uvm_map
+1:  pop r9, lr
+    ret
+
 ; uvm_walk(pgdir, va): do in software what the MMU does in hardware.
 ; Returns r1 = the L2 entry for va, or 0 if there is none.
 uvm_walk:
