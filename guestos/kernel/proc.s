@@ -106,6 +106,38 @@ proc_alloc:
 2:  stw r4, P_KSTACK(r1)
     ret
 
+; proc_start(p, pc): give p the next pid and make it runnable.  Its first
+; "return" to user mode goes through a trap frame that holds: pc, user mode
+; with interrupts on, sp at the top of the user stack, every other
+; register 0.
+proc_start:
+    ldw r3, next_pid(r0)
+    stw r3, P_PID(r1)
+    addi r3, r3, 1
+    stw r3, next_pid(r0)
+    ldw r3, P_KSTACK(r1)
+    subi r3, r3, TF_SIZE
+    mov r4, r3
+    addi r5, r3, TF_SIZE
+1:  stw r0, 0(r4)
+    addi r4, r4, 4
+    cmp r4, r5
+    bltu 1b
+    stw r2, TF_PC(r3)
+    li r4, PSR_IE               ; K = 0: user mode
+    stw r4, TF_PSR(r3)
+    la r4, USER_STACK_TOP
+    stw r4, TF_SP(r3)
+    li r4, P_RUNNABLE
+    stw r4, P_STATE(r1)
+    ldw r4, nprocs(r0)
+    addi r4, r4, 1
+    stw r4, nprocs(r0)
+    ldw r4, nlive(r0)
+    addi r4, r4, 1
+    stw r4, nlive(r0)
+    ret
+
 ; proc_exit(p): the process p is finished.  Print what it left in its
 ; line buffer, and take it out of the schedule for good.
 proc_exit:
