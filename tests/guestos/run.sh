@@ -109,6 +109,7 @@ fi
 poke32() {
     bytes=$(printf '\\%03o\\%03o\\%03o\\%03o' $(($3 & 255)) $(($3 >> 8 & 255)) \
         $(($3 >> 16 & 255)) $(($3 >> 24 & 255)))
+    # shellcheck disable=SC2059  # the format is made of octal escapes
     printf "$bytes" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
