@@ -5,7 +5,8 @@
 ; Nothing is set up: no stack, no trap vector, no page tables.  Boot does,
 ; in order:
 ;
-;   0. a check that RAM holds the whole memory map (memlayout.s);
+;   0. only CPU 0 goes on (the others halt), and only if RAM holds the
+;      whole memory map (memlayout.s);
 ;   1. a stack, so that we can call functions;
 ;   2. TVEC, so that a trap lands in trap_entry instead of at address 0;
 ;   3. the mode check: what does pushf say about the K bit?
@@ -16,6 +17,8 @@
 ;      the trap frame proc_start prepared, exactly as after any trap.
 
 _start:
+    mfsr r1, cpuid              ; every CPU starts here; guestos runs on
+    bnz r1, park                ; CPU 0 only
     in r1, PORT_MEMSIZE(r0)     ; is there RAM for the memory map
     la r2, KERNEL_WINDOW        ; (memlayout.s), stack included?
     cmp r1, r2
@@ -35,6 +38,12 @@ _start:
     call sched                  ; r1 = the first process's trap frame
     mov sp, r1
     b trap_return               ; (IE is still 0 here, as it must be)
+
+; park: any CPU but CPU 0 stops for good.  guestos is a uniprocessor
+; kernel: a second CPU running the same boot code would build the same
+; tables and run the same processes at the same time.
+park:
+    halt
 
 ; too_small: the machine has less RAM than the kernel's window, so even
 ; the boot stack may not exist.  Print the reason without calling anything
