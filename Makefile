@@ -91,6 +91,10 @@ tests: $(foreach t,$(TESTS),$(BUILD)/tests/$(t))
 bench: deps all
 	@set -e; for s in $(BENCH_SCRIPTS); do BUILD=$(BUILD) $$s; done
 
+# The main demo: guestos bare and under the VMM, the difference, the exits.
+demo: deps all
+	@BUILD=$(BUILD) ./scripts/demo.sh
+
 # Longer fuzzing runs (tests/fuzz/run.sh builds the harnesses with clang).
 FUZZ_SECONDS ?= 300
 fuzz: deps
