@@ -257,14 +257,14 @@ static bool assemble(as_state *as, const char *path, t32_image *img, asm_result 
               build_image(as, path, img) && as->errors == 0;
     if (!ok)
         t32_image_free(img);
-    if (ok && as->opt->map)
-        list_symbol_map(as, as->opt->map);
     fflush(as->diag);
     fwrite(as->diagbuf, 1, as->diaglen, as->opt->diag ? as->opt->diag : stderr);
     if (as->listing) {
         fflush(as->listing);
         fwrite(as->listbuf, 1, as->listlen, as->opt->listing);
     }
+    if (ok && as->opt->map)
+        list_symbol_map(as, as->opt->map);
     if (res)
         *res = (asm_result){ as->errors, as->warnings };
     release(as);

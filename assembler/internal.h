@@ -317,6 +317,7 @@ const char *sym_closest(as_state *as, const char *name);  /* a likely typo's tar
 void sec_begin_pass(as_state *as, const uint32_t base[SEC_COUNT]);
 uint32_t sec_here(const as_state *as);                    /* the location counter */
 uint64_t sec_here64(const as_state *as);
+uint32_t sec_chunk_start(const as_state *as);             /* of the current chunk */
 bool sec_emit(as_state *as, token at, const void *bytes, size_t n);
 bool sec_emit_word(as_state *as, token at, uint32_t w);
 bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill);

@@ -69,6 +69,11 @@ uint64_t sec_here64(const as_state *as)
     return c->start + c->size;
 }
 
+uint32_t sec_chunk_start(const as_state *as)
+{
+    return current(as)->start;
+}
+
 uint32_t sec_here(const as_state *as)
 {
     return (uint32_t)sec_here64(as);

@@ -314,13 +314,16 @@ static void assemble_line(as_state *as, lexer *lx)
 {
     int sec = as->cur;
     size_t nchunks = as->sec[sec].nchunks;
+    uint32_t start = sec_chunk_start(as);
     uint64_t before = sec_here64(as);
     bool defined = false;
     as->list_unit = 1;
     if (labels(as, lx, &defined) && statement(as, lx))
         return;                         /* macro or .include: its lines did all that */
     /* What this line emitted (nothing if it switched section or .org'd). */
-    uint64_t size = as->cur == sec && as->sec[sec].nchunks == nchunks ? sec_here64(as) - before : 0;
+    bool same_run = as->cur == sec && as->sec[sec].nchunks == nchunks &&
+                    sec_chunk_start(as) == start;
+    uint64_t size = same_run ? sec_here64(as) - before : 0;
     if (size)
         as_note_line(as, (uint32_t)before);
     list_statement(as, sec, (uint32_t)before, size, defined || size);

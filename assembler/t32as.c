@@ -21,8 +21,8 @@ static void usage(FILE *out)
     fputs("usage: t32as [-o IMAGE] [-l LISTING] [-m MAP] [-I DIR]... [-D NAME[=VALUE]]...\n"
           "             [-e SYMBOL] [--max-errors N] SOURCE\n"
           "  -o IMAGE      write the image here (default: SOURCE with extension .t32)\n"
-          "  -l LISTING    write a listing: address, code and source of every line\n"
-          "  -m MAP        write the symbol map (value, kind, name)\n"
+          "  -l LISTING    write a listing: address, code and source of every line ('-': stdout)\n"
+          "  -m MAP        write the symbol map (value, kind, name) ('-': stdout)\n"
           "  -I DIR        search DIR for .include files (after the including file's folder)\n"
           "  -D NAME[=V]   define NAME (value V, default 1) before the first line\n"
           "  -e SYMBOL     start execution at SYMBOL (default: _start, else start of .text)\n"
@@ -124,8 +124,11 @@ static char *default_output(const char *source)
     return out;
 }
 
+/* A listing or map file; "-" means standard output. */
 static FILE *open_output(const char *path)
 {
+    if (path && strcmp(path, "-") == 0)
+        return stdout;
     FILE *f = path ? fopen(path, "w") : NULL;
     if (path && !f)
         perror(path);
@@ -160,9 +163,9 @@ int main(int argc, char **argv)
         status = 2;
     }
     t32_image_free(&img);
-    if (listing && fclose(listing) != 0)
+    if (listing && (listing == stdout ? fflush(listing) : fclose(listing)) != 0)
         status = 2;
-    if (map && fclose(map) != 0)
+    if (map && (map == stdout ? fflush(map) : fclose(map)) != 0)
         status = 2;
     free(output);
     return status;
