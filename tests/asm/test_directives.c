@@ -355,6 +355,53 @@ static void error_limit_and_robustness(void **state)
     run_free(&r);
 }
 
+static void directive_operand_errors(void **state)
+{
+    (void)state;
+    expect_error(".word 1 2\n", "t.s:1:9: error: unexpected '2' after the operands of '.word'");
+    expect_error(".word\n", "'.word' needs at least one value");
+    expect_error(".ascii\n", "'.ascii' needs a string");
+    expect_error(".ascii 5\n", "expected a string in double quotes, found '5'");
+    expect_error(".equ A 5\n", "expected ',' and a value after the name");
+    expect_error(".equ\n", "'.equ' needs a symbol name");
+    expect_error(".include foo\n", "expected a file name in double quotes, found 'foo'");
+    expect_error(".include \"a\\0b\"\n", "file name contains a NUL character");
+    expect_error(".macro\n.endm\n", "'.macro' needs a name, found end of line");
+    expect_error(".macro m 5\n.endm\n", "expected a parameter name, found '5'");
+    expect_error(".text 5\n", "unexpected '5' after the operands of '.text'");
+    expect_error(".org\n", "'.org' needs an address");
+    expect_error(".ifdef 5\n.endif\n", "'.ifdef' needs a symbol name, found '5'");
+    expect_error(".if 1 2\n.endif\n", "unexpected '2' after the operand of '.if'");
+}
+
+static void nested_macro_definitions(void **state)
+{
+    (void)state;
+    /* The inner .endm does not end the outer definition. */
+    asm_run r = run(".macro outer\n.macro inner\n.word 7\n.endm\ninner\n.endm\nouter\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 7);
+    run_free(&r);
+}
+
+static void listing_of_long_and_reserved_data(void **state)
+{
+    (void)state;
+    char *list = NULL;
+    size_t len;
+    FILE *lf = open_memstream(&list, &len);
+    asm_run r = run_opt("nop\n.ascii \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123\"\n"
+                        ".bss\nb: .space 100\n", (asm_options){ .listing = lf });
+    fclose(lf);
+    assert_true(r.ok);
+    assert_non_null(strstr(list, "    2  00001004 30 31 32 33  .ascii"));
+    assert_non_null(strstr(list, "       00001008 34 35 36 37\n"));
+    assert_non_null(strstr(list, "       00001044 ... (4 more bytes)\n"));   /* 16 rows at most */
+    assert_non_null(strstr(list, "    4  00002000 (100 bytes)  b: .space 100\n"));
+    free(list);
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +418,9 @@ int main(void)
         cmocka_unit_test(include_files),
         cmocka_unit_test(listing_and_map),
         cmocka_unit_test(error_limit_and_robustness),
+        cmocka_unit_test(directive_operand_errors),
+        cmocka_unit_test(nested_macro_definitions),
+        cmocka_unit_test(listing_of_long_and_reserved_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
