@@ -93,6 +93,30 @@ static void round_trip_through_a_file(void **state)
     assert_non_null(strstr(err, "cannot open"));
 }
 
+static void large_image_and_unreadable_files(void **state)
+{
+    (void)state;
+    t32_image img, back;
+    char err[256], path[] = "/tmp/t32img-XXXXXX";
+    static uint8_t big[300000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 7);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    t32_image_init(&img);
+    img.entry = 0x1000;
+    assert_true(t32_image_add_segment(&img, 0x1000, sizeof big, T32_SEG_R | T32_SEG_X, big, sizeof big));
+    assert_true(t32_image_write(&img, path, err, sizeof err));
+    assert_true(t32_image_read(path, &back, err, sizeof err));   /* bigger than one read buffer */
+    assert_memory_equal(back.segs[0].data, big, sizeof big);
+    t32_image_free(&back);
+    t32_image_free(&img);
+    unlink(path);
+    assert_false(t32_image_read("/tmp", &back, err, sizeof err));
+    assert_string_equal(err, "cannot read: Is a directory");
+}
+
 static void loading(void **state)
 {
     (void)state;
@@ -249,6 +273,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(layout_is_as_documented),
         cmocka_unit_test(round_trip_through_a_file),
+        cmocka_unit_test(large_image_and_unreadable_files),
         cmocka_unit_test(loading),
         cmocka_unit_test(lookups),
         cmocka_unit_test(validation_failures),
