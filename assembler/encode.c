@@ -178,8 +178,9 @@ static bool mem(insn *in, fit_mode mode)
     }
     in->f[1] = T32_REG_ZERO;
     if (v.known && (v.v < -32768 || v.v > (mode == FIT_EITHER ? 65535 : 32767))) {
-        as_error(in->as, at, "address 0x%llx is out of reach of a 16-bit offset from r0; "
-                 "put it in a register first (la)", (unsigned long long)v.v);
+        as_error(in->as, at, "address %s0x%llx is out of reach of a 16-bit offset from r0; "
+                 "put it in a register first (la)", v.v < 0 ? "-" : "",
+                 (unsigned long long)(v.v < 0 ? -(uint64_t)v.v : (uint64_t)v.v));
         return false;
     }
     in->imm = (uint32_t)v.v & 0xffffu;

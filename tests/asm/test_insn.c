@@ -152,7 +152,8 @@ static void operand_errors(void **state)
     expect_error("add r1, r2 r3\n", "expected ',' between operands, found 'r3'");
     expect_error("add r1, r16, r3\n", "expected a register (r0-r15, zero, fp, sp, lr), found 'r16'");
     expect_error("ldw r1, 4(r2\n", "expected ')' after the base register");
-    expect_error("ldw r1, 0x10000\n", "out of reach of a 16-bit offset from r0");
+    expect_error("ldw r1, 0x10000\n", "address 0x10000 is out of reach of a 16-bit offset from r0");
+    expect_error("ldw r1, -40000\n", "address -0x9c40 is out of reach");
     expect_error("mfsr r1, epcc\n", "unknown system register 'epcc'");
     expect_error("halt r1\n", "unexpected 'r1' after the operands of 'halt' (expected 'halt')");
     expect_error("ADD r1, r2, r3\n", "unknown mnemonic 'ADD' (mnemonics are lower case: 'add')");
