@@ -130,9 +130,10 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* One line of output: the source text, then address and bytes as a comment. */
 static void line(FILE *out, const char *text, uint32_t addr, const char *code)
 {
-    fprintf(out, "        %-32s ; %08x: %s\n", text, addr, code);
+    fprintf(out, "        %-32s ; %08x%s%s\n", text, addr, code[0] ? ": " : "", code);
 }
 
 /* Address symbols sorted by value, so labels can be printed in order. */
