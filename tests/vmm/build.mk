@@ -35,10 +35,17 @@ $(BUILD)/tests/vmm/popf/%.img: tests/vmm/popf/%.s $(BUILD)/bin/t32as
 $(BUILD)/tests/vmm/guests/%.img: tests/vmm/guests/%.s $(BUILD)/bin/t32as
 	@mkdir -p $(@D)
 	$(BUILD)/bin/t32as -o $@ $<
+# fidelity.s with several timer intervals.
+$(BUILD)/tests/vmm/guests/fidelity-%.img: tests/vmm/guests/fidelity.s $(BUILD)/bin/t32as
+	@mkdir -p $(@D)
+	$(BUILD)/bin/t32as -D TICK=$* -o $@ $<
+VMM_FIDELITY_TICKS := 97 777 5000
 EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img \
-             $(foreach g,hello escape idle,$(BUILD)/tests/vmm/guests/$(g).img)
+             $(foreach g,hello escape idle,$(BUILD)/tests/vmm/guests/$(g).img) \
+             $(foreach t,$(VMM_FIDELITY_TICKS),$(BUILD)/tests/vmm/guests/fidelity-$(t).img)
 endif
-CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh
+CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh \
+                 tests/vmm/fidelity.sh
 
 # `make bench`: VMM time / bare time on guestos's CPU-bound scenario.
 PROGS += vmmbench
