@@ -206,6 +206,7 @@ void vmm_emulate(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
         vm->vcpu.pc += 4;
     } else {
         /* Bare T32: ILLEGAL for an unknown system register. */
+        vmm_trace_trap(vm, "reflect", vm->vcpu.pc, T32_CAUSE_ILLEGAL, 0);
         vm->stats.reflected_traps++;
         vmm_reflect(vm, cpu, T32_CAUSE_ILLEGAL, vm->vcpu.pc, 0);
     }

@@ -77,6 +77,7 @@ static t32_access fault_access(const t32_trap *t)
 
 static void reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
 {
+    vmm_trace_trap(vm, "reflect", t->epc, cause, t->badvaddr);
     count_direct_insn(vm);
     vm->stats.reflected_traps++;
     vmm_reflect(vm, cpu, cause, t->epc, t->badvaddr);
@@ -88,6 +89,7 @@ static void page_fault(vmm_vm *vm, t32_cpu *cpu, const t32_trap *t)
     t32_cause cause;
     switch (shadow_fault(vm, cpu, t->badvaddr, fault_access(t), &cause)) {
     case SHADOW_FIXED:
+        vmm_trace_trap(vm, "hidden", t->epc, t->cause, t->badvaddr);
         break;                  /* hidden: retry the instruction */
     case SHADOW_REFLECT:
         reflect(vm, cpu, cause, t);
@@ -107,9 +109,10 @@ void vmm_exit_handle(vmm_vm *vm, t32_cpu *cpu)
 
     switch (t.cause) {
     case T32_CAUSE_PRIVILEGED:
-        if (vm->vcpu.vpsr & T32_PSR_K)
+        if (vm->vcpu.vpsr & T32_PSR_K) {
+            vmm_trace_emulate(vm, cpu, t.epc, t.insn);
             vmm_emulate(vm, cpu, t.insn);          /* kind 1 */
-        else
+        } else
             reflect(vm, cpu, t.cause, &t);         /* guest user code */
         break;
     case T32_CAUSE_FETCH_FAULT:

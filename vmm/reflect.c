@@ -85,6 +85,7 @@ bool vmm_inject_pending(vmm_vm *vm, t32_cpu *cpu)
     /* The timer is edge-like: taking its interrupt clears it.  Console and
      * disk are level-triggered: they stay up until the guest serves them. */
     vc->vpending &= ~(1u << line);
+    vmm_trace_trap(vm, "inject", vc->pc, (t32_cause)(T32_IRQ_BASE + line), 0);
     vm->stats.injected_irqs++;
     if (vc->vpsr & T32_PSR_K)
         vm->stats.irqs_in_kernel++;

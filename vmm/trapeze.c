@@ -57,6 +57,7 @@ typedef struct run_options {
     uint32_t    quantum;
     bool        stats;
     const char *stats_json;
+    const char *trace;       /* --trace FILE ("-": stderr) */
 } run_options;
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -84,6 +85,9 @@ static const char run_help[] =
     "  --quantum N          virtual cycles per VM per turn (default 10000)\n"
     "  --stats              print exit statistics to stderr at the end\n"
     "  --stats-json FILE    write the statistics as JSON\n"
+    "  --trace FILE         (--mode trap) write a line per exit the VMM handles and\n"
+    "                       per interrupt it injects: emulate, reflect, hidden\n"
+    "                       (page fault), inject; FILE - is stderr\n"
     "  -h, --help           show this help\n"
     "\n"
     "exit status:\n"
@@ -240,7 +244,7 @@ static int parse_number_option(const char *name, const char *val, run_options *o
 /* The options that take a value. */
 typedef enum valued_option {
     OPT_MODE, OPT_DISK, OPT_CONSOLE, OPT_INPUT, OPT_MEM, OPT_MAX_INSNS, OPT_QUANTUM,
-    OPT_VM, OPT_STATS_JSON
+    OPT_VM, OPT_STATS_JSON, OPT_TRACE
 } valued_option;
 
 static const struct {
@@ -251,7 +255,7 @@ static const struct {
     { "--console", OPT_CONSOLE },   { "--input", OPT_INPUT },
     { "--mem", OPT_MEM },           { "--max-insns", OPT_MAX_INSNS },
     { "--quantum", OPT_QUANTUM },   { "--vm", OPT_VM },
-    { "--stats-json", OPT_STATS_JSON },
+    { "--stats-json", OPT_STATS_JSON }, { "--trace", OPT_TRACE },
 };
 
 static int apply_option(valued_option opt, const char *name, char *val, run_options *o)
@@ -263,6 +267,7 @@ static int apply_option(valued_option opt, const char *name, char *val, run_opti
     case OPT_INPUT:      o->positional.input = val; return 0;
     case OPT_VM:         return add_vm(val, o);
     case OPT_STATS_JSON: o->stats_json = val; return 0;
+    case OPT_TRACE:      o->trace = val; return 0;
     case OPT_MEM:
     case OPT_MAX_INSNS:
     case OPT_QUANTUM:    return parse_number_option(name, val, o);
@@ -324,6 +329,8 @@ static int check_options(const char *image, run_options *o)
         return usage_error("run", "no image to run%s", "");
     if (o->mode == VMM_MODE_BARE && o->nvms > 1)
         return usage_error("run", "several VMs need --mode trap%s", "");
+    if (o->mode == VMM_MODE_BARE && o->trace)
+        return usage_error("run", "--trace shows the VMM's work: it needs --mode trap%s", "");
     return check_shared_disks(o);
 }
 
@@ -365,6 +372,7 @@ static int parse_run_args(int argc, char **argv, run_options *o)
 typedef struct host_files {
     FILE *out[VMM_MAX_VMS];
     int   in[VMM_MAX_VMS];
+    FILE *trace;          /* --trace FILE, if it is a file we opened */
 } host_files;
 
 static int file_error(const char *path, const char *msg)
@@ -402,6 +410,8 @@ static int attach_files(const vm_spec *spec, int i, int n, t32_console *con,
 
 static void close_files(host_files *files)
 {
+    if (files->trace)
+        fclose(files->trace);
     for (int i = 0; i < VMM_MAX_VMS; i++) {
         if (files->out[i])
             fclose(files->out[i]);
@@ -536,11 +546,29 @@ static int run_bare(const run_options *o)
     return status;
 }
 
+/* --trace: stderr for "-", else a file (closed at the end). */
+static int open_trace(const run_options *o, host_files *files, FILE **trace)
+{
+    *trace = NULL;
+    if (!o->trace)
+        return 0;
+    if (strcmp(o->trace, "-") == 0) {
+        *trace = stderr;
+        return 0;
+    }
+    files->trace = *trace = fopen(o->trace, "w");
+    return *trace ? 0 : file_error(o->trace, strerror(errno));
+}
+
 /* Set up every VM of `v` from the options. Returns 0 or an exit status. */
 static int setup_vms(vmm *v, const run_options *o, t32_image *imgs, host_files *files)
 {
     static char prefixes[VMM_MAX_VMS][32];
     char err[256];
+    FILE *trace;
+    int trc = open_trace(o, files, &trace);
+    if (trc)
+        return trc;
     for (int i = 0; i < o->nvms; i++) {
         vmm_vm *vm = v->vms[i];
         if (!vmm_vm_load(vm, &imgs[i], err, sizeof err))
@@ -549,6 +577,7 @@ static int setup_vms(vmm *v, const run_options *o, t32_image *imgs, host_files *
         if (rc)
             return rc;
         vm->limit = o->max_insns;
+        vm->trace = trace;
         if (o->nvms > 1 && !o->vms[i].console) {
             snprintf(prefixes[i], sizeof prefixes[i], "[vm%d] ", i);
             vm->prefix = prefixes[i];

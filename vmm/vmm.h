@@ -111,6 +111,7 @@ typedef struct vmm_vm {
     uint64_t    horizon;       /* virtual time at which the current turn ends */
     vmm_outcome outcome;       /* why it stopped (end = VMM_RUNNING while not) */
     const t32_image *image;    /* the loaded image, for symbols (may be NULL) */
+    FILE       *trace;         /* --trace: a line per exit and injection (NULL: off) */
 } vmm_vm;
 
 #define VMM_MAX_VMS 8
@@ -246,6 +247,17 @@ typedef enum vtimer_wait_result {
 /* wfi: if no line is pending, let virtual time pass up to the next virtual
  * event (but not beyond `until`). */
 vtimer_wait_result vtimer_wait(vmm_vm *vm, uint64_t until);
+
+/* ---- trace.c: a line per VMM decision (--trace) -------------------------- */
+
+/* The guest kernel's privileged instruction `insn` at `pc` is about to be
+ * emulated (`cpu` holds the guest's registers, for in/out's port). */
+void vmm_trace_emulate(const vmm_vm *vm, const t32_cpu *cpu, uint32_t pc, uint32_t insn);
+
+/* A trap (or interrupt) at `pc`: `what` is "reflect", "hidden" or
+ * "inject"; badvaddr is shown for memory faults. */
+void vmm_trace_trap(const vmm_vm *vm, const char *what, uint32_t pc, t32_cause cause,
+                    uint32_t badvaddr);
 
 /* ---- sched.c: several VMs on one CPU --------------------------------------- */
 

@@ -103,5 +103,16 @@ for key in '"mode": "trap"' '"guest_insns": 3' '"direct_insns"' '"emulated_insns
 done
 grep -q "exits" "$tmp/stats.txt" && pass "--stats prints a table" || fail "--stats prints no table"
 
+# ---- --trace -----------------------------------------------------------------------------------
+"$T" run --mode trap --trace "$tmp/trace.txt" "$G/escape.img" >/dev/null 2>&1 || true
+if grep -q '^vm0 .* 00001004 emulate  out 0x10$' "$tmp/trace.txt" &&
+   grep -q '^vm0 .* 00001008 reflect  illegal$' "$tmp/trace.txt"; then
+    pass "--trace shows emulation and reflection"
+else
+    fail "--trace shows emulation and reflection"; cat "$tmp/trace.txt"
+fi
+expect 2 "needs --mode trap" "--trace on bare" -- "$T" run --trace - "$G/hello.img"
+expect 0 "emulate  out 0x10" "--trace - goes to stderr" -- "$T" run --mode trap --trace - "$G/hello.img"
+
 echo "trapeze_cli: $failures failures"
 [ "$failures" -eq 0 ]
