@@ -209,6 +209,8 @@ static bool target(insn *in, int bits)
     if (off / 4 < -reach || off / 4 >= reach) {
         as_error(in->as, at, "branch target 0x%x is out of range: %lld words away, '%s' "
                  "reaches %lld", (uint32_t)v.v, (long long)(off / 4), in->name, (long long)reach);
+        as_diag(in->as, DIAG_NOTE, at.pos, at.len, "to go further, load the address and jump "
+                "through a register: 'la r7, target' then 'jalr r0, r7, 0'");
         return false;
     }
     in->imm = (uint32_t)(off / 4) & ((1u << bits) - 1);

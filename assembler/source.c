@@ -168,7 +168,8 @@ static void run_file(as_state *as, source_file *src, as_frame *f)
 {
     saved_line saved = { as->line, as->linelen };
     as->frame = f;
-    for (size_t pos = 0; pos < src->len && !as->stop;) {
+    size_t start_at = src->len >= 3 && memcmp(src->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    for (size_t pos = start_at; pos < src->len && !as->stop;) {   /* (skip a UTF-8 BOM) */
         const char *start = src->text + pos;
         const char *nl = memchr(start, '\n', src->len - pos);
         size_t len = nl ? (size_t)(nl - start) : src->len - pos;

@@ -343,6 +343,10 @@ static void error_limit_and_robustness(void **state)
     assert_false(n.ok);
     assert_non_null(strstr(n.diag, "t.s:2:1: error: stray '\\000' in program"));
     run_free(&n);
+    /* A UTF-8 byte-order mark is skipped. */
+    r = run("\xef\xbb\xbf_start: nop\n");
+    assert_true(r.ok);
+    run_free(&r);
     /* A 10 MB line. */
     size_t big = 10u << 20;
     char *line = malloc(big + 1);

@@ -140,6 +140,7 @@ static void branches(void **state)
     run_free(&r);
     expect_error("b 0x1000 + 4 * 0x800000\n", "is out of range: 8388608 words away, 'b' reaches 8388608");
     expect_error("bz r1, 0x1000 + 4 * 32768\n", "out of range");
+    expect_error("bz r1, 0x1000 + 4 * 32768\n", "note: to go further, load the address");
     expect_error("b 0x1002\n", "branch target 0x1002 is not word-aligned");
     expect_error("b nowhere\n", "undefined symbol 'nowhere'");
 }
