@@ -376,10 +376,11 @@ int  file_index(as_state *as, const char *file);
 
 /* ---- listing.c ----------------------------------------------------------------------- */
 
-/* Called for each statement after it has run: `addr0` and `size` describe
- * what it emitted (start address and bytes), `labels` whether it defined
- * a label at addr0. */
+/* List the current line: `addr0` and `size` describe what it emitted in
+ * section `sec` (start address and bytes); `show_addr` prints addr0 even
+ * when nothing was emitted (a label).  Does nothing without -l. */
 void list_statement(as_state *as, int sec, uint32_t addr0, uint64_t size, bool show_addr);
+/* Write the symbol map (-m): every defined symbol, sorted by value. */
 void list_symbol_map(as_state *as, FILE *out);
 
 /* ---- assemble.c ---------------------------------------------------------------------- */
