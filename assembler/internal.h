@@ -385,7 +385,7 @@ void list_symbol_map(as_state *as, FILE *out);
 
 /* ---- assemble.c ---------------------------------------------------------------------- */
 
-/* Record a line-table entry for `size` bytes just emitted at `addr`. */
+/* Record a line-table entry: the current line produced the bytes at `addr`. */
 void as_note_line(as_state *as, uint32_t addr);
 
 #endif /* ASM_INTERNAL_H */
