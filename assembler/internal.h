@@ -278,16 +278,21 @@ int typo_score(const char *typed, const char *candidate, int max_distance);
 
 /* ---- lex.c -------------------------------------------------------------------------- */
 
+/* Start lexing the line s[0..len). */
 void lx_init(lexer *lx, as_state *as, const char *s, size_t len);
+/* The next token (T_EOL at the end or at a comment, forever after). */
 token lx_next(lexer *lx);
+/* The next token without consuming it (and without reporting errors). */
 token lx_peek(const lexer *lx);
 bool lx_is(token t, int op);                  /* T_PUNCT with this op */
 bool lx_accept(lexer *lx, int op);            /* consume if the next token is op */
-size_t lx_text(const lexer *lx, token t, char *buf, size_t bufsize); /* copy name */
+/* Copy the token's text into buf (truncated); returns its full length. */
+size_t lx_text(const lexer *lx, token t, char *buf, size_t bufsize);
 bool tok_is_name(const lexer *lx, token t, const char *name);
+/* The token for a message: 'text' (quoted, shortened) or "end of line". */
 const char *tok_describe(const lexer *lx, token t, char *buf, size_t bufsize);
-/* Decode a T_STR token into bytes; returns false (with a message) if too
- * long for the buffer.  *out is malloc'd. */
+/* Decode a T_STR token (already validated by the lexer) into bytes;
+ * *out is malloc'd with room for one more byte.  False if out of memory. */
 bool lx_string(const lexer *lx, token t, uint8_t **out, size_t *outlen);
 int  as_register(const char *name);           /* 0..15, or -1 */
 
