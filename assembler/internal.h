@@ -304,14 +304,18 @@ bool expr(as_state *as, lexer *lx, int flags, value *out, token *start);
 
 /* ---- symbols.c ---------------------------------------------------------------------- */
 
-symbol *sym_find(as_state *as, const char *name);
+symbol *sym_find(as_state *as, const char *name);         /* NULL if never seen */
 symbol *sym_get(as_state *as, const char *name);          /* find or create */
 /* Define a symbol (label or .equ/.set) in this pass; reports redefinitions. */
 bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v);
+/* Has the symbol been given a value in the current pass (so far)? */
 bool sym_defined_now(const as_state *as, const symbol *s);
+/* Pass boundaries: begin starts the local-label lists afresh; end
+ * remembers every value for forward references and sets as->moved. */
 void sym_begin_pass(as_state *as);
-void sym_end_pass(as_state *as);                          /* sets as->moved */
+void sym_end_pass(as_state *as);
 void sym_free_all(as_state *as);
+/* Numeric local labels: define `num:` here; resolve a `1b`/`1f` token. */
 bool local_define(as_state *as, int64_t num, int64_t addr);
 bool local_ref(as_state *as, token t, value *out, int flags);
 symbol **sym_sorted(as_state *as);                        /* malloc'd, by creation */
@@ -319,15 +323,22 @@ const char *sym_closest(as_state *as, const char *name);  /* a likely typo's tar
 
 /* ---- sections.c --------------------------------------------------------------------- */
 
+/* Start a pass: every section empty, at its default address `base`. */
 void sec_begin_pass(as_state *as, const uint32_t base[SEC_COUNT]);
 uint32_t sec_here(const as_state *as);                    /* the location counter */
-uint64_t sec_here64(const as_state *as);
+uint64_t sec_here64(const as_state *as);                  /* the same, unwrapped */
 uint32_t sec_chunk_start(const as_state *as);             /* of the current chunk */
+/* Store bytes (or one little-endian word) at the location counter;
+ * false (reported) in .bss, past 2^32 or past the size limit. */
 bool sec_emit(as_state *as, token at, const void *bytes, size_t n);
 bool sec_emit_word(as_state *as, token at, uint32_t w);
+/* n bytes of `fill` (.space, .align); in .bss only reserves. */
 bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill);
+/* .org: move the location counter to addr (forward only, once bytes exist). */
 bool sec_org(as_state *as, token at, int64_t addr);
-void sec_layout(const as_state *as, uint32_t base[SEC_COUNT]);  /* default bases */
+/* The default addresses the next pass should use (IMAGE.md's layout). */
+void sec_layout(const as_state *as, uint32_t base[SEC_COUNT]);
+/* Report overlapping pieces of sections; false if any. */
 bool sec_check_overlap(as_state *as, const char *file);
 void sec_free_all(as_state *as);
 
