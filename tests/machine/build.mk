@@ -17,3 +17,11 @@ test_machine_LDLIBS := -lcmocka
 test_snapshot_SRCS   := tests/machine/test_snapshot.c
 test_snapshot_LIBS   := t32
 test_snapshot_LDLIBS := -lcmocka
+
+# devices.s: a guest that checks the devices itself, run bare and under the
+# VMM by devices.sh (needs t32as and trapeze).
+ifneq ($(wildcard assembler/build.mk),)
+ifneq ($(wildcard vmm/build.mk),)
+CHECK_SCRIPTS += tests/machine/devices.sh
+endif
+endif
