@@ -1,7 +1,13 @@
 ; kprint.s - the kernel's printing helpers: strings, numbers, and the
 ; pieces of the messages the kernel prints about processes and faults.
-; All output goes through con_putc (console.s).  Every helper preserves
-; r9 .. r13, like any function following the calling convention.
+;
+; A kernel cannot call a C library's printf: everything it says, it spells
+; out itself, one byte at a time.  All output goes through con_putc
+; (console.s), which is safe to call with interrupts on or off, so these
+; helpers can be used from a system call and from a trap handler alike.
+; Every helper preserves r9 .. r13, like any function following the
+; calling convention, and keeps what it must remember across con_putc in
+; those registers (con_putc, like any callee, may clobber r1 .. r8).
 
 ; kputc(c): print one byte.
 kputc:
@@ -46,9 +52,9 @@ kputhex:
     li r1, 'x'
     call con_putc
     li r10, 28                  ; shift of the highest nibble
-1:  shr r1, r9, r10
+1:  shr r1, r9, r10             ; this nibble, 0 .. 15 ...
     andi r1, r1, 15
-    la r2, hexdigits
+    la r2, hexdigits            ; ... picks its digit from the table
     add r1, r1, r2
     ldbu r1, 0(r1)
     call con_putc
@@ -101,7 +107,9 @@ kput_fault:
     ret
 
 ; cause_name(cause): r1 = the name of a fault cause (the names isa/t32.h
-; uses), or "trap" for anything else.
+; uses, so that a kill line reads like the VMM's own messages), or "trap"
+; for anything else.  A table of string addresses indexed by the cause
+; number: the usual way to turn a small number into a name.
 cause_name:
     cmpi r1, 1
     blt 1f

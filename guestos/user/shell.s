@@ -18,18 +18,18 @@ _start:
 next_line:
     la r1, prompt
     call puts
-    la r1, line
-    li r2, LINE
-    call read
-    bz r1, end_of_input
+    la r1, line                 ; read() returns at a newline, so this is
+    li r2, LINE                 ; one line (or the first LINE bytes of a
+    call read                   ; longer one; the rest comes next time)
+    bz r1, end_of_input         ; 0 bytes: the input has ended
     la r9, line
     add r10, r9, r1             ; r10 = end of the line
     ldbu r2, -1(r10)
     cmpi r2, '\n'
     bne 1f
     subi r10, r10, 1            ; without its newline
-1:  stb r0, 0(r10)
-    mov r1, r9
+1:  stb r0, 0(r10)              ; a NUL, so streq can compare it
+    mov r1, r9                  ; which command is it?
     la r2, cmd_exit
     call streq
     bnz r1, do_exit
@@ -45,11 +45,11 @@ upcase:                         ; anything else: echo it in upper case
     cmp r9, r10
     bgeu 2f
     ldbu r2, 0(r9)
-    sltiu r3, r2, 'a'
-    bnz r3, 1f
+    sltiu r3, r2, 'a'           ; a lower-case letter is 'a' <= c <= 'z';
+    bnz r3, 1f                  ; (unsigned compares, one bound each)
     sltiu r3, r2, 'z' + 1
     bz r3, 1f
-    subi r2, r2, 'a' - 'A'
+    subi r2, r2, 'a' - 'A'      ; ASCII: upper case is 32 below
     stb r2, 0(r9)
 1:  addi r9, r9, 1
     b upcase
@@ -80,7 +80,8 @@ end_of_input:
     li r1, 0
     call exit
 
-; streq(a, b): 1 if the strings are equal, else 0.
+; streq(a, b): 1 if the NUL-terminated strings are equal, else 0.  Walks
+; both until they differ or both end.
 streq:
 1:  ldbu r3, 0(r1)
     ldbu r4, 0(r2)
