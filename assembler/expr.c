@@ -25,7 +25,20 @@ typedef struct parser {
     as_state *as;
     lexer *lx;
     int flags;
+    int depth;       /* nesting of parentheses, unary operators and ?: */
 } parser;
+
+/* Deeper nesting is refused, so a hostile line cannot overflow the stack. */
+#define MAX_NESTING 256
+
+/* Enter one more level of nesting; false (reported) if too deep. */
+static bool nest(parser *p, token at)
+{
+    if (++p->depth <= MAX_NESTING)
+        return true;
+    as_error(p->as, at, "expression nested too deeply (more than %d levels)", MAX_NESTING);
+    return false;
+}
 
 static bool ternary(parser *p, value *out);
 
@@ -107,8 +120,9 @@ static bool primary(parser *p, value *out)
         break;
     }
     if (lx_is(t, '(')) {
-        if (!ternary(p, out))
+        if (!nest(p, t) || !ternary(p, out))
             return false;
+        p->depth--;
         token close = lx_next(p->lx);
         if (lx_is(close, ')'))
             return true;
@@ -127,8 +141,9 @@ static bool unary(parser *p, value *out)
     if (!lx_is(t, '-') && !lx_is(t, '+') && !lx_is(t, '~') && !lx_is(t, '!'))
         return primary(p, out);
     lx_next(p->lx);
-    if (!unary(p, out))
+    if (!nest(p, t) || !unary(p, out))
         return false;
+    p->depth--;
     uint64_t v = (uint64_t)out->v;
     switch (t.op) {
     case '-': out->v = (int64_t)(0 - v); break;
@@ -209,7 +224,7 @@ static bool ternary(parser *p, value *out)
         return true;
     lx_next(p->lx);
     value a, b;
-    if (!ternary(p, &a))
+    if (!nest(p, q) || !ternary(p, &a))
         return false;
     token colon = lx_next(p->lx);
     if (!lx_is(colon, ':')) {
@@ -219,6 +234,7 @@ static bool ternary(parser *p, value *out)
     }
     if (!ternary(p, &b))
         return false;
+    p->depth--;
     value test = *out;
     *out = test.v ? a : b;
     out->known = test.known && a.known && b.known;
@@ -228,7 +244,7 @@ static bool ternary(parser *p, value *out)
 
 bool expr(as_state *as, lexer *lx, int flags, value *out, token *start)
 {
-    parser p = { as, lx, flags };
+    parser p = { as, lx, flags, 0 };
     if (start)
         *start = lx_peek(lx);
     *out = (value){ 0, false, false };

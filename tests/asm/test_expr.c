@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -130,6 +131,31 @@ static void errors(void **state)
     expect_error(".space later\nlater:\n", "'later' is used before its definition");
 }
 
+static void deep_nesting(void **state)
+{
+    (void)state;
+    /* 256 levels are fine; a hostile line of 100 000 must not overflow the
+     * stack (it once did). */
+    char ok_src[1100] = ".word ";
+    for (int i = 0; i < 256; i++)
+        strcat(ok_src, "(");
+    strcat(ok_src, "7");
+    for (int i = 0; i < 256; i++)
+        strcat(ok_src, ")");
+    assert_int_equal(first_word(strcat(ok_src, "\n")), 7);
+    const char *kinds[] = { "(", "-", "1?" };
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = 100000, len = strlen(kinds[k]);
+        char *src = malloc(n * len + 16);
+        strcpy(src, ".word ");
+        for (size_t i = 0; i < n; i++)
+            memcpy(src + 6 + i * len, kinds[k], len);
+        strcpy(src + 6 + n * len, "1\n");
+        expect_error(src, "expression nested too deeply (more than 256 levels)");
+        free(src);
+    }
+}
+
 static void caret_under_expression(void **state)
 {
     (void)state;
@@ -151,6 +177,7 @@ int main(void)
         cmocka_unit_test(precedence),
         cmocka_unit_test(symbols_and_dot),
         cmocka_unit_test(errors),
+        cmocka_unit_test(deep_nesting),
         cmocka_unit_test(caret_under_expression),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
