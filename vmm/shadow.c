@@ -295,10 +295,13 @@ static void space_drop(vmm_vm *vm, shadow_space *space)
 {
     if (space->root == 0)
         return;
-    for (uint32_t i = 0; i < PTES_PER_TABLE; i++) {
-        uint32_t l1 = shadow_read(vm, space->root, i);
-        if (l1 & T32_PTE_V)
+    for (uint32_t w = 0; w < PTES_PER_TABLE / 32; w++) {
+        for (uint32_t bits = space->l2_used[w]; bits != 0; bits &= bits - 1) {
+            uint32_t i = 32 * w + (uint32_t)__builtin_ctz(bits);
+            uint32_t l1 = shadow_read(vm, space->root, i);
+            invariant(l1 & T32_PTE_V, "a used root entry points at an L2 table");
             vmm_frame_free(vm->vmm, l1 & T32_PTE_FRAME);
+        }
     }
     vmm_frame_free(vm->vmm, space->root);
     if (vm->shadow.loaded == (space->root | T32_PTBR_E))
@@ -391,8 +394,10 @@ static uint32_t l2_table(vmm_vm *vm, shadow_space *space, uint32_t va)
     if (l1 & T32_PTE_V)
         return l1 & T32_PTE_FRAME;
     uint32_t table = vmm_frame_alloc(vm->vmm);
-    if (table != 0)
+    if (table != 0) {
         shadow_write(vm, space->root, T32_VA_L1(va), table | T32_PTE_V);
+        space->l2_used[T32_VA_L1(va) / 32] |= 1u << (T32_VA_L1(va) % 32);
+    }
     return table;
 }
 

@@ -31,6 +31,10 @@ typedef struct shadow_space {
     uint32_t guest_ptbr;       /* the guest's PTBR value this shadows (with E) */
     bool     user_view;        /* true: guest user mode; false: guest kernel */
     uint32_t root;             /* host-physical frame of the real L1 table; 0 = unused */
+    /* Which root entries point at an L2 table (bit i of word i/32 = entry
+     * i), so dropping a space frees its tables without reading all 1024
+     * root entries: a guest context switch drops every space. */
+    uint32_t l2_used[1024 / 32];
     uint64_t last_used;        /* vmm_shadow.clock when last activated (LRU) */
 } shadow_space;
 
