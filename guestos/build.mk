@@ -31,12 +31,13 @@ GUESTOS_FAULTS := fault-null fault-kernel fault-priv fault-div fault-illegal fau
 $(foreach k,1 2 3 4 5 6 7,$(eval $(call GUESTOS_USER,$(word $(k),$(GUESTOS_FAULTS)),fault,-D KIND=$(k))))
 
 # Scenarios: which programs each disk holds, in directory (= pid) order.
-GUESTOS_SCENARIOS   := default counters faults shell bench idle regs
+GUESTOS_SCENARIOS   := default counters faults shell bench cpu idle regs
 GUESTOS_default     := motd hello counta countb primes sysbench sleeper badptr $(GUESTOS_FAULTS)
 GUESTOS_counters    := counta countb
 GUESTOS_faults      := counta fault-null fault-kernel fault-priv countb fault-div fault-illegal fault-align fault-jump
 GUESTOS_shell       := shell
 GUESTOS_bench       := primes sysbench
+GUESTOS_cpu         := primes
 GUESTOS_idle        := hello sleeper
 GUESTOS_regs        := regcheck regcheck counta
 

@@ -1,15 +1,18 @@
 /*
  * bench_vmm.c - how fast is trap-and-emulate?  (`make bench`)
  *
- * Runs the same guest - guestos with a CPU-bound disk - on bare T32 and
+ * Runs the same guest - guestos with a given disk - on bare T32 and
  * under the trap-and-emulate VMM, alternately, in one process, and prints
  * the figures as `NAME: VALUE UNIT` lines:
  *
- *   vmm_trap_cpu_ratio       VMM time / bare time (1.00 x = no overhead)
- *   vmm_trap_speed           bare time / VMM time, as a percentage of bare
- *   vmm_trap_direct_share    direct_insns / guest_insns
- *   vmm_trap_exits           exits per run, and per 1000 guest instructions
- *   vmm_bare_mips, vmm_trap_mips   guest instructions per second
+ *   vmm_trap_NAME_ratio      VMM time / bare time (1.00 x = no overhead)
+ *   vmm_trap_NAME_speed      bare time / VMM time, as a percentage of bare
+ *   vmm_trap_NAME_direct_share   direct_insns / guest_insns
+ *   vmm_trap_NAME_exits      exits per run, and per 1000 guest instructions
+ *   vmm_NAME_bare_mips, vmm_NAME_trap_mips   guest instructions per second
+ * for each scenario NAME given on the command line (bench.sh runs `cpu`,
+ * the CPU-bound primes scenario, and `mixed`, primes plus the syscall-heavy
+ * sysbench), and
  *   vmm_trap_compute_ratio   the same ratio for a guest that only computes
  *                            (a built-in loop of 20 M instructions, no
  *                            exits): what trap-and-emulate costs when the
@@ -22,7 +25,7 @@
  * thread's CPU time, so other processes count only through caches).  Host time
  * is measured here, never shown to a guest.
  *
- *   usage: vmmbench KERNEL.img DISK
+ *   usage: vmmbench KERNEL.img NAME DISK [NAME DISK]...
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -133,20 +136,22 @@ static void compute_image(t32_image *img)
     img->entry = 0x1000;
 }
 
-static void report(const side *bare, const side *trap)
+/* One scenario's figures, every name carrying the scenario's: NAME = cpu
+ * gives vmm_trap_cpu_ratio, vmm_trap_cpu_speed, ... */
+static void report(const char *name, const side *bare, const side *trap)
 {
     double tb = bare->best, tt = trap->best;
     const vmm_stats *st = &trap->st;
-    printf("vmm_trap_cpu_ratio: %.3f x\n", tt / tb);
-    printf("vmm_trap_speed: %.1f %% of bare\n", 100.0 * tb / tt);
-    printf("vmm_trap_direct_share: %.2f %%\n",
+    printf("vmm_trap_%s_ratio: %.3f x\n", name, tt / tb);
+    printf("vmm_trap_%s_speed: %.1f %% of bare\n", name, 100.0 * tb / tt);
+    printf("vmm_trap_%s_direct_share: %.2f %%\n", name,
            100.0 * (double)st->direct_insns / (double)st->guest_insns);
-    printf("vmm_trap_exits: %" PRIu64 " per run\n", st->exits_total);
-    printf("vmm_trap_exits_per_kinsn: %.2f per 1000 guest instructions\n",
+    printf("vmm_trap_%s_exits: %" PRIu64 " per run\n", name, st->exits_total);
+    printf("vmm_trap_%s_exits_per_kinsn: %.2f per 1000 guest instructions\n", name,
            1000.0 * (double)st->exits_total / (double)st->guest_insns);
-    printf("vmm_bare_mips: %.1f M guest instructions/s\n",
+    printf("vmm_%s_bare_mips: %.1f M guest instructions/s\n", name,
            (double)bare->st.guest_insns / tb / 1e6);
-    printf("vmm_trap_mips: %.1f M guest instructions/s\n",
+    printf("vmm_%s_trap_mips: %.1f M guest instructions/s\n", name,
            (double)st->guest_insns / tt / 1e6);
 }
 
@@ -164,26 +169,41 @@ static bool measure(const t32_image *img, const uint8_t *disk, size_t disklen,
     return true;
 }
 
+/* Benchmark guestos (KERNEL) with one disk: bare, then trap, alternately. */
+static bool bench_scenario(const t32_image *img, const char *name, const char *path,
+                           double want)
+{
+    size_t disklen = 0;
+    uint8_t *disk = read_file(path, &disklen);
+    if (!disk) {
+        fprintf(stderr, "vmmbench: cannot read %s\n", path);
+        return false;
+    }
+    side bare = { 0 }, trap = { 0 };
+    bool ok = measure(img, disk, disklen, want, &bare, &trap);
+    if (ok)
+        report(name, &bare, &trap);
+    free(disk);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: vmmbench KERNEL.img DISK\n");
+    if (argc < 4 || argc % 2 != 0) {
+        fprintf(stderr, "usage: vmmbench KERNEL.img NAME DISK [NAME DISK]...\n");
         return 2;
     }
     t32_image img;
     char err[256];
-    size_t disklen = 0;
-    uint8_t *disk = read_file(argv[2], &disklen);
-    if (!disk || !t32_image_read(argv[1], &img, err, sizeof err)) {
-        fprintf(stderr, "vmmbench: cannot read %s\n", disk ? argv[1] : argv[2]);
+    if (!t32_image_read(argv[1], &img, err, sizeof err)) {
+        fprintf(stderr, "vmmbench: %s\n", err);
         return 1;
     }
     const char *env = getenv("BENCH_SECONDS");
     double want = env ? atof(env) : 1.0;
-    side bare = { 0 }, trap = { 0 };
-    if (!measure(&img, disk, disklen, want, &bare, &trap))
-        return 1;
-    report(&bare, &trap);
+    for (int i = 2; i < argc; i += 2)
+        if (!bench_scenario(&img, argv[i], argv[i + 1], want))
+            return 1;
     t32_image_free(&img);
 
     t32_image compute;
@@ -193,6 +213,5 @@ int main(int argc, char **argv)
         return 1;
     printf("vmm_trap_compute_ratio: %.3f x\n", ctrap.best / cbare.best);
     t32_image_free(&compute);
-    free(disk);
     return 0;
 }
