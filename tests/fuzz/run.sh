@@ -44,7 +44,7 @@ for harness in tests/fuzz/fuzz_*.c; do
     done
     if (cd "$out" && "./$name" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 \
             -max_len=8192 -print_final_stats=1 "corpus/$name" >"$name.log" 2>&1); then
-        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log")
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log" | tail -n 1)
         echo "fuzz: $name: ${seconds}s, $runs inputs, no findings"
     else
         echo "fuzz: $name FOUND A PROBLEM (reproducer in $out/):"
