@@ -74,7 +74,7 @@ golden() {
 }
 
 # The scenarios, each with its golden transcript.
-for s in default counters faults bench idle regs; do
+for s in default counters faults bench cpu idle regs; do
     boot "$s" "$GOS/$s.disk" /dev/null
     golden "$s"
 done
