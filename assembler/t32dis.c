@@ -14,12 +14,14 @@
 
 #include "disasm.h"
 
-static int usage(void)
+/* The usage text: on stdout with status 0 when asked for (--help), on
+ * stderr with status 2 after a bad command line. */
+static int usage(FILE *to)
 {
     fputs("usage: t32dis IMAGE\n"
           "       t32dis -r FILE [-b ADDR]     raw little-endian words loaded at ADDR\n"
-          "       t32dis -w WORD... [-b ADDR]  words given on the command line\n", stderr);
-    return 2;
+          "       t32dis -w WORD... [-b ADDR]  words given on the command line\n", to);
+    return to == stdout ? 0 : 2;
 }
 
 static bool number(const char *s, uint32_t *out)
@@ -106,7 +108,9 @@ int main(int argc, char **argv)
     int first_word = 0, nwords = 0;
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            return usage(stdout);
+        } else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
             if (!number(argv[++i], &base) || base % 4) {
                 fprintf(stderr, "t32dis: error: -b needs a word-aligned address\n");
                 return 2;
@@ -118,7 +122,7 @@ int main(int argc, char **argv)
             while (i + 1 < argc && strcmp(argv[i + 1], "-b") != 0)
                 i++, nwords++;
         } else if (argv[i][0] == '-' || path) {
-            return usage();
+            return usage(stderr);
         } else {
             path = argv[i];
         }
@@ -129,5 +133,5 @@ int main(int argc, char **argv)
         return raw_file(raw, base);
     if (path && !raw && !first_word)
         return image(path);
-    return usage();
+    return usage(stderr);
 }

@@ -55,9 +55,9 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-static void usage(void)
+static void usage(FILE *to)
 {
-    fprintf(stderr, "usage: t32mkdisk -o DISK NAME=IMAGE...\n"
+    fprintf(to, "usage: t32mkdisk -o DISK NAME=IMAGE...\n"
                     "  builds a guestos disk: a program directory in sector 0,\n"
                     "  then each program, assembled by t32as to run at 0x%08x\n",
             USER_BASE);
@@ -189,8 +189,12 @@ static bool write_disk(const char *path, const program *progs, size_t n)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
     if (argc < 3 || strcmp(argv[1], "-o") != 0) {
-        usage();
+        usage(stderr);
         return 2;
     }
     const char *out = argv[2];

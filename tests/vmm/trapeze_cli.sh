@@ -1,5 +1,6 @@
 #!/bin/sh
-# trapeze_cli.sh - the `trapeze` command line: help, usage errors, bad
+# trapeze_cli.sh - the `trapeze` command line (and --help of every command):
+# help, usage errors, bad
 # files, and the exit status of each way a run can end (vmm/README.md).
 set -eu
 BUILD=${BUILD:-build}
@@ -32,6 +33,11 @@ expect() {
 # ---- help and usage errors -----------------------------------------------------
 expect 0 "usage: trapeze COMMAND" "trapeze --help" -- "$T" --help
 expect 0 "--max-insns N" "trapeze run --help" -- "$T" run --help
+# Every other command of the project answers --help the same way.
+expect 0 "usage: t32as" "t32as --help" -- "$BUILD/bin/t32as" --help
+expect 0 "usage: t32dis" "t32dis --help" -- "$BUILD/bin/t32dis" --help
+expect 0 "usage: t32mkdisk" "t32mkdisk --help" -- "$BUILD/bin/t32mkdisk" --help
+expect 2 "usage: t32dis" "t32dis bad option" -- "$BUILD/bin/t32dis" -q
 expect 2 "no command given" "no command" -- "$T"
 expect 2 "unknown command 'frobnicate'" "unknown command" -- "$T" frobnicate
 expect 2 "unknown option '--frob'" "unknown option" -- "$T" run --frob x.img
