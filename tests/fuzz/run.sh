@@ -2,7 +2,7 @@
 # Build every tests/fuzz/fuzz_*.c harness with clang and libFuzzer, and run
 # each for SECONDS (default 20).  Usage:  tests/fuzz/run.sh [SECONDS]
 #
-# The library sources of isa/ and assembler/ (not the programs' main files)
+# The library sources of isa/, assembler/ and vmm/ (not the programs' main files)
 # are compiled once, with AddressSanitizer, UBSan and fuzzer coverage, and
 # linked into each harness.  Before fuzzing, each harness replays its
 # regression inputs (tests/fuzz/regress/NAME/*: inputs that once crashed)
@@ -14,7 +14,8 @@ seconds=${1:-20}
 out=${BUILD:-build}/fuzz
 mkdir -p "$out/obj"
 cflags="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-sanitize-recover=undefined -I. -Iisa -Iassembler"
-srcs=$(ls isa/*.c assembler/*.c | grep -v -e '^assembler/t32as\.c$' -e '^assembler/t32dis\.c$')
+srcs=$(ls isa/*.c assembler/*.c vmm/*.c |
+    grep -v -e '^assembler/t32as\.c$' -e '^assembler/t32dis\.c$' -e '^vmm/trapeze\.c$')
 
 echo "fuzz: compiling the libraries"
 rm -f "$out"/obj/*.o
