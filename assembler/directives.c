@@ -63,26 +63,38 @@ static bool data(as_state *as, lexer *lx, token dir, int size)
     return end_of_line(as, lx, dir);
 }
 
+/* The next token, which must be a string literal: its decoded bytes in
+ * *bytes (malloc'd, with room for one more byte) and *n, the token in *t.
+ * `what` names what was expected, for the error message. */
+static bool string_operand(as_state *as, lexer *lx, const char *what, token *t,
+                           uint8_t **bytes, size_t *n)
+{
+    char buf[48];
+    *t = lx_next(lx);
+    if (t->kind != T_STR) {
+        if (t->kind != T_ERROR)
+            as_error(as, *t, "expected %s, found %s", what,
+                     tok_describe(lx, *t, buf, sizeof buf));
+        return false;
+    }
+    if (!lx_string(lx, *t, bytes, n)) {
+        as_error(as, *t, "out of memory");
+        return false;
+    }
+    return true;
+}
+
 /* .ascii/.asciz: strings, the latter each followed by a NUL. */
 static bool strings(as_state *as, lexer *lx, token dir, bool nul)
 {
     if (!operand(as, lx, dir, "a string"))
         return false;
     do {
-        token t = lx_next(lx);
-        char buf[48];
-        if (t.kind != T_STR) {
-            if (t.kind != T_ERROR)
-                as_error(as, t, "expected a string in double quotes, found %s",
-                         tok_describe(lx, t, buf, sizeof buf));
-            return false;
-        }
+        token t;
         uint8_t *bytes;
         size_t n;
-        if (!lx_string(lx, t, &bytes, &n)) {
-            as_error(as, t, "out of memory");
+        if (!string_operand(as, lx, "a string in double quotes", &t, &bytes, &n))
             return false;
-        }
         if (nul)
             bytes[n++] = 0;    /* room: the decoded string is shorter than its token */
         bool ok = sec_emit(as, t, bytes, n);
@@ -204,17 +216,10 @@ static bool include(as_state *as, lexer *lx, token dir)
 {
     if (!operand(as, lx, dir, "a file name in double quotes"))
         return false;
-    token t = lx_next(lx);
-    char buf[48];
-    if (t.kind != T_STR) {
-        if (t.kind != T_ERROR)
-            as_error(as, t, "expected a file name in double quotes, found %s",
-                     tok_describe(lx, t, buf, sizeof buf));
-        return false;
-    }
+    token t;
     uint8_t *path;
     size_t n;
-    if (!lx_string(lx, t, &path, &n))
+    if (!string_operand(as, lx, "a file name in double quotes", &t, &path, &n))
         return false;
     path[n] = '\0';
     bool ok = strlen((char *)path) == n && end_of_line(as, lx, dir);

@@ -1,9 +1,9 @@
-; ulib.s - the user-space library: system call stubs and printing helpers.
+; ulib.s - the user-space library: system call wrappers and printing helpers.
 ; Every user program includes it at its end.  Functions follow the calling
 ; convention of ISA.md section 1 (arguments and result in r1.., r9..r13
 ; preserved).  A system call preserves every register except r1.
 
-; ---- system call stubs: number in r7, arguments in r1..r3, result in r1 --
+; ---- system call wrappers: number in r7, arguments in r1..r3, result in r1 --
 
 ; exit(status): end this process.  Does not return.
 exit:
