@@ -20,14 +20,10 @@ void as_note_line(as_state *as, uint32_t addr)
     int file = file_index(as, f->file);
     if (file < 0)
         return;
-    if (as->nlines == as->caplines) {
-        size_t cap = as->caplines ? as->caplines * 2 : 256;
-        line_entry *p = realloc(as->lines, cap * sizeof *p);
-        if (!p)
-            return;
-        as->lines = p;
-        as->caplines = cap;
-    }
+    line_entry *p = as_grow(as->lines, &as->caplines, as->nlines, sizeof *p, 256);
+    if (!p)
+        return;
+    as->lines = p;
     as->lines[as->nlines++] = (line_entry){ addr, file, f->line };
 }
 

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "asm.h"
 #include "t32.h"
@@ -258,6 +259,26 @@ struct as_state {
 /* ---- diag.c ----------------------------------------------------------------------- */
 
 typedef enum diag_kind { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } diag_kind;
+
+/* Room for one more element in a growable array of `n` used slots out of
+ * *cap, each `size` bytes: returns the array (moved, with *cap doubled -
+ * `first` slots the first time - when it was full), or NULL with nothing
+ * changed if memory runs out.  Usage:
+ *     item *p = as_grow(a->items, &a->cap, a->n, sizeof *p, 16);
+ *     if (!p) return false;
+ *     a->items = p;                                                       */
+static inline void *as_grow(void *items, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return items;
+    size_t want = *cap ? *cap * 2 : first;
+    if (want > SIZE_MAX / size)
+        return NULL;
+    void *p = realloc(items, want * size);
+    if (p)
+        *cap = want;
+    return p;
+}
 
 /* Report at column `pos` (0-based) of the current line, with `len`
  * characters underlined (at least a caret). */

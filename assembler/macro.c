@@ -156,14 +156,10 @@ void macro_record(as_state *as, const char *text, size_t len)
         as->defining = NULL;
         return;
     }
-    if (m->nbody == m->capbody) {
-        size_t cap = m->capbody ? m->capbody * 2 : 16;
-        char **p = realloc(m->body, cap * sizeof *p);
-        if (!p)
-            return;
-        m->body = p;
-        m->capbody = cap;
-    }
+    char **p = as_grow(m->body, &m->capbody, m->nbody, sizeof *p, 16);
+    if (!p)
+        return;
+    m->body = p;
     m->body[m->nbody] = copy_text(text, len);
     if (m->body[m->nbody])
         m->nbody++;

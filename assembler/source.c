@@ -130,14 +130,10 @@ int file_index(as_state *as, const char *file)
     for (size_t i = 0; i < as->nfiles; i++)
         if (as->files[i] == file)
             return (int)i;
-    if (as->nfiles == as->capfiles) {
-        size_t cap = as->capfiles ? as->capfiles * 2 : 8;
-        char **p = realloc(as->files, cap * sizeof *p);
-        if (!p)
-            return -1;
-        as->files = p;
-        as->capfiles = cap;
-    }
+    char **p = as_grow(as->files, &as->capfiles, as->nfiles, sizeof *p, 8);
+    if (!p)
+        return -1;
+    as->files = p;
     as->files[as->nfiles] = (char *)file;
     return (int)as->nfiles++;
 }

@@ -144,14 +144,10 @@ static bool local_index_grow(as_state *as)
 
 static local_label *local_new(as_state *as, int64_t num)
 {
-    if (as->nlocals == as->caplocals) {
-        size_t cap = as->caplocals ? as->caplocals * 2 : 16;
-        local_label *p = realloc(as->locals, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        as->locals = p;
-        as->caplocals = cap;
-    }
+    local_label *p = as_grow(as->locals, &as->caplocals, as->nlocals, sizeof *p, 16);
+    if (!p)
+        return NULL;
+    as->locals = p;
     if ((as->nlocals + 1) * 2 > as->local_index_cap && !local_index_grow(as))
         return NULL;
     local_label *l = &as->locals[as->nlocals++];
@@ -165,14 +161,10 @@ bool local_define(as_state *as, int64_t num, int64_t addr)
     local_label *l = local_find(as, num);
     if (!l && !(l = local_new(as, num)))
         return false;
-    if (l->ncur == l->capcur) {
-        size_t cap = l->capcur ? l->capcur * 2 : 8;
-        int64_t *p = realloc(l->cur, cap * sizeof *p);
-        if (!p)
-            return false;
-        l->cur = p;
-        l->capcur = cap;
-    }
+    int64_t *p = as_grow(l->cur, &l->capcur, l->ncur, sizeof *p, 8);
+    if (!p)
+        return false;
+    l->cur = p;
     l->cur[l->ncur++] = addr;
     return true;
 }
