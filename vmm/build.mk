@@ -1,7 +1,8 @@
-# vmm/ - the hypervisor (libvmm.a) and the `trapeze` command.
+# vmm/ - the hypervisor (libvmm.a, every folder but cli/) and the `trapeze`
+# command (vmm/cli/, one file per sub-command).
 LIBS += vmm
-vmm_SRCS := $(filter-out vmm/trapeze.c,$(wildcard vmm/*.c))
+vmm_SRCS := $(sort $(filter-out vmm/cli/%,$(wildcard vmm/*.c vmm/*/*.c vmm/*/*/*.c)))
 
 PROGS += trapeze
-trapeze_SRCS := vmm/trapeze.c
+trapeze_SRCS := $(sort $(wildcard vmm/cli/*.c))
 trapeze_LIBS := vmm t32

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 /* ---- VMM memory: frames for shadow tables ---------------------------------- */
 

@@ -35,7 +35,7 @@
 
 #include "t32.h"
 #include "image.h"
-#include "shadow.h"
+#include "vmm/memory/shadow.h"
 
 /* How sensitive instructions are handled (DESIGN.md, "VMM modes"). */
 typedef enum vmm_mode {

@@ -1,9 +1,9 @@
-# tests/vmm_shadow/ - shadow page tables (vmm/shadow.c), driven on a real
+# tests/vmm_shadow/ - shadow page tables (vmm/memory/shadow.c), driven on a real
 # T32 machine and compared with the same page tables on bare T32.  The test
 # brings its own VMM frame allocator (it counts, limits and poisons frames),
 # so it links shadow.c directly instead of libvmm.
 TESTS += test_vmm_shadow
-test_vmm_shadow_SRCS   := tests/vmm_shadow/test_shadow.c vmm/shadow.c
+test_vmm_shadow_SRCS   := tests/vmm_shadow/test_shadow.c vmm/memory/shadow.c
 test_vmm_shadow_LIBS   := t32
 test_vmm_shadow_LDLIBS := -lcmocka
 

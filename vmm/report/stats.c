@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 const char *vmm_mode_name(vmm_mode mode)
 {

@@ -26,7 +26,7 @@
  * line 0 pending every N cycles, counting from the write; taking the
  * interrupt (or writing `timer` again) clears the pending bit.
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #define TIMER_LINE (1u << T32_IRQ_TIMER)
 

@@ -21,7 +21,7 @@
  * may really live at 0 - so it goes ahead; if address 0 is garbage, the
  * next trap is taken in kernel mode and caught by the rule.)
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 /* A trap that nobody can handle: see the comment at the top. */
 static bool trap_escapes(const t32_cpu *cpu)

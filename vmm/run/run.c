@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 void vmm_vm_stop(vmm_vm *vm, vmm_end end)
 {

@@ -24,7 +24,7 @@
  */
 #include <inttypes.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 static void line(const vmm_vm *vm, uint32_t pc, const char *what, const char *detail)
 {

@@ -19,7 +19,7 @@
  */
 #include <string.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #define CON_FIRST   T32_PORT_CON_DATA
 #define CON_LAST    T32_PORT_CON_CTRL

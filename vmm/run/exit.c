@@ -30,7 +30,7 @@
  */
 #include <stdlib.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 /* Take back the cycle the real CPU charged for the trapping instruction;
  * the handler charges it again if bare T32 would have. */

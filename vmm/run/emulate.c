@@ -28,7 +28,7 @@
  */
 #include <stdlib.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 /* A write to register rd, respecting r0 = 0. */
 static void set_reg(t32_cpu *cpu, unsigned rd, uint32_t value)

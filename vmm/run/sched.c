@@ -14,7 +14,7 @@
  * alone.  Console output collected during a turn is written out after the
  * turn, whole lines only, each with its VM's prefix.
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 void vmm_sched_run(vmm *v)
 {

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 enum {
     STATUS_HALT = 0,

@@ -24,7 +24,7 @@
  * changes (its kernel pages become reachable), so the shadow view is
  * switched too (shadow.c).
  */
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 /* Causes that write BADVADDR (ISA.md, the cause table). */
 static bool sets_badvaddr(t32_cause cause)

@@ -64,7 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vmm.h"
+#include "vmm/vmm.h"
 
 #define PTES_PER_TABLE  1024u                  /* 4 KiB table / 4-byte entries */
 #define PAGE_OFFSET     (T32_PAGE_SIZE - 1)    /* low 12 bits of an address */
