@@ -16,8 +16,18 @@
  * with the queue empty).  Then the machine stops and waits - the guest sees
  * no time pass - until the host has at least one more byte or the input
  * ends.  Typed or piped, the same bytes give the same run.
+ *
+ * Waiting is the host's business, so it may choose *how* to wait: the VMM
+ * asks t32_console_poll() first and, when the answer is "would block" (a
+ * pipe or terminal with nothing to read yet), runs other VMs and asks
+ * again later.  The guest cannot tell: its `in` has not happened yet.
+ *
+ * Output to a FILE can fail (a full disk, /dev/full, a closed pipe).  The
+ * guest must not notice - its run cannot depend on the host - but the user
+ * must: the first failure is kept in out_error for the front end.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,7 +55,7 @@ void t32_console_free(t32_console *c)
     free(c->inbuf);
     c->outbuf = NULL;
     c->inbuf = NULL;
-    c->outlen = c->outcap = 0;
+    c->outlen = c->outcap = c->outseen = 0;
     c->inlen = c->inpos = c->incap = 0;
 }
 
@@ -85,6 +95,20 @@ static bool queue_empty(const t32_console *c)
     return c->inpos >= c->inlen;
 }
 
+void t32_console_note_error(t32_console *c, int err)
+{
+    if (c->out_error == 0)
+        c->out_error = err ? err : EIO;
+}
+
+/* Flush the output FILE so the user sees what came so far; a failure is
+ * noted, never shown to the guest. */
+static void flush_output(t32_console *c)
+{
+    if (c->out && fflush(c->out) != 0)
+        t32_console_note_error(c, errno);
+}
+
 /* The queue is empty and the guest wants input: wait for the host.  A
  * blocking read() returns as soon as at least one byte is there (or at end
  * of input).  A read error counts as the end of input. */
@@ -98,8 +122,7 @@ static void refill(t32_console *c)
         c->in_eof = true;
         return;
     }
-    if (c->out)
-        fflush(c->out);     /* let the user see the prompt before we wait */
+    flush_output(c);        /* let the user see the prompt before we wait */
     ssize_t n;
     do
         n = read(c->in_fd, c->inbuf + c->inlen, REFILL_CHUNK);
@@ -116,6 +139,34 @@ static void want_input(t32_console *c)
 {
     if (queue_empty(c))
         refill(c);
+}
+
+/* Ask the host, without waiting, whether it has input.  poll() with a zero
+ * timeout says whether a read() would return at once: for a pipe, socket or
+ * terminal only when bytes (or the end) are there; for a regular file or
+ * /dev/null always - so files are read exactly as before.  When it says
+ * yes, the ordinary refill reads them; it cannot block. */
+t32_con_input t32_console_poll(t32_console *c)
+{
+    if (!queue_empty(c))
+        return T32_CON_INPUT_READY;
+    if (c->in_eof || c->in_fd < 0) {
+        c->in_eof = true;
+        return T32_CON_INPUT_EOF;
+    }
+    struct pollfd p = { .fd = c->in_fd, .events = POLLIN };
+    int n;
+    do
+        n = poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0) {
+        flush_output(c);    /* the guest waits: show its prompt */
+        return T32_CON_INPUT_WAIT;
+    }
+    refill(c);              /* readable, at its end, or broken: read() says */
+    if (!queue_empty(c))
+        return T32_CON_INPUT_READY;
+    return T32_CON_INPUT_EOF;
 }
 
 uint32_t t32_console_in(t32_console *c, unsigned off)
@@ -161,9 +212,10 @@ void t32_console_out(t32_console *c, unsigned off, uint32_t value)
 {
     switch (off) {
     case CON_OFF_DATA:
-        if (c->out)
-            fputc((int)(value & 0xffu), c->out);
-        else
+        if (c->out) {
+            if (fputc((int)(value & 0xffu), c->out) == EOF)
+                t32_console_note_error(c, errno);
+        } else
             buffer_output(c, (uint8_t)value);
         break;
     case CON_OFF_CTRL:
@@ -178,4 +230,12 @@ bool t32_console_irq(const t32_console *c)
 {
     /* Level-triggered: line 1 stays up while a byte waits and RXIE is on. */
     return (c->ctrl & CON_CTRL_RXIE) && !queue_empty(c);
+}
+
+int t32_console_sync(t32_console *c)
+{
+    flush_output(c);
+    if (c->out && ferror(c->out))
+        t32_console_note_error(c, EIO);     /* failed earlier, errno lost */
+    return c->out_error;
 }

@@ -241,6 +241,10 @@ typedef struct t32_console {
     FILE    *out;               /* if non-NULL, output bytes are written here */
     char    *outbuf;            /* else collected here (malloc'd, NUL-ended) */
     size_t   outlen, outcap;
+    size_t   outseen;           /* bytes of outbuf its reader has already
+                                   examined (the VMM's line splitter); only
+                                   reset here */
+    int      out_error;         /* errno of the first failed output write, 0 */
     int      in_fd;             /* -1: input only from inbuf */
     uint8_t *inbuf;             /* pending input bytes */
     size_t   inlen, inpos, incap;
@@ -332,6 +336,29 @@ uint32_t t32_console_in(t32_console *c, unsigned off);
 void     t32_console_out(t32_console *c, unsigned off, uint32_t value);
 bool     t32_console_irq(const t32_console *c);
 void     t32_console_free(t32_console *c);
+
+/* Would a guest read of CON_STATUS or CON_DATA have to wait for the host?
+ * Asks without blocking: READY (a byte is queued, perhaps just read from
+ * in_fd), EOF (input has ended: the read returns at once too) or WAIT (a
+ * pipe or terminal with nothing to read yet: the read would block).  A
+ * regular file or /dev/null never gives WAIT, so it is read as before.  The
+ * VMM uses it to run other VMs while one waits; what the guest sees is the
+ * same either way (ISA.md 9). */
+typedef enum t32_con_input {
+    T32_CON_INPUT_READY,
+    T32_CON_INPUT_EOF,
+    T32_CON_INPUT_WAIT
+} t32_con_input;
+t32_con_input t32_console_poll(t32_console *c);
+
+/* Output errors.  A failed write to `out` is never visible to the guest; the
+ * first one's errno is kept in out_error.  sync flushes `out`, notes a
+ * failure, and returns out_error (0: every byte so far was delivered) - call
+ * it at the end of a run, before closing `out`.  note_error records `err`
+ * (EIO if 0) unless an error is already recorded: for code that writes the
+ * console's bytes elsewhere (the VMM's prefixed lines). */
+int      t32_console_sync(t32_console *c);
+void     t32_console_note_error(t32_console *c, int err);
 
 /* Attach a disk image file (read into memory, written through).  Returns
  * false and sets *err to a message if the file is unusable. */
