@@ -105,15 +105,21 @@ static const char *check_image(int fd, size_t *size)
     if (st.st_size % T32_SECTOR_SIZE != 0)
         return "disk image size is not a multiple of 512 bytes";
     if (st.st_size > (off_t)MAX_DISK_BYTES)
-        return "disk image is larger than 64 MiB";
+        return "disk image is larger than 67108864 bytes (64 MiB)";
     *size = (size_t)st.st_size;
     return NULL;
 }
 
+/* Only a regular file can be a disk: its size is known before anything is
+ * read, and checked against the 64 MiB limit.  A fifo or a device would
+ * have to be read blindly (/dev/zero never ends), so it is refused from
+ * fstat alone.  O_NONBLOCK keeps open() itself from waiting on such a file
+ * (a fifo without a writer, a serial line); for a regular file it changes
+ * nothing. */
 bool t32_disk_open(t32_disk *d, const char *path, const char **err)
 {
     disk_reset(d);
-    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         *err = errno == ENOENT ? "disk image not found"
                                : "cannot open disk image for reading and writing";

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "image.h"
 
@@ -21,7 +22,6 @@
 #define SYM_SIZE    12u
 #define FILE_SIZE    4u
 #define LINE_SIZE   12u
-#define MAX_FILE_BYTES (1u << 30)   /* an image never needs more than 1 GiB */
 
 static bool fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -228,8 +228,8 @@ typedef struct layout {
     uint64_t segs, syms, files, lines, strings, end;
 } layout;
 
-static bool read_header(const uint8_t *b, size_t len, layout *lo, uint32_t *entry,
-                        char *err, size_t errlen)
+/* Is this the start of a T32 image at all?  Needs only the header's bytes. */
+static bool check_magic(const uint8_t *b, size_t len, char *err, size_t errlen)
 {
     if (len < HEADER_SIZE)
         return fail(err, errlen, "not a T32 image (only %zu bytes, shorter than the header)", len);
@@ -238,6 +238,14 @@ static bool read_header(const uint8_t *b, size_t len, layout *lo, uint32_t *entr
     if (get32(b + 4) != T32_IMAGE_VERSION)
         return fail(err, errlen, "unsupported image version %u (this reader knows %u)",
                     get32(b + 4), T32_IMAGE_VERSION);
+    return true;
+}
+
+static bool read_header(const uint8_t *b, size_t len, layout *lo, uint32_t *entry,
+                        char *err, size_t errlen)
+{
+    if (!check_magic(b, len, err, errlen))
+        return false;
     *entry = get32(b + 8);
     lo->nsegs = get32(b + 12);
     lo->nsyms = get32(b + 16);
@@ -363,53 +371,121 @@ bool t32_image_parse(const uint8_t *bytes, size_t len, t32_image *img, char *err
     return ok;
 }
 
-/* Read a whole file into memory, refusing anything absurdly large. */
-static bool slurp(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen)
+/* ---- reading a file, with a bound --------------------------------------------
+ *
+ * A path may name anything: an image, a 40 GiB log, /dev/zero, a fifo.  So
+ * the reader never "reads the whole file".  It reads what the format says
+ * it needs, in three steps, and stops at the first that fails:
+ *
+ *   1. the 32-byte header - enough to refuse a file that is not an image;
+ *   2. the tables, whose size the header's counts give;
+ *   3. up to the end of the last segment's data, from the segment table.
+ *
+ * No image is larger than T32_IMAGE_MAX_BYTES (the writer refuses to make
+ * one), so a size or a count that points past it is refused before it is
+ * read.  The buffer grows only as bytes actually arrive: a header that
+ * claims a gigabyte of tables, in a 100-byte file, costs 100 bytes.  Bytes
+ * after what the image needs are not read (as before, they are ignored).
+ */
+
+typedef struct reader {
+    FILE    *f;
+    uint8_t *buf;
+    size_t   len, cap;
+} reader;
+
+/* Read until r->len >= want or the end of the file.  False (with a
+ * message) on a read error or when memory runs out. */
+static bool read_upto(reader *r, uint64_t want, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail(err, errlen, "cannot open: %s", strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap || cap >= MAX_FILE_BYTES)
-            break;
-        uint8_t *bigger = realloc(buf, cap * 2);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
+    while (r->len < want) {
+        if (r->len == r->cap) {
+            uint64_t cap = r->cap ? (uint64_t)r->cap * 2 : 1u << 16;
+            if (cap > want)
+                cap = want;
+            uint8_t *p = realloc(r->buf, (size_t)cap);
+            if (!p)
+                return fail(err, errlen, "out of memory");
+            r->buf = p;
+            r->cap = (size_t)cap;
         }
-        buf = bigger;
-        cap *= 2;
+        size_t n = fread(r->buf + r->len, 1, r->cap - r->len, r->f);
+        r->len += n;
+        if (n == 0)
+            break;
     }
-    if (!buf) {
-        fclose(f);
-        return fail(err, errlen, "out of memory");
+    if (ferror(r->f))
+        return fail(err, errlen, "cannot read: %s", strerror(errno));
+    return true;
+}
+
+/* Refuse a need beyond the largest image. */
+static bool within_limit(uint64_t need, const char *what, char *err, size_t errlen)
+{
+    if (need <= T32_IMAGE_MAX_BYTES)
+        return true;
+    return fail(err, errlen, "not a usable T32 image (%s need %llu bytes, larger than "
+                "%u bytes, the largest image)", what, (unsigned long long)need,
+                T32_IMAGE_MAX_BYTES);
+}
+
+/* Where the last segment's data ends, per the segment table (all in b). */
+static uint64_t data_end(const uint8_t *b, const layout *lo)
+{
+    uint64_t end = 0;
+    for (uint32_t i = 0; i < lo->nsegs; i++) {
+        const uint8_t *e = b + lo->segs + (size_t)i * SEG_SIZE;
+        uint64_t filesz = get32(e + 12), last = get32(e + 16) + filesz;
+        if (filesz && last > end)
+            end = last;
     }
-    int read_errno = ferror(f) ? errno : 0;
-    bool too_big = !read_errno && n == cap && fgetc(f) != EOF;
-    fclose(f);
-    if (read_errno || too_big) {
-        free(buf);
-        return fail(err, errlen, "cannot read: %s", too_big ? "larger than 1 GiB"
-                                                             : strerror(read_errno));
-    }
-    *out = buf;
-    *len = n;
+    return end;
+}
+
+/* Steps 1-3 above: r->buf holds what the image needs, or less if the file
+ * ends early (then the parser says what is missing). */
+static bool read_needed(reader *r, char *err, size_t errlen)
+{
+    layout lo;
+    uint32_t entry;
+    if (!read_upto(r, HEADER_SIZE, err, errlen) ||
+        !check_magic(r->buf, r->len, err, errlen))
+        return false;
+    read_header(r->buf, HEADER_SIZE, &lo, &entry, NULL, 0);   /* just the layout */
+    if (lo.nsegs > T32_IMAGE_MAX_SEGS)
+        return true;                            /* the parser refuses it */
+    if (!within_limit(lo.end, "the header's tables", err, errlen) ||
+        !read_upto(r, lo.end, err, errlen))
+        return false;
+    if (r->len < lo.end)
+        return true;                            /* truncated: the parser says so */
+    uint64_t end = data_end(r->buf, &lo);
+    return within_limit(end, "the segments' data", err, errlen) &&
+           read_upto(r, end, err, errlen);
+}
+
+/* A regular file's size is known before reading anything. */
+static bool check_size(FILE *f, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size > T32_IMAGE_MAX_BYTES)
+        return fail(err, errlen, "not a usable T32 image (%llu bytes, larger than %u bytes, "
+                    "the largest image)", (unsigned long long)st.st_size, T32_IMAGE_MAX_BYTES);
     return true;
 }
 
 bool t32_image_read(const char *path, t32_image *img, char *err, size_t errlen)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
     t32_image_init(img);
-    if (!slurp(path, &bytes, &len, err, errlen))
-        return false;
-    bool ok = t32_image_parse(bytes, len, img, err, errlen);
-    free(bytes);
+    reader r = { .f = fopen(path, "rb") };
+    if (!r.f)
+        return fail(err, errlen, "cannot open: %s", strerror(errno));
+    setvbuf(r.f, NULL, _IONBF, 0);  /* read() just what is asked, no read-ahead */
+    bool ok = check_size(r.f, err, errlen) && read_needed(&r, err, errlen) &&
+              t32_image_parse(r.buf, r.len, img, err, errlen);
+    fclose(r.f);
+    free(r.buf);
     return ok;
 }
 
@@ -490,8 +566,8 @@ bool t32_image_encode(const t32_image *img, uint8_t **out, size_t *len, char *er
     uint64_t total = (lo.end + 3) & ~3ull;
     for (size_t i = 0; i < img->nsegs; i++)
         total += ((uint64_t)img->segs[i].filesz + 3) & ~3ull;
-    if (total > MAX_FILE_BYTES)
-        return fail(err, errlen, "image would be larger than 1 GiB");
+    if (total > T32_IMAGE_MAX_BYTES)
+        return fail(err, errlen, "image would be larger than %u bytes", T32_IMAGE_MAX_BYTES);
     uint8_t *b = calloc(1, (size_t)total);
     if (!b)
         return fail(err, errlen, "out of memory");

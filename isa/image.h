@@ -53,6 +53,8 @@
 /* Validation limits: anything larger is refused as absurd. */
 #define T32_IMAGE_MAX_SEGS  256u
 #define T32_IMAGE_MAX_NAME  4096u   /* bytes in one symbol or file name */
+#define T32_IMAGE_MAX_BYTES (1u << 30) /* a whole image file: 1 GiB, the most
+                                          RAM a T32 machine can have */
 
 typedef struct t32_segment {
     uint32_t addr;     /* physical load address of the first byte */
@@ -85,7 +87,10 @@ typedef struct t32_image {
 /* ---- reading and checking ------------------------------------------------ */
 
 /* Read and fully validate an image file.  On failure returns false, fills
- * `err` and leaves *img empty (t32_image_free on it is harmless). */
+ * `err` and leaves *img empty (t32_image_free on it is harmless).  Reads
+ * only the bytes the image needs, as its header and segment table say, and
+ * never more than T32_IMAGE_MAX_BYTES: a path may name a fifo, a device
+ * (/dev/zero) or a huge file, and a non-image is refused after its header. */
 bool t32_image_read(const char *path, t32_image *img, char *err, size_t errlen);
 
 /* The same from bytes in memory (the file contents).  Never reads outside

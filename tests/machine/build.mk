@@ -1,10 +1,20 @@
 # tests/machine/ - unit tests of the T32 machine: devices, ports, the
 # multi-CPU run loop, snapshots, and the agreement of ISA.md with opcodes.h.
-TESTS += test_devices test_machine test_snapshot test_spec
+TESTS += test_devices test_console test_loaders test_machine test_snapshot test_spec
 
 test_devices_SRCS   := tests/machine/test_devices.c
 test_devices_LIBS   := t32
 test_devices_LDLIBS := -lcmocka
+
+# test_console: asking for input without blocking, noticing output errors.
+test_console_SRCS   := tests/machine/test_console.c
+test_console_LIBS   := t32
+test_console_LDLIBS := -lcmocka
+
+# test_loaders: image and disk files are read with a bound, whatever they are.
+test_loaders_SRCS   := tests/machine/test_loaders.c
+test_loaders_LIBS   := t32
+test_loaders_LDLIBS := -lcmocka
 
 test_spec_SRCS   := tests/machine/test_spec.c
 test_spec_LIBS   := t32
