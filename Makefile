@@ -8,6 +8,10 @@
 #   make fuzz     run the libFuzzer harnesses for longer (FUZZ_SECONDS each)
 #   make demo     the main demo: boot guestos bare and under the VMM
 #
+# The build is quiet: one short line per compiled file (`CC isa/cpu.c`), and
+# nothing for guest images unless t32as has something to say.  `make V=1 ...`
+# shows every command in full.
+#
 # Each folder describes its own part in build.mk, using the variables below:
 #   LIBS += name          a static library build/.../lib/libname.a, from name_SRCS
 #   PROGS += name         a program build/.../bin/name, from name_SRCS, linked with
@@ -20,6 +24,17 @@
 #   BENCH_SCRIPTS += path run by `make bench` with BUILD set
 #   EXTRA_ALL += file     anything else `make` must build (guest images, disks)
 # Build switches are documented in isa/config.h.
+
+# Quiet or verbose (V=1).  `say` prints the short line for a command; with
+# V=1 it prints nothing and make echoes the command itself.
+V ?=
+ifeq ($(V),1)
+say :=
+else
+say = printf '  %-5s %s\n' '$(1)' '$(2)';
+.SILENT:
+MAKEFLAGS += --no-print-directory
+endif
 
 BUILD   ?= build
 SAN     ?=
@@ -50,7 +65,7 @@ CHECK_SCRIPTS :=
 BENCH_SCRIPTS :=
 
 include isa/build.mk
-include $(sort $(wildcard assembler/build.mk guestos/build.mk vmm/build.mk labs/build.mk))
+include $(sort $(wildcard assembler/build.mk guestos/build.mk vmm/build.mk labs/build.mk examples/build.mk))
 include $(sort $(wildcard tests/*/build.mk))
 
 OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -58,13 +73,13 @@ OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 define LIB_template
 $(BUILD)/lib/lib$(1).a: $(call OBJ,$($(1)_SRCS))
 	@mkdir -p $$(@D)
-	rm -f $$@ && $(AR) rcs $$@ $$^
+	$$(call say,AR,$$@)rm -f $$@ && $(AR) rcs $$@ $$^
 endef
 
 define PROG_template
 $(2)/$(1): $(call OBJ,$($(1)_SRCS)) $(foreach l,$($(1)_LIBS),$(BUILD)/lib/lib$(l).a)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LDLIBS)
+	$$(call say,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LDLIBS)
 endef
 
 $(foreach l,$(LIBS),$(eval $(call LIB_template,$(l))))
@@ -73,7 +88,7 @@ $(foreach t,$(TESTS),$(eval $(call PROG_template,$(t),$(BUILD)/tests)))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
 all: $(foreach p,$(PROGS),$(BUILD)/bin/$(p)) $(EXTRA_ALL)
 
@@ -92,7 +107,11 @@ bench: deps all
 	@set -e; for s in $(BENCH_SCRIPTS); do BUILD=$(BUILD) $$s; done
 
 # The main demo: guestos bare and under the VMM, the difference, the exits.
-demo: deps all
+# The build's own lines go to $(BUILD)/build.log (errors still show).
+demo: deps
+	@mkdir -p $(BUILD)
+	@echo "demo: building into $(BUILD)/ (the build's lines are in $(BUILD)/build.log)"
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) all >$(BUILD)/build.log
 	@BUILD=$(BUILD) ./scripts/demo.sh
 
 # Longer fuzzing runs (tests/fuzz/run.sh builds the harnesses with clang).

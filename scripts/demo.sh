@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main demo: boot guestos on bare T32, then deprivileged under the
-# trap-and-emulate VMM, and show what changed and what the VMM saw.
+# trap-and-emulate VMM, and show what changed - first - then what the VMM
+# saw and the two whole transcripts.
 #   BUILD     build folder (default build)
 #   SCENARIO  which guestos disk to boot (default: default)
 set -eu
@@ -15,27 +16,35 @@ mkdir -p "$out"
 # Each run gets its own copy of the disk: guests may write to it.
 cp "$disk" "$out/bare.disk"
 cp "$disk" "$out/trap.disk"
+"$trapeze" run --bare "$kernel" --disk "$out/bare.disk" </dev/null >"$out/bare.txt"
+"$trapeze" run --mode trap --stats --stats-json "$out/trap.json" \
+    "$kernel" --disk "$out/trap.disk" </dev/null >"$out/trap.txt" 2>"$out/trap.stats"
 
 banner() { printf '\n===== %s =====\n' "$1"; }
 
-banner "1. guestos on bare T32 (the guest kernel really is in kernel mode)"
-"$trapeze" run --bare "$kernel" --disk "$out/bare.disk" </dev/null | tee "$out/bare.txt"
-
-banner "2. the same image under the VMM, --mode trap (guest kernel deprivileged)"
-"$trapeze" run --mode trap --stats --stats-json "$out/trap.json" \
-    "$kernel" --disk "$out/trap.disk" </dev/null >"$out/trap.txt" 2>"$out/trap.stats"
-cat "$out/trap.txt"
-
-banner "3. what changed (diff bare -> trap)"
+printf '%s\n' "guestos, booted twice: on bare T32, and under the trap-and-emulate VMM."
+printf 'bare T32:       %s\n' "$(grep '^mode check:' "$out/bare.txt")"
+printf 'under the VMM:  %s\n' "$(grep '^mode check:' "$out/trap.txt")"
 cat <<'TXT'
-pushf and popf are sensitive but not privileged: they never trap, so the VMM
-cannot emulate them.  The guest kernel's pushf reads the REAL PSR, in which K
-is 0, so it reports "mode check: user"; its popf runs in real user mode and
-silently drops the interrupt re-enable, so timer ticks are held back and the
-interleaving of the processes shifts.  (vmm/README.md explains it line by line.)
-TXT
-diff -u "$out/bare.txt" "$out/trap.txt" || true
 
-banner "4. what the VMM saw (exit statistics)"
+There is no trap!  pushf and popf are sensitive but not privileged: they
+never trap, so the VMM cannot emulate them.  The guest kernel's pushf reads
+the REAL PSR, in which K is 0 (the VMM runs it in real user mode), so it
+reports "mode check: user".  Its popf runs in real user mode too and
+silently drops the interrupt re-enable, so timer ticks are held back and the
+interleaving of the processes shifts.  (vmm/README.md explains it line by
+line; examples/modecheck.s is the mode check alone.)
+TXT
+
+banner "1. what changed (diff bare -> trap)"
+diff -u --label "bare T32" --label "under the VMM" "$out/bare.txt" "$out/trap.txt" || true
+
+banner "2. what the VMM saw (exit statistics)"
 cat "$out/trap.stats"
-printf '\nfiles: %s/{bare,trap}.txt, trap.json\n' "$out"
+
+banner "3. guestos on bare T32 (the guest kernel really is in kernel mode)"
+cat "$out/bare.txt"
+
+banner "4. the same image under the VMM, --mode trap (guest kernel deprivileged)"
+cat "$out/trap.txt"
+printf '\nfiles: %s/{bare,trap}.txt, trap.stats, trap.json\n' "$out"

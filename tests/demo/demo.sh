@@ -3,7 +3,9 @@
 # promises: guestos halts bare and under the VMM, the bare kernel sees kernel
 # mode and the deprivileged one sees user mode (pushf does not trap), the two
 # transcripts differ in exactly that way, and the VMM's exit statistics show
-# privileged exits and hidden page faults.
+# privileged exits and hidden page faults.  And the point comes first: the
+# two mode-check lines in the first lines of the output, the diff before the
+# whole transcripts.
 set -eu
 BUILD=${BUILD:-build}
 out=$BUILD/demo
@@ -23,6 +25,26 @@ check "the diff shows the mode line" "$BUILD/demo.log" "+mode check: user"
 check "statistics: privileged exits" "$out/trap.stats" "privileged"
 check "statistics: hidden page faults" "$out/trap.stats" "hidden page faults"
 check "JSON statistics written" "$out/trap.json" "\"mode\": \"trap\""
+
+# The difference leads: both mode-check lines within the first 5 lines, and
+# the diff's mode line before the first line of a whole transcript.
+line_of() { grep -n -m1 -x -F -- "$1" "$BUILD/demo.log" | cut -d: -f1; }
+bare_at=$(line_of "bare T32:       mode check: kernel")
+vm_at=$(line_of "under the VMM:  mode check: user")
+diff_at=$(line_of "+mode check: user")
+full_at=$(line_of "guestos: booting")
+if [ -n "$bare_at" ] && [ -n "$vm_at" ] && [ "$bare_at" -le 5 ] && [ "$vm_at" -le 5 ]; then
+    echo "PASS the mode-check lines lead (lines $bare_at and $vm_at)"
+else
+    echo "FAIL the mode-check lines are not in the first 5 lines (at '${bare_at:-none}' and '${vm_at:-none}')"
+    failures=$((failures + 1))
+fi
+if [ -n "$diff_at" ] && [ -n "$full_at" ] && [ "$diff_at" -lt "$full_at" ]; then
+    echo "PASS the diff (line $diff_at) comes before the transcripts (line $full_at)"
+else
+    echo "FAIL the diff (line ${diff_at:-none}) does not come before the transcripts (line ${full_at:-none})"
+    failures=$((failures + 1))
+fi
 
 # The two runs do the same work: with the mode line and the tick-dependent
 # summary line set aside, each process prints the same lines (in another
