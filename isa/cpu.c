@@ -73,41 +73,29 @@ static uint64_t min64(uint64_t a, uint64_t b)
 
 /* ---- traps ----------------------------------------------------------------- */
 
-/* Causes that write BADVADDR (ISA.md section 6). */
-static bool has_badvaddr(t32_cause cause)
-{
-    return cause == T32_CAUSE_MISALIGNED || cause == T32_CAUSE_FETCH_FAULT ||
-           cause == T32_CAUSE_LOAD_FAULT || cause == T32_CAUSE_STORE_FAULT ||
-           cause == T32_CAUSE_BUS_ERROR;
-}
-
 /* Fill in the trap record: what happened, before anything is entered. */
 static void record_trap(t32_cpu *cpu, t32_cause cause, uint32_t epc,
                         uint32_t badvaddr, uint32_t insn)
 {
     cpu->trap.cause = cause;
     cpu->trap.epc = epc;
-    cpu->trap.badvaddr = has_badvaddr(cause) ? badvaddr : 0;
+    cpu->trap.badvaddr = t32_cause_sets_badvaddr(cause) ? badvaddr : 0;
     cpu->trap.insn = insn;
 }
 
 /*
- * Trap entry, in the order ISA.md section 6 gives: EPSR := PSR; EPC; CAUSE;
- * BADVADDR (only for the causes that list it); K := 1; IE := 0 (flags
- * unchanged); pc := TVEC.  In the host-kernel configuration the same entry
- * is performed, but pc is left at EPC: the C caller is the kernel and will
- * resume with t32_rfe().
+ * Trap entry: t32_trap_entry() (t32.h) performs ISA.md section 6 on the
+ * CPU's PSR and system registers - EPSR, EPC, CAUSE, BADVADDR (only for the
+ * causes that list it), K := 1, IE := 0 - and gives TVEC.  The VMM's
+ * reflect.c calls the same function on a vCPU's virtual state.  In the
+ * host-kernel configuration pc is left at EPC instead: the C caller is the
+ * kernel and will resume with t32_rfe().
  */
 static void trap_enter(t32_cpu *cpu)
 {
     const t32_trap *t = &cpu->trap;
-    cpu->sr[T32_SR_EPSR] = cpu->psr;
-    cpu->sr[T32_SR_EPC] = t->epc;
-    cpu->sr[T32_SR_CAUSE] = (uint32_t)t->cause;
-    if (has_badvaddr(t->cause))
-        cpu->sr[T32_SR_BADVADDR] = t->badvaddr;
-    cpu->psr = (cpu->psr | T32_PSR_K) & ~T32_PSR_IE;
-    cpu->pc = cpu->host_kernel ? t->epc : cpu->sr[T32_SR_TVEC];
+    uint32_t tvec = t32_trap_entry(&cpu->psr, cpu->sr, t->cause, t->epc, t->badvaddr);
+    cpu->pc = cpu->host_kernel ? t->epc : tvec;
     cpu->traps_taken++;
     if (t->cause >= T32_IRQ_BASE)
         cpu->irqs_taken++;
@@ -207,31 +195,18 @@ static bool idle(t32_cpu *cpu, run_state *rs)
 
 /* ---- system registers ------------------------------------------------------------ */
 
+/* mtsr: t32_sysreg_apply() (t32.h) stores what the register keeps and says
+ * what else the write does; the VMM's emulate.c uses the same rule on the
+ * virtual registers. */
 void t32_sysreg_write(t32_cpu *cpu, unsigned sr, uint32_t value)
 {
-    switch (sr) {
-    case T32_SR_EPSR:
-        cpu->sr[sr] = value & T32_PSR_MASK;   /* it holds a PSR */
-        break;
-    case T32_SR_PTBR:
-        cpu->sr[sr] = value;
+    unsigned effects = t32_sysreg_apply(cpu->sr, sr, value);
+    if (effects & T32_SRW_FLUSH_TLB)
         t32_tlb_flush(cpu);                   /* new tables: forget the old */
-        break;
-    case T32_SR_TIMER:
-        /* (Re)arm: the next interrupt `value` cycles from now, where "now"
-         * is the start of the instruction doing the write. */
-        cpu->sr[sr] = value;
+    if (effects & T32_SRW_ARM_TIMER) {
+        /* "Now" is the start of the instruction doing the write. */
         cpu->pending &= ~TIMER_LINE;
-        cpu->timer_deadline = value ? cpu->cycles + value : NEVER;
-        break;
-    case T32_SR_CYCLES:
-    case T32_SR_CPUID:
-    case T32_SR_IPEND:
-        break;                                /* read-only: ignored */
-    default:
-        if (sr < T32_NSYSREGS)
-            cpu->sr[sr] = value;
-        break;
+        cpu->timer_deadline = t32_timer_arm(cpu->cycles, value);
     }
 }
 

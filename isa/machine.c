@@ -25,12 +25,6 @@
 #define MAX_MEMSIZE      (1u << 30)   /* 1 GiB of RAM at most */
 #define DEFAULT_QUANTUM  10000u       /* cycles per CPU per round-robin turn */
 
-/* The port ranges of the two port-mapped devices (ISA.md section 9). */
-#define CON_FIRST   T32_PORT_CON_DATA
-#define CON_LAST    T32_PORT_CON_CTRL
-#define DISK_FIRST  T32_PORT_DISK_SECTOR
-#define DISK_LAST   T32_PORT_DISK_SIZE
-
 /* ---- creating and freeing a machine ------------------------------------- */
 
 t32_machine *t32_machine_new(uint32_t memsize, int ncpus)
@@ -256,19 +250,24 @@ static void disk_catch_up(t32_machine *m)
     t32_disk_tick(&m->disk, device_now(m), m->mem, m->memsize);
 }
 
+/* Which device answers a port is the port map of t32.h (t32_port_decode),
+ * the one the VMM's virtual devices use too. */
 uint32_t t32_port_in(t32_machine *m, t32_cpu *cpu, uint32_t port)
 {
     (void)cpu;  /* every CPU sees the same devices; time is CPU 0's */
-    port &= 0xffffu;
-    if (port == T32_PORT_MEMSIZE)
+    unsigned off;
+    switch (t32_port_decode(port, &off)) {
+    case T32_DEV_MEMSIZE:
         return m->memsize;
-    if (port == T32_PORT_NCPUS)
+    case T32_DEV_NCPUS:
         return (uint32_t)m->ncpus;
-    if (port >= CON_FIRST && port <= CON_LAST)
-        return t32_console_in(&m->console, port - CON_FIRST);
-    if (port >= DISK_FIRST && port <= DISK_LAST) {
+    case T32_DEV_CONSOLE:
+        return t32_console_in(&m->console, off);
+    case T32_DEV_DISK:
         disk_catch_up(m);
-        return t32_disk_in(&m->disk, port - DISK_FIRST);
+        return t32_disk_in(&m->disk, off);
+    case T32_DEV_NONE:
+        break;
     }
     /* No device answers: the bus floats high, the guest reads all ones. */
     m->bad_port_accesses++;
@@ -278,17 +277,20 @@ uint32_t t32_port_in(t32_machine *m, t32_cpu *cpu, uint32_t port)
 void t32_port_out(t32_machine *m, t32_cpu *cpu, uint32_t port, uint32_t value)
 {
     (void)cpu;
-    port &= 0xffffu;
-    if (port == T32_PORT_MEMSIZE || port == T32_PORT_NCPUS)
+    unsigned off;
+    switch (t32_port_decode(port, &off)) {
+    case T32_DEV_MEMSIZE:
+    case T32_DEV_NCPUS:
         return;     /* read-only ports: the write is ignored */
-    if (port >= CON_FIRST && port <= CON_LAST) {
-        t32_console_out(&m->console, port - CON_FIRST, value);
+    case T32_DEV_CONSOLE:
+        t32_console_out(&m->console, off, value);
         return;
-    }
-    if (port >= DISK_FIRST && port <= DISK_LAST) {
+    case T32_DEV_DISK:
         disk_catch_up(m);
-        t32_disk_out(&m->disk, port - DISK_FIRST, value, device_now(m));
+        t32_disk_out(&m->disk, off, value, device_now(m));
         return;
+    case T32_DEV_NONE:
+        break;
     }
     m->bad_port_accesses++;     /* nothing there: the write goes nowhere */
 }

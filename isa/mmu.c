@@ -36,12 +36,6 @@
 #include "t32.h"
 #include "cpu_internal.h"
 
-/* What one successful walk found. */
-typedef struct walk_result {
-    uint32_t pte_pa;   /* physical address of the L2 entry */
-    uint32_t pte;      /* the L2 entry as read */
-} walk_result;
-
 /* The page-fault cause for each kind of access. */
 static t32_cause fault_cause(t32_access access)
 {
@@ -72,85 +66,106 @@ static bool pte_allows(uint32_t pte, t32_access access, bool kernel)
     return kernel || (pte & T32_PTE_U);
 }
 
-/* Read a page-table entry from physical memory; false if outside RAM. */
-static bool read_entry(const t32_machine *m, uint32_t pa, uint32_t *entry)
-{
-    if (pa > m->memsize - 4u)
-        return false;
-    *entry = t32_load32(m->mem + pa);
-    return true;
-}
-
-/* Is the whole 4 KiB frame at `frame` inside RAM? */
-static bool frame_in_ram(const t32_machine *m, uint32_t frame)
-{
-    return frame <= m->memsize - T32_PAGE_SIZE;
-}
+/* ---- the walk (t32.h): one for the CPU, the VMM and the tests ------------ */
 
 /*
- * The table walk.  Checks happen in the order the hardware meets them:
- * the L1 entry (BUS_ERROR if the root table is outside RAM, a fault if it is
- * not valid), the L2 entry (likewise), the permissions, and last the page's
- * frame (BUS_ERROR if outside RAM; a forbidden access faults before the
- * frame is ever used).  Nothing is written: setting A and D is the
- * caller's business, so t32_translate can share this.
+ * Checks happen in the order the hardware meets them: the L1 entry
+ * (BUS_ERROR if the root table is outside RAM, a fault if it is not valid),
+ * the L2 entry (likewise), the permissions, and last the page's frame
+ * (BUS_ERROR if outside RAM; a forbidden access faults before the frame is
+ * ever used).  Nothing is written: setting A and D is t32_walk_mark's job,
+ * so t32_translate and the VMM's side-effect-free lookups can share this.
+ * (Entry addresses are word aligned and RAM is whole pages, so "the word is
+ * in RAM" and "its address is in RAM" are the same test.)
  */
-static t32_cause walk(const t32_cpu *cpu, uint32_t va, t32_access access,
-                      bool kernel, walk_result *out)
+t32_cause t32_walk(const t32_ptmem *mem, uint32_t ptbr, uint32_t va,
+                   t32_access access, bool kernel, t32_walk_result *out)
 {
-    const t32_machine *m = cpu->m;
-    uint32_t root = cpu->sr[T32_SR_PTBR] & T32_PTE_FRAME;
-    uint32_t l1;
-    if (!read_entry(m, root + 4u * T32_VA_L1(va), &l1))
+    *out = (t32_walk_result){ .paged = (ptbr & T32_PTBR_E) != 0 };
+    if (!out->paged) {
+        if (va >= mem->size)
+            return T32_CAUSE_BUS_ERROR;
+        out->pa = va;
+        return T32_CAUSE_NONE;
+    }
+
+    uint32_t root = ptbr & T32_PTE_FRAME;
+    if (!mem->read(mem->ctx, root + 4u * T32_VA_L1(va), &out->l1))
         return T32_CAUSE_BUS_ERROR;
-    if (!(l1 & T32_PTE_V))
+    if (!(out->l1 & T32_PTE_V))
         return fault_cause(access);
 
-    out->pte_pa = (l1 & T32_PTE_FRAME) + 4u * T32_VA_L2(va);
-    if (!read_entry(m, out->pte_pa, &out->pte))
+    out->pte_pa = (out->l1 & T32_PTE_FRAME) + 4u * T32_VA_L2(va);
+    if (!mem->read(mem->ctx, out->pte_pa, &out->pte))
         return T32_CAUSE_BUS_ERROR;
     if (!pte_allows(out->pte, access, kernel))
         return fault_cause(access);
-    if (!frame_in_ram(m, out->pte & T32_PTE_FRAME))
+
+    uint32_t frame = out->pte & T32_PTE_FRAME;
+    if (frame >= mem->size)
         return T32_CAUSE_BUS_ERROR;
+    out->pa = frame | T32_PAGE_OFFSET(va);
     return T32_CAUSE_NONE;
 }
 
-static bool paging_on(const t32_cpu *cpu)
+/*
+ * The hardware sets A on the first successful access through a translation
+ * and D on the first successful store, in the L2 entry in memory (only a
+ * change is written).  w->pte becomes the entry as it now is: that is what
+ * a TLB caches.
+ */
+bool t32_walk_mark(const t32_ptmem *mem, t32_walk_result *w, t32_access access)
 {
-    return cpu->sr[T32_SR_PTBR] & T32_PTBR_E;
+    if (!w->paged)
+        return true;
+    uint32_t pte = w->pte | T32_PTE_A;
+    if (access == T32_STORE)
+        pte |= T32_PTE_D;
+    if (pte == w->pte)
+        return true;
+    w->pte = pte;
+    return mem->write(mem->ctx, w->pte_pa, pte);
+}
+
+/* ---- the machine's RAM as page-table memory ------------------------------- */
+
+/* A word of physical memory; false if outside RAM. */
+static bool ram_read(void *ctx, uint32_t pa, uint32_t *word)
+{
+    const t32_machine *m = ctx;
+    if (pa > m->memsize - 4u)
+        return false;
+    *word = t32_load32(m->mem + pa);
+    return true;
+}
+
+static bool ram_write(void *ctx, uint32_t pa, uint32_t word)
+{
+    t32_machine *m = ctx;
+    if (pa > m->memsize - 4u)
+        return false;
+    t32_store32(m->mem + pa, word);
+    return true;
+}
+
+static t32_ptmem machine_ram(t32_machine *m)
+{
+    return (t32_ptmem){ .read = ram_read, .write = ram_write, .ctx = m,
+                        .size = m->memsize };
 }
 
 t32_cause t32_translate(const t32_cpu *cpu, uint32_t va, t32_access access,
                         bool kernel, uint32_t *pa)
 {
-    if (!paging_on(cpu)) {
-        if (va >= cpu->m->memsize)
-            return T32_CAUSE_BUS_ERROR;
-        *pa = va;
-        return T32_CAUSE_NONE;
-    }
-    walk_result w;
-    t32_cause cause = walk(cpu, va, access, kernel, &w);
+    t32_ptmem ram = machine_ram(cpu->m);    /* (only read: nothing is marked) */
+    t32_walk_result w;
+    t32_cause cause = t32_walk(&ram, cpu->sr[T32_SR_PTBR], va, access, kernel, &w);
     if (cause == T32_CAUSE_NONE)
-        *pa = (w.pte & T32_PTE_FRAME) | T32_PAGE_OFFSET(va);
+        *pa = w.pa;
     return cause;
 }
 
-/*
- * The hardware sets A on the first successful access through a translation
- * and D on the first successful store, in the L2 entry in memory.  Returns
- * the entry as it now is (that is what the TLB caches).
- */
-static uint32_t mark_used(t32_machine *m, const walk_result *w, t32_access access)
-{
-    uint32_t pte = w->pte | T32_PTE_A;
-    if (access == T32_STORE)
-        pte |= T32_PTE_D;
-    if (pte != w->pte)
-        t32_store32(m->mem + w->pte_pa, pte);
-    return pte;
-}
+/* ---- the TLB refill -------------------------------------------------------- */
 
 /* An identity "PTE" for paging off: every permission, A and D already set,
  * so no access ever leaves the fast path for permission reasons. */
@@ -162,18 +177,13 @@ t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
 {
     t32_machine *m = cpu->m;
     bool kernel = cpu->psr & T32_PSR_K;
-    uint32_t pte;
-    if (!paging_on(cpu)) {
-        if (va >= m->memsize)
-            return T32_CAUSE_BUS_ERROR;
-        pte = (va & T32_PTE_FRAME) | IDENTITY_PTE;
-    } else {
-        walk_result w;
-        t32_cause cause = walk(cpu, va, access, kernel, &w);
-        if (cause != T32_CAUSE_NONE)
-            return cause;           /* a fault never sets A or D */
-        pte = mark_used(m, &w, access);
-    }
+    t32_ptmem ram = machine_ram(m);
+    t32_walk_result w;
+    t32_cause cause = t32_walk(&ram, cpu->sr[T32_SR_PTBR], va, access, kernel, &w);
+    if (cause != T32_CAUSE_NONE)
+        return cause;               /* a fault never sets A or D */
+    t32_walk_mark(&ram, &w, access);   /* (cannot fail: the entry was just read) */
+    uint32_t pte = w.paged ? w.pte : (va & T32_PTE_FRAME) | IDENTITY_PTE;
 
     t32_tlb_entry *e = &cpu->tlb[kernel][T32_TLB_SLOT(va)];
     e->vpage = T32_VPN(va) + 1u;    /* +1: zero means an empty slot */

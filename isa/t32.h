@@ -233,6 +233,53 @@ typedef enum t32_access { T32_FETCH, T32_LOAD, T32_STORE } t32_access;
 t32_cause t32_translate(const t32_cpu *cpu, uint32_t va, t32_access access,
                         bool kernel, uint32_t *pa);
 
+/* ---- the page-table walk (mmu.c) ------------------------------------------
+ *
+ * The two-level walk of ISA.md section 8, written once for every walker:
+ * the CPU's TLB refill and t32_translate (tables in the machine's RAM), the
+ * VMM's shadow paging (tables in a VM's guest-physical memory) and nested
+ * paging.  The walker reaches the tables only through a t32_ptmem, so it
+ * does not care what kind of "physical" memory it walks. */
+
+/* The memory a walk reads its tables from: `size` bytes of (guest-)
+ * physical RAM starting at 0.  read() fetches the little-endian word at
+ * `pa` (4-byte aligned) and returns false if it lies outside that RAM - a
+ * table there is a BUS_ERROR.  write() stores one (for A/D); false if it
+ * cannot.  A page frame at or beyond `size` is a BUS_ERROR too (`size` is
+ * a whole number of pages). */
+typedef struct t32_ptmem {
+    bool   (*read)(void *ctx, uint32_t pa, uint32_t *word);
+    bool   (*write)(void *ctx, uint32_t pa, uint32_t word);
+    void    *ctx;
+    uint32_t size;
+} t32_ptmem;
+
+/* What a walk found. */
+typedef struct t32_walk_result {
+    bool     paged;    /* false: paging was off (identity; no entries read) */
+    uint32_t l1;       /* the L1 entry as read (0 if not reached)           */
+    uint32_t pte;      /* the L2 entry as read (0 if not reached)           */
+    uint32_t pte_pa;   /* physical address of that L2 entry                 */
+    uint32_t pa;       /* the physical address of the access (on success)   */
+} t32_walk_result;
+
+/* Translate `va` for `access` in kernel or user mode through the tables
+ * that `ptbr` (a PTBR value: root frame | E) names, checking in the order
+ * ISA.md section 8 gives: root table outside RAM (BUS_ERROR), L1.V, L2 table
+ * outside RAM (BUS_ERROR), the L2 entry's V/R/W/X/U, and last the page's
+ * frame (BUS_ERROR).  With E = 0 the address is physical, checked against
+ * mem->size.  Returns T32_CAUSE_NONE with *out filled, or the exact cause
+ * bare T32 raises (with BADVADDR = va).  Reads only: A and D are the
+ * caller's business (t32_walk_mark). */
+t32_cause t32_walk(const t32_ptmem *mem, uint32_t ptbr, uint32_t va,
+                   t32_access access, bool kernel, t32_walk_result *out);
+
+/* The A/D rule: after a successful walk the hardware sets A in the L2 entry
+ * in memory, and D too for a store; a fault never sets them.  Updates
+ * w->pte and writes it back through mem->write when it changed (nothing for
+ * a paging-off walk).  False only if that write failed. */
+bool t32_walk_mark(const t32_ptmem *mem, t32_walk_result *w, t32_access access);
+
 /* ---- devices -------------------------------------------------------------- */
 
 /* The console: output goes to a FILE or is collected in a buffer; input
@@ -398,6 +445,118 @@ t32_snapshot *t32_snapshot_deserialize(const void *buf, size_t len, const char *
 /* The shape of the machine a snapshot fits (to create one to restore into). */
 uint32_t t32_snapshot_memsize(const t32_snapshot *s);
 int t32_snapshot_ncpus(const t32_snapshot *s);
+
+/* ---- architectural rules, written once ----------------------------------------
+ *
+ * Rules of ISA.md that more than the interpreter must follow: the VMM
+ * applies them to a vCPU's *virtual* state, which keeps a PSR and a
+ * system-register array in the same layout as t32_cpu's psr and sr.  A
+ * second copy of a rule would be a fidelity bug waiting to happen, so
+ * everyone calls these.  (Static inline: trap entry is on the
+ * interpreter's hot path.) */
+
+/* Does a trap with this cause write BADVADDR?  MISALIGNED, the three page
+ * faults and BUS_ERROR do (ISA.md section 6, the cause table); for every
+ * other cause BADVADDR keeps its value. */
+static inline bool t32_cause_sets_badvaddr(t32_cause cause)
+{
+    return cause >= T32_CAUSE_MISALIGNED && cause <= T32_CAUSE_BUS_ERROR;
+}
+
+/* Trap entry (ISA.md section 6), on a PSR and a system-register array, in
+ * the order the spec gives: EPSR := PSR; EPC := epc; CAUSE := cause;
+ * BADVADDR := badvaddr (only if the cause sets it); K := 1; IE := 0, flags
+ * unchanged.  Returns TVEC, where bare T32 continues (pc := TVEC). */
+static inline uint32_t t32_trap_entry(uint32_t *psr, uint32_t sr[T32_NSYSREGS],
+                                      t32_cause cause, uint32_t epc,
+                                      uint32_t badvaddr)
+{
+    sr[T32_SR_EPSR] = *psr;
+    sr[T32_SR_EPC] = epc;
+    sr[T32_SR_CAUSE] = (uint32_t)cause;
+    if (t32_cause_sets_badvaddr(cause))
+        sr[T32_SR_BADVADDR] = badvaddr;
+    *psr = (*psr | T32_PSR_K) & ~T32_PSR_IE;
+    return sr[T32_SR_TVEC];
+}
+
+/* What a system-register write asks of its caller, besides the store
+ * (bits, or-ed together; 0 = nothing more). */
+#define T32_SRW_FLUSH_TLB  1u   /* PTBR: new tables - forget every cached translation */
+#define T32_SRW_ARM_TIMER  2u   /* TIMER: (re)arm - the next interrupt `value` cycles
+                                   from the start of the write (0: off) - and clear a
+                                   pending timer line */
+#define T32_SRW_ILLEGAL    4u   /* no such register: mtsr traps ILLEGAL, nothing stored */
+
+/* mtsr's effect on the register array (ISA.md section 2): EPSR keeps only
+ * the bits a PSR has; the read-only registers (cycles, cpuid, ipend) ignore
+ * the write; every other register stores the value.  Returns the T32_SRW_*
+ * effects the caller performs on its own state (its TLB or shadows, its
+ * timer). */
+static inline unsigned t32_sysreg_apply(uint32_t sr[T32_NSYSREGS], unsigned n,
+                                        uint32_t value)
+{
+    switch (n) {
+    case T32_SR_EPSR:
+        sr[n] = value & T32_PSR_MASK;
+        return 0;
+    case T32_SR_CYCLES:
+    case T32_SR_CPUID:
+    case T32_SR_IPEND:
+        return 0;
+    case T32_SR_PTBR:
+        sr[n] = value;
+        return T32_SRW_FLUSH_TLB;
+    case T32_SR_TIMER:
+        sr[n] = value;
+        return T32_SRW_ARM_TIMER;
+    default:
+        if (n >= T32_NSYSREGS)
+            return T32_SRW_ILLEGAL;
+        sr[n] = value;
+        return 0;
+    }
+}
+
+/* The timer's deadline after `mtsr timer, value` at cycle `now` (ISA.md
+ * section 7): `value` cycles later, so the interrupt comes before exactly
+ * the value-th instruction after the write; UINT64_MAX (never) for 0. */
+static inline uint64_t t32_timer_arm(uint64_t now, uint32_t value)
+{
+    return value ? now + value : UINT64_MAX;
+}
+
+/* The port map (ISA.md section 9): which device answers a port. */
+typedef enum t32_port_dev {
+    T32_DEV_NONE,      /* nothing: in reads 0xffffffff, out is ignored   */
+    T32_DEV_MEMSIZE,   /* MEMSIZE: read-only, bytes of RAM               */
+    T32_DEV_NCPUS,     /* NCPUS: read-only, number of CPUs               */
+    T32_DEV_CONSOLE,   /* CON_DATA .. CON_CTRL (offset from CON_DATA)    */
+    T32_DEV_DISK       /* DISK_SECTOR .. DISK_SIZE (offset from SECTOR)  */
+} t32_port_dev;
+
+/* Decode a port number (only its low 16 bits count: the port space is 16
+ * bits wide) to the device that answers it and, for the console and the
+ * disk, the register offset to pass to t32_console_in/out, t32_disk_in/out
+ * (*off is 0 for the others). */
+static inline t32_port_dev t32_port_decode(uint32_t port, unsigned *off)
+{
+    port &= 0xffffu;
+    *off = 0;
+    if (port == T32_PORT_MEMSIZE)
+        return T32_DEV_MEMSIZE;
+    if (port == T32_PORT_NCPUS)
+        return T32_DEV_NCPUS;
+    if (port >= T32_PORT_CON_DATA && port <= T32_PORT_CON_CTRL) {
+        *off = port - T32_PORT_CON_DATA;
+        return T32_DEV_CONSOLE;
+    }
+    if (port >= T32_PORT_DISK_SECTOR && port <= T32_PORT_DISK_SIZE) {
+        *off = port - T32_PORT_DISK_SECTOR;
+        return T32_DEV_DISK;
+    }
+    return T32_DEV_NONE;
+}
 
 /* ---- names, for messages and tools ------------------------------------------ */
 

@@ -8,8 +8,10 @@
  *
  *   section 2   | 0 | `tvec` | ...           against T32_SYSREGS
  *   section 4   | 01 | `add rd, ...` | I |   against T32_OPCODES
- *   section 6   | 1 | `ILLEGAL` | ...        against T32_CAUSES
+ *   section 6   | 1 | `ILLEGAL` | ...        against T32_CAUSES, and its
+ *               BADVADDR column against t32_cause_sets_badvaddr()
  *   section 9   | 0x10 | CON_DATA | ...      against the T32_PORT_* constants
+ *               and the port map, t32_port_decode()
  *
  * The test runs from the repository root (make check does that).
  */
@@ -29,11 +31,13 @@
 #define MAX_ROWS  256
 #define MAX_CELL  64
 
-/* One table row: the section it is in and its first three cells, with
- * backticks and bold markers stripped and the mnemonic cut at a space. */
+/* One table row: the section it is in and its first five cells (empty
+ * if the row has fewer), with backticks and bold markers stripped and each
+ * cell cut at a space (so "add rd, rs1, rs2" is "add"). */
+#define NCELLS 5
 typedef struct row {
     int  section;
-    char cell[3][MAX_CELL];
+    char cell[NCELLS][MAX_CELL];
 } row;
 
 typedef struct spec {
@@ -61,19 +65,19 @@ static void clean_cell(char *dst, const char *src, size_t len)
     dst[n] = '\0';
 }
 
-/* Split "| a | b | c | ..." into the first three cells.  False if the line
- * is not a table row with at least three cells. */
+/* Split "| a | b | c | ..." into the first cells.  False if the line is
+ * not a table row with at least three cells. */
 static bool split_row(const char *line, row *r)
 {
     if (line[0] != '|')
         return false;
     const char *p = line + 1;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < NCELLS; i++) {
         const char *bar = strchr(p, '|');
         while (bar && bar > p && bar[-1] == '\\')   /* an escaped \| */
             bar = strchr(bar + 1, '|');
         if (!bar)
-            return false;
+            return i >= 3;
         clean_cell(r->cell[i], p, (size_t)(bar - p));
         p = bar + 1;
     }
@@ -237,6 +241,26 @@ static void test_cause_table(void **state)
     assert_int_equal(rows, causes);
 }
 
+/* The BADVADDR column: "the address" (or "the virtual address") for the
+ * causes that write it, a dash for the others. */
+static bool badvaddr_row_matches(const row *r, long num, void *ctx)
+{
+    (void)ctx;
+    bool listed = strcmp(r->cell[4], "the") == 0;
+    if (!listed && strcmp(r->cell[4], "\u2014") != 0)
+        return false;                   /* neither: the column moved? */
+    return t32_cause_sets_badvaddr((t32_cause)num) == listed;
+}
+
+static void test_cause_badvaddr_column(void **state)
+{
+    (void)state;
+    int rows = each_row(6, 10, badvaddr_row_matches, NULL);
+    assert_true(rows > 0);
+    /* And the causes missing from the table (NONE) write nothing. */
+    assert_false(t32_cause_sets_badvaddr(T32_CAUSE_NONE));
+}
+
 /* ---- ports ------------------------------------------------------------------------ */
 
 /* The port constants of t32.h, by their ISA.md names. */
@@ -271,13 +295,51 @@ static void test_port_table(void **state)
     assert_int_equal(rows, ports + 2);
 }
 
+/* The port map: every port of the table decodes to the device its name
+ * says, at the right offset, and every port not in the table to nothing. */
+static bool decode_row_matches(const row *r, long num, void *ctx)
+{
+    bool *listed = ctx;
+    unsigned off;
+    t32_port_dev dev = t32_port_decode((uint32_t)num, &off);
+    listed[num & 0xffff] = true;
+    if (strcmp(r->cell[1], "MEMSIZE") == 0)
+        return dev == T32_DEV_MEMSIZE;
+    if (strcmp(r->cell[1], "NCPUS") == 0)
+        return dev == T32_DEV_NCPUS;
+    if (strncmp(r->cell[1], "CON_", 4) == 0)
+        return dev == T32_DEV_CONSOLE && off == num - T32_PORT_CON_DATA;
+    if (strncmp(r->cell[1], "DISK_", 5) == 0)
+        return dev == T32_DEV_DISK && off == num - T32_PORT_DISK_SECTOR;
+    return false;
+}
+
+static void test_port_map(void **state)
+{
+    (void)state;
+    static bool listed[0x10000];
+    for (int i = 0; i < the_spec.nrows; i++) {    /* "0x10" -> "10" */
+        row *r = &the_spec.rows[i];
+        if (r->section == 9 && strncmp(r->cell[0], "0x", 2) == 0)
+            memmove(r->cell[0], r->cell[0] + 2, strlen(r->cell[0] + 2) + 1);
+    }
+    assert_true(each_row(9, 16, decode_row_matches, listed) > 0);
+    for (uint32_t port = 0; port <= 0xffffu; port++) {
+        unsigned off;
+        if (!listed[port] && t32_port_decode(port, &off) != T32_DEV_NONE)
+            fail_msg("port 0x%x decodes to a device but is not in ISA.md section 9", port);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_instruction_table),
         cmocka_unit_test(test_sysreg_table),
         cmocka_unit_test(test_cause_table),
+        cmocka_unit_test(test_cause_badvaddr_column),
         cmocka_unit_test(test_port_table),
+        cmocka_unit_test(test_port_map),
     };
     return cmocka_run_group_tests(tests, load_spec, NULL);
 }
