@@ -21,43 +21,49 @@
 
 #include "vmm/vmm.h"
 
-#define CON_FIRST   T32_PORT_CON_DATA
-#define CON_LAST    T32_PORT_CON_CTRL
-#define DISK_FIRST  T32_PORT_DISK_SECTOR
-#define DISK_LAST   T32_PORT_DISK_SIZE
-
 /* Complete a disk transfer that is due at the current virtual time. */
 static void disk_catch_up(vmm_vm *vm)
 {
     t32_disk_tick(&vm->disk, vm->vcpu.vcycles, vm->mem, vm->size);
 }
 
+/* The port map is bare T32's (t32_port_decode in t32.h): a guest finds its
+ * devices where the hardware has them. */
 uint32_t vdev_in(vmm_vm *vm, uint32_t port)
 {
-    port &= 0xffffu;
-    if (port == T32_PORT_MEMSIZE)
+    unsigned off;
+    switch (t32_port_decode(port, &off)) {
+    case T32_DEV_MEMSIZE:
         return vm->size;
-    if (port == T32_PORT_NCPUS)
+    case T32_DEV_NCPUS:
         return 1;
-    if (port >= CON_FIRST && port <= CON_LAST)
-        return t32_console_in(&vm->con, port - CON_FIRST);
-    if (port >= DISK_FIRST && port <= DISK_LAST) {
+    case T32_DEV_CONSOLE:
+        return t32_console_in(&vm->con, off);
+    case T32_DEV_DISK:
         disk_catch_up(vm);
-        return t32_disk_in(&vm->disk, port - DISK_FIRST);
+        return t32_disk_in(&vm->disk, off);
+    case T32_DEV_NONE:
+        break;
     }
     return 0xffffffffu;     /* no device: the bus reads all ones */
 }
 
 void vdev_out(vmm_vm *vm, uint32_t port, uint32_t value)
 {
-    port &= 0xffffu;
-    if (port >= CON_FIRST && port <= CON_LAST) {
-        t32_console_out(&vm->con, port - CON_FIRST, value);
-    } else if (port >= DISK_FIRST && port <= DISK_LAST) {
+    unsigned off;
+    switch (t32_port_decode(port, &off)) {
+    case T32_DEV_CONSOLE:
+        t32_console_out(&vm->con, off, value);
+        break;
+    case T32_DEV_DISK:
         disk_catch_up(vm);
-        t32_disk_out(&vm->disk, port - DISK_FIRST, value, vm->vcpu.vcycles);
+        t32_disk_out(&vm->disk, off, value, vm->vcpu.vcycles);
+        break;
+    case T32_DEV_MEMSIZE:
+    case T32_DEV_NCPUS:
+    case T32_DEV_NONE:
+        break;      /* read-only or nothing there: the write is ignored */
     }
-    /* Anything else (MEMSIZE, NCPUS, no device) ignores the write. */
 }
 
 uint32_t vdev_lines(vmm_vm *vm)

@@ -67,7 +67,6 @@
 #include "vmm/vmm.h"
 
 #define PTES_PER_TABLE  1024u                  /* 4 KiB table / 4-byte entries */
-#define PAGE_OFFSET     (T32_PAGE_SIZE - 1)    /* low 12 bits of an address */
 #define PTE_RWX         (T32_PTE_R | T32_PTE_W | T32_PTE_X)
 
 /* A PTBR whose root table would lie outside any RAM (machines have at most
@@ -104,33 +103,34 @@ static void shadow_write(vmm_vm *vm, uint32_t table, uint32_t index, uint32_t en
               "shadow tables live in RAM");
 }
 
-/* A word of guest-physical memory.  False if `gpa` lies outside the VM's
- * RAM: on bare T32 that is exactly where a table walk raises BUS_ERROR.
- * (Page-table entries are word aligned and vm->size is a whole number of
- * pages, so gpa < size means the whole word is inside.) */
-static bool guest_read(const vmm_vm *vm, uint32_t gpa, uint32_t *word)
-{
-    return gpa < vm->size && t32_phys_read32(vm->vmm->m, vm->base + gpa, word);
-}
-
-static void guest_write(vmm_vm *vm, uint32_t gpa, uint32_t word)
-{
-    invariant(gpa < vm->size && t32_phys_write32(vm->vmm->m, vm->base + gpa, word),
-              "a guest PTE we just read is in guest RAM");
-}
-
 /* ======================================================================
  * Walking the guest's tables, as bare T32 hardware would
  * ====================================================================== */
 
-/* The outcome of one guest walk. */
-typedef struct guest_walk {
-    t32_cause cause;     /* T32_CAUSE_NONE, or the trap bare T32 would raise */
-    bool      paging;    /* false: guest paging is off (identity, no PTE)    */
-    uint32_t  pte;       /* the guest's L2 entry, as read                    */
-    uint32_t  pte_gpa;   /* where that entry lives, for setting A and D      */
-    uint32_t  gpa;       /* the guest-physical address of the access         */
-} guest_walk;
+/* A word of guest-physical memory, for the walker.  False if `gpa` lies
+ * outside the VM's RAM: on bare T32 that is exactly where a table walk
+ * raises BUS_ERROR.  (Page-table entries are word aligned and vm->size is a
+ * whole number of pages, so gpa < size means the whole word is inside.) */
+static bool guest_read(void *ctx, uint32_t gpa, uint32_t *word)
+{
+    const vmm_vm *vm = ctx;
+    return gpa < vm->size && t32_phys_read32(vm->vmm->m, vm->base + gpa, word);
+}
+
+static bool guest_write(void *ctx, uint32_t gpa, uint32_t word)
+{
+    vmm_vm *vm = ctx;
+    return gpa < vm->size && t32_phys_write32(vm->vmm->m, vm->base + gpa, word);
+}
+
+/* The VM's RAM as the memory a walk reads tables from.  (The const is cast
+ * away for the write callback, which only t32_walk_mark calls - and only
+ * shadow_fault, which holds the VM writable, marks.) */
+static t32_ptmem guest_memory(const vmm_vm *vm)
+{
+    return (t32_ptmem){ .read = guest_read, .write = guest_write,
+                        .ctx = (void *)vm, .size = vm->size };
+}
 
 static bool guest_in_user_mode(const vmm_vm *vm)
 {
@@ -142,98 +142,33 @@ static bool guest_paging_on(const vmm_vm *vm)
     return (vm->vcpu.vsr[T32_SR_PTBR] & T32_PTBR_E) != 0;
 }
 
-/* The page fault an access raises when the tables say no. */
-static t32_cause fault_cause(t32_access access)
-{
-    switch (access) {
-    case T32_FETCH: return T32_CAUSE_FETCH_FAULT;
-    case T32_LOAD:  return T32_CAUSE_LOAD_FAULT;
-    case T32_STORE: return T32_CAUSE_STORE_FAULT;
-    }
-    invariant(false, "a known access kind");
-    return T32_CAUSE_NONE;
-}
-
-/* The L2 bit an access needs: fetch X, load R, store W. */
-static uint32_t needed_bit(t32_access access)
-{
-    switch (access) {
-    case T32_FETCH: return T32_PTE_X;
-    case T32_LOAD:  return T32_PTE_R;
-    case T32_STORE: return T32_PTE_W;
-    }
-    invariant(false, "a known access kind");
-    return 0;
-}
-
-/* ISA.md section 8: valid, the access's own permission bit, and - in user
- * mode only - U.  Kernel mode may use U pages too. */
-static bool pte_allows(uint32_t pte, t32_access access, bool user)
-{
-    if (!(pte & T32_PTE_V) || !(pte & needed_bit(access)))
-        return false;
-    return !user || (pte & T32_PTE_U);
-}
-
-static guest_walk walk_failed(t32_cause cause)
-{
-    return (guest_walk){ .cause = cause };
-}
-
-/* Paging off: virtual = physical, no protection, RAM ends at vm->size. */
-static guest_walk walk_identity(const vmm_vm *vm, uint32_t va)
-{
-    if (va >= vm->size)
-        return walk_failed(T32_CAUSE_BUS_ERROR);
-    return (guest_walk){ .cause = T32_CAUSE_NONE, .paging = false, .gpa = va };
-}
-
 /*
- * The two-level walk of ISA.md section 8, in the vCPU's virtual mode,
- * reading the guest's tables in guest-physical memory.  No side effects.
+ * The two-level walk of ISA.md section 8 - the very walker the real CPU's
+ * MMU uses (t32_walk in isa/mmu.c) - through the guest's virtual PTBR, in
+ * the vCPU's virtual mode, reading the guest's tables in guest-physical
+ * memory:
  *
  *   guest PTBR --> L1 table --[L1 index]--> L2 table --[L2 index]--> page
  *
  * Each step that leaves guest RAM is a BUS_ERROR, each step the entries do
  * not allow is the access's page fault - in the order the hardware meets
- * them.
+ * them.  With guest paging off, guest virtual = guest physical, checked
+ * against vm->size.  No side effects.
  */
-static guest_walk walk_guest(const vmm_vm *vm, uint32_t va, t32_access access)
+static t32_cause walk_guest(const vmm_vm *vm, uint32_t va, t32_access access,
+                            t32_walk_result *w)
 {
-    if (!guest_paging_on(vm))
-        return walk_identity(vm, va);
-
-    uint32_t root = vm->vcpu.vsr[T32_SR_PTBR] & T32_PTE_FRAME;
-    uint32_t l1;
-    if (!guest_read(vm, root + 4 * T32_VA_L1(va), &l1))
-        return walk_failed(T32_CAUSE_BUS_ERROR);
-    if (!(l1 & T32_PTE_V))
-        return walk_failed(fault_cause(access));
-
-    guest_walk w = { .cause = T32_CAUSE_NONE, .paging = true };
-    w.pte_gpa = (l1 & T32_PTE_FRAME) + 4 * T32_VA_L2(va);
-    if (!guest_read(vm, w.pte_gpa, &w.pte))
-        return walk_failed(T32_CAUSE_BUS_ERROR);
-    if (!pte_allows(w.pte, access, guest_in_user_mode(vm)))
-        return walk_failed(fault_cause(access));
-
-    w.gpa = (w.pte & T32_PTE_FRAME) | (va & PAGE_OFFSET);
-    if (w.gpa >= vm->size)
-        return walk_failed(T32_CAUSE_BUS_ERROR);
-    return w;
+    t32_ptmem mem = guest_memory(vm);
+    return t32_walk(&mem, vm->vcpu.vsr[T32_SR_PTBR], va, access,
+                    !guest_in_user_mode(vm), w);
 }
 
 /* What the hardware does after a successful walk: A on every access, D on a
- * store, written back into the guest's L2 entry (only if they change). */
-static void mark_accessed(vmm_vm *vm, const guest_walk *w, t32_access access)
+ * store, written back into the guest's L2 entry (the rule is t32_walk_mark's). */
+static void mark_accessed(vmm_vm *vm, t32_walk_result *w, t32_access access)
 {
-    if (!w->paging)
-        return;
-    uint32_t pte = w->pte | T32_PTE_A;
-    if (access == T32_STORE)
-        pte |= T32_PTE_D;
-    if (pte != w->pte)
-        guest_write(vm, w->pte_gpa, pte);
+    t32_ptmem mem = guest_memory(vm);
+    invariant(t32_walk_mark(&mem, w, access), "a guest PTE we just read is in guest RAM");
 }
 
 /* ======================================================================
@@ -258,16 +193,16 @@ static void mark_accessed(vmm_vm *vm, const guest_walk *w, t32_access access)
  * means nothing to anyone; presetting them spares it the write.  With guest
  * paging off, R, W and X are all 1 (bare T32 has no protection then).
  */
-static uint32_t shadow_pte(const vmm_vm *vm, const guest_walk *w, t32_access access)
+static uint32_t shadow_pte(const vmm_vm *vm, const t32_walk_result *w, t32_access access)
 {
     uint32_t allow = PTE_RWX;
-    if (w->paging) {
+    if (w->paged) {
         allow = w->pte & PTE_RWX;
         bool dirty = (w->pte & T32_PTE_D) || access == T32_STORE;
         if (!dirty)
             allow &= ~T32_PTE_W;    /* the first store must fault: it sets D */
     }
-    uint32_t host_frame = vm->base + (w->gpa & T32_PTE_FRAME);
+    uint32_t host_frame = vm->base + (w->pa & T32_PTE_FRAME);
     return host_frame | allow | T32_PTE_V | T32_PTE_U | T32_PTE_A | T32_PTE_D;
 }
 
@@ -496,9 +431,9 @@ void shadow_activate(vmm_vm *vm, t32_cpu *cpu)
 shadow_result shadow_fault(vmm_vm *vm, t32_cpu *cpu, uint32_t va,
                            t32_access access, t32_cause *cause)
 {
-    guest_walk w = walk_guest(vm, va, access);
-    *cause = w.cause;
-    if (w.cause != T32_CAUSE_NONE)
+    t32_walk_result w;
+    *cause = walk_guest(vm, va, access, &w);
+    if (*cause != T32_CAUSE_NONE)
         return SHADOW_REFLECT;
 
     if (!install_reclaiming(vm, cpu, va, shadow_pte(vm, &w, access)))
@@ -518,10 +453,11 @@ void shadow_flush(vmm_vm *vm, t32_cpu *cpu)
 t32_cause shadow_guest_translate(const vmm_vm *vm, uint32_t va,
                                  t32_access access, uint32_t *gpa)
 {
-    guest_walk w = walk_guest(vm, va, access);
-    if (w.cause == T32_CAUSE_NONE)
-        *gpa = w.gpa;
-    return w.cause;
+    t32_walk_result w;
+    t32_cause cause = walk_guest(vm, va, access, &w);
+    if (cause == T32_CAUSE_NONE)
+        *gpa = w.pa;
+    return cause;
 }
 
 uint32_t shadow_entry(const vmm_vm *vm, uint32_t va)

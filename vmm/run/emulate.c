@@ -63,33 +63,21 @@ static bool emulate_mfsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
     return true;
 }
 
-/* mtsr: false if the register does not exist. */
+/* mtsr: the write itself is the hardware's rule (t32_sysreg_apply in t32.h:
+ * EPSR keeps PSR bits, read-only registers ignore it); its effects land on
+ * the virtual machinery - the virtual timer, and the shadow tables, which
+ * are the VM's TLB.  False if the register does not exist. */
 static bool emulate_mtsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
 {
     vmm_vcpu *vc = &vm->vcpu;
-    uint32_t sr = T32_IMM16(insn), value = cpu->r[T32_FA(insn)];
-    switch (sr) {
-    case T32_SR_TIMER:
+    uint32_t value = cpu->r[T32_FA(insn)];
+    unsigned effects = t32_sysreg_apply(vc->vsr, T32_IMM16(insn), value);
+    if (effects & T32_SRW_ILLEGAL)
+        return false;
+    if (effects & T32_SRW_ARM_TIMER)
         vtimer_write(vc, value);
-        break;
-    case T32_SR_PTBR:
-        /* A new address space: the shadows of the old one are stale. */
-        vc->vsr[T32_SR_PTBR] = value;
-        shadow_flush(vm, cpu);
-        break;
-    case T32_SR_EPSR:
-        vc->vsr[sr] = value & T32_PSR_MASK;   /* bits a PSR does not have read 0 */
-        break;
-    case T32_SR_CYCLES:
-    case T32_SR_CPUID:
-    case T32_SR_IPEND:
-        break;                                /* read-only: ignored */
-    default:
-        if (sr >= T32_NSYSREGS)
-            return false;
-        vc->vsr[sr] = value;
-        break;
-    }
+    if (effects & T32_SRW_FLUSH_TLB)
+        shadow_flush(vm, cpu);     /* a new address space: old shadows are stale */
     return true;
 }
 

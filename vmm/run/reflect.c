@@ -6,7 +6,8 @@
  * not reach it by itself: the real CPU is in the host-kernel configuration,
  * so the trap ended t32_run() and came to the VMM as an exit.  The VMM
  * *reflects* it: it performs, on the vCPU's virtual state, the trap entry
- * bare T32 hardware would have performed (ISA.md section 6):
+ * bare T32 hardware would have performed (ISA.md section 6) - with the same
+ * function, t32_trap_entry(), that the real CPU uses on its own registers:
  *
  *     virtual EPSR     := virtual PSR          (old K, IE and flags)
  *     virtual EPC      := the trap's EPC
@@ -26,31 +27,14 @@
  */
 #include "vmm/vmm.h"
 
-/* Causes that write BADVADDR (ISA.md, the cause table). */
-static bool sets_badvaddr(t32_cause cause)
-{
-    return cause >= T32_CAUSE_MISALIGNED && cause <= T32_CAUSE_BUS_ERROR;
-}
-
-/* The trap entry of ISA.md section 6, on the virtual state. */
-static void trap_entry(vmm_vcpu *vc, t32_cause cause, uint32_t epc, uint32_t badvaddr)
-{
-    vc->vsr[T32_SR_EPSR] = vc->vpsr;
-    vc->vsr[T32_SR_EPC] = epc;
-    vc->vsr[T32_SR_CAUSE] = (uint32_t)cause;
-    if (sets_badvaddr(cause))
-        vc->vsr[T32_SR_BADVADDR] = badvaddr;
-    vc->vpsr = (vc->vpsr | T32_PSR_K) & ~T32_PSR_IE;
-    vc->pc = vc->vsr[T32_SR_TVEC];
-}
-
 void vmm_reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, uint32_t epc,
                  uint32_t badvaddr)
 {
     vmm_vcpu *vc = &vm->vcpu;
     bool was_kernel = (vc->vpsr & T32_PSR_K) != 0;
 
-    trap_entry(vc, cause, epc, badvaddr);
+    /* The very entry the real CPU performs on its own registers (t32.h). */
+    vc->pc = t32_trap_entry(&vc->vpsr, vc->vsr, cause, epc, badvaddr);
 
     /* A trap in kernel mode with no vector would enter "the handler" at
      * address 0 - on bare T32 the same run ends the same way, see bare.c. */
