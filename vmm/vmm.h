@@ -219,7 +219,9 @@ uint64_t vdev_next_event(const vmm_vm *vm);
 /* Write the whole lines of console output that collected in vm->con to
  * vm->prefix_out, each behind vm->prefix (several VMs sharing one
  * terminal).  `final`: the VM is done - write the rest too, ending an
- * unfinished line. */
+ * unfinished line.  Guest control bytes are shown escaped, a line over
+ * 4096 bytes is cut with a trailing "\", write errors go to con.out_error
+ * (vdev.c and vmm/README.md give the rules). */
 void vdev_console_flush(vmm_vm *vm, bool final);
 
 /* ---- vtimer.c: virtual time and the virtual timer ------------------------- */

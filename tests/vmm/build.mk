@@ -10,6 +10,12 @@ test_vmm_SRCS   := tests/vmm/test_vmm.c
 test_vmm_LIBS   := vmm t32
 test_vmm_LDLIBS := -lcmocka
 
+# test_console_flush: several VMs on one terminal (vdev_console_flush).
+TESTS += test_console_flush
+test_console_flush_SRCS   := tests/vmm/test_console_flush.c
+test_console_flush_LIBS   := vmm t32
+test_console_flush_LDLIBS := -lcmocka
+
 # (Only once the assembler is part of the build.)
 ifneq ($(wildcard assembler/build.mk),)
 VMM_HOSTILE      := wild_stores dma ports pagetables spin trapstorm
@@ -46,6 +52,8 @@ EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img \
 endif
 CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh \
                  tests/vmm/fidelity.sh
+# Several VMs on one terminal: prefixes, cut lines, escaped control bytes.
+CHECK_SCRIPTS += tests/vmm/console_share.sh
 
 # `make bench`: VMM time / bare time on guestos's CPU-bound scenario.
 PROGS += vmmbench

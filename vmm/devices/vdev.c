@@ -17,6 +17,7 @@
  * MEMSIZE reports the VM's RAM and NCPUS one CPU: the guest sees a whole
  * T32 machine of its own.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "vmm/vmm.h"
@@ -83,34 +84,101 @@ uint64_t vdev_next_event(const vmm_vm *vm)
     return vm->disk.status == T32_DISK_BUSY ? vm->disk.done_at : UINT64_MAX;
 }
 
-/* Print bytes [0, n) of the console buffer, each line behind the prefix. */
-static void print_prefixed(vmm_vm *vm, size_t n)
+/* ---- one terminal, several VMs ----------------------------------------------
+ *
+ * A single VM's console writes straight to stdout: exactly the bytes the
+ * guest wrote.  When several VMs share stdout, each one's output is
+ * collected in its console buffer (con.outbuf) during its turn, and after
+ * the turn vdev_console_flush() prints it, a line at a time, each line
+ * behind the VM's prefix "[vmN] ".  Three rules keep that honest:
+ *
+ *   - Lines never mix.  Only whole lines go out; an unfinished line waits
+ *     in the buffer for the VM's next turn (or its end).
+ *   - No VM can pose as another.  A guest that prints "\r[vm1] ..." must
+ *     not overwrite its own prefix and pass as VM 1, nor drive the
+ *     terminal with escape sequences.  So a guest's bytes are *shown*, not
+ *     obeyed: printable ASCII and tab as they are; `\` as "\\", carriage
+ *     return as "\r", and every other byte (control characters, DEL, bytes
+ *     >= 0x80) as "\xHH".
+ *   - The cost is linear and the wait bounded.  Every byte is examined
+ *     once (con.outseen remembers how far the last flush looked), and a
+ *     line that grows past VDEV_LINE_MAX bytes is cut: its first
+ *     VDEV_LINE_MAX bytes go out with a single "\" at the end (never
+ *     ambiguous: a guest's own backslash shows as two), the rest continues
+ *     on the next prefixed line.  A VM that never prints a newline thus
+ *     holds at most VDEV_LINE_MAX bytes back.
+ *
+ * Output errors (a full disk, a closed pipe) are noted in the console
+ * (t32_console_note_error), for the front end to report.
+ */
+
+#define VDEV_LINE_MAX 4096u    /* bytes of one line a VM may hold back */
+
+/* Show one guest byte as the rules above say.  EOF if the write failed. */
+static int put_shown(FILE *f, unsigned char b)
 {
-    const char *out = vm->con.outbuf;
-    for (size_t i = 0; i < n; i++) {
-        if (vm->at_line_start)
-            fputs(vm->prefix, vm->prefix_out);
-        fputc(out[i], vm->prefix_out);
-        vm->at_line_start = out[i] == '\n';
-    }
+    if (b == '\\')
+        return fputs("\\\\", f);
+    if (b == '\r')
+        return fputs("\\r", f);
+    if (b == '\t' || (b >= 0x20 && b < 0x7f))
+        return fputc(b, f);
+    return fprintf(f, "\\x%02x", b) < 0 ? EOF : 0;
 }
 
-/* Only whole lines go out, so that the lines of VMs that share a terminal
- * never mix; an unfinished line waits in the buffer for the VM's next
- * turn, or for the end (`final`), when it is ended with a newline. */
-void vdev_console_flush(vmm_vm *vm, bool final)
+/* Print `n` bytes of the buffer from `start` as one line: the prefix, the
+ * bytes shown, and `end` ("\n", or "\\\n" for a line that was cut). */
+static void print_line(vmm_vm *vm, size_t start, size_t n, const char *end)
 {
-    t32_console *c = &vm->con;
-    if (!vm->prefix_out || c->outlen == 0)
-        return;
-    size_t n = c->outlen;
-    while (!final && n > 0 && c->outbuf[n - 1] != '\n')
-        n--;
-    print_prefixed(vm, n);
+    FILE *f = vm->prefix_out;
+    const char *s = vm->con.outbuf + start;
+    int rc = fputs(vm->prefix, f);
+    for (size_t i = 0; i < n && rc != EOF; i++)
+        rc = put_shown(f, (unsigned char)s[i]);
+    if (rc != EOF)
+        rc = fputs(end, f);
+    if (rc == EOF)
+        t32_console_note_error(&vm->con, errno);
+}
+
+/* Drop the first n bytes of the buffer (they have been printed); what
+ * stays has been examined already. */
+static void consume(t32_console *c, size_t n)
+{
     memmove(c->outbuf, c->outbuf + n, c->outlen - n + 1);   /* with the NUL */
     c->outlen -= n;
-    if (final && !vm->at_line_start) {
-        fputc('\n', vm->prefix_out);
-        vm->at_line_start = true;
+    c->outseen = c->outlen;
+}
+
+/* Print the lines that are complete (or too long to wait), and with
+ * `final` the rest; look only at bytes not examined before. */
+static void print_lines(vmm_vm *vm, bool final)
+{
+    t32_console *c = &vm->con;
+    size_t start = 0;           /* where the line being looked at begins */
+    size_t seen = c->outseen <= c->outlen ? c->outseen : 0;
+    for (size_t i = seen; i < c->outlen; i++) {
+        if (c->outbuf[i] == '\n') {
+            print_line(vm, start, i - start, "\n");
+            start = i + 1;
+        } else if (i - start == VDEV_LINE_MAX) {
+            print_line(vm, start, VDEV_LINE_MAX, "\\\n");   /* cut */
+            start = i;
+        }
     }
+    if (final && start < c->outlen) {
+        print_line(vm, start, c->outlen - start, "\n");    /* end it */
+        start = c->outlen;
+    }
+    consume(c, start);
+}
+
+void vdev_console_flush(vmm_vm *vm, bool final)
+{
+    if (!vm->prefix_out)
+        return;
+    if (vm->con.outlen > 0)
+        print_lines(vm, final);
+    if (final && fflush(vm->prefix_out) == EOF)
+        t32_console_note_error(&vm->con, errno);
 }
