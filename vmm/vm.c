@@ -16,64 +16,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/vmm.h"
-
-/* ---- VMM memory: frames for shadow tables ---------------------------------- */
-
-/*
- * The VMM's own memory is a simple frame allocator: a "bump" pointer
- * (vmm_next) that hands out never-used frames from the bottom of
- * [vmm_base, vmm_limit), and a stack of frames given back, reused first.
- * Shadow tables are the only users.  These frames lie above every VM's
- * RAM, so no guest-physical address can name them: shadow.c checks every
- * guest frame number against vm->size before it maps anything.
- */
-
-/* A broken invariant of the VMM itself (never something a guest did). */
-static void invariant(bool holds, const char *what)
-{
-    if (!holds) {
-        fprintf(stderr, "trapeze: broken invariant: %s\n", what);
-        abort();
-    }
-}
-
-uint32_t vmm_frame_alloc(vmm *v)
-{
-    uint32_t frame = 0;
-    if (v->nfree > 0)
-        frame = v->free_frames[--v->nfree];
-    else if (v->vmm_limit - v->vmm_next >= T32_PAGE_SIZE) {
-        frame = v->vmm_next;
-        v->vmm_next += T32_PAGE_SIZE;
-    }
-    if (frame != 0)
-        memset(v->m->mem + frame, 0, T32_PAGE_SIZE);
-    return frame;
-}
-
-void vmm_frame_free(vmm *v, uint32_t frame)
-{
-    invariant(frame >= v->vmm_base && frame < v->vmm_next && frame % T32_PAGE_SIZE == 0,
-              "only frames of VMM memory that were handed out come back");
-    /* The stack has room for every VMM frame (vmm_new), so it can only be
-     * full if a frame came back twice. */
-    invariant(v->nfree < v->capfree, "no frame is freed twice");
-    v->free_frames[v->nfree++] = frame;
-}
+#include "vmm/modes/mode.h"
 
 /* ---- VMs ------------------------------------------------------------------------- */
 
-/* The architectural reset state of a vCPU (ISA.md section 10). */
-static void vcpu_reset(vmm_vcpu *vc)
+/* The architectural reset state of vCPU `id` of `vm` (ISA.md section 10). */
+static void vcpu_reset(vmm_vcpu *vc, vmm_vm *vm, int id)
 {
     memset(vc, 0, sizeof *vc);
+    vc->vm = vm;
+    vc->id = id;
     vc->vpsr = T32_PSR_K;
+    vc->pc = vm->image ? vm->image->entry : 0;
+}
+
+bool vmm_vm_set_vcpus(vmm_vm *vm, int n)
+{
+    if (n < 1 || n > VMM_MAX_VCPUS)
+        return false;
+    vm->nvcpus = n;
+    for (int i = 0; i < n; i++)
+        vcpu_reset(&vm->vcpus[i], vm, i);
+    return true;
 }
 
 /* A VM whose RAM is host-physical [base, base + size): zeroed, like a
  * machine at power-on, with a reset vCPU and its own devices. */
-static vmm_vm *vm_new(vmm *v, int id, uint32_t base, uint32_t size)
+static vmm_vm *vm_new(vmm *v, vmm_mode mode, int id, uint32_t base, uint32_t size)
 {
     vmm_vm *vm = calloc(1, sizeof *vm);
     if (!vm)
@@ -83,7 +52,8 @@ static vmm_vm *vm_new(vmm *v, int id, uint32_t base, uint32_t size)
     vm->base = base;
     vm->size = size;
     vm->mem = v->m->mem + base;
-    vcpu_reset(&vm->vcpu);
+    vm->mode = mode_get(mode);
+    vmm_vm_set_vcpus(vm, 1);
     t32_console_init(&vm->con, stdout, 0);
     t32_disk_init_mem(&vm->disk, NULL, 0);   /* no disk: zero sectors */
     vm->at_line_start = true;
@@ -118,10 +88,10 @@ static bool layout(int nvms, uint32_t vm_size, uint32_t *total, uint32_t *vmm_me
     return true;
 }
 
-static bool create_vms(vmm *v, int nvms, uint32_t vm_size)
+static bool create_vms(vmm *v, vmm_mode mode, int nvms, uint32_t vm_size)
 {
     for (int i = 0; i < nvms; i++) {
-        v->vms[i] = vm_new(v, i, (uint32_t)i * vm_size, vm_size);
+        v->vms[i] = vm_new(v, mode, i, (uint32_t)i * vm_size, vm_size);
         if (!v->vms[i])
             return false;
         v->nvms = i + 1;
@@ -132,6 +102,10 @@ static bool create_vms(vmm *v, int nvms, uint32_t vm_size)
 vmm *vmm_new(vmm_mode mode, int nvms, uint32_t vm_size, char *err, size_t errlen)
 {
     uint32_t total, vmm_mem;
+    if (!mode_get(mode)) {
+        snprintf(err, errlen, "mode %s runs no VMM", mode_name(mode));
+        return NULL;
+    }
     if (nvms < 1 || nvms > VMM_MAX_VMS || vm_size == 0 || vm_size % T32_PAGE_SIZE ||
         !layout(nvms, vm_size, &total, &vmm_mem)) {
         snprintf(err, errlen, "cannot fit %d VMs of %u bytes in 1 GiB of RAM", nvms,
@@ -142,13 +116,12 @@ vmm *vmm_new(vmm_mode mode, int nvms, uint32_t vm_size, char *err, size_t errlen
     if (v)
         v->m = t32_machine_new(total, 1);
     if (v && v->m) {
-        v->mode = mode;
         v->quantum = VMM_DEFAULT_QUANTUM;
         v->vmm_base = v->vmm_next = total - vmm_mem;
         v->vmm_limit = total;
         v->capfree = vmm_mem / T32_PAGE_SIZE;
         v->free_frames = calloc(v->capfree, sizeof *v->free_frames);
-        if (v->free_frames && create_vms(v, nvms, vm_size))
+        if (v->free_frames && create_vms(v, mode, nvms, vm_size))
             return v;
     }
     snprintf(err, errlen, "out of memory for %d VMs of %u bytes", nvms, (unsigned)vm_size);
@@ -175,6 +148,26 @@ bool vmm_vm_load(vmm_vm *vm, const t32_image *img, char *err, size_t errlen)
     if (!t32_image_load(img, vm->mem, vm->size, err, errlen))
         return false;
     vm->image = img;
-    vm->vcpu.pc = img->entry;
+    for (int i = 0; i < vm->nvcpus; i++)
+        vm->vcpus[i].pc = img->entry;
+    return true;
+}
+
+bool vmm_vm_set_mode(vmm_vm *vm, vmm_mode id)
+{
+    const vmm_mode_ops *mode = mode_get(id);
+    if (!mode)
+        return false;
+    if (mode == vm->mode)
+        return true;
+    if (vm->mode->leave)
+        vm->mode->leave(vm);
+    vm->mode = mode;
+    if (mode->enter)
+        mode->enter(vm);
+    /* Whatever the old mode left on the real CPUs is not the new one's. */
+    for (int i = 0; i < T32_MAX_CPUS; i++)
+        vm->vmm->on_cpu[i] = NULL;
+    vmm_notify(&vm->vcpus[0], &(vmm_event){ .kind = VMM_EV_MODE, .pc = vm->vcpus[0].pc });
     return true;
 }

@@ -2,17 +2,20 @@
  * vmm.h - the hypervisor's central types: the VMM, its VMs and their vCPUs,
  * and the functions of each mechanism (one section per .c file).
  *
- * Picture the physical machine (isa/t32.h) with one real CPU.  The VMM is C
- * code - it plays the real kernel.  Each VM gets:
+ * Picture the physical machine (isa/t32.h) with its real CPUs (pCPUs).  The
+ * VMM is C code - it plays the real kernel.  Each VM gets:
  *   - a contiguous block of the machine's physical memory as its
  *     guest-physical memory (guest physical 0 .. size-1 lives at host
  *     physical base .. base+size-1);
- *   - one vCPU: the guest's *virtual* T32 state.  The guest's general
- *     registers and flags run on the real CPU; its kernel-mode bit, interrupt
- *     enable and system registers exist only here, in `vpsr` and `vsr`;
- *   - virtual devices: console, disk, timer;
- *   - shadow page tables (shadow.h), in frames of the VMM's own memory that
- *     no guest can map.
+ *   - an array of vCPUs: the guest's *virtual* T32 CPUs.  A vCPU's general
+ *     registers and flags run on a real CPU during its turn; its kernel-mode
+ *     bit, interrupt enable and system registers exist only in the vCPU, in
+ *     `vpsr` and `vsr`;
+ *   - virtual devices: console, disk, and a timer per vCPU;
+ *   - a mode (modes/mode.h): how its sensitive instructions are handled -
+ *     trap-and-emulate today - chosen per VM and switchable while it runs;
+ *   - shadow page tables (memory/shadow.h), in frames of the VMM's own
+ *     memory that no guest can map.
  *
  * Host-physical memory, for n VMs:
  *
@@ -24,7 +27,12 @@
  *
  * The real CPU always runs guest code in real user mode, in the host-kernel
  * trap configuration: every trap ends t32_run() and becomes an *exit*.
- * Start reading at vmm_vm_run() in run.c.
+ * Start reading at vmm_vcpu_run() in run/run.c.
+ *
+ * Names: every function is named after the file it lives in - shadow_* in
+ * memory/shadow.c, vtimer_* in run/vtimer.c, vdev_* in devices/vdev.c,
+ * stats_* in report/stats.c, trace_* in report/trace.c, mode_* in
+ * modes/mode.c - and vmm_* for the core a front end calls (vm.c, run/).
  */
 #ifndef VMM_H
 #define VMM_H
@@ -36,15 +44,18 @@
 #include "t32.h"
 #include "image.h"
 #include "vmm/memory/shadow.h"
+#include "vmm/report/stats.h"
 
-/* How sensitive instructions are handled (DESIGN.md, "VMM modes"). */
+/* Which mode a VM runs in (DESIGN.md, "VMM modes"; modes/mode.h has the
+ * interface each one implements). */
 typedef enum vmm_mode {
     VMM_MODE_BARE,   /* no VMM: the guest is the kernel (reference)     */
-    VMM_MODE_TRAP    /* pure trap-and-emulate; pushf/popf run natively */
+    VMM_MODE_TRAP,   /* pure trap-and-emulate; pushf/popf run natively */
+    VMM_NMODES
 } vmm_mode;
 
-/* Why a guest stopped running - on bare T32 or in a VM.  The `trapeze`
- * command turns it into its exit status (see vmm/README.md). */
+/* Why a guest stopped running - on bare T32 or in a VM.  The front ends
+ * turn it into an exit status (session/session.h). */
 typedef enum vmm_end {
     VMM_RUNNING,     /* not stopped yet                                    */
     VMM_END_HALT,    /* executed halt in (virtual) kernel mode             */
@@ -62,25 +73,18 @@ typedef struct vmm_outcome {
     uint32_t pc;        /* where it stopped (for ESCAPE: the trap's EPC) */
     t32_trap trap;      /* ESCAPE: the trap that escaped                 */
     uint64_t cycles;    /* (virtual) cycles it ran                       */
+    int      vcpu;      /* the vCPU that stopped it                      */
 } vmm_outcome;
 
-/* Exit and event counters (--stats, --stats-json). */
-typedef struct vmm_stats {
-    uint64_t guest_insns;      /* guest instructions retired, direct + emulated */
-    uint64_t direct_insns;     /* executed directly by the real CPU */
-    uint64_t emulated_insns;   /* executed by the VMM on the virtual state */
-    uint64_t exits_total;
-    uint64_t exits_by_cause[T32_CAUSE_LIMIT];
-    uint64_t injected_irqs;    /* interrupts delivered to the guest ... */
-    uint64_t irqs_in_kernel;   /* ... of which while it was in (virtual) kernel mode */
-    uint64_t reflected_traps;
-    uint64_t shadow_faults;    /* hidden page faults (counted by shadow.c) */
-    uint64_t idle_cycles;      /* cycles spent idle in wfi: cycles - guest_insns */
-} vmm_stats;
+typedef struct vmm vmm;
+typedef struct vmm_vm vmm_vm;
+typedef struct vmm_mode_ops vmm_mode_ops;
 
-/* A virtual CPU: what the guest believes the CPU is. */
+/* A virtual CPU: what the guest believes a CPU is. */
 typedef struct vmm_vcpu {
-    uint32_t r[T32_NREGS];     /* general registers while not on the real CPU */
+    vmm_vm  *vm;               /* the VM it belongs to */
+    int      id;               /* its number in the VM: the guest's CPUID */
+    uint32_t r[T32_NREGS];     /* general registers while not on a real CPU */
     uint32_t pc;
     uint32_t vpsr;             /* virtual PSR: virtual K and IE, and the flags */
     uint32_t vsr[T32_NSYSREGS];/* virtual system registers */
@@ -88,69 +92,133 @@ typedef struct vmm_vcpu {
     uint64_t vtimer_deadline;  /* vcycles at which the virtual timer fires */
     uint32_t vpending;         /* latched virtual interrupt lines (the timer) */
     bool     halted;
+    uint64_t horizon;          /* virtual time at which the current turn ends */
 } vmm_vcpu;
 
-typedef struct vmm vmm;
+#define VMM_MAX_VMS   8
+#define VMM_MAX_VCPUS T32_MAX_CPUS
+#define VMM_DEFAULT_QUANTUM 10000u   /* virtual cycles per vCPU per turn */
+
+/* What the VMM tells an observer (report/trace.c, the debugger): one event
+ * per decision it takes, at the virtual time and guest pc it concerns. */
+typedef enum vmm_event_kind {
+    VMM_EV_EMULATE,  /* a privileged instruction executed on the virtual state */
+    VMM_EV_REFLECT,  /* a trap delivered into the guest's own handler          */
+    VMM_EV_HIDDEN,   /* a page fault the guest never sees (shadow filled)       */
+    VMM_EV_INJECT,   /* a virtual interrupt delivered at a boundary             */
+    VMM_EV_MODE      /* the VM switched VMM mode                                */
+} vmm_event_kind;
+
+typedef struct vmm_event {
+    vmm_event_kind kind;
+    uint32_t  pc;          /* the guest instruction concerned */
+    uint32_t  insn;        /* EMULATE: its word */
+    t32_cause cause;       /* REFLECT, HIDDEN, INJECT */
+    uint32_t  badvaddr;    /* memory causes */
+    uint32_t  port;        /* EMULATE of in/out: the port */
+} vmm_event;
+
+/* An observer: called for every event of every VM (NULL: none). */
+typedef void vmm_observer(void *ctx, const vmm_vcpu *vc, const vmm_event *ev);
+
+/* An instruction hook: called before each guest instruction, which then
+ * runs alone (single-stepped), with the guest's name ("bare", "vm0"), its
+ * (virtual) time, pc, (virtual) PSR and the instruction word (NULL if
+ * fetching it traps). */
+typedef void vmm_insn_hook(void *ctx, const char *who, uint64_t cycle, uint32_t pc,
+                           uint32_t psr, const uint32_t *word);
+
+/* What a front end watches a run with (every member may be NULL). */
+typedef struct vmm_watch {
+    FILE          *trace;      /* bare T32: a line per trap taken */
+    vmm_insn_hook *insn_hook;  /* every instruction */
+    void          *insn_ctx;
+} vmm_watch;
 
 /* A virtual machine. */
-typedef struct vmm_vm {
+struct vmm_vm {
     int         id;
     vmm        *vmm;
+    const vmm_mode_ops *mode;  /* how its sensitive instructions are handled */
     uint32_t    base;          /* host-physical address of guest-physical 0 */
     uint32_t    size;          /* bytes of guest-physical memory */
     uint8_t    *mem;           /* host pointer to guest-physical 0 */
-    vmm_vcpu    vcpu;
+    vmm_vcpu    vcpus[VMM_MAX_VCPUS];
+    int         nvcpus;
     t32_console con;           /* virtual console */
     t32_disk    disk;          /* virtual disk (DMA into guest-physical memory) */
-    vmm_shadow  shadow;        /* shadow page tables (shadow.h) */
+    vmm_shadow  shadow;        /* shadow page tables (memory/shadow.h) */
     vmm_stats   stats;
     const char *prefix;        /* console line prefix when several VMs share stdout */
     FILE       *prefix_out;    /* where prefixed lines go (NULL: no prefixing) */
     bool        at_line_start; /* the next output byte starts a line */
-    uint64_t    limit;         /* virtual cycles it may run; 0 = no limit */
-    uint64_t    horizon;       /* virtual time at which the current turn ends */
+    uint64_t    limit;         /* virtual cycles each vCPU may run; 0 = no limit */
     vmm_outcome outcome;       /* why it stopped (end = VMM_RUNNING while not) */
     const t32_image *image;    /* the loaded image, for symbols (may be NULL) */
-    FILE       *trace;         /* --trace: a line per exit and injection (NULL: off) */
-} vmm_vm;
-
-#define VMM_MAX_VMS 8
-#define VMM_DEFAULT_QUANTUM 10000u   /* virtual cycles per VM per turn */
+};
 
 /* The hypervisor: the physical machine and everything running on it. */
 struct vmm {
     t32_machine *m;
-    vmm_mode     mode;
     vmm_vm      *vms[VMM_MAX_VMS];
     int          nvms;
-    uint32_t     quantum;      /* cycles per VM per turn on the real CPU */
-    vmm_vm      *on_cpu;       /* the VM whose translations the real TLB may hold */
+    uint32_t     quantum;      /* cycles per vCPU per turn on a real CPU */
+    /* Which vCPU last ran on each real CPU: its translations may still be
+     * in that CPU's TLB. */
+    const vmm_vcpu *on_cpu[T32_MAX_CPUS];
+    vmm_observer *observer;    /* events of every VM (NULL: none) */
+    void        *observer_ctx;
+    vmm_insn_hook *insn_hook;  /* every guest instruction (NULL: none) */
+    void        *insn_ctx;
     /* Frames of host-physical memory that belong to the VMM itself (shadow
      * page tables live here): [vmm_base, vmm_limit), handed out by
-     * vmm_frame_alloc(). */
+     * vmm_frame_alloc() (memory/frames.c). */
     uint32_t     vmm_base, vmm_limit, vmm_next;
     uint32_t    *free_frames;  /* frames given back, reused first */
     uint32_t     nfree, capfree;
 };
+
+/* A broken invariant of the VMM itself - never something a guest did, which
+ * is always a value handled by the caller: print and abort. */
+void vmm_invariant(bool holds, const char *what);
 
 /* ---- vm.c: building the VMM and its VMs ----------------------------------- */
 
 /* Bytes of VMM memory (for shadow tables) reserved per VM. */
 #define VMM_MEM_PER_VM (4u << 20)
 
-/* Create the VMM and the physical machine under it: one CPU, and RAM for
- * `nvms` VMs of `vm_size` bytes each (a multiple of the page size) plus the
- * VMM's own memory.  The VMs are created empty (all memory zero, vCPU at
- * reset, console on stdout/stdin, no disk).  Returns NULL with a message in
- * err if the sizes are impossible or memory cannot be had. */
+/* Create the VMM and the physical machine under it: one real CPU, and RAM
+ * for `nvms` VMs of `vm_size` bytes each (a multiple of the page size) plus
+ * the VMM's own memory.  The VMs are created empty (all memory zero, one
+ * vCPU at reset, console on stdout/stdin, no disk) in `mode`.  Returns NULL
+ * with a message in err if the sizes are impossible or memory cannot be
+ * had. */
 vmm *vmm_new(vmm_mode mode, int nvms, uint32_t vm_size, char *err, size_t errlen);
 
 /* Free the VMM, its VMs (consoles, disks, shadows) and the machine. */
 void vmm_free(vmm *v);
 
-/* Load an image into a VM's guest-physical memory and point its vCPU at the
- * entry.  The image must outlive the VM (it is kept for symbols). */
+/* Give a VM `n` vCPUs (1..VMM_MAX_VCPUS), all at reset: before it runs. */
+bool vmm_vm_set_vcpus(vmm_vm *vm, int n);
+
+/* Load an image into a VM's guest-physical memory and point its vCPUs at
+ * the entry.  The image must outlive the VM (it is kept for symbols). */
 bool vmm_vm_load(vmm_vm *vm, const t32_image *img, char *err, size_t errlen);
+
+/* Switch the VM to another mode, at an instruction boundary (between two
+ * turns, or between two exits): the old mode lets go of its state, the new
+ * one takes over, and the guest goes on where it was.  False (nothing
+ * changed) for a mode that cannot run a VM (bare). */
+bool vmm_vm_set_mode(vmm_vm *vm, vmm_mode mode);
+
+/* Device time: the virtual time of vCPU 0 (on bare T32 the devices follow
+ * CPU 0's cycle count, and their interrupts go to CPU 0). */
+static inline uint64_t vmm_vm_time(const vmm_vm *vm)
+{
+    return vm->vcpus[0].vcycles;
+}
+
+/* ---- memory/frames.c: the VMM's own memory --------------------------------- */
 
 /* Allocate one zeroed 4 KiB frame of VMM memory; returns its host-physical
  * address, or 0 when VMM memory is exhausted. */
@@ -158,58 +226,66 @@ uint32_t vmm_frame_alloc(vmm *v);
 /* Give a frame back. */
 void vmm_frame_free(vmm *v, uint32_t frame);
 
-/* ---- run.c: the run loop - run the guest, take an exit, resume ------------ */
+/* ---- run/run.c: the run loop - run the guest, take an exit, resume -------- */
 
-/* Run a VM's vCPU on the real CPU for at most `quantum` virtual cycles (fewer
- * if it stops).  Loads the vCPU onto the CPU first and saves it back after,
- * so VMs can take turns.  Returns vm->outcome.end. */
+/* Run one vCPU on the real CPU `cpu` for at most `quantum` virtual cycles
+ * (fewer if its VM stops).  Loads the vCPU onto the CPU first and saves it
+ * back after, so vCPUs can take turns.  Returns vm->outcome.end. */
+vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum);
+
+/* Run a VM's vCPUs, each for one turn of `quantum` cycles, on the
+ * machine's CPU 0.  Returns vm->outcome.end. */
 vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
 
-/* Resume the guest: the single way back into guest code.  Puts the vCPU's pc
- * and flags in the real EPC/EPSR (real K = 0, real IE = 0: the guest kernel
- * is deprivileged and the VMM delivers its interrupts) and executes the
- * real return-from-exception, t32_rfe(). */
-void vmm_resume(vmm_vm *vm, t32_cpu *cpu);
+/* Stop a VM for good with the given reason, at vCPU `vc`'s current pc. */
+void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end);
 
-/* Stop a VM for good with the given reason, at the vCPU's current pc. */
-void vmm_vm_stop(vmm_vm *vm, vmm_end end);
+/* Tell the observer (if any) about an event of vCPU `vc`. */
+void vmm_notify(const vmm_vcpu *vc, const vmm_event *ev);
 
-/* ---- exit.c: what to do with one exit -------------------------------------- */
+/* ---- run/exit.c: what to do with one exit ---------------------------------- */
 
 /* Handle the trap the real CPU just took while running the guest
- * (cpu->trap): emulate, reflect, fix a hidden page fault, or stop the VM.
- * On return vm->vcpu.pc/vpsr say where the guest goes next. */
-void vmm_exit_handle(vmm_vm *vm, t32_cpu *cpu);
+ * (cpu->trap) as trap-and-emulate does: emulate, reflect, fix a hidden page
+ * fault, or stop the VM.  The modes' exit handlers end here.  On return
+ * vc->pc/vpsr say where the guest goes next. */
+void vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu);
 
-/* ---- emulate.c: privileged instructions on the virtual state -------------- */
+/* The cycle accounting of an exit: the real CPU charged the trapping
+ * instruction one cycle; take it back (the handler charges it again if
+ * bare T32 would have) / charge it as run directly. */
+void vmm_exit_uncount(vmm_vcpu *vc);
+void vmm_exit_count_direct(vmm_vcpu *vc);
 
-/* Emulate the privileged instruction `insn` at vcpu.pc, executed by the
+/* ---- run/emulate.c: privileged instructions on the virtual state ---------- */
+
+/* Emulate the privileged instruction `insn` at vc->pc, executed by the
  * guest in virtual kernel mode, on the vCPU's virtual state.  Advances the
  * virtual pc (or sets it, for rfe), or reflects a trap if the instruction
  * would trap on bare T32 (an unknown system register). */
-void vmm_emulate(vmm_vm *vm, t32_cpu *cpu, uint32_t insn);
+void vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn);
 
-/* ---- reflect.c: delivering traps and interrupts into the guest ------------ */
+/* ---- run/reflect.c: delivering traps and interrupts into the guest -------- */
 
 /* Deliver a trap to the guest as bare T32 would (ISA.md, "Trap entry"):
  * virtual EPSR := virtual PSR, virtual EPC := epc, CAUSE, BADVADDR (for the
  * causes that set it), virtual K := 1, IE := 0, pc := virtual TVEC.  A trap
  * taken in virtual kernel mode with TVEC = 0 stops the VM (VMM_END_ESCAPE). */
-void vmm_reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, uint32_t epc,
+void vmm_reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t epc,
                  uint32_t badvaddr);
 
 /* At an instruction boundary: if virtual IE = 1 and a virtual interrupt line
  * is pending, deliver the lowest-numbered one.  Returns true if it did. */
-bool vmm_inject_pending(vmm_vm *vm, t32_cpu *cpu);
+bool vmm_inject_pending(vmm_vcpu *vc, t32_cpu *cpu);
 
-/* ---- vdev.c: the virtual devices (ports, console, disk) ------------------- */
+/* ---- devices/vdev.c: the virtual devices (ports, console, disk) ----------- */
 
 /* Port I/O by the guest, on its virtual devices.  Unknown ports read
  * 0xffffffff and ignore writes, as on bare T32. */
 uint32_t vdev_in(vmm_vm *vm, uint32_t port);
 void vdev_out(vmm_vm *vm, uint32_t port, uint32_t value);
 
-/* Bring the virtual devices up to the vCPU's virtual time (complete a due
+/* Bring the virtual devices up to the VM's device time (complete a due
  * disk transfer) and return the device interrupt lines they assert. */
 uint32_t vdev_lines(vmm_vm *vm);
 
@@ -224,7 +300,7 @@ uint64_t vdev_next_event(const vmm_vm *vm);
  * (vdev.c and vmm/README.md give the rules). */
 void vdev_console_flush(vmm_vm *vm, bool final);
 
-/* ---- vtimer.c: virtual time and the virtual timer ------------------------- */
+/* ---- run/vtimer.c: virtual time and the virtual timer --------------------- */
 
 /* Advance the virtual timer to the current virtual time: latch the timer
  * line if its deadline has come. */
@@ -233,9 +309,13 @@ void vtimer_update(vmm_vcpu *vc);
 /* mtsr timer, value: (re)arm, or stop for 0, and clear a pending tick. */
 void vtimer_write(vmm_vcpu *vc, uint32_t value);
 
-/* The next virtual time at which something happens by itself (a timer tick
- * or a disk completion), or UINT64_MAX. */
-uint64_t vtimer_next_event(const vmm_vm *vm);
+/* The interrupt lines pending at vCPU `vc` now: its timer, and - for
+ * vCPU 0, which takes the device interrupts - the devices'. */
+uint32_t vtimer_lines(vmm_vcpu *vc);
+
+/* The next virtual time at which something happens by itself for this
+ * vCPU (a timer tick or a disk completion), or UINT64_MAX. */
+uint64_t vtimer_next_event(const vmm_vcpu *vc);
 
 /* What wfi found. */
 typedef enum vtimer_wait_result {
@@ -248,47 +328,27 @@ typedef enum vtimer_wait_result {
 
 /* wfi: if no line is pending, let virtual time pass up to the next virtual
  * event (but not beyond `until`). */
-vtimer_wait_result vtimer_wait(vmm_vm *vm, uint64_t until);
+vtimer_wait_result vtimer_wait(vmm_vcpu *vc, uint64_t until);
 
-/* ---- trace.c: a line per VMM decision (--trace) -------------------------- */
+/* ---- run/sched.c: several VMs on the real CPUs ------------------------------ */
 
-/* The guest kernel's privileged instruction `insn` at `pc` is about to be
- * emulated (`cpu` holds the guest's registers, for in/out's port). */
-void vmm_trace_emulate(const vmm_vm *vm, const t32_cpu *cpu, uint32_t pc, uint32_t insn);
-
-/* A trap (or interrupt) at `pc`: `what` is "reflect", "hidden" or
- * "inject"; badvaddr is shown for memory faults. */
-void vmm_trace_trap(const vmm_vm *vm, const char *what, uint32_t pc, t32_cause cause,
-                    uint32_t badvaddr);
-
-/* ---- sched.c: several VMs on one CPU --------------------------------------- */
-
-/* Run every VM round robin, `quantum` virtual cycles per turn, until all
- * have stopped.  Each VM's own instruction budget is vm->limit. */
+/* Run every VM's vCPUs round robin, `quantum` virtual cycles per turn,
+ * until all have stopped.  Each vCPU's own instruction budget is vm->limit. */
 void vmm_sched_run(vmm *v);
 
-/* ---- bare.c: the reference - a guest on bare T32, no VMM ------------------ */
+/* One round: every running VM's vCPUs get one turn each.  False when no VM
+ * is left running. */
+bool vmm_sched_round(vmm *v);
+
+/* ---- modes/bare.c: the reference - a guest on bare T32, no VMM ------------ */
 
 /* Run the machine's CPU 0 natively (the guest is the kernel) until it halts,
  * escapes, idles forever or has run `limit` cycles (0 = no limit).  Fills
- * *st with what bare T32 can count (instructions). */
+ * *st with what bare T32 can count (instructions, interrupts). */
 vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st);
 
-/* ---- stats.c: reporting ----------------------------------------------------- */
-
-/* Print the statistics as a table (--stats). */
-void vmm_stats_print(FILE *out, const char *title, vmm_mode mode, const vmm_stats *st);
-
-/* Write them as JSON (--stats-json): one object with the totals over the
- * `n` VMs and, when n > 1, a "vms" array with each VM's own numbers.
- * Returns false if the file cannot be written. */
-bool vmm_stats_write_json(const char *path, vmm_mode mode, const vmm_stats *const *st,
-                          int n);
-
-/* sum += st, counter by counter. */
-void vmm_stats_add(vmm_stats *sum, const vmm_stats *st);
-
-/* The name of a mode, as --mode spells it. */
-const char *vmm_mode_name(vmm_mode mode);
+/* The same, watched: traps taken and instructions (w may be NULL). */
+vmm_outcome vmm_bare_run_watched(t32_machine *m, uint64_t limit, vmm_stats *st,
+                                 const vmm_watch *w);
 
 #endif /* VMM_H */

@@ -241,7 +241,7 @@ static void check_same(const t32_machine *bare, const vmm_outcome *bo, const vmm
                        const vmm_vm *vm)
 {
     const t32_cpu *cpu = &bare->cpu[0];
-    const vmm_vcpu *vc = &vm->vcpu;
+    const vmm_vcpu *vc = &vm->vcpus[0];
     if (bo->end != vm->outcome.end || bo->pc != vm->outcome.pc || bo->cycles != vm->outcome.cycles)
         fail("outcome differs");
     if (bo->end == VMM_END_ESCAPE && bo->trap.cause != vm->outcome.trap.cause)
@@ -276,7 +276,10 @@ static void check_isolation(const vmm *v, const vmm_vcpu *canary_vcpu)
         for (uint32_t a = 0; a < RAM; a++)
             if (vm->mem[a] != canary_byte(i, a))
                 fail("a canary VM's memory changed");
-        if (memcmp(&vm->vcpu, canary_vcpu, sizeof *canary_vcpu) != 0 || vm->con.outlen != 0)
+        vmm_vcpu expect;      /* the canary's vCPU, in this VM */
+        memcpy(&expect, canary_vcpu, sizeof expect);
+        expect.vm = vm->vcpus[0].vm;
+        if (memcmp(&vm->vcpus[0], &expect, sizeof expect) != 0 || vm->con.outlen != 0)
             fail("a canary VM's vCPU or console changed");
     }
     static const uint8_t zero[T32_PAGE_SIZE];
@@ -316,15 +319,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (i != FUZZ_VM) {
             for (uint32_t a = 0; a < RAM; a++)
                 vm->mem[a] = canary_byte(i, a);
-            vm->vcpu.pc = KCODE;
-            vmm_vm_stop(vm, VMM_END_HALT);   /* never runs */
+            vm->vcpus[0].pc = KCODE;
+            vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_HALT);   /* never runs */
         }
     }
     vmm_vcpu canary_vcpu;     /* memcpy: the padding must compare equal too */
-    memcpy(&canary_vcpu, &v->vms[0]->vcpu, sizeof canary_vcpu);
+    memcpy(&canary_vcpu, &v->vms[0]->vcpus[0], sizeof canary_vcpu);
     vmm_vm *vm = v->vms[FUZZ_VM];
     memcpy(vm->mem, image, RAM);
-    vm->vcpu.pc = KCODE;
+    vm->vcpus[0].pc = KCODE;
     vm->limit = CYCLES;
     vmm_sched_run(v);
 

@@ -61,7 +61,7 @@ static void load_victim(vmm_vm *vm)
     }
     EMIT(T32_ENC_R(T32_OP_HALT, 0, 0, 0));
 #undef EMIT
-    vm->vcpu.pc = VICTIM_PC;
+    vm->vcpus[0].pc = VICTIM_PC;
 }
 
 /* FNV-1a over a VM's RAM. */

@@ -146,7 +146,7 @@ static runs run_both(uint64_t limit, bool with_disk)
     feed_input(&r.vm->con);
     if (with_disk)
         t32_disk_init_mem(&r.vm->disk, disk_image, sizeof disk_image);
-    r.vm->vcpu.pc = KCODE;
+    r.vm->vcpus[0].pc = KCODE;
     r.vm->limit = limit;
     vmm_sched_run(r.v);
     return r;
@@ -162,7 +162,7 @@ static void free_runs(runs *r)
 static void assert_same(const runs *r)
 {
     const t32_cpu *cpu = &r->bare->cpu[0];
-    const vmm_vcpu *vc = &r->vm->vcpu;
+    const vmm_vcpu *vc = &r->vm->vcpus[0];
     assert_int_equal(r->bare_out.end, r->vm->outcome.end);
     assert_int_equal(r->bare_out.pc, r->vm->outcome.pc);
     assert_int_equal(r->bare_out.cycles, r->vm->outcome.cycles);
@@ -205,9 +205,9 @@ static void test_sysregs_round_trip(void **state)
     runs r = run_both(LIMIT, false);
     assert_same(&r);
     assert_int_equal(r.vm->outcome.end, VMM_END_HALT);
-    assert_int_equal(r.vm->vcpu.r[2], T32_PSR_MASK);
-    assert_int_equal(r.vm->vcpu.r[3], 0x1234);
-    assert_int_equal(r.vm->vcpu.r[7], HANDLER);
+    assert_int_equal(r.vm->vcpus[0].r[2], T32_PSR_MASK);
+    assert_int_equal(r.vm->vcpus[0].r[3], 0x1234);
+    assert_int_equal(r.vm->vcpus[0].r[7], HANDLER);
     free_runs(&r);
 }
 
@@ -220,8 +220,8 @@ static void test_unknown_sysreg_is_illegal(void **state)
     op0(&p, T32_OP_HALT);
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_ILLEGAL);
-    assert_int_equal(r.vm->vcpu.r[10], p.pc - 8);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_ILLEGAL);
+    assert_int_equal(r.vm->vcpus[0].r[10], p.pc - 8);
     free_runs(&r);
 }
 
@@ -233,7 +233,7 @@ static void test_cli_sti_change_virtual_ie(void **state)
     op0(&p, T32_OP_HALT);
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_true(r.vm->vcpu.vpsr & T32_PSR_IE);
+    assert_true(r.vm->vcpus[0].vpsr & T32_PSR_IE);
     /* The real CPU never runs the guest with interrupts enabled. */
     assert_false(r.v->m->cpu[0].psr & T32_PSR_IE);
     free_runs(&r);
@@ -257,9 +257,9 @@ static void test_rfe_to_user_and_syscall_reflected(void **state)
     op0(&u, T32_OP_HALT);
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_SYSCALL);
-    assert_int_equal(r.vm->vcpu.r[10], UCODE + 8);
-    assert_int_equal(r.vm->vcpu.r[11], T32_PSR_Z);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_SYSCALL);
+    assert_int_equal(r.vm->vcpus[0].r[10], UCODE + 8);
+    assert_int_equal(r.vm->vcpus[0].r[11], T32_PSR_Z);
     assert_int_equal(r.vm->stats.reflected_traps, 1);
     free_runs(&r);
 }
@@ -280,8 +280,8 @@ static void test_privileged_in_guest_user_mode_is_reflected(void **state)
     op0(&u, T32_OP_HALT);
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_PRIVILEGED);
-    assert_int_equal(r.vm->vcpu.r[10], UCODE);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_PRIVILEGED);
+    assert_int_equal(r.vm->vcpus[0].r[10], UCODE);
     free_runs(&r);
 }
 
@@ -297,7 +297,7 @@ static void test_guest_faults_are_reflected(void **state)
         emit(&p, T32_ENC_R(ops[i], 0, 0, 0));
         runs r = run_both(LIMIT, false);
         assert_same(&r);
-        assert_int_equal(r.vm->vcpu.r[9], causes[i]);
+        assert_int_equal(r.vm->vcpus[0].r[9], causes[i]);
         free_runs(&r);
     }
 }
@@ -311,7 +311,7 @@ static void test_divzero_and_misaligned_are_reflected(void **state)
     emit(&p, T32_ENC_R(T32_OP_DIV, 2, 1, 0));
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_DIVZERO);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_DIVZERO);
     free_runs(&r);
 
     p = kernel_start(true);
@@ -320,8 +320,8 @@ static void test_divzero_and_misaligned_are_reflected(void **state)
     emit(&p, T32_ENC_I(T32_OP_LDW, 2, 1, 0));
     r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_MISALIGNED);
-    assert_int_equal(r.vm->vcpu.r[12], DATA + 2);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_MISALIGNED);
+    assert_int_equal(r.vm->vcpus[0].r[12], DATA + 2);
     free_runs(&r);
 }
 
@@ -339,9 +339,9 @@ static void test_unaligned_jump_is_reflected(void **state)
     emit(&p, T32_ENC_I(T32_OP_JALR, 0, 1, 0));
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_MISALIGNED);
-    assert_int_equal(r.vm->vcpu.r[10], DATA + 2);
-    assert_int_equal(r.vm->vcpu.r[12], DATA + 2);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_MISALIGNED);
+    assert_int_equal(r.vm->vcpus[0].r[10], DATA + 2);
+    assert_int_equal(r.vm->vcpus[0].r[12], DATA + 2);
     free_runs(&r);
 }
 
@@ -355,8 +355,8 @@ static void test_store_past_guest_ram_is_bus_error(void **state)
     emit(&p, T32_ENC_I(T32_OP_STW, 2, 1, 0));
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_BUS_ERROR);
-    assert_int_equal(r.vm->vcpu.r[12], RAM);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_BUS_ERROR);
+    assert_int_equal(r.vm->vcpus[0].r[12], RAM);
     uint32_t after;
     assert_true(t32_phys_read32(r.v->m, r.vm->base + RAM, &after));
     assert_int_not_equal(after, 0xdeadbeefu);
@@ -399,7 +399,7 @@ static void test_timer_interrupt_at_the_same_boundary(void **state)
             runs r = run_both(LIMIT, false);
             assert_same(&r);
             assert_int_equal(r.vm->outcome.end, VMM_END_HALT);
-            assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_IRQ_TIMER);
+            assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_IRQ_TIMER);
             assert_int_equal(r.vm->stats.injected_irqs, 1);
             free_runs(&r);
         }
@@ -428,7 +428,7 @@ static void test_periodic_timer_with_rfe(void **state)
     branch(&p, T32_OP_B, loop);
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[5], 50);
+    assert_int_equal(r.vm->vcpus[0].r[5], 50);
     assert_int_equal(r.vm->stats.injected_irqs, 50);
     free_runs(&r);
 }
@@ -449,8 +449,8 @@ static void test_wfi_idles_to_the_next_event(void **state)
     op0(&p, T32_OP_HALT);
     runs r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[3], 1u << T32_IRQ_TIMER);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_IRQ_TIMER);
+    assert_int_equal(r.vm->vcpus[0].r[3], 1u << T32_IRQ_TIMER);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_IRQ_TIMER);
     assert_true(r.vm->stats.idle_cycles > 400);
     free_runs(&r);
 
@@ -463,7 +463,7 @@ static void test_wfi_idles_to_the_next_event(void **state)
     op0(&p, T32_OP_HALT);
     r = run_both(LIMIT, false);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[10], p.pc - 4);   /* EPC = after the wfi */
+    assert_int_equal(r.vm->vcpus[0].r[10], p.pc - 4);   /* EPC = after the wfi */
     free_runs(&r);
 }
 
@@ -499,10 +499,10 @@ static void test_console_and_ports(void **state)
     runs r = run_both(LIMIT, false);
     assert_same(&r);
     assert_string_equal(r.vm->con.outbuf, "ok");
-    assert_int_equal(r.vm->vcpu.r[2], RAM);
-    assert_int_equal(r.vm->vcpu.r[3], 1);
-    assert_int_equal(r.vm->vcpu.r[4], 0xffffffffu);
-    assert_int_equal(r.vm->vcpu.r[5], T32_CON_RXEOF);
+    assert_int_equal(r.vm->vcpus[0].r[2], RAM);
+    assert_int_equal(r.vm->vcpus[0].r[3], 1);
+    assert_int_equal(r.vm->vcpus[0].r[4], 0xffffffffu);
+    assert_int_equal(r.vm->vcpus[0].r[5], T32_CON_RXEOF);
     free_runs(&r);
 }
 
@@ -535,7 +535,7 @@ static void test_console_input_interrupts(void **state)
     console_input = NULL;
     assert_same(&r);
     assert_string_equal(r.vm->con.outbuf, "t32!");
-    assert_int_equal(r.vm->vcpu.r[5], 4);
+    assert_int_equal(r.vm->vcpus[0].r[5], 4);
     assert_int_equal(r.vm->stats.injected_irqs, 4);
     free_runs(&r);
 }
@@ -569,7 +569,7 @@ static void test_disk_dma_into_guest_memory(void **state)
     disk_program(DATA, 2);
     runs r = run_both(LIMIT, true);
     assert_same(&r);
-    assert_int_equal(r.vm->vcpu.r[9], T32_CAUSE_IRQ_DISK);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_IRQ_DISK);
     assert_memory_equal(r.vm->mem + DATA, disk_image + T32_SECTOR_SIZE, 2 * T32_SECTOR_SIZE);
     assert_int_equal(r.vm->disk.status, T32_DISK_DONE);
     free_runs(&r);
@@ -615,7 +615,7 @@ static void test_instruction_limit(void **state)
     runs r = run_both(12345, false);
     assert_same(&r);
     assert_int_equal(r.vm->outcome.end, VMM_END_LIMIT);
-    assert_int_equal(r.vm->vcpu.vcycles, 12345);
+    assert_int_equal(r.vm->vcpus[0].vcycles, 12345);
     free_runs(&r);
 }
 
@@ -653,7 +653,7 @@ static void test_pushf_reveals_user_mode(void **state)
     op0(&p, T32_OP_HALT);
     runs r = run_both(LIMIT, false);
     assert_int_equal(r.bare->cpu[0].r[1] & T32_PSR_K, T32_PSR_K);
-    assert_int_equal(r.vm->vcpu.r[1] & T32_PSR_K, 0);
+    assert_int_equal(r.vm->vcpus[0].r[1] & T32_PSR_K, 0);
     free_runs(&r);
 }
 
@@ -678,7 +678,7 @@ static void test_popf_loses_the_interrupt_enable(void **state)
     assert_int_equal(r.bare_out.end, VMM_END_HALT);
     assert_int_equal(r.bare->cpu[0].r[9], T32_CAUSE_IRQ_TIMER);
     assert_int_equal(r.vm->outcome.end, VMM_END_LIMIT);
-    assert_false(r.vm->vcpu.vpsr & T32_PSR_IE);
+    assert_false(r.vm->vcpus[0].vpsr & T32_PSR_IE);
     assert_int_equal(r.vm->stats.injected_irqs, 0);
     free_runs(&r);
 }
@@ -696,7 +696,7 @@ static void test_memory_layout(void **state)
         assert_int_equal(v->vms[i]->base, (uint32_t)i * 0x20000);
         assert_int_equal(v->vms[i]->size, 0x20000);
         assert_ptr_equal(v->vms[i]->mem, v->m->mem + v->vms[i]->base);
-        assert_int_equal(v->vms[i]->vcpu.vpsr, T32_PSR_K);   /* reset: kernel mode */
+        assert_int_equal(v->vms[i]->vcpus[0].vpsr, T32_PSR_K);   /* reset: kernel mode */
     }
     assert_int_equal(v->vmm_base, 3 * 0x20000);
     assert_int_equal(v->vmm_limit, v->m->memsize);

@@ -48,7 +48,7 @@ expect 2 "bad --max-insns 'lots'" "--max-insns not a number" -- "$T" run --max-i
 expect 2 "needs a value" "--disk without a value" -- "$T" run x.img --disk
 expect 2 "no image to run" "no image" -- "$T" run --bare
 expect 2 "more than one IMAGE" "two images" -- "$T" run a.img b.img
-expect 2 "several VMs need --mode trap" "several VMs on bare" -- "$T" run --vm a.img --vm b.img
+expect 2 "several guests need a VMM mode" "several VMs on bare" -- "$T" run --bare --vm a.img --vm b.img
 expect 2 "bad --vm setting 'color=red'" "bad --vm setting" -- "$T" run --mode trap --vm a.img,color=red
 printf 'x' >"$tmp/shared.disk"
 ln -s "$tmp/shared.disk" "$tmp/alias.disk"
@@ -110,15 +110,88 @@ done
 grep -q "exits" "$tmp/stats.txt" && pass "--stats prints a table" || fail "--stats prints no table"
 
 # ---- --trace -----------------------------------------------------------------------------------
+# A header names the columns; each line has the guest's virtual K and IE.
 "$T" run --mode trap --trace "$tmp/trace.txt" "$G/escape.img" >/dev/null 2>&1 || true
-if grep -q '^vm0 .* 00001004 emulate  out 0x10$' "$tmp/trace.txt" &&
-   grep -q '^vm0 .* 00001008 reflect  illegal$' "$tmp/trace.txt"; then
-    pass "--trace shows emulation and reflection"
+if head -n 1 "$tmp/trace.txt" | grep -q '^# vm .* cycle .* pc K IE event' &&
+   grep -q '^vm0 .* 00001004 1  0 emulate  out 0x10$' "$tmp/trace.txt" &&
+   grep -q '^vm0 .* 00001008 1  0 reflect  illegal$' "$tmp/trace.txt"; then
+    pass "--trace shows emulation and reflection, with virtual K and IE"
 else
-    fail "--trace shows emulation and reflection"; cat "$tmp/trace.txt"
+    fail "--trace shows emulation and reflection, with virtual K and IE"; cat "$tmp/trace.txt"
 fi
-expect 2 "needs --mode trap" "--trace on bare" -- "$T" run --trace - "$G/hello.img"
-expect 0 "emulate  out 0x10" "--trace - goes to stderr" -- "$T" run --mode trap --trace - "$G/hello.img"
+expect 4 "2 00001008 1  0 trap     illegal" "--trace on bare shows the traps taken" \
+    -- "$T" run --trace - "$G/escape.img"
+"$T" run --mode trap --trace - "$G/hello.img" >"$tmp/out" 2>/dev/null
+grep -q "emulate  out 0x10" "$tmp/out" && pass "--trace - goes to stdout" || fail "--trace - goes to stdout"
+
+# ---- --trace-insns: every instruction, bare and in a VM, the same -------------------------------
+"$T" run --bare --trace-insns "$tmp/bare.itrace" "$G/hello.img" >/dev/null
+"$T" run --mode trap --trace-insns "$tmp/trap.itrace" "$G/hello.img" >/dev/null
+if grep -q '^bare  *0 00001000 1  0 [0-9a-f]\{8\} ' "$tmp/bare.itrace" &&
+   [ "$(grep -vc '^#' "$tmp/bare.itrace")" -eq 100 ] &&
+   [ "$(sed 's/^bare/vm0 /' "$tmp/bare.itrace")" = "$(cat "$tmp/trap.itrace")" ]; then
+    pass "--trace-insns: one line per instruction, the same bare and in a VM"
+else
+    fail "--trace-insns: one line per instruction, the same bare and in a VM"
+    diff "$tmp/bare.itrace" "$tmp/trap.itrace" | head -n 10
+fi
+
+# ---- a newcomer's conveniences ---------------------------------------------------------------------
+expect 0 "trapeze 0." "trapeze --version" -- "$T" --version
+"$T" run --mode trap --stats-json - "$G/hello.img" >"$tmp/out" 2>&1
+if grep -q '"guest_insns": 100' "$tmp/out" && [ ! -e ./- ]; then
+    pass "--stats-json - writes to stdout"
+else
+    fail "--stats-json - writes to stdout"; cat "$tmp/out"
+fi
+"$T" run --bare --stats "$G/hello.img" >/dev/null 2>"$tmp/out"
+if grep -q "guest instructions" "$tmp/out" && ! grep -q "exits\|emulated\|hidden" "$tmp/out"; then
+    pass "--stats --bare shows no VMM rows"
+else
+    fail "--stats --bare shows no VMM rows"; cat "$tmp/out"
+fi
+expect 0 "[vm1] hello from a guest" "--vm twice implies a VMM mode" \
+    -- "$T" run --vm "$G/hello.img" --vm "$G/hello.img"
+
+# ---- numbers are checked for range and overflow -------------------------------------------------------
+expect 2 "bad --mem" "--mem that would wrap" -- "$T" run --mem 17592186044417M "$G/hello.img"
+expect 2 "bad --mem" "--mem over 256M" -- "$T" run --mem 257M "$G/hello.img"
+expect 2 "bad --max-insns" "--max-insns past 2^64" -- "$T" run --max-insns 18446744073709551616 "$G/hello.img"
+expect 2 "bad --quantum" "--quantum past 32 bits" -- "$T" run --mode trap --quantum 4294967296 "$G/hello.img"
+expect 2 "bad --vcpus" "--vcpus 0" -- "$T" run --mode trap --vcpus 0 "$G/hello.img"
+expect 2 "bad --vcpus" "--vcpus 9" -- "$T" run --mode trap --vcpus 9 "$G/hello.img"
+expect 0 "" "--mem 16384K" -- "$T" run --mem 16384K "$G/hello.img"
+
+# ---- no file named twice, nothing lost ---------------------------------------------------------------
+cp "$BUILD/guestos/default.disk" "$tmp/g.disk"
+cksum "$tmp/g.disk" >"$tmp/g.sum"
+expect 2 "is both" "a console that is another VM's disk" \
+    -- "$T" run --mode trap --vm "$G/hello.img,disk=$tmp/g.disk" --vm "$G/hello.img,console=$tmp/g.disk"
+expect 2 "is both" "a console that is the disk (bare)" \
+    -- "$T" run --disk "$tmp/g.disk" --console "$tmp/g.disk" "$G/hello.img"
+expect 2 "is both" "two VMs, one console file" \
+    -- "$T" run --vm "$G/hello.img,console=$tmp/c.txt" --vm "$G/hello.img,console=$tmp/c.txt"
+expect 2 "is both" "--trace onto the image" -- "$T" run --mode trap --trace "$G/hello.img" "$G/hello.img"
+expect 2 "is both" "--stats-json onto the console file" \
+    -- "$T" run --console "$tmp/c.txt" --stats-json "$tmp/c.txt" "$G/hello.img"
+cksum "$tmp/g.disk" | cmp -s - "$tmp/g.sum" && pass "the disk survived" || fail "the disk was changed"
+expect 0 "" "/dev/null for every output" \
+    -- "$T" run --mode trap --console /dev/null --trace /dev/null --stats-json /dev/null "$G/hello.img"
+
+# ---- write errors are reported ---------------------------------------------------------------------------
+if [ -w /dev/full ]; then
+    expect 1 "console output: write failed" "--console /dev/full" -- "$T" run --console /dev/full "$G/hello.img"
+    expect 1 "--trace: write failed" "--trace /dev/full" -- "$T" run --mode trap --trace /dev/full "$G/hello.img"
+    expect 1 "--stats-json: write failed" "--stats-json /dev/full" -- "$T" run --stats-json /dev/full "$G/hello.img"
+    set +e
+    "$T" run "$G/hello.img" >/dev/full 2>"$tmp/err"; got=$?
+    set -e
+    if [ "$got" -eq 1 ] && grep -q "standard output" "$tmp/err"; then
+        pass "stdout on /dev/full"
+    else
+        fail "stdout on /dev/full: status $got"; cat "$tmp/err"
+    fi
+fi
 
 echo "trapeze_cli: $failures failures"
 [ "$failures" -eq 0 ]

@@ -158,9 +158,10 @@ static void gmap(rig *r, uint32_t va, uint32_t pte)
 static void vm_setup(rig *r, vmm_vm *vm, int id, uint32_t base)
 {
     *vm = (vmm_vm){ .id = id, .vmm = &r->v, .base = base, .size = VM_SIZE,
-                    .mem = r->host->mem + base };
-    vm->vcpu.vsr[T32_SR_PTBR] = ROOT_GPA | T32_PTBR_E;
-    vm->vcpu.vpsr = T32_PSR_K;
+                    .mem = r->host->mem + base, .nvcpus = 1 };
+    vm->vcpus[0].vm = vm;
+    vm->vcpus[0].vsr[T32_SR_PTBR] = ROOT_GPA | T32_PTBR_E;
+    vm->vcpus[0].vpsr = T32_PSR_K;
     shadow_init(vm);
 }
 
@@ -200,7 +201,7 @@ static int rig_setup(void **state)
     r->bare->cpu[0].host_kernel = true;
     pool = (struct frame_pool){ .limit = NFRAMES };
 
-    r->v = (vmm){ .m = r->host, .mode = VMM_MODE_TRAP, .vmm_base = VMM_BASE,
+    r->v = (vmm){ .m = r->host, .vmm_base = VMM_BASE,
                   .vmm_limit = VMM_LIMIT, .vmm_next = VMM_BASE, .nvms = 2 };
     r->v.vms[0] = &r->vm;
     r->v.vms[1] = &r->other;
@@ -263,7 +264,7 @@ static t32_access access_of(const t32_trap *t)
 static outcome step_shadowed(rig *r)
 {
     for (int exits = 0; exits < 8; exits++) {
-        shadow_activate(&r->vm, r->cpu);
+        shadow_activate(&r->vm.vcpus[0], r->cpu);
         uint64_t retired = r->cpu->retired;
         if (t32_run(r->cpu, 1) != T32_EXIT_TRAP) {
             assert_int_equal(r->cpu->retired, retired + 1);
@@ -273,7 +274,7 @@ static outcome step_shadowed(rig *r)
         if (!is_memory_fault(t.cause))
             return (outcome){ .cause = t.cause, .badvaddr = t.badvaddr };
         t32_cause cause = T32_CAUSE_LIMIT;
-        shadow_result res = shadow_fault(&r->vm, r->cpu, t.badvaddr, access_of(&t), &cause);
+        shadow_result res = shadow_fault(&r->vm.vcpus[0], r->cpu, t.badvaddr, access_of(&t), &cause);
         if (res == SHADOW_REFLECT)
             return (outcome){ .cause = cause, .badvaddr = t.badvaddr };
         if (res == SHADOW_NO_MEMORY)
@@ -298,7 +299,7 @@ static outcome step_bare(t32_cpu *cpu)
 /* Where the test code is: at CODE_VA with guest paging on, else CODE_GPA. */
 static uint32_t code_addr(const rig *r)
 {
-    return (r->vm.vcpu.vsr[T32_SR_PTBR] & T32_PTBR_E) ? CODE_VA : CODE_GPA;
+    return (r->vm.vcpus[0].vsr[T32_SR_PTBR] & T32_PTBR_E) ? CODE_VA : CODE_GPA;
 }
 
 /* Prepare a CPU for one access to `va`: a load into r1, a store of STORED,
@@ -321,7 +322,7 @@ static outcome guest_do(rig *r, t32_access access, uint32_t va)
 
 static void set_guest_mode(rig *r, bool kernel)
 {
-    r->vm.vcpu.vpsr = kernel ? T32_PSR_K : 0;
+    r->vm.vcpus[0].vpsr = kernel ? T32_PSR_K : 0;
 }
 
 /* The bare machine, loaded with the VM's RAM and the vCPU's PTBR and mode,
@@ -331,8 +332,8 @@ static t32_cpu *bare_mirror(rig *r)
     memcpy(r->bare->mem, r->host->mem + VM_BASE, VM_SIZE);
     t32_cpu *b = &r->bare->cpu[0];
     t32_cpu_reset(b);
-    t32_sysreg_write(b, T32_SR_PTBR, r->vm.vcpu.vsr[T32_SR_PTBR]);
-    b->psr = r->vm.vcpu.vpsr & T32_PSR_K;
+    t32_sysreg_write(b, T32_SR_PTBR, r->vm.vcpus[0].vsr[T32_SR_PTBR]);
+    b->psr = r->vm.vcpus[0].vpsr & T32_PSR_K;
     memcpy(b->r, r->cpu->r, sizeof b->r);
     b->pc = r->cpu->pc;
     return b;
@@ -393,15 +394,15 @@ static void test_hidden_fault_fills_then_resumes(void **state)
     rig *r = *state;
     gmap(r, DATA_VA, DATA_GPA | T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_U);
     gwrite(r, DATA_GPA + 8, 0x12345678);
-    shadow_activate(&r->vm, r->cpu);
-    assert_int_equal(shadow_entry(&r->vm, DATA_VA), 0);
+    shadow_activate(&r->vm.vcpus[0], r->cpu);
+    assert_int_equal(shadow_entry(&r->vm.vcpus[0], DATA_VA), 0);
 
     outcome o = guest_do(r, T32_LOAD, DATA_VA + 8);
     assert_int_equal(o.cause, T32_CAUSE_NONE);
     assert_int_equal(r->cpu->r[1], 0x12345678);
     assert_int_equal(r->vm.stats.shadow_faults, 2);   /* the code page, the data page */
 
-    uint32_t e = shadow_entry(&r->vm, DATA_VA);
+    uint32_t e = shadow_entry(&r->vm.vcpus[0], DATA_VA);
     assert_int_equal(e & T32_PTE_FRAME, VM_BASE + DATA_GPA);
     assert_true(e & T32_PTE_V);
     assert_true(e & T32_PTE_U);
@@ -429,7 +430,7 @@ static void test_first_store_sets_dirty_and_upgrades(void **state)
     assert_int_equal(guest_do(r, T32_STORE, DATA_VA).cause, T32_CAUSE_NONE);
     assert_int_equal(r->vm.stats.shadow_faults, faults + 1);
     assert_int_equal(gpte(r, DATA_VA) & PTE_AD, PTE_AD);
-    assert_true(shadow_entry(&r->vm, DATA_VA) & T32_PTE_W);
+    assert_true(shadow_entry(&r->vm.vcpus[0], DATA_VA) & T32_PTE_W);
     assert_int_equal(gread(r, DATA_GPA), STORED);
 
     /* A second store goes straight through. */
@@ -451,7 +452,7 @@ static void test_differential_permissions(void **state)
                         uint32_t frame = outside ? VM_SIZE : DATA_GPA;
                         gmap(r, DATA_VA, frame | flags | (preset ? PTE_AD : 0));
                         gwrite(r, DATA_GPA, insn("addi", 1, 0, 0x5678));
-                        shadow_flush(&r->vm, r->cpu);   /* as the guest would */
+                        shadow_flush(&r->vm.vcpus[0], r->cpu);   /* as the guest would */
                         char what[64];
                         snprintf(what, sizeof what, "pte flags %#x%s%s", flags,
                                  preset ? " +AD" : "", outside ? " frame outside" : "");
@@ -474,7 +475,7 @@ static void test_differential_second_access(void **state)
                     for (int second = T32_FETCH; second <= T32_STORE; second++) {
                         gmap(r, DATA_VA, DATA_GPA | flags | (preset ? PTE_AD : 0));
                         gwrite(r, DATA_GPA, insn("addi", 1, 0, 0x5678));
-                        shadow_flush(&r->vm, r->cpu);
+                        shadow_flush(&r->vm.vcpus[0], r->cpu);
                         char what[80];
                         snprintf(what, sizeof what, "pte flags %#x%s, after a %s", flags,
                                  preset ? " +AD" : "", access_name((t32_access)first));
@@ -548,7 +549,7 @@ static void test_differential_random(void **state)
         for (uint32_t t = 0; t < 3; t++)
             for (uint32_t i = 0; i < 8; i++)
                 gwrite(r, l2_tables[t] + 4 * i, random_l2(&seed));
-        shadow_flush(&r->vm, r->cpu);
+        shadow_flush(&r->vm.vcpus[0], r->cpu);
         for (int step = 0; step < 24; step++) {
             t32_access access = (t32_access)(next_random(&seed) % 3);
             uint32_t va = random_va(&seed, access);
@@ -584,8 +585,8 @@ static void test_differential_walk(void **state)
                 /* a root in the last frame maps the code page too */
                 gwrite(r, last + 4 * T32_VA_L1(CODE_VA), gread(r, ROOT_GPA + 4 * T32_VA_L1(CODE_VA)));
                 gwrite(r, last + 4 * T32_VA_L1(DATA_VA), last | T32_PTE_V);
-                r->vm.vcpu.vsr[T32_SR_PTBR] = cases[i].ptbr | T32_PTBR_E;
-                shadow_flush(&r->vm, r->cpu);
+                r->vm.vcpus[0].vsr[T32_SR_PTBR] = cases[i].ptbr | T32_PTBR_E;
+                shadow_flush(&r->vm.vcpus[0], r->cpu);
                 differential(r, kernel, (t32_access)a, DATA_VA + 0x10, cases[i].what);
             }
 }
@@ -594,8 +595,8 @@ static void test_differential_walk(void **state)
 static void test_differential_paging_off(void **state)
 {
     rig *r = *state;
-    r->vm.vcpu.vsr[T32_SR_PTBR] = 0;
-    shadow_flush(&r->vm, r->cpu);
+    r->vm.vcpus[0].vsr[T32_SR_PTBR] = 0;
+    shadow_flush(&r->vm.vcpus[0], r->cpu);
     uint32_t addrs[] = { DATA_GPA, VM_SIZE - 4, VM_SIZE, VM_SIZE + PAGE, 0xfffffffcu };
     for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
         for (int kernel = 0; kernel < 2; kernel++)
@@ -603,7 +604,7 @@ static void test_differential_paging_off(void **state)
                 differential(r, kernel, (t32_access)a, addrs[i], "paging off");
     /* identity is one space whatever the mode */
     set_guest_mode(r, false);
-    assert_int_equal(shadow_entry(&r->vm, DATA_GPA) & T32_PTE_FRAME, VM_BASE + DATA_GPA);
+    assert_int_equal(shadow_entry(&r->vm.vcpus[0], DATA_GPA) & T32_PTE_FRAME, VM_BASE + DATA_GPA);
 }
 
 /* A little program, step by step on both machines: loads, the first store
@@ -630,7 +631,7 @@ static void test_differential_program(void **state)
         gmap(r, DATA_VA + PAGE, (DATA_GPA + PAGE) | 0x17 | PTE_AD);
         gmap(r, 0x10000000u, (DATA_GPA + 2 * PAGE) | T32_PTE_V | PTE_RWX | T32_PTE_U);
         gmap(r, 0x20000000u, (DATA_GPA + 3 * PAGE) | T32_PTE_V | T32_PTE_R | T32_PTE_U);
-        shadow_flush(&r->vm, r->cpu);
+        shadow_flush(&r->vm.vcpus[0], r->cpu);
         set_guest_mode(r, kernel);
         r->cpu->psr = 0;
         r->cpu->pc = CODE_VA + 0x100;
@@ -664,16 +665,16 @@ static void test_user_view_hides_kernel_pages(void **state)
     set_guest_mode(r, true);
     assert_int_equal(guest_do(r, T32_LOAD, DATA_VA).cause, T32_CAUSE_NONE);
     assert_int_equal(r->cpu->r[1], 0x5ec7e7);
-    assert_int_not_equal(shadow_entry(&r->vm, DATA_VA), 0);
+    assert_int_not_equal(shadow_entry(&r->vm.vcpus[0], DATA_VA), 0);
 
     set_guest_mode(r, false);
-    shadow_activate(&r->vm, r->cpu);
-    assert_int_equal(shadow_entry(&r->vm, DATA_VA), 0);
+    shadow_activate(&r->vm.vcpus[0], r->cpu);
+    assert_int_equal(shadow_entry(&r->vm.vcpus[0], DATA_VA), 0);
     outcome o = guest_do(r, T32_LOAD, DATA_VA);
     assert_int_equal(o.cause, T32_CAUSE_LOAD_FAULT);
     assert_int_equal(o.badvaddr, DATA_VA);
     assert_int_equal(r->cpu->r[1], 0);
-    assert_int_equal(shadow_entry(&r->vm, DATA_VA), 0);
+    assert_int_equal(shadow_entry(&r->vm.vcpus[0], DATA_VA), 0);
     /* the real MMU, in the real user mode the guest runs in, agrees */
     uint32_t pa;
     assert_int_not_equal(t32_translate(r->cpu, DATA_VA, T32_LOAD, false, &pa), T32_CAUSE_NONE);
@@ -700,7 +701,7 @@ static void test_outside_vm_is_bus_error(void **state)
                 assert_int_equal(o.cause, T32_CAUSE_BUS_ERROR);
                 assert_int_equal(o.badvaddr, va);
                 assert_int_not_equal(r->cpu->r[1], CANARY);
-                assert_int_equal(shadow_entry(&r->vm, va), 0);
+                assert_int_equal(shadow_entry(&r->vm.vcpus[0], va), 0);
             }
     other_canary_intact(r);
 }
@@ -720,13 +721,13 @@ static void test_stale_until_flush(void **state)
     assert_int_equal(guest_do(r, T32_LOAD, DATA_VA + 0x10).cause, T32_CAUSE_NONE);
     assert_int_equal(r->cpu->r[1], 111);        /* stale, as the TLB allows */
 
-    shadow_flush(&r->vm, r->cpu);               /* the guest's tlbflush */
+    shadow_flush(&r->vm.vcpus[0], r->cpu);               /* the guest's tlbflush */
     assert_int_equal(guest_do(r, T32_LOAD, DATA_VA + 0x10).cause, T32_CAUSE_NONE);
     assert_int_equal(r->cpu->r[1], 222);
 
     /* unmapping works the same way */
     gmap(r, DATA_VA, 0);
-    shadow_flush(&r->vm, r->cpu);
+    shadow_flush(&r->vm.vcpus[0], r->cpu);
     assert_int_equal(guest_do(r, T32_LOAD, DATA_VA).cause, T32_CAUSE_LOAD_FAULT);
 }
 
@@ -744,7 +745,7 @@ static void test_flush_loop_does_not_leak(void **state)
             assert_int_equal(guest_do(r, T32_STORE, vas[i]).cause, T32_CAUSE_NONE);
         /* a root, the code page's L2 table and one per region */
         assert_int_equal(pool.in_use, 5);
-        shadow_flush(&r->vm, r->cpu);
+        shadow_flush(&r->vm.vcpus[0], r->cpu);
         assert_int_equal(pool.in_use, 1);       /* just the fresh, empty root */
     }
     assert_int_equal(gread(r, DATA_GPA + 2 * PAGE), STORED);
@@ -777,22 +778,22 @@ static void test_out_of_frames_takes_from_other_vm(void **state)
     pool.limit = 3;
     /* The other VM maps its first page everywhere we look. */
     vmm_vm *o = &r->other;
-    o->vcpu.vsr[T32_SR_PTBR] = 0;                       /* paging off */
-    shadow_activate(o, r->cpu);
+    o->vcpus[0].vsr[T32_SR_PTBR] = 0;                       /* paging off */
+    shadow_activate(&o->vcpus[0], r->cpu);
     t32_cause cause;
-    assert_int_equal(shadow_fault(o, r->cpu, 0, T32_LOAD, &cause), SHADOW_FIXED);
+    assert_int_equal(shadow_fault(&o->vcpus[0], r->cpu, 0, T32_LOAD, &cause), SHADOW_FIXED);
     assert_int_equal(pool.in_use, 2);
 
     gmap(r, DATA_VA, DATA_GPA | T32_PTE_V | T32_PTE_R);
     gwrite(r, DATA_GPA, 77);
     assert_int_equal(guest_do(r, T32_LOAD, DATA_VA).cause, T32_CAUSE_NONE);
     assert_int_equal(r->cpu->r[1], 77);
-    assert_int_equal(shadow_entry(o, 0), 0);            /* dropped */
+    assert_int_equal(shadow_entry(&o->vcpus[0], 0), 0);            /* dropped */
 
     /* The other VM runs again: it gets its own memory back, not ours. */
-    shadow_activate(o, r->cpu);
-    assert_int_equal(shadow_fault(o, r->cpu, 0x40, T32_LOAD, &cause), SHADOW_FIXED);
-    assert_int_equal(shadow_entry(o, 0) & T32_PTE_FRAME, OTHER_BASE);
+    shadow_activate(&o->vcpus[0], r->cpu);
+    assert_int_equal(shadow_fault(&o->vcpus[0], r->cpu, 0x40, T32_LOAD, &cause), SHADOW_FIXED);
+    assert_int_equal(shadow_entry(&o->vcpus[0], 0) & T32_PTE_FRAME, OTHER_BASE);
     uint32_t pa;
     r->cpu->psr = 0;
     assert_int_equal(t32_translate(r->cpu, 0x40, T32_LOAD, false, &pa), T32_CAUSE_NONE);
@@ -810,7 +811,7 @@ static void test_no_memory_is_reported(void **state)
     assert_true(guest_do(r, T32_LOAD, DATA_VA).no_memory);
 
     pool.limit = 0;
-    shadow_flush(&r->vm, r->cpu);
+    shadow_flush(&r->vm.vcpus[0], r->cpu);
     assert_int_equal(pool.in_use, 0);
     uint32_t pa;
     assert_int_equal(t32_translate(r->cpu, CODE_VA, T32_FETCH, false, &pa), T32_CAUSE_BUS_ERROR);
@@ -833,7 +834,7 @@ static void test_lru_replacement(void **state)
     for (uint32_t i = 0; i < nroots; i++) {
         for (uint32_t e = 0; e < PAGE; e += 4)       /* copies of the guest's root */
             gwrite(r, first_root + i * PAGE + e, gread(r, ROOT_GPA + e));
-        r->vm.vcpu.vsr[T32_SR_PTBR] = (first_root + i * PAGE) | T32_PTBR_E;
+        r->vm.vcpus[0].vsr[T32_SR_PTBR] = (first_root + i * PAGE) | T32_PTBR_E;
         for (int kernel = 1; kernel >= 0; kernel--) {
             set_guest_mode(r, kernel);
             assert_int_equal(guest_do(r, T32_LOAD, CODE_VA).cause, T32_CAUSE_NONE);
@@ -842,11 +843,11 @@ static void test_lru_replacement(void **state)
     /* each cached space: a root and the code page's L2 table */
     assert_int_equal(pool.in_use, 2 * SHADOW_MAX_SPACES);
     for (uint32_t i = 0; i < nroots; i++) {
-        r->vm.vcpu.vsr[T32_SR_PTBR] = (first_root + i * PAGE) | T32_PTBR_E;
+        r->vm.vcpus[0].vsr[T32_SR_PTBR] = (first_root + i * PAGE) | T32_PTBR_E;
         for (int kernel = 1; kernel >= 0; kernel--) {
             set_guest_mode(r, kernel);
             uint32_t age = 2 * (nroots - i) - (kernel ? 0u : 1u);   /* 1 = newest */
-            bool cached = shadow_entry(&r->vm, CODE_VA) != 0;
+            bool cached = shadow_entry(&r->vm.vcpus[0], CODE_VA) != 0;
             assert_int_equal(cached, age <= SHADOW_MAX_SPACES);
         }
     }
@@ -859,27 +860,27 @@ static void test_guest_translate(void **state)
     gmap(r, DATA_VA, DATA_GPA | T32_PTE_V | T32_PTE_R);
     uint32_t gpa = 0;
     set_guest_mode(r, true);
-    assert_int_equal(shadow_guest_translate(&r->vm, DATA_VA + 0x123, T32_LOAD, &gpa),
+    assert_int_equal(shadow_guest_translate(&r->vm.vcpus[0], DATA_VA + 0x123, T32_LOAD, &gpa),
                      T32_CAUSE_NONE);
     assert_int_equal(gpa, DATA_GPA + 0x123);
     assert_int_equal(gpte(r, DATA_VA) & PTE_AD, 0);
-    assert_int_equal(shadow_guest_translate(&r->vm, DATA_VA, T32_STORE, &gpa),
+    assert_int_equal(shadow_guest_translate(&r->vm.vcpus[0], DATA_VA, T32_STORE, &gpa),
                      T32_CAUSE_STORE_FAULT);
     /* bits 11:7 of an entry are ignored: they never leak into the address */
     gmap(r, DATA_VA + PAGE, (DATA_GPA + PAGE) | 0xf80u | T32_PTE_V | T32_PTE_R | T32_PTE_U);
-    assert_int_equal(shadow_guest_translate(&r->vm, DATA_VA + PAGE + 0x10, T32_LOAD, &gpa),
+    assert_int_equal(shadow_guest_translate(&r->vm.vcpus[0], DATA_VA + PAGE + 0x10, T32_LOAD, &gpa),
                      T32_CAUSE_NONE);
     assert_int_equal(gpa, DATA_GPA + PAGE + 0x10);
     set_guest_mode(r, false);
-    assert_int_equal(shadow_guest_translate(&r->vm, DATA_VA, T32_LOAD, &gpa),
+    assert_int_equal(shadow_guest_translate(&r->vm.vcpus[0], DATA_VA, T32_LOAD, &gpa),
                      T32_CAUSE_LOAD_FAULT);
-    assert_int_equal(shadow_guest_translate(&r->vm, 0x7fc00000u, T32_FETCH, &gpa),
+    assert_int_equal(shadow_guest_translate(&r->vm.vcpus[0], 0x7fc00000u, T32_FETCH, &gpa),
                      T32_CAUSE_FETCH_FAULT);
-    r->vm.vcpu.vsr[T32_SR_PTBR] = 0;
-    assert_int_equal(shadow_guest_translate(&r->vm, VM_SIZE - 1, T32_STORE, &gpa),
+    r->vm.vcpus[0].vsr[T32_SR_PTBR] = 0;
+    assert_int_equal(shadow_guest_translate(&r->vm.vcpus[0], VM_SIZE - 1, T32_STORE, &gpa),
                      T32_CAUSE_NONE);
     assert_int_equal(gpa, VM_SIZE - 1);
-    assert_int_equal(shadow_guest_translate(&r->vm, VM_SIZE, T32_LOAD, &gpa),
+    assert_int_equal(shadow_guest_translate(&r->vm.vcpus[0], VM_SIZE, T32_LOAD, &gpa),
                      T32_CAUSE_BUS_ERROR);
     assert_int_equal(r->vm.stats.shadow_faults, 0);
     assert_int_equal(pool.in_use, 0);

@@ -277,7 +277,7 @@ static void test_guest_os_same_as_bare(void **state)
         fail_msg("vmm_new: %s", err);
     vmm_vm *vm = v->vms[0];
     build_guest(vm->mem);
-    vm->vcpu.pc = 0;
+    vm->vcpus[0].pc = 0;
     vmm_end end = VMM_RUNNING;
     for (int turn = 0; turn < 100 && end == VMM_RUNNING; turn++)
         end = vmm_vm_run(vm, 10000);

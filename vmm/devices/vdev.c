@@ -6,7 +6,7 @@
  * file.  The VM's devices are ordinary T32 devices (console.c, disk.c) - the
  * very code the bare machine uses - with two differences:
  *
- *   - their time is the vCPU's *virtual* time (vcpu.vcycles), so a disk
+ *   - their time is vCPU 0's *virtual* time (vmm_vm_time), so a disk
  *     transfer takes 200 + 50 x count of the guest's own cycles, as on bare
  *     T32, however long the VMM spends elsewhere;
  *   - the disk's DMA goes to the VM's guest-physical memory (vm->mem,
@@ -14,7 +14,7 @@
  *     DMA address outside its RAM gets the ERROR status a bare T32 with that
  *     much RAM would give; it cannot reach another VM or the VMM.
  *
- * MEMSIZE reports the VM's RAM and NCPUS one CPU: the guest sees a whole
+ * MEMSIZE reports the VM's RAM and NCPUS its vCPUs: the guest sees a whole
  * T32 machine of its own.
  */
 #include <errno.h>
@@ -25,7 +25,7 @@
 /* Complete a disk transfer that is due at the current virtual time. */
 static void disk_catch_up(vmm_vm *vm)
 {
-    t32_disk_tick(&vm->disk, vm->vcpu.vcycles, vm->mem, vm->size);
+    t32_disk_tick(&vm->disk, vmm_vm_time(vm), vm->mem, vm->size);
 }
 
 /* The port map is bare T32's (t32_port_decode in t32.h): a guest finds its
@@ -37,7 +37,7 @@ uint32_t vdev_in(vmm_vm *vm, uint32_t port)
     case T32_DEV_MEMSIZE:
         return vm->size;
     case T32_DEV_NCPUS:
-        return 1;
+        return (uint32_t)vm->nvcpus;
     case T32_DEV_CONSOLE:
         return t32_console_in(&vm->con, off);
     case T32_DEV_DISK:
@@ -58,7 +58,7 @@ void vdev_out(vmm_vm *vm, uint32_t port, uint32_t value)
         break;
     case T32_DEV_DISK:
         disk_catch_up(vm);
-        t32_disk_out(&vm->disk, off, value, vm->vcpu.vcycles);
+        t32_disk_out(&vm->disk, off, value, vmm_vm_time(vm));
         break;
     case T32_DEV_MEMSIZE:
     case T32_DEV_NCPUS:

@@ -132,14 +132,14 @@ static t32_ptmem guest_memory(const vmm_vm *vm)
                         .ctx = (void *)vm, .size = vm->size };
 }
 
-static bool guest_in_user_mode(const vmm_vm *vm)
+static bool guest_in_user_mode(const vmm_vcpu *vc)
 {
-    return (vm->vcpu.vpsr & T32_PSR_K) == 0;
+    return (vc->vpsr & T32_PSR_K) == 0;
 }
 
-static bool guest_paging_on(const vmm_vm *vm)
+static bool guest_paging_on(const vmm_vcpu *vc)
 {
-    return (vm->vcpu.vsr[T32_SR_PTBR] & T32_PTBR_E) != 0;
+    return (vc->vsr[T32_SR_PTBR] & T32_PTBR_E) != 0;
 }
 
 /*
@@ -155,12 +155,13 @@ static bool guest_paging_on(const vmm_vm *vm)
  * them.  With guest paging off, guest virtual = guest physical, checked
  * against vm->size.  No side effects.
  */
-static t32_cause walk_guest(const vmm_vm *vm, uint32_t va, t32_access access,
+static t32_cause walk_guest(const vmm_vcpu *vc, uint32_t va, t32_access access,
                             t32_walk_result *w)
 {
+    const vmm_vm *vm = vc->vm;
     t32_ptmem mem = guest_memory(vm);
-    return t32_walk(&mem, vm->vcpu.vsr[T32_SR_PTBR], va, access,
-                    !guest_in_user_mode(vm), w);
+    return t32_walk(&mem, vc->vsr[T32_SR_PTBR], va, access,
+                    !guest_in_user_mode(vc), w);
 }
 
 /* What the hardware does after a successful walk: A on every access, D on a
@@ -212,15 +213,15 @@ static uint32_t shadow_pte(const vmm_vm *vm, const t32_walk_result *w, t32_acces
 
 /* The space the vCPU needs now: its PTBR and its virtual mode.  With paging
  * off there is one identity space whatever the mode, keyed (0, kernel). */
-static void vcpu_view(const vmm_vm *vm, uint32_t *ptbr, bool *user_view)
+static void vcpu_view(const vmm_vcpu *vc, uint32_t *ptbr, bool *user_view)
 {
-    if (!guest_paging_on(vm)) {
+    if (!guest_paging_on(vc)) {
         *ptbr = 0;
         *user_view = false;
         return;
     }
-    *ptbr = vm->vcpu.vsr[T32_SR_PTBR] & (T32_PTE_FRAME | T32_PTBR_E);
-    *user_view = guest_in_user_mode(vm);
+    *ptbr = vc->vsr[T32_SR_PTBR] & (T32_PTE_FRAME | T32_PTBR_E);
+    *user_view = guest_in_user_mode(vc);
 }
 
 /* Give every frame of a space back to the VMM: its L2 tables, then its
@@ -279,11 +280,12 @@ static shadow_space *space_slot(vmm_vm *vm)
 
 /* The vCPU's current space, created empty (a zeroed root maps nothing) if
  * it is not cached.  NULL if no frame can be had for the root. */
-static shadow_space *space_for_vcpu(vmm_vm *vm)
+static shadow_space *space_for_vcpu(const vmm_vcpu *vc)
 {
+    vmm_vm *vm = vc->vm;
     uint32_t ptbr;
     bool user_view;
-    vcpu_view(vm, &ptbr, &user_view);
+    vcpu_view(vc, &ptbr, &user_view);
 
     shadow_space *s;
     int i = space_index(vm, ptbr, user_view);
@@ -304,9 +306,10 @@ static shadow_space *space_for_vcpu(vmm_vm *vm)
  * also flushes the real TLB, which must forget the previous space; so skip
  * the write only when this VM itself loaded this very root last and it is
  * still there.  NULL if no frame can be had for the root. */
-static shadow_space *space_load(vmm_vm *vm, t32_cpu *cpu)
+static shadow_space *space_load(const vmm_vcpu *vc, t32_cpu *cpu)
 {
-    shadow_space *s = space_for_vcpu(vm);
+    vmm_vm *vm = vc->vm;
+    shadow_space *s = space_for_vcpu(vc);
     if (!s)
         return NULL;
     uint32_t real_ptbr = s->root | T32_PTBR_E;
@@ -340,9 +343,10 @@ static uint32_t l2_table(vmm_vm *vm, shadow_space *space, uint32_t va)
  * entry was there already (a read-only mapping being upgraded for a store),
  * the real TLB may still hold the old one, so flush it.  False if a frame
  * was needed and none could be had. */
-static bool install(vmm_vm *vm, t32_cpu *cpu, uint32_t va, uint32_t spte)
+static bool install(const vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, uint32_t spte)
 {
-    shadow_space *space = space_load(vm, cpu);
+    vmm_vm *vm = vc->vm;
+    shadow_space *space = space_load(vc, cpu);
     if (!space)
         return false;
     uint32_t l2 = l2_table(vm, space, va);
@@ -380,14 +384,15 @@ static void reclaim(vmm_vm *vm, t32_cpu *cpu, int round)
 }
 
 /* install(), reclaiming frames between attempts. */
-static bool install_reclaiming(vmm_vm *vm, t32_cpu *cpu, uint32_t va, uint32_t spte)
+static bool install_reclaiming(const vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, uint32_t spte)
 {
+    vmm_vm *vm = vc->vm;
     for (int round = 0; round < 2; round++) {
-        if (install(vm, cpu, va, spte))
+        if (install(vc, cpu, va, spte))
             return true;
         reclaim(vm, cpu, round);
     }
-    return install(vm, cpu, va, spte);
+    return install(vc, cpu, va, spte);
 }
 
 /* ======================================================================
@@ -411,14 +416,15 @@ void shadow_destroy(vmm_vm *vm)
     drop_all(vm);
 }
 
-void shadow_activate(vmm_vm *vm, t32_cpu *cpu)
+void shadow_activate(vmm_vcpu *vc, t32_cpu *cpu)
 {
+    vmm_vm *vm = vc->vm;
     for (int round = 0; round < 2; round++) {
-        if (space_load(vm, cpu))
+        if (space_load(vc, cpu))
             return;
         reclaim(vm, cpu, round);
     }
-    if (!space_load(vm, cpu))
+    if (!space_load(vc, cpu))
         park(vm, cpu);
 }
 
@@ -428,43 +434,46 @@ void shadow_activate(vmm_vm *vm, t32_cpu *cpu)
  * only a read-only one, waiting for the first store to set D) - or they do
  * not, and the guest is owed the trap bare T32 would have raised.
  */
-shadow_result shadow_fault(vmm_vm *vm, t32_cpu *cpu, uint32_t va,
+shadow_result shadow_fault(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
                            t32_access access, t32_cause *cause)
 {
+    vmm_vm *vm = vc->vm;
     t32_walk_result w;
-    *cause = walk_guest(vm, va, access, &w);
+    *cause = walk_guest(vc, va, access, &w);
     if (*cause != T32_CAUSE_NONE)
         return SHADOW_REFLECT;
 
-    if (!install_reclaiming(vm, cpu, va, shadow_pte(vm, &w, access)))
+    if (!install_reclaiming(vc, cpu, va, shadow_pte(vm, &w, access)))
         return SHADOW_NO_MEMORY;
     mark_accessed(vm, &w, access);
     vm->stats.shadow_faults++;
     return SHADOW_FIXED;
 }
 
-void shadow_flush(vmm_vm *vm, t32_cpu *cpu)
+void shadow_flush(vmm_vcpu *vc, t32_cpu *cpu)
 {
+    vmm_vm *vm = vc->vm;
     drop_all(vm);
     if (cpu)
-        shadow_activate(vm, cpu);
+        shadow_activate(vc, cpu);
 }
 
-t32_cause shadow_guest_translate(const vmm_vm *vm, uint32_t va,
+t32_cause shadow_guest_translate(const vmm_vcpu *vc, uint32_t va,
                                  t32_access access, uint32_t *gpa)
 {
     t32_walk_result w;
-    t32_cause cause = walk_guest(vm, va, access, &w);
+    t32_cause cause = walk_guest(vc, va, access, &w);
     if (cause == T32_CAUSE_NONE)
         *gpa = w.pa;
     return cause;
 }
 
-uint32_t shadow_entry(const vmm_vm *vm, uint32_t va)
+uint32_t shadow_entry(const vmm_vcpu *vc, uint32_t va)
 {
+    const vmm_vm *vm = vc->vm;
     uint32_t ptbr;
     bool user_view;
-    vcpu_view(vm, &ptbr, &user_view);
+    vcpu_view(vc, &ptbr, &user_view);
     int i = space_index(vm, ptbr, user_view);
     if (i < 0)
         return 0;

@@ -23,6 +23,7 @@
 #include "t32.h"
 
 struct vmm_vm;
+struct vmm_vcpu;
 
 #define SHADOW_MAX_SPACES 32   /* cached shadow spaces per VM, both views counted */
 
@@ -68,7 +69,7 @@ void shadow_destroy(struct vmm_vm *vm);
  * the real PTBR yourself.  If no VMM frame can be had for a root table, the
  * real PTBR is "parked" on a root outside RAM: the guest's next access ends
  * in a real BUS_ERROR, which goes to shadow_fault like any other fault. */
-void shadow_activate(struct vmm_vm *vm, t32_cpu *cpu);
+void shadow_activate(struct vmm_vcpu *vc, t32_cpu *cpu);
 
 /* Handle a real FETCH/LOAD/STORE fault (or BUS_ERROR) at guest virtual `va`;
  * `access` is what the faulting instruction was doing (for a BUS_ERROR: a
@@ -80,7 +81,7 @@ void shadow_activate(struct vmm_vm *vm, t32_cpu *cpu);
  * to the trap bare T32 would have raised (FETCH/LOAD/STORE_FAULT or
  * BUS_ERROR), or SHADOW_NO_MEMORY if no frame could be had for the entry.
  * A real MISALIGNED is not a shadow matter: the caller reflects it. */
-shadow_result shadow_fault(struct vmm_vm *vm, t32_cpu *cpu, uint32_t va,
+shadow_result shadow_fault(struct vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
                            t32_access access, t32_cause *cause);
 
 /* The guest executed tlbflush or wrote PTBR: drop every shadow (ISA.md's TLB
@@ -88,18 +89,18 @@ shadow_result shadow_fault(struct vmm_vm *vm, t32_cpu *cpu, uint32_t va,
  * giving all their frames back, then activate a fresh space for the vCPU's
  * current PTBR and mode on `cpu` (which also flushes the real TLB).  With
  * cpu = NULL (the VM is not on a CPU) only the dropping is done. */
-void shadow_flush(struct vmm_vm *vm, t32_cpu *cpu);
+void shadow_flush(struct vmm_vcpu *vc, t32_cpu *cpu);
 
 /* Translate a guest virtual address the way the guest's own tables do, in
  * the vCPU's virtual mode (for instruction emulation and the debugger):
  * T32_CAUSE_NONE and *gpa, or the fault bare T32 would raise.  No side
  * effects: A and D are not set, no shadow is touched. */
-t32_cause shadow_guest_translate(const struct vmm_vm *vm, uint32_t va,
+t32_cause shadow_guest_translate(const struct vmm_vcpu *vc, uint32_t va,
                                  t32_access access, uint32_t *gpa);
 
 /* The shadow L2 entry the real MMU would use for guest virtual `va` in the
  * vCPU's current view (host frame | permissions), or 0 if the shadow maps
  * nothing there yet.  Read-only: for tests, the debugger and Graphviz. */
-uint32_t shadow_entry(const struct vmm_vm *vm, uint32_t va);
+uint32_t shadow_entry(const struct vmm_vcpu *vc, uint32_t va);
 
 #endif /* VMM_SHADOW_H */

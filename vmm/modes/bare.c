@@ -22,6 +22,7 @@
  * next trap is taken in kernel mode and caught by the rule.)
  */
 #include "vmm/vmm.h"
+#include "vmm/report/trace.h"
 
 /* A trap that nobody can handle: see the comment at the top. */
 static bool trap_escapes(const t32_cpu *cpu)
@@ -57,16 +58,34 @@ static void count_interrupt(const t32_cpu *cpu, vmm_stats *st)
         st->irqs_in_kernel++;
 }
 
-/* Run up to `left` cycles; VMM_RUNNING if the guest may go on. */
-static vmm_end bare_step(t32_cpu *cpu, uint64_t left, vmm_stats *st)
+/* The instruction trace: one instruction, as the CPU fetched it, reported
+ * once it has run (or trapped) - an interrupt taken before it is not an
+ * instruction, and the handler's first one is reported instead. */
+static t32_exit run_one_traced(t32_cpu *cpu, const vmm_watch *w)
 {
-    switch (t32_run(cpu, left)) {
+    uint32_t pa, word, pc = cpu->pc, psr = cpu->psr;
+    uint64_t cycle = cpu->cycles;
+    bool ok = t32_translate(cpu, pc, T32_FETCH, (psr & T32_PSR_K) != 0, &pa) ==
+                  T32_CAUSE_NONE && t32_phys_read32(cpu->m, pa, &word);
+    t32_exit why = t32_run(cpu, 1);
+    if (cpu->cycles > cycle)
+        w->insn_hook(w->insn_ctx, "bare", cycle, pc, psr, ok ? &word : NULL);
+    return why;
+}
+
+/* Run up to `left` cycles; VMM_RUNNING if the guest may go on. */
+static vmm_end bare_step(t32_cpu *cpu, uint64_t left, vmm_stats *st, const vmm_watch *w)
+{
+    t32_exit why = w && w->insn_hook ? run_one_traced(cpu, w) : t32_run(cpu, left);
+    switch (why) {
     case T32_EXIT_HALT:
         return VMM_END_HALT;
     case T32_EXIT_IDLE:
         return VMM_END_IDLE;
     case T32_EXIT_TRAP:
         count_interrupt(cpu, st);
+        if (w && w->trace)
+            trace_bare_trap(w->trace, cpu);
         if (trap_escapes(cpu))
             return VMM_END_ESCAPE;
         cpu->pc = cpu->sr[T32_SR_TVEC];   /* the last step of trap entry */
@@ -78,7 +97,8 @@ static vmm_end bare_step(t32_cpu *cpu, uint64_t left, vmm_stats *st)
     return VMM_RUNNING;     /* the caller re-checks the limit */
 }
 
-vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
+vmm_outcome vmm_bare_run_watched(t32_machine *m, uint64_t limit, vmm_stats *st,
+                                 const vmm_watch *w)
 {
     t32_cpu *cpu = &m->cpu[0];
     vmm_end end = VMM_RUNNING;
@@ -87,9 +107,14 @@ vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
     cpu->host_kernel = true;
     while (end == VMM_RUNNING) {
         uint64_t left = budget_left(cpu, limit);
-        end = left == 0 ? VMM_END_LIMIT : bare_step(cpu, left, st);
+        end = left == 0 ? VMM_END_LIMIT : bare_step(cpu, left, st, w);
     }
     st->guest_insns = st->direct_insns = cpu->retired;
     st->idle_cycles = cpu->cycles - cpu->retired;
     return outcome(cpu, end);
+}
+
+vmm_outcome vmm_bare_run(t32_machine *m, uint64_t limit, vmm_stats *st)
+{
+    return vmm_bare_run_watched(m, limit, st, NULL);
 }

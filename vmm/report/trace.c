@@ -3,20 +3,28 @@
  *
  * `trapeze run --mode trap --trace FILE` writes a line for every exit the
  * VMM handles and every interrupt it injects, with the VM, the virtual
- * time and the guest pc:
+ * time, the guest pc and the guest's *virtual* K and IE (what the guest
+ * believes - the real CPU always runs it with K = 0):
  *
- *   vm0        23 00001a60 emulate  out 0x10
- *   vm0     28522 00400030 inject   irq-timer
- *   vm0     28742 00400140 reflect  syscall
- *   vm0     28901 00400030 hidden   load-fault 0x00801000
+ *   # vm        cycle       pc K IE event    detail
+ *   vm0            23 00001a60 1  0 emulate  out 0x10
+ *   vm0         28522 00400030 0  1 inject   irq-timer
+ *   vm0         28742 00400140 0  1 reflect  syscall
+ *   vm0         28901 00400030 1  0 hidden   load-fault 0x00801000
  *
  *   emulate  a privileged instruction of the guest kernel, executed by the
- *            VMM on the virtual state (emulate.c)
+ *            VMM on the virtual state (run/emulate.c)
  *   reflect  a trap the guest is owed, delivered to its own handler
- *            (reflect.c); for memory faults, the address
+ *            (run/reflect.c); for memory faults, the address
  *   hidden   a page fault the guest never sees: the shadow tables had no
- *            entry yet and now do (shadow.c)
+ *            entry yet and now do (memory/shadow.c)
  *   inject   a virtual interrupt delivered at an instruction boundary
+ *   mode     the VM switched VMM mode
+ *
+ * K and IE are those at the moment of the decision: before the emulated
+ * instruction, before the trap is reflected or the interrupt injected.  On
+ * bare T32 (`--bare --trace`) the same columns show each trap the CPU took
+ * ("trap"), with the mode and IE it was taken from.
  *
  * Everything in a line is virtual (guest time, guest addresses), so a trace
  * is as deterministic as the run: two runs of the same guest give the same
@@ -24,29 +32,35 @@
  */
 #include <inttypes.h>
 
-#include "vmm/vmm.h"
+#include "vmm/modes/mode.h"
+#include "vmm/report/trace.h"
 
-static void line(const vmm_vm *vm, uint32_t pc, const char *what, const char *detail)
+void trace_header(FILE *out)
 {
-    fprintf(vm->trace, "vm%d %10" PRIu64 " %08" PRIx32 " %-8s %s\n", vm->id,
-            vm->vcpu.vcycles, pc, what, detail);
+    fprintf(out, "# %-4s %10s %8s K IE %-8s %s\n", "vm", "cycle", "pc", "event", "detail");
+}
+
+static void line(FILE *out, const char *who, uint64_t cycle, uint32_t pc, uint32_t psr,
+                 const char *what, const char *detail)
+{
+    fprintf(out, "%-6s %10" PRIu64 " %08" PRIx32 " %u  %u %-8s %s\n", who, cycle, pc,
+            (psr & T32_PSR_K) != 0, (psr & T32_PSR_IE) != 0, what, detail);
 }
 
 /* "mtsr timer", "out 0x10", "rfe", ...: the instruction, with its system
  * register or its port. */
-static void describe_insn(char *buf, size_t len, const t32_cpu *cpu, uint32_t insn)
+static void describe_insn(char *buf, size_t len, const vmm_event *ev)
 {
-    const char *mnemonic = t32_ops[T32_OPC(insn)].mnemonic;
-    const char *sr = t32_sysreg_name(T32_IMM16(insn));
-    switch (T32_OPC(insn)) {
+    const char *mnemonic = t32_ops[T32_OPC(ev->insn)].mnemonic;
+    const char *sr = t32_sysreg_name(T32_IMM16(ev->insn));
+    switch (T32_OPC(ev->insn)) {
     case T32_OP_MFSR:
     case T32_OP_MTSR:
         snprintf(buf, len, "%s %s", mnemonic, sr ? sr : "?");
         break;
     case T32_OP_IN:
     case T32_OP_OUT:
-        snprintf(buf, len, "%s 0x%02" PRIx32, mnemonic,
-                 (cpu->r[T32_FB(insn)] + T32_SIMM16(insn)) & 0xffffu);
+        snprintf(buf, len, "%s 0x%02" PRIx32, mnemonic, ev->port);
         break;
     default:
         snprintf(buf, len, "%s", mnemonic ? mnemonic : "?");
@@ -54,24 +68,48 @@ static void describe_insn(char *buf, size_t len, const t32_cpu *cpu, uint32_t in
     }
 }
 
-void vmm_trace_emulate(const vmm_vm *vm, const t32_cpu *cpu, uint32_t pc, uint32_t insn)
+/* "load-fault 0x00801000": a cause, with the address for memory causes. */
+static void describe_cause(char *buf, size_t len, t32_cause cause, uint32_t badvaddr)
 {
-    char detail[32];
-    if (!vm->trace)
-        return;
-    describe_insn(detail, sizeof detail, cpu, insn);
-    line(vm, pc, "emulate", detail);
+    if (t32_cause_sets_badvaddr(cause))
+        snprintf(buf, len, "%s 0x%08" PRIx32, t32_cause_name(cause), badvaddr);
+    else
+        snprintf(buf, len, "%s", t32_cause_name(cause));
 }
 
-void vmm_trace_trap(const vmm_vm *vm, const char *what, uint32_t pc, t32_cause cause,
-                    uint32_t badvaddr)
+static const char *const event_names[] = {
+    [VMM_EV_EMULATE] = "emulate", [VMM_EV_REFLECT] = "reflect",
+    [VMM_EV_HIDDEN] = "hidden",   [VMM_EV_INJECT] = "inject",
+    [VMM_EV_MODE] = "mode",
+};
+
+void trace_event(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
 {
-    char detail[48];
-    if (!vm->trace)
-        return;
-    if (cause >= T32_CAUSE_MISALIGNED && cause <= T32_CAUSE_BUS_ERROR)
-        snprintf(detail, sizeof detail, "%s 0x%08" PRIx32, t32_cause_name(cause), badvaddr);
+    char who[16], detail[64];
+    if (vc->vm->nvcpus > 1)
+        snprintf(who, sizeof who, "vm%d.%d", vc->vm->id, vc->id);
     else
-        snprintf(detail, sizeof detail, "%s", t32_cause_name(cause));
-    line(vm, pc, what, detail);
+        snprintf(who, sizeof who, "vm%d", vc->vm->id);
+    switch (ev->kind) {
+    case VMM_EV_EMULATE:
+        describe_insn(detail, sizeof detail, ev);
+        break;
+    case VMM_EV_MODE:
+        snprintf(detail, sizeof detail, "%s", vc->vm->mode->name);
+        break;
+    default:
+        describe_cause(detail, sizeof detail, ev->cause, ev->badvaddr);
+        break;
+    }
+    line(ctx, who, vc->vcycles, ev->pc, vc->vpsr, event_names[ev->kind], detail);
+}
+
+void trace_bare_trap(FILE *out, const t32_cpu *cpu)
+{
+    char detail[64];
+    /* The time the trapping instruction started at, as in a VM's trace (an
+     * interrupt is taken between instructions and costs no cycle). */
+    uint64_t cycle = cpu->cycles - (cpu->trap.cause < T32_IRQ_BASE);
+    describe_cause(detail, sizeof detail, cpu->trap.cause, cpu->trap.badvaddr);
+    line(out, "bare", cycle, cpu->trap.epc, cpu->sr[T32_SR_EPSR], "trap", detail);
 }

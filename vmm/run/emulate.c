@@ -28,7 +28,7 @@
  */
 #include <stdlib.h>
 
-#include "vmm/vmm.h"
+#include "vmm/modes/mode.h"
 
 /* A write to register rd, respecting r0 = 0. */
 static void set_reg(t32_cpu *cpu, unsigned rd, uint32_t value)
@@ -38,21 +38,19 @@ static void set_reg(t32_cpu *cpu, unsigned rd, uint32_t value)
 }
 
 /* The virtual IPEND: the latched timer line and the device lines. */
-static uint32_t vipend(vmm_vm *vm)
+static uint32_t vipend(vmm_vcpu *vc)
 {
-    vtimer_update(&vm->vcpu);
-    return vm->vcpu.vpending | vdev_lines(vm);
+    return vtimer_lines(vc);
 }
 
 /* mfsr: false if the register does not exist (the caller reflects ILLEGAL). */
-static bool emulate_mfsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+static bool emulate_mfsr(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
-    vmm_vcpu *vc = &vm->vcpu;
     uint32_t sr = T32_IMM16(insn), value;
     switch (sr) {
     case T32_SR_CYCLES: value = (uint32_t)vc->vcycles; break;
-    case T32_SR_CPUID:  value = 0; break;
-    case T32_SR_IPEND:  value = vipend(vm); break;
+    case T32_SR_CPUID:  value = (uint32_t)vc->id; break;
+    case T32_SR_IPEND:  value = vipend(vc); break;
     default:
         if (sr >= T32_NSYSREGS)
             return false;
@@ -67,9 +65,8 @@ static bool emulate_mfsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
  * EPSR keeps PSR bits, read-only registers ignore it); its effects land on
  * the virtual machinery - the virtual timer, and the shadow tables, which
  * are the VM's TLB.  False if the register does not exist. */
-static bool emulate_mtsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+static bool emulate_mtsr(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
-    vmm_vcpu *vc = &vm->vcpu;
     uint32_t value = cpu->r[T32_FA(insn)];
     unsigned effects = t32_sysreg_apply(vc->vsr, T32_IMM16(insn), value);
     if (effects & T32_SRW_ILLEGAL)
@@ -77,20 +74,19 @@ static bool emulate_mtsr(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
     if (effects & T32_SRW_ARM_TIMER)
         vtimer_write(vc, value);
     if (effects & T32_SRW_FLUSH_TLB)
-        shadow_flush(vm, cpu);     /* a new address space: old shadows are stale */
+        vc->vm->mode->ptbr_write(vc, cpu);   /* a new address space */
     return true;
 }
 
 /* rfe: the virtual PSR comes back from virtual EPSR - possibly with virtual
  * K = 0, in which case the guest's user view of memory takes over. */
-static void emulate_rfe(vmm_vm *vm, t32_cpu *cpu)
+static void emulate_rfe(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    vmm_vcpu *vc = &vm->vcpu;
     uint32_t old = vc->vpsr;
     vc->vpsr = vc->vsr[T32_SR_EPSR] & T32_PSR_MASK;
     vc->pc = vc->vsr[T32_SR_EPC];
     if ((old ^ vc->vpsr) & T32_PSR_K)
-        shadow_activate(vm, cpu);
+        vc->vm->mode->view_change(vc, cpu);
 }
 
 /* The port an in/out instruction addresses: (base + sext(imm)) & 0xffff. */
@@ -100,41 +96,47 @@ static uint32_t port_of(const t32_cpu *cpu, uint32_t insn)
 }
 
 /* One instruction retired by emulation: one virtual cycle. */
-static void retire(vmm_vm *vm)
+static void retire(vmm_vcpu *vc)
 {
-    vm->vcpu.vcycles++;
-    vm->stats.emulated_insns++;
-    vm->stats.guest_insns++;
+    vc->vcycles++;
+    vc->vm->stats.emulated_insns++;
+    vc->vm->stats.guest_insns++;
 }
 
-/* halt: the VM stops for good (T32 has no way to restart a halted CPU). */
-static void emulate_halt(vmm_vm *vm)
+/* halt: the vCPU stops for good (T32 has no way to restart a halted CPU);
+ * the VM has halted when all its vCPUs have. */
+static void emulate_halt(vmm_vcpu *vc)
 {
-    retire(vm);
-    vm->vcpu.pc += 4;
-    vm->vcpu.halted = true;
-    vmm_vm_stop(vm, VMM_END_HALT);
+    retire(vc);
+    vc->pc += 4;
+    vc->halted = true;
+    vmm_vm *vm = vc->vm;
+    for (int i = 0; i < vm->nvcpus; i++)
+        if (!vm->vcpus[i].halted)
+            return;
+    vmm_vm_stop(vm, vc, VMM_END_HALT);
 }
 
 /* wfi, as bare T32 does it (see vtimer_wait).  Idling costs the host
  * nothing, so it is not cut at the end of the VM's turn - only at the VM's
  * instruction limit, where a bare run would stop idling too. */
-static void emulate_wfi(vmm_vm *vm)
+static void emulate_wfi(vmm_vcpu *vc)
 {
-    switch (vtimer_wait(vm, vm->limit ? vm->limit : UINT64_MAX)) {
+    vmm_vm *vm = vc->vm;
+    switch (vtimer_wait(vc, vm->limit ? vm->limit : UINT64_MAX)) {
     case VTIMER_PENDING:            /* a line is up: wfi is a nop */
-        retire(vm);
-        vm->vcpu.pc += 4;
+        retire(vc);
+        vc->pc += 4;
         break;
     case VTIMER_WOKEN:              /* retired at the wake-up, its cycle */
-        vm->vcpu.pc += 4;           /* being the last idle one */
+        vc->pc += 4;                /* being the last idle one */
         vm->stats.emulated_insns++;
         vm->stats.guest_insns++;
         break;
     case VTIMER_IDLED:              /* pc stays: wfi executes again */
         break;
     case VTIMER_NEVER:
-        vmm_vm_stop(vm, VMM_END_IDLE);
+        vmm_vm_stop(vm, vc, VMM_END_IDLE);
         break;
     }
 }
@@ -143,14 +145,13 @@ static void emulate_wfi(vmm_vm *vm)
  * the virtual time of the instruction's start (mfsr cycles, the timer's
  * re-arm and device time all read it), so the cycle is charged after.
  * False for an unknown system register. */
-static bool emulate_step(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+static bool emulate_step(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
-    vmm_vcpu *vc = &vm->vcpu;
     switch (T32_OPC(insn)) {
     case T32_OP_MFSR:
-        return emulate_mfsr(vm, cpu, insn);
+        return emulate_mfsr(vc, cpu, insn);
     case T32_OP_MTSR:
-        return emulate_mtsr(vm, cpu, insn);
+        return emulate_mtsr(vc, cpu, insn);
     case T32_OP_CLI:
         vc->vpsr &= ~T32_PSR_IE;
         return true;
@@ -158,13 +159,13 @@ static bool emulate_step(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
         vc->vpsr |= T32_PSR_IE;
         return true;
     case T32_OP_TLBFLUSH:
-        shadow_flush(vm, cpu);
+        vc->vm->mode->tlb_flush(vc, cpu);
         return true;
     case T32_OP_IN:
-        set_reg(cpu, T32_FA(insn), vdev_in(vm, port_of(cpu, insn)));
+        set_reg(cpu, T32_FA(insn), vdev_in(vc->vm, port_of(cpu, insn)));
         return true;
     case T32_OP_OUT:
-        vdev_out(vm, port_of(cpu, insn), cpu->r[T32_FA(insn)]);
+        vdev_out(vc->vm, port_of(cpu, insn), cpu->r[T32_FA(insn)]);
         return true;
     default:
         /* The CPU reports PRIVILEGED only for privileged opcodes. */
@@ -174,28 +175,31 @@ static bool emulate_step(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
     }
 }
 
-void vmm_emulate(vmm_vm *vm, t32_cpu *cpu, uint32_t insn)
+void vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
+    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_EMULATE, .pc = vc->pc, .insn = insn,
+                                 .port = port_of(cpu, insn) });
     switch (T32_OPC(insn)) {
     case T32_OP_RFE:
-        retire(vm);
-        emulate_rfe(vm, cpu);
+        retire(vc);
+        emulate_rfe(vc, cpu);
         return;
     case T32_OP_HALT:
-        emulate_halt(vm);
+        emulate_halt(vc);
         return;
     case T32_OP_WFI:
-        emulate_wfi(vm);
+        emulate_wfi(vc);
         return;
     }
-    bool ok = emulate_step(vm, cpu, insn);
-    retire(vm);      /* a trapping instruction costs its cycle too */
+    bool ok = emulate_step(vc, cpu, insn);
+    retire(vc);      /* a trapping instruction costs its cycle too */
     if (ok) {
-        vm->vcpu.pc += 4;
+        vc->pc += 4;
     } else {
         /* Bare T32: ILLEGAL for an unknown system register. */
-        vmm_trace_trap(vm, "reflect", vm->vcpu.pc, T32_CAUSE_ILLEGAL, 0);
-        vm->stats.reflected_traps++;
-        vmm_reflect(vm, cpu, T32_CAUSE_ILLEGAL, vm->vcpu.pc, 0);
+        vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_REFLECT, .pc = vc->pc,
+                                     .cause = T32_CAUSE_ILLEGAL });
+        vc->vm->stats.reflected_traps++;
+        vmm_reflect(vc, cpu, T32_CAUSE_ILLEGAL, vc->pc, 0);
     }
 }

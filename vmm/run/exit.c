@@ -28,26 +28,24 @@
  * instruction does; a hidden fault does not (on bare T32 the access simply
  * succeeds later, once).
  */
-#include <stdlib.h>
-
 #include "vmm/vmm.h"
 
 /* Take back the cycle the real CPU charged for the trapping instruction;
  * the handler charges it again if bare T32 would have. */
-static void uncount_trapping_insn(vmm_vm *vm)
+void vmm_exit_uncount(vmm_vcpu *vc)
 {
-    vm->vcpu.vcycles--;
-    vm->stats.direct_insns--;
-    vm->stats.guest_insns--;
+    vc->vcycles--;
+    vc->vm->stats.direct_insns--;
+    vc->vm->stats.guest_insns--;
 }
 
 /* The trapping instruction ran on the real CPU and trapped there, exactly
  * as it would on bare T32: a direct instruction. */
-static void count_direct_insn(vmm_vm *vm)
+void vmm_exit_count_direct(vmm_vcpu *vc)
 {
-    vm->vcpu.vcycles++;
-    vm->stats.direct_insns++;
-    vm->stats.guest_insns++;
+    vc->vcycles++;
+    vc->vm->stats.direct_insns++;
+    vc->vm->stats.guest_insns++;
 }
 
 /* What kind of access a BUS_ERROR came from: no instruction word means the
@@ -75,51 +73,52 @@ static t32_access fault_access(const t32_trap *t)
     }
 }
 
-static void reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
+static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
 {
-    vmm_trace_trap(vm, "reflect", t->epc, cause, t->badvaddr);
-    count_direct_insn(vm);
-    vm->stats.reflected_traps++;
-    vmm_reflect(vm, cpu, cause, t->epc, t->badvaddr);
+    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = cause,
+                                 .badvaddr = t->badvaddr });
+    vmm_exit_count_direct(vc);
+    vc->vm->stats.reflected_traps++;
+    vmm_reflect(vc, cpu, cause, t->epc, t->badvaddr);
 }
 
 /* Kind 2: a real page fault.  Ask the shadow code whose fault it is. */
-static void page_fault(vmm_vm *vm, t32_cpu *cpu, const t32_trap *t)
+static void page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
 {
     t32_cause cause;
-    switch (shadow_fault(vm, cpu, t->badvaddr, fault_access(t), &cause)) {
+    switch (shadow_fault(vc, cpu, t->badvaddr, fault_access(t), &cause)) {
     case SHADOW_FIXED:
-        vmm_trace_trap(vm, "hidden", t->epc, t->cause, t->badvaddr);
+        vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_HIDDEN, .pc = t->epc,
+                                     .cause = t->cause, .badvaddr = t->badvaddr });
         break;                  /* hidden: retry the instruction */
     case SHADOW_REFLECT:
-        reflect(vm, cpu, cause, t);
+        reflect(vc, cpu, cause, t);
         break;
     case SHADOW_NO_MEMORY:
-        vmm_vm_stop(vm, VMM_END_NO_MEMORY);
+        vmm_vm_stop(vc->vm, vc, VMM_END_NO_MEMORY);
         break;
     }
 }
 
-void vmm_exit_handle(vmm_vm *vm, t32_cpu *cpu)
+void vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu)
 {
     const t32_trap t = cpu->trap;
-    vm->stats.exits_total++;
-    vm->stats.exits_by_cause[t.cause]++;
-    uncount_trapping_insn(vm);
+    vc->vm->stats.exits_total++;
+    vc->vm->stats.exits_by_cause[t.cause]++;
+    vmm_exit_uncount(vc);
 
     switch (t.cause) {
     case T32_CAUSE_PRIVILEGED:
-        if (vm->vcpu.vpsr & T32_PSR_K) {
-            vmm_trace_emulate(vm, cpu, t.epc, t.insn);
-            vmm_emulate(vm, cpu, t.insn);          /* kind 1 */
-        } else
-            reflect(vm, cpu, t.cause, &t);         /* guest user code */
+        if (vc->vpsr & T32_PSR_K)
+            vmm_emulate(vc, cpu, t.insn);          /* kind 1 */
+        else
+            reflect(vc, cpu, t.cause, &t);         /* guest user code */
         break;
     case T32_CAUSE_FETCH_FAULT:
     case T32_CAUSE_LOAD_FAULT:
     case T32_CAUSE_STORE_FAULT:
     case T32_CAUSE_BUS_ERROR:
-        page_fault(vm, cpu, &t);                   /* kind 2 */
+        page_fault(vc, cpu, &t);                   /* kind 2 */
         break;
     case T32_CAUSE_IRQ_TIMER:
     case T32_CAUSE_IRQ_CONSOLE:
@@ -127,11 +126,10 @@ void vmm_exit_handle(vmm_vm *vm, t32_cpu *cpu)
     case T32_CAUSE_NONE:
         /* The real CPU runs the guest with real IE = 0 and nothing armed:
          * a real interrupt here is a VMM bug. */
-        fprintf(stderr, "trapeze: broken invariant: real %s exit\n",
-                t32_cause_name(t.cause));
-        abort();
+        vmm_invariant(false, "no real interrupt reaches a guest's run");
+        break;
     default:
-        reflect(vm, cpu, t.cause, &t);             /* kind 3 */
+        reflect(vc, cpu, t.cause, &t);             /* kind 3 */
         break;
     }
 }

@@ -25,12 +25,11 @@
  * changes (its kernel pages become reachable), so the shadow view is
  * switched too (shadow.c).
  */
-#include "vmm/vmm.h"
+#include "vmm/modes/mode.h"
 
-void vmm_reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, uint32_t epc,
+void vmm_reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t epc,
                  uint32_t badvaddr)
 {
-    vmm_vcpu *vc = &vm->vcpu;
     bool was_kernel = (vc->vpsr & T32_PSR_K) != 0;
 
     /* The very entry the real CPU performs on its own registers (t32.h). */
@@ -39,13 +38,13 @@ void vmm_reflect(vmm_vm *vm, t32_cpu *cpu, t32_cause cause, uint32_t epc,
     /* A trap in kernel mode with no vector would enter "the handler" at
      * address 0 - on bare T32 the same run ends the same way, see bare.c. */
     if (was_kernel && vc->vsr[T32_SR_TVEC] == 0) {
-        vm->outcome.trap = (t32_trap){ .cause = cause, .epc = epc, .badvaddr = badvaddr };
+        vc->vm->outcome.trap = (t32_trap){ .cause = cause, .epc = epc, .badvaddr = badvaddr };
         vc->pc = epc;
-        vmm_vm_stop(vm, VMM_END_ESCAPE);
+        vmm_vm_stop(vc->vm, vc, VMM_END_ESCAPE);
         return;
     }
     if (!was_kernel)
-        shadow_activate(vm, cpu);   /* now in virtual kernel mode: its view */
+        vc->vm->mode->view_change(vc, cpu);   /* now in virtual kernel mode */
 }
 
 /* The lowest-numbered line in a set (the highest priority one). */
@@ -57,22 +56,23 @@ static unsigned lowest_line(uint32_t lines)
     return line;
 }
 
-bool vmm_inject_pending(vmm_vm *vm, t32_cpu *cpu)
+bool vmm_inject_pending(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    vmm_vcpu *vc = &vm->vcpu;
+    vmm_vm *vm = vc->vm;
     if (!(vc->vpsr & T32_PSR_IE))
         return false;
-    uint32_t lines = vc->vpending | vdev_lines(vm);
+    uint32_t lines = vtimer_lines(vc);
     if (lines == 0)
         return false;
     unsigned line = lowest_line(lines);
     /* The timer is edge-like: taking its interrupt clears it.  Console and
      * disk are level-triggered: they stay up until the guest serves them. */
     vc->vpending &= ~(1u << line);
-    vmm_trace_trap(vm, "inject", vc->pc, (t32_cause)(T32_IRQ_BASE + line), 0);
+    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_INJECT, .pc = vc->pc,
+                                 .cause = (t32_cause)(T32_IRQ_BASE + line) });
     vm->stats.injected_irqs++;
     if (vc->vpsr & T32_PSR_K)
         vm->stats.irqs_in_kernel++;
-    vmm_reflect(vm, cpu, (t32_cause)(T32_IRQ_BASE + line), vc->pc, 0);
+    vmm_reflect(vc, cpu, (t32_cause)(T32_IRQ_BASE + line), vc->pc, 0);
     return true;
 }

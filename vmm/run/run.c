@@ -1,145 +1,173 @@
 /*
- * run.c - the run loop: put the guest on the real CPU, run it until it
- * exits, handle the exit, resume.  Start reading here.
+ * run.c - the run loop: put a vCPU on a real CPU, run it until it exits,
+ * handle the exit, resume.  Start reading here.
  *
  *        +-------------------------------------------------------------+
  *        |                                                             |
  *        v                                                             |
  *   inject a pending virtual interrupt (reflect.c), if virtual IE = 1 |
  *        |                                                             |
- *   vmm_resume(): real EPC/EPSR := guest pc and flags, t32_rfe()       |
+ *   mode->resume(): back into guest code (trap mode: real K = 0, rfe)  |
  *        |                                                             |
  *   t32_run(cpu, cycles until the next virtual event)   <- guest code  |
  *        |                                                runs here    |
  *        +-- BUDGET: a virtual event is due (or the turn is over) -----+
- *        +-- TRAP:   an exit -> vmm_exit_handle() (exit.c) ------------+
+ *        +-- TRAP:   an exit -> mode->handle_exit() (exit.c) ----------+
  *
  * The budget passed to t32_run() is the heart of fidelity.  It ends exactly
  * at the next virtual event - the virtual timer's deadline, a virtual disk
- * transfer completing - or the end of the VM's turn.  t32_run() stops there
- * exactly, at an instruction boundary, so the loop can latch the virtual
- * timer and inject the interrupt at the very boundary where bare T32 would
- * have taken it.
+ * transfer completing - or the end of the vCPU's turn.  t32_run() stops
+ * there exactly, at an instruction boundary, so the loop can latch the
+ * virtual timer and inject the interrupt at the very boundary where bare
+ * T32 would have taken it.
  *
- * Registers.  During a VM's turn its general registers live in the real
+ * The loop never asks which mode the VM is in: what differs between modes
+ * (how to resume, what an exit means) is behind vm->mode (modes/mode.h).
+ *
+ * Registers.  During a vCPU's turn its general registers live in the real
  * CPU (the guest's instructions work on them directly); vcpu_load() and
- * vcpu_save() move them in and out when VMs take turns.  The guest's pc and
- * flags also live in the real CPU while the guest runs; after each t32_run()
- * they are copied into the vCPU, where the exit handlers read and change
- * them, and vmm_resume() puts them back.  Everything privileged - K, IE,
- * the system registers - is only ever in the vCPU.
+ * vcpu_save() move them in and out when vCPUs take turns.  The guest's pc
+ * and flags also live in the real CPU while the guest runs; after each
+ * t32_run() they are copied into the vCPU, where the exit handlers read and
+ * change them, and mode->resume() puts them back.  Everything privileged -
+ * K, IE, the system registers - is only ever in the vCPU.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/vmm.h"
+#include "vmm/modes/mode.h"
 
-void vmm_vm_stop(vmm_vm *vm, vmm_end end)
+void vmm_invariant(bool holds, const char *what)
+{
+    if (!holds) {
+        fprintf(stderr, "trapeze: broken invariant: %s\n", what);
+        abort();
+    }
+}
+
+void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end)
 {
     vm->outcome.end = end;
-    vm->outcome.pc = vm->vcpu.pc;
-    vm->outcome.cycles = vm->vcpu.vcycles;
+    vm->outcome.pc = vc->pc;
+    vm->outcome.cycles = vc->vcycles;
+    vm->outcome.vcpu = vc->id;
 }
 
-void vmm_resume(vmm_vm *vm, t32_cpu *cpu)
+void vmm_notify(const vmm_vcpu *vc, const vmm_event *ev)
 {
-    cpu->sr[T32_SR_EPC] = vm->vcpu.pc;
-    cpu->sr[T32_SR_EPSR] = vm->vcpu.vpsr & T32_PSR_FLAGS;   /* K = 0, IE = 0 */
-    t32_rfe(cpu);
+    const vmm *v = vc->vm->vmm;
+    if (v->observer)
+        v->observer(v->observer_ctx, vc, ev);
 }
 
-/* Put the vCPU on the real CPU for a turn.  If another VM ran last, the
- * real TLB may hold its translations: flush it before anything of this
- * guest runs. */
-static void vcpu_load(vmm_vm *vm, t32_cpu *cpu)
+/* Put the vCPU on the real CPU for a turn.  If another vCPU ran there
+ * last, the real TLB may hold its translations: flush it before anything
+ * of this guest runs. */
+static void vcpu_load(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    memcpy(cpu->r, vm->vcpu.r, sizeof cpu->r);
+    vmm *v = vc->vm->vmm;
+    memcpy(cpu->r, vc->r, sizeof cpu->r);
     cpu->host_kernel = true;
-    if (vm->vmm->on_cpu != vm) {
+    if (v->on_cpu[cpu->id] != vc) {
         t32_tlb_flush(cpu);
-        vm->vmm->on_cpu = vm;
+        v->on_cpu[cpu->id] = vc;
     }
-    shadow_activate(vm, cpu);
+    vc->vm->mode->view_change(vc, cpu);
 }
 
-static void vcpu_save(vmm_vm *vm, const t32_cpu *cpu)
+static void vcpu_save(vmm_vcpu *vc, const t32_cpu *cpu)
 {
-    memcpy(vm->vcpu.r, cpu->r, sizeof vm->vcpu.r);
+    memcpy(vc->r, cpu->r, sizeof vc->r);
 }
 
 /* Copy the guest's pc and flags from the real CPU after t32_run().  (After
  * a trap the CPU is in host kernel mode with pc = EPC and the guest's flags
  * still in its PSR.) */
-static void capture(vmm_vm *vm, const t32_cpu *cpu)
+static void capture(vmm_vcpu *vc, const t32_cpu *cpu)
 {
-    vm->vcpu.pc = cpu->pc;
-    vm->vcpu.vpsr = (vm->vcpu.vpsr & ~T32_PSR_FLAGS) | (cpu->psr & T32_PSR_FLAGS);
+    vc->pc = cpu->pc;
+    vc->vpsr = (vc->vpsr & ~T32_PSR_FLAGS) | (cpu->psr & T32_PSR_FLAGS);
+}
+
+/* The instruction hook (--trace-insns): the next instruction, read
+ * through the guest's own page tables as the guest sees it. */
+static void trace_next_insn(const vmm_vcpu *vc)
+{
+    const vmm_vm *vm = vc->vm;
+    char who[16];
+    uint32_t gpa, word;
+    bool ok = shadow_guest_translate(vc, vc->pc, T32_FETCH, &gpa) == T32_CAUSE_NONE &&
+              gpa <= vm->size - 4 && t32_phys_read32(vm->vmm->m, vm->base + gpa, &word);
+    snprintf(who, sizeof who, "vm%d", vm->id);
+    vm->vmm->insn_hook(vm->vmm->insn_ctx, who, vc->vcycles, vc->pc, vc->vpsr,
+                       ok ? &word : NULL);
 }
 
 /* Run the guest directly until the next virtual event or `until`. */
-static void run_direct(vmm_vm *vm, t32_cpu *cpu, uint64_t until)
+static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
 {
-    uint64_t next = vtimer_next_event(vm);
+    const vmm_mode_ops *mode = vc->vm->mode;
+    uint64_t next = vtimer_next_event(vc);
     if (next > until)
         next = until;
-    if (next <= vm->vcpu.vcycles)
-        next = vm->vcpu.vcycles + 1;   /* never happens: events were handled */
+    if (next <= vc->vcycles)
+        next = vc->vcycles + 1;   /* never happens: events were handled */
 
-    vmm_resume(vm, cpu);
+    if (vc->vm->vmm->insn_hook) {
+        trace_next_insn(vc);
+        next = vc->vcycles + 1;   /* one instruction at a time */
+    }
+    mode->resume(vc, cpu);
     uint64_t start = cpu->cycles;
-    t32_exit why = t32_run(cpu, next - vm->vcpu.vcycles);
+    t32_exit why = t32_run(cpu, next - vc->vcycles);
     uint64_t ran = cpu->cycles - start;   /* user mode: no idling, cycles = insns */
-    vm->vcpu.vcycles += ran;
-    vm->stats.direct_insns += ran;
-    vm->stats.guest_insns += ran;
-    capture(vm, cpu);
+    vc->vcycles += ran;
+    vc->vm->stats.direct_insns += ran;
+    vc->vm->stats.guest_insns += ran;
+    capture(vc, cpu);
 
     if (why == T32_EXIT_TRAP)
-        vmm_exit_handle(vm, cpu);
-    else if (why != T32_EXIT_BUDGET) {
+        mode->handle_exit(vc, cpu);
+    else
         /* halt and wfi trap in user mode; no breakpoints are set. */
-        fprintf(stderr, "trapeze: broken invariant: guest run ended with %s\n",
-                t32_exit_name(why));
-        abort();
-    }
+        vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
 }
 
 /* One instruction boundary of the guest, then run it up to the next one
  * that matters. */
-static void step(vmm_vm *vm, t32_cpu *cpu)
+static void step(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    vtimer_update(&vm->vcpu);
-    if (vmm_inject_pending(vm, cpu) && vm->outcome.end != VMM_RUNNING)
+    vtimer_update(vc);
+    if (vmm_inject_pending(vc, cpu) && vc->vm->outcome.end != VMM_RUNNING)
         return;                    /* the interrupt escaped (no TVEC) */
-    run_direct(vm, cpu, vm->horizon);
+    run_direct(vc, cpu, vc->horizon);
 }
 
 /* The end of this turn: `quantum` cycles from now, or the VM's limit. */
-static uint64_t turn_end(const vmm_vm *vm, uint64_t quantum)
+static uint64_t turn_end(const vmm_vcpu *vc, uint64_t quantum)
 {
-    uint64_t now = vm->vcpu.vcycles;
+    uint64_t now = vc->vcycles, limit = vc->vm->limit;
     uint64_t end = quantum > UINT64_MAX - now ? UINT64_MAX : now + quantum;
-    if (vm->limit != 0 && vm->limit < end)
-        end = vm->limit;
+    if (limit != 0 && limit < end)
+        end = limit;
     return end;
 }
 
-vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum)
+vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum)
 {
-    t32_cpu *cpu = &vm->vmm->m->cpu[0];
-    if (vm->outcome.end != VMM_RUNNING)
+    vmm_vm *vm = vc->vm;
+    if (vm->outcome.end != VMM_RUNNING || vc->halted)
         return vm->outcome.end;
-    vm->horizon = turn_end(vm, quantum);
-    vcpu_load(vm, cpu);
-    while (vm->outcome.end == VMM_RUNNING) {
-        if (vm->limit != 0 && vm->vcpu.vcycles >= vm->limit)
-            vmm_vm_stop(vm, VMM_END_LIMIT);
-        else if (vm->vcpu.vcycles >= vm->horizon)
+    vc->horizon = turn_end(vc, quantum);
+    vcpu_load(vc, cpu);
+    while (vm->outcome.end == VMM_RUNNING && !vc->halted) {
+        if (vm->limit != 0 && vc->vcycles >= vm->limit)
+            vmm_vm_stop(vm, vc, VMM_END_LIMIT);
+        else if (vc->vcycles >= vc->horizon)
             break;
         else
-            step(vm, cpu);
+            step(vc, cpu);
     }
-    vcpu_save(vm, cpu);
-    vm->stats.idle_cycles = vm->vcpu.vcycles - vm->stats.guest_insns;
+    vcpu_save(vc, cpu);
     return vm->outcome.end;
 }

@@ -3,7 +3,7 @@
  *
  * On bare T32 time is counted in cycles: one per retired instruction, plus
  * the cycles a `wfi` spends idle.  There is no wall clock (ISA.md section 7).
- * A VM gets exactly the same clock, counted by the VMM in vcpu.vcycles:
+ * A vCPU gets exactly the same clock, counted by the VMM in vc->vcycles:
  *
  *   - every guest instruction the real CPU runs directly is one virtual
  *     cycle (t32_run reports the cycles it ran) - one that traps too, as
@@ -49,21 +49,25 @@ void vtimer_write(vmm_vcpu *vc, uint32_t value)
     vc->vtimer_deadline = value ? vc->vcycles + value : UINT64_MAX;
 }
 
-uint64_t vtimer_next_event(const vmm_vm *vm)
+uint32_t vtimer_lines(vmm_vcpu *vc)
 {
-    uint64_t next = vdev_next_event(vm);
-    if (vm->vcpu.vsr[T32_SR_TIMER] != 0 && vm->vcpu.vtimer_deadline < next)
-        next = vm->vcpu.vtimer_deadline;
+    vtimer_update(vc);
+    return vc->vpending | (vc->id == 0 ? vdev_lines(vc->vm) : 0);
+}
+
+uint64_t vtimer_next_event(const vmm_vcpu *vc)
+{
+    uint64_t next = vc->id == 0 ? vdev_next_event(vc->vm) : UINT64_MAX;
+    if (vc->vsr[T32_SR_TIMER] != 0 && vc->vtimer_deadline < next)
+        next = vc->vtimer_deadline;
     return next;
 }
 
 /* What `wfi` waits for: any line pending, whatever virtual IE says. */
-static bool line_pending(vmm_vm *vm)
+static bool line_pending(vmm_vcpu *vc)
 {
-    vtimer_update(&vm->vcpu);
-    return (vm->vcpu.vpending | vdev_lines(vm)) != 0;
+    return vtimer_lines(vc) != 0;
 }
-
 /*
  * wfi, exactly as bare T32's interpreter does it (isa/cpu.c): with a line
  * already pending, wfi completes like a nop.  Otherwise the CPU idles:
@@ -74,12 +78,11 @@ static bool line_pending(vmm_vm *vm)
  * event raised no line, pc stays at the wfi, which executes again at the
  * next boundary and goes on waiting.
  */
-vtimer_wait_result vtimer_wait(vmm_vm *vm, uint64_t until)
+vtimer_wait_result vtimer_wait(vmm_vcpu *vc, uint64_t until)
 {
-    vmm_vcpu *vc = &vm->vcpu;
-    if (line_pending(vm))
+    if (line_pending(vc))
         return VTIMER_PENDING;
-    uint64_t wake = vtimer_next_event(vm);
+    uint64_t wake = vtimer_next_event(vc);
     if (wake == UINT64_MAX)
         return VTIMER_NEVER;       /* no timer, no disk transfer: a dead end */
     if (wake <= vc->vcycles)
@@ -89,5 +92,5 @@ vtimer_wait_result vtimer_wait(vmm_vm *vm, uint64_t until)
         return VTIMER_IDLED;
     }
     vc->vcycles = wake;
-    return line_pending(vm) ? VTIMER_WOKEN : VTIMER_IDLED;
+    return line_pending(vc) ? VTIMER_WOKEN : VTIMER_IDLED;
 }

@@ -1,0 +1,10 @@
+/*
+ * commands.h - the sub-commands of `trapeze`, one file each.  Each takes its
+ * own argv (argv[0] = the command's name) and returns the exit status.
+ */
+#ifndef VMM_CLI_COMMANDS_H
+#define VMM_CLI_COMMANDS_H
+
+int cmd_run(int argc, char **argv);   /* run.c */
+
+#endif /* VMM_CLI_COMMANDS_H */

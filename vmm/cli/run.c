@@ -1,0 +1,58 @@
+/*
+ * run.c - `trapeze run`: run a T32 image on bare T32 or in virtual machines.
+ *
+ *   trapeze run --bare IMAGE [--disk FILE]
+ *   trapeze run --mode trap IMAGE [--disk FILE] [--stats]
+ *   trapeze run --vm A.img,disk=a.disk --vm B.img
+ *
+ * The whole command is the session library (vmm/session/session.h): parse
+ * the options, open, run, close.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli/commands.h"
+#include "vmm/session/session.h"
+
+static void print_help(void)
+{
+    fputs("usage: trapeze run [OPTIONS] IMAGE\n"
+          "       trapeze run [OPTIONS] --vm IMAGE[,disk=F][,console=F][,input=F] ...\n"
+          "\n"
+          "Run a T32 image on bare T32 or in virtual machines under the VMM.\n"
+          "\n"
+          "options:\n", stdout);
+    fputs(session_options_help, stdout);
+    fputs("  -h, --help           show this help\n"
+          "\n"
+          "exit status:\n"
+          "  0  every guest halted\n"
+          "  1  a file could not be read or written\n"
+          "  2  bad command line\n"
+          "  3  the instruction limit (--max-insns) was reached\n"
+          "  4  a trap escaped: taken in kernel mode while tvec = 0 (it would loop at\n"
+          "     address 0 forever); cause, pc and symbol are printed\n"
+          "  5  a guest executed wfi with no timer or disk transfer that could ever\n"
+          "     wake it\n"
+          "  6  the VMM ran out of its own memory (for shadow page tables)\n"
+          "With several VMs the status is that of the first VM (in --vm order) that\n"
+          "did not halt.\n", stdout);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help();
+            return 0;
+        }
+    }
+    session_options o;
+    session *s = NULL;
+    int rc = session_parse(&o, argc, argv, "run", NULL, NULL);
+    if (rc == 0)
+        rc = session_open(&s, &o);
+    if (rc == 0)
+        rc = session_run(s);
+    return session_close(s, rc);
+}

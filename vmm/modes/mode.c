@@ -1,0 +1,50 @@
+/*
+ * mode.c - the registry of VMM modes: which table of operations (mode.h)
+ * implements each --mode name.  A new mode is one new file with its table
+ * and one line here.
+ */
+#include <string.h>
+
+#include "vmm/modes/mode.h"
+
+/* Indexed by vmm_mode.  Bare has no table: nothing of the VMM runs. */
+static const vmm_mode_ops *const modes[VMM_NMODES] = {
+    [VMM_MODE_BARE] = NULL,
+    [VMM_MODE_TRAP] = &mode_trap,
+};
+
+static const char *const names[VMM_NMODES] = {
+    [VMM_MODE_BARE] = "bare",
+    [VMM_MODE_TRAP] = "trap",
+};
+
+const vmm_mode_ops *mode_get(vmm_mode id)
+{
+    return (unsigned)id < VMM_NMODES ? modes[id] : NULL;
+}
+
+int mode_lookup(const char *name)
+{
+    for (int i = 0; i < VMM_NMODES; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *mode_name(vmm_mode id)
+{
+    return (unsigned)id < VMM_NMODES ? names[id] : "?";
+}
+
+const char *mode_names(void)
+{
+    static char list[128];
+    if (list[0] == '\0') {
+        for (int i = 0; i < VMM_NMODES; i++) {
+            if (i > 0)
+                strcat(list, ", ");
+            strcat(list, names[i]);
+        }
+    }
+    return list;
+}

@@ -1,0 +1,72 @@
+/*
+ * mode.h - the mode interface: how a VMM mode handles a guest's sensitive
+ * instructions, as one small table of operations.
+ *
+ * The lecture's answers to "how does a VMM keep control?" differ in a few
+ * places only: how the guest gets back onto the CPU, what an exit means,
+ * and what happens when the guest changes its address space.  Each mode
+ * fills in this table (modes/trap.c is the simplest); the run loop
+ * (run/run.c), the scheduler and the front ends call through it and never
+ * ask which mode is active.  A VM can change mode at any instruction
+ * boundary (vmm_vm_set_mode), so the same guest can be watched under one
+ * mode and then another without losing its progress.
+ *
+ *   operation     called when                           trap-and-emulate does
+ *   -----------   -----------------------------------   ------------------------------
+ *   enter/leave   the VM starts/stops using the mode     nothing to set up
+ *   resume        the vCPU goes back into guest code     real K = 0, rfe
+ *   handle_exit   the real CPU trapped in guest code     emulate, reflect, or fill
+ *   ptbr_write    the guest wrote PTBR                   drop the shadow tables
+ *   tlb_flush     the guest executed tlbflush            drop the shadow tables
+ *   view_change   the guest's virtual K changed          switch shadow view
+ */
+#ifndef VMM_MODE_H
+#define VMM_MODE_H
+
+#include "vmm/vmm.h"
+
+struct vmm_mode_ops {
+    vmm_mode    id;
+    const char *name;        /* as --mode spells it */
+    const char *summary;     /* one line for --help and `trapeze compare` */
+
+    /* The VM starts (or stops) running in this mode, at an instruction
+     * boundary; every vCPU is off the real CPUs.  May be NULL. */
+    void (*enter)(vmm_vm *vm);
+    void (*leave)(vmm_vm *vm);
+
+    /* Put the vCPU's pc and flags back on the real CPU and return to guest
+     * code: the one way into the guest. */
+    void (*resume)(vmm_vcpu *vc, t32_cpu *cpu);
+
+    /* The real CPU took a trap (cpu->trap) while running the guest: decide
+     * what it means.  On return vc->pc and vc->vpsr say where the guest
+     * goes next (or the VM has stopped). */
+    void (*handle_exit)(vmm_vcpu *vc, t32_cpu *cpu);
+
+    /* The guest changed what its virtual addresses mean: a new PTBR value
+     * (already in vc->vsr), or a tlbflush. */
+    void (*ptbr_write)(vmm_vcpu *vc, t32_cpu *cpu);
+    void (*tlb_flush)(vmm_vcpu *vc, t32_cpu *cpu);
+
+    /* The guest's virtual mode (K) just changed: a trap entered its kernel,
+     * or rfe returned to its user code. */
+    void (*view_change)(vmm_vcpu *vc, t32_cpu *cpu);
+};
+
+/* The mode with this id, or NULL (bare has no table: no VMM runs). */
+const vmm_mode_ops *mode_get(vmm_mode id);
+
+/* The mode --mode names `name` ("bare" included), or -1. */
+int mode_lookup(const char *name);
+
+/* The name of a mode id, as --mode spells it ("bare", "trap", ...). */
+const char *mode_name(vmm_mode id);
+
+/* "bare, trap": every name --mode accepts, for messages and --help. */
+const char *mode_names(void);
+
+/* The modes, each in its own file. */
+extern const vmm_mode_ops mode_trap;   /* modes/trap.c */
+
+#endif /* VMM_MODE_H */

@@ -1,0 +1,198 @@
+/*
+ * files.c - the host files behind a session's guests.
+ *
+ * A guest's devices are backed by host files: the disk by an image file
+ * (read into memory and written through, see isa/disk.c), the console by
+ * stdout/stdin or by files.  Output files are opened with t32_out
+ * (isa/outfile.h): a failed or interrupted run never leaves half a file,
+ * a device such as /dev/null is written, never replaced, and every write
+ * error is reported at the end.
+ *
+ * Nothing may be lost by naming one file twice: a console file that is
+ * also a disk image would truncate the disk, two VMs with one console file
+ * would overwrite each other's lines.  files_check_aliases refuses every
+ * such command line before anything is opened.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/report/trace.h"
+#include "vmm/session/files.h"
+
+void files_init(session_files *f)
+{
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < VMM_MAX_VMS; i++)
+        f->in[i] = -1;
+}
+
+/* ---- aliases ---------------------------------------------------------------- */
+
+/* One file the command line names, and what for. */
+typedef struct use {
+    const char *path;
+    char        what[48];   /* "vm1's console", "--trace", ... */
+    bool        writes;
+} use;
+
+#define MAX_USES (VMM_MAX_VMS * 4 + 3)
+
+static void add_use(use *u, int *n, const char *path, bool writes, const char *fmt, int i)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return;
+    u[*n] = (use){ .path = path, .writes = writes };
+    snprintf(u[*n].what, sizeof u[*n].what, fmt, i);
+    ++*n;
+}
+
+/* Same file: same device and inode if both exist; for a file not created
+ * yet, the same path. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return !ea && !eb && strcmp(a, b) == 0;
+}
+
+/* A device, a fifo, a socket: writing it twice destroys nothing (/dev/null
+ * may well be every output). */
+static bool is_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+static int collect_uses(const session_options *o, use *u)
+{
+    int n = 0;
+    bool many = o->nguests > 1;
+    for (int i = 0; i < o->nguests; i++) {
+        const session_guest *g = &o->guests[i];
+        add_use(u, &n, g->image, false, many ? "vm%d's image" : "the image", i);
+        add_use(u, &n, g->disk, true, many ? "vm%d's disk" : "the disk", i);
+        add_use(u, &n, g->input, false, many ? "vm%d's input" : "the input", i);
+        add_use(u, &n, g->console, true, many ? "vm%d's console" : "the console", i);
+    }
+    add_use(u, &n, o->trace, true, "--trace", 0);
+    add_use(u, &n, o->trace_insns, true, "--trace-insns", 0);
+    add_use(u, &n, o->stats_json, true, "--stats-json", 0);
+    return n;
+}
+
+int files_check_aliases(const session_options *o)
+{
+    use u[MAX_USES];
+    int n = collect_uses(o, u);
+    for (int j = 1; j < n; j++) {
+        for (int i = 0; i < j; i++) {
+            if (!(u[i].writes || u[j].writes) || !same_file(u[i].path, u[j].path))
+                continue;
+            if (is_special(u[j].path))
+                continue;
+            if (strstr(u[i].what, "disk") && strstr(u[j].what, "disk"))
+                return session_usage_error(NULL, "two VMs cannot share the disk image "
+                                           "'%s' (each would write its own copy to it)",
+                                           u[j].path);
+            return session_usage_error(NULL, "'%s' is both %s and %s: it would be "
+                                       "overwritten", u[j].path, u[i].what, u[j].what);
+        }
+    }
+    return 0;
+}
+
+/* ---- opening ------------------------------------------------------------------ */
+
+static int open_output(t32_out *out, const char *path)
+{
+    char err[256];
+    if (!path)
+        return 0;
+    if (t32_out_open(out, path, err, sizeof err))
+        return 0;
+    fprintf(stderr, "%s: error: %s\n", path, err);
+    return SESSION_ERROR;
+}
+
+int files_open_outputs(session_files *f, const session_options *o)
+{
+    int rc = open_output(&f->trace, o->trace);
+    if (rc == 0 && f->trace.f)
+        trace_header(f->trace.f);
+    if (rc == 0)
+        rc = open_output(&f->itrace, o->trace_insns);
+    if (rc == 0 && f->itrace.f)
+        fprintf(f->itrace.f, "# %-4s %10s %8s K IE %8s %s\n", "vm", "cycle", "pc", "word",
+                "instruction");
+    if (rc == 0)
+        rc = open_output(&f->stats_json, o->stats_json);
+    return rc;
+}
+
+static int file_error(const char *path, const char *msg)
+{
+    fprintf(stderr, "%s: error: %s\n", path, msg);
+    return SESSION_ERROR;
+}
+
+int files_attach(session_files *f, const session_guest *g, int i, int n,
+                 t32_console *con, t32_disk *disk)
+{
+    const char *err = NULL;
+    if (g->disk && !t32_disk_open(disk, g->disk, &err))
+        return file_error(g->disk, err ? err : "cannot use this disk image");
+    if (g->console) {
+        int rc = open_output(&f->console[i], g->console);
+        if (rc)
+            return rc;
+        con->out = f->console[i].f;
+    } else if (n > 1) {
+        con->out = NULL;   /* collected, then printed with a [vmN] prefix */
+    }
+    if (g->input) {
+        f->in[i] = open(g->input, O_RDONLY);
+        if (f->in[i] < 0)
+            return file_error(g->input, strerror(errno));
+        con->in_fd = f->in[i];
+    } else if (i > 0) {
+        t32_console_set_input(con, NULL, 0);   /* only the first VM reads stdin */
+    }
+    return 0;
+}
+
+/* ---- closing ------------------------------------------------------------------ */
+
+static int commit(t32_out *out, const char *what)
+{
+    char err[256];
+    if (out->kind == T32_OUT_CLOSED || t32_out_commit(out, err, sizeof err))
+        return 0;
+    fprintf(stderr, "trapeze: error: %s: %s\n", what, err);
+    return SESSION_ERROR;
+}
+
+int files_close(session_files *f)
+{
+    int status = 0;
+    for (int i = 0; i < VMM_MAX_VMS; i++) {
+        status |= commit(&f->console[i], "console output");
+        if (f->in[i] >= 0)
+            close(f->in[i]);
+    }
+    status |= commit(&f->trace, "--trace");
+    status |= commit(&f->itrace, "--trace-insns");
+    status |= commit(&f->stats_json, "--stats-json");
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "trapeze: error: writing standard output: %s\n",
+                strerror(errno ? errno : EIO));
+        status = SESSION_ERROR;
+    }
+    return status ? SESSION_ERROR : 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * files.h - the host files behind a session's guests: images, disks,
+ * console output and input, traces, statistics.
+ */
+#ifndef VMM_SESSION_FILES_H
+#define VMM_SESSION_FILES_H
+
+#include "outfile.h"
+#include "vmm/session/session.h"
+
+/* Host files opened for the guests, closed by files_close. */
+typedef struct session_files {
+    t32_out console[VMM_MAX_VMS];   /* console=FILE / --console FILE */
+    int     in[VMM_MAX_VMS];        /* input=FILE / --input FILE (-1: none) */
+    t32_out trace, itrace, stats_json;
+} session_files;
+
+void files_init(session_files *f);
+
+/* Refuse (usage error, status 2) any file the options name twice where one
+ * use writes it: an output that is also an input (image, disk, console
+ * input), or another output, or a disk of two guests.  Same file = same
+ * device and inode (or, for a file not yet created, the same path).
+ * Returns 0 or SESSION_USAGE. */
+int files_check_aliases(const session_options *o);
+
+/* Open --trace, --trace-insns and --stats-json.  Returns 0 or an exit
+ * status after a message. */
+int files_open_outputs(session_files *f, const session_options *o);
+
+/* Give guest number `i` (of `n`) its disk and console, as `g` says.  The
+ * same function serves the bare machine's devices and a VM's virtual ones -
+ * they are the same device code.  Returns 0 or an exit status. */
+int files_attach(session_files *f, const session_guest *g, int i, int n,
+                 t32_console *con, t32_disk *disk);
+
+/* Close everything; every output is checked (a full disk, /dev/full), and
+ * so is standard output.  Returns 0, or SESSION_ERROR after a message. */
+int files_close(session_files *f);
+
+#endif /* VMM_SESSION_FILES_H */

@@ -1,0 +1,312 @@
+/*
+ * options.c - the run options, shared by every command that runs guests.
+ *
+ * The command line is untrusted input like any other: every number is
+ * checked for syntax, overflow and range here, and every mistake becomes a
+ * message and exit status 2 (session_usage_error), never a crash, a
+ * wrapped value or a silent default.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/modes/mode.h"
+#include "vmm/session/session.h"
+
+const char session_options_help[] =
+    "  --bare               same as --mode bare\n"
+    "  --mode MODE          bare (no VMM; the default with one guest) or trap\n"
+    "                       (trap-and-emulate VMM; the default with several --vm)\n"
+    "  --disk FILE          attach a disk image (written through) to IMAGE's machine\n"
+    "  --console FILE       IMAGE's console output goes to FILE instead of stdout\n"
+    "  --input FILE         IMAGE's console input comes from FILE instead of stdin\n"
+    "  --mem SIZE           RAM per machine or VM: bytes, or with K/M suffix\n"
+    "                       (default 16M; a multiple of 4K, at most 256M)\n"
+    "  --max-insns N        stop after N (virtual) cycles per guest (default: no\n"
+    "                       limit; a run silent for 10 s on a terminal says so)\n"
+    "  --vm SPEC            add a VM (repeat for several, up to 8):\n"
+    "                       IMAGE[,disk=FILE][,console=FILE][,input=FILE].  Without\n"
+    "                       console=, output goes to stdout, each line prefixed\n"
+    "                       [vmN] when there are several VMs; only the first VM\n"
+    "                       reads stdin unless given input=\n"
+    "  --vcpus N            vCPUs per VM (1..8; default 1); all start at the entry,\n"
+    "                       each reads its own number from the cpuid register\n"
+    "  --quantum N          virtual cycles per vCPU per turn (default 10000)\n"
+    "  --stats              print statistics to stderr at the end\n"
+    "  --stats-json FILE    write the statistics as JSON (FILE - is stdout)\n"
+    "  --trace FILE         a line per VMM decision: emulate, reflect, hidden (page\n"
+    "                       fault), inject - or, on bare T32, per trap taken;\n"
+    "                       with virtual K and IE (FILE - is stdout)\n"
+    "  --trace-insns FILE   a line per guest instruction, disassembled, with the\n"
+    "                       guest's (virtual) K and IE (FILE - is stdout)\n";
+
+int session_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "trapeze%s%s: error: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'trapeze%s%s --help'.\n", cmd ? " " : "", cmd ? cmd : "");
+    return SESSION_USAGE;
+}
+
+/* ---- numbers ----------------------------------------------------------------- */
+
+/* A decimal number that fits in 64 bits: digits only, no sign, no wrap. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *out = n;
+    return true;
+}
+
+/* A size: a decimal number with an optional K or M suffix (powers of two),
+ * at most `max` bytes.  The suffix is applied only if the result fits. */
+static bool parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+    char digits[32];
+    size_t len = strlen(s);
+    unsigned shift = 0;
+    if (len > 0 && (s[len - 1] == 'K' || s[len - 1] == 'k'))
+        shift = 10;
+    else if (len > 0 && (s[len - 1] == 'M' || s[len - 1] == 'm'))
+        shift = 20;
+    if (shift)
+        len--;
+    if (len == 0 || len >= sizeof digits)
+        return false;
+    memcpy(digits, s, len);
+    digits[len] = '\0';
+    uint64_t n;
+    if (!parse_u64(digits, &n) || n > (max >> shift))
+        return false;
+    *out = n << shift;
+    return true;
+}
+
+/* ---- one option --------------------------------------------------------------- */
+
+/* The value of option `name` at argv[*i]: "--name=VALUE" or "--name VALUE".
+ * Returns NULL if argv[*i] is not this option; sets *missing if it is but
+ * has no value. */
+static char *opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    size_t n = strlen(name);
+    char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Split "IMAGE,disk=F,console=F,input=F" (modified in place). */
+static bool parse_guest_spec(char *text, session_guest *g, const char **bad)
+{
+    memset(g, 0, sizeof *g);
+    g->image = strtok(text, ",");
+    if (!g->image)
+        return *bad = "", false;
+    for (char *kv = strtok(NULL, ","); kv; kv = strtok(NULL, ",")) {
+        if (strncmp(kv, "disk=", 5) == 0)
+            g->disk = kv + 5;
+        else if (strncmp(kv, "console=", 8) == 0)
+            g->console = kv + 8;
+        else if (strncmp(kv, "input=", 6) == 0)
+            g->input = kv + 6;
+        else
+            return *bad = kv, false;
+    }
+    return true;
+}
+
+/* The options that take a value. */
+typedef enum valued_option {
+    OPT_MODE, OPT_DISK, OPT_CONSOLE, OPT_INPUT, OPT_MEM, OPT_MAX_INSNS, OPT_QUANTUM,
+    OPT_VCPUS, OPT_VM, OPT_STATS_JSON, OPT_TRACE, OPT_TRACE_INSNS
+} valued_option;
+
+static const struct {
+    const char   *name;
+    valued_option opt;
+} valued_options[] = {
+    { "--mode", OPT_MODE },             { "--disk", OPT_DISK },
+    { "--console", OPT_CONSOLE },       { "--input", OPT_INPUT },
+    { "--mem", OPT_MEM },               { "--max-insns", OPT_MAX_INSNS },
+    { "--quantum", OPT_QUANTUM },       { "--vcpus", OPT_VCPUS },
+    { "--vm", OPT_VM },                 { "--stats-json", OPT_STATS_JSON },
+    { "--trace-insns", OPT_TRACE_INSNS }, { "--trace", OPT_TRACE },
+};
+
+typedef struct parser {
+    session_options *o;
+    const char      *cmd;
+} parser;
+
+static int set_mode(parser *p, const char *s)
+{
+    int mode = mode_lookup(s);
+    if (mode < 0)
+        return session_usage_error(p->cmd, "unknown mode '%s' (modes: %s)", s, mode_names());
+    p->o->mode = (vmm_mode)mode;
+    p->o->mode_given = true;
+    return 0;
+}
+
+static int add_guest(parser *p, char *spec)
+{
+    const char *bad;
+    session_options *o = p->o;
+    if (o->nguests == VMM_MAX_VMS)
+        return session_usage_error(p->cmd, "too many VMs (at most %d)", VMM_MAX_VMS);
+    if (!parse_guest_spec(spec, &o->guests[o->nguests], &bad))
+        return session_usage_error(p->cmd, "bad --vm setting '%s' (expected "
+                                   "IMAGE[,disk=F][,console=F][,input=F])", bad);
+    o->nguests++;
+    return 0;
+}
+
+static int set_number(parser *p, valued_option opt, const char *name, const char *val)
+{
+    session_options *o = p->o;
+    uint64_t n;
+    switch (opt) {
+    case OPT_MEM:
+        if (!parse_size(val, 256u << 20, &n) || n == 0 || n % T32_PAGE_SIZE != 0)
+            return session_usage_error(p->cmd, "bad --mem '%s' (a multiple of 4K, at most "
+                                       "256M)", val);
+        o->mem = (uint32_t)n;
+        return 0;
+    case OPT_VCPUS:
+        if (!parse_u64(val, &n) || n == 0 || n > VMM_MAX_VCPUS)
+            return session_usage_error(p->cmd, "bad --vcpus '%s' (1 to %d)", val,
+                                       VMM_MAX_VCPUS);
+        o->vcpus = (int)n;
+        return 0;
+    case OPT_MAX_INSNS:
+        if (!parse_u64(val, &n) || n == 0)
+            return session_usage_error(p->cmd, "bad --max-insns '%s' (a positive number "
+                                       "below 2^64)", val);
+        o->max_insns = n;
+        return 0;
+    default:
+        if (!parse_u64(val, &n) || n == 0 || n > UINT32_MAX)
+            return session_usage_error(p->cmd, "bad %s '%s' (1 to %u)", name, val,
+                                       (unsigned)UINT32_MAX);
+        o->quantum = (uint32_t)n;
+        return 0;
+    }
+}
+
+static int apply_option(parser *p, valued_option opt, const char *name, char *val)
+{
+    session_options *o = p->o;
+    switch (opt) {
+    case OPT_MODE:        return set_mode(p, val);
+    case OPT_DISK:        o->positional.disk = val; return 0;
+    case OPT_CONSOLE:     o->positional.console = val; return 0;
+    case OPT_INPUT:       o->positional.input = val; return 0;
+    case OPT_VM:          return add_guest(p, val);
+    case OPT_STATS_JSON:  o->stats_json = val; return 0;
+    case OPT_TRACE:       o->trace = val; return 0;
+    case OPT_TRACE_INSNS: o->trace_insns = val; return 0;
+    case OPT_MEM:
+    case OPT_MAX_INSNS:
+    case OPT_QUANTUM:
+    case OPT_VCPUS:       return set_number(p, opt, name, val);
+    }
+    return 0;
+}
+
+/* One option at argv[*i] that takes a value.  Returns -1 if argv[*i] is
+ * none of them, else 0 or an exit status. */
+static int parse_valued_option(parser *p, int argc, char **argv, int *i)
+{
+    for (size_t k = 0; k < sizeof valued_options / sizeof valued_options[0]; k++) {
+        const char *name = valued_options[k].name;
+        bool missing = false;
+        char *val = opt_value(argc, argv, i, name, &missing);
+        if (missing)
+            return session_usage_error(p->cmd, "option '%s' needs a value", name);
+        if (val)
+            return apply_option(p, valued_options[k].opt, name, val);
+    }
+    return -1;
+}
+
+/* ---- the whole command line ------------------------------------------------- */
+
+/* Check the combination of options once all are read. */
+static int check_options(parser *p, const char *image)
+{
+    session_options *o = p->o;
+    if (image) {
+        if (o->nguests == VMM_MAX_VMS)
+            return session_usage_error(p->cmd, "too many VMs (at most %d)", VMM_MAX_VMS);
+        memmove(&o->guests[1], &o->guests[0], sizeof o->guests[0] * (size_t)o->nguests);
+        o->guests[0] = o->positional;
+        o->guests[0].image = image;
+        o->nguests++;
+    } else if (o->positional.disk || o->positional.console || o->positional.input) {
+        return session_usage_error(p->cmd, "--disk, --console and --input go with a "
+                                   "positional IMAGE; with --vm, write "
+                                   "IMAGE,disk=F,console=F,input=F");
+    }
+    if (o->nguests == 0)
+        return session_usage_error(p->cmd, "no image to run");
+    if (!o->mode_given && (o->nguests > 1 || o->vcpus > 1))
+        o->mode = VMM_MODE_TRAP;    /* several VMs or vCPUs: that takes a VMM */
+    if (o->mode == VMM_MODE_BARE && o->nguests > 1)
+        return session_usage_error(p->cmd, "several guests need a VMM mode (e.g. "
+                                   "--mode trap), not --bare");
+    if (o->mode == VMM_MODE_BARE && o->vcpus > 1)
+        return session_usage_error(p->cmd, "--vcpus is for VMs; it needs a VMM mode");
+    return 0;
+}
+
+int session_parse(session_options *o, int argc, char **argv, const char *cmd,
+                  session_extra_option *extra, void *ctx)
+{
+    parser p = { .o = o, .cmd = cmd };
+    const char *image = NULL;
+    *o = (session_options){ .mode = VMM_MODE_BARE, .mem = T32_DEFAULT_MEM,
+                            .quantum = VMM_DEFAULT_QUANTUM, .vcpus = 1 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int rc = parse_valued_option(&p, argc, argv, &i);
+        if (rc < 0 && extra)
+            rc = extra(ctx, argc, argv, &i);
+        if (rc > 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        if (strcmp(a, "--bare") == 0) {
+            o->mode = VMM_MODE_BARE;
+            o->mode_given = true;
+        } else if (strcmp(a, "--stats") == 0) {
+            o->stats = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return session_usage_error(cmd, "unknown option '%s'", a);
+        } else if (image) {
+            return session_usage_error(cmd, "more than one IMAGE ('%s'); use --vm for "
+                                       "several", a);
+        } else {
+            image = a;
+        }
+    }
+    return check_options(&p, image);
+}

@@ -1,0 +1,338 @@
+/*
+ * session.c - building what the run options describe, running it, and
+ * turning the outcome into messages and an exit status.
+ *
+ * --mode bare needs no VMM: a T32 machine with the guest's RAM, the image
+ * loaded at its physical addresses, CPU 0 at the entry point (modes/bare.c
+ * runs it).  Every other mode builds the VMM (vm.c), one VM per guest, and
+ * lets the scheduler (run/sched.c) run them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "vmm/modes/mode.h"
+#include "vmm/report/trace.h"
+#include "vmm/session/files.h"
+#include "vmm/session/session.h"
+
+struct session {
+    session_options o;
+    t32_image    imgs[VMM_MAX_VMS];
+    int          nimgs;         /* images read (and to free) */
+    t32_machine *bare;          /* --mode bare: the machine ... */
+    vmm         *v;             /* ... or the VMM */
+    vmm_stats    bare_stats;
+    session_files files;
+    bool         traced_any;    /* --trace-insns: the last line written */
+    int          traced_vm;
+    uint64_t     traced_cycle;
+    uint32_t     traced_pc;
+};
+
+vmm *session_vmm(session *s)
+{
+    return s->v;
+}
+
+t32_machine *session_machine(session *s)
+{
+    return s->v ? s->v->m : s->bare;
+}
+
+const t32_image *session_image(session *s, int i)
+{
+    return i >= 0 && i < s->nimgs ? &s->imgs[i] : NULL;
+}
+
+/* ---- reporting how a guest ended --------------------------------------------
+ *
+ * A halt is the normal end and prints nothing (so a guest's transcript on
+ * stdout is all there is).  Every other end gets one line on stderr that
+ * says where the guest was, with the symbol from its image.
+ */
+
+void session_describe_pc(char *buf, size_t len, const t32_image *img, uint32_t pc)
+{
+    uint32_t off = 0;
+    const char *sym = img ? t32_image_symbolize(img, pc, &off) : NULL;
+    if (sym && off)
+        snprintf(buf, len, "0x%08" PRIx32 " <%s+0x%" PRIx32 ">", pc, sym, off);
+    else if (sym)
+        snprintf(buf, len, "0x%08" PRIx32 " <%s>", pc, sym);
+    else
+        snprintf(buf, len, "0x%08" PRIx32, pc);
+}
+
+int session_report(const char *who, const t32_image *img, const vmm_outcome *out)
+{
+    char where[512];
+    session_describe_pc(where, sizeof where, img, out->pc);
+    switch (out->end) {
+    case VMM_RUNNING:
+    case VMM_END_HALT:
+        return SESSION_HALT;
+    case VMM_END_LIMIT:
+        fprintf(stderr, "trapeze: %sinstruction limit reached after %" PRIu64
+                " cycles, at pc %s\n", who, out->cycles, where);
+        return SESSION_LIMIT;
+    case VMM_END_ESCAPE:
+        fprintf(stderr, "trapeze: %sunhandled trap: %s taken in kernel mode with "
+                "tvec = 0, at pc %s", who, t32_cause_name(out->trap.cause), where);
+        if (t32_cause_sets_badvaddr(out->trap.cause))
+            fprintf(stderr, " (badvaddr 0x%08" PRIx32 ")", out->trap.badvaddr);
+        fprintf(stderr, "\n");
+        return SESSION_ESCAPE;
+    case VMM_END_IDLE:
+        fprintf(stderr, "trapeze: %swfi with no timer or disk transfer that could "
+                "wake it, at pc %s\n", who, where);
+        return SESSION_IDLE;
+    case VMM_END_NO_MEMORY:
+        fprintf(stderr, "trapeze: %sthe VMM ran out of memory for shadow page "
+                "tables, at pc %s\n", who, where);
+        return SESSION_NO_MEMORY;
+    }
+    return SESSION_ERROR;
+}
+
+/* --stats and --stats-json, for `n` guests. */
+static int write_stats(session *s, const vmm_stats *const *st, int n)
+{
+    const char *mode = mode_name(s->o.mode);
+    bool with_vmm = s->v != NULL;
+    if (s->o.stats) {
+        vmm_stats total = { 0 };
+        for (int i = 0; i < n; i++) {
+            char title[32];
+            snprintf(title, sizeof title, "vm%d", i);
+            if (n > 1)
+                stats_print(stderr, title, mode, with_vmm, st[i]);
+            stats_add(&total, st[i]);
+        }
+        stats_print(stderr, n > 1 ? "all VMs" : "trapeze statistics", mode, with_vmm, &total);
+    }
+    if (s->files.stats_json.f)
+        stats_write_json(s->files.stats_json.f, mode, st, n);   /* checked on close */
+    return 0;
+}
+
+/* ---- the hint for a run that goes on and on ----------------------------------
+ *
+ * A guest stuck in `b .` runs silently forever, as a machine would.  When a
+ * person is watching (stderr is a terminal), say after 10 s of host time
+ * what is going on and how to stop it.  Only stderr sees it: it changes
+ * nothing the guest can see, so runs stay deterministic.
+ */
+
+static void long_run_hint(int sig)
+{
+    static const char hint[] =
+        "trapeze: still running after 10 s; the guest may be in a loop "
+        "(Ctrl-C stops it; --max-insns N stops a run after N cycles)\n";
+    (void)sig;
+    ssize_t ignored = write(STDERR_FILENO, hint, sizeof hint - 1);
+    (void)ignored;
+}
+
+static void arm_hint(bool on)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    struct itimerval t = { .it_value = { .tv_sec = on ? 10 : 0 } };
+    if (on)
+        signal(SIGALRM, long_run_hint);
+    setitimer(ITIMER_REAL, &t, NULL);
+}
+
+/* ---- building ------------------------------------------------------------------ */
+
+static int read_images(session *s)
+{
+    char err[256];
+    for (int i = 0; i < s->o.nguests; i++) {
+        if (!t32_image_read(s->o.guests[i].image, &s->imgs[i], err, sizeof err)) {
+            fprintf(stderr, "%s: error: %s\n", s->o.guests[i].image, err);
+            return SESSION_ERROR;
+        }
+        s->nimgs = i + 1;
+    }
+    return 0;
+}
+
+static int open_bare(session *s)
+{
+    char err[256];
+    s->bare = t32_machine_new(s->o.mem, 1);
+    if (!s->bare) {
+        fprintf(stderr, "trapeze: error: out of memory for the machine's RAM\n");
+        return SESSION_ERROR;
+    }
+    if (!t32_image_load(&s->imgs[0], s->bare->mem, s->bare->memsize, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", s->o.guests[0].image, err);
+        return SESSION_ERROR;
+    }
+    s->bare->cpu[0].pc = s->imgs[0].entry;
+    return files_attach(&s->files, &s->o.guests[0], 0, 1, &s->bare->console,
+                        &s->bare->disk);
+}
+
+/* The prefix of VM i's console lines when several VMs share stdout. */
+static const char *prefix_of(int i)
+{
+    static char prefixes[VMM_MAX_VMS][16];
+    snprintf(prefixes[i], sizeof prefixes[i], "[vm%d] ", i);
+    return prefixes[i];
+}
+
+static int setup_vm(session *s, int i)
+{
+    char err[256];
+    vmm_vm *vm = s->v->vms[i];
+    vmm_vm_set_vcpus(vm, s->o.vcpus);
+    if (!vmm_vm_load(vm, &s->imgs[i], err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", s->o.guests[i].image, err);
+        return SESSION_ERROR;
+    }
+    int rc = files_attach(&s->files, &s->o.guests[i], i, s->o.nguests, &vm->con, &vm->disk);
+    if (rc)
+        return rc;
+    vm->limit = s->o.max_insns;
+    if (s->o.nguests > 1 && !s->o.guests[i].console) {
+        vm->prefix = prefix_of(i);
+        vm->prefix_out = stdout;
+    }
+    return 0;
+}
+
+static int open_vmm(session *s)
+{
+    char err[256];
+    s->v = vmm_new(s->o.mode, s->o.nguests, s->o.mem, err, sizeof err);
+    if (!s->v) {
+        fprintf(stderr, "trapeze: error: %s\n", err);
+        return SESSION_ERROR;
+    }
+    s->v->quantum = s->o.quantum;
+    for (int i = 0; i < s->o.nguests; i++) {
+        int rc = setup_vm(s, i);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The instruction hook of --trace-insns: one line per instruction.  In a
+ * VM an instruction can come round twice at the same time and pc - retried
+ * after a hidden page fault - and is reported once. */
+static void insn_line(void *ctx, const char *who, uint64_t cycle, uint32_t pc, uint32_t psr,
+                      const uint32_t *word)
+{
+    session *s = ctx;
+    int i = who[0] == 'v' ? atoi(who + 2) : 0;
+    if (s->traced_any && s->traced_vm == i && s->traced_cycle == cycle && s->traced_pc == pc)
+        return;
+    s->traced_any = true;
+    s->traced_vm = i;
+    s->traced_cycle = cycle;
+    s->traced_pc = pc;
+    trace_insn(s->files.itrace.f, who, session_image(s, i), cycle, pc, psr, word);
+}
+
+static void watch_vmm(session *s)
+{
+    if (s->files.trace.f) {
+        s->v->observer = trace_event;
+        s->v->observer_ctx = s->files.trace.f;
+    }
+    if (s->files.itrace.f) {
+        s->v->insn_hook = insn_line;
+        s->v->insn_ctx = s;
+    }
+}
+
+int session_open(session **sp, const session_options *o)
+{
+    session *s = calloc(1, sizeof *s);
+    *sp = s;
+    if (!s) {
+        fprintf(stderr, "trapeze: error: out of memory\n");
+        return SESSION_ERROR;
+    }
+    s->o = *o;
+    files_init(&s->files);
+    int rc = files_check_aliases(o);
+    if (rc == 0)
+        rc = read_images(s);
+    if (rc == 0)
+        rc = files_open_outputs(&s->files, o);
+    if (rc == 0)
+        rc = o->mode == VMM_MODE_BARE ? open_bare(s) : open_vmm(s);
+    if (rc == 0 && s->v)
+        watch_vmm(s);
+    return rc;
+}
+
+/* ---- running ---------------------------------------------------------------------- */
+
+static int run_bare(session *s)
+{
+    const vmm_stats *stp = &s->bare_stats;
+    vmm_watch w = { .trace = s->files.trace.f };
+    if (s->files.itrace.f) {
+        w.insn_hook = insn_line;
+        w.insn_ctx = s;
+    }
+    vmm_outcome out = vmm_bare_run_watched(s->bare, s->o.max_insns, &s->bare_stats, &w);
+    fflush(s->bare->console.out);
+    int status = session_report("", &s->imgs[0], &out);
+    int srt = write_stats(s, &stp, 1);
+    return status ? status : srt;
+}
+
+/* Run the VMs and report on each; the status is the first VM's that did
+ * not halt. */
+static int run_vms(session *s)
+{
+    vmm *v = s->v;
+    const vmm_stats *st[VMM_MAX_VMS];
+    int status = SESSION_HALT;
+    vmm_sched_run(v);
+    fflush(stdout);
+    for (int i = 0; i < v->nvms; i++) {
+        char who[32] = "";
+        if (v->nvms > 1)
+            snprintf(who, sizeof who, "vm%d: ", i);
+        int rc = session_report(who, &s->imgs[i], &v->vms[i]->outcome);
+        status = status ? status : rc;
+        st[i] = &v->vms[i]->stats;
+    }
+    int srt = write_stats(s, st, v->nvms);
+    return status ? status : srt;
+}
+
+int session_run(session *s)
+{
+    arm_hint(true);
+    int status = s->v ? run_vms(s) : run_bare(s);
+    arm_hint(false);
+    return status;
+}
+
+int session_close(session *s, int status)
+{
+    if (!s)
+        return status;
+    int rc = files_close(&s->files);
+    if (status == 0)
+        status = rc;
+    vmm_free(s->v);
+    t32_machine_free(s->bare);
+    for (int i = 0; i < s->nimgs; i++)
+        t32_image_free(&s->imgs[i]);
+    free(s);
+    return status;
+}

@@ -1,0 +1,122 @@
+/*
+ * session.h - the library under every front end: from run options to a
+ * machine with its guests, files attached, run, and an exit status.
+ *
+ * `trapeze run` is this in four calls, and every other sub-command (debug,
+ * compare, audit, dot, grade, ...) builds on the same ones:
+ *
+ *     session_options o;
+ *     int rc = session_parse(&o, argc, argv, "run", NULL, NULL);  // argv -> options
+ *     session *s;
+ *     if (rc == 0) rc = session_open(&s, &o);   // images, VMs, disks, consoles
+ *     if (rc == 0) rc = session_run(s);         // run to the end, report
+ *     rc = session_close(s, rc);                // close files, check writes
+ *
+ * A session is either a bare T32 machine (--mode bare: no VMM, the guest is
+ * the kernel) or a VMM with one VM per guest (every other mode).  The front
+ * end never needs to know which: both end in the same outcomes, statuses,
+ * statistics and messages.
+ *
+ * Exit statuses (also in `trapeze run --help` and vmm/README.md):
+ *   0  every guest halted             3  instruction limit (--max-insns) hit
+ *   1  a file could not be used       4  a trap escaped (kernel mode, tvec 0)
+ *   2  bad command line               5  a guest waits for an interrupt that
+ *                                        can never come (wfi, nothing armed)
+ *                                     6  the VMM ran out of its own memory
+ */
+#ifndef VMM_SESSION_H
+#define VMM_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "outfile.h"
+#include "vmm/vmm.h"
+
+enum {
+    SESSION_HALT = 0,
+    SESSION_ERROR = 1,
+    SESSION_USAGE = 2,
+    SESSION_LIMIT = 3,
+    SESSION_ESCAPE = 4,
+    SESSION_IDLE = 5,
+    SESSION_NO_MEMORY = 6
+};
+
+/* One guest to run: what --vm (or the positional IMAGE) describes. */
+typedef struct session_guest {
+    const char *image;
+    const char *disk;      /* NULL: no disk */
+    const char *console;   /* NULL: stdout (prefixed when several VMs) */
+    const char *input;     /* NULL: stdin for the first guest, none for others */
+} session_guest;
+
+/* Everything `trapeze run` (and every command that runs guests) is asked. */
+typedef struct session_options {
+    vmm_mode      mode;
+    bool          mode_given;  /* --mode or --bare appeared */
+    session_guest guests[VMM_MAX_VMS];
+    int           nguests;
+    session_guest positional;  /* --disk, --console, --input: for the positional IMAGE */
+    uint32_t      mem;         /* bytes of (guest-)physical memory per guest */
+    uint64_t      max_insns;   /* 0 = no limit */
+    uint32_t      quantum;
+    int           vcpus;       /* vCPUs per VM */
+    bool          stats;
+    const char   *stats_json;
+    const char   *trace;       /* --trace FILE ("-": stdout) */
+    const char   *trace_insns; /* --trace-insns FILE ("-": stdout) */
+} session_options;
+
+/* A front end's own options: called for each argument session_parse does
+ * not know, at argv[*i].  Returns -1 if it is not one of them either, else
+ * 0 (taken; *i moved past any value) or an exit status. */
+typedef int session_extra_option(void *ctx, int argc, char **argv, int *i);
+
+/* The options every command that runs guests shares (`trapeze run --help`
+ * lists them), one per line, for a command's own --help. */
+extern const char session_options_help[];
+
+/* Parse argv[1..argc) into *o.  `cmd` names the command in messages
+ * ("trapeze CMD: error: ...").  Returns 0, or SESSION_USAGE after printing
+ * the mistake. */
+int session_parse(session_options *o, int argc, char **argv, const char *cmd,
+                  session_extra_option *extra, void *ctx);
+
+/* A usage error of command `cmd` (NULL: trapeze itself): print
+ * "trapeze CMD: error: MESSAGE" and the --help hint; returns SESSION_USAGE. */
+int session_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+typedef struct session session;
+
+/* Build what the options describe: read the images, create the machine or
+ * the VMM and its VMs, attach disks, consoles, input, traces.  Returns 0
+ * with *s set, or an exit status after a message (*s may still need
+ * session_close). */
+int session_open(session **s, const session_options *o);
+
+/* Run every guest to its end; print a message for every end but a halt,
+ * the statistics if asked; returns the exit status (the first guest, in
+ * --vm order, that did not halt decides). */
+int session_run(session *s);
+
+/* Close every file (a write error is a message and status 1 if `status`
+ * was 0) and free everything.  Returns the final status. */
+int session_close(session *s, int status);
+
+/* What a front end may look at.  session_vmm is NULL for a bare session;
+ * session_machine is the bare machine, or the VMM's. */
+vmm         *session_vmm(session *s);
+t32_machine *session_machine(session *s);
+const t32_image *session_image(session *s, int i);
+
+/* The exit status for an outcome, and its one-line message on stderr
+ * (nothing for a halt).  `who` is "" or "vmN: ". */
+int session_report(const char *who, const t32_image *img, const vmm_outcome *out);
+
+/* "0x00001010 <main+0x10>": an address with the symbol from `img` when it
+ * has one (img may be NULL). */
+void session_describe_pc(char *buf, size_t len, const t32_image *img, uint32_t pc);
+
+#endif /* VMM_SESSION_H */
