@@ -83,6 +83,17 @@ static void record_trap(t32_cpu *cpu, t32_cause cause, uint32_t epc,
     cpu->trap.insn = insn;
 }
 
+/* The interpreter has just stored the PSR and the trap record field by
+ * field; GCC's straight-line vectorizer would read neighbouring fields back
+ * as one 8-byte load (psr with sr[TVEC], trap.epc with trap.badvaddr),
+ * which the store buffer cannot forward, and every trap would stall (the
+ * syscall round trip ~50% slower).  Trap entry stays scalar. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define T32_SCALAR __attribute__((optimize("no-tree-slp-vectorize")))
+#else
+#define T32_SCALAR
+#endif
+
 /*
  * Trap entry: t32_trap_entry() (t32.h) performs ISA.md section 6 on the
  * CPU's PSR and system registers - EPSR, EPC, CAUSE, BADVADDR (only for the
@@ -91,7 +102,7 @@ static void record_trap(t32_cpu *cpu, t32_cause cause, uint32_t epc,
  * host-kernel configuration pc is left at EPC instead: the C caller is the
  * kernel and will resume with t32_rfe().
  */
-static void trap_enter(t32_cpu *cpu)
+static T32_SCALAR void trap_enter(t32_cpu *cpu)
 {
     const t32_trap *t = &cpu->trap;
     uint32_t tvec = t32_trap_entry(&cpu->psr, cpu->sr, t->cause, t->epc, t->badvaddr);
