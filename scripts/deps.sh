@@ -2,6 +2,12 @@
 # Install the Debian packages Trapeze needs, if any are missing.
 # Called by `make` and `make check`; safe to run again (it does nothing when
 # everything is present). Needs root (or sudo) only when something is missing.
+#
+# What each package is for: build-essential (gcc, make), libcmocka-dev (the
+# unit tests), clang and libclang-rt-dev (`make check` builds with clang;
+# libFuzzer), libreadline-dev and graphviz (the planned debugger REPL and
+# `trapeze dot` rendering - installed now so that the toolchain does not
+# change when they arrive).
 set -eu
 
 need=""
