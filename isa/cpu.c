@@ -129,8 +129,7 @@ static void timer_tick(t32_cpu *cpu)
     if (interval == 0 || cpu->cycles < cpu->timer_deadline)
         return;
     cpu->pending |= TIMER_LINE;
-    uint64_t late = cpu->cycles - cpu->timer_deadline;
-    cpu->timer_deadline += (late / interval + 1) * interval;
+    cpu->timer_deadline = t32_timer_next(cpu->timer_deadline, cpu->cycles, interval);
 }
 
 /* Bring the devices up to this CPU's time and latch the lines they assert.

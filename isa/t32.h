@@ -526,6 +526,15 @@ static inline uint64_t t32_timer_arm(uint64_t now, uint32_t value)
     return value ? now + value : UINT64_MAX;
 }
 
+/* The timer fired: its deadline came at or before cycle `now` (interval
+ * non-zero).  The next deadline is the first one after `now` on the same
+ * grid, deadline + k x interval: ticks missed while nobody looked (the line
+ * is one latched bit) are not owed twice. */
+static inline uint64_t t32_timer_next(uint64_t deadline, uint64_t now, uint32_t interval)
+{
+    return deadline + ((now - deadline) / interval + 1) * interval;
+}
+
 /* The port map (ISA.md section 9): which device answers a port. */
 typedef enum t32_port_dev {
     T32_DEV_NONE,      /* nothing: in reads 0xffffffff, out is ignored   */

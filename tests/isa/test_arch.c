@@ -5,10 +5,10 @@
  * Each rule is called here directly, without a CPU, the way the VMM calls
  * it on a vCPU's virtual state: trap entry on a bare PSR and system-register
  * array, which causes set BADVADDR, a system-register write and the effects
- * it asks for, the timer's arming, the port map, and the table walk through
- * a page-table memory of the test's own (which counts every read and
- * write, and can fail them).  The expected values are written out from
- * ISA.md, not computed with the functions under test.
+ * it asks for, the timer (arming, the next deadline), the port map, and the
+ * table walk through a page-table memory of the test's own (which counts
+ * every read and write, and can fail them).  The expected values are
+ * written out from ISA.md, not computed with the functions under test.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,6 +157,19 @@ static void test_timer_arm(void **state)
     assert_true(t32_timer_arm(7, 0xffffffffu) == 7 + 0xffffffffull);
     assert_true(t32_timer_arm(100, 0) == UINT64_MAX);
     assert_true(t32_timer_arm(0, 0) == UINT64_MAX);
+}
+
+/* The timer came due at or before `now`: the next deadline is the first
+ * one after `now` on the grid deadline + k x interval. */
+static void test_timer_next(void **state)
+{
+    (void)state;
+    assert_true(t32_timer_next(100, 100, 10) == 110);     /* exactly on time */
+    assert_true(t32_timer_next(100, 109, 10) == 110);     /* a little late */
+    assert_true(t32_timer_next(100, 110, 10) == 120);     /* a whole tick late */
+    assert_true(t32_timer_next(100, 135, 10) == 140);     /* missed ticks: once */
+    assert_true(t32_timer_next(5, 5, 1) == 6);
+    assert_true(t32_timer_next(0, 0xffffffffull * 3, 0xffffffffu) == 0xffffffffull * 4);
 }
 
 /* ---- the port map ------------------------------------------------------------- */
@@ -418,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_sysreg_apply),
         cmocka_unit_test(test_sysreg_apply_unknown),
         cmocka_unit_test(test_timer_arm),
+        cmocka_unit_test(test_timer_next),
         cmocka_unit_test(test_port_decode),
         cmocka_unit_test(test_walk_success),
         cmocka_unit_test(test_walk_permissions),
