@@ -657,6 +657,30 @@ static void test_pushf_reveals_user_mode(void **state)
     free_runs(&r);
 }
 
+/* A guest *user* program's pushf is faithful: it sees K = 0 and its real
+ * IE = 1, as on bare T32 (the real CPU runs the guest with the real IE
+ * mirroring the virtual one).  Only the guest kernel can tell. */
+static void test_user_mode_pushf_is_faithful(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 1, UCODE);
+    mtsr(&p, T32_SR_EPC, 1);
+    li(&p, 1, T32_PSR_IE);           /* user mode, IE = 1 */
+    mtsr(&p, T32_SR_EPSR, 1);
+    op0(&p, T32_OP_RFE);
+    prog u = { UCODE };
+    op0(&u, T32_OP_PUSHF);
+    emit(&u, T32_ENC_R(T32_OP_POP, 1, 0, 0));
+    op0(&u, T32_OP_SYSCALL);
+    runs r = run_both(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.bare->cpu[0].r[1] & (T32_PSR_K | T32_PSR_IE), T32_PSR_IE);
+    assert_int_equal(r.vm->vcpus[0].r[1] & (T32_PSR_K | T32_PSR_IE), T32_PSR_IE);
+    free_runs(&r);
+}
+
 /* pushf; cli; popf must restore IE = 1.  In real user mode popf silently
  * leaves IE alone, so the guest's interrupts stay off: on bare T32 the
  * timer fires, in the VM it never does. */
@@ -846,6 +870,7 @@ int main(void)
         cmocka_unit_test(test_instruction_limit),
         cmocka_unit_test(test_stats_count_exits),
         cmocka_unit_test(test_pushf_reveals_user_mode),
+        cmocka_unit_test(test_user_mode_pushf_is_faithful),
         cmocka_unit_test(test_popf_loses_the_interrupt_enable),
         cmocka_unit_test(test_random_programs_match_bare),
         cmocka_unit_test(test_memory_layout),

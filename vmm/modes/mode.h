@@ -14,7 +14,7 @@
  *   operation     called when                           trap-and-emulate does
  *   -----------   -----------------------------------   ------------------------------
  *   enter/leave   the VM starts/stops using the mode     nothing to set up
- *   resume        the vCPU goes back into guest code     real K = 0, rfe
+ *   resume        the vCPU goes back into guest code     real K = 0, IE as virtual, rfe
  *   handle_exit   the real CPU trapped in guest code     emulate, reflect, or fill
  *   ptbr_write    the guest wrote PTBR                   drop the shadow tables
  *   tlb_flush     the guest executed tlbflush            drop the shadow tables
@@ -68,5 +68,9 @@ const char *mode_names(void);
 
 /* The modes, each in its own file. */
 extern const vmm_mode_ops mode_trap;   /* modes/trap.c */
+
+/* Trap-and-emulate's resume (real K = 0, real IE = virtual IE, rfe), which
+ * the modes built on trap-and-emulate share. */
+void mode_trap_resume(vmm_vcpu *vc, t32_cpu *cpu);
 
 #endif /* VMM_MODE_H */

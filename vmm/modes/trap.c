@@ -12,14 +12,23 @@
 
 /*
  * The one way back into guest code: real EPC := the guest's pc, real EPSR :=
- * its flags with K = 0 (the guest kernel is deprivileged) and IE = 0 (the
- * VMM delivers the guest's interrupts itself, so the real CPU must never
- * take one), then the real return-from-exception.
+ * its flags with K = 0 (the guest kernel is deprivileged) and the real IE
+ * mirroring the virtual one, then the real return-from-exception.
+ *
+ * Why mirror IE, when the VMM delivers every guest interrupt itself?  So
+ * that what the guest can read without trapping is right: `pushf` stores
+ * the real PSR, and a guest *user* program that asks must see IE = 1, as on
+ * bare T32 (pre-VT-x x86 ran guest user code with the real IF set too).
+ * It is safe: the real CPU's timer is never armed and its devices are never
+ * programmed (the guest's are virtual), so no real interrupt can come; and
+ * in the host-kernel configuration one would only be an exit anyway.  What
+ * is left is the lecture's point: the guest *kernel's* pushf sees K = 0,
+ * and its popf cannot change IE.
  */
-static void trap_resume(vmm_vcpu *vc, t32_cpu *cpu)
+void mode_trap_resume(vmm_vcpu *vc, t32_cpu *cpu)
 {
     cpu->sr[T32_SR_EPC] = vc->pc;
-    cpu->sr[T32_SR_EPSR] = vc->vpsr & T32_PSR_FLAGS;   /* K = 0, IE = 0 */
+    cpu->sr[T32_SR_EPSR] = vc->vpsr & (T32_PSR_FLAGS | T32_PSR_IE);   /* K = 0 */
     t32_rfe(cpu);
 }
 
@@ -34,7 +43,7 @@ const vmm_mode_ops mode_trap = {
     .id = VMM_MODE_TRAP,
     .name = "trap",
     .summary = "trap-and-emulate: the guest kernel deprivileged, pushf/popf run natively",
-    .resume = trap_resume,
+    .resume = mode_trap_resume,
     .handle_exit = vmm_exit_handle,
     .ptbr_write = trap_flush,
     .tlb_flush = trap_flush,
