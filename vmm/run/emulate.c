@@ -63,8 +63,9 @@ static bool emulate_mfsr(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 
 /* mtsr: the write itself is the hardware's rule (t32_sysreg_apply in t32.h:
  * EPSR keeps PSR bits, read-only registers ignore it); its effects land on
- * the virtual machinery - the virtual timer, and the shadow tables, which
- * are the VM's TLB.  False if the register does not exist. */
+ * the virtual machinery - the virtual timer, and for PTBR the mode's hold
+ * on the guest's tables (shadow paging drops its shadows: they are the VM's
+ * TLB).  False if the register does not exist. */
 static bool emulate_mtsr(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
     uint32_t value = cpu->r[T32_FA(insn)];
