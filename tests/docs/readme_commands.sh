@@ -18,8 +18,11 @@
 # ignored) are copied to a temporary folder with no build/ in it, `make`
 # builds there, and then the commands run there - so they cannot lean on
 # files left in the working tree.  The build folder is the default, build/,
-# as the docs say; BUILD is not used.
+# as the docs say: BUILD and the other make settings are unset.
 set -eu
+# A reader's shell: no build settings inherited from `make check` (BUILD
+# would send the fresh build elsewhere, MAKEFLAGS carries its jobserver).
+unset BUILD SAN V CC CFLAGS LDFLAGS MAKEFLAGS MFLAGS MAKELEVEL
 DOCS="README.md examples/README.md isa/README.md assembler/README.md guestos/README.md vmm/README.md"
 BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-600}      # seconds per block
 
