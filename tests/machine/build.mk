@@ -33,5 +33,7 @@ test_snapshot_LDLIBS := -lcmocka
 ifneq ($(wildcard assembler/build.mk),)
 ifneq ($(wildcard vmm/build.mk),)
 CHECK_SCRIPTS += tests/machine/devices.sh
+# loaders.sh: trapeze given /dev/zero, a fifo, huge sparse files.
+CHECK_SCRIPTS += tests/machine/loaders.sh
 endif
 endif
