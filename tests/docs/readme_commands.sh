@@ -35,7 +35,14 @@ else
 fi
 rm -rf "$root/build"
 echo "docs: building a fresh copy in $root"
-(cd "$root" && make >"$root/.make.log" 2>&1) || { echo "FAIL make in the fresh copy"; tail -40 "$root/.make.log"; exit 1; }
+(cd "$root" && make >"$root/.make.log" 2>"$root/.make.err") ||
+    { echo "FAIL make in the fresh copy"; tail -40 "$root/.make.log" "$root/.make.err"; exit 1; }
+# The build is quiet (Makefile header): make itself prints only short
+# `CC file` lines - no compiler or t32as command lines.
+if grep -v -E '^  [A-Z]{2,5} +[^ ]+$' "$root/.make.log" >"$root/.noisy"; then
+    echo "FAIL make printed more than short lines:"; head -5 "$root/.noisy"; exit 1
+fi
+echo "PASS the fresh build prints $(wc -l <"$root/.make.log") short lines"
 
 # extract DOC: one shell script per runnable block, $root/.blocks/DOC.N.{sh,bash}.
 # After each command the script calls `check LINE EXPECTED STATUS`.
