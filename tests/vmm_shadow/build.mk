@@ -3,7 +3,8 @@
 # brings its own VMM frame allocator (it counts, limits and poisons frames),
 # so it links shadow.c directly instead of libvmm.
 TESTS += test_vmm_shadow
-test_vmm_shadow_SRCS   := tests/vmm_shadow/test_shadow.c vmm/memory/shadow.c
+test_vmm_shadow_SRCS   := tests/vmm_shadow/test_shadow.c vmm/memory/shadow.c vmm/memory/guest.c \
+                          vmm/invariant.c
 test_vmm_shadow_LIBS   := t32
 test_vmm_shadow_LDLIBS := -lcmocka
 

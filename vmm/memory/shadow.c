@@ -64,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "vmm/memory/guest.h"
 #include "vmm/vmm.h"
 
 #define PTES_PER_TABLE  1024u                  /* 4 KiB table / 4-byte entries */
@@ -75,15 +76,6 @@
  * memory.  We park the real PTBR when no frame can be had for a root. */
 #define PARKED_PTBR     (T32_PTE_FRAME | T32_PTBR_E)
 
-/* A broken invariant of the VMM itself (never something a guest did). */
-static void invariant(bool holds, const char *what)
-{
-    if (!holds) {
-        fprintf(stderr, "trapeze: shadow paging: broken invariant: %s\n", what);
-        abort();
-    }
-}
-
 /* ======================================================================
  * Reading and writing table entries
  * ====================================================================== */
@@ -92,45 +84,20 @@ static void invariant(bool holds, const char *what)
 static uint32_t shadow_read(const vmm_vm *vm, uint32_t table, uint32_t index)
 {
     uint32_t entry = 0;
-    invariant(t32_phys_read32(vm->vmm->m, table + 4 * index, &entry),
+    vmm_invariant(t32_phys_read32(vm->vmm->m, table + 4 * index, &entry),
               "shadow tables live in RAM");
     return entry;
 }
 
 static void shadow_write(vmm_vm *vm, uint32_t table, uint32_t index, uint32_t entry)
 {
-    invariant(t32_phys_write32(vm->vmm->m, table + 4 * index, entry),
+    vmm_invariant(t32_phys_write32(vm->vmm->m, table + 4 * index, entry),
               "shadow tables live in RAM");
 }
 
 /* ======================================================================
  * Walking the guest's tables, as bare T32 hardware would
  * ====================================================================== */
-
-/* A word of guest-physical memory, for the walker.  False if `gpa` lies
- * outside the VM's RAM: on bare T32 that is exactly where a table walk
- * raises BUS_ERROR.  (Page-table entries are word aligned and vm->size is a
- * whole number of pages, so gpa < size means the whole word is inside.) */
-static bool guest_read(void *ctx, uint32_t gpa, uint32_t *word)
-{
-    const vmm_vm *vm = ctx;
-    return gpa < vm->size && t32_phys_read32(vm->vmm->m, vm->base + gpa, word);
-}
-
-static bool guest_write(void *ctx, uint32_t gpa, uint32_t word)
-{
-    vmm_vm *vm = ctx;
-    return gpa < vm->size && t32_phys_write32(vm->vmm->m, vm->base + gpa, word);
-}
-
-/* The VM's RAM as the memory a walk reads tables from.  (The const is cast
- * away for the write callback, which only t32_walk_mark calls - and only
- * shadow_fault, which holds the VM writable, marks.) */
-static t32_ptmem guest_memory(const vmm_vm *vm)
-{
-    return (t32_ptmem){ .read = guest_read, .write = guest_write,
-                        .ctx = (void *)vm, .size = vm->size };
-}
 
 static bool guest_in_user_mode(const vmm_vcpu *vc)
 {
@@ -142,34 +109,19 @@ static bool guest_paging_on(const vmm_vcpu *vc)
     return (vc->vsr[T32_SR_PTBR] & T32_PTBR_E) != 0;
 }
 
-/*
- * The two-level walk of ISA.md section 8 - the very walker the real CPU's
- * MMU uses (t32_walk in isa/mmu.c) - through the guest's virtual PTBR, in
- * the vCPU's virtual mode, reading the guest's tables in guest-physical
- * memory:
- *
- *   guest PTBR --> L1 table --[L1 index]--> L2 table --[L2 index]--> page
- *
- * Each step that leaves guest RAM is a BUS_ERROR, each step the entries do
- * not allow is the access's page fault - in the order the hardware meets
- * them.  With guest paging off, guest virtual = guest physical, checked
- * against vm->size.  No side effects.
- */
+/* The guest's own walk (memory/guest.c): its tables, its virtual mode. */
 static t32_cause walk_guest(const vmm_vcpu *vc, uint32_t va, t32_access access,
                             t32_walk_result *w)
 {
-    const vmm_vm *vm = vc->vm;
-    t32_ptmem mem = guest_memory(vm);
-    return t32_walk(&mem, vc->vsr[T32_SR_PTBR], va, access,
-                    !guest_in_user_mode(vc), w);
+    return guest_walk(vc, va, access, w);
 }
 
 /* What the hardware does after a successful walk: A on every access, D on a
  * store, written back into the guest's L2 entry (the rule is t32_walk_mark's). */
 static void mark_accessed(vmm_vm *vm, t32_walk_result *w, t32_access access)
 {
-    t32_ptmem mem = guest_memory(vm);
-    invariant(t32_walk_mark(&mem, w, access), "a guest PTE we just read is in guest RAM");
+    t32_ptmem mem = guest_ram(vm);
+    vmm_invariant(t32_walk_mark(&mem, w, access), "a guest PTE we just read is in guest RAM");
 }
 
 /* ======================================================================
@@ -235,7 +187,7 @@ static void space_drop(vmm_vm *vm, shadow_space *space)
         for (uint32_t bits = space->l2_used[w]; bits != 0; bits &= bits - 1) {
             uint32_t i = 32 * w + (uint32_t)__builtin_ctz(bits);
             uint32_t l1 = shadow_read(vm, space->root, i);
-            invariant(l1 & T32_PTE_V, "a used root entry points at an L2 table");
+            vmm_invariant(l1 & T32_PTE_V, "a used root entry points at an L2 table");
             vmm_frame_free(vm->vmm, l1 & T32_PTE_FRAME);
         }
     }
@@ -401,12 +353,12 @@ static bool install_reclaiming(const vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, ui
 
 void shadow_init(vmm_vm *vm)
 {
-    invariant(vm->base % T32_PAGE_SIZE == 0 && vm->size % T32_PAGE_SIZE == 0,
+    vmm_invariant(vm->base % T32_PAGE_SIZE == 0 && vm->size % T32_PAGE_SIZE == 0,
               "guest RAM is whole pages");
-    invariant(vm->size <= vm->vmm->m->memsize &&
+    vmm_invariant(vm->size <= vm->vmm->m->memsize &&
               vm->base <= vm->vmm->m->memsize - vm->size,
               "guest RAM lies inside host RAM");
-    invariant(vm->vmm->m->memsize <= (PARKED_PTBR & T32_PTE_FRAME),
+    vmm_invariant(vm->vmm->m->memsize <= (PARKED_PTBR & T32_PTE_FRAME),
               "the parked root lies outside RAM");
     vm->shadow = (vmm_shadow){ .clock = 0 };
 }

@@ -37,14 +37,6 @@
 
 #include "vmm/modes/mode.h"
 
-void vmm_invariant(bool holds, const char *what)
-{
-    if (!holds) {
-        fprintf(stderr, "trapeze: broken invariant: %s\n", what);
-        abort();
-    }
-}
-
 void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end)
 {
     vm->outcome.end = end;
