@@ -1,0 +1,45 @@
+#!/bin/sh
+# console_errors.sh - console output that the host cannot write (/dev/full)
+# is reported: "error: console output: No space left on device", exit
+# status 1 - on bare T32, for one VM, for several VMs sharing stdout, and
+# for a VM's console=FILE.  The guest itself runs as usual.  (Not yet in
+# CHECK_SCRIPTS: the front end reports the console's out_error once wired.)
+set -eu
+BUILD=${BUILD:-build}
+T=$BUILD/bin/trapeze
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+"$BUILD/bin/t32as" -o "$tmp/hello.img" tests/vmm/guests/hello.s
+"$BUILD/bin/t32as" -D COUNT=100000 -o "$tmp/noline.img" tests/vmm/guests/noline.s
+
+# full NAME -- COMMAND...: run it with stdout on /dev/full; expect status 1
+# and the message on stderr.
+full() {
+    name=$1
+    shift 2
+    set +e
+    timeout 20 "$@" </dev/null >/dev/full 2>"$tmp/err"
+    got=$?
+    set -e
+    if [ "$got" -ne 1 ]; then
+        fail "$name: exit status $got, expected 1"; sed 's/^/    /' "$tmp/err"
+    elif ! grep -q 'error: console output: .*No space left on device' "$tmp/err"; then
+        fail "$name: no message"; sed 's/^/    /' "$tmp/err"
+    else
+        echo "PASS $name"
+    fi
+}
+
+full "bare, one line" -- "$T" run --bare --max-insns 100000 "$tmp/hello.img"
+full "bare, more than a buffer" -- "$T" run --bare --max-insns 10000000 "$tmp/noline.img"
+full "trap, one VM" -- "$T" run --mode trap --max-insns 100000 "$tmp/hello.img"
+full "trap, two VMs on stdout" -- \
+    "$T" run --mode trap --max-insns 10000000 --vm "$tmp/hello.img" --vm "$tmp/noline.img"
+full "trap, console=/dev/full" -- \
+    "$T" run --mode trap --max-insns 100000 --vm "$tmp/hello.img,console=/dev/full" --vm "$tmp/hello.img"
+
+echo "console_errors: $failures failures"
+[ "$failures" -eq 0 ]
