@@ -85,7 +85,7 @@ static const char *const event_names[] = {
 
 void trace_event(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
 {
-    char who[16], detail[64];
+    char who[32], detail[64];
     if (vc->vm->nvcpus > 1)
         snprintf(who, sizeof who, "vm%d.%d", vc->vm->id, vc->id);
     else

@@ -86,7 +86,7 @@ static void capture(vmm_vcpu *vc, const t32_cpu *cpu)
 static void trace_next_insn(const vmm_vcpu *vc)
 {
     const vmm_vm *vm = vc->vm;
-    char who[16];
+    char who[32];
     uint32_t gpa, word;
     bool ok = shadow_guest_translate(vc, vc->pc, T32_FETCH, &gpa) == T32_CAUSE_NONE &&
               gpa <= vm->size - 4 && t32_phys_read32(vm->vmm->m, vm->base + gpa, &word);

@@ -183,7 +183,7 @@ static int open_bare(session *s)
 /* The prefix of VM i's console lines when several VMs share stdout. */
 static const char *prefix_of(int i)
 {
-    static char prefixes[VMM_MAX_VMS][16];
+    static char prefixes[VMM_MAX_VMS][24];   /* room for any int */
     snprintf(prefixes[i], sizeof prefixes[i], "[vm%d] ", i);
     return prefixes[i];
 }
