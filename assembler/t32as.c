@@ -5,14 +5,16 @@
  *         [-e SYMBOL] [--max-errors N] SOURCE
  *
  * Writes the image to IMAGE (default: SOURCE with its extension replaced by
- * .t32).  Exit status: 0 success, 1 errors in the program, 2 bad command
- * line or output file.  See assembler/README.md.
+ * .t32); a file is replaced only when it is complete.  Exit status: 0
+ * success, 1 errors in the program, 2 bad command line or an output that
+ * cannot be written.  See assembler/README.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "asm.h"
+#include "outfile.h"
 
 #define MAX_ARGS 256
 
@@ -124,15 +126,49 @@ static char *default_output(const char *source)
     return out;
 }
 
-/* A listing or map file; "-" means standard output. */
-static FILE *open_output(const char *path)
+/* The three outputs.  Each is written under a temporary name and renamed
+ * into place only when complete (isa/outfile.h), so a failed run never
+ * leaves a partial file and never destroys an old one; devices such as
+ * /dev/null are written in place. */
+typedef struct outputs {
+    t32_out image, listing, map;
+} outputs;
+
+/* Open `path` (if any) into *o; false (reported) if it cannot be written. */
+static bool open_output(t32_out *o, const char *path)
 {
-    if (path && strcmp(path, "-") == 0)
-        return stdout;
-    FILE *f = path ? fopen(path, "w") : NULL;
-    if (path && !f)
-        perror(path);
-    return f;
+    char err[256];
+    *o = (t32_out){ 0 };
+    if (!path || t32_out_open(o, path, err, sizeof err))
+        return true;
+    fprintf(stderr, "%s: error: %s\n", path, err);
+    return false;
+}
+
+/* Commit `o` (if open); false (reported) if a write failed. */
+static bool commit_output(t32_out *o, const char *path)
+{
+    char err[256];
+    if (o->kind == T32_OUT_CLOSED || t32_out_commit(o, err, sizeof err))
+        return true;
+    fprintf(stderr, "%s: error: %s\n", path, err);
+    return false;
+}
+
+/* Encode the image into its output. */
+static bool write_image(const t32_image *img, t32_out *o, const char *path)
+{
+    uint8_t *bytes;
+    size_t len;
+    char err[256];
+    if (!t32_image_encode(img, &bytes, &len, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
+        t32_out_abort(o);
+        return false;
+    }
+    fwrite(bytes, 1, len, o->f);    /* an error shows at commit */
+    free(bytes);
+    return commit_output(o, path);
 }
 
 int main(int argc, char **argv)
@@ -144,28 +180,30 @@ int main(int argc, char **argv)
     }
     char *output = c.output ? NULL : default_output(c.source);
     const char *out = c.output ? c.output : output;
-    FILE *listing = open_output(c.listing), *map = open_output(c.map);
-    if (!out || (c.listing && !listing) || (c.map && !map))
+    outputs o = { 0 };
+    if (!out || !open_output(&o.image, out) || !open_output(&o.listing, c.listing) ||
+        !open_output(&o.map, c.map)) {
+        t32_out_abort(&o.image);
+        t32_out_abort(&o.listing);
+        free(output);
         return 2;
+    }
     asm_options opt = { .include_dirs = c.includes, .ninclude_dirs = c.nincludes,
                         .defines = c.defines, .ndefines = c.ndefines, .entry = c.entry,
-                        .diag = stderr, .listing = listing, .map = map,
+                        .diag = stderr, .listing = o.listing.f, .map = o.map.f,
                         .max_errors = c.max_errors };
     t32_image img;
-    asm_result res;
     int status = 0;
-    char err[256];
-    if (!asm_assemble_file(c.source, &opt, &img, &res)) {
-        remove(out);                 /* never leave a stale image behind */
+    if (!asm_assemble_file(c.source, &opt, &img, NULL)) {
+        t32_out_abort(&o.image);     /* any old image stays as it was */
+        t32_out_abort(&o.map);
         status = 1;
-    } else if (!t32_image_write(&img, out, err, sizeof err)) {
-        fprintf(stderr, "%s: error: %s\n", out, err);
+    } else if (!write_image(&img, &o.image, out)) {
         status = 2;
     }
     t32_image_free(&img);
-    if (listing && (listing == stdout ? fflush(listing) : fclose(listing)) != 0)
-        status = 2;
-    if (map && (map == stdout ? fflush(map) : fclose(map)) != 0)
+    bool listed = commit_output(&o.listing, c.listing);   /* even after errors */
+    if (!commit_output(&o.map, c.map) || !listed)
         status = 2;
     free(output);
     return status;

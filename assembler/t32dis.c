@@ -1,11 +1,13 @@
 /*
  * t32dis - the T32 disassembler.
  *
- *   t32dis IMAGE                     disassemble a program image
- *   t32dis -r FILE [-b ADDR]         a flat binary of little-endian words at ADDR (default 0)
- *   t32dis -w WORD... [-b ADDR]      the given words (0x... hex, or decimal), at ADDR
+ *   t32dis [-o OUT] IMAGE                 disassemble a program image
+ *   t32dis [-o OUT] -r FILE [-b ADDR]     a flat binary of little-endian words at ADDR (default 0)
+ *   t32dis [-o OUT] -w WORD... [-b ADDR]  the given words (0x... hex, or decimal), at ADDR
  *
- * The output is t32as source: assembling it gives the same words back.
+ * The output is t32as source: assembling it gives the same words back.  It
+ * goes to standard output, or to OUT, which is replaced only when complete
+ * (isa/outfile.h).  A write error (a full disk) is an error: status 1.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,14 +15,16 @@
 #include <string.h>
 
 #include "disasm.h"
+#include "outfile.h"
 
 /* The usage text: on stdout with status 0 when asked for (--help), on
  * stderr with status 2 after a bad command line. */
 static int usage(FILE *to)
 {
-    fputs("usage: t32dis IMAGE\n"
-          "       t32dis -r FILE [-b ADDR]     raw little-endian words loaded at ADDR\n"
-          "       t32dis -w WORD... [-b ADDR]  words given on the command line\n", to);
+    fputs("usage: t32dis [-o OUT] IMAGE\n"
+          "       t32dis [-o OUT] -r FILE [-b ADDR]     raw little-endian words loaded at ADDR\n"
+          "       t32dis [-o OUT] -w WORD... [-b ADDR]  words given on the command line\n"
+          "  -o OUT   write the source to OUT instead of standard output ('-': stdout)\n", to);
     return to == stdout ? 0 : 2;
 }
 
@@ -35,7 +39,7 @@ static bool number(const char *s, uint32_t *out)
     return true;
 }
 
-static int raw_file(const char *path, uint32_t base)
+static int raw_file(const char *path, uint32_t base, FILE *out)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -60,12 +64,12 @@ static int raw_file(const char *path, uint32_t base)
         free(buf);
         return 1;
     }
-    dis_raw(buf, n, base, stdout);
+    dis_raw(buf, n, base, out);
     free(buf);
     return 0;
 }
 
-static int words(char **argv, int count, uint32_t base)
+static int words(char **argv, int count, uint32_t base, FILE *out)
 {
     uint8_t *bytes = malloc((size_t)count * 4 + 1);
     if (!bytes)
@@ -80,12 +84,12 @@ static int words(char **argv, int count, uint32_t base)
         for (int k = 0; k < 4; k++)
             bytes[4 * i + k] = (uint8_t)(w >> (8 * k));
     }
-    dis_raw(bytes, (size_t)count * 4, base, stdout);
+    dis_raw(bytes, (size_t)count * 4, base, out);
     free(bytes);
     return 0;
 }
 
-static int image(const char *path)
+static int image(const char *path, FILE *out)
 {
     t32_image img;
     char err[256];
@@ -96,15 +100,56 @@ static int image(const char *path)
                     path, path);
         return 1;
     }
-    dis_image(&img, stdout);
+    dis_image(&img, out);
     t32_image_free(&img);
+    return 0;
+}
+
+typedef struct job {
+    const char *path, *raw;
+    char **words;
+    int nwords;
+    uint32_t base;
+    FILE *out;
+} job;
+
+/* Disassemble what the command line chose into j->out. */
+static int dispatch(const job *j)
+{
+    if (j->nwords)
+        return words(j->words, j->nwords, j->base, j->out);
+    if (j->raw)
+        return raw_file(j->raw, j->base, j->out);
+    return image(j->path, j->out);
+}
+
+/* Run the job into its output (stdout or OUT); commit it only on success. */
+static int run(const char *out_path, job *j)
+{
+    t32_out o;
+    char err[256];
+    const char *name = out_path ? out_path : "t32dis: standard output";
+    if (!t32_out_open(&o, out_path ? out_path : "-", err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", name, err);
+        return 1;
+    }
+    j->out = o.f;
+    int status = dispatch(j);
+    if (status != 0) {
+        t32_out_abort(&o);
+        return status;
+    }
+    if (!t32_out_commit(&o, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", name, err);
+        return 1;
+    }
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     uint32_t base = 0;
-    const char *raw = NULL;
+    const char *raw = NULL, *out = NULL;
     int first_word = 0, nwords = 0;
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -117,9 +162,11 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
             raw = argv[++i];
+        } else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && !out) {
+            out = argv[++i];
         } else if (strcmp(argv[i], "-w") == 0) {
             first_word = i + 1;
-            while (i + 1 < argc && strcmp(argv[i + 1], "-b") != 0)
+            while (i + 1 < argc && strcmp(argv[i + 1], "-b") != 0 && strcmp(argv[i + 1], "-o") != 0)
                 i++, nwords++;
         } else if (argv[i][0] == '-' || path) {
             return usage(stderr);
@@ -127,11 +174,12 @@ int main(int argc, char **argv)
             path = argv[i];
         }
     }
-    if (first_word && nwords && !raw && !path)
-        return words(argv + first_word, nwords, base);
-    if (raw && !path && !first_word)
-        return raw_file(raw, base);
-    if (path && !raw && !first_word)
-        return image(path);
-    return usage(stderr);
+    job j = { .path = path, .raw = raw, .base = base };
+    if (first_word && nwords && !raw && !path) {
+        j.words = argv + first_word;
+        j.nwords = nwords;
+    } else if (!(raw && !path && !first_word) && !(path && !raw && !first_word)) {
+        return usage(stderr);
+    }
+    return run(out, &j);
 }

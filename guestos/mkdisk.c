@@ -20,7 +20,6 @@
  * rest of its memory (a .bss at the end) is only counted in "bytes in
  * memory"; the kernel zero-fills it.  All integers are little-endian.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "outfile.h"
 
 /* These must agree with guestos/include/abi.s and kernel/memlayout.s. */
 #define USER_BASE      0x00400000u  /* where user programs are assembled */
@@ -161,30 +161,32 @@ static void make_directory(uint8_t dir[SECTOR], const program *progs, size_t n)
     }
 }
 
-/* Write the directory and every program, each padded to whole sectors. */
+/* Write the directory and every program, each padded to whole sectors.
+ * The disk is written under a temporary name and renamed into place only
+ * when complete (isa/outfile.h): make never sees a half-written disk, and
+ * a failed run leaves the old one (or a device such as /dev/null) alone. */
 static bool write_disk(const char *path, const program *progs, size_t n)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        fprintf(stderr, "%s: error: cannot create: %s\n", path, strerror(errno));
+    t32_out o;
+    char err[256];
+    if (!t32_out_open(&o, path, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
         return false;
     }
     uint8_t dir[SECTOR];
     make_directory(dir, progs, n);
-    bool ok = fwrite(dir, 1, SECTOR, f) == SECTOR;
+    fwrite(dir, 1, SECTOR, o.f);          /* errors are sticky: checked at commit */
     static const uint8_t zeros[SECTOR];
-    for (size_t i = 0; ok && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         uint32_t pad = sectors_of(&progs[i]) * SECTOR - progs[i].filesz;
-        ok = fwrite(progs[i].bytes, 1, progs[i].filesz, f) == progs[i].filesz &&
-             fwrite(zeros, 1, pad, f) == pad;
+        fwrite(progs[i].bytes, 1, progs[i].filesz, o.f);
+        fwrite(zeros, 1, pad, o.f);
     }
-    if (fclose(f) != 0)
-        ok = false;
-    if (!ok) {
-        fprintf(stderr, "%s: error: write failed: %s\n", path, strerror(errno));
-        remove(path);   /* no half-written disk for make to take as built */
+    if (!t32_out_commit(&o, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
+        return false;
     }
-    return ok;
+    return true;
 }
 
 int main(int argc, char **argv)

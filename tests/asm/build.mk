@@ -1,7 +1,7 @@
 # tests/asm/ - the assembler, disassembler and image format: cmocka unit
 # tests, and golden files (golden/*.s with the expected listing *.lst or
 # diagnostics *.err) compared exactly by golden.sh.
-TESTS += test_expr test_directives test_insn test_image test_roundtrip
+TESTS += test_expr test_directives test_insn test_image test_roundtrip test_outfile
 
 ASM_TEST_HELPERS := tests/asm/helpers.c
 
@@ -25,4 +25,8 @@ test_roundtrip_SRCS   := tests/asm/test_roundtrip.c $(ASM_TEST_HELPERS)
 test_roundtrip_LIBS   := t32asm t32
 test_roundtrip_LDLIBS := -lcmocka
 
-CHECK_SCRIPTS += tests/asm/golden.sh
+test_outfile_SRCS   := tests/asm/test_outfile.c
+test_outfile_LIBS   := t32
+test_outfile_LDLIBS := -lcmocka
+
+CHECK_SCRIPTS += tests/asm/golden.sh tests/asm/outputs.sh

@@ -1,0 +1,86 @@
+/*
+ * outfile.h - output files that are never left half-written.
+ *
+ * Every Trapeze command that writes a file (t32as's image, listing and
+ * map, t32dis's source, t32mkdisk's disk, trapeze's statistics, traces
+ * and console transcripts) opens it with t32_out_open, writes with stdio
+ * on o.f, and ends with exactly one of t32_out_commit or t32_out_abort.
+ * What a path means:
+ *
+ *   "-"                      standard output; commit flushes it
+ *   a device, fifo, socket   written directly (/dev/null, /dev/stdout, a
+ *                            pipe): never removed, renamed or replaced
+ *   a directory              an error
+ *   a regular file, or a     written to a temporary file in the same
+ *   name not yet used        directory; commit renames it over the path
+ *                            (atomically: readers see the old file or the
+ *                            new one, never a mix); abort removes the
+ *                            temporary, so a failed run leaves the old
+ *                            file as it was, or no file
+ *
+ * A symbolic link is followed: the file it names is the one replaced.
+ * A replaced file keeps its permission bits; a new one gets 0666 less the
+ * umask, as fopen would give it.
+ *
+ * Write errors are sticky in stdio, so callers need not check every
+ * fprintf: commit flushes, checks ferror and fclose, and reports the first
+ * problem (a full disk, /dev/full) as a message.  Messages are lower case,
+ * without the file name (the caller prints "PATH: error: MESSAGE").
+ *
+ *     t32_out o;
+ *     char err[256];
+ *     if (!t32_out_open(&o, path, err, sizeof err)) {
+ *         fprintf(stderr, "%s: error: %s\n", path, err);
+ *         return 1;
+ *     }
+ *     fprintf(o.f, ...);
+ *     if (failed) {
+ *         t32_out_abort(&o);
+ *     } else if (!t32_out_commit(&o, err, sizeof err)) {
+ *         fprintf(stderr, "%s: error: %s\n", path, err);
+ *         return 1;
+ *     }
+ *
+ * A process killed between open and commit leaves its temporary behind
+ * (named .NAME.PID.N.tmp next to NAME); the target itself is still whole.
+ */
+#ifndef T32_OUTFILE_H
+#define T32_OUTFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum t32_out_kind {
+    T32_OUT_CLOSED,      /* after commit or abort (or a failed open) */
+    T32_OUT_STDOUT,      /* "-" */
+    T32_OUT_DIRECT,      /* an existing device, fifo or socket */
+    T32_OUT_REPLACE      /* a temporary file renamed over the target */
+} t32_out_kind;
+
+typedef struct t32_out {
+    FILE *f;             /* write here */
+    t32_out_kind kind;
+    char *target;        /* T32_OUT_REPLACE: the path to rename over (links resolved) */
+    char *tmp;           /* T32_OUT_REPLACE: the temporary being written */
+} t32_out;
+
+/* Open `path` for writing as described above.  On failure returns false
+ * with a message in err, and o->f is NULL. */
+bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen);
+
+/* Finish: flush and close (standard output is flushed, not closed), then
+ * for a replaced file rename the temporary over the target.  Returns false
+ * with a message if any write failed; then nothing was renamed (the
+ * temporary is removed).  The t32_out is closed either way. */
+bool t32_out_commit(t32_out *o, char *err, size_t errlen);
+
+/* Give up: close without committing.  A temporary is removed; the target
+ * is untouched.  Harmless on a closed t32_out. */
+void t32_out_abort(t32_out *o);
+
+/* Open, write len bytes, commit: a whole file in one call. */
+bool t32_out_write_file(const char *path, const void *bytes, size_t len,
+                        char *err, size_t errlen);
+
+#endif /* T32_OUTFILE_H */

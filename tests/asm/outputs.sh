@@ -1,0 +1,123 @@
+#!/bin/sh
+# Output files of t32as, t32dis and t32mkdisk (isa/outfile.h): a failed run
+# never removes or truncates what the output path names - a device node, a
+# fifo, an old file - a directory is refused and survives, and a write
+# error (/dev/full) is reported with a non-zero exit status.
+#   BUILD=build/san tests/asm/outputs.sh
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$root/${BUILD:-build}/bin"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+failed=0
+
+fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+
+# expect STATUS CMD...: run CMD (stderr to err.txt) and check its exit status.
+expect() {
+    want=$1; shift
+    "$@" >out.txt 2>err.txt
+    got=$?
+    [ "$got" = "$want" ] || { fail "exit $got, not $want: $*"; cat err.txt; }
+}
+
+# files_only NAME...: the folder holds exactly these (no temporary left).
+files_only() {
+    have=$(ls -A | sort | tr '\n' ' ')
+    want=$(printf '%s\n' "$@" err.txt out.txt | sort | tr '\n' ' ')
+    [ "$have" = "$want" ] || fail "files: '$have', expected '$want'"
+}
+
+printf '_start: halt\n' >good.s
+printf '_start: addi r1, r0, 1\n        bogus\n' >bad.s
+printf '.org 0x00400000\n_start: halt\n' >user.s     # a guestos user program
+"$bin/t32as" user.s || fail "t32as user.s"
+
+# A character device like /dev/null, made here so that a bug destroys only
+# a copy (mknod needs root; without it the fifo checks below still run).
+if mknod null c 1 3 2>/dev/null; then
+    expect 1 "$bin/t32as" -o null bad.s
+    [ -c null ] || fail "t32as -o null (failing source) removed the device node"
+    expect 0 "$bin/t32as" -o null good.s
+    [ -c null ] || fail "t32as -o null replaced the device node"
+    expect 1 "$bin/t32as" -o good.t32 -m null bad.s
+    [ -c null ] || fail "t32as -m null (failing source) removed the device node"
+    expect 1 "$bin/t32dis" -o null bad.s
+    [ -c null ] || fail "t32dis -o null (bad image) removed the device node"
+    expect 1 "$bin/t32mkdisk" -o null p=bad.s
+    [ -c null ] || fail "t32mkdisk -o null (bad program) removed the device node"
+    rm -f null
+fi
+
+# A fifo, with a reader so that opening it does not block.
+mkfifo fifo
+cat fifo >from-fifo &
+expect 1 "$bin/t32as" -o fifo bad.s
+wait
+[ -p fifo ] || fail "t32as -o fifo (failing source) removed the fifo"
+cat fifo >from-fifo &
+expect 0 "$bin/t32as" -o fifo good.s
+wait
+[ -p fifo ] || fail "t32as -o fifo replaced the fifo"
+[ "$(head -c 4 from-fifo)" = T32I ] || fail "t32as -o fifo: the image did not go through the fifo"
+rm -f fifo from-fifo
+
+# An old image survives a failed assembly untouched (we keep it rather than
+# remove it, as gcc would: the rule is only never to leave a partial file).
+expect 0 "$bin/t32as" -o prog.t32 good.s
+cp prog.t32 prog.orig
+expect 1 "$bin/t32as" -o prog.t32 bad.s
+cmp -s prog.t32 prog.orig || fail "t32as: a failed assembly changed the old image"
+printf 'old listing\n' >prog.lst
+expect 0 "$bin/t32as" -o prog.t32 -l prog.lst -m prog.map good.s
+grep -q halt prog.lst || fail "t32as -l: the listing was not replaced"
+grep -q _start prog.map || fail "t32as -m: the map was not written"
+files_only bad.s good.s user.s user.t32 prog.lst prog.map prog.orig prog.t32
+
+# A directory is refused and survives, even an empty one.
+mkdir empty
+expect 2 "$bin/t32as" -o empty good.s
+grep -q 'empty: error: is a directory' err.txt || fail "t32as -o DIR: wrong message"
+expect 2 "$bin/t32as" -o x.t32 -l empty good.s
+expect 1 "$bin/t32dis" -o empty prog.t32
+expect 1 "$bin/t32mkdisk" -o empty p=user.t32
+[ -d empty ] || fail "an output directory was removed"
+rmdir empty
+[ ! -e x.t32 ] || fail "t32as wrote an image although its listing could not be opened"
+
+# Write errors: the disk is full.  A private copy of /dev/full when we may
+# make one, so that a tool that removes its output on failure (the bug this
+# guards against) cannot delete the real one.
+full=/dev/full
+mknod full c 1 7 2>/dev/null && full=$tmp/full
+if [ -w "$full" ]; then
+    expect 2 "$bin/t32as" -o "$full" good.s
+    grep -q 'full: error: write failed' err.txt || fail "t32as -o full: no message"
+    expect 2 "$bin/t32as" -o prog.t32 -l "$full" good.s
+    expect 2 "$bin/t32as" -o prog.t32 -m "$full" good.s
+    expect 1 "$bin/t32dis" -o "$full" prog.t32
+    grep -q 'error: write failed' err.txt || fail "t32dis -o full: no message"
+    "$bin/t32dis" prog.t32 >"$full" 2>err.txt
+    [ $? = 1 ] || fail "t32dis >full: exit status"
+    grep -q 'standard output: error: write failed' err.txt || fail "t32dis >full: no message"
+    "$bin/t32as" -l - good.s >"$full" 2>err.txt
+    [ $? = 2 ] || fail "t32as -l - >full: exit status"
+    expect 1 "$bin/t32mkdisk" -o "$full" p=user.t32
+    grep -q 'full: error: write failed' err.txt || fail "t32mkdisk -o full: no message"
+    rm -f full
+fi
+
+# t32dis and t32mkdisk keep an old output when their input is bad.
+expect 0 "$bin/t32dis" -o prog.dis prog.t32
+grep -q halt prog.dis || fail "t32dis -o: no source written"
+cp prog.dis dis.orig
+expect 1 "$bin/t32dis" -o prog.dis bad.s
+cmp -s prog.dis dis.orig || fail "t32dis: a failed run changed the old output"
+expect 0 "$bin/t32mkdisk" -o prog.disk p=user.t32
+cp prog.disk disk.orig
+expect 1 "$bin/t32mkdisk" -o prog.disk p=bad.s
+cmp -s prog.disk disk.orig || fail "t32mkdisk: a failed run changed the old disk"
+
+echo "outputs: $failed failed"
+[ "$failed" = 0 ]
