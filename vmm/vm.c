@@ -40,6 +40,18 @@ bool vmm_vm_set_vcpus(vmm_vm *vm, int n)
     return true;
 }
 
+static void vm_free(vmm_vm *vm)
+{
+    if (!vm)
+        return;
+    if (vm->mode && vm->mode->leave)
+        vm->mode->leave(vm);       /* the mode's own state */
+    shadow_destroy(vm);
+    t32_console_free(&vm->con);
+    t32_disk_free(&vm->disk);
+    free(vm);
+}
+
 /* A VM whose RAM is host-physical [base, base + size): zeroed, like a
  * machine at power-on, with a reset vCPU and its own devices. */
 static vmm_vm *vm_new(vmm *v, vmm_mode mode, int id, uint32_t base, uint32_t size)
@@ -52,25 +64,21 @@ static vmm_vm *vm_new(vmm *v, vmm_mode mode, int id, uint32_t base, uint32_t siz
     vm->base = base;
     vm->size = size;
     vm->mem = v->m->mem + base;
-    vm->mode = mode_get(mode);
     vmm_vm_set_vcpus(vm, 1);
     t32_console_init(&vm->con, stdout, 0);
     t32_disk_init_mem(&vm->disk, NULL, 0);   /* no disk: zero sectors */
     vm->at_line_start = true;
     vm->outcome.end = VMM_RUNNING;
     shadow_init(vm);
+    vm->mode = mode_get(mode);
+    if (vm->mode->enter && !vm->mode->enter(vm)) {
+        vm->mode = NULL;
+        vm_free(vm);
+        return NULL;
+    }
     return vm;
 }
 
-static void vm_free(vmm_vm *vm)
-{
-    if (!vm)
-        return;
-    shadow_destroy(vm);
-    t32_console_free(&vm->con);
-    t32_disk_free(&vm->disk);
-    free(vm);
-}
 
 /* ---- the VMM ------------------------------------------------------------------------ */
 
@@ -155,16 +163,22 @@ bool vmm_vm_load(vmm_vm *vm, const t32_image *img, char *err, size_t errlen)
 
 bool vmm_vm_set_mode(vmm_vm *vm, vmm_mode id)
 {
-    const vmm_mode_ops *mode = mode_get(id);
+    const vmm_mode_ops *mode = mode_get(id), *old = vm->mode;
     if (!mode)
         return false;
-    if (mode == vm->mode)
+    if (mode == old)
         return true;
-    if (vm->mode->leave)
-        vm->mode->leave(vm);
+    if (old->leave)
+        old->leave(vm);
     vm->mode = mode;
-    if (mode->enter)
-        mode->enter(vm);
+    if (mode->enter && !mode->enter(vm)) {
+        /* Not enough memory for the new mode: stay in the old one, which
+         * had what it needs a moment ago. */
+        vm->mode = old;
+        if (old->enter && !old->enter(vm))
+            vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_NO_MEMORY);
+        return false;
+    }
     /* Whatever the old mode left on the real CPUs is not the new one's. */
     for (int i = 0; i < T32_MAX_CPUS; i++)
         vm->vmm->on_cpu[i] = NULL;

@@ -51,6 +51,9 @@
 typedef enum vmm_mode {
     VMM_MODE_BARE,   /* no VMM: the guest is the kernel (reference)     */
     VMM_MODE_TRAP,   /* pure trap-and-emulate; pushf/popf run natively */
+    VMM_MODE_BT,     /* binary translation: kernel pushf/popf patched      */
+    VMM_MODE_PV,     /* paravirtual: the guest makes hypercalls (hcall)  */
+    VMM_MODE_EMULATE, /* no direct execution: the VMM interprets every insn */
     VMM_NMODES
 } vmm_mode;
 
@@ -93,6 +96,8 @@ typedef struct vmm_vcpu {
     uint32_t vpending;         /* latched virtual interrupt lines (the timer) */
     bool     halted;
     uint64_t horizon;          /* virtual time at which the current turn ends */
+    bool     pv_shared;        /* --mode pv: a shared page is registered ... */
+    uint32_t pv_page;          /* ... at this guest-physical address (modes/pv) */
 } vmm_vcpu;
 
 #define VMM_MAX_VMS   8
@@ -106,7 +111,12 @@ typedef enum vmm_event_kind {
     VMM_EV_REFLECT,  /* a trap delivered into the guest's own handler          */
     VMM_EV_HIDDEN,   /* a page fault the guest never sees (shadow filled)       */
     VMM_EV_INJECT,   /* a virtual interrupt delivered at a boundary             */
-    VMM_EV_MODE      /* the VM switched VMM mode                                */
+    VMM_EV_MODE,     /* the VM switched VMM mode                                */
+    VMM_EV_HCALL,    /* a hypercall of a paravirtual guest (insn: the hcall)    */
+    VMM_EV_SCAN,     /* bt: a code page scanned before it runs in kernel mode   */
+    VMM_EV_PATCH,    /* bt: a sensitive instruction patched in the page's copy  */
+    VMM_EV_PATCHED,  /* bt: a patched instruction trapped and was emulated      */
+    VMM_EV_UNPATCH   /* bt: a page written (store or DMA): its patches dropped  */
 } vmm_event_kind;
 
 typedef struct vmm_event {
@@ -116,6 +126,9 @@ typedef struct vmm_event {
     t32_cause cause;       /* REFLECT, HIDDEN, INJECT */
     uint32_t  badvaddr;    /* memory causes */
     uint32_t  port;        /* EMULATE of in/out: the port */
+    uint32_t  gpa;         /* SCAN, PATCH, UNPATCH: the guest-physical address */
+    uint32_t  count;       /* SCAN: instructions patched in the page */
+    const char *why;       /* UNPATCH: "store" or "dma" */
 } vmm_event;
 
 /* An observer: called for every event of every VM (NULL: none). */
@@ -140,6 +153,8 @@ struct vmm_vm {
     int         id;
     vmm        *vmm;
     const vmm_mode_ops *mode;  /* how its sensitive instructions are handled */
+    void       *mode_state;    /* the mode's own state, if it keeps any (its
+                                  leave() frees it) */
     uint32_t    base;          /* host-physical address of guest-physical 0 */
     uint32_t    size;          /* bytes of guest-physical memory */
     uint8_t    *mem;           /* host pointer to guest-physical 0 */
@@ -256,6 +271,7 @@ void vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu);
  * bare T32 would have) / charge it as run directly. */
 void vmm_exit_uncount(vmm_vcpu *vc);
 void vmm_exit_count_direct(vmm_vcpu *vc);
+void vmm_exit_count_emulated(vmm_vcpu *vc);
 
 /* ---- run/emulate.c: privileged instructions on the virtual state ---------- */
 

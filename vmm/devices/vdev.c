@@ -20,12 +20,18 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm/vmm.h"
+#include "vmm/modes/mode.h"
 
 /* Complete a disk transfer that is due at the current virtual time. */
 static void disk_catch_up(vmm_vm *vm)
 {
+    const t32_disk *d = &vm->disk;
+    bool reading = d->status == T32_DISK_BUSY && d->cmd == T32_DISK_CMD_READ;
     t32_disk_tick(&vm->disk, vmm_vm_time(vm), vm->mem, vm->size);
+    /* A read landed in guest memory behind the CPU's back: the mode may
+     * care (binary translation drops the patches of code it overwrote). */
+    if (reading && d->status == T32_DISK_DONE && vm->mode->memory_written)
+        vm->mode->memory_written(vm, d->addr, d->count * T32_SECTOR_SIZE);
 }
 
 /* The port map is bare T32's (t32_port_decode in t32.h): a guest finds its

@@ -65,7 +65,7 @@
 #include <stdlib.h>
 
 #include "vmm/memory/guest.h"
-#include "vmm/vmm.h"
+#include "vmm/modes/mode.h"
 
 #define PTES_PER_TABLE  1024u                  /* 4 KiB table / 4-byte entries */
 #define PTE_RWX         (T32_PTE_R | T32_PTE_W | T32_PTE_X)
@@ -395,7 +395,10 @@ shadow_result shadow_fault(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
     if (*cause != T32_CAUSE_NONE)
         return SHADOW_REFLECT;
 
-    if (!install_reclaiming(vc, cpu, va, shadow_pte(vm, &w, access)))
+    uint32_t spte = shadow_pte(vm, &w, access);
+    if (vm->mode && vm->mode->shadow_pte)
+        spte = vm->mode->shadow_pte(vc, cpu, va, &w, access, spte);   /* e.g. bt's copy */
+    if (spte == 0 || !install_reclaiming(vc, cpu, va, spte))
         return SHADOW_NO_MEMORY;
     mark_accessed(vm, &w, access);
     vm->stats.shadow_faults++;

@@ -11,11 +11,17 @@
 static const vmm_mode_ops *const modes[VMM_NMODES] = {
     [VMM_MODE_BARE] = NULL,
     [VMM_MODE_TRAP] = &mode_trap,
+    [VMM_MODE_BT]   = &mode_bt,
+    [VMM_MODE_EMULATE] = &mode_emulate,
+    [VMM_MODE_PV]   = &mode_pv,
 };
 
 static const char *const names[VMM_NMODES] = {
     [VMM_MODE_BARE] = "bare",
     [VMM_MODE_TRAP] = "trap",
+    [VMM_MODE_BT]   = "bt",
+    [VMM_MODE_EMULATE] = "emulate",
+    [VMM_MODE_PV]   = "pv",
 };
 
 const vmm_mode_ops *mode_get(vmm_mode id)
@@ -26,7 +32,7 @@ const vmm_mode_ops *mode_get(vmm_mode id)
 int mode_lookup(const char *name)
 {
     for (int i = 0; i < VMM_NMODES; i++)
-        if (strcmp(name, names[i]) == 0)
+        if (names[i] && strcmp(name, names[i]) == 0)
             return i;
     return -1;
 }
@@ -41,7 +47,9 @@ const char *mode_names(void)
     static char list[128];
     if (list[0] == '\0') {
         for (int i = 0; i < VMM_NMODES; i++) {
-            if (i > 0)
+            if (!names[i])
+                continue;
+            if (list[0] != '\0')
                 strcat(list, ", ");
             strcat(list, names[i]);
         }

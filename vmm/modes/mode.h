@@ -19,6 +19,8 @@
  *   ptbr_write    the guest wrote PTBR                   drop the shadow tables
  *   tlb_flush     the guest executed tlbflush            drop the shadow tables
  *   view_change   the guest's virtual K changed          switch shadow view
+ *   shadow_pte    a shadow entry is about to be filled   (nothing to change)
+ *   memory_written  a device wrote guest memory (DMA)    (nothing to do)
  */
 #ifndef VMM_MODE_H
 #define VMM_MODE_H
@@ -31,8 +33,9 @@ struct vmm_mode_ops {
     const char *summary;     /* one line for --help and `trapeze compare` */
 
     /* The VM starts (or stops) running in this mode, at an instruction
-     * boundary; every vCPU is off the real CPUs.  May be NULL. */
-    void (*enter)(vmm_vm *vm);
+     * boundary; every vCPU is off the real CPUs.  enter returns false (and
+     * leaves nothing behind) if it cannot have what it needs.  May be NULL. */
+    bool (*enter)(vmm_vm *vm);
     void (*leave)(vmm_vm *vm);
 
     /* Put the vCPU's pc and flags back on the real CPU and return to guest
@@ -52,6 +55,30 @@ struct vmm_mode_ops {
     /* The guest's virtual mode (K) just changed: a trap entered its kernel,
      * or rfe returned to its user code. */
     void (*view_change)(vmm_vcpu *vc, t32_cpu *cpu);
+
+    /* Run the guest some other way than directly on the real CPU: up to
+     * virtual time `until` (a virtual event or the end of the turn; at
+     * least one instruction), or sooner, after an instruction that may
+     * change what the next boundary decides (interrupt state, devices, a
+     * trap).  NULL: resume, t32_run and handle_exit, as trap-and-emulate
+     * does; a mode with `run` needs neither resume nor handle_exit. */
+    void (*run)(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until);
+
+    /* The VMM is about to decide on a virtual interrupt (run/reflect.c):
+     * take in virtual state the guest keeps in its own memory - the
+     * paravirtual guest's interrupt mask in its shared page.  May be NULL. */
+    void (*pull)(vmm_vcpu *vc);
+
+    /* Shadow paging is about to install `spte` (built from the guest's
+     * walk `w` for `access` at guest virtual `va`): return the entry to
+     * install instead, or 0 if the VMM is out of memory.  May be NULL
+     * (install it as it is). */
+    uint32_t (*shadow_pte)(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
+                           const t32_walk_result *w, t32_access access, uint32_t spte);
+
+    /* A device wrote guest-physical [gpa, gpa + len) behind the CPU's back
+     * (disk DMA).  May be NULL. */
+    void (*memory_written)(vmm_vm *vm, uint32_t gpa, uint32_t len);
 };
 
 /* The mode with this id, or NULL (bare has no table: no VMM runs). */
@@ -68,6 +95,9 @@ const char *mode_names(void);
 
 /* The modes, each in its own file. */
 extern const vmm_mode_ops mode_trap;   /* modes/trap.c */
+extern const vmm_mode_ops mode_emulate; /* modes/emulate/emulate.c */
+extern const vmm_mode_ops mode_bt;     /* modes/bt/ */
+extern const vmm_mode_ops mode_pv;     /* modes/pv/pv.c */
 
 /* Trap-and-emulate's resume (real K = 0, real IE = virtual IE, rfe), which
  * the modes built on trap-and-emulate share. */

@@ -9,7 +9,7 @@
 
 void stats_add(vmm_stats *sum, const vmm_stats *st)
 {
-#define ADD(field, label, bare) sum->field += st->field;
+#define ADD(field, label, shown) sum->field += st->field;
     VMM_STATS(ADD)
 #undef ADD
     for (int c = 0; c < T32_CAUSE_LIMIT; c++)
@@ -40,14 +40,24 @@ static void print_exits_by_cause(FILE *out, const vmm_stats *st)
     }
 }
 
+/* Whether the table shows a row (stats.h says where each one belongs). */
+static bool show_row(int shown, bool vmm, uint64_t value)
+{
+    switch (shown) {
+    case STATS_ALL: return true;
+    case STATS_VMM: return vmm;
+    default:        return value != 0;
+    }
+}
+
 /* The table of --stats: the instruction split first (how much ran
  * directly), then the exits by cause (what the VMM had to do). */
 void stats_print(FILE *out, const char *title, const char *mode, bool vmm,
                  const vmm_stats *st)
 {
     fprintf(out, "%s (mode %s)\n", title, mode);
-#define ROW(field, label, bare)                                   \
-    if (vmm || (bare))                                            \
+#define ROW(field, label, shown)                                  \
+    if (show_row(shown, vmm, st->field))                          \
         print_row(out, label, st->field);                         \
     if (vmm && &st->field == &st->emulated_insns)                 \
         fprintf(out, "  %-22s %13.2f%%\n", "direct share", direct_percent(st)); \
@@ -83,7 +93,7 @@ static void write_exits_by_cause(FILE *f, const vmm_stats *st, int ind)
 static void write_members(FILE *f, const char *mode, const vmm_stats *st, int ind)
 {
     fprintf(f, "%*s\"mode\": \"%s\"", ind, "", mode);
-#define MEMBER(field, label, bare)                                          \
+#define MEMBER(field, label, shown)                                          \
     fprintf(f, ",\n%*s\"" #field "\": %" PRIu64, ind, "", st->field);       \
     if (&st->field == &st->exits_total)                                    \
         write_exits_by_cause(f, st, ind);

@@ -17,26 +17,36 @@
 #include "t32.h"
 
 /*
- * X(field, table label, shown on bare T32) - in the order of the --stats
- * table and of the JSON object.  Fields a bare machine cannot have (it has
- * no VMM: nothing is emulated, nothing exits) say `false` and are left out
- * of a bare run's table.  The exits per cause follow "exits_total" as
- * their own object.
+ * X(field, table label, where the table shows it) - in the order of the
+ * --stats table and of the JSON object (which always has every field).
+ *   STATS_ALL     every run, bare T32 too
+ *   STATS_VMM     runs under a VMM (a bare machine has none: nothing is
+ *                 emulated, nothing exits)
+ *   STATS_IF_SET  only when not zero: a mode's own counters (bt, pv)
+ * The exits per cause follow "exits_total" as their own object.
  */
-#define VMM_STATS(X)                                                            \
-    X(guest_insns,     "guest instructions",      true)  /* direct + emulated */ \
-    X(direct_insns,    "  run directly",          false) /* by the real CPU   */ \
-    X(emulated_insns,  "  emulated by the VMM",   false) /* on virtual state  */ \
-    X(idle_cycles,     "idle cycles (wfi)",       true)  /* cycles - insns    */ \
-    X(exits_total,     "exits",                   false) /* traps to the VMM  */ \
-    X(injected_irqs,   "interrupts",              true)  /* delivered ...     */ \
-    X(irqs_in_kernel,  "  taken in kernel mode",  true)  /* ... in kernel mode */ \
-    X(reflected_traps, "reflected traps",         false) /* into the guest    */ \
-    X(shadow_faults,   "hidden page faults",      false) /* shadow fills      */
+#define STATS_ALL    0
+#define STATS_VMM    1
+#define STATS_IF_SET 2
+#define VMM_STATS(X)                                                                   \
+    X(guest_insns,      "guest instructions",       STATS_ALL)    /* direct + emulated */ \
+    X(direct_insns,     "  run directly",           STATS_VMM)    /* by the real CPU   */ \
+    X(emulated_insns,   "  emulated by the VMM",    STATS_VMM)    /* on virtual state  */ \
+    X(idle_cycles,      "idle cycles (wfi)",        STATS_ALL)    /* cycles - insns    */ \
+    X(exits_total,      "exits",                    STATS_VMM)    /* traps to the VMM  */ \
+    X(injected_irqs,    "interrupts",               STATS_ALL)    /* delivered ...     */ \
+    X(irqs_in_kernel,   "  taken in kernel mode",   STATS_ALL)    /* ... in kernel mode */ \
+    X(reflected_traps,  "reflected traps",          STATS_VMM)    /* into the guest    */ \
+    X(shadow_faults,    "hidden page faults",       STATS_VMM)    /* shadow fills      */ \
+    X(bt_scans,         "pages scanned (bt)",       STATS_IF_SET) /* before kernel use */ \
+    X(bt_patches,       "instructions patched",     STATS_IF_SET) /* in the copies     */ \
+    X(bt_patch_exits,   "patch exits",              STATS_IF_SET) /* patched ran       */ \
+    X(bt_invalidations, "patched pages written",    STATS_IF_SET) /* patches dropped   */ \
+    X(hypercalls,       "hypercalls",               STATS_IF_SET) /* --mode pv         */
 
 /* Exit and event counters (--stats, --stats-json). */
 typedef struct vmm_stats {
-#define VMM_STATS_FIELD(field, label, bare) uint64_t field;
+#define VMM_STATS_FIELD(field, label, shown) uint64_t field;
     VMM_STATS(VMM_STATS_FIELD)
 #undef VMM_STATS_FIELD
     uint64_t exits_by_cause[T32_CAUSE_LIMIT];

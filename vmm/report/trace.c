@@ -20,6 +20,11 @@
  *            entry yet and now do (memory/shadow.c)
  *   inject   a virtual interrupt delivered at an instruction boundary
  *   mode     the VM switched VMM mode
+ *   scan     (bt) a page about to run in guest kernel mode was scanned
+ *   patch    (bt) a sensitive instruction was patched in the page's copy
+ *   patched  (bt) a patched instruction trapped and was emulated
+ *   unpatch  (bt) a scanned page was written (store or dma): patches dropped
+ *   hcall    a hypercall of a paravirtual guest (--mode pv), by name
  *
  * K and IE are those at the moment of the decision: before the emulated
  * instruction, before the trap is reflected or the interrupt injected.  On
@@ -33,6 +38,7 @@
 #include <inttypes.h>
 
 #include "vmm/modes/mode.h"
+#include "vmm/modes/pv/pv.h"
 #include "vmm/report/trace.h"
 
 void trace_header(FILE *out)
@@ -77,10 +83,22 @@ static void describe_cause(char *buf, size_t len, t32_cause cause, uint32_t badv
         snprintf(buf, len, "%s", t32_cause_name(cause));
 }
 
+/* "console", "iret", ...: a hypercall by its name (or number). */
+static void describe_hcall(char *buf, size_t len, uint32_t insn)
+{
+    const char *name = pv_hcall_name(T32_IMM16(insn));
+    if (name)
+        snprintf(buf, len, "%s", name);
+    else
+        snprintf(buf, len, "%" PRIu32, T32_IMM16(insn));
+}
+
 static const char *const event_names[] = {
     [VMM_EV_EMULATE] = "emulate", [VMM_EV_REFLECT] = "reflect",
     [VMM_EV_HIDDEN] = "hidden",   [VMM_EV_INJECT] = "inject",
-    [VMM_EV_MODE] = "mode",
+    [VMM_EV_MODE] = "mode",       [VMM_EV_HCALL] = "hcall",
+    [VMM_EV_SCAN] = "scan",       [VMM_EV_PATCH] = "patch",
+    [VMM_EV_PATCHED] = "patched", [VMM_EV_UNPATCH] = "unpatch",
 };
 
 void trace_event(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
@@ -96,6 +114,21 @@ void trace_event(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
         break;
     case VMM_EV_MODE:
         snprintf(detail, sizeof detail, "%s", vc->vm->mode->name);
+        break;
+    case VMM_EV_SCAN:
+        snprintf(detail, sizeof detail, "page 0x%08" PRIx32 ": %" PRIu32 " to patch",
+                 ev->gpa, ev->count);
+        break;
+    case VMM_EV_PATCH:
+    case VMM_EV_PATCHED:
+        snprintf(detail, sizeof detail, "%s at 0x%08" PRIx32,
+                 t32_ops[T32_OPC(ev->insn)].mnemonic, ev->gpa);
+        break;
+    case VMM_EV_UNPATCH:
+        snprintf(detail, sizeof detail, "page 0x%08" PRIx32 " (%s)", ev->gpa, ev->why);
+        break;
+    case VMM_EV_HCALL:
+        describe_hcall(detail, sizeof detail, ev->insn);
         break;
     default:
         describe_cause(detail, sizeof detail, ev->cause, ev->badvaddr);

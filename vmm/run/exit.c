@@ -39,6 +39,15 @@ void vmm_exit_uncount(vmm_vcpu *vc)
     vc->vm->stats.guest_insns--;
 }
 
+/* The trapping instruction was executed by the VMM instead (a patched
+ * instruction, say): one cycle, as on bare T32, but not a direct one. */
+void vmm_exit_count_emulated(vmm_vcpu *vc)
+{
+    vc->vcycles++;
+    vc->vm->stats.emulated_insns++;
+    vc->vm->stats.guest_insns++;
+}
+
 /* The trapping instruction ran on the real CPU and trapped there, exactly
  * as it would on bare T32: a direct instruction. */
 void vmm_exit_count_direct(vmm_vcpu *vc)

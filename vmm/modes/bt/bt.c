@@ -1,0 +1,180 @@
+/*
+ * bt.c - `--mode bt`: binary-translation patch-up, VMware's answer to
+ * "There is no trap!".
+ *
+ * Trap-and-emulate fails on T32 for exactly two instructions, pushf and
+ * popf: sensitive, but they do not trap in user mode (ISA.md,
+ * "Virtualizability").  Binary translation makes them trap.  Before guest
+ * code runs in *virtual kernel mode*, the VMM scans its page and rewrites
+ * every sensitive instruction into a word the real CPU cannot decode, whose
+ * low bits name an entry of the VM's patch table:
+ *
+ *   guest page (guest RAM, untouched)       its copy (VMM memory)
+ *   0x1234:  pushf                 ---->    0x1234:  0xff000007   (patch 7)
+ *   0x1238:  cli                            0x1238:  cli
+ *
+ * The copy is what the real CPU fetches in the guest kernel's view of
+ * memory (shadow paging maps it there, execute-only); loads and stores see
+ * the original (patch.c).  When the patched word runs, the real CPU traps
+ * ILLEGAL - an exit - and the VMM looks up patch 7, finds `pushf`, and
+ * executes it on the *virtual* state: it pushes the virtual PSR, with
+ * virtual K = 1.  The guest cannot tell; guest *user* code runs unpatched,
+ * directly, at full speed.
+ *
+ * As VMware's translation cache did, the patches live outside the guest:
+ * guest RAM stays byte for byte what it is on bare T32, code that reads its
+ * own instructions reads the originals, and code that writes them (or a
+ * disk transfer into them) drops the page's patches - it is scanned again
+ * before it next runs in kernel mode.
+ */
+#include <stdlib.h>
+
+#include "vmm/memory/guest.h"
+#include "vmm/modes/bt/bt.h"
+
+/* ---- the patched instructions, on the virtual state --------------------------- */
+
+static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t va)
+{
+    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = cause,
+                                 .badvaddr = va });
+    vc->vm->stats.reflected_traps++;
+    vmm_reflect(vc, cpu, cause, vc->pc, va);
+}
+
+/* pushf: mem32[sp - 4] := PSR - the *virtual* PSR, virtual K and IE with
+ * the real flags - and sp := sp - 4.  Precise: a fault changes nothing. */
+static void emulate_pushf(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    uint32_t va = cpu->r[T32_REG_SP] - 4, gpa;
+    t32_cause cause = guest_access(vc, va, 4, T32_STORE, &gpa);
+    if (cause != T32_CAUSE_NONE) {
+        reflect(vc, cpu, cause, va);
+        return;
+    }
+    guest_write32(vc->vm, gpa, vc->vpsr & T32_PSR_MASK);
+    bt_invalidate(vc->vm, gpa, 4, "store");   /* a stack in a code page */
+    cpu->r[T32_REG_SP] = va;
+    vc->pc += 4;
+}
+
+/* popf: t := mem32[sp]; sp := sp + 4; flags := t's; IE := t's if K. */
+static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    uint32_t va = cpu->r[T32_REG_SP], gpa, t;
+    t32_cause cause = guest_access(vc, va, 4, T32_LOAD, &gpa);
+    if (cause != T32_CAUSE_NONE) {
+        reflect(vc, cpu, cause, va);
+        return;
+    }
+    vmm_invariant(guest_read32(vc->vm, gpa, &t), "a translated word is in guest RAM");
+    cpu->r[T32_REG_SP] = va + 4;
+    uint32_t keep = (vc->vpsr & T32_PSR_K) ? T32_PSR_K : T32_PSR_K | T32_PSR_IE;
+    vc->vpsr = (vc->vpsr & keep) | (t & ~keep & T32_PSR_MASK);
+    vc->pc += 4;
+}
+
+/* A patch exit: the real CPU trapped on patch `p`'s word. */
+static void patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
+{
+    vmm_stats *st = &vc->vm->stats;
+    st->exits_total++;
+    st->exits_by_cause[T32_CAUSE_ILLEGAL]++;
+    st->bt_patch_exits++;
+    vmm_exit_uncount(vc);
+    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original,
+                                 .gpa = p->gpa });
+    vmm_exit_count_emulated(vc);   /* one cycle, as on bare T32, fault or not */
+    switch (T32_OPC(p->original)) {
+    case T32_OP_PUSHF:
+        emulate_pushf(vc, cpu);
+        break;
+    case T32_OP_POPF:
+        emulate_popf(vc, cpu);
+        break;
+    default:
+        vmm_invariant(false, "only pushf and popf are patched");
+    }
+}
+
+/* ---- the mode ---------------------------------------------------------------- */
+
+static void bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    const t32_trap *t = &cpu->trap;
+    const bt_patch *p;
+    if (t->cause == T32_CAUSE_ILLEGAL && T32_OPC(t->insn) == BT_PATCH_OP &&
+        (p = bt_patch_at(vc, t->epc, t->insn)) != NULL)
+        patch_exit(vc, cpu, p);
+    else
+        vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
+}
+
+/* Invalidation drops every shadow; the vCPU on the CPU takes a fresh
+ * space before it goes back to guest code. */
+static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    bt_state *b = bt_of(vc->vm);
+    if (b->reactivate) {
+        b->reactivate = false;
+        shadow_activate(vc, cpu);
+    }
+    mode_trap_resume(vc, cpu);
+}
+
+static void bt_flush(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    shadow_flush(vc, cpu);
+}
+
+static void bt_memory_written(vmm_vm *vm, uint32_t gpa, uint32_t len)
+{
+    bt_invalidate(vm, gpa, len, "dma");
+}
+
+/* Start: nothing scanned, and no shadow entry that maps guest code
+ * executable for the kernel - so every kernel page is scanned before it
+ * runs. */
+static bool bt_enter(vmm_vm *vm)
+{
+    bt_state *b = calloc(1, sizeof *b);
+    if (!b)
+        return false;
+    b->nframes = vm->size / T32_PAGE_SIZE;
+    b->frames = calloc(b->nframes, sizeof *b->frames);
+    if (!b->frames || t32_ops[BT_PATCH_OP].mnemonic != NULL) {
+        free(b->frames);
+        free(b);
+        return false;
+    }
+    vm->mode_state = b;
+    shadow_destroy(vm);
+    return true;
+}
+
+/* Leave: the copies go, and with them every shadow that maps one. */
+static void bt_leave(vmm_vm *vm)
+{
+    bt_state *b = bt_of(vm);
+    shadow_destroy(vm);
+    bt_forget_all(vm);
+    free(b->patches);
+    free(b->frames);
+    free(b);
+    vm->mode_state = NULL;
+}
+
+const vmm_mode_ops mode_bt = {
+    .id = VMM_MODE_BT,
+    .name = "bt",
+    .summary = "binary translation: kernel pushf/popf patched into traps, in a copy",
+    .enter = bt_enter,
+    .leave = bt_leave,
+    .resume = bt_resume,
+    .handle_exit = bt_handle_exit,
+    .ptbr_write = bt_flush,
+    .tlb_flush = bt_flush,
+    .view_change = shadow_activate,
+    .shadow_pte = bt_shadow_pte,
+    .memory_written = bt_memory_written,
+};

@@ -1,0 +1,69 @@
+/*
+ * bt.h - binary translation's per-VM state, shared by the files of
+ * modes/bt/ (bt.c: the mode and its exits; patch.c: scanning, patching and
+ * invalidating code pages).  See bt.c for the whole picture.
+ */
+#ifndef VMM_BT_H
+#define VMM_BT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/modes/mode.h"
+
+/* A patched instruction's word: an opcode no T32 CPU decodes (so the real
+ * CPU traps ILLEGAL on it, in host-kernel configuration: an exit) and, in
+ * the low 24 bits, the index of its entry in the VM's patch table. */
+#define BT_PATCH_OP        0xFFu
+#define BT_PATCH_WORD(i)   ((BT_PATCH_OP << 24) | (uint32_t)(i))
+#define BT_PATCH_INDEX(w)  ((w) & 0x00ffffffu)
+#define BT_MAX_PATCHES     (1u << 24)
+
+/* What binary translation knows of a guest frame (one per page of RAM). */
+#define BT_UNSCANNED 0u    /* never run in kernel mode, or written since    */
+#define BT_CLEAN     1u    /* scanned: nothing sensitive, runs as it is     */
+                           /* else: the host frame of its patched copy      */
+
+/* One patched instruction: where it is and what it was. */
+typedef struct bt_patch {
+    uint32_t gpa;          /* guest-physical address; UINT32_MAX: free entry */
+    uint32_t original;     /* the instruction word the guest wrote           */
+} bt_patch;
+
+typedef struct bt_state {
+    uint32_t *frames;      /* per guest frame: BT_UNSCANNED, BT_CLEAN or a copy */
+    uint32_t  nframes;
+    bt_patch *patches;     /* the patch table; a patch word names an index */
+    uint32_t  npatches, cap;
+    uint32_t  free_patch;  /* an index to try first for a new entry */
+    bool      reactivate;  /* shadows were dropped behind the CPU's back:
+                              load a fresh space before resuming */
+} bt_state;
+
+static inline bt_state *bt_of(const vmm_vm *vm)
+{
+    return vm->mode_state;
+}
+
+/* ---- patch.c ---------------------------------------------------------------- */
+
+/* The shadow_pte operation: decide how a guest page is mapped for the
+ * real CPU (the patched copy for kernel fetches, write-protection for
+ * scanned pages).  0 if no VMM frame could be had for a copy. */
+uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_result *w,
+                       t32_access access, uint32_t spte);
+
+/* Guest-physical [gpa, gpa + len) was written: drop the patches (and
+ * scans) of every frame in it, with `why` for the trace ("store", "dma").
+ * True if any frame was scanned. */
+bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why);
+
+/* Free every copy and patch (the VM leaves bt). */
+void bt_forget_all(vmm_vm *vm);
+
+/* The patch entry for a patch word executed at guest virtual `pc` in the
+ * vCPU's current mode, or NULL if the word at pc is not one of ours (the
+ * guest may execute an undefined opcode itself: that is its ILLEGAL). */
+const bt_patch *bt_patch_at(const vmm_vcpu *vc, uint32_t pc, uint32_t word);
+
+#endif /* VMM_BT_H */
