@@ -109,6 +109,10 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
         trace_next_insn(vc);
         next = vc->vcycles + 1;   /* one instruction at a time */
     }
+    if (mode->run) {
+        mode->run(vc, cpu, next);  /* e.g. emulate: no direct execution */
+        return;
+    }
     mode->resume(vc, cpu);
     uint64_t start = cpu->cycles;
     t32_exit why = t32_run(cpu, next - vc->vcycles);

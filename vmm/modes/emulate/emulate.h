@@ -1,0 +1,81 @@
+/*
+ * emulate.h - what the two files of `--mode emulate` share: the mode
+ * (emulate.c: its table of operations, its TLB, what to do when the
+ * interpreter stops) and the interpreter (interp.c: every guest
+ * instruction, executed in C).  Private to this folder.
+ */
+#ifndef VMM_MODES_EMULATE_H
+#define VMM_MODES_EMULATE_H
+
+#include "vmm/modes/mode.h"
+
+/*
+ * The emulator's TLB: one per vCPU, the same shape as bare T32's (t32.h,
+ * isa/mmu.c) - T32_TLB_SIZE entries per mode, direct-mapped by page
+ * number, each the PTE it was filled from and a host pointer to the
+ * guest-physical frame.  The same shape is what makes it faithful: ISA.md
+ * lets a CPU use a stale translation until tlbflush or a PTBR write, and a
+ * guest that edits its tables without flushing sees exactly the entries
+ * bare T32 would still hold, no more and no fewer.
+ */
+typedef struct emu_vcpu {
+    t32_tlb_entry tlb[2][T32_TLB_SIZE];     /* [0] user mode, [1] kernel mode */
+} emu_vcpu;
+
+/* The slot of a virtual address, as isa/mmu.c picks it. */
+#define EMU_TLB_SLOT(va)   (((uint32_t)(va) >> T32_PAGE_SHIFT) % T32_TLB_SIZE)
+#define EMU_PAGE_OFFSET(a) ((uint32_t)(a) & (T32_PAGE_SIZE - 1u))
+
+/* A TLB miss (or an entry that does not allow the access): walk the
+ * guest's tables in guest-physical memory with t32_walk, as bare T32's
+ * MMU does (A and D set with t32_walk_mark), fill the entry and give the
+ * host pointer to the byte at `va`.  T32_CAUSE_NONE, or the fault bare
+ * T32 raises. */
+t32_cause emu_tlb_fill(vmm_vcpu *vc, emu_vcpu *ev, uint32_t va, t32_access access,
+                       bool kernel, uint8_t **host);
+
+/* Why the interpreter handed control back. */
+typedef enum emu_stop {
+    EMU_DONE,     /* `n` instructions ran, or one that may change interrupt
+                     state (popf): the run loop's next boundary decides   */
+    EMU_TRAP,     /* an instruction trapped: *trap says how (its cycle is
+                     counted); the guest is owed it                      */
+    EMU_SYSTEM    /* a privileged instruction in virtual kernel mode, not
+                     executed yet (trap->insn): run/emulate.c's business  */
+} emu_stop;
+
+/* Interpret at most `n` guest instructions of vCPU `vc` (its general
+ * registers are cpu->r during its turn; pc and PSR are the vCPU's).
+ * Counts every instruction it executed - a trapping one included - as a
+ * virtual cycle and an emulated instruction. */
+emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
+                       t32_trap *trap);
+
+/* Little-endian guest memory through host pointers, byte by byte so it is
+ * right on any host (compilers make each one move on x86). */
+static inline uint32_t emu_load32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static inline uint32_t emu_load16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static inline void emu_store32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void emu_store16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+#endif /* VMM_MODES_EMULATE_H */
