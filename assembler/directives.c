@@ -190,8 +190,23 @@ static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
             as_error(as, comma, "expected ',' and a value after the name");
         return false;
     }
-    return operand(as, lx, dir, "a value") && expr(as, lx, 0, &v, NULL) &&
-           end_of_line(as, lx, dir) && sym_define(as, t, name, kind, v);
+    as->collecting = true;           /* note what the value is read from */
+    as->ncollect = 0;
+    bool ok = operand(as, lx, dir, "a value") && expr(as, lx, 0, &v, NULL);
+    as->collecting = false;
+    if (!ok || !end_of_line(as, lx, dir))
+        return false;
+    char cycle[512];
+    if (sym_cycle(as, name, cycle, sizeof cycle)) {
+        as_error(as, t, "'%s %s' depends on itself: %s", kind == SYM_EQU ? ".equ" : ".set",
+                 name, cycle);
+        v = (value){ 0, true, true };   /* settle on 0 instead of chasing the cycle */
+        as->ncollect = 0;
+    }
+    if (!sym_define(as, t, name, kind, v))
+        return false;
+    sym_keep_deps(as, sym_find(as, name));
+    return true;
 }
 
 static bool global(as_state *as, lexer *lx, token dir)

@@ -75,6 +75,8 @@ static bool symbol_value(parser *p, token t, value *out)
         return false;
     }
     symbol *s = sym_find(as, name);
+    if (s && as->collecting)
+        sym_note_dep(as, s);
     if (s && sym_defined_now(as, s)) {
         *out = (value){ s->value, true, s->constant };
         return true;

@@ -129,6 +129,11 @@ typedef struct symbol {
     const char *glob_file;   /* where .global named it */
     int glob_line, glob_col;
     struct macro *macro;     /* the macro of this name, if any (macro.c) */
+    struct symbol **deps;    /* .equ/.set: the symbols its value was read from, this pass */
+    size_t ndeps, capdeps;
+    bool waits;              /* .equ/.set: depends, through deps, on a symbol not yet defined */
+    struct symbol *via;      /* cycle search: the symbol it was reached from */
+    unsigned long seen;      /* cycle search: the last search that reached it */
     struct symbol *next;     /* hash chain */
     size_t order;            /* creation order, for a stable output */
 } symbol;
@@ -226,6 +231,10 @@ struct as_state {
     size_t *local_index;             /* hash of label number -> locals index + 1 */
     size_t local_index_cap;
     bool moved;                      /* a symbol's value changed since last pass */
+    bool collecting;                 /* expr() notes symbols it reads (for .equ) */
+    symbol **collect;                /* ... here */
+    size_t ncollect, capcollect;
+    unsigned long searches;          /* cycle searches so far */
 
     /* Sections. */
     section sec[SEC_COUNT];
@@ -340,6 +349,13 @@ void sym_free_all(as_state *as);
 bool local_define(as_state *as, int64_t num, int64_t addr);
 bool local_ref(as_state *as, token t, value *out, int flags);
 symbol **sym_sorted(as_state *as);                        /* malloc'd, by creation */
+/* Circular .equ.  While as->collecting, expr() passes each symbol it reads
+ * to sym_note_dep.  sym_cycle then tells whether defining `name` from them
+ * closes a cycle (writing it, "b -> a -> b", into buf); sym_keep_deps
+ * stores them in the symbol just defined, for later searches. */
+void sym_note_dep(as_state *as, symbol *s);
+bool sym_cycle(as_state *as, const char *name, char *buf, size_t size);
+void sym_keep_deps(as_state *as, symbol *s);
 const char *sym_closest(as_state *as, const char *name);  /* a likely typo's target */
 
 /* ---- sections.c --------------------------------------------------------------------- */

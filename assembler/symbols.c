@@ -238,6 +238,7 @@ void sym_free_all(as_state *as)
     for (size_t b = 0; b < as->symcap; b++)
         for (symbol *s = as->symtab[b], *next; s; s = next) {
             next = s->next;
+            free(s->deps);
             free(s->name);
             free(s);
         }
@@ -248,6 +249,103 @@ void sym_free_all(as_state *as)
     }
     free(as->locals);
     free(as->local_index);
+    free(as->collect);
+}
+
+/* ---- circular .equ ----------------------------------------------------------
+ *
+ * `.equ a, b` then `.equ b, a` has no value: each pass would give a the
+ * value b had at the end of the previous pass, and the two chase each
+ * other (or sit at 0) for ever.  So each .equ/.set remembers the symbols
+ * its value was read from, and a definition that would reach itself
+ * through them is an error.  Such a cycle always passes through a forward
+ * reference (a symbol read before its definition in this pass), so the
+ * search only follows symbols that `wait` on one: usually none at all. */
+
+#define CYCLE_SEARCH_MAX 4096    /* symbols one search visits, at most */
+
+void sym_note_dep(as_state *as, symbol *s)
+{
+    /* A label or a .set defined above has a settled value: no cycle
+     * through it (.set x, x+1 reads the previous x). */
+    if (sym_defined_now(as, s) && s->kind != SYM_EQU)
+        return;
+    symbol **p = as_grow(as->collect, &as->capcollect, as->ncollect, sizeof *p, 8);
+    if (p) {
+        as->collect = p;
+        as->collect[as->ncollect++] = s;
+    }
+}
+
+/* Queue d, reached from `from`, unless seen or settled.  True if d is the
+ * symbol being defined (the cycle is closed). */
+static bool reach(as_state *as, symbol *self, symbol *d, symbol *from,
+                  symbol **queue, size_t *tail)
+{
+    if (d == self) {
+        self->via = from;
+        return true;
+    }
+    if (d->seen == as->searches || !sym_defined_now(as, d) || d->kind == SYM_LABEL ||
+        !d->waits || *tail == CYCLE_SEARCH_MAX)
+        return false;
+    d->seen = as->searches;
+    d->via = from;
+    queue[(*tail)++] = d;
+    return false;
+}
+
+/* "self -> ... -> self", following via pointers back from self->via. */
+static void cycle_text(symbol *self, char *buf, size_t size)
+{
+    symbol *path[64], *x = self->via;
+    size_t n = 0;
+    for (; x != self && n < 64; x = x->via)
+        path[n++] = x;
+    size_t len = (size_t)snprintf(buf, size, "%s%s", self->name, x != self ? " -> ..." : "");
+    for (size_t i = n; i-- > 0 && len < size;)
+        len += (size_t)snprintf(buf + len, size - len, " -> %s", path[i]->name);
+    if (len < size)
+        snprintf(buf + len, size - len, " -> %s", self->name);
+}
+
+bool sym_cycle(as_state *as, const char *name, char *buf, size_t size)
+{
+    symbol *self = sym_find(as, name);
+    if (!self || as->ncollect == 0)
+        return false;
+    symbol *queue[CYCLE_SEARCH_MAX];     /* 32 KiB */
+    size_t head = 0, tail = 0;
+    as->searches++;
+    bool found = false;
+    for (size_t i = 0; !found && i < as->ncollect; i++)
+        found = reach(as, self, as->collect[i], self, queue, &tail);
+    while (!found && head < tail) {
+        symbol *x = queue[head++];
+        for (size_t i = 0; !found && i < x->ndeps; i++)
+            found = reach(as, self, x->deps[i], x, queue, &tail);
+    }
+    if (found)
+        cycle_text(self, buf, size);
+    return found;
+}
+
+void sym_keep_deps(as_state *as, symbol *s)
+{
+    s->ndeps = 0;
+    s->waits = false;
+    if (as->ncollect > s->capdeps) {
+        symbol **p = realloc(s->deps, as->ncollect * sizeof *p);
+        if (!p)
+            return;
+        s->deps = p;
+        s->capdeps = as->ncollect;
+    }
+    for (size_t i = 0; i < as->ncollect; i++) {
+        symbol *d = as->collect[i];
+        s->deps[s->ndeps++] = d;
+        s->waits |= !sym_defined_now(as, d) || d->waits;
+    }
 }
 
 const char *sym_closest(as_state *as, const char *name)
