@@ -431,9 +431,39 @@ static const struct { const char *name; bool (*assemble)(insn *); } pseudos[] = 
     { "neg", p_neg },   { "not", p_not },   { "beqz", p_beqz }, { "bnez", p_bnez },
 };
 
-/* The known mnemonic closest to `name` (a likely typo), or NULL. */
+/* What other assemblers call T32's instructions: a name from x86, ARM,
+ * MIPS, RISC-V or 68k gets T32's own, which edit distance would miss
+ * (`jmp` is one letter from `cmp`, two from `j`).  Every right-hand name
+ * is a T32 mnemonic or a pseudo-instruction above. */
+static const struct { const char *foreign, *t32; } aliases[] = {
+    { "jmp", "j" },       { "jump", "j" },      { "bra", "b" },       { "br", "b" },
+    { "jr", "jalr" },     { "bl", "call" },     { "jsr", "call" },    { "blx", "call" },
+    { "rts", "ret" },     { "return", "ret" },  { "move", "mov" },    { "mv", "mov" },
+    { "ldi", "li" },      { "movi", "li" },     { "lw", "ldw" },      { "ld", "ldw" },
+    { "ldr", "ldw" },     { "lh", "ldh" },      { "lhu", "ldhu" },    { "lb", "ldb" },
+    { "lbu", "ldbu" },    { "ldrb", "ldbu" },   { "ldrh", "ldhu" },   { "sw", "stw" },
+    { "st", "stw" },      { "str", "stw" },     { "sh", "sth" },      { "sb", "stb" },
+    { "strb", "stb" },    { "strh", "sth" },    { "je", "beq" },      { "jne", "bne" },
+    { "jz", "bz" },       { "jnz", "bnz" },     { "jl", "blt" },      { "jg", "bgt" },
+    { "jle", "ble" },     { "jge", "bge" },     { "jb", "bltu" },     { "ja", "bgtu" },
+    { "sll", "shl" },     { "srl", "shr" },     { "lsl", "shl" },     { "lsr", "shr" },
+    { "asr", "sra" },     { "slli", "shli" },   { "srli", "shri" },   { "sal", "shl" },
+    { "sar", "sra" },     { "orr", "or" },      { "eor", "xor" },     { "int", "syscall" },
+    { "ecall", "syscall" }, { "svc", "syscall" }, { "swi", "syscall" }, { "trap", "syscall" },
+    { "ebreak", "brk" },  { "bkpt", "brk" },    { "int3", "brk" },    { "hlt", "halt" },
+    { "iret", "rfe" },    { "eret", "rfe" },    { "reti", "rfe" },    { "mret", "rfe" },
+    { "sret", "rfe" },    { "di", "cli" },      { "ei", "sti" },      { "invlpg", "tlbflush" },
+    { "csrr", "mfsr" },   { "csrw", "mtsr" },   { "mfc0", "mfsr" },   { "mtc0", "mtsr" },
+    { "inc", "addi" },    { "dec", "subi" },    { "mult", "mul" },    { "test", "tst" },
+};
+
+/* The known mnemonic closest to `name` (a likely typo), or NULL.  Another
+ * assembler's name for an instruction wins over spelling. */
 static const char *closest_mnemonic(const char *name)
 {
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(name, aliases[i].foreign) == 0)
+            return aliases[i].t32;
     const char *best = NULL;
     int best_score = 99, max = strlen(name) > 3 ? 2 : 1;  /* only close matches */
     for (int op = 0; op < 256; op++) {

@@ -167,6 +167,31 @@ static void operand_errors(void **state)
     expect_error(".frob\n", "unknown directive '.frob'");
 }
 
+/* Another assembler's name for an instruction suggests T32's, even where
+ * spelling alone would point elsewhere (jmp is one edit from cmp); each
+ * suggestion is itself a mnemonic or a pseudo-instruction. */
+static void foreign_mnemonics(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        { "jmp", "j" },     { "bl", "call" },   { "jsr", "call" },  { "rts", "ret" },
+        { "mv", "mov" },    { "move", "mov" },  { "jr", "jalr" },   { "sw", "stw" },
+        { "lbu", "ldbu" },  { "sll", "shl" },   { "iret", "rfe" },  { "ecall", "syscall" },
+        { "int3", "brk" },  { "jnz", "bnz" },   { "ldi", "li" },    { "bra", "b" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char src[32], msg[96];
+        snprintf(src, sizeof src, "%s\n", cases[i][0]);
+        snprintf(msg, sizeof msg, "unknown mnemonic '%s'; did you mean '%s'?\n",
+                 cases[i][0], cases[i][1]);
+        expect_error(src, msg);
+        snprintf(src, sizeof src, "%s\n", cases[i][1]);
+        asm_run r = run(src);
+        assert_null(strstr(r.diag, "unknown mnemonic"));
+        run_free(&r);
+    }
+}
+
 static void field_warnings(void **state)
 {
     (void)state;
@@ -191,6 +216,7 @@ int main(void)
         cmocka_unit_test(li_size_rule),
         cmocka_unit_test(branches),
         cmocka_unit_test(operand_errors),
+        cmocka_unit_test(foreign_mnemonics),
         cmocka_unit_test(field_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
