@@ -2,6 +2,7 @@
 # per scenario, all built into $(BUILD)/guestos/ with $(BUILD)/bin/t32as.
 #
 #   $(BUILD)/guestos/kernel.img        the kernel (boot it with trapeze run --bare)
+#   $(BUILD)/guestos/kernel-pv.img     the paravirtual kernel (trapeze run --mode pv)
 #   $(BUILD)/guestos/user/NAME.img     each user program, assembled at 0x00400000
 #   $(BUILD)/guestos/SCENARIO.disk     a disk holding a chosen set of programs
 
@@ -16,6 +17,11 @@ GUESTOS_MKDISK := $(BUILD)/bin/t32mkdisk
 $(GUESTOS_OUT)/kernel.img: $(wildcard guestos/kernel/*.s guestos/include/*.s) $(GUESTOS_AS)
 	@mkdir -p $(@D)
 	$(GUESTOS_AS) -I guestos/include -o $@ guestos/kernel/kernel.s
+
+# The same sources, paravirtual (guestos/kernel/pvops.s): for --mode pv.
+$(GUESTOS_OUT)/kernel-pv.img: $(wildcard guestos/kernel/*.s guestos/include/*.s) $(GUESTOS_AS)
+	@mkdir -p $(@D)
+	$(GUESTOS_AS) -I guestos/include -D PARAVIRT -o $@ guestos/kernel/kernel.s
 
 # User programs: $(1) = program name, $(2) = source in guestos/user/,
 # $(3) = extra t32as options (-D to choose a variant).
@@ -49,5 +55,5 @@ $(foreach s,$(GUESTOS_SCENARIOS),$(eval $(call GUESTOS_DISK,$(s))))
 
 # (Only once the assembler is part of the build.)
 ifneq ($(wildcard assembler/build.mk),)
-EXTRA_ALL += $(GUESTOS_OUT)/kernel.img $(foreach s,$(GUESTOS_SCENARIOS),$(GUESTOS_OUT)/$(s).disk)
+EXTRA_ALL += $(GUESTOS_OUT)/kernel.img $(GUESTOS_OUT)/kernel-pv.img $(foreach s,$(GUESTOS_SCENARIOS),$(GUESTOS_OUT)/$(s).disk)
 endif

@@ -98,6 +98,7 @@ typedef struct vmm_vcpu {
     uint64_t horizon;          /* virtual time at which the current turn ends */
     bool     pv_shared;        /* --mode pv: a shared page is registered ... */
     uint32_t pv_page;          /* ... at this guest-physical address (modes/pv) */
+    bool     pv_unread;        /* ... and the guest ran since the VMM wrote it */
 } vmm_vcpu;
 
 #define VMM_MAX_VMS   8

@@ -24,8 +24,9 @@ _start:
     cmp r1, r2
     bltu too_small
     la sp, BOOT_STACK_TOP
+    pv_register                 ; PARAVIRT: share a page with the VMM
     la r1, trap_entry
-    mtsr tvec, r1
+    set_tvec r1
     la r1, msg_boot
     call kputs
     call mode_check
@@ -34,7 +35,7 @@ _start:
     call kputs
     call load_programs
     li r1, TICK_CYCLES
-    mtsr timer, r1              ; line 0 pending every TICK_CYCLES cycles
+    set_timer r1                ; line 0 pending every TICK_CYCLES cycles
     call sched                  ; r1 = the first process's trap frame
     mov sp, r1
     b trap_return               ; (IE is still 0 here, as it must be)
@@ -43,7 +44,7 @@ _start:
 ; kernel: a second CPU running the same boot code would build the same
 ; tables and run the same processes at the same time.
 park:
-    halt
+    cpu_halt
 
 ; too_small: the machine has less RAM than the kernel's window, so even
 ; the boot stack may not exist.  Print the reason without calling anything
@@ -55,7 +56,7 @@ too_small:
     out r1, PORT_CON_DATA(r0)
     addi r2, r2, 1
     b 1b
-2:  halt
+2:  cpu_halt
 
 ; mode_check(): print the mode the kernel believes it runs in.
 ;
@@ -64,11 +65,12 @@ too_small:
 ; K = 1.  A VMM that runs this kernel deprivileged (in user mode) and
 ; emulates only the instructions that trap cannot hide the truth from
 ; pushf: there the line says "user".  (Trapeze's trap-and-emulate mode
-; shows exactly that; binary translation and hardware assist fix it.)
+; shows exactly that; binary translation and hardware assist fix it.
+; The paravirtual kernel asks no instruction: it reads the PSR the VMM
+; keeps for it in the shared page, whose K says what it is to its VMM.)
 mode_check:
     push lr
-    pushf
-    pop r1
+    mode_psr r1                 ; pvops.s: pushf; pop r1 - or the page
     andi r1, r1, PSR_K
     la r2, msg_kernel
     bnz r1, 1f
@@ -90,7 +92,7 @@ panic:
     call kputs
     li r1, '\n'
     call kputc
-    halt
+    cpu_halt
 
     .data
 msg_boot:       .asciz "guestos: booting\n"

@@ -21,6 +21,7 @@
 ; handlers (IE already 0) and from system calls (IE = 1).
 
 ; con_putc(c): put byte c on the console.  Clobbers only r1.
+    .ifndef PARAVIRT
 con_putc:
     pushf
     cli
@@ -30,6 +31,22 @@ con_putc:
     stw r1, con_at_bol(r0)
     popf
     ret
+    .else
+; Paravirtual: the byte goes out with hcall CONSOLE, a one-byte buffer.
+con_putc:
+    push r2
+    irq_save r2
+    stb r1, con_byte(r0)
+    xori r1, r1, '\n'           ; r1 = 0 exactly when c was a newline
+    sltiu r1, r1, 1
+    stw r1, con_at_bol(r0)
+    la r1, con_byte
+    li r2, 1
+    hcall HC_CONSOLE
+    irq_restore r2
+    pop r2
+    ret
+    .endif
 
 ; con_fresh_line(): make sure the next output starts a line.
 con_fresh_line:
@@ -60,6 +77,7 @@ con_uputc:
 ; its buffer.  The whole line goes out inside one critical section, so
 ; nothing the kernel prints from an interrupt can land in its middle.
 ; Preserves r9 .. r13.
+    .ifndef PARAVIRT
 con_flush:
     push lr, r9, r10, r11
     mov r9, r1
@@ -78,6 +96,28 @@ con_flush:
     popf
     pop r11, r10, r9, lr
     ret
+    .else
+; Paravirtual: the whole line is one hcall CONSOLE - one exit, where the
+; native driver's `out` costs one per byte under trap-and-emulate.
+con_flush:
+    push r9
+    mov r9, r1
+    irq_save r2
+    ldw r2, P_LINELEN(r9)
+    bz r2, 1f
+    addi r1, r9, P_LINE
+    hcall HC_CONSOLE            ; r1 = the line, r2 = its length
+    ldw r2, P_LINELEN(r9)
+    add r1, r9, r2
+    ldbu r1, P_LINE - 1(r1)     ; its last byte: a newline?
+    xori r1, r1, '\n'
+    sltiu r1, r1, 1
+    stw r1, con_at_bol(r0)
+1:  stw r0, P_LINELEN(r9)
+    irq_restore r2
+    pop r9
+    ret
+    .endif
 
 ; con_getc(): the next input byte, or -1 when the input has ended.
 con_getc:
@@ -93,4 +133,7 @@ con_getc:
 
     .data
 con_at_bol: .word 1             ; 1: the last byte out was a newline
+    .ifdef PARAVIRT
+con_byte:   .word 0             ; con_putc's one-byte buffer
+    .endif
     .text

@@ -2,6 +2,8 @@
 ;
 ; Assembling this file gives the kernel image (guestos/build.mk):
 ;     t32as -I guestos/include -o kernel.img guestos/kernel/kernel.s
+; and with -D PARAVIRT the paravirtual kernel for `trapeze run --mode pv`
+; (kernel-pv.img): pvops.s holds what differs.
 ; Reading order for a first visit: boot.s (what happens from reset), trap.s
 ; (how every trap enters and leaves), syscall.s, proc.s (the scheduler),
 ; timer.s, vm.s (paging), then the drivers (console.s, disk.s), loader.s
@@ -22,6 +24,7 @@
     .include "hw.s"
     .include "abi.s"
     .include "memlayout.s"
+    .include "pvops.s"          ; native or paravirtual (-D PARAVIRT)
 
     .text
     .include "boot.s"
@@ -39,6 +42,12 @@
 ; kernel variables through a 16-bit offset from r0.  If it grows past that,
 ; refer to a name that does not exist, so the assembler stops right here.
     .bss
+    .ifdef PARAVIRT
+; The page shared with the VMM (pvops.s), and MMU_UPDATE's one pair.
+    .align 4096
+pv_shared:  .space 4096
+pv_mmu:     .space 8
+    .endif
 kernel_end:
     .if kernel_end > 0x8000
     .word kernel_is_larger_than_32_KiB

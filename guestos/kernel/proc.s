@@ -44,9 +44,9 @@ sched_switch:                   ; r1 = the process to run
     addi r3, r3, 1
     stw r3, nswitches(r0)
     ldw r3, P_PTBR(r1)          ; its address space ...
-    mtsr ptbr, r3               ; (writing PTBR also flushes the TLB)
+    set_ptbr r3                 ; (writing PTBR also flushes the TLB)
     ldw r3, P_KSTACK(r1)        ; ... and its kernel stack, for its next trap
-    mtsr scratch, r3
+    sr_write scratch, r3
 1:  li r3, P_RUNNING
     stw r3, P_STATE(r1)
     mov r2, r1
@@ -82,10 +82,9 @@ pick_next:
 ; interrupt without burning instructions: `wfi` idles the CPU until a line
 ; is pending, even with IE = 0; `sti` then lets the pending tick be taken
 ; right away (timer_tick wakes the sleepers), and `cli` closes the window.
+; (The paravirtual kernel's hcall IDLE unmasks and waits in one go.)
 idle:
-    wfi
-    sti
-    cli
+    cpu_idle                    ; pvops.s: wfi; sti; cli
     ret
 
 ; proc_alloc(): find a free slot.  Returns r1 = the process (state still
@@ -145,14 +144,14 @@ proc_exit:
     mov r9, r1
     call con_flush              ; console.s: its unfinished line
     call con_fresh_line         ; the next output starts on a new line
-    pushf                       ; the state and the count of live
-    cli                         ; processes change together
+    irq_save r2                 ; pushf: the state and the count of
+    irq_off                     ; cli    live processes change together
     li r1, P_ZOMBIE
     stw r1, P_STATE(r9)
     ldw r1, nlive(r0)
     subi r1, r1, 1
     stw r1, nlive(r0)
-    popf
+    irq_restore r2              ; popf
     pop r9, lr
     ret
 
@@ -188,7 +187,7 @@ proc_kill:
 ; shutdown(): every process has exited.  Print the summary and stop.
 shutdown:
     li r1, 0
-    mtsr timer, r1              ; no more ticks
+    set_timer r1                ; no more ticks
     call con_fresh_line
     la r1, msg_summary
     call kputs
@@ -212,7 +211,7 @@ shutdown:
     call kputdec
     li r1, '\n'
     call kputc
-    halt
+    cpu_halt
 
     .data
 msg_kill:         .asciz "kill: "

@@ -38,7 +38,7 @@ syscall_dispatch:
     ldw r1, nsyscalls(r0)
     addi r1, r1, 1
     stw r1, nsyscalls(r0)
-    sti                         ; the frame is safe: ticks may come in now
+    irq_on r5                   ; sti: the frame is safe, ticks may come in now
     ldw r5, TF_R7(r9)           ; the call number
     li r1, E_NOSYS
     sltiu r6, r5, NSYSCALLS     ; (unsigned: a negative number is too big)
@@ -53,7 +53,7 @@ syscall_dispatch:
     mov r4, r9                  ; and the frame, for calls that need it
     jalr lr, r6, 0
 1:  stw r1, TF_R1(r9)           ; the result goes back in r1
-    cli
+    irq_off
     pop r9, lr
     ret
 
@@ -162,14 +162,14 @@ sys_sleep:
     cmpi r1, 0
     ble sys_yield
     ldw r2, current(r0)
-    pushf
-    cli
+    irq_save r4                 ; pushf
+    irq_off                     ; cli
     ldw r3, ticks(r0)
     add r3, r3, r1
     stw r3, P_WAKE(r2)
     li r3, P_SLEEPING
     stw r3, P_STATE(r2)
-    popf                        ; interrupts back as they were
+    irq_restore r4              ; popf: interrupts back as they were
     li r1, 0
     ret
 

@@ -26,10 +26,10 @@
 
 trap_entry:
     stw r1, trap_tmp(r0)        ; park r1: now we have one register
-    mfsr r1, epsr
+    sr_read r1, epsr            ; (pvops.s: mfsr, or the shared page)
     andi r1, r1, PSR_K          ; where did the trap come from?
     bnz r1, 1f
-    mfsr r1, scratch            ; user: top of this process's kernel stack
+    sr_read r1, scratch         ; user: top of this process's kernel stack
     b 2f
 1:  mov r1, sp                  ; kernel: keep using the kernel stack
 2:  subi r1, r1, TF_SIZE        ; room for the frame
@@ -49,20 +49,20 @@ trap_entry:
     stw lr, TF_LR(r1)
     ldw r2, trap_tmp(r0)        ; the parked r1
     stw r2, TF_R1(r1)
-    mfsr r2, epc
+    sr_read r2, epc
     stw r2, TF_PC(r1)
-    mfsr r2, epsr
+    sr_read r2, epsr
     stw r2, TF_PSR(r1)
-    mfsr r2, cause
+    sr_read r2, cause
     stw r2, TF_CAUSE(r1)
-    mfsr r2, badvaddr
+    sr_read r2, badvaddr
     stw r2, TF_BADVADDR(r1)
     mov sp, r1                  ; the kernel stack now starts below the frame
     call trap                   ; handle it (r1 = the frame)
 
     ; Leaving.  From here on EPC and EPSR will be live again, so no
     ; interrupt may come in between: the handler may have turned them on.
-    cli
+    irq_off
     ldw r1, TF_PSR(sp)
     andi r1, r1, PSR_K
     bnz r1, trap_return         ; back into the interrupted kernel code
@@ -73,9 +73,9 @@ trap_entry:
 ; Interrupts must be off.  Also the way boot.s starts the first process.
 trap_return:
     ldw r1, TF_PC(sp)
-    mtsr epc, r1
+    sr_write epc, r1
     ldw r1, TF_PSR(sp)          ; its K and IE come back with rfe
-    mtsr epsr, r1
+    sr_write epsr, r1
     ldw r1, TF_R1(sp)
     ldw r2, TF_R2(sp)
     ldw r3, TF_R3(sp)
@@ -91,7 +91,7 @@ trap_return:
     ldw r13, TF_R13(sp)
     ldw lr, TF_LR(sp)
     ldw sp, TF_SP(sp)           ; last: sp was the base register
-    rfe                         ; PSR := EPSR, pc := EPC, atomically
+    trap_ret                    ; rfe: PSR := EPSR, pc := EPC, atomically
 
 ; trap(frame): decide what kind of trap this is and hand it on.
 ; r1 = the trap frame.  Runs with IE = 0; the syscall path turns it on.
@@ -129,7 +129,7 @@ kernel_fault:
     call kput_fault             ; kprint.s: "cause at pc 0x... [addr 0x...]"
     li r1, '\n'
     call kputc
-    halt
+    cpu_halt
 
     .data
 msg_kfault: .asciz "panic: kernel "

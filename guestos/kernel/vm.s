@@ -49,9 +49,9 @@ vm_init:
     call page_zero
     la r1, KPGDIR
     la r2, KPT0 | PTE_V
-    stw r2, 0(r1)               ; L1 entry 0: the window
+    pte_set r1, r2              ; L1 entry 0: the window
     ori r1, r1, PTBR_E
-    mtsr ptbr, r1               ; paging is on from the next instruction
+    set_ptbr r1                 ; paging is on from the next instruction
     pop lr
     ret
 
@@ -102,7 +102,7 @@ uvm_create:
     call kalloc
     bz r1, 1f
     la r2, KPT0 | PTE_V
-    stw r2, 0(r1)               ; share the kernel window
+    pte_set r1, r2              ; share the kernel window
 1:  pop lr
     ret
 
@@ -124,14 +124,14 @@ uvm_map:
     call kalloc
     bz r1, 2f
     ori r12, r1, PTE_V
-    stw r12, 0(r9)
+    pte_set r9, r12
 1:  shri r12, r12, PAGE_SHIFT   ; frame of the page table
     shli r12, r12, PAGE_SHIFT
     shri r2, r10, PAGE_SHIFT    ; L2 index
     andi r2, r2, 0x3ff
     shli r2, r2, 2
     add r12, r12, r2
-    stw r11, 0(r12)             ; the PTE
+    pte_set r12, r11            ; the PTE
     li r1, 1
 2:  pop r12, r11, r10, r9, lr
     ret

@@ -59,6 +59,8 @@ static unsigned lowest_line(uint32_t lines)
 bool vmm_inject_pending(vmm_vcpu *vc, t32_cpu *cpu)
 {
     vmm_vm *vm = vc->vm;
+    if (vm->mode->pull)
+        vm->mode->pull(vc);        /* a PV guest's mask lives in its memory */
     if (!(vc->vpsr & T32_PSR_IE))
         return false;
     uint32_t lines = vtimer_lines(vc);

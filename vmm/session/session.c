@@ -85,6 +85,9 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
                 "tvec = 0, at pc %s", who, t32_cause_name(out->trap.cause), where);
         if (t32_cause_sets_badvaddr(out->trap.cause))
             fprintf(stderr, " (badvaddr 0x%08" PRIx32 ")", out->trap.badvaddr);
+        if (T32_OPC(out->trap.insn) == T32_OP_HCALL)   /* a PV guest, no VMM */
+            fprintf(stderr, ": it was an hcall (hypercall %" PRIu32 "); a paravirtual "
+                    "guest needs --mode pv", T32_IMM16(out->trap.insn));
         fprintf(stderr, "\n");
         return SESSION_ESCAPE;
     case VMM_END_IDLE:

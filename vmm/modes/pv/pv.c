@@ -1,0 +1,152 @@
+/*
+ * pv.c - `--mode pv`: paravirtualization, Xen's answer to "There is no
+ * trap!".
+ *
+ * Trap-and-emulate cannot see `pushf` and `popf`, and it pays an exit for
+ * every privileged instruction the guest kernel runs.  Paravirtualization
+ * changes the *guest* instead: a kernel built for it (guestos with
+ * -D PARAVIRT) asks the VMM for what it needs with `hcall N` - one exit
+ * that does a whole job (print a line, switch address space, return from a
+ * trap) - and keeps the rest of its privileged state in a page of its own
+ * RAM that it shares with the VMM:
+ *
+ *   shared page        guest                          VMM
+ *   -------------      ---------------------------    ----------------------------
+ *   IE                 cli/sti/pushf/popf: plain      reads it before injecting an
+ *                      loads and stores, no exit      interrupt: a masked guest
+ *                                                     gets none
+ *   PENDING            after unmasking: anything      writes the pending lines at
+ *                      pending? then `hcall PENDING`  each resume
+ *   EPC EPSR CAUSE     the trap handler reads them    writes them when it delivers
+ *   BADVADDR SCRATCH   (and writes EPC/EPSR before    a trap; reads them back at
+ *                      `hcall IRET`) instead of       every exit
+ *                      mfsr/mtsr
+ *   PSR                "am I the kernel?"             the virtual PSR at resume
+ *
+ * The rule that keeps both views one: the VMM *pushes* the vCPU into the
+ * page at every resume, and *pulls* the page back into the vCPU (vsr[],
+ * vpsr.IE) the first time it looks after the guest ran - at the exit, or
+ * at the instruction boundary where it may inject.  While the guest runs,
+ * the page is the truth and the guest edits it freely; from the pull to
+ * the next push, the vCPU is, and the VMM edits it (a trap it delivers
+ * overwrites EPC as hardware would).
+ *
+ * Everything that is not a hypercall is trap-and-emulate, unchanged
+ * (run/exit.c): an unmodified kernel - one that never registers a shared
+ * page and never executes hcall - runs exactly as under --mode trap, and
+ * a PV kernel may still use a privileged instruction where it is rare
+ * (boot), paying the exit.
+ *
+ * Page tables.  A PV kernel writes the page tables it has loaded only with
+ * the MMU_UPDATE hypercall, which drops the shadows.  So SET_PTBR can
+ * switch to a cached shadow space instead of dropping every shadow as a
+ * PTBR write must: switching processes no longer refills the shadow
+ * tables one hidden fault at a time.
+ */
+#include "vmm/modes/mode.h"
+#include "vmm/modes/pv/pv.h"
+
+/* A word of the shared page (little-endian, in the VM's RAM). */
+static uint32_t sh_get(const vmm_vcpu *vc, uint32_t off)
+{
+    const uint8_t *p = vc->vm->mem + vc->pv_page + off;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void sh_put(const vmm_vcpu *vc, uint32_t off, uint32_t w)
+{
+    uint8_t *p = vc->vm->mem + vc->pv_page + off;
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(w >> (8 * i));
+}
+
+/* The trap registers that live in the shared page, with their offsets. */
+static const struct { unsigned sr; uint32_t off; } trap_regs[] = {
+    { T32_SR_EPC, PV_SH_EPC },     { T32_SR_EPSR, PV_SH_EPSR },
+    { T32_SR_CAUSE, PV_SH_CAUSE }, { T32_SR_BADVADDR, PV_SH_BADVADDR },
+    { T32_SR_SCRATCH, PV_SH_SCRATCH },
+};
+#define NTRAP_REGS (sizeof trap_regs / sizeof trap_regs[0])
+
+void pv_pull(vmm_vcpu *vc)
+{
+    if (!vc->pv_shared || !vc->pv_unread)
+        return;
+    vc->pv_unread = false;
+    if (sh_get(vc, PV_SH_IE) & 1)
+        vc->vpsr |= T32_PSR_IE;
+    else
+        vc->vpsr &= ~T32_PSR_IE;
+    /* As `mtsr` would store them: EPSR keeps only PSR bits (t32.h). */
+    for (unsigned i = 0; i < NTRAP_REGS; i++)
+        t32_sysreg_apply(vc->vsr, trap_regs[i].sr, sh_get(vc, trap_regs[i].off));
+}
+
+void pv_push(vmm_vcpu *vc)
+{
+    if (!vc->pv_shared)
+        return;
+    sh_put(vc, PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
+    sh_put(vc, PV_SH_PENDING, vtimer_lines(vc));
+    for (unsigned i = 0; i < NTRAP_REGS; i++)
+        sh_put(vc, trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
+    sh_put(vc, PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
+    vc->pv_unread = true;
+}
+
+/* Back into the guest: the page first, then trap-and-emulate's resume. */
+static void pv_resume(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    pv_push(vc);
+    mode_trap_resume(vc, cpu);
+}
+
+/* An exit.  An hcall from the guest kernel is a hypercall; an hcall from
+ * guest user code is what bare T32 makes of it (ILLEGAL, reflected), and so
+ * is everything else trap-and-emulate handles. */
+static void pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    const t32_trap *t = &cpu->trap;
+    pv_pull(vc);
+    if (t->cause == T32_CAUSE_ILLEGAL && T32_OPC(t->insn) == T32_OP_HCALL &&
+        (vc->vpsr & T32_PSR_K)) {
+        vc->vm->stats.exits_total++;
+        vc->vm->stats.exits_by_cause[t->cause]++;
+        vc->vm->stats.hypercalls++;
+        vmm_exit_uncount(vc);
+        vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_HCALL, .pc = vc->pc, .insn = t->insn });
+        pv_hcall(vc, cpu, T32_IMM16(t->insn));
+        return;
+    }
+    vmm_exit_handle(vc, cpu);
+}
+
+/* A PTBR written with mtsr, or a tlbflush: what any guest may expect -
+ * drop every shadow (trap.c does the same). */
+static void pv_flush(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    shadow_flush(vc, cpu);
+}
+
+/* Leaving PV mode: the shared page's contents go into the vCPU one last
+ * time, and the page is forgotten (the next mode knows nothing of it). */
+static void pv_leave(vmm_vm *vm)
+{
+    for (int i = 0; i < vm->nvcpus; i++) {
+        pv_pull(&vm->vcpus[i]);
+        vm->vcpus[i].pv_shared = false;
+    }
+}
+
+const vmm_mode_ops mode_pv = {
+    .id = VMM_MODE_PV,
+    .name = "pv",
+    .summary = "paravirtual: the guest kernel makes hypercalls and shares a page with the VMM",
+    .leave = pv_leave,
+    .resume = pv_resume,
+    .handle_exit = pv_exit,
+    .ptbr_write = pv_flush,
+    .tlb_flush = pv_flush,
+    .view_change = shadow_activate,
+    .pull = pv_pull,
+};
