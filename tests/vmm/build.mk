@@ -10,6 +10,13 @@ test_vmm_SRCS   := tests/vmm/test_vmm.c
 test_vmm_LIBS   := vmm t32
 test_vmm_LDLIBS := -lcmocka
 
+# test_emulate: --mode emulate against bare T32 (pushf/popf, stale TLB
+# entries and random programs included).
+TESTS += test_emulate
+test_emulate_SRCS   := tests/vmm/test_emulate.c
+test_emulate_LIBS   := vmm t32
+test_emulate_LDLIBS := -lcmocka
+
 # test_console_flush: several VMs on one terminal (vdev_console_flush).
 TESTS += test_console_flush
 test_console_flush_SRCS   := tests/vmm/test_console_flush.c
