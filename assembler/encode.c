@@ -60,14 +60,12 @@ uint32_t fit_field(as_state *as, token at, value v, int bits, fit_mode mode, con
     int64_t lo = mode == FIT_UNSIGNED ? 0 : -((int64_t)1 << (bits - 1));
     int64_t hi = mode == FIT_SIGNED ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1;
     uint32_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1;
-    uint32_t field = (uint32_t)v.v & mask;
-    /* What the CPU will see: a signed field reads back sign-extended. */
-    int64_t seen = mode == FIT_SIGNED && bits < 32 && (field >> (bits - 1))
-                 ? (int64_t)field - ((int64_t)1 << bits) : (int64_t)field;
+    /* As GNU as does: a value that does not fit is an error, never a
+     * silent (or merely warned) truncation that changes the program. */
     if (v.known && (v.v < lo || v.v > hi))
-        as_warning(as, at, "value %lld does not fit in %s; truncated to %lld (0x%x)",
-                   (long long)v.v, what, (long long)seen, field);
-    return field;
+        as_error(as, at, "value %lld is out of range for %s (%lld..%lld)",
+                 (long long)v.v, what, (long long)lo, (long long)hi);
+    return (uint32_t)v.v & mask;
 }
 
 /* ---- operands ------------------------------------------------------------- */
@@ -124,11 +122,6 @@ static bool imm(insn *in, fit_mode mode, int bits, const char *what)
     token at;
     if (!more(in) || !expr(in->as, in->lx, 0, &v, &at))
         return false;
-    if (bits == 5 && v.known && (v.v < 0 || v.v > 31)) {
-        as_warning(in->as, at, "shift amount %lld is out of range 0..31; using %lld",
-                   (long long)v.v, (long long)(v.v & 31));
-        v.v &= 31;
-    }
     in->imm = fit_field(in->as, at, v, bits, mode, what);
     return true;
 }
@@ -173,7 +166,8 @@ static bool mem(insn *in, fit_mode mode)
                 as_error(in->as, close, "expected ')' after the base register");
             return false;
         }
-        in->imm = fit_field(in->as, at, v, 16, mode, "a 16-bit offset");
+        in->imm = fit_field(in->as, at, v, 16, mode,
+                            mode == FIT_EITHER ? "a port offset" : "a 16-bit offset");
         return true;
     }
     in->f[1] = T32_REG_ZERO;
@@ -208,7 +202,8 @@ static bool target(insn *in, int bits)
     }
     if (off / 4 < -reach || off / 4 >= reach) {
         as_error(in->as, at, "branch target 0x%x is out of range: %lld words away, '%s' "
-                 "reaches %lld", (uint32_t)v.v, (long long)(off / 4), in->name, (long long)reach);
+                 "reaches %lld..%lld words", (uint32_t)v.v, (long long)(off / 4), in->name,
+                 (long long)-reach, (long long)reach - 1);
         as_diag(in->as, DIAG_NOTE, at.pos, at.len, "to go further, load the address and jump "
                 "through a register: 'la r7, target' then 'jalr r0, r7, 0'");
         return false;
@@ -339,7 +334,7 @@ static bool pseudo_li(insn *in, bool always_long)
     token at = in->mn;
     bool ok = reg(in, &rd) && comma(in) && more(in) && expr(in->as, in->lx, 0, &v, &at) &&
               end_of_operands(in);
-    uint32_t w = fit_field(in->as, at, v, 32, FIT_EITHER, "32 bits");
+    uint32_t w = fit_field(in->as, at, v, 32, FIT_EITHER, "a 32-bit value");
     /* The short form only for a constant known here, so that the size of li
      * never depends on a forward reference or on where code is placed. */
     if (!always_long && v.known && v.constant && (int32_t)w >= -32768 && (int32_t)w <= 32767)
@@ -417,9 +412,11 @@ static bool p_subi(insn *in)
     in->syntax = "rd, rs, imm";
     bool ok = reg(in, &rd) && comma(in) && reg(in, &rs) && comma(in) && more(in) &&
               expr(in->as, in->lx, 0, &v, &at) && end_of_operands(in);
-    v.v = -v.v;
-    emit_i(in, T32_OP_ADDI, rd, rs, fit_field(in->as, at, v, 16, FIT_SIGNED,
-                                              "a signed 16-bit immediate (negated)"));
+    /* addi's signed 16 bits, negated: -32767..32768. */
+    if (v.known && (v.v < -32767 || v.v > 32768))
+        as_error(in->as, at, "value %lld is out of range for 'subi' (-32767..32768: it "
+                 "becomes addi's signed 16-bit immediate, negated)", (long long)v.v);
+    emit_i(in, T32_OP_ADDI, rd, rs, (uint32_t)-v.v & 0xffffu);
     return ok;
 }
 

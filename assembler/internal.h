@@ -391,8 +391,8 @@ typedef enum fit_mode {
     FIT_EITHER      /* either reading: -2^(bits-1) .. 2^bits-1 (data, ports) */
 } fit_mode;
 
-/* Check that v fits; if not, warn and truncate.  Returns the low `bits`
- * bits.  `what` names the field in the warning. */
+/* Check that v fits; if not, report an error naming the field (`what`)
+ * and its range.  Returns the low `bits` bits either way. */
 uint32_t fit_field(as_state *as, token at, value v, int bits, fit_mode mode, const char *what);
 
 /* ---- directives.c -------------------------------------------------------------------- */

@@ -34,15 +34,25 @@ static void data_directives(void **state)
     run_free(&r);
 }
 
-static void truncation_warnings(void **state)
+/* A value that does not fit is an error naming the range, never a
+ * truncation; the extremes of each range are accepted. */
+static void data_ranges(void **state)
 {
     (void)state;
-    asm_run r = run(".byte 256\n.half 0x10000\n.word 0xffffffff + 1\n");
-    assert_true(r.ok);                                    /* warnings, not errors */
-    assert_int_equal(r.res.warnings, 3);
-    assert_non_null(strstr(r.diag, "t.s:1:7: warning: value 256 does not fit in a byte; "
-                                   "truncated to 0 (0x0)"));
-    assert_int_equal(byte_at(&r.img, 0x1000), 0);
+    asm_run r = run(".byte 256\n.half 0x10000\n.word 0xffffffff + 1\n.space 1, 256\n");
+    assert_false(r.ok);
+    assert_int_equal(r.res.errors, 4);
+    assert_int_equal(r.res.warnings, 0);
+    assert_non_null(strstr(r.diag, "t.s:1:7: error: value 256 is out of range for a byte "
+                                   "(-128..255)"));
+    assert_non_null(strstr(r.diag, "value 65536 is out of range for a half-word (-32768..65535)"));
+    assert_non_null(strstr(r.diag, "value 4294967296 is out of range for a word "
+                                   "(-2147483648..4294967295)"));
+    assert_non_null(strstr(r.diag, "value 256 is out of range for a fill byte (-128..255)"));
+    run_free(&r);
+    r = run(".byte -128, 255\n.half -32768, 65535\n.word -0x80000000, 0xffffffff\n");
+    assert_true(r.ok);
+    assert_int_equal(r.res.warnings, 0);
     run_free(&r);
 }
 
@@ -410,7 +420,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(data_directives),
-        cmocka_unit_test(truncation_warnings),
+        cmocka_unit_test(data_ranges),
         cmocka_unit_test(space_align_org),
         cmocka_unit_test(sections_layout),
         cmocka_unit_test(entry_point),

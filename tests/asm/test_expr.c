@@ -162,10 +162,7 @@ static void caret_under_expression(void **state)
     /* The caret line underlines the whole offending expression. */
     expect_error("  addi r1, r2, 1 / 0\n", "    1 |   addi r1, r2, 1 / 0\n"
                                            "      |                  ^\n");
-    asm_run r = run("  addi r1, r1, 70000 + 1\n");
-    assert_true(r.ok);
-    assert_non_null(strstr(r.diag, "      |                ^~~~~~~~~\n"));
-    run_free(&r);
+    expect_error("  addi r1, r1, 70000 + 1\n", "      |                ^~~~~~~~~\n");
 }
 
 int main(void)

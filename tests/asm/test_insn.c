@@ -138,7 +138,8 @@ static void branches(void **state)
     assert_int_equal(word_at(&r.img, 0x1004), T32_ENC_J(T32_OP_B, 0x800000));
     assert_int_equal(word_at(&r.img, 0x1008), T32_ENC_I(T32_OP_BZ, 1, 0, 32767));
     run_free(&r);
-    expect_error("b 0x1000 + 4 * 0x800000\n", "is out of range: 8388608 words away, 'b' reaches 8388608");
+    expect_error("b 0x1000 + 4 * 0x800000\n", "is out of range: 8388608 words away, 'b' reaches "
+                 "-8388608..8388607 words");
     expect_error("bz r1, 0x1000 + 4 * 32768\n", "out of range");
     expect_error("bz r1, 0x1000 + 4 * 32768\n", "note: to go further, load the address");
     expect_error("b 0x1002\n", "branch target 0x1002 is not word-aligned");
@@ -192,18 +193,38 @@ static void foreign_mnemonics(void **state)
     }
 }
 
-static void field_warnings(void **state)
+/* Every immediate field refuses a value outside its range, with the range
+ * in the message (ISA.md, "Field ranges"); the extremes are accepted. */
+static void field_ranges(void **state)
 {
     (void)state;
-    asm_run r = run("addi r1, r1, 40000\nandi r1, r1, -1\nshli r1, r1, 33\nlui r1, 0x10000\n");
-    assert_true(r.ok);
-    assert_int_equal(r.res.warnings, 4);
-    assert_non_null(strstr(r.diag, "t.s:3:14: warning: shift amount 33 is out of range 0..31; using 1"));
-    assert_int_equal(word_at(&r.img, 0x1008), T32_ENC_I(T32_OP_SHLI, 1, 1, 1));
-    run_free(&r);
-    r = run("in r1, -1(r0)\nout r1, 0xffff(r0)\n");        /* ports: both readings fit */
+    expect_error("addi r1, r0, 40000\n", "t.s:1:14: error: value 40000 is out of range for "
+                 "a signed 16-bit immediate (-32768..32767)");
+    expect_error("addi r1, r0, -32769\n", "(-32768..32767)");
+    expect_error("andi r1, r1, -1\n", "value -1 is out of range for an unsigned 16-bit "
+                 "immediate (0..65535)");
+    expect_error("lui r1, 0x10000\n", "value 65536 is out of range for an unsigned 16-bit "
+                 "immediate (0..65535)");
+    expect_error("shli r1, r1, 32\n", "value 32 is out of range for a shift amount (0..31)");
+    expect_error("srai r1, r1, -1\n", "(0..31)");
+    expect_error("ldw r1, 40000(r2)\n", "value 40000 is out of range for a 16-bit offset "
+                 "(-32768..32767)");
+    expect_error("stb r1, -32769(r2)\n", "(-32768..32767)");
+    expect_error("subi r1, r1, 32769\n", "value 32769 is out of range for 'subi' "
+                 "(-32767..32768");
+    expect_error("subi r1, r1, -32768\n", "value -32768 is out of range for 'subi'");
+    expect_error("mfsr r1, 0x10000\n", "(0..65535)");
+    expect_error("li r1, 0xffffffff + 1\n", "value 4294967296 is out of range for a 32-bit value "
+                 "(-2147483648..4294967295)");
+    expect_error("out r1, 0x10000(r0)\n", "(-32768..65535)");
+    asm_run r = run("addi r1, r0, -32768\naddi r1, r0, 32767\nori r1, r1, 65535\n"
+                    "lui r1, 0xffff\nshli r1, r1, 31\nshri r1, r1, 0\n"
+                    "ldw r1, -32768(r2)\nldw r1, 32767(r2)\nsubi r1, r1, 32768\n"
+                    "li r1, -0x80000000\nli r1, 0xffffffff\n"
+                    "in r1, -1(r0)\nout r1, 0xffff(r0)\n");
     assert_true(r.ok);
     assert_int_equal(r.res.warnings, 0);
+    assert_int_equal(word_at(&r.img, 0x1010), T32_ENC_I(T32_OP_SHLI, 1, 1, 31));
     run_free(&r);
 }
 
@@ -217,7 +238,7 @@ int main(void)
         cmocka_unit_test(branches),
         cmocka_unit_test(operand_errors),
         cmocka_unit_test(foreign_mnemonics),
-        cmocka_unit_test(field_warnings),
+        cmocka_unit_test(field_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
