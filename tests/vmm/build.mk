@@ -25,7 +25,7 @@ test_console_flush_LDLIBS := -lcmocka
 
 # (Only once the assembler is part of the build.)
 ifneq ($(wildcard assembler/build.mk),)
-VMM_HOSTILE      := wild_stores dma ports pagetables spin trapstorm
+VMM_HOSTILE      := wild_stores dma ports pagetables spin trapstorm pvcalls
 VMM_HOSTILE_IMGS := $(foreach h,$(VMM_HOSTILE),$(BUILD)/tests/vmm/hostile/$(h).img)
 
 $(BUILD)/tests/vmm/hostile/%.img: tests/vmm/hostile/%.s tests/vmm/hostile/hostile.s $(BUILD)/bin/t32as
@@ -61,6 +61,9 @@ CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/gu
                  tests/vmm/fidelity.sh
 # Several VMs on one terminal: prefixes, cut lines, escaped control bytes.
 CHECK_SCRIPTS += tests/vmm/console_share.sh
+# --mode pv: guestos's paravirtual kernel against bare T32, the native
+# kernel against --mode trap, exits per instruction against trap.
+CHECK_SCRIPTS += tests/vmm/pv.sh
 
 # `make bench`: VMM time / bare time on guestos's CPU-bound scenario.
 PROGS += vmmbench
