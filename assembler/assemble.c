@@ -201,7 +201,10 @@ static bool build_image(as_state *as, const char *path, t32_image *img)
     char err[256];
     if (!entry_point(as, path, &img->entry))
         return false;
-    if (!add_segments(as, img) || !add_symbols(as, img) || !add_lines(as, img)) {
+    bool data = true;
+    for (size_t i = 0; data && i < as->ndata; i++)
+        data = t32_image_add_data(img, as->data[i].addr, as->data[i].size);
+    if (!data || !add_segments(as, img) || !add_symbols(as, img) || !add_lines(as, img)) {
         as_diag_plain(as, DIAG_ERROR, path, 0, "out of memory");
         return false;
     }

@@ -252,7 +252,7 @@ static bool switch_section(as_state *as, lexer *lx, token dir, int sec)
     return end_of_line(as, lx, dir);
 }
 
-bool directive(as_state *as, lexer *lx, token dir, const char *name)
+static bool dispatch(as_state *as, lexer *lx, token dir, const char *name)
 {
     if (strcmp(name, ".word") == 0)   return data(as, lx, dir, 4), true;
     if (strcmp(name, ".half") == 0)   return data(as, lx, dir, 2), true;
@@ -270,4 +270,14 @@ bool directive(as_state *as, lexer *lx, token dir, const char *name)
     if (strcmp(name, ".data") == 0)   return switch_section(as, lx, dir, SEC_DATA), true;
     if (strcmp(name, ".bss") == 0)    return switch_section(as, lx, dir, SEC_BSS), true;
     return false;
+}
+
+bool directive(as_state *as, lexer *lx, token dir, const char *name)
+{
+    /* Bytes a directive stores are data, even in .text (but the lines of
+     * an .include are lines like any other). */
+    as->in_data = strcmp(name, ".include") != 0;
+    bool known = dispatch(as, lx, dir, name);
+    as->in_data = false;
+    return known;
 }

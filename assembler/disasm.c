@@ -178,34 +178,117 @@ static bool label_inside(const labels *l, uint32_t addr, uint32_t n)
     return false;
 }
 
-static void code_segment(const t32_image *img, const t32_segment *s, labels *l, FILE *out)
+/* Is there a label at exactly addr, among those not yet printed? */
+static bool label_at(const labels *l, uint32_t addr)
 {
-    uint32_t i = 0;
-    char text[96], code[16];
-    for (; i + 4 <= s->filesz; i += 4) {
-        labels_at(l, s->addr + i, out);
-        uint32_t w = get32(s->data + i);
-        dis_insn(w, s->addr + i, img, text, sizeof text);
-        snprintf(code, sizeof code, "%08x", w);
-        line(out, text, s->addr + i, code);
+    for (size_t i = l->next; i < l->n && l->v[i]->value <= addr; i++)
+        if (l->v[i]->value == addr)
+            return true;
+    return false;
+}
+
+/* Characters worth showing as a string (those t32as writes as themselves
+ * or as \n, \t, \" and \\). */
+static bool printable(uint8_t c)
+{
+    return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t';
+}
+
+/* A string of at least 4 printable bytes (at most 32) at b[0..n), stopping
+ * at a label: its length, or 0.  *nul says a NUL (with no label) ends it. */
+static uint32_t string_at(const uint8_t *b, uint32_t addr, uint32_t n, const labels *l,
+                          bool *nul)
+{
+    uint32_t k = 0;
+    while (k < n && k < 32 && printable(b[k]) && (k == 0 || !label_at(l, addr + k)))
+        k++;
+    *nul = k < n && b[k] == 0 && !label_at(l, addr + k);
+    return k >= 4 ? k : 0;
+}
+
+/* `.ascii "..."` or `.asciz "..."` for k bytes. */
+static void string_line(const uint8_t *b, uint32_t k, bool nul, uint32_t addr, FILE *out)
+{
+    char text[160], code[16];
+    size_t t = (size_t)snprintf(text, sizeof text, "%s \"", nul ? ".asciz" : ".ascii");
+    for (uint32_t i = 0; i < k; i++) {
+        const char *esc = b[i] == '\n' ? "\\n" : b[i] == '\t' ? "\\t" :
+                          b[i] == '"' ? "\\\"" : b[i] == '\\' ? "\\\\" : NULL;
+        if (esc)
+            t += (size_t)snprintf(text + t, sizeof text - t, "%s", esc);
+        else
+            text[t++] = (char)b[i];
     }
-    for (; i < s->filesz; i++) {
-        labels_at(l, s->addr + i, out);
-        snprintf(text, sizeof text, ".byte 0x%02x", s->data[i]);
-        snprintf(code, sizeof code, "%02x", s->data[i]);
-        line(out, text, s->addr + i, code);
+    snprintf(text + t, sizeof text - t, "\"");
+    snprintf(code, sizeof code, "%02x%02x%02x%02x...", b[0], b[1], b[2], b[3]);
+    line(out, text, addr, code);
+}
+
+/* n bytes of data at addr: strings, aligned words, else single bytes;
+ * labels are printed where they fall, so none is inside a line. */
+static void data_span(const uint8_t *b, uint32_t addr, uint32_t n, labels *l, FILE *out)
+{
+    char text[48], code[16];
+    for (uint32_t i = 0; i < n;) {
+        uint32_t a = addr + i;
+        labels_at(l, a, out);
+        bool nul;
+        uint32_t k = string_at(b + i, a, n - i, l, &nul);
+        if (k) {
+            string_line(b + i, k, nul, a, out);
+            i += k + nul;
+            continue;
+        }
+        if (a % 4 == 0 && i + 4 <= n && !label_inside(l, a, 4)) {
+            snprintf(text, sizeof text, ".word 0x%08x", get32(b + i));
+            snprintf(code, sizeof code, "%08x", get32(b + i));
+            i += 4;
+        } else {
+            snprintf(text, sizeof text, ".byte 0x%02x", b[i]);
+            snprintf(code, sizeof code, "%02x", b[i]);
+            i++;
+        }
+        line(out, text, a, code);
     }
 }
 
-static void data_segment(const t32_segment *s, labels *l, FILE *out)
+/* Bytes from addr to the end of the data range it is in (at most `left`),
+ * or 0 if addr is not in one. */
+static uint32_t data_here(const t32_image *img, uint32_t addr, uint32_t left)
 {
-    char text[48], code[16];
+    const t32_range *r = t32_image_data_at(img, addr);
+    if (!r)
+        return 0;
+    uint64_t n = (uint64_t)r->addr + r->size - addr;
+    return n < left ? (uint32_t)n : left;
+}
+
+/* Does a data range start in (addr, addr+4)?  Then the word is not code. */
+static bool data_within_word(const t32_image *img, uint32_t addr)
+{
+    for (uint32_t k = 1; k < 4; k++)
+        if (t32_image_data_at(img, addr + k))
+            return true;
+    return false;
+}
+
+/* An executable segment: instructions, except the data ranges the
+ * assembler recorded (strings and tables kept next to the code). */
+static void code_segment(const t32_image *img, const t32_segment *s, labels *l, FILE *out)
+{
+    char text[96], code[16];
     for (uint32_t i = 0; i < s->filesz;) {
-        uint32_t a = s->addr + i;
+        uint32_t a = s->addr + i, n = data_here(img, a, s->filesz - i);
+        if (n) {
+            data_span(s->data + i, a, n, l, out);
+            i += n;
+            continue;
+        }
         labels_at(l, a, out);
-        if (a % 4 == 0 && i + 4 <= s->filesz && !label_inside(l, a, 4)) {
-            snprintf(text, sizeof text, ".word 0x%08x", get32(s->data + i));
-            snprintf(code, sizeof code, "%08x", get32(s->data + i));
+        if (a % 4 == 0 && i + 4 <= s->filesz && !data_within_word(img, a)) {
+            uint32_t w = get32(s->data + i);
+            dis_insn(w, a, img, text, sizeof text);
+            snprintf(code, sizeof code, "%08x", w);
             i += 4;
         } else {
             snprintf(text, sizeof text, ".byte 0x%02x", s->data[i]);
@@ -214,6 +297,11 @@ static void data_segment(const t32_segment *s, labels *l, FILE *out)
         }
         line(out, text, a, code);
     }
+}
+
+static void data_segment(const t32_segment *s, labels *l, FILE *out)
+{
+    data_span(s->data, s->addr, s->filesz, l, out);
 }
 
 /* The zero-filled tail of a segment, split at labels. */
@@ -240,13 +328,14 @@ static const char *section_of(const t32_segment *s)
 }
 
 /* Can a label for this address be printed in the listing of segment s?
- * Not in the middle of an instruction word. */
-static bool label_fits(const t32_segment *s, uint32_t value)
+ * Not in the middle of an instruction word (data has no such middle). */
+static bool label_fits(const t32_image *img, const t32_segment *s, uint32_t value)
 {
     if (value < s->addr || (uint64_t)value > (uint64_t)s->addr + s->size)
         return false;
     uint32_t off = value - s->addr;
-    return !(s->flags & T32_SEG_X) || off % 4 == 0 || off >= (s->filesz & ~3u);
+    return !(s->flags & T32_SEG_X) || off % 4 == 0 || off >= (s->filesz & ~3u) ||
+           t32_image_data_at(img, value & ~3u) || data_within_word(img, value & ~3u);
 }
 
 /* Constants, and symbols no segment can show as a label, become .equ. */
@@ -257,7 +346,7 @@ static void header(const t32_image *img, FILE *out)
         const t32_symbol *y = &img->syms[i];
         bool placed = false;
         for (size_t k = 0; k < img->nsegs && !(y->flags & T32_SYM_ABS); k++)
-            placed |= label_fits(&img->segs[k], y->value);
+            placed |= label_fits(img, &img->segs[k], y->value);
         if (!placed)
             fprintf(out, "        .equ %s, 0x%08x\n", y->name, y->value);
         if (y->flags & T32_SYM_GLOBAL)

@@ -240,6 +240,9 @@ struct as_state {
     section sec[SEC_COUNT];
     int cur;                         /* current section */
     uint64_t stored;                 /* bytes stored in all sections */
+    bool in_data;                    /* a directive is storing bytes: data, not code */
+    t32_range *data;                 /* bytes of .text stored by directives, this pass */
+    size_t ndata, capdata;
 
     /* Macros and conditionals. */
     macro *macros;
@@ -371,6 +374,8 @@ bool sec_emit(as_state *as, token at, const void *bytes, size_t n);
 bool sec_emit_word(as_state *as, token at, uint32_t w);
 /* n bytes of `fill` (.space, .align); in .bss only reserves. */
 bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill);
+/* Data ranges of .text (bytes stored while as->in_data), merged, in order. */
+bool sec_note_data(as_state *as, uint32_t addr, uint64_t n);
 /* .org: move the location counter to addr (forward only, once bytes exist). */
 bool sec_org(as_state *as, token at, int64_t addr);
 /* The default addresses the next pass should use (IMAGE.md's layout). */

@@ -55,6 +55,7 @@ void sec_begin_pass(as_state *as, const uint32_t base[SEC_COUNT])
     }
     as->cur = SEC_TEXT;
     as->stored = 0;
+    as->ndata = 0;
 }
 
 static chunk *current(const as_state *as)
@@ -125,6 +126,11 @@ static uint8_t *reserve(as_state *as, token at, size_t n)
         c->cap = cap;
     }
     uint8_t *p = c->bytes + c->size;
+    if (as->in_data && (as->sec[as->cur].flags & T32_SEG_X) &&
+        !sec_note_data(as, c->start + (uint32_t)c->size, n)) {
+        as_error(as, at, "out of memory");
+        return NULL;
+    }
     c->size += n;
     as->stored += n;
     return p;
@@ -262,8 +268,27 @@ bool sec_check_overlap(as_state *as, const char *file)
     return ok;
 }
 
+/* Code and data share .text (a string after the code that prints it), so
+ * the image records which bytes there came from directives: t32dis then
+ * prints them as data, not as instructions that never run. */
+bool sec_note_data(as_state *as, uint32_t addr, uint64_t n)
+{
+    t32_range *last = as->ndata ? &as->data[as->ndata - 1] : NULL;
+    if (last && (uint64_t)last->addr + last->size == addr) {
+        last->size += (uint32_t)n;
+        return true;
+    }
+    t32_range *p = as_grow(as->data, &as->capdata, as->ndata, sizeof *p, 16);
+    if (!p)
+        return false;
+    as->data = p;
+    as->data[as->ndata++] = (t32_range){ addr, (uint32_t)n };
+    return true;
+}
+
 void sec_free_all(as_state *as)
 {
+    free(as->data);
     for (int i = 0; i < SEC_COUNT; i++)
         free_chunks(&as->sec[i]);
 }

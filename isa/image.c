@@ -16,8 +16,11 @@
 #include <sys/stat.h>
 
 #include "image.h"
+#include "outfile.h"
 
-#define HEADER_SIZE 32u
+#define HEADER_SIZE 32u      /* version 1 */
+#define HEADER2_SIZE 36u     /* version 2: + the count of data ranges */
+#define DATA_SIZE    8u
 #define SEG_SIZE    20u
 #define SYM_SIZE    12u
 #define FILE_SIZE    4u
@@ -114,6 +117,19 @@ int t32_image_add_file(t32_image *img, const char *name)
     return (int)img->nfiles++;
 }
 
+bool t32_image_add_data(t32_image *img, uint32_t addr, uint32_t size)
+{
+    t32_range *last = img->ndata ? &img->data[img->ndata - 1] : NULL;
+    if (last && (uint64_t)last->addr + last->size == addr) {
+        last->size += size;
+        return true;
+    }
+    if (!grow((void **)&img->data, img->ndata, sizeof *img->data))
+        return false;
+    img->data[img->ndata++] = (t32_range){ addr, size };
+    return true;
+}
+
 bool t32_image_add_line(t32_image *img, uint32_t addr, uint32_t file, uint32_t line)
 {
     if (!grow((void **)&img->lines, img->nlines, sizeof *img->lines))
@@ -134,6 +150,7 @@ void t32_image_free(t32_image *img)
     free(img->syms);
     free(img->lines);
     free(img->files);
+    free(img->data);
     t32_image_init(img);
 }
 
@@ -209,10 +226,30 @@ static bool check_tables(const t32_image *img, char *err, size_t errlen)
     return true;
 }
 
+/* Data ranges: in order, apart (adjacent ones would be one range), each
+ * inside the stored bytes of one executable segment. */
+static bool check_data(const t32_image *img, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < img->ndata; i++) {
+        const t32_range *r = &img->data[i];
+        const t32_segment *s = t32_image_segment_at(img, r->addr);
+        if (r->size == 0)
+            return fail(err, errlen, "data range %zu is empty", i);
+        if (i > 0 && r->addr <= (uint64_t)img->data[i - 1].addr + img->data[i - 1].size)
+            return fail(err, errlen, "data range %zu (0x%08x) is out of order, or overlaps or "
+                        "touches the one before", i, r->addr);
+        if (!s || !(s->flags & T32_SEG_X) ||
+            (uint64_t)r->addr + r->size > (uint64_t)s->addr + s->filesz)
+            return fail(err, errlen, "data range %zu (0x%08x, %u bytes) is not inside the "
+                        "stored bytes of an executable segment", i, r->addr, r->size);
+    }
+    return true;
+}
+
 bool t32_image_check(const t32_image *img, char *err, size_t errlen)
 {
     return check_segments(img, err, errlen) && check_entry(img, err, errlen) &&
-           check_tables(img, err, errlen);
+           check_tables(img, err, errlen) && check_data(img, err, errlen);
 }
 
 /* ---- decoding ------------------------------------------------------------------- */
@@ -224,9 +261,28 @@ static uint32_t get32(const uint8_t *p)
 
 /* Where each table starts in the file, computed from the header. */
 typedef struct layout {
-    uint32_t nsegs, nsyms, nfiles, nlines, strsize;
-    uint64_t segs, syms, files, lines, strings, end;
+    uint32_t version, nsegs, nsyms, nfiles, nlines, ndata, strsize;
+    uint64_t segs, syms, files, lines, data, strings, end;
 } layout;
+
+/* The header's size for a version (known to be supported). */
+static uint32_t header_size(uint32_t version)
+{
+    return version >= 2 ? HEADER2_SIZE : HEADER_SIZE;
+}
+
+/* Where the tables start and end, from the counts (64-bit sums of 32-bit
+ * products cannot overflow). */
+static void place_tables(layout *lo, uint64_t strsize)
+{
+    lo->segs = header_size(lo->version);
+    lo->syms = lo->segs + (uint64_t)lo->nsegs * SEG_SIZE;
+    lo->files = lo->syms + (uint64_t)lo->nsyms * SYM_SIZE;
+    lo->lines = lo->files + (uint64_t)lo->nfiles * FILE_SIZE;
+    lo->data = lo->lines + (uint64_t)lo->nlines * LINE_SIZE;
+    lo->strings = lo->data + (uint64_t)lo->ndata * DATA_SIZE;
+    lo->end = lo->strings + strsize;
+}
 
 /* Is this the start of a T32 image at all?  Needs only the header's bytes. */
 static bool check_magic(const uint8_t *b, size_t len, char *err, size_t errlen)
@@ -235,9 +291,13 @@ static bool check_magic(const uint8_t *b, size_t len, char *err, size_t errlen)
         return fail(err, errlen, "not a T32 image (only %zu bytes, shorter than the header)", len);
     if (memcmp(b, T32_IMAGE_MAGIC, 4) != 0)
         return fail(err, errlen, "not a T32 image (bad magic number)");
-    if (get32(b + 4) != T32_IMAGE_VERSION)
-        return fail(err, errlen, "unsupported image version %u (this reader knows %u)",
-                    get32(b + 4), T32_IMAGE_VERSION);
+    uint32_t version = get32(b + 4);
+    if (version < T32_IMAGE_VERSION_MIN || version > T32_IMAGE_VERSION)
+        return fail(err, errlen, "unsupported image version %u (this reader knows %u to %u)",
+                    version, T32_IMAGE_VERSION_MIN, T32_IMAGE_VERSION);
+    if (len < header_size(version))
+        return fail(err, errlen, "not a T32 image (only %zu bytes, shorter than the "
+                    "version %u header)", len, version);
     return true;
 }
 
@@ -246,27 +306,23 @@ static bool read_header(const uint8_t *b, size_t len, layout *lo, uint32_t *entr
 {
     if (!check_magic(b, len, err, errlen))
         return false;
+    lo->version = get32(b + 4);
     *entry = get32(b + 8);
     lo->nsegs = get32(b + 12);
     lo->nsyms = get32(b + 16);
     lo->nfiles = get32(b + 20);
     lo->nlines = get32(b + 24);
     lo->strsize = get32(b + 28);
+    lo->ndata = lo->version >= 2 ? get32(b + 32) : 0;
     if (lo->nsegs > T32_IMAGE_MAX_SEGS)
         return fail(err, errlen, "absurd segment count %u (at most %u)", lo->nsegs,
                     T32_IMAGE_MAX_SEGS);
-    /* 64-bit sums of 32-bit products cannot overflow. */
-    lo->segs = HEADER_SIZE;
-    lo->syms = lo->segs + (uint64_t)lo->nsegs * SEG_SIZE;
-    lo->files = lo->syms + (uint64_t)lo->nsyms * SYM_SIZE;
-    lo->lines = lo->files + (uint64_t)lo->nfiles * FILE_SIZE;
-    lo->strings = lo->lines + (uint64_t)lo->nlines * LINE_SIZE;
-    lo->end = lo->strings + lo->strsize;
+    place_tables(lo, lo->strsize);
     if (lo->end > len)
         return fail(err, errlen, "truncated image: the header's counts (%u segments, %u symbols, "
-                    "%u files, %u lines, %u string bytes) need %llu bytes, the file has %zu",
-                    lo->nsegs, lo->nsyms, lo->nfiles, lo->nlines, lo->strsize,
-                    (unsigned long long)lo->end, len);
+                    "%u files, %u lines, %u data ranges, %u string bytes) need %llu bytes, the "
+                    "file has %zu", lo->nsegs, lo->nsyms, lo->nfiles, lo->nlines, lo->ndata,
+                    lo->strsize, (unsigned long long)lo->end, len);
     return true;
 }
 
@@ -357,6 +413,18 @@ static bool read_files_and_lines(const uint8_t *b, const layout *lo, t32_image *
     return true;
 }
 
+static bool read_data(const uint8_t *b, const layout *lo, t32_image *img,
+                      char *err, size_t errlen)
+{
+    if (lo->ndata && !(img->data = malloc((size_t)lo->ndata * sizeof *img->data)))
+        return fail(err, errlen, "out of memory");
+    for (uint32_t i = 0; i < lo->ndata; i++) {
+        const uint8_t *e = b + lo->data + (size_t)i * DATA_SIZE;
+        img->data[img->ndata++] = (t32_range){ get32(e), get32(e + 4) };
+    }
+    return true;    /* t32_image_check judges them */
+}
+
 bool t32_image_parse(const uint8_t *bytes, size_t len, t32_image *img, char *err, size_t errlen)
 {
     layout lo;
@@ -365,6 +433,7 @@ bool t32_image_parse(const uint8_t *bytes, size_t len, t32_image *img, char *err
               read_segments(bytes, len, &lo, img, err, errlen) &&
               read_symbols(bytes, &lo, img, err, errlen) &&
               read_files_and_lines(bytes, &lo, img, err, errlen) &&
+              read_data(bytes, &lo, img, err, errlen) &&
               t32_image_check(img, err, errlen);
     if (!ok)
         t32_image_free(img);
@@ -377,7 +446,8 @@ bool t32_image_parse(const uint8_t *bytes, size_t len, t32_image *img, char *err
  * the reader never "reads the whole file".  It reads what the format says
  * it needs, in three steps, and stops at the first that fails:
  *
- *   1. the 32-byte header - enough to refuse a file that is not an image;
+ *   1. the header (32 bytes, 36 from version 2) - enough to refuse a file
+ *      that is not an image;
  *   2. the tables, whose size the header's counts give;
  *   3. up to the end of the last segment's data, from the segment table.
  *
@@ -449,9 +519,11 @@ static bool read_needed(reader *r, char *err, size_t errlen)
     layout lo;
     uint32_t entry;
     if (!read_upto(r, HEADER_SIZE, err, errlen) ||
+        !read_upto(r, r->len >= 8 ? header_size(get32(r->buf + 4)) : HEADER_SIZE, err, errlen) ||
         !check_magic(r->buf, r->len, err, errlen))
         return false;
-    read_header(r->buf, HEADER_SIZE, &lo, &entry, NULL, 0);   /* just the layout */
+    read_header(r->buf, r->len, &lo, &entry, NULL, 0);   /* just the layout */
+    place_tables(&lo, lo.strsize);           /* even if the file is shorter */
     if (lo.nsegs > T32_IMAGE_MAX_SEGS)
         return true;                            /* the parser refuses it */
     if (!within_limit(lo.end, "the header's tables", err, errlen) ||
@@ -550,19 +622,21 @@ static void encode_tables(const t32_image *img, uint8_t *b, const layout *lo)
         put32(e + 4, img->lines[i].file);
         put32(e + 8, img->lines[i].line);
     }
+    for (size_t i = 0; i < img->ndata; i++) {
+        put32(b + lo->data + i * DATA_SIZE, img->data[i].addr);
+        put32(b + lo->data + i * DATA_SIZE + 4, img->data[i].size);
+    }
 }
 
 bool t32_image_encode(const t32_image *img, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
     if (!t32_image_check(img, err, errlen))
         return false;
-    layout lo = { .nsegs = (uint32_t)img->nsegs };
-    lo.segs = HEADER_SIZE;
-    lo.syms = lo.segs + (uint64_t)img->nsegs * SEG_SIZE;
-    lo.files = lo.syms + (uint64_t)img->nsyms * SYM_SIZE;
-    lo.lines = lo.files + (uint64_t)img->nfiles * FILE_SIZE;
-    lo.strings = lo.lines + (uint64_t)img->nlines * LINE_SIZE;
-    lo.end = lo.strings + strings_size(img);
+    /* Version 1 when there is nothing only version 2 can say. */
+    layout lo = { .version = img->ndata ? 2 : 1, .nsegs = (uint32_t)img->nsegs,
+                  .nsyms = (uint32_t)img->nsyms, .nfiles = (uint32_t)img->nfiles,
+                  .nlines = (uint32_t)img->nlines, .ndata = (uint32_t)img->ndata };
+    place_tables(&lo, strings_size(img));
     uint64_t total = (lo.end + 3) & ~3ull;
     for (size_t i = 0; i < img->nsegs; i++)
         total += ((uint64_t)img->segs[i].filesz + 3) & ~3ull;
@@ -572,13 +646,15 @@ bool t32_image_encode(const t32_image *img, uint8_t **out, size_t *len, char *er
     if (!b)
         return fail(err, errlen, "out of memory");
     memcpy(b, T32_IMAGE_MAGIC, 4);
-    put32(b + 4, T32_IMAGE_VERSION);
+    put32(b + 4, lo.version);
     put32(b + 8, img->entry);
     put32(b + 12, (uint32_t)img->nsegs);
     put32(b + 16, (uint32_t)img->nsyms);
     put32(b + 20, (uint32_t)img->nfiles);
     put32(b + 24, (uint32_t)img->nlines);
     put32(b + 28, (uint32_t)(lo.end - lo.strings));
+    if (lo.version >= 2)
+        put32(b + 32, lo.ndata);
     encode_tables(img, b, &lo);
     *out = b;
     *len = (size_t)total;
@@ -591,15 +667,9 @@ bool t32_image_write(const t32_image *img, const char *path, char *err, size_t e
     size_t len = 0;
     if (!t32_image_encode(img, &bytes, &len, err, errlen))
         return false;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        free(bytes);
-        return fail(err, errlen, "cannot create: %s", strerror(errno));
-    }
-    bool ok = fwrite(bytes, 1, len, f) == len;
-    ok = (fclose(f) == 0) && ok;
+    bool ok = t32_out_write_file(path, bytes, len, err, errlen);   /* whole, or not at all */
     free(bytes);
-    return ok || fail(err, errlen, "cannot write: %s", strerror(errno));
+    return ok;
 }
 
 /* ---- loading -------------------------------------------------------------------- */
@@ -627,6 +697,22 @@ bool t32_image_load(const t32_image *img, uint8_t *mem, uint32_t memsize, char *
 }
 
 /* ---- lookups ---------------------------------------------------------------------- */
+
+const t32_range *t32_image_data_at(const t32_image *img, uint32_t addr)
+{
+    size_t lo = 0, hi = img->ndata;       /* binary search: ranges are sorted */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const t32_range *r = &img->data[mid];
+        if (addr < r->addr)
+            hi = mid;
+        else if (addr - r->addr >= r->size)
+            lo = mid + 1;
+        else
+            return r;
+    }
+    return NULL;
+}
 
 const t32_segment *t32_image_segment_at(const t32_image *img, uint32_t addr)
 {

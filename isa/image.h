@@ -9,7 +9,9 @@
  *     a segment may carry fewer bytes than its size (a .bss is all size and
  *     no bytes): the rest is zero-filled,
  *   - symbols (label -> address), so debuggers and t32dis show names,
- *   - a line table (address -> file:line), so a debugger can show source.
+ *   - a line table (address -> file:line), so a debugger can show source,
+ *   - data ranges: the parts of executable segments that hold data (bytes
+ *     from .word, .ascii, .space, ...), so t32dis prints them as data.
  *
  * The image is untrusted input.  t32_image_parse() checks every field and
  * refuses a bad file with a message; nothing later has to re-check.  The
@@ -37,7 +39,8 @@
 #include <stdint.h>
 
 #define T32_IMAGE_MAGIC   "T32I"   /* first 4 bytes of every image */
-#define T32_IMAGE_VERSION 1u
+#define T32_IMAGE_VERSION 2u       /* written when there are data ranges */
+#define T32_IMAGE_VERSION_MIN 1u   /* the oldest still read (no data ranges) */
 
 /* Segment flags: how the program means to use the memory.  Paging is off at
  * reset, so the CPU does not enforce them; an OS or VMM that maps the image
@@ -76,12 +79,20 @@ typedef struct t32_line {
     uint32_t line;     /* 1-based line number */
 } t32_line;
 
+/* Bytes of an executable segment that are data, not instructions. */
+typedef struct t32_range {
+    uint32_t addr;
+    uint32_t size;     /* > 0 */
+} t32_range;
+
 typedef struct t32_image {
     uint32_t     entry;
     t32_segment *segs;   size_t nsegs;   /* sorted by address, disjoint */
     t32_symbol  *syms;   size_t nsyms;
     t32_line    *lines;  size_t nlines;  /* sorted by address */
     char       **files;  size_t nfiles;
+    t32_range   *data;   size_t ndata;   /* sorted, disjoint, apart, each inside
+                                            the stored bytes of an X segment */
 } t32_image;
 
 /* ---- reading and checking ------------------------------------------------ */
@@ -102,17 +113,22 @@ bool t32_image_parse(const uint8_t *bytes, size_t len, t32_image *img,
  * non-empty, inside the 32-bit address space, disjoint and sorted; flags
  * known; filesz <= size; the entry point word-aligned and inside an
  * executable segment; symbol names non-empty; line entries sorted and
- * naming existing files.  Returns false with a message on the first
+ * naming existing files; data ranges non-empty, sorted, not touching
+ * each other (adjacent ones are one range) and inside the stored bytes of
+ * an executable segment.  Returns false with a message on the first
  * problem. */
 bool t32_image_check(const t32_image *img, char *err, size_t errlen);
 
 /* ---- writing --------------------------------------------------------------- */
 
-/* Encode an image (after t32_image_check).  *out is malloc'd by the call. */
+/* Encode an image (after t32_image_check).  *out is malloc'd by the call.
+ * An image without data ranges is written as version 1, byte for byte as
+ * before they existed; one with data ranges as version 2. */
 bool t32_image_encode(const t32_image *img, uint8_t **out, size_t *len,
                       char *err, size_t errlen);
 
-/* Encode and write to a file (replacing it). */
+/* Encode and write to a file, replacing it only once it is complete
+ * (isa/outfile.h: "-" is stdout, a device is written in place). */
 bool t32_image_write(const t32_image *img, const char *path, char *err, size_t errlen);
 
 /* ---- building one in memory (assembler, tests) ------------------------------ */
@@ -138,6 +154,11 @@ int t32_image_add_file(t32_image *img, const char *name);
  * for an address already present replaces nothing: the first one wins when
  * looking up). */
 bool t32_image_add_line(t32_image *img, uint32_t addr, uint32_t file, uint32_t line);
+
+/* Mark [addr, addr+size) as data.  Ranges must be added in address order;
+ * one that starts where the previous one ends extends it.  Returns false
+ * only when memory runs out. */
+bool t32_image_add_data(t32_image *img, uint32_t addr, uint32_t size);
 
 /* Release everything the image owns, and make it empty again. */
 void t32_image_free(t32_image *img);
@@ -165,6 +186,9 @@ bool t32_image_line(const t32_image *img, uint32_t addr, const char **file, int 
 
 /* The value of a symbol by name. */
 bool t32_image_lookup(const t32_image *img, const char *name, uint32_t *value);
+
+/* The data range containing addr, or NULL. */
+const t32_range *t32_image_data_at(const t32_image *img, uint32_t addr);
 
 /* The segment containing addr, or NULL. */
 const t32_segment *t32_image_segment_at(const t32_image *img, uint32_t addr);

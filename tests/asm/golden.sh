@@ -2,7 +2,8 @@
 # Golden tests of t32as and t32dis: for each tests/asm/golden/NAME.s,
 #   NAME.lst  expected listing (t32as -l)         NAME.map  expected symbol map (-m)
 #   NAME.dis  expected t32dis output of the image NAME.err  expected diagnostics
-# are compared byte for byte with what the build's tools produce.  Without
+# are compared byte for byte with what the build's tools produce; a .dis must
+# also assemble back to an image that disassembles the same.  Without
 # NAME.err the assembly must succeed silently; with it, the exit status must
 # be 1 if the expected text holds an error, else 0.
 #   BUILD=build/san tests/asm/golden.sh        (BUILD names the build folder)
@@ -51,6 +52,12 @@ for src in *.s; do
     if [ -f "$name.dis" ]; then
         "$bin/t32dis" "$tmp/$name.t32" >"$tmp/$name.dis" 2>&1
         compare "$name.dis" "$tmp/$name.dis" "$name"
+        # The disassembly is source: assembled again, it disassembles the same.
+        if ! "$bin/t32as" -o "$tmp/$name.again.t32" "$tmp/$name.dis" ||
+           ! "$bin/t32dis" "$tmp/$name.again.t32" | cmp -s - "$tmp/$name.dis"; then
+            echo "FAIL $name: the disassembly does not assemble back to the same image"
+            failed=$((failed + 1))
+        fi
     fi
 done
 cd "$root/tests/asm/run" || exit 1

@@ -56,6 +56,28 @@ static void data_ranges(void **state)
     run_free(&r);
 }
 
+/* Bytes that directives store in .text are recorded as data ranges (for
+ * t32dis); instructions, .data and .bss are not. */
+static void data_in_text(void **state)
+{
+    (void)state;
+    asm_run r = run("_start: halt\nmsg: .asciz \"hi\"\n.align 4\n.word 7\nnop\n"
+                    ".space 2\n.byte 1\n.align 4\nhalt\n.data\n.word 1\n.bss\n.space 8\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.ndata, 2);
+    assert_int_equal(r.img.data[0].addr, 0x1004);       /* "hi\0", the padding, .word 7 */
+    assert_int_equal(r.img.data[0].size, 8);
+    assert_int_equal(r.img.data[1].addr, 0x1010);       /* .space, .byte, .align */
+    assert_int_equal(r.img.data[1].size, 4);
+    assert_null(t32_image_data_at(&r.img, 0x100c));     /* the nop */
+    assert_null(t32_image_data_at(&r.img, 0x1014));     /* the halt */
+    run_free(&r);
+    r = run("_start: halt\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.ndata, 0);                   /* written as version 1 */
+    run_free(&r);
+}
+
 static void space_align_org(void **state)
 {
     (void)state;
@@ -421,6 +443,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(data_directives),
         cmocka_unit_test(data_ranges),
+        cmocka_unit_test(data_in_text),
         cmocka_unit_test(space_align_org),
         cmocka_unit_test(sections_layout),
         cmocka_unit_test(entry_point),

@@ -197,7 +197,9 @@ static void validation_failures(void **state)
     assert_string_equal(err, "segment 0: its 8 data bytes at offset 140 lie outside the file");
     free(b);
     refused(0, 0x7f454c46, "not a T32 image (bad magic number)");
-    refused(4, 2, "unsupported image version 2");
+    refused(4, 0, "unsupported image version 0 (this reader knows 1 to 2)");
+    refused(4, 3, "unsupported image version 3");
+    refused(4, 2, "truncated image");        /* version 2: ndata is the first code byte */
     refused(12, 257, "absurd segment count 257");
     refused(16, 0x40000000, "truncated image");
     refused(28, 0xffffffff, "truncated image");
@@ -224,6 +226,85 @@ static void validation_failures(void **state)
     assert_false(t32_image_parse(b, len, &img, err, sizeof err));
     assert_string_equal(err, "file 0: name is not NUL-terminated inside the string table");
     free(b);
+}
+
+/* Version 2: the reference image with the second code word marked as data.
+ * Header 36, segments 36 and 56, symbols 76 and 88, file 100, lines 104 and
+ * 116, the data range 128, strings 136..149, data at 152. */
+enum { V2_DATA = 128, V2_STRINGS = 136, V2_CODE = 152 };
+
+static uint8_t *encoded_v2(size_t *len)
+{
+    t32_image img;
+    uint8_t *bytes;
+    char err[256];
+    reference(&img);
+    assert_true(t32_image_add_data(&img, 0x1004, 2));
+    assert_true(t32_image_add_data(&img, 0x1006, 2));       /* adjacent: one range */
+    assert_int_equal(img.ndata, 1);
+    assert_true(t32_image_encode(&img, &bytes, len, err, sizeof err));
+    t32_image_free(&img);
+    return bytes;
+}
+
+static void refused_v2(size_t at, uint32_t value, const char *message)
+{
+    size_t len;
+    uint8_t *b = encoded_v2(&len);
+    t32_image img;
+    char err[256] = "";
+    put32(b + at, value);
+    bool ok = t32_image_parse(b, len, &img, err, sizeof err);
+    free(b);
+    if (ok || !strstr(err, message))
+        fail_msg("patching offset %zu with 0x%x: expected \"%s\", got %s \"%s\"", at, value,
+                 message, ok ? "success" : "failure", err);
+}
+
+static void data_ranges(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *b = encoded_v2(&len);
+    assert_memory_equal(b, "T32I\2\0\0\0", 8);
+    assert_memory_equal(b + 32, "\1\0\0\0", 4);                      /* ndata */
+    assert_memory_equal(b + V2_DATA, "\x04\x10\0\0\4\0\0\0", 8);
+    assert_memory_equal(b + V2_STRINGS, "_start\0K\0a.s\0", 13);
+    assert_int_equal(b[36 + 16], V2_CODE);
+    assert_int_equal(len, V2_CODE + 8);
+    t32_image img;
+    char err[256];
+    assert_true(t32_image_parse(b, len, &img, err, sizeof err));
+    assert_int_equal(img.ndata, 1);
+    assert_null(t32_image_data_at(&img, 0x1003));
+    assert_ptr_equal(t32_image_data_at(&img, 0x1007), &img.data[0]);
+    assert_null(t32_image_data_at(&img, 0x1008));
+    assert_int_equal(img.nsyms, 2);
+    t32_image_free(&img);
+    for (size_t cut = 0; cut < len; cut++)
+        assert_false(t32_image_parse(b, cut, &img, err, sizeof err));
+    assert_false(t32_image_parse(b, 35, &img, err, sizeof err));
+    assert_string_equal(err, "not a T32 image (only 35 bytes, shorter than the version 2 header)");
+    free(b);
+    refused_v2(V2_DATA + 4, 0, "data range 0 is empty");
+    refused_v2(V2_DATA + 4, 5, "data range 0 (0x00001004, 5 bytes) is not inside the stored "
+               "bytes of an executable segment");
+    refused_v2(V2_DATA, 0x2000, "is not inside the stored bytes of an executable segment");
+    refused_v2(V2_DATA, 0x0ffc, "is not inside");
+    refused_v2(32, 2, "lie inside the tables");            /* the tables grew over the code */
+    refused_v2(32, 100, "truncated image");
+    /* Two ranges: out of order, overlapping, touching. */
+    reference(&img);
+    assert_true(t32_image_add_data(&img, 0x1000, 2));
+    assert_true(t32_image_add_data(&img, 0x1004, 4));
+    assert_true(t32_image_check(&img, err, sizeof err));
+    img.data[1].addr = 0x1002;
+    assert_false(t32_image_check(&img, err, sizeof err));
+    assert_string_equal(err, "data range 1 (0x00001002) is out of order, or overlaps or "
+                        "touches the one before");
+    img.data[1].addr = 0x1001;
+    assert_false(t32_image_encode(&img, &b, &len, err, sizeof err));
+    t32_image_free(&img);
 }
 
 static void writer_refuses_bad_images(void **state)
@@ -277,6 +358,7 @@ int main(void)
         cmocka_unit_test(loading),
         cmocka_unit_test(lookups),
         cmocka_unit_test(validation_failures),
+        cmocka_unit_test(data_ranges),
         cmocka_unit_test(writer_refuses_bad_images),
         cmocka_unit_test(assembler_output_is_valid),
     };

@@ -3,7 +3,7 @@
  *
  * Images come from outside.  Any byte string must be refused with a message
  * or accepted as an image that (1) re-encodes and parses again to the same
- * segments, (2) loads into memory or is refused by the loader, and (3) can
+ * segments and data ranges (version 2, IMAGE.md), (2) loads into memory or is refused by the loader, and (3) can
  * be disassembled and queried for symbols and lines - without a crash, a
  * hang, a leak or a sanitizer report.
  *
@@ -26,8 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void same_segments(const t32_image *a, const t32_image *b)
 {
     if (a->entry != b->entry || a->nsegs != b->nsegs || a->nsyms != b->nsyms ||
-        a->nlines != b->nlines || a->nfiles != b->nfiles)
+        a->nlines != b->nlines || a->nfiles != b->nfiles || a->ndata != b->ndata)
         abort();
+    for (size_t i = 0; i < a->ndata; i++)
+        if (a->data[i].addr != b->data[i].addr || a->data[i].size != b->data[i].size)
+            abort();
     for (size_t i = 0; i < a->nsegs; i++) {
         const t32_segment *x = &a->segs[i], *y = &b->segs[i];
         if (x->addr != y->addr || x->size != y->size || x->flags != y->flags ||
@@ -46,6 +49,7 @@ static void use(const t32_image *img, FILE *sink)
         const char *file;
         int line;
         t32_image_symbolize(img, img->segs[i].addr, &off);
+        t32_image_data_at(img, img->segs[i].addr);
         t32_image_line(img, img->segs[i].addr, &file, &line);
     }
     for (size_t i = 0; i < img->nsyms && i < 16; i++)
