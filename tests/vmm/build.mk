@@ -59,6 +59,8 @@ EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img \
 endif
 CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh \
                  tests/vmm/fidelity.sh
+# --mode emulate against bare T32 on every guest; trapeze compare and audit.
+CHECK_SCRIPTS += tests/vmm/emulate.sh tests/vmm/compare.sh
 # Several VMs on one terminal: prefixes, cut lines, escaped control bytes.
 CHECK_SCRIPTS += tests/vmm/console_share.sh
 # --mode pv: guestos's paravirtual kernel against bare T32, the native

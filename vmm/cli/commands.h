@@ -6,5 +6,7 @@
 #define VMM_CLI_COMMANDS_H
 
 int cmd_run(int argc, char **argv);   /* run.c */
+int cmd_compare(int argc, char **argv); /* compare.c */
+int cmd_audit(int argc, char **argv); /* audit.c */
 
 #endif /* VMM_CLI_COMMANDS_H */

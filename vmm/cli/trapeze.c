@@ -20,6 +20,8 @@ static const struct command {
     const char *summary;
 } commands[] = {
     { "run", cmd_run, "run an image on bare T32 or in VMs under the VMM" },
+    { "compare", cmd_compare, "run an image in every mode: speed and fidelity side by side" },
+    { "audit", cmd_audit, "list the sensitive but unprivileged instructions of an image" },
 };
 
 static void print_help(void)

@@ -1,0 +1,179 @@
+#!/bin/sh
+# compare.sh - `trapeze compare` and `trapeze audit`.
+#
+#   compare  the table and the JSON against golden files (everything but
+#            the host times is deterministic); every mode of the registry
+#            gets a column; the first divergence it reports is the cycle
+#            after the first pushf, found independently in a bare
+#            --trace-insns; a guest that writes its disk leaves the file
+#            as it was; consoles are captured; exit statuses.
+#   audit    the sites of a test program against a golden listing, guestos
+#            (has some) and its paravirtual build (has none), statuses.
+#
+#   UPDATE=1 tests/vmm/compare.sh    rewrite the golden files instead
+set -u
+BUILD=${BUILD:-build}
+T=$BUILD/bin/trapeze
+AS=$BUILD/bin/t32as
+OS=$BUILD/guestos
+HERE=tests/vmm/compare
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+pass() { echo "PASS $*"; }
+
+# status WANT NAME CMD...: CMD must exit with status WANT.
+status() {
+    want=$1 name=$2
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    got=$?
+    if [ "$got" -eq "$want" ]; then
+        pass "$name (status $got)"
+    else
+        fail "$name: status $got, expected $want"
+        sed 's/^/    /' "$tmp/err" | head -5
+    fi
+}
+
+# golden FILE NAME: $tmp/FILE (paths made BUILD/ and TMP/) against $HERE/FILE.
+golden() {
+    sed -e "s|$BUILD/|BUILD/|g" -e "s|$tmp/|TMP/|g" "$tmp/$1" >"$tmp/$1.norm"
+    if [ "${UPDATE:-0}" = 1 ]; then
+        cp "$tmp/$1.norm" "$HERE/$1"
+        echo "updated $HERE/$1"
+    elif cmp -s "$tmp/$1.norm" "$HERE/$1"; then
+        pass "$2"
+    else
+        fail "$2: differs from $HERE/$1"
+        diff -u "$HERE/$1" "$tmp/$1.norm" | head -30 | sed 's/^/    /'
+    fi
+}
+
+# ---- compare: command line ------------------------------------------------------------
+
+status 0 "compare --help" "$T" compare --help
+grep -q '^usage: trapeze compare' "$tmp/out" || fail "compare --help: no usage line"
+modes=$("$T" --help | sed -n 's/^modes: //p')
+[ -n "$modes" ] || fail "trapeze --help names no modes"
+grep -q "^modes: $modes\$" "$tmp/out" || fail "compare --help does not name every mode"
+hello=$BUILD/tests/vmm/guests/hello.img
+status 2 "compare: no image" "$T" compare
+status 2 "compare: --mode" "$T" compare --mode trap "$hello"
+status 2 "compare: --bare" "$T" compare --bare "$hello"
+status 2 "compare: --vm" "$T" compare --vm "$hello" --vm "$hello"
+status 2 "compare: --vcpus" "$T" compare --vcpus 2 "$hello"
+status 2 "compare: --console" "$T" compare --console "$tmp/c" "$hello"
+status 2 "compare: --stats" "$T" compare --stats "$hello"
+status 2 "compare: --trace" "$T" compare --trace - "$hello"
+status 2 "compare: --pv-image without a value" "$T" compare "$hello" --pv-image
+status 2 "compare: an unknown option" "$T" compare --fast "$hello"
+status 2 "compare: two images" "$T" compare "$hello" "$hello"
+grep -q "^trapeze compare: error: " "$tmp/err" || fail "compare: usage message"
+status 1 "compare: a missing image" "$T" compare "$tmp/none.img"
+status 1 "compare: a missing disk" "$T" compare --disk "$tmp/none.disk" "$hello"
+status 1 "compare: a missing --pv-image" "$T" compare --pv-image "$tmp/none.img" "$hello"
+
+# ---- compare: the table ----------------------------------------------------------------
+
+# modecheck asks pushf which mode it runs in: some modes diverge (status 1).
+"$T" compare "$BUILD/examples/modecheck.img" </dev/null >"$tmp/full.txt"
+[ $? -eq 1 ] || fail "compare modecheck: status should be 1 (a mode diverges)"
+grep -v -e '^host time' -e '^slowdown' "$tmp/full.txt" >"$tmp/modecheck.txt"
+golden modecheck.txt "compare modecheck: the table"
+header=$(sed -n 3p "$tmp/full.txt" | tr -s ' ' | sed 's/^ //')
+[ "$header" = "bare $(echo "$modes" | sed 's/bare, //; s/, / /g')" ] ||
+    fail "compare: the columns '$header' are not bare and every mode ($modes)"
+grep -q '^host time (ms)  *[0-9.]*  ' "$tmp/full.txt" || fail "compare: no host times"
+grep -q '^slowdown  *1.00x ' "$tmp/full.txt" || fail "compare: bare's slowdown is not 1.00x"
+grep -q 'mode check' "$tmp/full.txt" && fail "compare: the guest's console was printed"
+
+"$T" compare --json "$BUILD/examples/modecheck.img" </dev/null >"$tmp/full.json"
+grep -v -e '"host_ms"' -e '"slowdown"' "$tmp/full.json" >"$tmp/modecheck.json"
+golden modecheck.json "compare --json modecheck"
+[ "$(grep -c '"host_ms"' "$tmp/full.json")" = "$(grep -c '"mode":' "$tmp/full.json")" ] ||
+    fail "compare --json: a host time per mode"
+
+# Where trap-and-emulate goes wrong, independently: the first pushf that
+# bare T32 executes (the trace's cycle c) makes the state differ after
+# c + 1 cycles.  For modecheck, and for guestos (its console code).
+first_pushf() {
+    "$T" run --bare --max-insns 2000 --trace-insns - "$@" 2>/dev/null </dev/null |
+        awk '$NF == "pushf" { print $2 + 1, $3; exit }'
+}
+set -- $(first_pushf "$BUILD/examples/modecheck.img")
+grep -q "^fidelity .* diverges at cycle $1 " "$tmp/full.txt" &&
+grep -q "^  at bare pc .* 0x$2 <" "$tmp/full.txt" &&
+    pass "compare modecheck: trap diverges after the first pushf (cycle $1, pc $2)" ||
+    fail "compare modecheck: expected a divergence at cycle $1, pc $2"
+
+# fidelity MODE: the "fidelity" line of MODE's object in $tmp/os.json.
+fidelity() {
+    awk -v m="\"mode\": \"$1\"" 'index($0, m) { on = 1 }
+        on && /"fidelity"/ { print; exit }' "$tmp/os.json"
+}
+set -- $(first_pushf --disk "$OS/default.disk" "$OS/kernel.img")
+"$T" compare --json --disk "$OS/default.disk" --max-insns 3000000 "$OS/kernel.img" \
+    </dev/null >"$tmp/os.json"
+fidelity trap | grep -q "\"first_divergence\": {\"cycle\": $1, \"bare_pc\": \"0x$2 <" &&
+    pass "compare guestos: trap diverges at the first pushf (cycle $1, pc $2)" ||
+    { fail "compare guestos: expected a divergence at cycle $1, pc $2"; fidelity trap; }
+fidelity emulate | grep -q '"identical": true, ' && pass "compare guestos: emulate is identical" ||
+    { fail "compare guestos: emulate is not identical"; fidelity emulate; }
+
+# Every mode faithful: status 0.
+status 0 "compare syscall: every mode identical" "$T" compare "$BUILD/examples/syscall.img"
+
+# A guest that writes its disk: `run` changes the file, compare must not.
+cat >"$tmp/writer.s" <<'EOF'
+; write sector 0 from memory (the code itself), wait for it, halt
+    .text
+_start:
+    out r0, 0x20(r0)          ; sector 0
+    la r1, _start
+    out r1, 0x21(r0)          ; from this code
+    li r1, 1
+    out r1, 0x22(r0)          ; one sector
+    li r1, 2
+    out r1, 0x23(r0)          ; write
+1:  in r1, 0x24(r0)
+    cmpi r1, 1
+    beq 1b                    ; busy
+    halt
+EOF
+"$AS" -o "$tmp/writer.img" "$tmp/writer.s" || fail "writer.s: t32as"
+head -c 4096 /dev/zero >"$tmp/w.disk"
+cp "$tmp/w.disk" "$tmp/w-run.disk"
+"$T" run --bare --disk "$tmp/w-run.disk" "$tmp/writer.img" </dev/null
+cmp -s "$tmp/w.disk" "$tmp/w-run.disk" && fail "writer.s does not write its disk"
+status 0 "compare: a guest that writes its disk" "$T" compare --disk "$tmp/w.disk" "$tmp/writer.img"
+head -c 4096 /dev/zero | cmp -s - "$tmp/w.disk" &&
+    pass "compare: the disk file is never written" || fail "compare wrote the disk file"
+
+# ---- audit --------------------------------------------------------------------------------
+
+status 0 "audit --help" "$T" audit --help
+grep -q '^usage: trapeze audit IMAGE' "$tmp/out" || fail "audit --help: no usage line"
+status 2 "audit: no image" "$T" audit
+status 2 "audit: two images" "$T" audit "$hello" "$hello"
+status 2 "audit: an unknown option" "$T" audit --all "$hello"
+status 1 "audit: a missing image" "$T" audit "$tmp/none.img"
+grep -q "none.img: error: " "$tmp/err" || fail "audit: a missing image's message"
+
+"$AS" -I "$HERE" -o "$tmp/sites.img" "$HERE/sites.s" || fail "sites.s: t32as"
+status 1 "audit sites.s: sites found" "$T" audit "$tmp/sites.img"
+cp "$tmp/out" "$tmp/sites.txt"
+golden sites.txt "audit sites.s: the listing"
+status 0 "audit hello: none" "$T" audit "$hello"
+grep -q 'no sensitive but unprivileged instructions' "$tmp/out" || fail "audit hello: summary"
+status 1 "audit guestos: the kernel has sites" "$T" audit "$OS/kernel.img"
+n=$(grep -c -E ' (pushf|popf) ' "$tmp/out")
+grep -q ": $n sensitive but unprivileged instructions" "$tmp/out" ||
+    fail "audit guestos: $n sites listed, the summary says otherwise"
+if [ -f "$OS/kernel-pv.img" ]; then
+    status 0 "audit guestos: the paravirtual kernel has none" "$T" audit "$OS/kernel-pv.img"
+fi
+
+echo "compare: $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,141 @@
+/*
+ * audit.c - `trapeze audit IMAGE`: where an image breaks Popek and Goldberg.
+ *
+ * T32 is not classically virtualizable because a few instructions are
+ * sensitive but not privileged (isa/opcodes.h, class SENSITIVE - today
+ * pushf and popf): run deprivileged, they do the wrong thing instead of
+ * trapping.  This command lists every such instruction in the image's
+ * executable segments, with its address, the symbol it belongs to and the
+ * source line it came from - exactly the sites a binary translator has to
+ * patch before the code may run in the guest kernel (the lecture's "VMware's
+ * solution"), and the sites a paravirtual port has to rewrite by hand.
+ *
+ * It reads the image only: every aligned word of an executable segment is
+ * decoded with the opcode table, whose class column decides.  A data word
+ * that lies in an executable segment and happens to decode as pushf or popf
+ * is listed too - a scanner of code pages cannot tell it from code either.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli/commands.h"
+#include "vmm/session/session.h"
+
+static void print_help(void)
+{
+    fputs("usage: trapeze audit IMAGE\n"
+          "\n"
+          "List every sensitive but unprivileged instruction (opcode class SENSITIVE:\n"
+          "pushf, popf) in IMAGE's executable segments: its address, symbol+offset,\n"
+          "source file:line (from the image's line table) and mnemonic - the sites a\n"
+          "binary translator patches, since they do not trap when run deprivileged.\n"
+          "\n"
+          "options:\n"
+          "  -h, --help           show this help\n"
+          "\n"
+          "exit status:\n"
+          "  0  no such instruction\n"
+          "  1  at least one (or the image could not be read)\n"
+          "  2  bad command line\n", stdout);
+}
+
+/* The word of a segment at byte offset `off` (off + 4 <= filesz). */
+static uint32_t word_at(const t32_segment *seg, uint32_t off)
+{
+    const uint8_t *p = seg->data + off;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* One site: address, <symbol+offset>, file:line, mnemonic. */
+static void print_site(const t32_image *img, uint32_t addr, unsigned op)
+{
+    char where[512], source[512] = "-";
+    const char *file;
+    int line;
+    session_describe_pc(where, sizeof where, img, addr);
+    if (t32_image_line(img, addr, &file, &line))
+        snprintf(source, sizeof source, "%s:%d", file, line);
+    printf("%-40s  %-6s  %s\n", where, t32_ops[op].mnemonic, source);
+}
+
+/* Scan one executable segment; count the sites per opcode.  Only the
+ * bytes the image carries are scanned: the rest of the segment is zeros,
+ * which decode as no instruction at all. */
+static void scan_segment(const t32_image *img, const t32_segment *seg, uint64_t count[256])
+{
+    uint32_t first = (4u - seg->addr % 4u) % 4u;      /* the first aligned word */
+    for (uint32_t off = first; (uint64_t)off + 4 <= seg->filesz; off += 4) {
+        unsigned op = T32_OPC(word_at(seg, off));
+        if (t32_ops[op].mnemonic && t32_ops[op].cls == T32_SENSITIVE) {
+            print_site(img, seg->addr + off, op);
+            count[op]++;
+        }
+    }
+}
+
+/* "12 (6 pushf, 6 popf)": the total and each sensitive opcode's share. */
+static uint64_t print_summary(const char *path, const uint64_t count[256])
+{
+    uint64_t total = 0;
+    for (int op = 0; op < 256; op++)
+        total += count[op];
+    if (total == 0) {
+        printf("%s: no sensitive but unprivileged instructions\n", path);
+        return 0;
+    }
+    printf("%s: %" PRIu64 " sensitive but unprivileged instruction%s (", path, total,
+           total == 1 ? "" : "s");
+    const char *sep = "";
+    for (int op = 0; op < 256; op++) {
+        if (t32_ops[op].cls != T32_SENSITIVE || !t32_ops[op].mnemonic)
+            continue;
+        printf("%s%" PRIu64 " %s", sep, count[op], t32_ops[op].mnemonic);
+        sep = ", ";
+    }
+    printf("): none of them traps when run deprivileged\n");
+    return total;
+}
+
+static int audit(const char *path)
+{
+    t32_image img;
+    char err[256];
+    if (!t32_image_read(path, &img, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
+        return SESSION_ERROR;
+    }
+    uint64_t count[256] = { 0 };
+    printf("%-40s  %-6s  %s\n", "address", "insn", "source");
+    for (size_t i = 0; i < img.nsegs; i++)
+        if (img.segs[i].flags & T32_SEG_X)
+            scan_segment(&img, &img.segs[i], count);
+    uint64_t total = print_summary(path, count);
+    t32_image_free(&img);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "trapeze audit: error: writing standard output failed\n");
+        return SESSION_ERROR;
+    }
+    return total ? 1 : 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    const char *image = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_help();
+            return 0;
+        }
+        if (a[0] == '-' && a[1] != '\0')
+            return session_usage_error("audit", "unknown option '%s'", a);
+        if (image)
+            return session_usage_error("audit", "more than one IMAGE ('%s')", a);
+        image = a;
+    }
+    if (!image)
+        return session_usage_error("audit", "no image to audit");
+    return audit(image);
+}

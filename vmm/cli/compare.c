@@ -1,0 +1,697 @@
+/*
+ * compare.c - `trapeze compare`: one guest in every mode, side by side.
+ *
+ *   trapeze compare IMAGE [--disk F] [--pv-image IMAGE] [--json] [run options]
+ *
+ * Popek and Goldberg's three properties as one table.  The guest runs on
+ * bare T32 (the reference) and then under every VMM mode of the registry
+ * (modes/mode.c: a mode added there appears here by itself), each run
+ * quiet and from the same start - the same image, a private copy of the
+ * same disk, the same console input.  Per mode the table shows
+ *
+ *   performance  guest instructions, the share run directly, exits in
+ *                all and per cause, every other counter of report/stats.h
+ *                (hypercalls, patches, ... when a mode counts them), host
+ *                time and the slowdown against bare;
+ *   fidelity     whether the guest could tell: the console transcript byte
+ *                by byte, the instruction count, the final registers and
+ *                a hash of guest RAM - and if anything differs, the first
+ *                cycle at which the guest's state differs from bare's.
+ *
+ * Finding that cycle: a run limited to N cycles stops at exactly the same
+ * instruction boundary bare and in a VM (--max-insns counts virtual
+ * cycles), so "do the two states after N cycles differ?" can be asked for
+ * any N; bisection between 0 (the same image, the same state) and the end
+ * finds the first N where they do - the instruction at the bare run's pc
+ * after N - 1 cycles is where the mode went its own way.  (A difference
+ * that heals again before the end could be stepped over; the states
+ * compared include the console so far and all of RAM, so it rarely can.)
+ *
+ * Everything but the two host-time rows is deterministic.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/cli/commands.h"
+#include "vmm/modes/mode.h"
+#include "vmm/session/probe.h"
+
+/* ---- options ------------------------------------------------------------------- */
+
+typedef struct compare_args {
+    bool        json;
+    const char *pv_image;       /* --pv-image: the paravirtual build for pv */
+} compare_args;
+
+static int extra_option(void *ctx, int argc, char **argv, int *i)
+{
+    compare_args *a = ctx;
+    const char *arg = argv[*i];
+    if (strcmp(arg, "--json") == 0) {
+        a->json = true;
+        return 0;
+    }
+    if (strncmp(arg, "--pv-image=", 11) == 0) {
+        a->pv_image = arg + 11;
+        return 0;
+    }
+    if (strcmp(arg, "--pv-image") == 0) {
+        if (*i + 1 >= argc)
+            return session_usage_error("compare", "option '--pv-image' needs a value");
+        a->pv_image = argv[++*i];
+        return 0;
+    }
+    return -1;
+}
+
+/* compare chooses the modes and captures the consoles itself. */
+static int check_args(const session_options *o)
+{
+    const char *bad = o->mode_given ? "--mode/--bare" : o->nguests > 1 ? "--vm"
+                    : o->vcpus > 1 ? "--vcpus" : o->guests[0].console ? "--console"
+                    : o->stats ? "--stats" : o->stats_json ? "--stats-json"
+                    : o->trace ? "--trace" : o->trace_insns ? "--trace-insns" : NULL;
+    if (bad)
+        return session_usage_error("compare", "%s is not for compare (it runs one guest, "
+                                   "one vCPU, in every mode, and reports itself)", bad);
+    return 0;
+}
+
+static void print_help(void)
+{
+    fputs("usage: trapeze compare [OPTIONS] IMAGE\n"
+          "\n"
+          "Run IMAGE on bare T32 and under every VMM mode, each from the same start\n"
+          "(a private copy of the disk, the same console input), and print one table:\n"
+          "guest instructions, the share run directly, exits in all and per cause, the\n"
+          "other counters of each mode, host time and slowdown against bare, and a\n"
+          "fidelity verdict - identical to bare (console transcript byte for byte,\n"
+          "instruction count, final registers, a hash of guest RAM), or the first cycle\n"
+          "at which the guest's state differs, found by bisection.  Consoles are\n"
+          "captured, not printed.  Everything but the host times is deterministic.\n"
+          "\n"
+          "options:\n"
+          "  --disk FILE          the guest's disk; every run gets a copy in memory,\n"
+          "                       so FILE is never written\n"
+          "  --input FILE         console input for every run (default: none, input\n"
+          "                       ended)\n"
+          "  --pv-image IMAGE     the paravirtual build of the guest, run by --mode pv\n"
+          "                       (default: IMAGE); its fidelity is its transcript\n"
+          "  --json               the same as JSON on stdout\n"
+          "  --mem SIZE           RAM per machine or VM (default 16M)\n"
+          "  --max-insns N        stop every run after N cycles; without it, bare runs\n"
+          "                       to its end and every mode stops at most 2 x bare's\n"
+          "                       cycles + 1000000 (it has diverged by then)\n"
+          "  --quantum N          virtual cycles per turn (default 10000)\n"
+          "  -h, --help           show this help\n"
+          "\n"
+          "modes: ", stdout);
+    fputs(mode_names(), stdout);
+    fputs("\n"
+          "\n"
+          "exit status:\n"
+          "  0  every mode is identical to bare\n"
+          "  1  a mode diverges from bare, or a file could not be used\n"
+          "  2  bad command line\n", stdout);
+}
+
+/* ---- one mode's run and its verdict ------------------------------------------------- */
+
+typedef struct verdict {
+    bool     end, cycles, console, regs, ram;   /* each the same as bare's? */
+    size_t   console_at;        /* first byte that differs */
+    char     regs_differ[64];   /* "pc r3 r5 ..." */
+    bool     identical;
+    uint64_t diverge_at;        /* first cycle whose state differs; 0: none */
+    uint32_t diverge_pc;        /* bare's pc just before it */
+} verdict;
+
+typedef struct result {
+    vmm_mode    mode;
+    const char *image;
+    bool        same_image;     /* the image bare ran */
+    probe       p;
+    verdict     v;
+} result;
+
+/* The first byte at which two transcripts differ (one ending early is a
+ * difference at its length); SIZE_MAX if they are the same. */
+static size_t first_byte_differing(const probe *a, const probe *b)
+{
+    size_t n = a->conlen < b->conlen ? a->conlen : b->conlen;
+    for (size_t i = 0; i < n; i++)
+        if (a->console[i] != b->console[i])
+            return i;
+    return a->conlen == b->conlen ? SIZE_MAX : n;
+}
+
+static void add_name(char *buf, size_t len, const char *name)
+{
+    size_t used = strlen(buf);
+    if (used + strlen(name) + 5 >= len) {
+        if (!strstr(buf, "..."))
+            snprintf(buf + used, len - used, " ...");
+        return;
+    }
+    snprintf(buf + used, len - used, "%s%s", used ? " " : "", name);
+}
+
+/* Which registers differ: pc, psr, r0..r15, the stored system registers. */
+static bool same_registers(const probe *a, const probe *b, char *names, size_t len)
+{
+    names[0] = '\0';
+    if (a->pc != b->pc)
+        add_name(names, len, "pc");
+    if (a->psr != b->psr)
+        add_name(names, len, "psr");
+    for (int i = 0; i < T32_NREGS; i++) {
+        char rn[8];
+        snprintf(rn, sizeof rn, "r%d", i);
+        if (a->r[i] != b->r[i])
+            add_name(names, len, rn);
+    }
+    for (unsigned sr = 0; sr < T32_NSYSREGS; sr++)
+        if (probe_sysreg_stored(sr) && a->sr[sr] != b->sr[sr])
+            add_name(names, len, t32_sysreg_name(sr));
+    return names[0] == '\0';
+}
+
+/* Compare a run with bare's, aspect by aspect. */
+static verdict judge(const probe *bare, const probe *p, bool same_image)
+{
+    verdict v = { 0 };
+    v.end = bare->out.end == p->out.end;
+    v.cycles = bare->cycles == p->cycles;
+    v.console_at = first_byte_differing(bare, p);
+    v.console = v.console_at == SIZE_MAX;
+    v.regs = same_registers(bare, p, v.regs_differ, sizeof v.regs_differ);
+    v.ram = bare->ram_hash == p->ram_hash;
+    v.identical = same_image ? v.end && v.cycles && v.console && v.regs && v.ram
+                             : v.end && v.console;
+    return v;
+}
+
+/* ---- bisection: the first cycle at which the states differ ----------------------- */
+
+typedef struct context {
+    probe_input in;
+    const t32_image *img;       /* bare's image: entry point and symbols */
+} context;
+
+/* Do bare and `mode` differ after `n` cycles?  -1 if a run failed. */
+static int differs_at(const context *cx, vmm_mode mode, uint64_t n, uint32_t *bare_pc)
+{
+    probe b, p;
+    if (probe_run(&b, &cx->in, VMM_MODE_BARE, n) != 0)
+        return -1;
+    if (probe_run(&p, &cx->in, mode, n) != 0) {
+        probe_free(&b);
+        return -1;
+    }
+    verdict v = judge(&b, &p, true);
+    *bare_pc = b.pc;
+    probe_free(&b);
+    probe_free(&p);
+    return !v.identical;
+}
+
+/* Between lo (same: both start from the image) and hi (known to differ).
+ * Returns an exit status (0: found). */
+static int bisect(const context *cx, result *r, uint64_t hi)
+{
+    uint64_t lo = 0;
+    uint32_t lo_pc = cx->img->entry, pc;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        int d = differs_at(cx, r->mode, mid, &pc);
+        if (d < 0)
+            return SESSION_ERROR;
+        if (d) {
+            hi = mid;
+        } else {
+            lo = mid;
+            lo_pc = pc;
+        }
+    }
+    r->v.diverge_at = hi;
+    r->v.diverge_pc = lo_pc;
+    return 0;
+}
+
+/* ---- running every mode -------------------------------------------------------- */
+
+/* The limit of a mode's run: the user's, or enough to finish whatever bare
+ * did - a run that needs more than twice as long has diverged anyway. */
+static uint64_t mode_limit(const session_options *o, const probe *bare, bool same_image)
+{
+    if (o->max_insns || !same_image)
+        return o->max_insns;
+    return 2 * bare->cycles + 1000000u;
+}
+
+static const char *image_of(vmm_mode m, const char *image, const compare_args *a)
+{
+    if (a->pv_image && strcmp(mode_name(m), "pv") == 0)
+        return a->pv_image;
+    return image;
+}
+
+static int run_mode(const context *cx, const compare_args *a, result *rows, int *n, vmm_mode m)
+{
+    result *r = &rows[*n];
+    const probe *bare = &rows[0].p;
+    context mine = *cx;
+    r->mode = m;
+    r->image = image_of(m, cx->in.image, a);
+    r->same_image = r->image == cx->in.image;
+    mine.in.image = r->image;
+    uint64_t limit = m == VMM_MODE_BARE ? cx->in.o->max_insns
+                                        : mode_limit(cx->in.o, bare, r->same_image);
+    int rc = probe_run(&r->p, &mine.in, m, limit);
+    if (rc)
+        return rc;
+    ++*n;
+    if (m == VMM_MODE_BARE)
+        return 0;
+    r->v = judge(bare, &r->p, r->same_image);
+    if (r->v.identical || !r->same_image)
+        return 0;
+    uint64_t end = bare->cycles > r->p.cycles ? bare->cycles : r->p.cycles;
+    return bisect(cx, r, end ? end : 1);
+}
+
+/* ---- the table ------------------------------------------------------------------ */
+
+#define MAX_ROWS  64
+#define CELL      96
+
+typedef struct table {
+    char cells[MAX_ROWS][VMM_NMODES + 1][CELL];
+    int  nrows, ncols;
+} table;
+
+/* The text of one cell. */
+static char *cell(table *t, int row, int col)
+{
+    return t->cells[row][col];
+}
+
+static int add_row(table *t, const char *label)
+{
+    int r = t->nrows < MAX_ROWS ? t->nrows++ : MAX_ROWS - 1;
+    snprintf(cell(t, r, 0), CELL, "%s", label);
+    return r;
+}
+
+static void set_cell(table *t, int r, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void set_cell(table *t, int r, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cell(t, r, col), CELL, fmt, ap);
+    va_end(ap);
+}
+
+static const char *end_name(vmm_end end)
+{
+    switch (end) {
+    case VMM_RUNNING:       return "running";
+    case VMM_END_HALT:      return "halt";
+    case VMM_END_LIMIT:     return "limit";
+    case VMM_END_ESCAPE:    return "escape";
+    case VMM_END_IDLE:      return "idle";
+    case VMM_END_NO_MEMORY: return "no-memory";
+    }
+    return "?";
+}
+
+static double direct_percent(const vmm_stats *st)
+{
+    return st->guest_insns ? 100.0 * (double)st->direct_insns / (double)st->guest_insns
+                           : 100.0;
+}
+
+/* Exits per cause: a row for each cause some mode exited on. */
+static void exit_rows(table *t, const result *rows, int n)
+{
+    for (int c = 0; c < T32_CAUSE_LIMIT; c++) {
+        bool any = false;
+        for (int i = 0; i < n; i++)
+            any |= rows[i].p.stats.exits_by_cause[c] != 0;
+        if (!any)
+            continue;
+        char label[40];
+        snprintf(label, sizeof label, "  %s", t32_cause_name((t32_cause)c));
+        int r = add_row(t, label);
+        for (int i = 0; i < n; i++) {
+            if (rows[i].mode == VMM_MODE_BARE)
+                set_cell(t, r, i + 1, "-");
+            else
+                set_cell(t, r, i + 1, "%" PRIu64, rows[i].p.stats.exits_by_cause[c]);
+        }
+    }
+}
+
+/* A counter of a run, by its offset in vmm_stats. */
+static uint64_t counter(const vmm_stats *st, size_t off)
+{
+    uint64_t value;
+    memcpy(&value, (const char *)st + off, sizeof value);
+    return value;
+}
+
+/* One counter's row.  A bare machine has only the STATS_ALL counters (the
+ * others show "-"); a mode's own counters (STATS_IF_SET) get a row only
+ * when some mode counted something. */
+static void stat_row(table *t, const result *rows, int n, const char *label, int shown,
+                     size_t off)
+{
+    bool any = false;
+    for (int i = 0; i < n; i++)
+        any |= counter(&rows[i].p.stats, off) != 0;
+    if (shown == STATS_IF_SET && !any)
+        return;
+    int r = add_row(t, label);
+    for (int i = 0; i < n; i++) {
+        if (rows[i].mode == VMM_MODE_BARE && shown != STATS_ALL)
+            set_cell(t, r, i + 1, "-");
+        else
+            set_cell(t, r, i + 1, "%" PRIu64, counter(&rows[i].p.stats, off));
+    }
+}
+
+/* Every counter of report/stats.h, in its order, with its label, the
+ * direct share after the instruction split and the causes after exits. */
+static void stats_rows(table *t, const result *rows, int n)
+{
+#define STAT_ROW(field, label, shown)                                           \
+    stat_row(t, rows, n, label, shown, offsetof(vmm_stats, field));             \
+    if (offsetof(vmm_stats, field) == offsetof(vmm_stats, emulated_insns)) {    \
+        int r_ = add_row(t, "  direct share");                                  \
+        for (int i = 0; i < n; i++)                                             \
+            set_cell(t, r_, i + 1, "%.2f%%", direct_percent(&rows[i].p.stats)); \
+    }                                                                           \
+    if (offsetof(vmm_stats, field) == offsetof(vmm_stats, exits_total))         \
+        exit_rows(t, rows, n);
+    VMM_STATS(STAT_ROW)
+#undef STAT_ROW
+}
+
+static void verdict_cells(table *t, const context *cx, const result *r, int col, int rows_at)
+{
+    const verdict *v = &r->v;
+    if (r->mode == VMM_MODE_BARE) {
+        set_cell(t, rows_at, col, "%zu bytes", r->p.conlen);
+        set_cell(t, rows_at + 1, col, "reference");
+        set_cell(t, rows_at + 2, col, "%016" PRIx64, r->p.ram_hash);
+        set_cell(t, rows_at + 3, col, "reference");
+        return;
+    }
+    if (v->console)
+        set_cell(t, rows_at, col, "same");
+    else
+        set_cell(t, rows_at, col, "differs at byte %zu", v->console_at);
+    if (!r->same_image) {
+        set_cell(t, rows_at + 1, col, "(other image)");
+        set_cell(t, rows_at + 2, col, "(other image)");
+        set_cell(t, rows_at + 3, col, v->identical ? "same transcript" : "transcript differs");
+        return;
+    }
+    set_cell(t, rows_at + 1, col, "%s", v->regs ? "same" : v->regs_differ);
+    set_cell(t, rows_at + 2, col, "%s", v->ram ? "same" : "differs");
+    if (v->identical) {
+        set_cell(t, rows_at + 3, col, "identical");
+    } else {
+        char where[256];
+        session_describe_pc(where, sizeof where, cx->img, v->diverge_pc);
+        set_cell(t, rows_at + 3, col, "diverges at cycle %" PRIu64, v->diverge_at);
+        set_cell(t, rows_at + 4, col, "%s", where);
+    }
+}
+
+static void fidelity_rows(table *t, const context *cx, const result *rows, int n)
+{
+    int at = add_row(t, "console");
+    add_row(t, "registers");
+    add_row(t, "guest RAM");
+    add_row(t, "fidelity");
+    add_row(t, "  at bare pc");
+    for (int i = 0; i < n; i++) {
+        set_cell(t, at + 4, i + 1, "-");
+        verdict_cells(t, cx, &rows[i], i + 1, at);
+    }
+}
+
+static void time_rows(table *t, const result *rows, int n)
+{
+    int ms = add_row(t, "host time (ms)");
+    int slow = add_row(t, "slowdown");
+    double base = rows[0].p.seconds;
+    for (int i = 0; i < n; i++) {
+        set_cell(t, ms, i + 1, "%.1f", rows[i].p.seconds * 1e3);
+        if (base > 0)
+            set_cell(t, slow, i + 1, "%.2fx", rows[i].p.seconds / base);
+        else
+            set_cell(t, slow, i + 1, "-");
+    }
+}
+
+static void print_table(const table *t)
+{
+    int width[VMM_NMODES + 1] = { 0 };
+    for (int r = 0; r < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++) {
+            int len = (int)strlen(t->cells[r][c]);
+            width[c] = len > width[c] ? len : width[c];
+        }
+    for (int r = 0; r < t->nrows; r++) {
+        printf("%-*s", width[0], t->cells[r][0]);
+        for (int c = 1; c < t->ncols; c++)
+            printf("  %*s", width[c], t->cells[r][c]);
+        printf("\n");
+    }
+}
+
+static void print_text(const context *cx, const result *rows, int n, const char *disk)
+{
+    table *t = calloc(1, sizeof *t);
+    if (!t) {
+        fprintf(stderr, "trapeze compare: error: out of memory\n");
+        return;
+    }
+    t->ncols = n + 1;
+    printf("trapeze compare: %s%s%s\n\n", cx->in.image, disk ? " --disk " : "", disk ? disk : "");
+    int head = add_row(t, "");
+    int images = -1;
+    for (int i = 0; i < n; i++) {
+        set_cell(t, head, i + 1, "%s", mode_name(rows[i].mode));
+        if (!rows[i].same_image && images < 0)
+            images = add_row(t, "image");
+    }
+    for (int i = 0; images >= 0 && i < n; i++)
+        set_cell(t, images, i + 1, "%s", rows[i].same_image ? "IMAGE" : "--pv-image");
+    int end = add_row(t, "end");
+    int cycles = add_row(t, "cycles");
+    for (int i = 0; i < n; i++) {
+        set_cell(t, end, i + 1, "%s", end_name(rows[i].p.out.end));
+        set_cell(t, cycles, i + 1, "%" PRIu64, rows[i].p.cycles);
+    }
+    stats_rows(t, rows, n);
+    fidelity_rows(t, cx, rows, n);
+    time_rows(t, rows, n);
+    print_table(t);
+    free(t);
+}
+
+/* ---- JSON ------------------------------------------------------------------------- */
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void json_stats(const vmm_stats *st)
+{
+    printf("      \"stats\": {");
+    const char *sep = "";
+#define MEMBER(field, label, on_bare)                                 \
+    printf("%s\"" #field "\": %" PRIu64, sep, st->field);            \
+    sep = ", ";
+    VMM_STATS(MEMBER)
+#undef MEMBER
+    printf(", \"exits_by_cause\": {");
+    sep = "";
+    for (int c = 0; c < T32_CAUSE_LIMIT; c++) {
+        if (st->exits_by_cause[c] == 0)
+            continue;
+        printf("%s\"%s\": %" PRIu64, sep, t32_cause_name((t32_cause)c), st->exits_by_cause[c]);
+        sep = ", ";
+    }
+    printf("}},\n");
+}
+
+static void json_verdict(const context *cx, const result *r)
+{
+    const verdict *v = &r->v;
+    if (r->mode == VMM_MODE_BARE) {
+        printf("      \"fidelity\": \"reference\",\n");
+        return;
+    }
+    printf("      \"fidelity\": {\"identical\": %s, \"end\": %s, \"console\": %s",
+           v->identical ? "true" : "false", v->end ? "true" : "false",
+           v->console ? "true" : "false");
+    if (!v->console)
+        printf(", \"console_differs_at\": %zu", v->console_at);
+    if (r->same_image) {
+        printf(", \"cycles\": %s, \"registers\": %s, \"ram\": %s",
+               v->cycles ? "true" : "false", v->regs ? "true" : "false",
+               v->ram ? "true" : "false");
+        if (!v->regs) {
+            printf(", \"registers_differing\": ");
+            json_string(v->regs_differ);
+        }
+    }
+    if (v->diverge_at) {
+        char where[256];
+        session_describe_pc(where, sizeof where, cx->img, v->diverge_pc);
+        printf(", \"first_divergence\": {\"cycle\": %" PRIu64 ", \"bare_pc\": ", v->diverge_at);
+        json_string(where);
+        printf("}");
+    }
+    printf("},\n");
+}
+
+/* One object per mode; the host times on lines of their own, last. */
+static void print_json(const context *cx, const result *rows, int n, const char *disk)
+{
+    printf("{\n  \"image\": ");
+    json_string(cx->in.image);
+    printf(",\n  \"disk\": ");
+    if (disk)
+        json_string(disk);
+    else
+        printf("null");
+    printf(",\n  \"modes\": [\n");
+    for (int i = 0; i < n; i++) {
+        const probe *p = &rows[i].p;
+        printf("    {\n      \"mode\": \"%s\",\n      \"image\": ", mode_name(rows[i].mode));
+        json_string(rows[i].image);
+        printf(",\n      \"end\": \"%s\",\n      \"cycles\": %" PRIu64 ",\n",
+               end_name(p->out.end), p->cycles);
+        json_stats(&p->stats);
+        printf("      \"direct_percent\": %.2f,\n", direct_percent(&p->stats));
+        printf("      \"console_bytes\": %zu,\n", p->conlen);
+        printf("      \"ram_hash\": \"%016" PRIx64 "\",\n", p->ram_hash);
+        json_verdict(cx, &rows[i]);
+        printf("      \"host_ms\": %.3f,\n", p->seconds * 1e3);
+        if (rows[0].p.seconds > 0)
+            printf("      \"slowdown\": %.3f\n", p->seconds / rows[0].p.seconds);
+        else
+            printf("      \"slowdown\": null\n");
+        printf("    }%s\n", i + 1 < n ? "," : "");
+    }
+    printf("  ]\n}\n");
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+/* The disk's bytes, read once: every run gets its own copy in memory. */
+static int read_disk(const char *path, uint8_t **bytes, size_t *len)
+{
+    t32_disk d;
+    const char *err = NULL;
+    *bytes = NULL;
+    *len = 0;
+    if (!path)
+        return 0;
+    if (!t32_disk_open(&d, path, &err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err ? err : "cannot use this disk image");
+        return SESSION_ERROR;
+    }
+    *len = (size_t)d.nsectors * T32_SECTOR_SIZE;
+    *bytes = malloc(*len);
+    if (*bytes)
+        memcpy(*bytes, d.data, *len);
+    t32_disk_free(&d);
+    if (!*bytes) {
+        fprintf(stderr, "trapeze compare: error: out of memory for the disk\n");
+        return SESSION_ERROR;
+    }
+    return 0;
+}
+
+static int run_all(context *cx, const compare_args *a, result *rows, int *n)
+{
+    int rc = run_mode(cx, a, rows, n, VMM_MODE_BARE);
+    for (int m = 0; rc == 0 && m < VMM_NMODES; m++)
+        if (mode_get((vmm_mode)m))
+            rc = run_mode(cx, a, rows, n, (vmm_mode)m);
+    return rc;
+}
+
+static int compare(const session_options *o, const compare_args *a)
+{
+    t32_image img;
+    char err[256];
+    if (!t32_image_read(o->guests[0].image, &img, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", o->guests[0].image, err);
+        return SESSION_ERROR;
+    }
+    context cx = { .in = { .o = o, .image = o->guests[0].image }, .img = &img };
+    uint8_t *disk;
+    result rows[VMM_NMODES];
+    int n = 0;
+    int rc = read_disk(o->guests[0].disk, &disk, &cx.in.disklen);
+    cx.in.disk = disk;
+    if (rc == 0)
+        rc = run_all(&cx, a, rows, &n);
+    if (rc == 0) {
+        if (a->json)
+            print_json(&cx, rows, n, o->guests[0].disk);
+        else
+            print_text(&cx, rows, n, o->guests[0].disk);
+        for (int i = 1; i < n; i++)
+            rc |= !rows[i].v.identical;
+    }
+    for (int i = 0; i < n; i++)
+        probe_free(&rows[i].p);
+    free(disk);
+    t32_image_free(&img);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "trapeze compare: error: writing standard output failed\n");
+        return SESSION_ERROR;
+    }
+    return rc ? SESSION_ERROR : 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help();
+            return 0;
+        }
+    }
+    session_options o;
+    compare_args a = { 0 };
+    int rc = session_parse(&o, argc, argv, "compare", extra_option, &a);
+    if (rc == 0)
+        rc = check_args(&o);
+    if (rc == 0)
+        rc = compare(&o, &a);
+    return rc;
+}
