@@ -6,6 +6,9 @@
 #                 and run every test (unit, golden, end to end, fuzz slices)
 #   make bench    run the benchmarks (optimised build)
 #   make fuzz     run the libFuzzer harnesses for longer (FUZZ_SECONDS each)
+#                 and FIDELITY_FUZZ_PROGRAMS random programs bare against
+#                 every VMM mode
+#   make fidelity every guest bare and under every VMM mode (tests/fidelity/)
 #   make demo     the main demo: boot guestos bare and under the VMM
 #
 # The build is quiet: one short line per compiled file (`CC isa/cpu.c`), and
@@ -55,7 +58,7 @@ CFLAGS  ?=
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
 
-.PHONY: all check check-run bench fuzz demo deps clean
+.PHONY: all check check-run bench fuzz fidelity demo deps clean
 all: deps
 
 LIBS :=
@@ -114,10 +117,18 @@ demo: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) all >$(BUILD)/build.log
 	@BUILD=$(BUILD) ./scripts/demo.sh
 
-# Longer fuzzing runs (tests/fuzz/run.sh builds the harnesses with clang).
+# Fidelity across the VMM modes (also run by `make check`, on its build).
+fidelity: deps all
+	@BUILD=$(BUILD) ./tests/fidelity/run.sh
+
+# Longer fuzzing runs (tests/fuzz/run.sh builds the harnesses with clang),
+# then many more random programs than `make check` runs.
 FUZZ_SECONDS ?= 300
+FIDELITY_FUZZ_PROGRAMS ?= 100000
 fuzz: deps
 	./tests/fuzz/run.sh $(FUZZ_SECONDS)
+	$(MAKE) BUILD=$(BUILD) all
+	$(BUILD)/bin/fidelity random --count $(FIDELITY_FUZZ_PROGRAMS) --first 1000001
 
 clean:
 	rm -rf build
