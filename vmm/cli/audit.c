@@ -11,9 +11,11 @@
  * solution"), and the sites a paravirtual port has to rewrite by hand.
  *
  * It reads the image only: every aligned word of an executable segment is
- * decoded with the opcode table, whose class column decides.  A data word
- * that lies in an executable segment and happens to decode as pushf or popf
- * is listed too - a scanner of code pages cannot tell it from code either.
+ * decoded with the opcode table, whose class column decides.  A word that
+ * the image's data ranges say is data (.word, .ascii, ... in .text) but
+ * that decodes as pushf or popf is listed apart, marked "data": it is no
+ * instruction, but a translator that scans code pages cannot tell, and
+ * would patch it - corrupting the data.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,13 +32,15 @@ static void print_help(void)
           "pushf, popf) in IMAGE's executable segments: its address, symbol+offset,\n"
           "source file:line (from the image's line table) and mnemonic - the sites a\n"
           "binary translator patches, since they do not trap when run deprivileged.\n"
+          "Data in executable segments that decodes as one is listed too, marked\n"
+          "\"data\" (a page scanner would patch it as well).\n"
           "\n"
           "options:\n"
           "  -h, --help           show this help\n"
           "\n"
           "exit status:\n"
           "  0  no such instruction\n"
-          "  1  at least one (or the image could not be read)\n"
+          "  1  at least one instruction (or the image could not be read)\n"
           "  2  bad command line\n", stdout);
 }
 
@@ -48,8 +52,9 @@ static uint32_t word_at(const t32_segment *seg, uint32_t off)
            (uint32_t)p[3] << 24;
 }
 
-/* One site: address, <symbol+offset>, file:line, mnemonic. */
-static void print_site(const t32_image *img, uint32_t addr, unsigned op)
+/* One site: address, <symbol+offset>, file:line, mnemonic, "data" for a
+ * data word that only decodes as one. */
+static void print_site(const t32_image *img, uint32_t addr, unsigned op, bool data)
 {
     char where[512], source[512] = "-";
     const char *file;
@@ -57,30 +62,39 @@ static void print_site(const t32_image *img, uint32_t addr, unsigned op)
     session_describe_pc(where, sizeof where, img, addr);
     if (t32_image_line(img, addr, &file, &line))
         snprintf(source, sizeof source, "%s:%d", file, line);
-    printf("%-40s  %-6s  %s\n", where, t32_ops[op].mnemonic, source);
+    printf("%-40s  %-6s  %s%s\n", where, t32_ops[op].mnemonic, source, data ? "  data" : "");
 }
 
-/* Scan one executable segment; count the sites per opcode.  Only the
- * bytes the image carries are scanned: the rest of the segment is zeros,
- * which decode as no instruction at all. */
-static void scan_segment(const t32_image *img, const t32_segment *seg, uint64_t count[256])
+/* Scan one executable segment; count the sites per opcode, and the data
+ * words that look like one.  Only the bytes the image carries are
+ * scanned: the rest of the segment is zeros, which decode as nothing. */
+static void scan_segment(const t32_image *img, const t32_segment *seg, uint64_t count[256],
+                         uint64_t *lookalikes)
 {
     uint32_t first = (4u - seg->addr % 4u) % 4u;      /* the first aligned word */
     for (uint32_t off = first; (uint64_t)off + 4 <= seg->filesz; off += 4) {
         unsigned op = T32_OPC(word_at(seg, off));
-        if (t32_ops[op].mnemonic && t32_ops[op].cls == T32_SENSITIVE) {
-            print_site(img, seg->addr + off, op);
+        if (!t32_ops[op].mnemonic || t32_ops[op].cls != T32_SENSITIVE)
+            continue;
+        bool data = t32_image_data_at(img, seg->addr + off) != NULL;
+        print_site(img, seg->addr + off, op, data);
+        if (data)
+            ++*lookalikes;
+        else
             count[op]++;
-        }
     }
 }
 
-/* "12 (6 pushf, 6 popf)": the total and each sensitive opcode's share. */
-static uint64_t print_summary(const char *path, const uint64_t count[256])
+/* "12 (6 pushf, 6 popf)": the total and each sensitive opcode's share,
+ * then the data words that look like one. */
+static uint64_t print_summary(const char *path, const uint64_t count[256], uint64_t lookalikes)
 {
     uint64_t total = 0;
     for (int op = 0; op < 256; op++)
         total += count[op];
+    if (lookalikes)
+        printf("%s: %" PRIu64 " data word%s in code decode%s as one\n", path, lookalikes,
+               lookalikes == 1 ? "" : "s", lookalikes == 1 ? "s" : "");
     if (total == 0) {
         printf("%s: no sensitive but unprivileged instructions\n", path);
         return 0;
@@ -106,12 +120,12 @@ static int audit(const char *path)
         fprintf(stderr, "%s: error: %s\n", path, err);
         return SESSION_ERROR;
     }
-    uint64_t count[256] = { 0 };
+    uint64_t count[256] = { 0 }, lookalikes = 0;
     printf("%-40s  %-6s  %s\n", "address", "insn", "source");
     for (size_t i = 0; i < img.nsegs; i++)
         if (img.segs[i].flags & T32_SEG_X)
-            scan_segment(&img, &img.segs[i], count);
-    uint64_t total = print_summary(path, count);
+            scan_segment(&img, &img.segs[i], count, &lookalikes);
+    uint64_t total = print_summary(path, count, lookalikes);
     t32_image_free(&img);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "trapeze audit: error: writing standard output failed\n");

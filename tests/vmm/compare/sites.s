@@ -1,8 +1,8 @@
 ; sites.s - sensitive but unprivileged instructions, for `trapeze audit`
 ; (tests/vmm/compare.sh): in code, in an included file, and a data word in
-; the executable section that decodes as popf - a scanner of code pages
-; cannot tell it from code, so it is listed too.  The word in .data is not
-; executable and is not listed.
+; the executable section that decodes as popf - no instruction, but a
+; scanner of code pages cannot tell it from code, so it is listed, marked
+; "data".  The word in .data is not executable and is not listed.
     .text
 _start:
     la sp, 0x8000
