@@ -62,7 +62,7 @@ check() {
         echo "ok: $name, $mode: $(sed -n 's/^PASS [^:]*: //p' "$tmp/check.out")"
     elif [ "$status" -eq 124 ]; then
         fail "$name under $mode: no answer in $HANG s (the VMM hangs; reproduce with" \
-             "trapeze run --mode $mode $*)"
+             "trapeze run --mode $mode $* $img)"
     else
         fail "$name under $mode"
         sed 's/^/    /' "$tmp/check.out"
