@@ -7,6 +7,9 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/${BUILD:-build}/bin"
+for t in t32as t32dis t32mkdisk; do
+    [ -x "$bin/$t" ] || { echo "outputs: no $bin/$t (build it first)"; exit 1; }
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
@@ -52,11 +55,11 @@ fi
 
 # A fifo, with a reader so that opening it does not block.
 mkfifo fifo
-cat fifo >from-fifo &
+timeout 20 cat fifo >from-fifo &    # (a broken tool may never open it)
 expect 1 "$bin/t32as" -o fifo bad.s
 wait
 [ -p fifo ] || fail "t32as -o fifo (failing source) removed the fifo"
-cat fifo >from-fifo &
+timeout 20 cat fifo >from-fifo &    # (a broken tool may never open it)
 expect 0 "$bin/t32as" -o fifo good.s
 wait
 [ -p fifo ] || fail "t32as -o fifo replaced the fifo"
