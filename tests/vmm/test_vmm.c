@@ -124,6 +124,8 @@ static void feed_input(t32_console *c)
         t32_console_set_input(c, console_input, strlen(console_input));
 }
 
+static vmm_mode vm_mode = VMM_MODE_TRAP;   /* the mode the VM side runs in */
+
 static runs run_both(uint64_t limit, bool with_disk)
 {
     runs r = { 0 };
@@ -138,7 +140,7 @@ static runs run_both(uint64_t limit, bool with_disk)
     r.bare->cpu[0].pc = KCODE;
     r.bare_out = vmm_bare_run(r.bare, limit, &r.bare_stats);
 
-    r.v = vmm_new(VMM_MODE_TRAP, 1, RAM, err, sizeof err);
+    r.v = vmm_new(vm_mode, 1, RAM, err, sizeof err);
     assert_non_null(r.v);
     r.vm = r.v->vms[0];
     memcpy(r.vm->mem, ram, RAM);
@@ -779,8 +781,11 @@ static uint32_t random_sysreg(void)
     return sr == T32_SR_PTBR ? T32_SR_TIMER : sr;
 }
 
+static bool with_pushf_popf;
+
 /* A random instruction: any opcode of the table except pushf and popf
- * (the two whose behaviour under the VMM is *meant* to differ), with
+ * (the two whose behaviour under trap-and-emulate is *meant* to differ;
+ * with_pushf_popf: them too, now and then), with
  * random registers and small immediates, so branches stay nearby, loads
  * and stores hit RAM and its edge, and timers fire often. */
 static uint32_t random_insn(void)
@@ -791,6 +796,8 @@ static uint32_t random_insn(void)
         for (unsigned op = 0; op < 256; op++)
             if (t32_ops[op].mnemonic && op != T32_OP_PUSHF && op != T32_OP_POPF)
                 ops[nops++] = op;
+    if (with_pushf_popf && next_random() % 16 == 0)
+        return T32_ENC_R(next_random() % 2 ? T32_OP_PUSHF : T32_OP_POPF, 0, 0, 0);
     unsigned op = ops[next_random() % nops];
     uint32_t a = next_random() % 16, b = next_random() % 16;
     uint32_t imm = next_random() % 64 - 32;
@@ -846,6 +853,188 @@ static void test_random_programs_match_bare(void **state)
     }
 }
 
+/* ---- binary translation (--mode bt) ---------------------------------------------------------- */
+
+/* The same program on bare T32 and under bt: the VM side's mode for one
+ * run. */
+static runs run_bt(uint64_t limit, bool with_disk)
+{
+    vm_mode = VMM_MODE_BT;
+    runs r = run_both(limit, with_disk);
+    vm_mode = VMM_MODE_TRAP;
+    return r;
+}
+
+/* Kernel pushf sees K = 1 and popf restores IE, as on bare T32: the two
+ * tests above that show trap-and-emulate failing pass under bt. */
+static void test_bt_kernel_pushf_popf_are_faithful(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    addi(&p, 1, 0, 100);
+    mtsr(&p, T32_SR_TIMER, 1);
+    op0(&p, T32_OP_STI);
+    op0(&p, T32_OP_PUSHF);
+    emit(&p, T32_ENC_R(T32_OP_POP, 3, 0, 0));
+    op0(&p, T32_OP_PUSHF);
+    op0(&p, T32_OP_CLI);
+    op0(&p, T32_OP_POPF);
+    uint32_t loop = p.pc;
+    addi(&p, 2, 2, 1);
+    branch(&p, T32_OP_B, loop);
+    runs r = run_bt(20000, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[3] & T32_PSR_K, T32_PSR_K);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_IRQ_TIMER);
+    assert_int_equal(r.vm->stats.bt_scans, 2);      /* the code, and the handler */
+    assert_int_equal(r.vm->stats.bt_patches, 3);
+    assert_int_equal(r.vm->stats.bt_patch_exits, 3);
+    free_runs(&r);
+}
+
+/* The guest never sees a patch: a load of its own pushf returns pushf. */
+static void test_bt_code_reads_its_own_instructions(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    uint32_t at = p.pc;
+    op0(&p, T32_OP_PUSHF);
+    emit(&p, T32_ENC_R(T32_OP_POP, 4, 0, 0));
+    li(&p, 5, at);
+    emit(&p, T32_ENC_I(T32_OP_LDW, 6, 5, 0));   /* the pushf itself */
+    op0(&p, T32_OP_PUSHF);                       /* and fetch from the copy again */
+    emit(&p, T32_ENC_R(T32_OP_POP, 7, 0, 0));
+    op0(&p, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[6], T32_ENC_R(T32_OP_PUSHF, 0, 0, 0));
+    assert_int_equal(r.vm->vcpus[0].r[7] & T32_PSR_K, T32_PSR_K);
+    free_runs(&r);
+}
+
+/* Self-modifying code: the kernel writes a pushf over a nop of a page
+ * that has already been scanned, then runs it.  The store drops the page's
+ * patches, the page is scanned again, and the new pushf is patched too. */
+static void test_bt_store_into_code_rescans(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 5, 0);                     /* patched below: the address of `slot` */
+    uint32_t fixup = p.pc - 8;
+    li(&p, 6, T32_ENC_R(T32_OP_PUSHF, 0, 0, 0));
+    emit(&p, T32_ENC_I(T32_OP_STW, 6, 5, 0));
+    uint32_t slot = p.pc;
+    addi(&p, 0, 0, 0);                /* nop, becomes pushf */
+    emit(&p, T32_ENC_R(T32_OP_POP, 7, 0, 0));
+    op0(&p, T32_OP_HALT);
+    prog f = { fixup };
+    li(&f, 5, slot);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[7] & T32_PSR_K, T32_PSR_K);
+    assert_int_equal(r.vm->stats.bt_invalidations, 1);
+    assert_int_equal(r.vm->stats.bt_scans, 2);
+    free_runs(&r);
+}
+
+/* A disk transfer into a scanned page drops its patches too: the kernel
+ * reads a sector holding `pushf; pop r7; halt` over its own code and
+ * jumps there. */
+static void test_bt_dma_into_code_rescans(void **state)
+{
+    (void)state;
+    const uint32_t words[] = { T32_ENC_R(T32_OP_PUSHF, 0, 0, 0), T32_ENC_R(T32_OP_POP, 7, 0, 0),
+                               T32_ENC_R(T32_OP_HALT, 0, 0, 0) };
+    memset(disk_image, 0, sizeof disk_image);
+    for (size_t i = 0; i < 3; i++)
+        for (int b = 0; b < 4; b++)
+            disk_image[4 * i + (size_t)b] = (uint8_t)(words[i] >> (8 * b));
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    uint32_t target = KCODE + 0x200;     /* a sector of this very page */
+    li(&p, 1, 0);
+    out(&p, 1, T32_PORT_DISK_SECTOR);
+    li(&p, 1, target);
+    out(&p, 1, T32_PORT_DISK_ADDR);
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_DISK_COUNT);
+    out(&p, 1, T32_PORT_DISK_CMD);        /* 1 = read */
+    uint32_t wait = p.pc;
+    in(&p, 2, T32_PORT_DISK_STATUS);
+    emit(&p, T32_ENC_I(T32_OP_CMPI, 0, 2, T32_DISK_DONE));
+    branch(&p, T32_OP_BNE, wait);
+    li(&p, 3, target);
+    emit(&p, T32_ENC_I(T32_OP_JALR, 0, 3, 0));
+    runs r = run_bt(LIMIT, true);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[7] & T32_PSR_K, T32_PSR_K);
+    assert_true(r.vm->stats.bt_invalidations >= 1);
+    free_runs(&r);
+}
+
+/* One page run in kernel mode and in user mode: user code gets the
+ * original (its pushf shows K = 0, IE = 1 as on bare T32), the kernel the
+ * patched copy. */
+static void test_bt_page_run_by_kernel_and_user(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    prog h = { HANDLER };
+    mfsr(&h, 9, T32_SR_CAUSE);
+    op0(&h, T32_OP_PUSHF);               /* the kernel again, after the syscall */
+    emit(&h, T32_ENC_R(T32_OP_POP, 11, 0, 0));
+    op0(&h, T32_OP_HALT);
+    uint32_t shared = p.pc + 7 * 4;       /* after the 7 instructions below */
+    li(&p, 1, shared);
+    mtsr(&p, T32_SR_EPC, 1);
+    li(&p, 1, T32_PSR_IE);                /* user mode, IE = 1 */
+    mtsr(&p, T32_SR_EPSR, 1);
+    op0(&p, T32_OP_RFE);
+    assert_int_equal(p.pc, shared);
+    op0(&p, T32_OP_PUSHF);                /* run in user mode */
+    emit(&p, T32_ENC_R(T32_OP_POP, 10, 0, 0));
+    op0(&p, T32_OP_SYSCALL);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[10] & (T32_PSR_K | T32_PSR_IE), T32_PSR_IE);
+    assert_int_equal(r.vm->vcpus[0].r[11] & T32_PSR_K, T32_PSR_K);
+    free_runs(&r);
+}
+
+/* The guest's own word with the patch opcode, in a patched page, is not a
+ * patch: executing it is the guest's ILLEGAL, and dropping the page's
+ * patches leaves the patch table alone. */
+static void test_bt_guest_word_like_a_patch(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    op0(&p, T32_OP_PUSHF);
+    emit(&p, T32_ENC_R(T32_OP_POP, 3, 0, 0));
+    li(&p, 5, p.pc + 16);
+    emit(&p, T32_ENC_I(T32_OP_STW, 0, 5, 0));    /* unpatch this page */
+    emit(&p, 0xff000000u);                       /* "patch 0": illegal */
+    emit(&p, 0xff7fffffu);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_ILLEGAL);
+    free_runs(&r);
+}
+
+/* Random programs, pushf and popf included this time: under bt every one
+ * is exactly what it is on bare T32. */
+static void test_bt_random_programs_match_bare(void **state)
+{
+    with_pushf_popf = true;
+    vm_mode = VMM_MODE_BT;
+    test_random_programs_match_bare(state);
+    vm_mode = VMM_MODE_TRAP;
+    with_pushf_popf = false;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -873,6 +1062,13 @@ int main(void)
         cmocka_unit_test(test_user_mode_pushf_is_faithful),
         cmocka_unit_test(test_popf_loses_the_interrupt_enable),
         cmocka_unit_test(test_random_programs_match_bare),
+        cmocka_unit_test(test_bt_kernel_pushf_popf_are_faithful),
+        cmocka_unit_test(test_bt_code_reads_its_own_instructions),
+        cmocka_unit_test(test_bt_store_into_code_rescans),
+        cmocka_unit_test(test_bt_dma_into_code_rescans),
+        cmocka_unit_test(test_bt_page_run_by_kernel_and_user),
+        cmocka_unit_test(test_bt_guest_word_like_a_patch),
+        cmocka_unit_test(test_bt_random_programs_match_bare),
         cmocka_unit_test(test_memory_layout),
         cmocka_unit_test(test_frame_allocator),
     };

@@ -21,6 +21,7 @@
  *   view_change   the guest's virtual K changed          switch shadow view
  *   shadow_pte    a shadow entry is about to be filled   (nothing to change)
  *   memory_written  a device wrote guest memory (DMA)    (nothing to do)
+ *   single_step   the next direct run is one instruction (never)
  */
 #ifndef VMM_MODE_H
 #define VMM_MODE_H
@@ -79,6 +80,10 @@ struct vmm_mode_ops {
     /* A device wrote guest-physical [gpa, gpa + len) behind the CPU's back
      * (disk DMA).  May be NULL. */
     void (*memory_written)(vmm_vm *vm, uint32_t gpa, uint32_t len);
+
+    /* True if the next direct run must be a single instruction (bt lets one
+     * instruction use a mapping no other may).  May be NULL. */
+    bool (*single_step)(const vmm_vcpu *vc);
 };
 
 /* The mode with this id, or NULL (bare has no table: no VMM runs). */

@@ -113,6 +113,8 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
         mode->run(vc, cpu, next);  /* e.g. emulate: no direct execution */
         return;
     }
+    if (mode->single_step && mode->single_step(vc))
+        next = vc->vcycles + 1;   /* e.g. bt, past its own mapping for once */
     mode->resume(vc, cpu);
     uint64_t start = cpu->cycles;
     t32_exit why = t32_run(cpu, next - vc->vcycles);

@@ -115,11 +115,25 @@ static void bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
 static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
 {
     bt_state *b = bt_of(vc->vm);
+    if (b->step == 1 && vc->pc == b->step_pc) {
+        b->step = 2;                 /* the one instruction runs now */
+    } else if (b->step != 0) {
+        /* It ran (or an interrupt came first): no other instruction may
+         * use the original's executable mapping. */
+        b->step = 0;
+        shadow_flush(vc, NULL);
+        b->reactivate = true;
+    }
     if (b->reactivate) {
         b->reactivate = false;
         shadow_activate(vc, cpu);
     }
     mode_trap_resume(vc, cpu);
+}
+
+static bool bt_single_step(const vmm_vcpu *vc)
+{
+    return bt_of(vc->vm)->step != 0;
 }
 
 static void bt_flush(vmm_vcpu *vc, t32_cpu *cpu)
@@ -177,4 +191,5 @@ const vmm_mode_ops mode_bt = {
     .view_change = shadow_activate,
     .shadow_pte = bt_shadow_pte,
     .memory_written = bt_memory_written,
+    .single_step = bt_single_step,
 };

@@ -38,6 +38,12 @@ typedef struct bt_state {
     uint32_t  free_patch;  /* an index to try first for a new entry */
     bool      reactivate;  /* shadows were dropped behind the CPU's back:
                               load a fresh space before resuming */
+    /* A kernel instruction in a patched page that loads from that same
+     * page needs both views of it at once: it runs alone, once, on the
+     * original mapped readable and executable (bt.c, bt_resume). */
+    int       step;        /* 0 no; 1 armed for the instruction at step_pc;
+                              2 it ran: restore the mappings */
+    uint32_t  step_pc;
 } bt_state;
 
 static inline bt_state *bt_of(const vmm_vm *vm)

@@ -162,20 +162,40 @@ static bool scan(vmm_vcpu *vc, uint32_t f)
 
 /* ---- mapping ------------------------------------------------------------------- */
 
+/* The instruction at vc->pc reads or writes its own page, which needs the
+ * page mapped in a way no other instruction may see: executable, and
+ * readable (a patched page, whose fetches otherwise go to the copy) or
+ * writable (a page just unpatched by this very store, which must be
+ * scanned again before anything else runs from it).  So it runs alone,
+ * once, on that mapping - it is not sensitive: those trap from the copy
+ * before they touch memory - and then every mapping is rebuilt (bt.c,
+ * bt_resume). */
+static uint32_t run_alone(bt_state *b, const vmm_vcpu *vc, const t32_walk_result *w,
+                          uint32_t spte)
+{
+    b->step = 1;
+    b->step_pc = vc->pc;
+    if (!w->paged || (w->pte & T32_PTE_X))
+        spte |= T32_PTE_X;
+    return spte;
+}
+
 uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_result *w,
                        t32_access access, uint32_t spte)
 {
     (void)cpu;
-    (void)va;
     vmm_vm *vm = vc->vm;
     bt_state *b = bt_of(vm);
     uint32_t f = w->pa / PAGE;
     /* The kernel's view - or the one view there is while paging is off. */
     bool kernel_view = (vc->vpsr & T32_PSR_K) || !w->paged;
+    bool own_page = kernel_view && access != T32_FETCH && va / PAGE == vc->pc / PAGE;
 
     if (access == T32_STORE && b->frames[f] != BT_UNSCANNED)
         bt_invalidate(vm, f * PAGE, PAGE, "store");     /* promise 3 */
     if (b->frames[f] == BT_UNSCANNED) {
+        if (own_page)
+            return run_alone(b, vc, w, spte);
         if (!(kernel_view && access == T32_FETCH))
             return kernel_view ? spte & ~T32_PTE_X : spte;   /* promise 1 */
         if (!scan(vc, f))
@@ -187,6 +207,8 @@ uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_r
         return spte;                 /* user code runs the original, unpatched */
     if (access == T32_FETCH)                             /* promise 2: the copy */
         return state | (spte & (T32_PTE_X | T32_PTE_V | T32_PTE_U | T32_PTE_A | T32_PTE_D));
+    if (own_page)
+        return run_alone(b, vc, w, spte);
     return spte & ~T32_PTE_X;                            /* ... or the original */
 }
 
@@ -198,10 +220,15 @@ static void unpatch(vmm_vm *vm, uint32_t f)
     bt_state *b = bt_of(vm);
     uint32_t copy = b->frames[f];
     if (copy > BT_CLEAN) {
+        /* A patch word names its entry; the guest's own words with the same
+         * opcode (never patched: they are not sensitive) name nothing. */
         const uint32_t *words = (const uint32_t *)(const void *)host(vm, copy);
-        for (uint32_t i = 0; i < WORDS; i++)
-            if (T32_OPC(words[i]) == BT_PATCH_OP)
-                free_patch(b, BT_PATCH_INDEX(words[i]));
+        for (uint32_t i = 0; i < WORDS; i++) {
+            uint32_t index = BT_PATCH_INDEX(words[i]);
+            if (T32_OPC(words[i]) == BT_PATCH_OP && index < b->npatches &&
+                b->patches[index].gpa == f * PAGE + 4 * i)
+                free_patch(b, index);
+        }
         vmm_frame_free(vm->vmm, copy);
     }
     b->frames[f] = BT_UNSCANNED;
