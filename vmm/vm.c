@@ -67,7 +67,6 @@ static vmm_vm *vm_new(vmm *v, vmm_mode mode, int id, uint32_t base, uint32_t siz
     vmm_vm_set_vcpus(vm, 1);
     t32_console_init(&vm->con, stdout, 0);
     t32_disk_init_mem(&vm->disk, NULL, 0);   /* no disk: zero sectors */
-    vm->at_line_start = true;
     vm->outcome.end = VMM_RUNNING;
     shadow_init(vm);
     vm->mode = mode_get(mode);

@@ -167,8 +167,10 @@ struct vmm_vm {
     vmm_stats   stats;
     const char *prefix;        /* console line prefix when several VMs share stdout */
     FILE       *prefix_out;    /* where prefixed lines go (NULL: no prefixing) */
-    bool        at_line_start; /* the next output byte starts a line */
     uint64_t    limit;         /* virtual cycles each vCPU may run; 0 = no limit */
+    uint64_t    pause_at;      /* virtual time at which the run loop stops for
+                                  the front end (a mode switch, a debugger's
+                                  step); 0 = never */
     vmm_outcome outcome;       /* why it stopped (end = VMM_RUNNING while not) */
     const t32_image *image;    /* the loaded image, for symbols (may be NULL) */
 };
@@ -182,6 +184,10 @@ struct vmm {
     /* Which vCPU last ran on each real CPU: its translations may still be
      * in that CPU's TLB. */
     const vmm_vcpu *on_cpu[T32_MAX_CPUS];
+    bool         stop;         /* a front end (or its observer) asks the run
+                                  loop to stop at the next instruction
+                                  boundary: a breakpoint was hit, a debugger
+                                  wants the prompt.  The front end clears it. */
     vmm_observer *observer;    /* events of every VM (NULL: none) */
     void        *observer_ctx;
     vmm_insn_hook *insn_hook;  /* every guest instruction (NULL: none) */
@@ -249,8 +255,9 @@ void vmm_frame_free(vmm *v, uint32_t frame);
  * back after, so vCPUs can take turns.  Returns vm->outcome.end. */
 vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum);
 
-/* Run a VM's vCPUs, each for one turn of `quantum` cycles, on the
- * machine's CPU 0.  Returns vm->outcome.end. */
+/* Run a VM's vCPUs, each for one turn of `quantum` cycles (or to
+ * vm->pause_at, or until v->stop), each on the real CPU the scheduler
+ * picks.  Returns vm->outcome.end. */
 vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
 
 /* Stop a VM for good with the given reason, at vCPU `vc`'s current pc. */
@@ -353,8 +360,8 @@ vtimer_wait_result vtimer_wait(vmm_vcpu *vc, uint64_t until);
  * until all have stopped.  Each vCPU's own instruction budget is vm->limit. */
 void vmm_sched_run(vmm *v);
 
-/* One round: every running VM's vCPUs get one turn each.  False when no VM
- * is left running. */
+/* One round: every running VM's vCPUs get one turn each (a round ends
+ * early when v->stop is set).  False when no VM is left running. */
 bool vmm_sched_round(vmm *v);
 
 /* ---- modes/bare.c: the reference - a guest on bare T32, no VMM ------------ */

@@ -57,7 +57,7 @@ EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img \
              $(foreach g,hello escape idle,$(BUILD)/tests/vmm/guests/$(g).img) \
              $(foreach t,$(VMM_FIDELITY_TICKS),$(BUILD)/tests/vmm/guests/fidelity-$(t).img)
 endif
-CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh \
+CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh tests/vmm/modes.sh \
                  tests/vmm/fidelity.sh
 # --mode emulate against bare T32 on every guest; trapeze compare and audit.
 CHECK_SCRIPTS += tests/vmm/emulate.sh tests/vmm/compare.sh

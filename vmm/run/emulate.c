@@ -120,11 +120,15 @@ static void emulate_halt(vmm_vcpu *vc)
 
 /* wfi, as bare T32 does it (see vtimer_wait).  Idling costs the host
  * nothing, so it is not cut at the end of the VM's turn - only at the VM's
- * instruction limit, where a bare run would stop idling too. */
+ * instruction limit, where a bare run would stop idling too, or where the
+ * front end pauses the VM (a mode switch, a debugger's step). */
 static void emulate_wfi(vmm_vcpu *vc)
 {
     vmm_vm *vm = vc->vm;
-    switch (vtimer_wait(vc, vm->limit ? vm->limit : UINT64_MAX)) {
+    uint64_t until = vm->limit ? vm->limit : UINT64_MAX;
+    if (vm->pause_at != 0 && vm->pause_at < until)
+        until = vm->pause_at > vc->vcycles ? vm->pause_at : vc->vcycles + 1;
+    switch (vtimer_wait(vc, until)) {
     case VTIMER_PENDING:            /* a line is up: wfi is a nop */
         retire(vc);
         vc->pc += 4;

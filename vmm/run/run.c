@@ -126,8 +126,10 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
 
     if (why == T32_EXIT_TRAP)
         mode->handle_exit(vc, cpu);
+    else if (why == T32_EXIT_BREAKPOINT)
+        vc->vm->vmm->stop = true;     /* a debugger's breakpoint: its prompt */
     else
-        /* halt and wfi trap in user mode; no breakpoints are set. */
+        /* halt and wfi trap in user mode */
         vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
 }
 
@@ -141,13 +143,16 @@ static void step(vmm_vcpu *vc, t32_cpu *cpu)
     run_direct(vc, cpu, vc->horizon);
 }
 
-/* The end of this turn: `quantum` cycles from now, or the VM's limit. */
+/* The end of this turn: `quantum` cycles from now, the VM's limit, or
+ * where the front end wants it paused. */
 static uint64_t turn_end(const vmm_vcpu *vc, uint64_t quantum)
 {
-    uint64_t now = vc->vcycles, limit = vc->vm->limit;
+    uint64_t now = vc->vcycles, limit = vc->vm->limit, pause = vc->vm->pause_at;
     uint64_t end = quantum > UINT64_MAX - now ? UINT64_MAX : now + quantum;
     if (limit != 0 && limit < end)
         end = limit;
+    if (pause != 0 && pause < end)
+        end = pause > now ? pause : now;
     return end;
 }
 
@@ -161,7 +166,7 @@ vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum)
     while (vm->outcome.end == VMM_RUNNING && !vc->halted) {
         if (vm->limit != 0 && vc->vcycles >= vm->limit)
             vmm_vm_stop(vm, vc, VMM_END_LIMIT);
-        else if (vc->vcycles >= vc->horizon)
+        else if (vc->vcycles >= vc->horizon || vm->vmm->stop)
             break;
         else
             step(vc, cpu);

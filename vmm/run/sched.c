@@ -38,7 +38,7 @@ static void count_idle(vmm_vm *vm)
 
 vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum)
 {
-    for (int i = 0; i < vm->nvcpus && vm->outcome.end == VMM_RUNNING; i++)
+    for (int i = 0; i < vm->nvcpus && vm->outcome.end == VMM_RUNNING && !vm->vmm->stop; i++)
         vmm_vcpu_run(&vm->vcpus[i], pick_cpu(vm->vmm, &vm->vcpus[i]), quantum);
     count_idle(vm);
     return vm->outcome.end;
@@ -51,6 +51,10 @@ bool vmm_sched_round(vmm *v)
         vmm_vm *vm = v->vms[i];
         if (vm->outcome.end != VMM_RUNNING)
             continue;
+        if (v->stop) {
+            any_running = true;       /* not its turn yet: the front end first */
+            continue;
+        }
         vmm_vm_run(vm, v->quantum);
         bool done = vm->outcome.end != VMM_RUNNING;
         vdev_console_flush(vm, done);

@@ -39,7 +39,11 @@ const char session_options_help[] =
     "                       fault), inject - or, on bare T32, per trap taken;\n"
     "                       with virtual K and IE (FILE - is stdout)\n"
     "  --trace-insns FILE   a line per guest instruction, disassembled, with the\n"
-    "                       guest's (virtual) K and IE (FILE - is stdout)\n";
+    "                       guest's (virtual) K and IE (FILE - is stdout)\n"
+    "  --switch-mode CYCLES:MODE\n"
+    "                       switch every VM to MODE when its virtual time reaches\n"
+    "                       CYCLES, at that exact instruction boundary, without\n"
+    "                       losing progress (repeatable: trap -> bt -> trap ...)\n";
 
 int session_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -137,7 +141,7 @@ static bool parse_guest_spec(char *text, session_guest *g, const char **bad)
 /* The options that take a value. */
 typedef enum valued_option {
     OPT_MODE, OPT_DISK, OPT_CONSOLE, OPT_INPUT, OPT_MEM, OPT_MAX_INSNS, OPT_QUANTUM,
-    OPT_VCPUS, OPT_VM, OPT_STATS_JSON, OPT_TRACE, OPT_TRACE_INSNS
+    OPT_VCPUS, OPT_VM, OPT_STATS_JSON, OPT_TRACE, OPT_TRACE_INSNS, OPT_SWITCH_MODE
 } valued_option;
 
 static const struct {
@@ -150,6 +154,7 @@ static const struct {
     { "--quantum", OPT_QUANTUM },       { "--vcpus", OPT_VCPUS },
     { "--vm", OPT_VM },                 { "--stats-json", OPT_STATS_JSON },
     { "--trace-insns", OPT_TRACE_INSNS }, { "--trace", OPT_TRACE },
+    { "--switch-mode", OPT_SWITCH_MODE },
 };
 
 typedef struct parser {
@@ -177,6 +182,36 @@ static int add_guest(parser *p, char *spec)
         return session_usage_error(p->cmd, "bad --vm setting '%s' (expected "
                                    "IMAGE[,disk=F][,console=F][,input=F])", bad);
     o->nguests++;
+    return 0;
+}
+
+/* --switch-mode CYCLES:MODE - kept in time order. */
+static int add_switch(parser *p, char *val)
+{
+    session_options *o = p->o;
+    char *colon = strchr(val, ':');
+    uint64_t at;
+    if (!colon)
+        return session_usage_error(p->cmd, "bad --switch-mode '%s' (expected CYCLES:MODE)", val);
+    *colon = '\0';
+    bool ok = parse_u64(val, &at) && at > 0;
+    *colon = ':';
+    int mode = mode_lookup(colon + 1);
+    if (!ok)
+        return session_usage_error(p->cmd, "bad --switch-mode '%s' (CYCLES is a positive "
+                                   "number)", val);
+    if (mode < 0 || !mode_get((vmm_mode)mode))
+        return session_usage_error(p->cmd, "bad --switch-mode '%s' (a VM can switch to: %s "
+                                   "but not bare)", val, mode_names());
+    if (o->nswitches == SESSION_MAX_SWITCHES)
+        return session_usage_error(p->cmd, "too many --switch-mode (at most %d)",
+                                   SESSION_MAX_SWITCHES);
+    int i = o->nswitches++;
+    while (i > 0 && o->switches[i - 1].at > at) {
+        o->switches[i] = o->switches[i - 1];
+        i--;
+    }
+    o->switches[i] = (struct session_switch){ at, (vmm_mode)mode };
     return 0;
 }
 
@@ -224,6 +259,7 @@ static int apply_option(parser *p, valued_option opt, const char *name, char *va
     case OPT_STATS_JSON:  o->stats_json = val; return 0;
     case OPT_TRACE:       o->trace = val; return 0;
     case OPT_TRACE_INSNS: o->trace_insns = val; return 0;
+    case OPT_SWITCH_MODE: return add_switch(p, val);
     case OPT_MEM:
     case OPT_MAX_INSNS:
     case OPT_QUANTUM:
@@ -275,6 +311,9 @@ static int check_options(parser *p, const char *image)
                                    "--mode trap), not --bare");
     if (o->mode == VMM_MODE_BARE && o->vcpus > 1)
         return session_usage_error(p->cmd, "--vcpus is for VMs; it needs a VMM mode");
+    if (o->mode == VMM_MODE_BARE && o->nswitches > 0)
+        return session_usage_error(p->cmd, "--switch-mode moves a VM between VMM modes; "
+                                   "start it in one (e.g. --mode trap)");
     return 0;
 }
 

@@ -296,6 +296,32 @@ static int run_bare(session *s)
     return status ? status : srt;
 }
 
+/* --switch-mode: each VM pauses at the time of its next switch, changes
+ * mode there, and goes on.  Returns the time of VM vm's next switch (0: no
+ * more), after making every switch that is due. */
+static uint64_t switch_modes(session *s, vmm_vm *vm, int *next)
+{
+    while (*next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[*next].at) {
+        if (!vmm_vm_set_mode(vm, s->o.switches[*next].mode))
+            fprintf(stderr, "trapeze: vm%d: cannot switch to mode %s (no memory); "
+                    "staying in %s\n", vm->id, mode_name(s->o.switches[*next].mode),
+                    vm->mode->name);
+        ++*next;
+    }
+    return *next < s->o.nswitches ? s->o.switches[*next].at : 0;
+}
+
+static void run_switching(session *s)
+{
+    int next[VMM_MAX_VMS] = { 0 };
+    bool running = true;
+    while (running) {
+        for (int i = 0; i < s->v->nvms; i++)
+            s->v->vms[i]->pause_at = switch_modes(s, s->v->vms[i], &next[i]);
+        running = vmm_sched_round(s->v);
+    }
+}
+
 /* Run the VMs and report on each; the status is the first VM's that did
  * not halt. */
 static int run_vms(session *s)
@@ -303,7 +329,10 @@ static int run_vms(session *s)
     vmm *v = s->v;
     const vmm_stats *st[VMM_MAX_VMS];
     int status = SESSION_HALT;
-    vmm_sched_run(v);
+    if (s->o.nswitches > 0)
+        run_switching(s);
+    else
+        vmm_sched_run(v);
     fflush(stdout);
     for (int i = 0; i < v->nvms; i++) {
         char who[32] = "";

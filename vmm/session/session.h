@@ -43,6 +43,8 @@ enum {
     SESSION_NO_MEMORY = 6
 };
 
+#define SESSION_MAX_SWITCHES 16
+
 /* One guest to run: what --vm (or the positional IMAGE) describes. */
 typedef struct session_guest {
     const char *image;
@@ -66,6 +68,11 @@ typedef struct session_options {
     const char   *stats_json;
     const char   *trace;       /* --trace FILE ("-": stdout) */
     const char   *trace_insns; /* --trace-insns FILE ("-": stdout) */
+    struct session_switch {    /* --switch-mode CYCLES:MODE, in time order */
+        uint64_t at;           /* the VM's virtual time (cycles) */
+        vmm_mode mode;
+    } switches[SESSION_MAX_SWITCHES];
+    int           nswitches;
 } session_options;
 
 /* A front end's own options: called for each argument session_parse does
