@@ -1,0 +1,68 @@
+/*
+ * reverse.h - going back in time by checkpoints and deterministic
+ * re-execution.
+ *
+ * A run cannot be executed backwards: an instruction forgets what it
+ * overwrote.  But it can be executed forwards *again*: T32 is deterministic
+ * (state/checkpoint.h), so from a checkpoint taken at cycle C the guest
+ * retraces exactly the same instructions.  To be at cycle T < now:
+ *
+ *     restore the latest checkpoint at or before T, run forward to T.
+ *
+ * The cost of a step back is the distance to the checkpoint before it, so
+ * checkpoints are taken at a regular interval of virtual time.  Their
+ * memory is bounded: when the next one would pass the bound, every other
+ * checkpoint is dropped and the interval doubles (old history gets coarser,
+ * never lost entirely; the first checkpoint is always kept).
+ *
+ * "Time" is the virtual time of one VM (vmm_vm_time: vCPU 0's cycles) or,
+ * for a bare session, CPU 0's cycle count; `vm` is ignored there.
+ */
+#ifndef VMM_DEBUG_REVERSE_H
+#define VMM_DEBUG_REVERSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/session/session.h"
+
+#define REVERSE_DEFAULT_MEM      (256u << 20)  /* bytes of checkpoints (--checkpoint-mem) */
+#define REVERSE_DEFAULT_INTERVAL 1000000u      /* cycles between two checkpoints */
+
+typedef struct reverse reverse;
+
+/* Keep checkpoints of session s: one every `interval` cycles of VM `vm`'s
+ * time, thinned (every other one dropped) when they would exceed max_bytes
+ * (default 256 MiB, --checkpoint-mem).  Takes the first checkpoint now.
+ * 0 for either means the default.  NULL if memory runs out. */
+reverse *reverse_new(session *s, size_t max_bytes, uint64_t interval);
+
+/* The debugger calls this whenever the guest stops at a boundary (after
+ * every continue/step): it takes a checkpoint if the interval has passed. */
+void reverse_note(reverse *r);
+
+/* Go to exactly virtual time `cycle` of VM `vm` (at an instruction
+ * boundary): restore the latest checkpoint at or before it, run forward to
+ * it.  False if before the first checkpoint (or the guest ended before
+ * reaching `cycle`). */
+bool reverse_goto(reverse *r, int vm, uint64_t cycle);
+
+/* The latest time < `before` at which `hit(ctx)` says a breakpoint,
+ * watchpoint or VMM event hit: re-executes checkpoint intervals backwards,
+ * newest first, calling hit() at every instruction boundary (the session
+ * is then at that time: hit may look at registers and memory).  True with
+ * *found set, and the session left at *found; false (the session left
+ * where it was) if nothing hit since the first checkpoint (for
+ * reverse-continue). */
+bool reverse_find(reverse *r, int vm, uint64_t before,
+                  bool (*hit)(void *ctx), void *ctx, uint64_t *found);
+
+/* Bytes of checkpoints held now, and how many. */
+size_t reverse_bytes(const reverse *r);
+int    reverse_count(const reverse *r);
+
+/* Free the checkpoints (the session is untouched).  NULL is fine. */
+void reverse_free(reverse *r);
+
+#endif /* VMM_DEBUG_REVERSE_H */

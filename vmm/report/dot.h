@@ -1,0 +1,39 @@
+/*
+ * dot.h - pictures of the VMM as Graphviz DOT text.
+ *
+ * We only write the graph - nodes, edges, labels; Graphviz's `dot` lays it
+ * out and renders it (`dot -Tsvg file.dot -o file.svg`).  `trapeze dot`
+ * (vmm/cli/dot.c) runs a guest and calls one of these at its end.
+ *
+ * Each function writes one complete `digraph` to `out` and returns false if
+ * it cannot (no such VM, a bare session for a VMM-only picture, a write
+ * error).  Text from the guest (symbol names) is escaped, so any guest
+ * gives valid DOT.
+ */
+#ifndef VMM_REPORT_DOT_H
+#define VMM_REPORT_DOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmm/session/session.h"
+
+/* The translation of guest virtual address `va` in VM `vm`, as a chain:
+ * the guest's PTBR -> its L1 entry -> its L2 entry (with the V R W X U A D
+ * bits) -> the guest-physical address -> the host-physical address, and
+ * beside it the shadow entry the real MMU uses for the same address (or
+ * "not filled yet").  A fault on the way is drawn where the walk stops.
+ * On a bare session the chain ends at the physical address (vm ignored). */
+bool dot_pagetable(FILE *out, session *s, int vm, uint32_t va);
+
+/* Where VM `vm`'s exits went: exit causes -> the handler that took them
+ * (emulate, reflect, hidden page fault, patch, hypercall) -> outcomes,
+ * edges labelled with counts from vm->stats. */
+bool dot_exits(FILE *out, session *s, int vm);
+
+/* The machine: VMs, their vCPUs, the pCPU(s), each VM's guest-physical
+ * memory as a block of host-physical memory, and the VMM's own memory. */
+bool dot_vms(FILE *out, session *s);
+
+#endif /* VMM_REPORT_DOT_H */
