@@ -53,17 +53,21 @@ void t32_console_free(t32_console *c)
 {
     free(c->outbuf);
     free(c->inbuf);
+    free(c->in_ends);
     c->outbuf = NULL;
     c->inbuf = NULL;
+    c->in_ends = NULL;
+    c->nends = c->capends = 0;
     c->outlen = c->outcap = c->outseen = 0;
     c->inlen = c->inpos = c->incap = 0;
 }
 
 /* Make room for `more` bytes at the end of the input queue, dropping the
- * bytes already consumed.  False if memory is short. */
+ * bytes already consumed (unless they are kept for replay).  False if
+ * memory is short. */
 static bool reserve_input(t32_console *c, size_t more)
 {
-    if (c->inpos > 0) {
+    if (c->inpos > 0 && !c->in_keep) {
         memmove(c->inbuf, c->inbuf + c->inpos, c->inlen - c->inpos);
         c->inlen -= c->inpos;
         c->inpos = 0;
@@ -109,11 +113,59 @@ static void flush_output(t32_console *c)
         t32_console_note_error(c, errno);
 }
 
+/* Replay: the host gave more than the guest has been given - a checkpoint
+ * was restored.  Give the next portion exactly as the host gave it (the
+ * first noted refill end past inlen), or the end of input. */
+static bool replay(t32_console *c)
+{
+    if (!c->in_keep || (c->inlen >= c->in_known && !c->in_host_eof))
+        return false;
+    size_t i = 0;
+    while (i < c->nends && c->in_ends[i] <= c->inlen)
+        i++;
+    if (i < c->nends)
+        c->inlen = c->in_ends[i];
+    else
+        c->in_eof = true;
+    return true;
+}
+
+/* Note where a refill ended, for replay. */
+static void note_refill(t32_console *c)
+{
+    if (!c->in_keep)
+        return;
+    if (c->nends == c->capends) {
+        size_t cap = c->capends ? 2 * c->capends : 16;
+        size_t *p = realloc(c->in_ends, cap * sizeof *p);
+        if (!p) {
+            c->in_keep = false;    /* replay impossible: checkpoints notice */
+            return;
+        }
+        c->in_ends = p;
+        c->capends = cap;
+    }
+    c->in_ends[c->nends++] = c->inlen;
+    c->in_known = c->inlen;
+}
+
+bool t32_console_keep_input(t32_console *c)
+{
+    if (c->in_keep)
+        return true;
+    c->in_keep = true;
+    c->in_known = c->inlen;
+    c->in_host_eof = c->in_eof;
+    return true;
+}
+
 /* The queue is empty and the guest wants input: wait for the host.  A
  * blocking read() returns as soon as at least one byte is there (or at end
  * of input).  A read error counts as the end of input. */
 static void refill(t32_console *c)
 {
+    if (replay(c))
+        return;
     if (c->in_eof || c->in_fd < 0) {
         c->in_eof = true;
         return;
@@ -127,10 +179,13 @@ static void refill(t32_console *c)
     do
         n = read(c->in_fd, c->inbuf + c->inlen, REFILL_CHUNK);
     while (n < 0 && errno == EINTR);
-    if (n <= 0)
+    if (n <= 0) {
         c->in_eof = true;
-    else
+        c->in_host_eof = c->in_keep;
+    } else {
         c->inlen += (size_t)n;
+        note_refill(c);
+    }
 }
 
 /* What a guest read of CON_STATUS or CON_DATA sees: refill first if the
@@ -154,6 +209,8 @@ t32_con_input t32_console_poll(t32_console *c)
         c->in_eof = true;
         return T32_CON_INPUT_EOF;
     }
+    if (replay(c))              /* given before: no need to ask the host */
+        return queue_empty(c) ? T32_CON_INPUT_EOF : T32_CON_INPUT_READY;
     struct pollfd p = { .fd = c->in_fd, .events = POLLIN };
     int n;
     do
@@ -212,6 +269,9 @@ void t32_console_out(t32_console *c, unsigned off, uint32_t value)
 {
     switch (off) {
     case CON_OFF_DATA:
+        if (c->out_count++ < c->out_shown)
+            break;              /* written again after a restore: shown already */
+        c->out_shown = c->out_count;
         if (c->out) {
             if (fputc((int)(value & 0xffu), c->out) == EOF)
                 t32_console_note_error(c, errno);

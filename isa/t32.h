@@ -297,6 +297,22 @@ typedef struct t32_console {
     size_t   inlen, inpos, incap;
     bool     in_eof;
     uint32_t ctrl;              /* CON_CTRL */
+    /* Replay (checkpoints, reverse execution): after
+     * t32_console_keep_input() the bytes the guest has read stay in inbuf
+     * (inpos and inlen then never move back by themselves) and the end of
+     * every refill is noted, so moving inpos, inlen and in_eof back to
+     * earlier values makes the guest get the same bytes again, in the same
+     * portions, without asking the host a second time. */
+    bool     in_keep;
+    size_t   in_known;          /* bytes of inbuf the host has given (>= inlen) */
+    bool     in_host_eof;       /* the host's input ended after them */
+    size_t  *in_ends;           /* inlen after each refill, increasing */
+    size_t   nends, capends;
+    /* Bytes the guest has written (out_count), and how many of them were
+     * delivered to `out` or outbuf (out_shown).  After a restore moves
+     * out_count back, the bytes the guest writes again were shown already
+     * and are dropped until out_count catches up. */
+    uint64_t out_count, out_shown;
 } t32_console;
 
 /* The disk: a block device backed by an image file (or memory only). */
@@ -379,6 +395,9 @@ uint32_t t32_devices_lines(t32_machine *m, uint64_t now);
  * host, ISA.md 9); irq is the level of line 1; free releases the buffers. */
 void     t32_console_init(t32_console *c, FILE *out, int in_fd);
 void     t32_console_set_input(t32_console *c, const void *bytes, size_t len); /* buffer input, then EOF */
+/* Keep every input byte from now on, for replay (see the fields above).
+ * False if memory is short. */
+bool     t32_console_keep_input(t32_console *c);
 uint32_t t32_console_in(t32_console *c, unsigned off);
 void     t32_console_out(t32_console *c, unsigned off, uint32_t value);
 bool     t32_console_irq(const t32_console *c);

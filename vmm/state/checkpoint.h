@@ -46,7 +46,10 @@ typedef struct checkpoint checkpoint;
 checkpoint *checkpoint_take(session *s);
 
 /* Put session s back into exactly the state of c (taken from s itself).
- * False, with s unchanged, if memory runs out or c does not fit s. */
+ * False, with s unchanged, if c does not fit s; false too if memory runs
+ * out for a mode's state (that VM then ends with VMM_END_NO_MEMORY).
+ * Front-end settings stay as they are: vm->pause_at, vm->limit, v->stop,
+ * observers, hooks and breakpoints. */
 bool checkpoint_restore(session *s, const checkpoint *c);
 
 /* Host memory the checkpoint holds, in bytes (for a memory bound). */
