@@ -1,0 +1,34 @@
+# labs/ - the labs' infrastructure (labs/README.md): the grader t32grade,
+# and the targets that make handouts, grade and package for Gradescope.
+#
+#   make handout LAB=NN DEST=DIR   lab NN's starter tree in DIR (labs/handout.sh)
+#   make grade LAB=NN [TESTS="name ..."]
+#                                  build this tree and grade it (hidden tests too
+#                                  when labs/NN-*/hidden/ is here)
+#   make gradescope LAB=NN         build/gradescope/lab-NN.zip, the autograder
+#   make labcheck [LABS="NN ..."]  every lab: the reference scores full marks,
+#                                  the starter builds and scores less, every
+#                                  mutant loses exactly the tests it names
+PROGS += t32grade
+t32grade_SRCS := $(sort $(wildcard labs/grader/*.c))
+
+.PHONY: handout grade gradescope labcheck
+
+handout:
+	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make handout LAB=NN DEST=DIR" >&2; exit 2; }
+	@./labs/handout.sh $(LAB) $(DEST)
+
+# The tree grades itself: it is both the submission and $REF (its build/).
+grade: deps
+	@test -n "$(LAB)" || { echo "usage: make grade LAB=NN [TESTS=\"name ...\"]" >&2; exit 2; }
+	@$(MAKE) --no-print-directory BUILD=build all
+	@build/bin/t32grade --tree . --ref . --lab $(LAB) \
+	    $(if $(wildcard labs/$(LAB)-*/hidden labs/0$(LAB)-*/hidden),--hidden) . $(TESTS)
+
+gradescope:
+	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NN" >&2; exit 2; }
+	@./labs/gradescope/package.sh $(LAB) build/gradescope
+
+labcheck: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/bin/t32grade
+	@BUILD=$(BUILD) ./tests/labs/labcheck.sh $(LABS)

@@ -1,0 +1,267 @@
+/*
+ * sandbox.c - running one untrusted command (a submission's build, or a
+ * graded test that runs the submission's programs) so that whatever it does,
+ * the grader carries on.
+ *
+ * The child gets:
+ *   - its own process group, so that one kill(-pgid) ends it and everything
+ *     it started (a fork loop included);
+ *   - rlimits: CPU seconds, address space, processes, file size, no core;
+ *   - stdin from /dev/null, stdout+stderr into one pipe, no other open file;
+ *   - a clean environment (the jail's), the scratch tree as its cwd;
+ *   - when the grader runs as root: a user id of its own (no groups), so
+ *     it cannot write the grader's files, $REF or anything else it does not
+ *     own, and so that afterwards every process of that uid can be killed,
+ *     even one that left the process group with setsid().
+ * The parent reads the pipe against a wall-clock deadline, keeps the first
+ * GRADE_OUT_KEEP bytes and the last few hundred (the reason line), and kills
+ * the group on timeout or once GRADE_OUT_KILL bytes have gone by, so a test
+ * printing gigabytes costs neither memory nor disk.
+ */
+#define _DEFAULT_SOURCE             /* setgroups, RLIMIT_NPROC (Linux, BSD) */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grade.h"
+
+extern char **environ;
+
+double now_secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* How many processes uid has now (Linux: /proc; elsewhere 0).  RLIMIT_NPROC
+ * counts all of a user's processes, so a non-root grader allows this many
+ * plus the limit. */
+static long count_procs(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    long n = 0;
+    struct dirent *e;
+    char path[300];
+    struct stat st;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s", e->d_name);
+        if (stat(path, &st) == 0 && st.st_uid == uid)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void set_limit(int what, rlim_t v)
+{
+    struct rlimit r = { v, v };
+    setrlimit(what, &r);
+}
+
+/* In the child, between fork and exec: never returns. */
+static void child(const struct jail *j, const struct limits *l, char *const argv[], int out)
+{
+    setpgid(0, 0);
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+        _exit(126);
+    long maxfd = sysconf(_SC_OPEN_MAX);
+    if (maxfd < 0 || maxfd > 65536)
+        maxfd = 65536;
+    for (int fd = 3; fd < maxfd; fd++)
+        close(fd);
+    /* The process count first: it is counted for the uid we become. */
+    long nproc = l->nproc + (j->drop ? 0 : count_procs(getuid()));
+    if (j->drop) {
+        if (setgroups(0, NULL) < 0 || setgid(j->gid) < 0 || setuid(j->uid) < 0) {
+            fprintf(stderr, "t32grade: cannot switch to uid %ld: %s\n", (long)j->uid,
+                    strerror(errno));
+            _exit(126);
+        }
+    }
+    set_limit(RLIMIT_CPU, (rlim_t)l->cpu);
+    set_limit(RLIMIT_AS, (rlim_t)l->as);
+    set_limit(RLIMIT_FSIZE, (rlim_t)l->fsize);
+    set_limit(RLIMIT_CORE, 0);
+    set_limit(RLIMIT_NPROC, (rlim_t)nproc);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGXFSZ, SIG_DFL);
+    if (chdir(j->cwd) < 0) {
+        fprintf(stderr, "t32grade: %s: %s\n", j->cwd, strerror(errno));
+        _exit(126);
+    }
+    environ = (char **)j->env;
+    execvp(argv[0], argv);
+    fprintf(stderr, "t32grade: %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+/* Keep what the child printed: the head (up to GRADE_OUT_KEEP bytes) and a
+ * sliding tail (the last sizeof o->tail - 1 bytes). */
+static void keep(struct outcome *o, const char *buf, size_t n)
+{
+    size_t room = GRADE_OUT_KEEP - o->nout;
+    size_t take = n < room ? n : room;
+    memcpy(o->out + o->nout, buf, take);
+    o->nout += take;
+    o->total += n;
+    size_t cap = sizeof o->tail - 1, have = strlen(o->tail);
+    if (n >= cap) {
+        memcpy(o->tail, buf + n - cap, cap);
+        o->tail[cap] = '\0';
+        return;
+    }
+    if (have + n > cap) {
+        memmove(o->tail, o->tail + (have + n - cap), cap - n);
+        have = cap - n;
+    }
+    memcpy(o->tail + have, buf, n);
+    o->tail[have + n] = '\0';
+}
+
+/* Kill the whole process group, again until nothing is left of it. */
+static void kill_group(pid_t pgid)
+{
+    for (int i = 0; i < 100 && kill(-pgid, SIGKILL) == 0; i++) {
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Kill every process of uid (a forked helper becomes uid; kill(-1) then
+ * reaches exactly that user's processes).  Only for the grader's own
+ * sandbox uids, never a real user's. */
+void sandbox_killuid(uid_t uid)
+{
+    for (int round = 0; round < 3; round++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (setuid(uid) == 0)
+                kill(-1, SIGKILL);
+            _exit(0);
+        }
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+    }
+}
+
+/* Read the pipe until EOF, the deadline or the flood limit. */
+static void collect(int fd, pid_t pid, double deadline, struct outcome *o, int *reaped)
+{
+    char buf[65536];
+    for (;;) {
+        double left = deadline - now_secs();
+        if (left <= 0) {
+            o->timed_out = !*reaped;
+            return;
+        }
+        struct pollfd p = { fd, POLLIN, 0 };
+        int ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
+        int r = poll(&p, 1, ms);
+        if (r > 0) {
+            ssize_t n = read(fd, buf, sizeof buf);
+            if (n == 0)
+                return;
+            if (n > 0) {
+                keep(o, buf, (size_t)n);
+                if (o->total > GRADE_OUT_KILL) {
+                    o->flooded = 1;
+                    return;
+                }
+            }
+        } else if (r == 0 && !*reaped && waitpid(pid, &o->status, WNOHANG) == pid) {
+            /* The command ended but something it started holds the pipe:
+             * end that too, then read what is left. */
+            *reaped = 1;
+            kill_group(pid);
+            if (deadline > now_secs() + 1)
+                deadline = now_secs() + 1;
+        }
+    }
+}
+
+/* Run argv in the jail with the limits; fill o.  Returns -1 if the child
+ * could not be started at all. */
+int sandbox_run(const struct jail *j, const struct limits *l, char *const argv[],
+                struct outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    o->out = malloc(GRADE_OUT_KEEP + 1);
+    int fds[2];
+    if (!o->out || pipe(fds) < 0)
+        return -1;
+    double start = now_secs();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        child(j, l, argv, fds[1]);
+    }
+    setpgid(pid, pid);              /* also here: no race with the child's */
+    close(fds[1]);
+    double deadline = start + l->timeout;
+    int reaped = 0;
+    collect(fds[0], pid, deadline, o, &reaped);
+    /* EOF: the command closed its output; wait for it, still on the clock. */
+    while (!reaped && !o->timed_out && !o->flooded) {
+        if (waitpid(pid, &o->status, WNOHANG) == pid)
+            reaped = 1;
+        else if (now_secs() >= deadline)
+            o->timed_out = 1;
+        else {
+            struct timespec ts = { 0, 1000000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    kill_group(pid);                /* whatever is left of the group */
+    if (!reaped)
+        waitpid(pid, &o->status, 0);
+    close(fds[0]);
+    if (j->drop)
+        sandbox_killuid(j->uid);
+    o->secs = now_secs() - start;
+    o->out[o->nout] = '\0';
+    return 0;
+}
+
+void sandbox_free(struct outcome *o)
+{
+    free(o->out);
+    o->out = NULL;
+}
+
+/* One line saying how the child ended, if the grader has something to say
+ * ("" when it simply exited with a status: its own last line says why). */
+void sandbox_describe(const struct outcome *o, const struct limits *l, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (o->timed_out)
+        snprintf(buf, n, "t32grade: timed out after %d s (killed; an endless loop?)", l->timeout);
+    else if (o->flooded)
+        snprintf(buf, n, "t32grade: printed more than %d MiB (killed)", GRADE_OUT_KILL >> 20);
+    else if (WIFSIGNALED(o->status) && WTERMSIG(o->status) == SIGXCPU)
+        snprintf(buf, n, "t32grade: used more than %ld s of CPU (killed)", l->cpu);
+    else if (WIFSIGNALED(o->status))
+        snprintf(buf, n, "t32grade: killed by signal %d (%s)", WTERMSIG(o->status),
+                 strsignal(WTERMSIG(o->status)));
+}

@@ -1,0 +1,701 @@
+/*
+ * t32grade - grade lab submissions (grade.h has the plan, labs/README.md
+ * the instructors' guide).
+ *
+ *   t32grade --lab NN [--hidden] [--jobs N] [--gradescope [FILE]] [--autolab]
+ *            [--tree DIR] [--ref DIR] [SUBMISSION_DIR...] [TEST...]
+ *
+ * The scratch folder of one grading run (W, under $TMPDIR):
+ *
+ *   W/tests/NAME.test    the selected tests, copied from the instructor's tree
+ *   W/ref/               the reference tree and its build (unless --ref)
+ *   W/sub-K/tree/        submission K, copied and built: $SUB, the cwd
+ *   W/sub-K/home, tmp    its $HOME and $TMP/$TMPDIR, emptied before each test
+ *   W/res-K/             the worker's results, read back by the parent
+ *
+ * Object reuse.  Building every submission from nothing costs the whole
+ * project's compile time, 20 times over.  A submission differs from the
+ * reference in a few files, so the worker copies the reference's build
+ * folder into the submission's tree and stamps times: files identical to the
+ * reference's get an old time T0, the reference's build outputs a later T1,
+ * changed files keep the copy's time (now).  make then rebuilds exactly what
+ * depends on a changed file - judged by content, never by the student's
+ * timestamps.  If a Makefile or a build.mk differs, nothing is reused.
+ */
+#define _DEFAULT_SOURCE             /* realpath */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "grade.h"
+
+/* The options of one run. */
+struct opts {
+    const char *lab, *tree, *ref, *gradescope, *work;
+    int hidden, autolab, jobs, verbose, keep, build_timeout;
+    long uid_base;
+    char **subs, **pats;
+    int nsubs, npats;
+};
+
+/* Everything a worker needs. */
+struct run {
+    struct opts o;
+    char tree[GRADE_PATH_MAX];      /* the instructor's tree (its labs/) */
+    char ref[GRADE_PATH_MAX];       /* $REF: a built tree */
+    char work[GRADE_PATH_MAX];      /* W */
+    struct test *tests;
+    int ntests;
+    unsigned long long ref_print;   /* tree_fingerprint($REF) */
+    int root;                       /* running as root: drop to a uid */
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: t32grade --lab NN [options] [SUBMISSION_DIR...] [TEST...]\n"
+          "Build each submission (default: the current directory) in a scratch copy and\n"
+          "run lab NN's graded tests on it; print 'name: OK (time)' or 'name: FAIL\n"
+          "(reason)' per test, the part scores and 'Score: N/M'.  An argument that names\n"
+          "a directory is a submission; any other selects tests by name (wildcards as\n"
+          "in the shell).  Exit status 0 only when every submission has full marks.\n"
+          "  --lab NN            the lab (labs/NN-*/ of the instructor's tree)\n"
+          "  --hidden            also run the lab's hidden tests (labs/NN-*/hidden/)\n"
+          "  --jobs N            grade N submissions at a time (default 1)\n"
+          "  --gradescope [FILE] also write Gradescope's results.json (default\n"
+          "                      ./results.json; a FILE must end in .json)\n"
+          "  --autolab           end with Autolab's line {\"scores\": {PART: points}}\n"
+          "  --tree DIR          the instructor's tree (default: the one holding t32grade)\n"
+          "  --ref DIR           a trusted, built tree to use as $REF (default: build a\n"
+          "                      copy of the instructor's tree once per run)\n"
+          "  --build-timeout S   wall seconds for a submission's build (default 600)\n"
+          "  --work DIR          where to make the scratch folder (default $TMPDIR, /tmp)\n"
+          "  --keep              keep the scratch folder (its name is printed)\n"
+          "  --uid-base N        as root, run submission K's slot as uid N+slot (default 62000)\n"
+          "  -v, --verbose       print the whole output of failed tests\n",
+          f);
+}
+
+static int need_arg(int i, int argc, char **argv)
+{
+    if (i + 1 >= argc) {
+        fprintf(stderr, "t32grade: error: %s needs a value\n", argv[i]);
+        return 0;
+    }
+    return 1;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->jobs = 1;
+    o->build_timeout = 600;
+    o->uid_base = 62000;
+    o->subs = calloc((size_t)argc, sizeof *o->subs);
+    o->pats = calloc((size_t)argc, sizeof *o->pats);
+    if (!o->subs || !o->pats)
+        return -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        struct stat st;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "--lab") || !strcmp(a, "--tree") || !strcmp(a, "--ref") ||
+                   !strcmp(a, "--jobs") || !strcmp(a, "--work") ||
+                   !strcmp(a, "--build-timeout") || !strcmp(a, "--uid-base")) {
+            if (!need_arg(i, argc, argv))
+                return -1;
+            const char *v = argv[++i];
+            if (!strcmp(a, "--lab"))
+                o->lab = v;
+            else if (!strcmp(a, "--tree"))
+                o->tree = v;
+            else if (!strcmp(a, "--ref"))
+                o->ref = v;
+            else if (!strcmp(a, "--work"))
+                o->work = v;
+            else if (!strcmp(a, "--jobs"))
+                o->jobs = atoi(v);
+            else if (!strcmp(a, "--build-timeout"))
+                o->build_timeout = atoi(v);
+            else
+                o->uid_base = atol(v);
+        } else if (!strncmp(a, "--gradescope", 12)) {
+            o->gradescope = "results.json";
+            if (a[12] == '=')
+                o->gradescope = a + 13;
+            else if (a[12])
+                goto unknown;
+            else if (i + 1 < argc && strlen(argv[i + 1]) > 5 &&
+                     !strcmp(argv[i + 1] + strlen(argv[i + 1]) - 5, ".json"))
+                o->gradescope = argv[++i];
+        } else if (!strcmp(a, "--hidden"))
+            o->hidden = 1;
+        else if (!strcmp(a, "--autolab"))
+            o->autolab = 1;
+        else if (!strcmp(a, "--keep"))
+            o->keep = 1;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+            o->verbose = 1;
+        else if (a[0] == '-' && a[1])
+            goto unknown;
+        else if (stat(a, &st) == 0 && S_ISDIR(st.st_mode))
+            o->subs[o->nsubs++] = argv[i];
+        else
+            o->pats[o->npats++] = argv[i];
+        continue;
+    unknown:
+        fprintf(stderr, "t32grade: error: unknown option '%s' (t32grade --help)\n", a);
+        return -1;
+    }
+    if (!o->lab) {
+        fprintf(stderr, "t32grade: error: which lab? (--lab NN)\n");
+        return -1;
+    }
+    if (o->jobs < 1 || o->jobs > 64 || o->build_timeout < 1) {
+        fprintf(stderr, "t32grade: error: --jobs is 1..64 and --build-timeout positive\n");
+        return -1;
+    }
+    if (o->nsubs == 0)
+        o->subs[o->nsubs++] = ".";
+    if ((o->gradescope || o->autolab) && o->nsubs != 1) {
+        fprintf(stderr, "t32grade: error: --gradescope and --autolab grade one submission\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The instructor's tree when --tree is not given: the one t32grade was built
+ * in (up from the program's folder until labs/grader/t32grade.c). */
+static int own_tree(const char *argv0, char *tree, size_t n)
+{
+    char exe[GRADE_PATH_MAX];
+    if (!realpath(strchr(argv0, '/') ? argv0 : "/proc/self/exe", exe))
+        return -1;
+    for (char *slash = strrchr(exe, '/'); slash && slash > exe; slash = strrchr(exe, '/')) {
+        *slash = '\0';
+        char probe[GRADE_PATH_MAX];
+        textf(probe, sizeof probe, "%s/labs/grader/t32grade.c", exe);
+        if (access(probe, R_OK) == 0) {
+            textf(tree, n, "%s", exe);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void path_of(char *buf, size_t n, const char *a, const char *b)
+{
+    textf(buf, n, "%s/%s", a, b);
+}
+
+/* The environment of every child: nothing of the grader's own (no MAKEFLAGS,
+ * no jobserver), the protocol's variables, a scratch HOME. */
+struct env {
+    char vars[10][GRADE_PATH_MAX + 16];
+    char *ptrs[11];
+};
+
+static void make_env(struct env *e, const struct run *r, int k)
+{
+    const char *w = r->work;
+    PATHF(e->vars[0], "PATH=/usr/local/bin:/usr/bin:/bin");
+    PATHF(e->vars[1], "HOME=%s/sub-%d/home", w, k);
+    PATHF(e->vars[2], "TMPDIR=%s/sub-%d/tmp", w, k);
+    PATHF(e->vars[3], "TMP=%s/sub-%d/tmp", w, k);
+    PATHF(e->vars[4], "SUB=%s/sub-%d/tree", w, k);
+    textf(e->vars[5], sizeof e->vars[5], "REF=%s", r->ref);
+    textf(e->vars[6], sizeof e->vars[6], "LAB=%s", r->o.lab);
+    textf(e->vars[7], sizeof e->vars[7], "LC_ALL=C");
+    textf(e->vars[8], sizeof e->vars[8], "TERM=dumb");
+    textf(e->vars[9], sizeof e->vars[9], "T32GRADE=1");
+    for (int i = 0; i < 10; i++)
+        e->ptrs[i] = e->vars[i];
+    e->ptrs[10] = NULL;
+}
+
+/* s with every occurrence of the scratch paths written as $SUB, $TMP,
+ * $HOME, $REF, $TESTS: the scratch folder's name is random, and a report
+ * must be the same from one grading to the next. */
+static char *sanitize(const char *s, const struct run *r, int k)
+{
+    char from[5][GRADE_PATH_MAX];
+    const char *to[5] = { "$SUB", "$TMP", "$HOME", "$TESTS", "$REF" };
+    PATHF(from[0], "%s/sub-%d/tree", r->work, k);
+    PATHF(from[1], "%s/sub-%d/tmp", r->work, k);
+    PATHF(from[2], "%s/sub-%d/home", r->work, k);
+    PATHF(from[3], "%s/tests", r->work);
+    textf(from[4], sizeof from[4], "%s", r->ref);
+    size_t n = strlen(s);
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    while (*s) {
+        int hit = 0;
+        for (int i = 0; i < 5 && !hit; i++) {
+            size_t len = strlen(from[i]);
+            if (len > 1 && !strncmp(s, from[i], len)) {
+                memcpy(o, to[i], strlen(to[i]));   /* never longer than the path */
+                o += strlen(to[i]);
+                s += len;
+                hit = 1;
+            }
+        }
+        if (!hit)
+            *o++ = *s++;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The last non-empty line of s, into buf. */
+static void last_line(const char *s, char *buf, size_t n)
+{
+    const char *end = s + strlen(s);
+    while (end > s && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+        end--;
+    const char *p = end;
+    while (p > s && p[-1] != '\n')
+        p--;
+    textf(buf, n, "%.*s", (int)(end - p), p);
+}
+
+/* Writes where the child had no business writing: next to its tree in
+ * W/sub-K, in W itself, in $REF.  Returns 1 with a line in note if found
+ * (and removes what it can). */
+static int wrote_outside(const struct run *r, int k, char *note, size_t n)
+{
+    char dir[GRADE_PATH_MAX], extra[256], path[GRADE_PATH_MAX + 300];
+    static const char *const mine[] = { "tree", "home", "tmp", NULL };
+    PATHF(dir, "%s/sub-%d", r->work, k);
+    if (tree_onlyentries(dir, mine, extra, sizeof extra)) {
+        textf(note, n, "t32grade: wrote outside its tree: $SUB/../%s", extra);
+        PATHF(path, "%s/%s", dir, extra);
+        tree_remove(path);
+        return 1;
+    }
+    if (tree_fingerprint(r->ref) != r->ref_print) {
+        textf(note, n, "t32grade: wrote outside its tree: in $REF (the reference build)");
+        return 1;
+    }
+    return 0;
+}
+
+/* Empty the scratch $HOME and $TMP (each test starts from the same state). */
+static void fresh_dirs(const struct run *r, int k, const struct jail *j)
+{
+    const char *names[2] = { "home", "tmp" };
+    for (int i = 0; i < 2; i++) {
+        char d[GRADE_PATH_MAX];
+        PATHF(d, "%s/sub-%d/%s", r->work, k, names[i]);
+        tree_remove(d);
+        mkdir(d, 0700);
+        if (j->drop && chown(d, j->uid, j->gid) < 0)
+            perror(d);
+    }
+}
+
+/* Run one command of submission k in the jail; fill res. */
+static void run_one(const struct run *r, int k, const struct jail *j, const struct limits *l,
+                    char *const argv[], struct result *res)
+{
+    struct outcome oc;
+    char note[400];
+    memset(res, 0, sizeof *res);
+    if (sandbox_run(j, l, argv, &oc) < 0) {
+        textf(res->reason, sizeof res->reason, "t32grade: cannot start: %s", strerror(errno));
+        res->output = strdup(res->reason);
+        sandbox_free(&oc);
+        return;
+    }
+    sandbox_describe(&oc, l, note, sizeof note);
+    int outside = wrote_outside(r, k, note[0] ? note + strlen(note) : note,
+                                sizeof note - strlen(note));
+    res->ok = !note[0] && !outside && WIFEXITED(oc.status) && WEXITSTATUS(oc.status) == 0;
+    res->secs = oc.secs;
+    /* The output: its head, what was cut, its last line, the grader's note. */
+    size_t cap = oc.nout + sizeof oc.tail + sizeof note + 100;
+    char *all = malloc(cap);
+    if (all) {
+        textf(all, cap, "%s", oc.out);
+        if (oc.total > oc.nout) {
+            char tail[sizeof oc.tail];
+            last_line(oc.tail, tail, sizeof tail);
+            textf(all + strlen(all), cap - strlen(all),
+                     "%s[t32grade: %zu bytes of output cut]\n%s\n",
+                     oc.nout && oc.out[oc.nout - 1] != '\n' ? "\n" : "", oc.total - oc.nout,
+                     tail);
+        }
+        if (note[0])
+            textf(all + strlen(all), cap - strlen(all), "%s%s\n",
+                     all[0] && all[strlen(all) - 1] != '\n' ? "\n" : "", note);
+        res->output = sanitize(all, r, k);
+        free(all);
+    }
+    last_line(res->output ? res->output : "", res->reason, sizeof res->reason);
+    if (!res->reason[0] && !res->ok)
+        textf(res->reason, sizeof res->reason, "exit status %d, no output",
+                 WIFEXITED(oc.status) ? WEXITSTATUS(oc.status) : -1);
+    sandbox_free(&oc);
+}
+
+/* Build failures: the compiler's first error is the clearest reason. */
+static void build_reason(struct result *b)
+{
+    const char *e = b->output ? strstr(b->output, "error:") : NULL;
+    if (!e || strstr(b->output, "t32grade: "))
+        return;
+    const char *p = e;
+    while (p > b->output && p[-1] != '\n')
+        p--;
+    const char *nl = strchr(p, '\n');
+    textf(b->reason, sizeof b->reason, "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
+}
+
+/* A submission zipped with its folder: use the one folder inside. */
+static void submission_root(const char *dir, char *root, size_t n)
+{
+    char probe[GRADE_PATH_MAX];
+    textf(root, n, "%s", dir);
+    path_of(probe, sizeof probe, dir, "Makefile");
+    if (access(probe, F_OK) == 0)
+        return;
+    char only[GRADE_PATH_MAX] = "";
+    int found = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        PATHF(probe, "%s/%s/Makefile", dir, e->d_name);
+        if (access(probe, F_OK) == 0 && found++ == 0)
+            PATHF(only, "%s/%s", dir, e->d_name);
+    }
+    if (d)
+        closedir(d);
+    if (found == 1)
+        textf(root, n, "%s", only);
+}
+
+/* Copy submission k into W/sub-K/tree, reusing the reference's build when
+ * the Makefiles are the same (see the top of this file).  -1 with a
+ * reason in err. */
+static int prepare(const struct run *r, int k, const struct jail *j, char *err, size_t n)
+{
+    char root[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], build[GRADE_PATH_MAX];
+    char refbuild[GRADE_PATH_MAX];
+    submission_root(r->o.subs[k], root, sizeof root);
+    PATHF(tree, "%s/sub-%d/tree", r->work, k);
+    if (tree_copy(root, tree, 0, 512LL << 20, err, n) < 0)
+        return -1;
+    struct timespec t0 = { 946684800, 0 }, t1 = { 946771200, 0 };  /* 2000-01-01, -02 */
+    path_of(refbuild, sizeof refbuild, r->ref, "build");
+    path_of(build, sizeof build, tree, "build");
+    if (tree_same_makefiles(tree, r->ref) && access(refbuild, F_OK) == 0) {
+        if (tree_copy(refbuild, build, 1, 4LL << 30, err, n) < 0)
+            return -1;
+        tree_stamp(tree, r->ref, &t0, NULL);
+        tree_stamp(build, NULL, NULL, &t1);
+    }
+    if (j->drop && tree_chown(tree, j->uid, j->gid) < 0) {
+        textf(err, n, "t32grade: cannot hand the scratch tree to uid %ld", (long)j->uid);
+        return -1;
+    }
+    return 0;
+}
+
+/* Results go through files: W/res-K/N.meta ("ok secs" and the reason) and
+ * N.out (the output), N = "build" or the test's index. */
+static void save(const struct run *r, int k, const char *name, const struct result *res)
+{
+    char path[GRADE_PATH_MAX];
+    PATHF(path, "%s/res-%d/%s.meta", r->work, k, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%d %.3f\n%s\n", res->ok, res->secs, res->reason);
+        fclose(f);
+    }
+    PATHF(path, "%s/res-%d/%s.out", r->work, k, name);
+    f = fopen(path, "w");
+    if (f) {
+        fputs(res->output ? res->output : "", f);
+        fclose(f);
+    }
+}
+
+static void load(const struct run *r, int k, const char *name, struct result *res)
+{
+    char path[GRADE_PATH_MAX];
+    memset(res, 0, sizeof *res);
+    textf(res->reason, sizeof res->reason, "t32grade: the grader's worker died");
+    PATHF(path, "%s/res-%d/%s.meta", r->work, k, name);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%d %lf\n", &res->ok, &res->secs) == 2 &&
+            fgets(res->reason, sizeof res->reason, f))
+            res->reason[strcspn(res->reason, "\n")] = '\0';
+        fclose(f);
+    }
+    PATHF(path, "%s/res-%d/%s.out", r->work, k, name);
+    f = fopen(path, "r");
+    size_t cap = 4 * GRADE_OUT_KEEP, len = 0;
+    res->output = calloc(cap + 1, 1);
+    if (f && res->output)
+        len = fread(res->output, 1, cap, f);
+    if (res->output)
+        res->output[len] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* The worker for submission k, in the uid slot: build, then every test. */
+static void grade_one(const struct run *r, int k, int slot)
+{
+    struct jail j = { (uid_t)(r->o.uid_base + slot), (gid_t)(r->o.uid_base + slot), r->root,
+                      NULL, NULL };
+    char tree[GRADE_PATH_MAX], err[600];
+    struct env env;
+    PATHF(tree, "%s/sub-%d/tree", r->work, k);
+    make_env(&env, r, k);
+    j.cwd = tree;
+    j.env = env.ptrs;
+    fresh_dirs(r, k, &j);
+
+    struct result b;
+    memset(&b, 0, sizeof b);
+    if (prepare(r, k, &j, err, sizeof err) < 0) {
+        textf(b.reason, sizeof b.reason, "%s", err);
+        b.output = strdup(err);
+    } else {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        char jobs[16];
+        textf(jobs, sizeof jobs, "-j%ld", cpus > r->o.jobs ? cpus / r->o.jobs : 1);
+        struct limits l = { r->o.build_timeout, r->o.build_timeout, 2LL << 30, 512LL << 20, 256 };
+        char *argv[] = { "make", jobs, NULL };
+        run_one(r, k, &j, &l, argv, &b);
+        if (!b.ok)
+            build_reason(&b);
+    }
+    save(r, k, "build", &b);
+
+    for (int i = 0; i < r->ntests; i++) {
+        const struct test *t = &r->tests[i];
+        struct result res;
+        char name[16], script[GRADE_PATH_MAX];
+        textf(name, sizeof name, "%d", i);
+        if (!b.ok) {
+            memset(&res, 0, sizeof res);
+            textf(res.reason, sizeof res.reason, "build failed: %.480s", b.reason);
+            save(r, k, name, &res);
+            continue;
+        }
+        fresh_dirs(r, k, &j);
+        PATHF(script, "%s/tests/%s.test", r->work, t->name);
+        struct limits l = { t->timeout, t->timeout, 1LL << 30, 64LL << 20, 128 };
+        char *argv[] = { "sh", script, NULL };
+        run_one(r, k, &j, &l, argv, &res);
+        save(r, k, name, &res);
+        free(res.output);
+    }
+    free(b.output);
+}
+
+/* Run the workers, at most jobs at a time; each gets a free uid slot. */
+static void grade_all(const struct run *r)
+{
+    pid_t slots[64] = { 0 };
+    for (int k = 0; k < r->o.nsubs; k++) {
+        int slot = -1;
+        for (int s = 0; s < r->o.jobs && slot < 0; s++)
+            if (slots[s] == 0)
+                slot = s;
+        if (slot < 0) {
+            pid_t done = wait(NULL);
+            for (int s = 0; s < r->o.jobs; s++)
+                if (slots[s] == done)
+                    slots[s] = 0, slot = s;
+            if (slot < 0) {
+                k--;
+                continue;
+            }
+        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            grade_one(r, k, slot);
+            _exit(0);
+        }
+        if (pid < 0) {
+            perror("t32grade: fork");
+            grade_one(r, k, slot);
+        } else
+            slots[slot] = pid;
+    }
+    while (wait(NULL) > 0)
+        ;
+}
+
+/* The scratch folder W and its fixed entries; the tests copied in. */
+static int make_work(struct run *r)
+{
+    const char *base = r->o.work ? r->o.work : getenv("TMPDIR");
+    char tmpl[GRADE_PATH_MAX];
+    textf(tmpl, sizeof tmpl, "%s/t32grade.XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(tmpl) || !realpath(tmpl, r->work)) {
+        fprintf(stderr, "t32grade: error: %s: %s\n", tmpl, strerror(errno));
+        return -1;
+    }
+    chmod(r->work, 0711);
+    char d[GRADE_PATH_MAX + 64], err[600];
+    for (int k = 0; k < r->o.nsubs; k++) {
+        PATHF(d, "%s/sub-%d", r->work, k);
+        mkdir(d, 0755);
+        PATHF(d, "%s/res-%d", r->work, k);
+        mkdir(d, 0700);
+    }
+    path_of(d, sizeof d, r->work, "tests");
+    mkdir(d, 0755);
+    for (int i = 0; i < r->ntests; i++) {
+        char to[GRADE_PATH_MAX + 200];
+        PATHF(to, "%s/%s.test", d, r->tests[i].name);
+        FILE *in = fopen(r->tests[i].path, "rb"), *out = fopen(to, "wb");
+        int c;
+        while (in && out && (c = getc(in)) != EOF)
+            putc(c, out);
+        if (in)
+            fclose(in);
+        if (!in || !out || fclose(out) != 0) {
+            fprintf(stderr, "t32grade: error: cannot copy %s\n", r->tests[i].path);
+            return -1;
+        }
+    }
+    (void)err;
+    return 0;
+}
+
+/* $REF: --ref, or a copy of the instructor's tree built here (once). */
+static int make_ref(struct run *r)
+{
+    if (r->o.ref) {
+        if (!realpath(r->o.ref, r->ref)) {
+            fprintf(stderr, "t32grade: error: --ref %s: %s\n", r->o.ref, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    char err[600];
+    path_of(r->ref, sizeof r->ref, r->work, "ref");
+    if (tree_copy(r->tree, r->ref, 0, 4LL << 30, err, sizeof err) < 0) {
+        fprintf(stderr, "t32grade: error: reference: %s\n", err);
+        return -1;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    char jobs[16];
+    textf(jobs, sizeof jobs, "-j%ld", cpus > 0 ? cpus : 1);
+    char *argv[] = { "make", jobs, NULL };
+    char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", NULL };
+    struct jail j = { 0, 0, 0, r->ref, envp };
+    struct limits l = { 1800, 1800, 4LL << 30, 1LL << 30, 512 };
+    struct outcome oc;
+    printf("t32grade: building the reference (%s)\n", r->tree);
+    if (sandbox_run(&j, &l, argv, &oc) < 0 || !WIFEXITED(oc.status) ||
+        WEXITSTATUS(oc.status) != 0 || oc.timed_out) {
+        fprintf(stderr, "t32grade: error: the reference does not build:\n%s\n",
+                oc.out ? oc.out : "");
+        sandbox_free(&oc);
+        return -1;
+    }
+    sandbox_free(&oc);
+    return 0;
+}
+
+static int setup(struct run *r, int argc, char **argv)
+{
+    char labdir[GRADE_PATH_MAX];
+    if (parse(argc, argv, &r->o) < 0)
+        return -1;
+    if (r->o.tree ? !realpath(r->o.tree, r->tree) : own_tree(argv[0], r->tree, sizeof r->tree) < 0) {
+        fprintf(stderr, "t32grade: error: cannot find the instructor's tree (--tree DIR)\n");
+        return -1;
+    }
+    if (lab_find(r->tree, r->o.lab, labdir, sizeof labdir) < 0 ||
+        lab_tests(labdir, r->o.hidden, &r->tests, &r->ntests) < 0 ||
+        lab_filter(r->tests, &r->ntests, r->o.pats, r->o.npats) < 0)
+        return -1;
+    if (r->ntests == 0) {
+        fprintf(stderr, "t32grade: error: %s has no tests to run\n", labdir);
+        return -1;
+    }
+    for (int k = 0; k < r->o.nsubs; k++) {
+        char real[GRADE_PATH_MAX];
+        if (!realpath(r->o.subs[k], real)) {
+            fprintf(stderr, "t32grade: error: %s: %s\n", r->o.subs[k], strerror(errno));
+            return -1;
+        }
+    }
+    r->root = geteuid() == 0;
+    if (make_work(r) < 0 || make_ref(r) < 0)
+        return -1;
+    r->ref_print = tree_fingerprint(r->ref);
+    return 0;
+}
+
+/* Print the reports (in the order the submissions were given). */
+static int report(const struct run *r, double secs)
+{
+    int all_full = 1;
+    for (int k = 0; k < r->o.nsubs; k++) {
+        struct graded g = { r->o.subs[k], { 0, 0, NULL, "" }, NULL };
+        g.res = calloc((size_t)r->ntests, sizeof *g.res);
+        if (!g.res)
+            return 2;
+        load(r, k, "build", &g.build);
+        for (int i = 0; i < r->ntests; i++) {
+            char name[16];
+            textf(name, sizeof name, "%d", i);
+            load(r, k, name, &g.res[i]);
+        }
+        if (r->o.nsubs > 1)
+            printf("== %s ==\n", g.dir);
+        report_text(stdout, &g, r->tests, r->ntests, r->o.verbose, 1);
+        int max, got = report_score(&g, r->tests, r->ntests, &max);
+        all_full &= got == max;
+        if (r->o.gradescope &&
+            report_gradescope(r->o.gradescope, &g, r->tests, r->ntests, secs) < 0) {
+            fprintf(stderr, "t32grade: error: %s: %s\n", r->o.gradescope, strerror(errno));
+            all_full = 0;
+        }
+        if (r->o.autolab)
+            report_autolab(stdout, &g, r->tests, r->ntests);
+        for (int i = 0; i < r->ntests; i++)
+            free(g.res[i].output);
+        free(g.res);
+        free(g.build.output);
+    }
+    return all_full ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct run r;
+    double start = now_secs();
+    umask(022);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (setup(&r, argc, argv) < 0) {
+        if (r.work[0] && !r.o.keep)
+            tree_remove(r.work);
+        return 2;
+    }
+    grade_all(&r);
+    int rc = report(&r, now_secs() - start);
+    if (r.o.keep)
+        fprintf(stderr, "t32grade: the scratch folder is %s\n", r.work);
+    else
+        tree_remove(r.work);
+    return rc;
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# labs/gradescope/package.sh NN OUTDIR - make OUTDIR/lab-NN.zip, Gradescope's
+# autograder for lab NN: setup.sh and run_autograder at the top (run_autograder
+# knows the lab), next to the whole instructor's tree (tracked files, or every
+# file but build/ and .git/ outside git): tests, hidden tests and the
+# reference solution.  The zip is for Gradescope only - never give it out.
+set -eu
+tree=$(cd "$(dirname "$0")/../.." && pwd)
+case ${1:-} in
+    [0-9][0-9]) lab=$1 ;;
+    [0-9]) lab=0$1 ;;
+    *) echo "usage: labs/gradescope/package.sh NN OUTDIR" >&2; exit 2 ;;
+esac
+out=${2:?usage: labs/gradescope/package.sh NN OUTDIR}
+set -- "$tree"/labs/"$lab"-*/
+[ -d "$1" ] || { echo "gradescope: error: no folder labs/$lab-*/" >&2; exit 2; }
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+stage="$out/lab-$lab"
+rm -rf "$stage" "$out/lab-$lab.zip"
+mkdir -p "$stage"
+cd "$tree"
+if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$tree" ]; then
+    git ls-files
+else
+    find . \( -path ./build -o -path ./.git \) -prune -o -type f -print | sed 's|^\./||'
+fi | while IFS= read -r f; do
+    [ -f "$f" ] || continue
+    mkdir -p "$stage/$(dirname "$f")"
+    cp -p "$f" "$stage/$f"
+done
+cp labs/gradescope/setup.sh "$stage/setup.sh"
+sed "s/@LAB@/$lab/" labs/gradescope/run_autograder >"$stage/run_autograder"
+chmod +x "$stage/setup.sh" "$stage/run_autograder"
+cd "$stage"
+if command -v zip >/dev/null 2>&1; then
+    zip -qr "$out/lab-$lab.zip" .
+elif command -v python3 >/dev/null 2>&1; then
+    python3 -m zipfile -c "$out/lab-$lab.zip" $(ls -A)
+else
+    echo "gradescope: error: neither zip nor python3 is installed (apt-get install zip)" >&2
+    exit 1
+fi
+echo "gradescope: $out/lab-$lab.zip (upload it as the autograder of lab $lab)"

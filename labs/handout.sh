@@ -1,0 +1,138 @@
+#!/bin/sh
+# labs/handout.sh [--tree TREE] NN DEST - make lab NN's starter tree in DEST.
+#
+# DEST gets the tree's tracked files (git ls-files; every file but build/
+# and .git/ when TREE is not a git checkout's top), where
+#   - each region of lab NN marked in a source file
+#       /* LAB NN BEGIN id */ ... /* LAB NN END id */     (C)
+#       ; LAB NN BEGIN id ... ; LAB NN END id             (T32 assembly)
+#     is replaced by the file labs/NN-*/stubs/id, verbatim;
+#   - the marker lines of every lab are removed (other labs' regions keep
+#     their code);
+#   - labs/ keeps only what the starter needs: labs/build.mk, labs/grader/
+#     and labs/NN-*/ without hidden/ and mutants/ (no other lab, no hidden
+#     test, no mutant, no Gradescope packaging, no instructors' guide);
+#   - tests/labs/ (the tests of this infrastructure) is left out.
+# DEST must not exist or be empty.  TREE defaults to the tree holding this
+# script.  Errors (a region without its stub, an END without its BEGIN,
+# nested regions) stop with file:line: error: lines and leave no DEST.
+set -eu
+
+tree=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = --tree ]; then
+    tree=$(cd "$2" && pwd)
+    shift 2
+fi
+if [ $# -ne 2 ]; then
+    echo "usage: labs/handout.sh [--tree TREE] NN DEST" >&2
+    exit 2
+fi
+case $1 in
+    [0-9][0-9]) lab=$1 ;;
+    [0-9]) lab=0$1 ;;
+    *) echo "handout: error: lab '$1' is not a number like 02" >&2; exit 2 ;;
+esac
+dest=$2
+
+set -- "$tree"/labs/"$lab"-*/
+if [ $# -ne 1 ] || [ ! -d "$1" ]; then
+    echo "handout: error: no single folder labs/$lab-*/ in $tree" >&2
+    exit 2
+fi
+labdir=${1%/}
+labname=${labdir##*/}
+if [ -e "$dest" ] && [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
+    echo "handout: error: $dest exists and is not empty" >&2
+    exit 2
+fi
+
+# The files, relative to the tree, one a line.
+list() {
+    if [ "$(git -C "$tree" rev-parse --show-toplevel 2>/dev/null)" = "$tree" ]; then
+        git -C "$tree" ls-files
+    else
+        (cd "$tree" && find . \( -path ./build -o -path ./.git \) -prune -o -type f -print |
+            sed 's|^\./||' | LC_ALL=C sort)
+    fi
+}
+
+# Whether a file belongs in the starter.
+keep() {
+    case $1 in
+        tests/labs/*) return 1 ;;
+        labs/build.mk | labs/grader/*) return 0 ;;
+        "labs/$labname"/hidden/* | "labs/$labname"/mutants/*) return 1 ;;
+        "labs/$labname"/*) return 0 ;;
+        labs/*) return 1 ;;
+    esac
+    return 0
+}
+
+# Rewrite one file's regions (awk): stdin -> stdout, errors on stderr.
+regions() {
+    awk -v lab="$lab" -v stubs="$labdir/stubs" -v file="$1" '
+    function marker(line,   m) {
+        if (match(line, /(\/\*|;)[ \t]*LAB [0-9][0-9] (BEGIN|END) [a-z0-9-]+/)) {
+            m = substr(line, RSTART, RLENGTH)
+            sub(/^(\/\*|;)[ \t]*LAB /, "", m)
+            split(m, f, " ")
+            mlab = f[1]; mkind = f[2]; mid = f[3]
+            return 1
+        }
+        return 0
+    }
+    function fail(msg) { printf "%s:%d: error: %s\n", file, NR, msg > "/dev/stderr"; bad = 1 }
+    {
+        if (!marker($0)) { if (!skipping) print; next }
+        if (mkind == "BEGIN") {
+            if (open != "") fail("LAB " mlab " BEGIN " mid " inside region " open)
+            open = mlab " " mid
+            if (mlab == lab) {
+                stub = stubs "/" mid
+                if ((getline l < stub) < 0) { fail("no stub " stub " for region " mid); next }
+                print l
+                while ((getline l < stub) > 0) print l
+                close(stub)
+                skipping = 1
+            }
+        } else {
+            if (open != mlab " " mid) fail("LAB " mlab " END " mid " without its BEGIN")
+            open = ""; skipping = 0
+        }
+    }
+    END {
+        if (open != "") { NR = NR; fail("region " open " has no END") }
+        exit bad
+    }'
+}
+
+tmp="$dest.tmp.$$"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+list | while IFS= read -r f; do
+    keep "$f" || continue
+    [ -f "$tree/$f" ] || continue          # tracked but deleted in the work tree
+    mkdir -p "$tmp/$(dirname "$f")"
+    if grep -Eq 'LAB [0-9]{2} (BEGIN|END) ' "$tree/$f" 2>/dev/null; then
+        regions "$f" <"$tree/$f" >"$tmp/$f"
+    else
+        cp "$tree/$f" "$tmp/$f"
+    fi
+    [ -x "$tree/$f" ] && chmod +x "$tmp/$f"
+    :
+done
+# Every stub must have been used: a stub for a region no file has is a typo.
+for s in "$labdir"/stubs/*; do
+    [ -f "$s" ] || continue
+    id=${s##*/}
+    if ! list | while IFS= read -r f; do
+            keep "$f" && [ -f "$tree/$f" ] && grep -Eq "LAB $lab BEGIN $id([^a-z0-9-]|\$)" "$tree/$f" && echo x
+        done | grep -q x; then
+        echo "handout: error: $s: no region 'LAB $lab BEGIN $id' in the tree" >&2
+        exit 1
+    fi
+done
+mkdir -p "$dest"
+(cd "$tmp" && tar cf - .) | (cd "$dest" && tar xf -)
+echo "handout: lab $lab starter in $dest"
