@@ -6,3 +6,4 @@ vmm_SRCS := $(sort $(filter-out vmm/cli/%,$(wildcard vmm/*.c vmm/*/*.c vmm/*/*/*
 PROGS += trapeze
 trapeze_SRCS := $(sort $(wildcard vmm/cli/*.c))
 trapeze_LIBS := vmm t32asm t32
+trapeze_LDLIBS := -lreadline

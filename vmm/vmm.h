@@ -147,6 +147,8 @@ typedef struct vmm_watch {
     FILE          *trace;      /* bare T32: a line per trap taken */
     vmm_insn_hook *insn_hook;  /* every instruction */
     void          *insn_ctx;
+    bool          *stopped;    /* non-NULL: stop at a breakpoint set with
+                                  t32_break_set (a debugger's) and set it true */
 } vmm_watch;
 
 /* A virtual machine. */

@@ -73,9 +73,21 @@ static t32_exit run_one_traced(t32_cpu *cpu, const vmm_watch *w)
     return why;
 }
 
+/* A debugger's breakpoint at pc?  t32_run lets the first instruction of a
+ * run go by, so one at the target of a trap (pc := TVEC) is checked here. */
+static bool at_break(const t32_cpu *cpu)
+{
+    for (size_t i = 0; i < cpu->nbreaks; i++)
+        if (cpu->breaks[i] == cpu->pc)
+            return true;
+    return false;
+}
+
 /* Run up to `left` cycles; VMM_RUNNING if the guest may go on. */
 static vmm_end bare_step(t32_cpu *cpu, uint64_t left, vmm_stats *st, const vmm_watch *w)
 {
+    if (w && w->stopped && *w->stopped)
+        return VMM_RUNNING;
     t32_exit why = w && w->insn_hook ? run_one_traced(cpu, w) : t32_run(cpu, left);
     switch (why) {
     case T32_EXIT_HALT:
@@ -89,9 +101,14 @@ static vmm_end bare_step(t32_cpu *cpu, uint64_t left, vmm_stats *st, const vmm_w
         if (trap_escapes(cpu))
             return VMM_END_ESCAPE;
         cpu->pc = cpu->sr[T32_SR_TVEC];   /* the last step of trap entry */
+        if (w && w->stopped && at_break(cpu))
+            *w->stopped = true;
         return VMM_RUNNING;
     case T32_EXIT_BUDGET:
+        break;
     case T32_EXIT_BREAKPOINT:
+        if (w && w->stopped)
+            *w->stopped = true;
         break;
     }
     return VMM_RUNNING;     /* the caller re-checks the limit */
@@ -105,7 +122,7 @@ vmm_outcome vmm_bare_run_watched(t32_machine *m, uint64_t limit, vmm_stats *st,
 
     *st = (vmm_stats){ 0 };
     cpu->host_kernel = true;
-    while (end == VMM_RUNNING) {
+    while (end == VMM_RUNNING && !(w && w->stopped && *w->stopped)) {
         uint64_t left = budget_left(cpu, limit);
         end = left == 0 ? VMM_END_LIMIT : bare_step(cpu, left, st, w);
     }

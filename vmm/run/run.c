@@ -109,6 +109,8 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
         trace_next_insn(vc);
         next = vc->vcycles + 1;   /* one instruction at a time */
     }
+    if (mode->run && cpu->nbreaks > 0)
+        next = vc->vcycles + 1;   /* each boundary checked for a breakpoint */
     if (mode->run) {
         mode->run(vc, cpu, next);  /* e.g. emulate: no direct execution */
         return;
@@ -133,6 +135,18 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
         vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
 }
 
+/* A debugger's breakpoint (t32_break_set) at the guest's next pc?
+ * t32_run lets the first instruction of a run go by, and a guest resumes
+ * at a new pc after every exit; emulate mode never runs the real CPU.  So
+ * the boundary itself looks (only while breakpoints are set). */
+static bool at_breakpoint(const t32_cpu *cpu, uint32_t pc)
+{
+    for (size_t i = 0; i < cpu->nbreaks; i++)
+        if (cpu->breaks[i] == pc)
+            return true;
+    return false;
+}
+
 /* One instruction boundary of the guest, then run it up to the next one
  * that matters. */
 static void step(vmm_vcpu *vc, t32_cpu *cpu)
@@ -140,6 +154,10 @@ static void step(vmm_vcpu *vc, t32_cpu *cpu)
     vtimer_update(vc);
     if (vmm_inject_pending(vc, cpu) && vc->vm->outcome.end != VMM_RUNNING)
         return;                    /* the interrupt escaped (no TVEC) */
+    if (cpu->nbreaks > 0 && at_breakpoint(cpu, vc->pc)) {
+        vc->vm->vmm->stop = true;  /* the debugger's prompt, before it runs */
+        return;
+    }
     run_direct(vc, cpu, vc->horizon);
 }
 

@@ -1,0 +1,231 @@
+/*
+ * debug.c - `trapeze debug`: the debugger REPL (vmm/debug/) behind GNU
+ * readline.
+ *
+ *   trapeze debug [RUN OPTIONS] [-x FILE] [--batch] [--checkpoint-mem SIZE] IMAGE
+ *
+ * The guest is built exactly as `trapeze run` builds it (the session
+ * library) and stops before its first instruction.  Commands come from
+ * -x FILE first, then from the terminal through readline (line editing,
+ * history in ~/.trapeze_history or $TRAPEZE_HISTORY, tab completion), or,
+ * with --batch or when stdin is not a terminal, from stdin without a prompt.
+ * Only this file knows readline: the debugger itself is a library of
+ * commands (vmm/debug/debug.h).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "vmm/cli/commands.h"
+#include "vmm/debug/debug.h"
+#include "vmm/session/session.h"
+
+typedef struct debug_opts {
+    const char *script;      /* -x FILE */
+    bool        batch;
+    size_t      checkpoint_mem;
+} debug_opts;
+
+static debugger *active;    /* for the SIGINT handler and completion */
+
+static void print_help(void)
+{
+    fputs("usage: trapeze debug [OPTIONS] IMAGE\n"
+          "       trapeze debug [OPTIONS] --vm IMAGE[,disk=F][,console=F][,input=F] ...\n"
+          "\n"
+          "Debug a T32 guest - and the VMM under it - with gdb's commands.  The guest\n"
+          "stops before its first instruction; type `help` at the prompt.\n"
+          "\n"
+          "debugger options:\n"
+          "  -x FILE              run the commands in FILE first\n"
+          "  --batch              read commands from stdin, without a prompt, and exit at\n"
+          "                       its end (the guest's console input is then /dev/null\n"
+          "                       unless --input says otherwise)\n"
+          "  --checkpoint-mem SIZE  memory for reverse execution's checkpoints (bytes,\n"
+          "                       or with K, M, G; default 256M)\n"
+          "\n"
+          "run options (as for trapeze run):\n", stdout);
+    fputs(session_options_help, stdout);
+    fputs("  -h, --help           show this help\n"
+          "\n"
+          "exit status:\n"
+          "  0  every command succeeded\n"
+          "  1  a command failed (its error was printed), or a file could not be used\n"
+          "  2  bad command line\n"
+          "History: ~/.trapeze_history ($TRAPEZE_HISTORY overrides).  vmm/debug/README.md\n"
+          "describes every command.\n", stdout);
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned long long mul = *end == 'K' ? 1ull << 10 : *end == 'M' ? 1ull << 20
+                           : *end == 'G' ? 1ull << 30 : 1;
+    if (mul > 1)
+        end++;
+    if (errno || end == s || *end || s[0] == '-' || v == 0 || v > (1ull << 40) / mul)
+        return false;
+    *out = (size_t)(v * mul);
+    return true;
+}
+
+static int extra_option(void *ctx, int argc, char **argv, int *i)
+{
+    debug_opts *o = ctx;
+    const char *a = argv[*i];
+    if (strcmp(a, "--batch") == 0) {
+        o->batch = true;
+        return 0;
+    }
+    bool x = strcmp(a, "-x") == 0, mem = strcmp(a, "--checkpoint-mem") == 0;
+    if (!x && !mem)
+        return -1;
+    if (*i + 1 >= argc)
+        return session_usage_error("debug", "%s needs a value", a);
+    const char *val = argv[++*i];
+    if (x)
+        o->script = val;
+    else if (!parse_size(val, &o->checkpoint_mem))
+        return session_usage_error("debug", "bad size '%s' for --checkpoint-mem", val);
+    return 0;
+}
+
+/* Commands from a stream, without a prompt; FILE:LINE in errors. */
+static void run_stream(debugger *d, FILE *f, const char *name)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    while (!debug_done(d) && getline(&line, &cap, f) >= 0) {
+        line[strcspn(line, "\n")] = '\0';
+        debug_set_origin(d, name, ++n);
+        debug_exec(d, line);
+    }
+    free(line);
+}
+
+static bool run_script(debugger *d, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
+        return false;
+    }
+    run_stream(d, f, path);
+    fclose(f);
+    return true;
+}
+
+/* ---- the interactive REPL ---------------------------------------------------------------------- */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (active)
+        debug_interrupt(active);
+}
+
+static char *complete_word(const char *text, int state)
+{
+    return debug_complete(active, rl_line_buffer, rl_point - (int)strlen(text), text, state);
+}
+
+static char **complete(const char *text, int start, int end)
+{
+    (void)start, (void)end;
+    rl_attempted_completion_over = 1;   /* no file names */
+    return rl_completion_matches(text, complete_word);
+}
+
+static const char *history_path(char *buf, size_t len)
+{
+    const char *env = getenv("TRAPEZE_HISTORY");
+    const char *home = getenv("HOME");
+    if (env && *env)
+        return env;
+    if (!home)
+        return NULL;
+    snprintf(buf, len, "%s/.trapeze_history", home);
+    return buf;
+}
+
+static void repl(debugger *d)
+{
+    char pathbuf[4096];
+    const char *hist = history_path(pathbuf, sizeof pathbuf);
+    rl_readline_name = "trapeze";
+    rl_attempted_completion_function = complete;
+    rl_basic_word_break_characters = " \t\n*+(,";
+    using_history();
+    stifle_history(1000);
+    if (hist)
+        read_history(hist);
+    debug_set_origin(d, NULL, 0);
+    char *line;
+    while (!debug_done(d) && (line = readline("(trapeze) ")) != NULL) {
+        if (*line)
+            add_history(line);
+        debug_exec(d, line);
+        free(line);
+    }
+    if (!debug_done(d))
+        printf("quit\n");
+    if (hist)
+        write_history(hist);
+}
+
+int cmd_debug(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help();
+            return 0;
+        }
+    }
+    debug_opts dopt = { 0 };
+    session_options o;
+    session *s = NULL;
+    int rc = session_parse(&o, argc, argv, "debug", extra_option, &dopt);
+    if (rc)
+        return rc;
+    if (dopt.batch && o.nguests > 0 && !o.guests[0].input)
+        o.guests[0].input = "/dev/null";   /* stdin holds the commands */
+    rc = session_open(&s, &o);
+    if (rc)
+        return session_close(s, rc);
+    debugger *d = debug_new(s, stdout, dopt.checkpoint_mem);
+    if (!d) {
+        fprintf(stderr, "trapeze debug: error: out of memory\n");
+        return session_close(s, SESSION_ERROR);
+    }
+    debug_set_limit(d, o.max_insns);
+    active = d;
+    struct sigaction sa = { .sa_handler = on_sigint };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+
+    bool interactive = !dopt.batch && isatty(STDIN_FILENO);
+    if (interactive)
+        printf("Trapeze debugger: the guest stops before its first instruction; type `help`.\n");
+    debug_show_start(d);
+    bool ok = !dopt.script || run_script(d, dopt.script);
+    if (ok && !debug_done(d)) {
+        if (interactive)
+            repl(d);
+        else
+            run_stream(d, stdin, "<stdin>");
+    }
+    fflush(stdout);
+    int status = ok ? debug_status(d) : SESSION_ERROR;
+    debug_free(d);
+    active = NULL;
+    return session_close(s, status);
+}

@@ -1,0 +1,698 @@
+/*
+ * debug.c - the debugger's commands: one table, gdb's words.
+ *
+ * A line is `WORD[/FMT] ARGS`.  WORD is a command's name, one of its
+ * aliases (b, c, si, p, bt ...) or any prefix that names one command only;
+ * /FMT is x's, print's and display's format (x/8xw).  A blank line typed at
+ * the prompt repeats the last command (x and list go on from where they
+ * stopped); in a script it does nothing.  `#` starts a comment line.
+ *
+ * Every handler checks its arguments before it changes anything, so a
+ * mistake is one line of error and the guest as it was.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/debug/internal.h"
+#include "vmm/modes/mode.h"
+#include "vmm/state/checkpoint.h"
+
+/* ---- errors and words ---------------------------------------------------------------------- */
+
+bool dbg_error(debugger *d, const char *fmt, ...)
+{
+    fflush(d->out);
+    if (d->origin)
+        fprintf(stderr, "%s:%d: ", d->origin, d->origin_line);
+    fprintf(stderr, "error: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    fflush(stderr);
+    return false;
+}
+
+char *dbg_trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+char *dbg_word(char **p)
+{
+    char *s = *p;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!*s)
+        return NULL;
+    char *w = s;
+    while (*s && !isspace((unsigned char)*s))
+        s++;
+    if (*s)
+        *s++ = '\0';
+    *p = s;
+    return w;
+}
+
+/* ---- running commands ------------------------------------------------------------------------ */
+
+static bool count_arg(debugger *d, char *args, uint64_t *n)
+{
+    uint32_t v = 1;
+    if (*args && !expr_eval(d, args, &v))
+        return false;
+    if (v == 0)
+        return dbg_error(d, "a count must be at least 1");
+    *n = v;
+    return true;
+}
+
+static bool c_stepi(debugger *d, const char *fs, char *args)
+{
+    uint64_t n = 1;
+    (void)fs;
+    return count_arg(d, args, &n) && dbg_stepi(d, n, false);
+}
+
+static bool c_nexti(debugger *d, const char *fs, char *args)
+{
+    uint64_t n = 1;
+    (void)fs;
+    return count_arg(d, args, &n) && dbg_stepi(d, n, true);
+}
+
+static bool c_continue(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    if (*args) {   /* continue N: ignore the breakpoint we are at N-1 more times */
+        uint64_t n = 1;
+        if (!count_arg(d, args, &n))
+            return false;
+        for (uint64_t i = 1; i < n && dbg_alive(d) && !d->interrupted; i++)
+            dbg_continue(d);
+    }
+    return dbg_continue(d);
+}
+
+static bool c_finish(debugger *d, const char *fs, char *args)
+{
+    (void)fs, (void)args;
+    return dbg_finish(d);
+}
+
+static bool c_advance(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    uint32_t a;
+    if (!*args)
+        return dbg_error(d, "argument required (a location)");
+    return expr_location(d, args, &a) && dbg_run_to(d, a);
+}
+
+/* until: with a location, advance; without, step over calls and do not go
+ * back round a loop - stop at the first pc after the current one. */
+static bool c_until(debugger *d, const char *fs, char *args)
+{
+    if (*args)
+        return c_advance(d, fs, args);
+    uint32_t w, pc = dbg_pc(d);
+    if (!dbg_alive(d))
+        return dbg_error(d, "the guest is not running");
+    bool backward = dbg_read_virt(d, pc, &w, 4) && T32_OPC(w) >= T32_OP_B &&
+                    T32_OPC(w) <= T32_OP_BLEU && (int32_t)T32_OFF24(w) <= 0;
+    return backward ? dbg_run_to(d, pc + 4) : dbg_stepi(d, 1, true);
+}
+
+static bool c_kill(debugger *d, const char *fs, char *args)
+{
+    (void)fs, (void)args;
+    if (!dbg_alive(d))
+        return dbg_error(d, "the guest is not running");
+    dbg_kill(d);
+    fprintf(d->out, "[guest killed]\n");
+    return true;
+}
+
+static bool c_run(debugger *d, const char *fs, char *args)
+{
+    (void)fs, (void)args;
+    dbg_restart(d);
+    return true;
+}
+
+static bool c_quit(debugger *d, const char *fs, char *args)
+{
+    (void)fs, (void)args;
+    d->done = true;
+    return true;
+}
+
+/* ---- breakpoints --------------------------------------------------------------------------- */
+
+static const struct { const char *word; dbg_kind kind; } event_words[] = {
+    { "exit", BP_EXIT }, { "emulate", BP_EMULATE }, { "reflect", BP_REFLECT },
+    { "inject", BP_INJECT }, { "hidden-fault", BP_HIDDEN }, { "mode-switch", BP_MODESWITCH },
+    { "patch", BP_PATCH }, { "hcall", BP_HCALL },
+};
+#define NEVENT_WORDS (int)(sizeof event_words / sizeof event_words[0])
+
+static bool add_break(debugger *d, char *args, bool temp)
+{
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", args);
+    char *rest = copy, *w = dbg_word(&rest);
+    for (int i = 0; w && i < NEVENT_WORDS; i++)
+        if (strcmp(w, event_words[i].word) == 0)
+            return points_add(d, event_words[i].kind, dbg_trim(rest), temp);
+    return points_add(d, BP_ADDR, args, temp);
+}
+
+static bool c_break(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    return add_break(d, args, false);
+}
+
+static bool c_tbreak(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    return add_break(d, args, true);
+}
+
+static bool c_watch(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    return points_add(d, BP_WATCH, args, false);
+}
+
+static bool c_rwatch(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    return points_add(d, BP_RWATCH, args, false);
+}
+
+static bool c_delete(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    return points_command(d, "delete", args);
+}
+
+static bool c_disable(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    return points_command(d, "disable", args);
+}
+
+static bool c_enable(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    return points_command(d, "enable", args);
+}
+
+/* ---- reverse execution ---------------------------------------------------------------------- */
+
+static bool need_reverse(debugger *d)
+{
+    if (!d->rev)
+        return dbg_error(d, "no checkpoints: reverse execution is off (out of memory?)");
+    return true;
+}
+
+static void after_reverse(debugger *d)
+{
+    d->hit_id = 0;
+    d->nevents = 0;
+    d->interrupted = 0;
+    dbg_report_stop(d, false);
+}
+
+static bool c_reverse_stepi(debugger *d, const char *fs, char *args)
+{
+    uint64_t n = 1, now = dbg_time(d);
+    (void)fs;
+    if (!count_arg(d, args, &n) || !need_reverse(d))
+        return false;
+    if (n > now)
+        return dbg_error(d, "cannot go back %" PRIu64 " cycles: the run is at cycle %" PRIu64,
+                         n, now);
+    if (!reverse_goto(d->rev, d->vm, now - n))
+        return dbg_error(d, "cycle %" PRIu64 " is before the first checkpoint", now - n);
+    after_reverse(d);
+    return true;
+}
+
+/* reverse-continue: the last boundary before now where a breakpoint, a
+ * watchpoint (its value changed) or a VMM event point would have stopped. */
+static bool reverse_hit(void *ctx)
+{
+    debugger *d = ctx;
+    bool hit = d->hit_id != 0 || points_at(d, dbg_pc(d)) != NULL;
+    d->hit_id = 0;
+    if (d->v)
+        d->v->stop = false;
+    for (int i = 0; i < DBG_MAX_POINTS; i++) {
+        dbg_point *p = &d->pts[i];
+        uint32_t now;
+        if (!p->id || !p->enabled || p->kind != BP_WATCH || !dbg_read_virt(d, p->addr, &now, 4))
+            continue;
+        hit |= now != p->old;
+        p->old = now;
+    }
+    return hit;
+}
+
+static bool c_reverse_continue(debugger *d, const char *fs, char *args)
+{
+    (void)fs, (void)args;
+    uint64_t found;
+    if (!need_reverse(d))
+        return false;
+    points_watch_reset(d);
+    d->hit_id = 0;
+    if (!reverse_find(d->rev, d->vm, dbg_time(d), reverse_hit, d, &found)) {
+        fprintf(d->out, "No breakpoint, watchpoint or VMM event before cycle %" PRIu64
+                " since the first checkpoint.\n", dbg_time(d));
+        return true;
+    }
+    fprintf(d->out, "Back at cycle %" PRIu64 ".\n", found);
+    after_reverse(d);
+    return true;
+}
+
+/* reverse-finish: back to the call of the current function - the last
+ * time its first instruction ran, and one instruction before that. */
+static uint32_t rf_entry;
+static bool at_entry(void *ctx)
+{
+    return dbg_pc(ctx) == rf_entry;
+}
+
+static bool c_reverse_finish(debugger *d, const char *fs, char *args)
+{
+    (void)fs, (void)args;
+    uint32_t off;
+    uint64_t found;
+    const t32_image *img = dbg_image(d);
+    if (!need_reverse(d))
+        return false;
+    if (!img || !t32_image_symbolize(img, dbg_pc(d), &off))
+        return dbg_error(d, "no symbol for the current pc: no function to leave");
+    rf_entry = dbg_pc(d) - off;
+    if (!reverse_find(d->rev, d->vm, dbg_time(d) + (off != 0), at_entry, d, &found) ||
+        found == 0 || !reverse_goto(d->rev, d->vm, found - 1))
+        return dbg_error(d, "the call of this function is before the first checkpoint");
+    fprintf(d->out, "Run back to the call\n");
+    after_reverse(d);
+    return true;
+}
+
+/* ---- info ------------------------------------------------------------------------------------ */
+
+static bool i_breakpoints(debugger *d, char *args)
+{
+    (void)args;
+    points_info(d);
+    return true;
+}
+
+static bool i_display(debugger *d, char *args)
+{
+    (void)args;
+    for (int i = 0; i < DBG_MAX_DISPLAYS; i++)
+        if (d->displays[i][0])
+            fprintf(d->out, "%d: %s\n", i + 1, d->displays[i]);
+    return true;
+}
+
+static bool i_all_registers(debugger *d, char *args)
+{
+    return dc_info_registers(d, args) && dc_info_sysregs(d, args);
+}
+
+static bool i_checkpoints(debugger *d, char *args)
+{
+    (void)args;
+    if (!need_reverse(d))
+        return false;
+    fprintf(d->out, "%d checkpoints, %zu bytes\n", reverse_count(d->rev), reverse_bytes(d->rev));
+    return true;
+}
+
+static const struct info_cmd {
+    const char *name;
+    bool (*fn)(debugger *d, char *args);
+    const char *help;
+} infos[] = {
+    { "registers", dc_info_registers, "general registers, pc and psr (or the ones named)" },
+    { "all-registers", i_all_registers, "every register, system registers too" },
+    { "sysregs", dc_info_sysregs, "the system registers (a VM's: virtual)" },
+    { "breakpoints", i_breakpoints, "breakpoints, watchpoints and VMM event points" },
+    { "watchpoints", i_breakpoints, "the same as info breakpoints" },
+    { "display", i_display, "the expressions shown at every stop" },
+    { "symbol", dc_info_symbol, "the symbol an address is in: info symbol ADDR" },
+    { "line", dc_info_line, "the source line of an address: info line [LOCATION]" },
+    { "state", dc_info_state, "cycle, pc and hashes of registers and memory" },
+    { "checkpoints", i_checkpoints, "how many checkpoints reverse execution holds" },
+    { "vcpu", dc_info_vcpu, "the vCPU's virtual state next to the real CPU's" },
+    { "exits", dc_info_exits, "exits to the VMM, by cause" },
+    { "patches", dc_info_patches, "bt: the patch table" },
+    { "hypercalls", dc_info_hypercalls, "pv: hypercalls by number" },
+    { "vm", dc_info_vm, "the VMs: mode, memory, state" },
+    { "pagetable", dc_info_pagetable, "a guest virtual address, walked step by step" },
+};
+#define NINFOS (int)(sizeof infos / sizeof infos[0])
+
+static bool c_info(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    char *w = dbg_word(&args);
+    if (!w) {
+        fprintf(d->out, "info needs a sub-command:\n");
+        for (int i = 0; i < NINFOS; i++)
+            fprintf(d->out, "  info %-14s %s\n", infos[i].name, infos[i].help);
+        return true;
+    }
+    int found = -1, n = 0;
+    for (int i = 0; i < NINFOS; i++) {
+        if (strcmp(infos[i].name, w) == 0) {
+            found = i, n = 1;
+            break;
+        }
+        if (strncmp(infos[i].name, w, strlen(w)) == 0)
+            found = i, n++;
+    }
+    if (n == 0)
+        return dbg_error(d, "undefined info command: \"%s\" (try: help info)", w);
+    if (n > 1 && strcmp(w, "r") != 0 && strcmp(w, "b") != 0)
+        return dbg_error(d, "ambiguous info command \"%s\"", w);
+    if (n > 1)
+        found = w[0] == 'r' ? 0 : 3;
+    return infos[found].fn(d, dbg_trim(args));
+}
+
+/* ---- the table ------------------------------------------------------------------------------- */
+
+static bool c_help(debugger *d, const char *fs, char *args);
+
+enum { REPEAT = 1, NO_ARGS_REPEAT = 2 };
+
+static const struct command {
+    const char *name, *aliases;   /* aliases: space-separated, each exact */
+    dbg_command *fn;
+    int repeat;
+    const char *usage, *help;
+} commands[] = {
+    { "break", "b br", c_break, 0, "break [LOCATION] | break EVENT [ARG]",
+      "stop before the instruction at LOCATION (*ADDR, SYMBOL[+OFF], FILE:LINE, LINE), or at a\n"
+      "VMM event: exit [CAUSE], emulate [MNEMONIC], reflect [CAUSE], inject, hidden-fault,\n"
+      "mode-switch (virtual K changes), patch (bt), hcall [N|NAME] (pv)" },
+    { "tbreak", NULL, c_tbreak, 0, "tbreak LOCATION|EVENT", "a breakpoint deleted when it stops" },
+    { "watch", NULL, c_watch, 0, "watch [*]ADDR", "stop after an instruction writes the word at ADDR (or it changes)" },
+    { "rwatch", NULL, c_rwatch, 0, "rwatch [*]ADDR", "stop after an instruction reads the word at ADDR" },
+    { "delete", "d", c_delete, 0, "delete [N...]", "delete breakpoints (all without N)" },
+    { "disable", NULL, c_disable, 0, "disable [N...]", "disable breakpoints" },
+    { "enable", NULL, c_enable, 0, "enable [N...]", "enable breakpoints" },
+    { "continue", "c cont fg", c_continue, REPEAT, "continue [N]", "run until a breakpoint, an event or the end (Ctrl-C stops it)" },
+    { "stepi", "si", c_stepi, REPEAT, "stepi [N]", "execute N instructions (1); exits to the VMM are told in words" },
+    { "nexti", "ni", c_nexti, REPEAT, "nexti [N]", "like stepi, but a call runs to its return" },
+    { "finish", "fin", c_finish, REPEAT, "finish", "run until the current function returns" },
+    { "until", "u", c_until, REPEAT, "until [LOCATION]", "next instruction, not back round a loop; or advance" },
+    { "advance", NULL, c_advance, 0, "advance LOCATION", "run until LOCATION (or another stop)" },
+    { "reverse-stepi", "rsi", c_reverse_stepi, REPEAT, "reverse-stepi [N]", "go back N cycles of virtual time" },
+    { "reverse-continue", "rc", c_reverse_continue, REPEAT, "reverse-continue", "go back to the last breakpoint, watchpoint or VMM event" },
+    { "reverse-finish", NULL, c_reverse_finish, 0, "reverse-finish", "go back to the call of the current function" },
+    { "x", NULL, dc_x, NO_ARGS_REPEAT, "x/NFU [ADDR]", "examine guest-virtual memory (through the guest's page tables);\nF: x d u o t c a s i, U: b h w" },
+    { "xp", NULL, dc_xp, NO_ARGS_REPEAT, "xp/NFU [ADDR]", "examine guest-physical memory" },
+    { "print", "p inspect", dc_print, 0, "print[/F] EXPR", "evaluate: registers ($pc), symbols, *ADDR, C operators" },
+    { "set", NULL, dc_set, 0, "set var LHS = EXPR | set $REG = EXPR", "change a register or a word of memory" },
+    { "display", NULL, dc_display, 0, "display[/FMT] EXPR", "show EXPR at every stop" },
+    { "undisplay", NULL, dc_undisplay, 0, "undisplay [N...]", "stop showing displays" },
+    { "disassemble", "disas", dc_disassemble, 0, "disassemble [ADDR | START,END | START,+LEN]", "instructions with symbols and source lines" },
+    { "list", "l", dc_list, NO_ARGS_REPEAT, "list [LOCATION]", "source lines (from the image's line table and the files on disk)" },
+    { "backtrace", "bt where", dc_backtrace, 0, "backtrace [N]", "the call chain: pc, then the fp chain (or lr)" },
+    { "info", "i", c_info, 0, "info WHAT", "registers, sysregs, breakpoints, symbol, line, vcpu, exits, patches, ..." },
+    { "vm", NULL, dc_vm, 0, "vm [N]", "select VM N (list the VMs without N)" },
+    { "vcpu", NULL, dc_vcpu, 0, "vcpu N", "select vCPU N of the VM" },
+    { "mode", NULL, dc_mode, 0, "mode [NAME]", "switch the VM to another VMM mode, here and now" },
+    { "dot", NULL, dc_dot, 0, "dot pagetable VADDR FILE | dot exits FILE | dot vms FILE", "write a Graphviz picture" },
+    { "kill", "k", c_kill, 0, "kill", "stop the guest for good (run starts it again)" },
+    { "run", "r", c_run, 0, "run", "start over from the first instruction" },
+    { "quit", "q exit", c_quit, 0, "quit", "leave the debugger" },
+    { "help", "h", c_help, 0, "help [COMMAND]", "list the commands, or describe one" },
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static bool has_alias(const struct command *c, const char *w)
+{
+    if (!c->aliases)
+        return false;
+    size_t n = strlen(w);
+    for (const char *a = c->aliases; *a;) {
+        size_t len = strcspn(a, " ");
+        if (len == n && strncmp(a, w, n) == 0)
+            return true;
+        a += len + (a[len] == ' ');
+    }
+    return false;
+}
+
+/* Exact name, exact alias, then a prefix of exactly one name. */
+static const struct command *lookup(debugger *d, const char *w, bool complain)
+{
+    const struct command *found = NULL;
+    int n = 0;
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, w) == 0 || has_alias(&commands[i], w))
+            return &commands[i];
+    char names[512] = "";
+    for (int i = 0; i < NCOMMANDS; i++) {
+        if (strncmp(commands[i].name, w, strlen(w)) != 0)
+            continue;
+        found = &commands[i], n++;
+        if (strlen(names) + strlen(commands[i].name) + 3 < sizeof names)
+            strcat(strcat(names, n > 1 ? ", " : ""), commands[i].name);
+    }
+    if (n == 1)
+        return found;
+    if (complain && n == 0)
+        dbg_error(d, "undefined command: \"%s\" (try: help)", w);
+    else if (complain)
+        dbg_error(d, "ambiguous command \"%s\": %s", w, names);
+    return NULL;
+}
+
+static bool c_help(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    char *w = dbg_word(&args);
+    if (!w) {
+        fprintf(d->out, "Commands (any unambiguous prefix works; a blank line repeats the "
+                "last one):\n");
+        for (int i = 0; i < NCOMMANDS; i++)
+            fprintf(d->out, "  %-44s %s\n", commands[i].usage,
+                    strchr(commands[i].help, '\n') ? "(help for more)" : commands[i].help);
+        fprintf(d->out, "vmm/debug/README.md describes them all.\n");
+        return true;
+    }
+    const struct command *c = lookup(d, w, true);
+    if (!c)
+        return false;
+    fprintf(d->out, "usage: %s\n%s\n", c->usage, c->help);
+    if (c->aliases)
+        fprintf(d->out, "aliases: %s\n", c->aliases);
+    if (c->fn == c_info)
+        for (int i = 0; i < NINFOS; i++)
+            fprintf(d->out, "  info %-14s %s\n", infos[i].name, infos[i].help);
+    return true;
+}
+
+static int run_line(debugger *d, char *line)
+{
+    char *rest = dbg_trim(line);
+    char *w = dbg_word(&rest);
+    if (!w || w[0] == '#')
+        return 0;
+    char *fs = strchr(w, '/');
+    if (fs)
+        *fs++ = '\0';
+    const struct command *c = lookup(d, w, true);
+    if (!c)
+        return 1;
+    if (fs && c->fn != dc_x && c->fn != dc_xp && c->fn != dc_print && c->fn != dc_display)
+        return dbg_error(d, "%s takes no /FORMAT", c->name), 1;
+    if (c->repeat == NO_ARGS_REPEAT)
+        snprintf(d->last, sizeof d->last, "%s%s%s", c->name, fs ? "/" : "", fs ? fs : "");
+    else if (c->repeat == REPEAT)
+        snprintf(d->last, sizeof d->last, "%s %s", c->name, rest);
+    else
+        d->last[0] = '\0';
+    return c->fn(d, fs, dbg_trim(rest)) ? 0 : 1;
+}
+
+int debug_exec(debugger *d, const char *line)
+{
+    char buf[1024];
+    if (strlen(line) >= sizeof buf) {
+        d->failures++;
+        return dbg_error(d, "line too long (at most %zu characters)", sizeof buf - 1), 1;
+    }
+    snprintf(buf, sizeof buf, "%s", line);
+    char *t = dbg_trim(buf);
+    if (!*t) {
+        if (d->scripted || !d->last[0])
+            return 0;
+        snprintf(buf, sizeof buf, "%s", d->last);
+    }
+    int rc = run_line(d, buf);
+    d->failures += rc;
+    fflush(d->out);
+    return rc;
+}
+
+/* ---- completion ------------------------------------------------------------------------------ */
+
+static char *dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    return c ? memcpy(c, s, n) : NULL;
+}
+
+/* The candidates after the command word `cmd`, in order: the state-th
+ * that starts with text. */
+static const char *candidate(debugger *d, const struct command *cmd, const char *text, int k)
+{
+    size_t n = strlen(text);
+    int seen = 0;
+#define OFFER(s) do { const char *s_ = (s); if (s_ && strncmp(s_, text, n) == 0 && seen++ == k) return s_; } while (0)
+    if (!cmd) {
+        for (int i = 0; i < NCOMMANDS; i++)
+            OFFER(commands[i].name);
+        return NULL;
+    }
+    if (cmd->fn == c_info)
+        for (int i = 0; i < NINFOS; i++)
+            OFFER(infos[i].name);
+    if (cmd->fn == c_help)
+        for (int i = 0; i < NCOMMANDS; i++)
+            OFFER(commands[i].name);
+    if (cmd->fn == c_break || cmd->fn == c_tbreak)
+        for (int i = 0; i < NEVENT_WORDS; i++)
+            OFFER(event_words[i].word);
+    if (cmd->fn == dc_mode)
+        for (int i = 0; i < VMM_NMODES; i++)
+            OFFER(i == VMM_MODE_BARE ? NULL : mode_name((vmm_mode)i));
+    if (text[0] == '$') {
+        static char reg[16];
+        for (int i = 0; dbg_reg_names[i]; i++) {
+            snprintf(reg, sizeof reg, "$%s", dbg_reg_names[i]);
+            OFFER(reg);
+        }
+        return NULL;
+    }
+    const t32_image *img = dbg_image(d);
+    for (size_t i = 0; img && i < img->nsyms; i++)
+        OFFER(img->syms[i].name);
+#undef OFFER
+    return NULL;
+}
+
+char *debug_complete(debugger *d, const char *line, int start, const char *text, int state)
+{
+    char first[64] = "";
+    const struct command *cmd = NULL;
+    size_t skip = strspn(line, " \t");
+    size_t len = strcspn(line + skip, " \t/");
+    if ((size_t)start > skip) {
+        snprintf(first, sizeof first, "%.*s", (int)(len < 63 ? len : 63), line + skip);
+        cmd = lookup(d, first, false);
+        if (!cmd)
+            return NULL;
+    }
+    const char *c = candidate(d, cmd, text, state);
+    return c ? dup(c) : NULL;
+}
+
+/* ---- the debugger ------------------------------------------------------------------------------ */
+
+debugger *debug_new(session *s, FILE *out, size_t checkpoint_mem)
+{
+    debugger *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->s = s;
+    d->v = session_vmm(s);
+    d->m = session_machine(s);
+    d->out = out;
+    d->hit_event = -1;
+    d->bare_out.end = VMM_RUNNING;
+    d->checkpoint_mem = checkpoint_mem;
+    if (d->v) {
+        d->chain = d->v->observer;
+        d->chain_ctx = d->v->observer_ctx;
+        d->v->observer = points_observe;
+        d->v->observer_ctx = d;
+    } else {
+        d->m->cpu[0].host_kernel = true;
+    }
+    d->start = checkpoint_take(s);
+    d->rev = reverse_new(s, checkpoint_mem, 0);
+    return d;
+}
+
+void debug_set_limit(debugger *d, uint64_t max_insns)
+{
+    d->bare_limit = max_insns;
+}
+
+void debug_set_origin(debugger *d, const char *file, int line)
+{
+    d->origin = file;
+    d->origin_line = line;
+    d->scripted = file != NULL;
+}
+
+bool debug_done(const debugger *d)
+{
+    return d->done;
+}
+
+void debug_interrupt(debugger *d)
+{
+    d->interrupted = 1;
+    if (d->v)
+        d->v->stop = true;
+}
+
+int debug_status(const debugger *d)
+{
+    return d->failures ? 1 : 0;
+}
+
+void debug_show_start(debugger *d)
+{
+    show_insn(d, dbg_pc(d), false);
+    show_source_line(d, dbg_pc(d));
+}
+
+void debug_free(debugger *d)
+{
+    if (!d)
+        return;
+    points_arm(d, false);
+    if (d->v) {
+        d->v->observer = d->chain;
+        d->v->observer_ctx = d->chain_ctx;
+    }
+    reverse_free(d->rev);
+    checkpoint_free(d->start);
+    free(d);
+}

@@ -1,0 +1,196 @@
+/*
+ * internal.h - what the files of vmm/debug/ share.
+ *
+ *   debug.c    the command table: parsing, prefixes, repeat, help, completion
+ *   target.c   the guest under the debugger: registers, memory, stepping,
+ *              continuing, stopping - the same words for bare T32 and a VM
+ *   points.c   breakpoints, watchpoints and VMM-event breakpoints (an
+ *              observer of the VMM's decisions)
+ *   expr.c     C-like expressions over registers, symbols and memory
+ *   show.c     x, print, display, disassemble, list, backtrace, info ...
+ *   vmminfo.c  the VMM's side: info vcpu/exits/vm/patches/hypercalls,
+ *              info pagetable, vm N, mode, dot
+ */
+#ifndef VMM_DEBUG_INTERNAL_H
+#define VMM_DEBUG_INTERNAL_H
+
+#include <signal.h>
+#include <stdarg.h>
+
+#include "vmm/debug/debug.h"
+#include "vmm/debug/reverse.h"
+
+#define DBG_MAX_POINTS   64
+#define DBG_MAX_DISPLAYS 16
+#define DBG_MAX_EVENTS   16
+#define DBG_MAX_HISTORY  256
+
+/* What a breakpoint stops at. */
+typedef enum dbg_kind {
+    BP_ADDR,        /* the guest is about to execute `addr`             */
+    BP_WATCH,       /* an instruction writes [addr, addr+len)           */
+    BP_RWATCH,      /* an instruction reads it                          */
+    BP_EXIT,        /* the VMM handles an exit (cause: any if NONE)     */
+    BP_EMULATE,     /* ... by emulating (mnemonic: any if -1)           */
+    BP_REFLECT,     /* ... by reflecting a trap into the guest          */
+    BP_INJECT,      /* the VMM injects a virtual interrupt              */
+    BP_HIDDEN,      /* a hidden page fault (shadow filled)              */
+    BP_MODESWITCH,  /* the guest's virtual K changes                    */
+    BP_PATCH,       /* bt: an instruction patched, or a patch ran       */
+    BP_HCALL        /* pv: a hypercall (number: any if -1)              */
+} dbg_kind;
+
+typedef struct dbg_point {
+    int      id;            /* 0: free slot */
+    dbg_kind kind;
+    bool     enabled, temporary;
+    uint32_t addr, len;     /* BP_ADDR, watchpoints */
+    uint32_t old, prev;     /* watchpoints: the value last seen, and before */
+    int      arg;           /* cause, opcode or hypercall number; -1 any */
+    int      vm;            /* VMM events: which VM (-1 any) */
+    uint64_t hits;
+    char     what[96];      /* as typed, for info breakpoints */
+} dbg_point;
+
+/* One VMM decision seen during the last step or continue. */
+typedef struct dbg_event {
+    vmm_event ev;
+    int       vm, vcpu;
+    uint64_t  cycle;
+    uint32_t  vpsr;          /* virtual PSR when it happened */
+    uint32_t  tvec;          /* virtual TVEC then (where a reflect goes) */
+} dbg_event;
+
+struct debugger {
+    session     *s;
+    vmm         *v;          /* NULL: bare */
+    t32_machine *m;
+    FILE        *out;
+    int          vm, vcpu;   /* selected (VMM sessions) */
+    vmm_outcome  bare_out;   /* bare: how it ended (end = VMM_RUNNING while not) */
+    bool         done;       /* quit */
+    int          failures;   /* commands that failed */
+    const char  *origin;     /* for error lines */
+    int          origin_line;
+    char         last[512];  /* the command a blank line repeats */
+
+    dbg_point    pts[DBG_MAX_POINTS];
+    int          next_id;
+    int          hit_id;     /* the point that stopped the last run, or 0 */
+    int          hit_vm;
+    bool         tentative_k;/* a mode-switch point asked for a stop: verify */
+    uint32_t     k_before;
+
+    dbg_event    events[DBG_MAX_EVENTS];
+    int          nevents;    /* events since the run began (ring) */
+    vmm_observer *chain;     /* the observer before ours (--trace) */
+    void        *chain_ctx;
+
+    volatile sig_atomic_t interrupted;
+
+    char         displays[DBG_MAX_DISPLAYS][128];
+    uint32_t     history[DBG_MAX_HISTORY];
+    int          nhistory;
+    char         xfmt;       /* x's last format and unit, and next address */
+    unsigned     xunit;
+    uint32_t     xnext;
+    int          list_file;  /* list: where the next listing goes on */
+    int          list_line;
+
+    int          hit_event;  /* index in events[] of the event that stopped it, -1 */
+    uint64_t     bare_limit; /* bare: --max-insns (0 none) */
+    bool         killed;     /* kill: the guest is gone until `run` */
+    struct checkpoint *start;/* the state at the start, for `run` */
+    uint64_t     hcalls[64]; /* hypercalls seen, by number (info hypercalls) */
+    bool         scripted;   /* commands from a file: a blank line does nothing */
+    reverse     *rev;
+    size_t       checkpoint_mem;
+};
+
+/* ---- debug.c ---- */
+bool dbg_error(debugger *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *dbg_word(char **p);           /* next blank-separated word, or NULL */
+char *dbg_trim(char *s);
+
+/* ---- target.c ---- */
+bool      dbg_bare(const debugger *d);
+vmm_vm   *dbg_vm(const debugger *d);
+vmm_vcpu *dbg_vcpu(const debugger *d);
+const t32_image *dbg_image(const debugger *d);
+bool      dbg_alive(const debugger *d);      /* the selected guest has not ended */
+uint64_t  dbg_time(const debugger *d);
+uint32_t  dbg_pc(const debugger *d);
+uint32_t  dbg_psr(const debugger *d);        /* virtual PSR in a VM */
+uint32_t  dbg_reg(const debugger *d, int r);
+uint32_t  dbg_sysreg(const debugger *d, int n);
+/* "pc", "r3", "sp", "tvec", "cycles" ... -> value; false if no such name. */
+bool      dbg_reg_by_name(const debugger *d, const char *name, uint32_t *v);
+bool      dbg_set_reg(debugger *d, const char *name, uint32_t v);
+extern const char *const dbg_reg_names[];    /* for completion; NULL-ended */
+bool      dbg_translate(const debugger *d, uint32_t va, uint32_t *pa);
+bool      dbg_read_virt(const debugger *d, uint32_t va, void *buf, size_t len);
+bool      dbg_read_phys(const debugger *d, uint32_t pa, void *buf, size_t len);
+bool      dbg_write_virt(debugger *d, uint32_t va, const void *buf, size_t len);
+void      dbg_where(const debugger *d, char *buf, size_t len, uint32_t addr);
+/* Run: one instruction, or until a point, an event, an end or Ctrl-C.
+ * Each prints how it stopped. */
+bool      dbg_stepi(debugger *d, uint64_t n, bool over);
+bool      dbg_continue(debugger *d);
+bool      dbg_run_to(debugger *d, uint32_t addr);   /* advance / until */
+bool      dbg_finish(debugger *d);
+void      dbg_report_stop(debugger *d, bool show_events);
+void      dbg_restart(debugger *d);
+void      dbg_kill(debugger *d);
+uint64_t  dbg_memhash(const debugger *d);
+
+/* ---- points.c ---- */
+bool      points_add(debugger *d, dbg_kind kind, const char *args, bool temp);
+bool      points_command(debugger *d, const char *cmd, char *args); /* delete/disable/enable */
+void      points_info(debugger *d);
+void      points_arm(debugger *d, bool on);       /* real-CPU breakpoints */
+int       points_add_internal(debugger *d, uint32_t addr);  /* id, or -1 */
+void      points_remove(debugger *d, int id);
+void      points_report_watch(debugger *d, dbg_point *p);
+void      points_drop_spent(debugger *d);         /* temporary ones that hit */
+bool      points_have_watch(const debugger *d);
+dbg_point *points_at(debugger *d, uint32_t pc);   /* enabled BP_ADDR at pc */
+/* Before one instruction is stepped: note what it will access; after it:
+ * the watchpoint it hit, or NULL. */
+dbg_point *points_watch_check(debugger *d, uint32_t pc, uint32_t word, bool have_word,
+                              const uint32_t regs[16]);
+void      points_watch_reset(debugger *d);
+void      points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev);
+void      points_hit(debugger *d, dbg_point *p);  /* count it; drop a temporary */
+void      points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t len);
+
+/* ---- expr.c ---- */
+/* Evaluate; false after printing the error. */
+bool      expr_eval(debugger *d, const char *text, uint32_t *value);
+/* A location for break/advance/list: *ADDR, SYMBOL[+OFF], FILE:LINE, LINE,
+ * or an expression. */
+bool      expr_location(debugger *d, const char *text, uint32_t *addr);
+bool      expr_file_line(const t32_image *img, const char *file, int line, uint32_t *addr);
+
+/* ---- the commands (debug.c's table), in show.c and vmminfo.c ---- */
+/* `fs` is the /FMT after the command word (NULL: none), args the rest. */
+typedef bool dbg_command(debugger *d, const char *fs, char *args);
+dbg_command dc_x, dc_xp, dc_print, dc_set, dc_display, dc_undisplay, dc_disassemble,
+            dc_list, dc_backtrace, dc_vm, dc_vcpu, dc_mode, dc_dot;
+/* info sub-commands */
+bool dc_info_line(debugger *d, char *args);
+bool dc_info_symbol(debugger *d, char *args);
+bool dc_info_registers(debugger *d, char *args);
+bool dc_info_sysregs(debugger *d, char *args);
+bool dc_info_state(debugger *d, char *args);
+bool dc_info_vcpu(debugger *d, char *args);
+bool dc_info_exits(debugger *d, char *args);
+bool dc_info_patches(debugger *d, char *args);
+bool dc_info_hypercalls(debugger *d, char *args);
+bool dc_info_vm(debugger *d, char *args);
+bool dc_info_pagetable(debugger *d, char *args);
+void show_displays(debugger *d);
+void show_source_line(debugger *d, uint32_t pc);
+void show_insn(debugger *d, uint32_t pc, bool mark);
+bool dbg_need_vmm(debugger *d);
+
+#endif /* VMM_DEBUG_INTERNAL_H */

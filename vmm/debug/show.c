@@ -1,0 +1,614 @@
+/*
+ * show.c - looking at the guest: x, xp, print, display, disassemble, list,
+ * backtrace and the info commands about registers, symbols and lines.
+ *
+ * Memory is shown as bare T32 would let the guest see it: x reads guest
+ * virtual addresses through the guest's own page tables in its current
+ * (virtual) mode, xp reads guest-physical memory (Bochs' split).  Code is
+ * shown by the one disassembler (assembler/disasm.h), source lines from the
+ * image's line table and the source files on disk.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assembler/disasm.h"
+#include "vmm/debug/internal.h"
+
+/* ---- source lines --------------------------------------------------------------------- */
+
+/* Line `n` of `file` (without its newline) into buf; false if unreadable. */
+static bool source_line(const char *file, int n, char *buf, size_t len)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return false;
+    int at = 1, c;
+    size_t k = 0;
+    while (at < n && (c = getc(f)) != EOF)
+        at += c == '\n';
+    while (at == n && (c = getc(f)) != EOF && c != '\n')
+        if (k + 1 < len)
+            buf[k++] = c == '\t' ? ' ' : (char)c;
+    buf[k] = '\0';
+    fclose(f);
+    return at == n;
+}
+
+void show_source_line(debugger *d, uint32_t pc)
+{
+    const char *file;
+    int line;
+    char text[256];
+    if (!dbg_image(d) || !t32_image_line(dbg_image(d), pc, &file, &line))
+        return;
+    if (source_line(file, line, text, sizeof text))
+        fprintf(d->out, "%s:%d\t%s\n", file, line, text);
+    else
+        fprintf(d->out, "%s:%d\t(source not found)\n", file, line);
+}
+
+/* "=> 0x00001010 <kputs+0x8>:\tldbu r1, 0(r2)" */
+void show_insn(debugger *d, uint32_t pc, bool mark)
+{
+    char where[256], text[128];
+    uint32_t w;
+    dbg_where(d, where, sizeof where, pc);
+    if (!dbg_read_virt(d, pc, &w, 4))
+        snprintf(text, sizeof text, "<cannot access memory>");
+    else
+        dis_insn(w, pc, dbg_image(d), text, sizeof text);
+    fprintf(d->out, "%s%s:\t%s\n", mark ? "=> " : "", where, text);
+}
+
+/* ---- formats ------------------------------------------------------------------------------ */
+
+typedef struct fmt {
+    unsigned count;
+    char     letter;   /* x d u o t c a s i */
+    unsigned unit;     /* 1 2 4 */
+} fmt;
+
+/* "/8xw": count, format letter, unit - each optional, in any order. */
+static bool parse_fmt(debugger *d, const char *s, fmt *f)
+{
+    if (!s)
+        return true;
+    char *end;
+    if (isdigit((unsigned char)*s)) {
+        unsigned long n = strtoul(s, &end, 10);
+        if (n == 0 || n > 4096)
+            return dbg_error(d, "a count is 1..4096");
+        f->count = (unsigned)n;
+        s = end;
+    }
+    for (; *s; s++) {
+        if (strchr("xduotcasi", *s))
+            f->letter = *s;
+        else if (*s == 'b' || *s == 'h' || *s == 'w')
+            f->unit = *s == 'b' ? 1 : *s == 'h' ? 2 : 4;
+        else
+            return dbg_error(d, "undefined format letter '%c' (x d u o t c a s i, b h w)", *s);
+    }
+    return true;
+}
+
+static void format_value(debugger *d, char *buf, size_t len, uint32_t v, char letter,
+                         unsigned unit)
+{
+    uint32_t mask = unit == 4 ? 0xffffffffu : (1u << (8 * unit)) - 1;
+    v &= mask;
+    int32_t sv = unit == 4 ? (int32_t)v : unit == 2 ? (int16_t)v : (int8_t)v;
+    switch (letter) {
+    case 'x': snprintf(buf, len, "0x%0*" PRIx32, (int)unit * 2, v); break;
+    case 'u': snprintf(buf, len, "%" PRIu32, v); break;
+    case 'o': snprintf(buf, len, "0%" PRIo32, v); break;
+    case 'c': snprintf(buf, len, isprint((int)(v & 0xff)) ? "%" PRIu32 " '%c'" : "%" PRIu32
+                       " '\\%03o'", v & 0xff, (unsigned)(v & 0xff)); break;
+    case 'a': dbg_where(d, buf, len, v); break;
+    case 't': {
+        size_t k = 0;
+        for (int b = 8 * (int)unit - 1; b >= 0 && k + 1 < len; b--)
+            buf[k++] = (v >> b) & 1 ? '1' : '0';
+        buf[k] = '\0';
+        break;
+    }
+    default: snprintf(buf, len, "%" PRId32, sv); break;
+    }
+}
+
+/* ---- x and xp -------------------------------------------------------------------------------- */
+
+static bool read_mem(debugger *d, bool phys, uint32_t a, void *buf, size_t n)
+{
+    return phys ? dbg_read_phys(d, a, buf, n) : dbg_read_virt(d, a, buf, n);
+}
+
+static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
+{
+    for (unsigned i = 0; i < f->count; i++) {
+        char s[256];
+        size_t k = 0;
+        uint8_t c = 1;
+        for (; k + 1 < sizeof s && read_mem(d, phys, a + (uint32_t)k, &c, 1) && c; k++)
+            s[k] = (char)c;
+        s[k] = '\0';
+        if (k == 0 && c)
+            return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
+        fprintf(d->out, "0x%08" PRIx32 ":\t\"", a);
+        for (size_t j = 0; j < k; j++)
+            fprintf(d->out, isprint((unsigned char)s[j]) ? "%c" : "\\%03o", (unsigned char)s[j]);
+        fprintf(d->out, "\"\n");
+        a += (uint32_t)k + 1;
+    }
+    d->xnext = a;
+    return true;
+}
+
+static bool examine(debugger *d, const char *fs, char *args, bool phys)
+{
+    fmt f = { 1, d->xfmt ? d->xfmt : 'x', d->xunit ? d->xunit : 4 };
+    if (!parse_fmt(d, fs, &f))
+        return false;
+    uint32_t a = d->xnext;
+    if (*args && !expr_eval(d, args, &a))
+        return false;
+    if (f.letter == 'i') {
+        for (unsigned i = 0; i < f.count; i++)
+            show_insn(d, a + 4 * i, !phys && a + 4 * i == dbg_pc(d));
+        d->xnext = a + 4 * f.count;
+        d->xfmt = f.letter;
+        return true;
+    }
+    d->xfmt = f.letter;
+    if (f.letter == 's')
+        return examine_string(d, phys, a, &f);
+    if (f.letter == 'a' || f.letter == 'c')
+        f.unit = f.letter == 'a' ? 4 : 1;
+    d->xunit = f.unit;
+    unsigned per_line = f.unit == 4 ? 4 : 8;
+    for (unsigned i = 0; i < f.count; i++) {
+        uint32_t at = a + i * f.unit, v = 0;
+        if (!read_mem(d, phys, at, &v, f.unit)) {
+            if (i % per_line)
+                fprintf(d->out, "\n");
+            return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, at);
+        }
+        char val[64];
+        format_value(d, val, sizeof val, v, f.letter, f.unit);
+        if (i % per_line == 0) {
+            char where[256];
+            if (phys)
+                snprintf(where, sizeof where, "0x%08" PRIx32, at);
+            else
+                dbg_where(d, where, sizeof where, at);
+            fprintf(d->out, "%s%s:", i ? "\n" : "", where);
+        }
+        fprintf(d->out, "\t%s", val);
+    }
+    fprintf(d->out, "\n");
+    d->xnext = a + f.count * f.unit;
+    return true;
+}
+
+bool dc_x(debugger *d, const char *fs, char *args)
+{
+    return examine(d, fs, args, false);
+}
+
+bool dc_xp(debugger *d, const char *fs, char *args)
+{
+    return examine(d, fs, args, true);
+}
+
+/* ---- print, set, display -------------------------------------------------------------------- */
+
+static bool print_value(debugger *d, const char *fs, const char *text, bool record)
+{
+    fmt f = { 1, 'd', 4 };
+    if (!parse_fmt(d, fs, &f))
+        return false;
+    uint32_t v;
+    if (!*text) {
+        if (d->nhistory == 0)
+            return dbg_error(d, "history is empty");
+        v = d->history[(d->nhistory - 1) % DBG_MAX_HISTORY];
+    } else if (!expr_eval(d, text, &v)) {
+        return false;
+    }
+    if (f.letter == 'i' || f.letter == 's')
+        return dbg_error(d, "format '%c' is for x, not print", f.letter);
+    char val[64];
+    format_value(d, val, sizeof val, v, f.letter, 4);
+    if (record) {
+        d->history[d->nhistory % DBG_MAX_HISTORY] = v;
+        d->nhistory++;
+        fprintf(d->out, "$%d = %s\n", d->nhistory, val);
+    } else {
+        fprintf(d->out, "%s\n", val);
+    }
+    return true;
+}
+
+bool dc_print(debugger *d, const char *fs, char *args)
+{
+    return print_value(d, fs, args, true);
+}
+
+/* The '=' of an assignment (not ==, <=, >=, !=). */
+static char *assignment(char *s)
+{
+    for (char *p = s; *p; p++)
+        if (*p == '=' && p[1] != '=' && (p == s || !strchr("<>!=", p[-1])))
+            return p;
+    return NULL;
+}
+
+/* set var LHS = EXPR, set $reg = EXPR: LHS is $reg, *ADDR or a symbol (the
+ * word at its address). */
+bool dc_set(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    if (strncmp(args, "variable ", 9) == 0)
+        args += 9;
+    else if (strncmp(args, "var ", 4) == 0)
+        args += 4;
+    char *eq = assignment(args);
+    if (!eq)
+        return dbg_error(d, "expected 'set var LHS = VALUE' or 'set $REG = VALUE'");
+    *eq = '\0';
+    char *lhs = dbg_trim(args), *rhs = dbg_trim(eq + 1);
+    uint32_t v, a;
+    if (!*lhs || !expr_eval(d, rhs, &v))
+        return *lhs ? false : dbg_error(d, "nothing to assign to");
+    if (lhs[0] == '$')
+        return dbg_set_reg(d, lhs + 1, v);
+    if (!expr_eval(d, lhs[0] == '*' ? lhs + 1 : lhs, &a))
+        return false;
+    if (!dbg_write_virt(d, a, &v, 4))
+        return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
+    return true;
+}
+
+static void show_display(debugger *d, int i)
+{
+    const char *s = d->displays[i];
+    if (s[0] == '/') {             /* "/FMT EXPR": an x-style display */
+        const char *sp = strchr(s, ' ');
+        char fs[16], expr[128];
+        snprintf(fs, sizeof fs, "%.*s", sp ? (int)(sp - s - 1) : 0, s + 1);
+        snprintf(expr, sizeof expr, "%s", sp ? sp + 1 : "");
+        fprintf(d->out, "%d: x/%s %s\n", i + 1, fs, expr);
+        if (strchr(fs, 'i') || strchr(fs, 's')) {
+            char saved_f = d->xfmt;
+            unsigned saved_u = d->xunit;
+            uint32_t saved_n = d->xnext;
+            examine(d, fs, expr, false);
+            d->xfmt = saved_f, d->xunit = saved_u, d->xnext = saved_n;
+            return;
+        }
+        fprintf(d->out, "%s = ", expr);
+        print_value(d, fs, expr, false);
+        return;
+    }
+    fprintf(d->out, "%d: %s = ", i + 1, s);
+    print_value(d, NULL, s, false);
+}
+
+void show_displays(debugger *d)
+{
+    for (int i = 0; i < DBG_MAX_DISPLAYS; i++)
+        if (d->displays[i][0])
+            show_display(d, i);
+}
+
+bool dc_display(debugger *d, const char *fs, char *args)
+{
+    if (!*args) {
+        show_displays(d);
+        return true;
+    }
+    uint32_t v;
+    if (!expr_eval(d, args, &v))
+        return false;
+    for (int i = 0; i < DBG_MAX_DISPLAYS; i++) {
+        if (d->displays[i][0])
+            continue;
+        if (fs)
+            snprintf(d->displays[i], sizeof d->displays[i], "/%s %s", fs, args);
+        else
+            snprintf(d->displays[i], sizeof d->displays[i], "%s", args);
+        if (dbg_alive(d))
+            show_display(d, i);
+        return true;
+    }
+    return dbg_error(d, "too many displays (%d)", DBG_MAX_DISPLAYS);
+}
+
+bool dc_undisplay(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    char *w;
+    if (!*args)
+        memset(d->displays, 0, sizeof d->displays);
+    while ((w = dbg_word(&args)) != NULL) {
+        long n = strtol(w, NULL, 10);
+        if (n < 1 || n > DBG_MAX_DISPLAYS || !d->displays[n - 1][0])
+            return dbg_error(d, "no display number %s", w);
+        d->displays[n - 1][0] = '\0';
+    }
+    return true;
+}
+
+/* ---- disassemble ---------------------------------------------------------------------------- */
+
+/* The function around pc: from its symbol to the next symbol (at most 64
+ * instructions). */
+static void function_bounds(const debugger *d, uint32_t pc, uint32_t *lo, uint32_t *hi)
+{
+    const t32_image *img = dbg_image(d);
+    uint32_t off = 0;
+    const char *sym = img ? t32_image_symbolize(img, pc, &off) : NULL;
+    *lo = sym ? pc - off : pc;
+    *hi = *lo + 64 * 4;
+    for (size_t i = 0; img && i < img->nsyms; i++) {
+        uint32_t v = img->syms[i].value;
+        if (!(img->syms[i].flags & T32_SYM_ABS) && v > *lo && v < *hi)
+            *hi = v;
+    }
+    if (pc >= *hi)
+        *hi = pc + 4;
+}
+
+bool dc_disassemble(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    uint32_t lo, hi;
+    char *comma = strchr(args, ',');
+    if (comma) {
+        *comma = '\0';
+        char *rest = dbg_trim(comma + 1);
+        uint32_t n;
+        if (!expr_eval(d, dbg_trim(args), &lo) || !expr_eval(d, rest[0] == '+' ? rest + 1 : rest, &n))
+            return false;
+        hi = rest[0] == '+' ? lo + n : n;
+    } else {
+        uint32_t at = dbg_pc(d);
+        if (*args && !expr_eval(d, args, &at))
+            return false;
+        function_bounds(d, at, &lo, &hi);
+    }
+    lo &= ~3u;
+    if (hi <= lo || hi - lo > 4096 * 4)
+        return dbg_error(d, "bad range 0x%08" PRIx32 "..0x%08" PRIx32 " (at most 4096 words)",
+                         lo, hi);
+    char where[256];
+    dbg_where(d, where, sizeof where, lo);
+    fprintf(d->out, "Dump of assembler code from %s:\n", where);
+    const char *last_file = NULL;
+    int last_line = 0;
+    for (uint32_t a = lo; a < hi; a += 4) {
+        const char *file;
+        int line;
+        char text[256];
+        if (dbg_image(d) && t32_image_line(dbg_image(d), a, &file, &line) &&
+            (line != last_line || file != last_file)) {
+            fprintf(d->out, "%s:%d\t%s\n", file, line,
+                    source_line(file, line, text, sizeof text) ? text : "");
+            last_file = file, last_line = line;
+        }
+        fprintf(d->out, "%s", a == dbg_pc(d) && dbg_alive(d) ? "" : "   ");
+        show_insn(d, a, a == dbg_pc(d) && dbg_alive(d));
+    }
+    fprintf(d->out, "End of assembler dump.\n");
+    return true;
+}
+
+/* ---- list, info line, info symbol --------------------------------------------------------- */
+
+static int file_index(const t32_image *img, const char *name)
+{
+    for (size_t i = 0; img && i < img->nfiles; i++)
+        if (strcmp(img->files[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+bool dc_list(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    const t32_image *img = dbg_image(d);
+    if (*args || d->list_line == 0) {
+        uint32_t a = dbg_pc(d);
+        if (*args && !expr_location(d, args, &a))
+            return false;
+        const char *file;
+        int line;
+        if (!img || !t32_image_line(img, a, &file, &line))
+            return dbg_error(d, "no line table entry for 0x%08" PRIx32, a);
+        d->list_file = file_index(img, file);
+        d->list_line = line > 5 ? line - 5 : 1;
+    }
+    const char *file = img->files[d->list_file];
+    char text[256];
+    int shown = 0;
+    for (int n = d->list_line; n < d->list_line + 10 && source_line(file, n, text, sizeof text);
+         n++, shown++)
+        fprintf(d->out, "%d\t%s\n", n, text);
+    if (shown == 0)
+        return dbg_error(d, "line %d is out of range for \"%s\"", d->list_line, file);
+    d->list_line += shown;
+    return true;
+}
+
+bool dc_info_line(debugger *d, char *args)
+{
+    const t32_image *img = dbg_image(d);
+    uint32_t a = dbg_pc(d);
+    if (*args && !expr_location(d, args, &a))
+        return false;
+    const char *file;
+    int line;
+    if (!img || !t32_image_line(img, a, &file, &line))
+        return dbg_error(d, "no line number information for address 0x%08" PRIx32, a);
+    uint32_t start = 0, end = 0;
+    for (size_t i = 0; i < img->nlines; i++) {
+        if (img->lines[i].addr <= a && strcmp(img->files[img->lines[i].file], file) == 0 &&
+            (int)img->lines[i].line == line)
+            start = img->lines[i].addr;
+        if (img->lines[i].addr > a && end == 0)
+            end = img->lines[i].addr;
+    }
+    char s[256], e[256];
+    dbg_where(d, s, sizeof s, start);
+    dbg_where(d, e, sizeof e, end ? end : start + 4);
+    fprintf(d->out, "Line %d of \"%s\" starts at address %s and ends at %s.\n", line, file, s, e);
+    return true;
+}
+
+bool dc_info_symbol(debugger *d, char *args)
+{
+    uint32_t a, off = 0;
+    if (!*args)
+        return dbg_error(d, "argument required (an address)");
+    if (!expr_eval(d, args, &a))
+        return false;
+    const char *sym = dbg_image(d) ? t32_image_symbolize(dbg_image(d), a, &off) : NULL;
+    if (!sym)
+        fprintf(d->out, "No symbol matches %s.\n", args);
+    else if (off)
+        fprintf(d->out, "%s + %" PRIu32 "\n", sym, off);
+    else
+        fprintf(d->out, "%s\n", sym);
+    return true;
+}
+
+/* ---- backtrace ------------------------------------------------------------------------------- */
+
+static void frame_line(debugger *d, int n, uint32_t pc)
+{
+    char where[256];
+    const char *file;
+    int line;
+    dbg_where(d, where, sizeof where, pc);
+    fprintf(d->out, "#%-2d %s", n, where);
+    if (dbg_image(d) && t32_image_line(dbg_image(d), pc, &file, &line))
+        fprintf(d->out, " at %s:%d", file, line);
+    fprintf(d->out, "\n");
+}
+
+static bool code_address(const debugger *d, uint32_t a)
+{
+    const t32_segment *seg = dbg_image(d) ? t32_image_segment_at(dbg_image(d), a) : NULL;
+    return a && !(a & 3) && seg && (seg->flags & T32_SEG_X);
+}
+
+/* Frame 0 is the pc.  With a frame pointer (r13 != 0) the chain is
+ * followed: a function that keeps one pushes lr, then fp, then sets
+ * fp := sp, so the word at fp is the caller's fp and the word at fp + 4
+ * the return address.  Without one, lr is the only caller we can know. */
+bool dc_backtrace(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    uint32_t limit = 64;
+    if (*args && !expr_eval(d, args, &limit))
+        return false;
+    if (!dbg_alive(d))
+        return dbg_error(d, "no stack: the guest is not running");
+    frame_line(d, 0, dbg_pc(d));
+    uint32_t fp = dbg_reg(d, T32_REG_FP), lr = dbg_reg(d, T32_REG_LR);
+    int n = 1;
+    if (fp == 0) {
+        if (code_address(d, lr) && lr != dbg_pc(d) && limit > 1)
+            frame_line(d, n, lr);
+        return true;
+    }
+    for (; fp && n < (int)limit; n++) {
+        uint32_t words[2];
+        if (!dbg_read_virt(d, fp, words, 8) || !code_address(d, words[1]))
+            break;
+        frame_line(d, n, words[1]);
+        if (words[0] != 0 && words[0] <= fp)
+            break;                  /* a chain must go up the stack */
+        fp = words[0];
+    }
+    return true;
+}
+
+/* ---- registers --------------------------------------------------------------------------- */
+
+static void psr_bits(char *buf, size_t len, uint32_t psr)
+{
+    snprintf(buf, len, "[%s%s%s%s%s%s ]", psr & T32_PSR_N ? " N" : "", psr & T32_PSR_Z ? " Z" : "",
+             psr & T32_PSR_C ? " C" : "", psr & T32_PSR_V ? " V" : "",
+             psr & T32_PSR_IE ? " IE" : "", psr & T32_PSR_K ? " K" : "");
+}
+
+static void reg_line(debugger *d, const char *name, uint32_t v)
+{
+    char extra[64] = "";
+    if (strcmp(name, "psr") == 0 || strcmp(name, "epsr") == 0)
+        psr_bits(extra, sizeof extra, v);
+    else if (strcmp(name, "cause") == 0)
+        snprintf(extra, sizeof extra, "%s", t32_cause_name((t32_cause)v));
+    else if (strcmp(name, "pc") == 0 || strcmp(name, "lr") == 0 || strcmp(name, "tvec") == 0 ||
+             strcmp(name, "epc") == 0)
+        dbg_where(d, extra, sizeof extra, v);
+    else
+        snprintf(extra, sizeof extra, "%" PRId32, (int32_t)v);
+    fprintf(d->out, "%-10s 0x%08" PRIx32 "  %s\n", name, v, extra);
+}
+
+static const char *const gpr_shown[] = {
+    "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
+    "fp", "sp", "lr", "pc", "psr", NULL
+};
+
+bool dc_info_registers(debugger *d, char *args)
+{
+    char *w;
+    uint32_t v;
+    if (!*args) {
+        for (int i = 0; gpr_shown[i]; i++) {
+            dbg_reg_by_name(d, gpr_shown[i], &v);
+            reg_line(d, gpr_shown[i], v);
+        }
+        if (d->v)
+            fprintf(d->out, "(a VM's psr is virtual: K and IE as the guest believes them; "
+                    "info vcpu shows the real CPU's)\n");
+        return true;
+    }
+    while ((w = dbg_word(&args)) != NULL) {
+        const char *name = w[0] == '$' ? w + 1 : w;
+        if (!dbg_reg_by_name(d, name, &v))
+            return dbg_error(d, "invalid register '%s'", w);
+        reg_line(d, name, v);
+    }
+    return true;
+}
+
+bool dc_info_sysregs(debugger *d, char *args)
+{
+    (void)args;
+    for (int n = 0; n < T32_NSYSREGS; n++)
+        reg_line(d, t32_sysreg_name((unsigned)n), dbg_sysreg(d, n));
+    return true;
+}
+
+/* info state: one line that two equal states print alike - for checking
+ * that a reverse step lands exactly where forward execution was. */
+bool dc_info_state(debugger *d, char *args)
+{
+    (void)args;
+    uint64_t h = 1469598103934665603u;
+    for (int r = 0; r < 16; r++)
+        h = (h ^ dbg_reg(d, r)) * 1099511628211u;
+    h = (h ^ dbg_pc(d)) * 1099511628211u;
+    h = (h ^ dbg_psr(d)) * 1099511628211u;
+    for (int n = 0; n < T32_NSYSREGS; n++)
+        h = (h ^ dbg_sysreg(d, n)) * 1099511628211u;
+    fprintf(d->out, "cycle %" PRIu64 " pc 0x%08" PRIx32 " state %016" PRIx64 " memory %016"
+            PRIx64 "\n", dbg_time(d), dbg_pc(d), h, dbg_memhash(d));
+    return true;
+}

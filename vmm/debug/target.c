@@ -1,0 +1,639 @@
+/*
+ * target.c - the guest under the debugger: its registers, its memory, and
+ * running it a little at a time.
+ *
+ * A session is a bare T32 machine (the guest is the kernel: its registers
+ * are CPU 0's) or a VMM (the guest's registers are a vCPU's, between two
+ * turns on a real CPU: run/run.c saves them back after every turn).  Every
+ * command reads and writes through the functions here and never asks which.
+ *
+ * Running, cheapest first:
+ *   - continue with nothing watched: the normal scheduler (vmm_sched_round,
+ *     or vmm_bare_run_watched), in rounds, with breakpoints set on the real
+ *     CPUs (t32_break_set; the run loop stops there and sets v->stop) and
+ *     the VMM's events seen by an observer (points.c) that sets v->stop;
+ *   - continue with a watchpoint: one instruction at a time, each checked
+ *     for the memory it touches (points.c), because a T32 CPU has no
+ *     watchpoint hardware to do it for us;
+ *   - stepi: one instruction (a VM's vCPUs each get a turn of one cycle).
+ * A continue from a breakpoint first steps the instruction under it with
+ * the breakpoints out, as gdb does, or it would stop there again at once.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assembler/disasm.h"
+#include "vmm/debug/internal.h"
+#include "vmm/memory/guest.h"
+#include "vmm/modes/mode.h"
+#include "vmm/state/checkpoint.h"
+
+#define BARE_CHUNK (1u << 20)   /* cycles between two looks at Ctrl-C (bare) */
+
+bool dbg_bare(const debugger *d)
+{
+    return d->v == NULL;
+}
+
+vmm_vm *dbg_vm(const debugger *d)
+{
+    return d->v ? d->v->vms[d->vm] : NULL;
+}
+
+vmm_vcpu *dbg_vcpu(const debugger *d)
+{
+    return d->v ? &d->v->vms[d->vm]->vcpus[d->vcpu] : NULL;
+}
+
+const t32_image *dbg_image(const debugger *d)
+{
+    return session_image(d->s, d->v ? d->vm : 0);
+}
+
+static t32_cpu *bare_cpu(const debugger *d)
+{
+    return &d->m->cpu[0];
+}
+
+bool dbg_alive(const debugger *d)
+{
+    return d->v ? dbg_vm(d)->outcome.end == VMM_RUNNING : d->bare_out.end == VMM_RUNNING;
+}
+
+uint64_t dbg_time(const debugger *d)
+{
+    return d->v ? dbg_vcpu(d)->vcycles : bare_cpu(d)->cycles;
+}
+
+uint32_t dbg_pc(const debugger *d)
+{
+    return d->v ? dbg_vcpu(d)->pc : bare_cpu(d)->pc;
+}
+
+uint32_t dbg_psr(const debugger *d)
+{
+    return d->v ? dbg_vcpu(d)->vpsr : bare_cpu(d)->psr;
+}
+
+uint32_t dbg_reg(const debugger *d, int r)
+{
+    if (r == 0)
+        return 0;
+    return d->v ? dbg_vcpu(d)->r[r] : bare_cpu(d)->r[r];
+}
+
+/* A system register as the guest would read it with mfsr: the computed
+ * ones (cycles, cpuid, ipend) from the time and lines of now. */
+uint32_t dbg_sysreg(const debugger *d, int n)
+{
+    if (!d->v) {
+        const t32_cpu *cpu = bare_cpu(d);
+        if (n == T32_SR_CYCLES)
+            return (uint32_t)cpu->cycles;
+        if (n == T32_SR_CPUID)
+            return (uint32_t)cpu->id;
+        return n == T32_SR_IPEND ? cpu->pending : cpu->sr[n];
+    }
+    const vmm_vcpu *vc = dbg_vcpu(d);
+    if (n == T32_SR_CYCLES)
+        return (uint32_t)vc->vcycles;
+    if (n == T32_SR_CPUID)
+        return (uint32_t)vc->id;
+    return n == T32_SR_IPEND ? vc->vpending : vc->vsr[n];
+}
+
+const char *const dbg_reg_names[] = {
+    "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
+    "r13", "r14", "r15", "zero", "fp", "sp", "lr", "pc", "psr",
+    "tvec", "epc", "epsr", "cause", "badvaddr", "ptbr", "scratch", "timer", "cycles",
+    "cpuid", "ipend", NULL
+};
+
+/* A general register's number from its name (r0..r15, zero, fp, sp, lr). */
+static int gpr_number(const char *name)
+{
+    static const char *const alias[] = { "zero", "fp", "sp", "lr" };
+    static const int num[] = { 0, T32_REG_FP, T32_REG_SP, T32_REG_LR };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, alias[i]) == 0)
+            return num[i];
+    if (name[0] != 'r' || name[1] < '0' || name[1] > '9')
+        return -1;
+    char *end;
+    long n = strtol(name + 1, &end, 10);
+    if (*end || n < 0 || n >= T32_NREGS || (name[1] == '0' && name[2]))
+        return -1;
+    return (int)n;
+}
+
+bool dbg_reg_by_name(const debugger *d, const char *name, uint32_t *v)
+{
+    int r = gpr_number(name);
+    if (r >= 0)
+        *v = dbg_reg(d, r);
+    else if (strcmp(name, "pc") == 0)
+        *v = dbg_pc(d);
+    else if (strcmp(name, "psr") == 0)
+        *v = dbg_psr(d);
+    else if ((r = t32_sysreg_lookup(name)) >= 0)
+        *v = dbg_sysreg(d, r);
+    else
+        return false;
+    return true;
+}
+
+/* set $sysreg: as the guest's own mtsr would have it, with its effects
+ * (a new PTBR drops the shadows; a timer write re-arms the timer). */
+static bool set_sysreg(debugger *d, int n, uint32_t v)
+{
+    if (!d->v) {
+        t32_sysreg_write(bare_cpu(d), (unsigned)n, v);
+        return true;
+    }
+    vmm_vcpu *vc = dbg_vcpu(d);
+    unsigned effects = t32_sysreg_apply(vc->vsr, (unsigned)n, v);
+    if (effects & T32_SRW_FLUSH_TLB) {
+        shadow_flush(vc, NULL);
+        for (int i = 0; i < T32_MAX_CPUS; i++)
+            d->v->on_cpu[i] = NULL;      /* the real TLBs are flushed at the next load */
+    }
+    if (effects & T32_SRW_ARM_TIMER)
+        vtimer_write(vc, v);
+    return true;
+}
+
+bool dbg_set_reg(debugger *d, const char *name, uint32_t v)
+{
+    int r = gpr_number(name);
+    if (r == 0)
+        return dbg_error(d, "r0 is always zero");
+    if (r > 0) {
+        if (d->v)
+            dbg_vcpu(d)->r[r] = v;
+        else
+            bare_cpu(d)->r[r] = v;
+        return true;
+    }
+    if (strcmp(name, "pc") == 0) {
+        if (v & 3)
+            return dbg_error(d, "pc must be a multiple of 4");
+        if (d->v)
+            dbg_vcpu(d)->pc = v;
+        else
+            bare_cpu(d)->pc = v;
+        return true;
+    }
+    if (strcmp(name, "psr") == 0) {
+        if (d->v)   /* a VM's K and IE are virtual: the real CPU never has them */
+            dbg_vcpu(d)->vpsr = v & T32_PSR_MASK;
+        else
+            bare_cpu(d)->psr = v & T32_PSR_MASK;
+        return true;
+    }
+    int n = t32_sysreg_lookup(name);
+    if (n < 0)
+        return dbg_error(d, "no register named '%s'", name);
+    if (n == T32_SR_CYCLES || n == T32_SR_CPUID || n == T32_SR_IPEND)
+        return dbg_error(d, "%s is read-only", name);
+    return set_sysreg(d, n, v);
+}
+
+/* ---- memory ------------------------------------------------------------------------- */
+
+/* Guest virtual -> guest physical, through the guest's own tables in its
+ * current (virtual) mode, as a load would go, else as a fetch. */
+bool dbg_translate(const debugger *d, uint32_t va, uint32_t *pa)
+{
+    if (d->v) {
+        const vmm_vcpu *vc = dbg_vcpu(d);
+        return shadow_guest_translate(vc, va, T32_LOAD, pa) == T32_CAUSE_NONE ||
+               shadow_guest_translate(vc, va, T32_FETCH, pa) == T32_CAUSE_NONE;
+    }
+    const t32_cpu *cpu = bare_cpu(d);
+    bool k = (cpu->psr & T32_PSR_K) != 0;
+    return t32_translate(cpu, va, T32_LOAD, k, pa) == T32_CAUSE_NONE ||
+           t32_translate(cpu, va, T32_FETCH, k, pa) == T32_CAUSE_NONE;
+}
+
+bool dbg_read_phys(const debugger *d, uint32_t pa, void *buf, size_t len)
+{
+    if (!d->v)
+        return t32_phys_read(d->m, pa, buf, len);
+    const vmm_vm *vm = dbg_vm(d);
+    if (pa >= vm->size || len > vm->size - pa)
+        return false;
+    memcpy(buf, vm->mem + pa, len);
+    return true;
+}
+
+/* Byte by byte, so an access that crosses into an unmapped page fails
+ * whole (checked before anything is copied). */
+bool dbg_read_virt(const debugger *d, uint32_t va, void *buf, size_t len)
+{
+    uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t pa;
+        if (!dbg_translate(d, va + (uint32_t)i, &pa) || !dbg_read_phys(d, pa, b + i, 1))
+            return false;
+    }
+    return true;
+}
+
+bool dbg_write_virt(debugger *d, uint32_t va, const void *buf, size_t len)
+{
+    uint32_t pa[8];
+    if (len > 8)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t probe;
+        if (!dbg_translate(d, va + (uint32_t)i, &pa[i]) || !dbg_read_phys(d, pa[i], &probe, 1))
+            return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!d->v) {
+            t32_phys_write(d->m, pa[i], (const uint8_t *)buf + i, 1);
+            continue;
+        }
+        vmm_vm *vm = dbg_vm(d);
+        vm->mem[pa[i]] = ((const uint8_t *)buf)[i];
+        if (vm->mode->memory_written)   /* bt: a patched page was written */
+            vm->mode->memory_written(vm, pa[i], 1);
+    }
+    return true;
+}
+
+/* "0x00001010 <kputs+0x8>" */
+void dbg_where(const debugger *d, char *buf, size_t len, uint32_t addr)
+{
+    session_describe_pc(buf, len, dbg_image(d), addr);
+}
+
+/* FNV-1a over the guest's RAM: equal states, equal hashes (info state). */
+uint64_t dbg_memhash(const debugger *d)
+{
+    const uint8_t *p = d->v ? dbg_vm(d)->mem : d->m->mem;
+    size_t n = d->v ? dbg_vm(d)->size : d->m->memsize;
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211u;
+    return h;
+}
+
+/* ---- running ------------------------------------------------------------------------ */
+
+/* Bare: run to the absolute cycle `limit` (or --max-insns) or, with
+ * stop_at_breaks, a breakpoint.  True if a breakpoint stopped it. */
+static bool bare_run(debugger *d, uint64_t limit, bool stop_at_breaks)
+{
+    vmm_stats st;
+    bool stopped = false;
+    vmm_watch w = { .stopped = stop_at_breaks ? &stopped : NULL };
+    uint64_t max = d->bare_limit;
+    if (max != 0 && limit > max)
+        limit = max;
+    vmm_outcome out = vmm_bare_run_watched(d->m, limit, &st, &w);
+    fflush(d->m->console.out);
+    if (out.end == VMM_END_LIMIT && (max == 0 || bare_cpu(d)->cycles < max))
+        return stopped;                       /* our own limit, not --max-insns */
+    if (out.end != VMM_RUNNING)
+        d->bare_out = out;
+    return stopped;
+}
+
+/* One boundary of the selected VM: each of its vCPUs runs one cycle (an
+ * instruction that took a hidden page fault is retried until it has run). */
+static void vm_step(debugger *d)
+{
+    vmm_vm *vm = dbg_vm(d);
+    vmm_vcpu *vc = dbg_vcpu(d);
+    uint64_t before = vc->vcycles;
+    for (int tries = 0; tries < 8 && vc->vcycles == before && dbg_alive(d) && !vc->halted;
+         tries++) {
+        d->v->stop = false;
+        vmm_vm_run(vm, 1);
+    }
+    d->v->stop = false;
+    vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
+}
+
+static void step_one(debugger *d)
+{
+    if (d->v)
+        vm_step(d);
+    else
+        bare_run(d, bare_cpu(d)->cycles + 1, false);
+}
+
+/* Is the instruction at pc a call (jal, or jalr writing lr)? */
+static bool is_call(const debugger *d, uint32_t pc)
+{
+    uint32_t w;
+    if (!dbg_read_virt(d, pc, &w, 4))
+        return false;
+    return T32_OPC(w) == T32_OP_JAL || (T32_OPC(w) == T32_OP_JALR && T32_FA(w) == T32_REG_LR);
+}
+
+/* A return: jalr r0, lr, 0 (ret) or any jalr that does not link. */
+static bool is_return(const debugger *d, uint32_t pc)
+{
+    uint32_t w;
+    return dbg_read_virt(d, pc, &w, 4) && T32_OPC(w) == T32_OP_JALR && T32_FA(w) == 0;
+}
+
+static bool anything_alive(const debugger *d)
+{
+    if (!d->v)
+        return dbg_alive(d);
+    for (int i = 0; i < d->v->nvms; i++)
+        if (d->v->vms[i]->outcome.end == VMM_RUNNING)
+            return true;
+    return false;
+}
+
+/* Run with the breakpoints in the real CPUs, until something stops it:
+ * the normal scheduler, in rounds (Ctrl-C is looked at between two). */
+static void run_fast(debugger *d)
+{
+    points_arm(d, true);
+    if (d->v) {
+        d->v->stop = false;
+        while (!d->interrupted && !d->v->stop && vmm_sched_round(d->v))
+            ;
+        d->v->stop = false;
+    } else {
+        while (!d->interrupted && dbg_alive(d) &&
+               !bare_run(d, bare_cpu(d)->cycles + BARE_CHUNK, true))
+            ;
+    }
+    points_arm(d, false);
+}
+
+/* After run_fast: which VM (and vCPU) is at a breakpoint, if one is. */
+static void note_breakpoint(debugger *d)
+{
+    if (d->hit_id || d->interrupted)
+        return;
+    for (int i = 0; d->v && i < d->v->nvms; i++) {
+        vmm_vm *vm = d->v->vms[i];
+        for (int c = 0; c < vm->nvcpus; c++)
+            if (vm->outcome.end == VMM_RUNNING && points_at(d, vm->vcpus[c].pc)) {
+                d->vm = i;
+                d->vcpu = c;
+            }
+    }
+    dbg_point *p = dbg_alive(d) ? points_at(d, dbg_pc(d)) : NULL;
+    if (p) {
+        d->hit_id = p->id;
+        points_hit(d, p);
+    }
+}
+
+/* One instruction, checked: true if a watchpoint, a breakpoint at the new
+ * pc, a VMM event, an end or Ctrl-C stops here. */
+static bool careful_step(debugger *d)
+{
+    uint32_t regs[16];
+    for (int r = 0; r < 16; r++)
+        regs[r] = dbg_reg(d, r);
+    uint32_t pc = dbg_pc(d), word = 0;
+    bool have_word = dbg_read_virt(d, pc, &word, 4);
+    step_one(d);
+    if (d->hit_id || !dbg_alive(d) || d->interrupted)
+        return true;
+    dbg_point *p = points_watch_check(d, pc, word, have_word, regs);
+    if (!p && (p = points_at(d, dbg_pc(d))) == NULL)
+        return false;
+    d->hit_id = p->id;
+    points_hit(d, p);
+    return true;
+}
+
+static void begin_run(debugger *d)
+{
+    d->hit_id = 0;
+    d->hit_event = -1;
+    d->nevents = 0;
+    d->interrupted = 0;
+    d->tentative_k = false;
+    points_watch_reset(d);
+}
+
+/* A mode-switch point asks for a stop at every event that may change the
+ * virtual K; the stop stands only if K really changed. */
+static bool event_stop_stands(debugger *d)
+{
+    if (!d->tentative_k)
+        return true;
+    d->tentative_k = false;
+    if (((dbg_psr(d) ^ d->k_before) & T32_PSR_K) != 0)
+        return true;
+    for (int i = 0; i < DBG_MAX_POINTS; i++)
+        if (d->pts[i].id == d->hit_id && d->pts[i].kind == BP_MODESWITCH)
+            d->pts[i].hits--;
+    d->hit_id = 0;
+    d->hit_event = -1;
+    return false;
+}
+
+/* The heart of continue, advance, until: step off where we are, then run
+ * fast (or carefully, if a watchpoint needs it) until something stops. */
+static void run_until_stop(debugger *d)
+{
+    if (careful_step(d) && (d->hit_id == 0 || event_stop_stands(d)))
+        return;
+    for (;;) {
+        if (points_have_watch(d)) {
+            while (!careful_step(d))
+                ;
+        } else {
+            run_fast(d);
+            note_breakpoint(d);
+        }
+        if (d->interrupted || !dbg_alive(d) || !anything_alive(d))
+            return;
+        if (d->hit_id && event_stop_stands(d))
+            return;
+    }
+}
+
+bool dbg_continue(debugger *d)
+{
+    if (!dbg_alive(d))
+        return dbg_error(d, "the guest is not running");
+    begin_run(d);
+    run_until_stop(d);
+    dbg_report_stop(d, false);
+    return true;
+}
+
+/* advance / until LOCATION, and ni over a call: a temporary stop at addr,
+ * reported as getting there, not as a breakpoint. */
+static void run_to(debugger *d, uint32_t addr)
+{
+    int id = points_add_internal(d, addr);
+    run_until_stop(d);
+    if (d->hit_id == id)
+        d->hit_id = 0;
+    points_remove(d, id);
+}
+
+bool dbg_run_to(debugger *d, uint32_t addr)
+{
+    if (!dbg_alive(d))
+        return dbg_error(d, "the guest is not running");
+    begin_run(d);
+    run_to(d, addr);
+    dbg_report_stop(d, false);
+    return true;
+}
+
+bool dbg_stepi(debugger *d, uint64_t n, bool over)
+{
+    if (!dbg_alive(d))
+        return dbg_error(d, "the guest is not running");
+    begin_run(d);
+    for (uint64_t i = 0; i < n && dbg_alive(d) && !d->interrupted && !d->hit_id; i++) {
+        uint32_t pc = dbg_pc(d);
+        if (over && is_call(d, pc)) {
+            run_to(d, pc + 4);
+            continue;
+        }
+        if (i + 1 < n)
+            d->nevents = 0;       /* narrate only the last instruction's exits */
+        step_one(d);
+        d->hit_id = 0;            /* si reports events, it does not stop at them */
+        d->hit_event = -1;
+    }
+    dbg_report_stop(d, true);
+    return true;
+}
+
+/* finish: step until the current function returns - a return executed at
+ * the call depth we started at (calls made on the way go one deeper, and
+ * their returns come back up). */
+bool dbg_finish(debugger *d)
+{
+    if (!dbg_alive(d))
+        return dbg_error(d, "the guest is not running");
+    begin_run(d);
+    int depth = 0;
+    fprintf(d->out, "Run till exit\n");
+    while (dbg_alive(d) && !d->interrupted) {
+        uint32_t pc = dbg_pc(d);
+        bool call = is_call(d, pc), ret = is_return(d, pc);
+        if (careful_step(d))
+            break;
+        depth += call;
+        if (ret && depth-- == 0)
+            break;
+    }
+    dbg_report_stop(d, false);
+    return true;
+}
+
+/* ---- how it stopped --------------------------------------------------------------------- */
+
+static void report_end(debugger *d)
+{
+    const vmm_outcome *out = d->v ? &dbg_vm(d)->outcome : &d->bare_out;
+    char where[256];
+    dbg_where(d, where, sizeof where, out->pc);
+    if (out->end == VMM_END_HALT) {
+        fprintf(d->out, "[%s halted at %s after %" PRIu64 " cycles]\n",
+                d->v ? "vm" : "guest", where, out->cycles);
+        return;
+    }
+    char who[32] = "";
+    if (d->v)
+        snprintf(who, sizeof who, "vm%d: ", d->vm);
+    fflush(d->out);
+    session_report(who, dbg_image(d), out);
+    fflush(stderr);
+}
+
+/* The VMM's side of the last stop, in words: every event of a step, or
+ * the event that stopped a continue and those after it. */
+static void report_events(debugger *d, bool all)
+{
+    int n = d->nevents < DBG_MAX_EVENTS ? d->nevents : DBG_MAX_EVENTS;
+    int first = d->nevents - n;
+    if (!all && (d->hit_event < first || d->hit_event < 0))
+        return;
+    if (!all)
+        first = d->hit_event;
+    for (int i = first; i < d->nevents; i++) {
+        char line[320];
+        points_describe_event(d, &d->events[i % DBG_MAX_EVENTS], line, sizeof line);
+        fprintf(d->out, "%s\n", line);
+    }
+    if (n > 0 && dbg_alive(d)) {
+        char where[256];
+        dbg_where(d, where, sizeof where, dbg_pc(d));
+        fprintf(d->out, "  -> resume at %s\n", where);
+    }
+}
+
+void dbg_report_stop(debugger *d, bool show_events)
+{
+    fflush(stdout);
+    if (d->interrupted)
+        fprintf(d->out, "\nInterrupted.\n");
+    dbg_point *p = NULL;
+    for (int i = 0; i < DBG_MAX_POINTS && d->hit_id; i++)
+        if (d->pts[i].id == d->hit_id)
+            p = &d->pts[i];
+    if (p && (p->kind == BP_WATCH || p->kind == BP_RWATCH))
+        points_report_watch(d, p);
+    else if (p && p->kind == BP_ADDR)
+        fprintf(d->out, "\n%s %d, ", p->temporary ? "Temporary breakpoint" : "Breakpoint", p->id);
+    else if (p)
+        fprintf(d->out, "\nVMM event %d (%s):\n", p->id, p->what);
+    if (d->v)
+        report_events(d, show_events);
+    if (!dbg_alive(d)) {
+        report_end(d);
+        return;
+    }
+    if (d->v && d->v->nvms > 1)
+        fprintf(d->out, "[vm%d] ", d->vm);
+    show_insn(d, dbg_pc(d), false);
+    show_source_line(d, dbg_pc(d));
+    show_displays(d);
+    if (d->rev)
+        reverse_note(d->rev);
+    points_drop_spent(d);
+}
+
+/* ---- kill and run --------------------------------------------------------------------- */
+
+void dbg_kill(debugger *d)
+{
+    if (d->v) {
+        for (int i = 0; i < d->v->nvms; i++)
+            if (d->v->vms[i]->outcome.end == VMM_RUNNING)
+                vmm_vm_stop(d->v->vms[i], &d->v->vms[i]->vcpus[0], VMM_END_HALT);
+    } else {
+        d->bare_out = (vmm_outcome){ .end = VMM_END_HALT, .pc = bare_cpu(d)->pc,
+                                     .cycles = bare_cpu(d)->cycles };
+    }
+    d->killed = true;
+}
+
+/* run: back to the state the session had when the debugger started. */
+void dbg_restart(debugger *d)
+{
+    if (!d->start || !checkpoint_restore(d->s, d->start)) {
+        dbg_error(d, "cannot restart: no checkpoint of the start (out of memory)");
+        return;
+    }
+    d->bare_out = (vmm_outcome){ .end = VMM_RUNNING };
+    d->killed = false;
+    if (d->rev) {
+        reverse_free(d->rev);
+        d->rev = reverse_new(d->s, d->checkpoint_mem, 0);
+    }
+    fprintf(d->out, "Starting over at cycle 0.\n");
+    show_insn(d, dbg_pc(d), false);
+    show_source_line(d, dbg_pc(d));
+}

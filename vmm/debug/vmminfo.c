@@ -1,0 +1,322 @@
+/*
+ * vmminfo.c - the VMM's side of the guest, which no ordinary debugger can
+ * show: the vCPU's virtual state next to the real CPU's, exits by cause,
+ * bt's patch table, hypercalls, the VMs, a page-table walk step by step
+ * down to the shadow entry the real MMU uses - and the commands that
+ * change the VMM itself (vm N, mode NAME).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assembler/disasm.h"
+#include "vmm/debug/internal.h"
+#include "vmm/memory/guest.h"
+#include "vmm/modes/bt/bt.h"
+#include "vmm/modes/mode.h"
+#include "vmm/modes/pv/pv.h"
+#include "vmm/report/dot.h"
+
+bool dbg_need_vmm(debugger *d)
+{
+    return d->v ? true : dbg_error(d, "no VMM in bare mode");
+}
+
+static t32_cpu *real_cpu(const debugger *d)
+{
+    const vmm_vcpu *vc = dbg_vcpu(d);
+    return &d->m->cpu[(vc->vm->id + vc->id) % d->m->ncpus];
+}
+
+/* info vcpu: what the guest believes, and what the hardware really is. */
+bool dc_info_vcpu(debugger *d, char *args)
+{
+    (void)args;
+    if (!dbg_need_vmm(d))
+        return false;
+    const vmm_vcpu *vc = dbg_vcpu(d);
+    const t32_cpu *cpu = real_cpu(d);
+    bool ours = d->v->on_cpu[cpu->id] == vc;
+    fprintf(d->out, "vm%d vcpu%d, mode %s, on real CPU %d%s\n", d->vm, d->vcpu,
+            vc->vm->mode->name, cpu->id, ours ? "" : " (another vCPU ran there last)");
+    fprintf(d->out, "%-10s %-26s %s\n", "", "virtual (the guest's view)", "real CPU");
+    fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s 0x%08" PRIx32 "\n", "pc", vc->pc, "", cpu->pc);
+    fprintf(d->out, "%-10s %-26u %u   (guest code always runs in real user mode)\n", "K",
+            (vc->vpsr & T32_PSR_K) != 0, (cpu->psr & T32_PSR_K) != 0);
+    fprintf(d->out, "%-10s %-26u %u\n", "IE", (vc->vpsr & T32_PSR_IE) != 0,
+            (cpu->psr & T32_PSR_IE) != 0);
+    fprintf(d->out, "%-10s 0x%08" PRIx32 " (guest tables)   0x%08" PRIx32 " (shadow root)\n",
+            "ptbr", vc->vsr[T32_SR_PTBR], cpu->sr[T32_SR_PTBR]);
+    fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s (none: traps end the run, the VMM is the "
+            "kernel)\n", "tvec", vc->vsr[T32_SR_TVEC], "");
+    fprintf(d->out, "%-10s %" PRIu64 " cycles\n", "time", vc->vcycles);
+    if (vc->vtimer_deadline != UINT64_MAX && vc->vsr[T32_SR_TIMER])
+        fprintf(d->out, "%-10s every %" PRIu32 ", next at cycle %" PRIu64 "\n", "timer",
+                vc->vsr[T32_SR_TIMER], vc->vtimer_deadline);
+    else
+        fprintf(d->out, "%-10s off\n", "timer");
+    fprintf(d->out, "%-10s 0x%" PRIx32 "\n", "pending", vc->vpending);
+    if (vc->pv_shared)
+        fprintf(d->out, "%-10s gpa 0x%08" PRIx32 "\n", "pv page", vc->pv_page);
+    return true;
+}
+
+bool dc_info_exits(debugger *d, char *args)
+{
+    (void)args;
+    if (!dbg_need_vmm(d))
+        return false;
+    const vmm_stats *st = &dbg_vm(d)->stats;
+    fprintf(d->out, "vm%d: %" PRIu64 " exits in %" PRIu64 " guest instructions (%" PRIu64
+            " run directly, %" PRIu64 " emulated)\n", d->vm, st->exits_total, st->guest_insns,
+            st->direct_insns, st->emulated_insns);
+    for (int c = 0; c < T32_CAUSE_LIMIT; c++)
+        if (st->exits_by_cause[c])
+            fprintf(d->out, "  %-12s %" PRIu64 "\n", t32_cause_name((t32_cause)c),
+                    st->exits_by_cause[c]);
+    fprintf(d->out, "reflected %" PRIu64 ", hidden page faults %" PRIu64 ", interrupts "
+            "injected %" PRIu64 "\n", st->reflected_traps, st->shadow_faults, st->injected_irqs);
+    return true;
+}
+
+bool dc_info_patches(debugger *d, char *args)
+{
+    (void)args;
+    if (!dbg_need_vmm(d))
+        return false;
+    vmm_vm *vm = dbg_vm(d);
+    if (vm->mode->id != VMM_MODE_BT)
+        return dbg_error(d, "vm%d runs in %s mode: patches exist in bt mode only", d->vm,
+                         vm->mode->name);
+    const bt_state *bt = bt_of(vm);
+    uint32_t scanned = 0, copies = 0, live = 0;
+    for (uint32_t f = 0; f < bt->nframes; f++) {
+        scanned += bt->frames[f] != BT_UNSCANNED;
+        copies += bt->frames[f] > BT_CLEAN;
+    }
+    fprintf(d->out, "vm%d: %" PRIu32 " pages scanned, %" PRIu32 " with a patched copy\n",
+            d->vm, scanned, copies);
+    for (uint32_t i = 0; i < bt->npatches; i++) {
+        const bt_patch *p = &bt->patches[i];
+        if (p->gpa == UINT32_MAX)
+            continue;
+        char text[96];
+        dis_insn(p->original, p->gpa, NULL, text, sizeof text);
+        if (live++ == 0)
+            fprintf(d->out, "  #     guest-phys  patch word  original\n");
+        fprintf(d->out, "  %-5" PRIu32 " 0x%08" PRIx32 "  0x%08" PRIx32 "  %s\n", i, p->gpa,
+                BT_PATCH_WORD(i), text);
+    }
+    if (live == 0)
+        fprintf(d->out, "  no instruction patched\n");
+    return true;
+}
+
+bool dc_info_hypercalls(debugger *d, char *args)
+{
+    (void)args;
+    if (!dbg_need_vmm(d))
+        return false;
+    const vmm_vm *vm = dbg_vm(d);
+    fprintf(d->out, "vm%d: %" PRIu64 " hypercalls (mode %s)\n", d->vm, vm->stats.hypercalls,
+            vm->mode->name);
+    for (uint32_t n = 0; n < 64; n++)
+        if (pv_hcall_name(n))
+            fprintf(d->out, "  %2" PRIu32 " %-12s %" PRIu64 "\n", n, pv_hcall_name(n),
+                    d->hcalls[n]);
+    fprintf(d->out, "(counts since the debugger started)\n");
+    return true;
+}
+
+static const char *end_name(vmm_end e)
+{
+    static const char *const names[] = { "running", "halted", "limit", "escaped", "idle",
+                                         "no memory" };
+    return names[e];
+}
+
+bool dc_info_vm(debugger *d, char *args)
+{
+    (void)args;
+    if (!dbg_need_vmm(d))
+        return false;
+    for (int i = 0; i < d->v->nvms; i++) {
+        const vmm_vm *vm = d->v->vms[i];
+        fprintf(d->out, "%c vm%d  mode %-7s %d vCPU%s  guest-physical 0..0x%08" PRIx32
+                " at host-physical 0x%08" PRIx32 "  %s, cycle %" PRIu64 "\n",
+                i == d->vm ? '*' : ' ', i, vm->mode->name, vm->nvcpus, vm->nvcpus > 1 ? "s" : "",
+                vm->size - 1, vm->base, end_name(vm->outcome.end), vmm_vm_time(vm));
+    }
+    return true;
+}
+
+bool dc_vm(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    if (!dbg_need_vmm(d))
+        return false;
+    if (!*args)
+        return dc_info_vm(d, args);
+    char *end;
+    long n = strtol(args, &end, 10);
+    if (*end || end == args || n < 0 || n >= d->v->nvms)
+        return dbg_error(d, "no VM %s (there %s %d: 0..%d)", args, d->v->nvms == 1 ? "is" : "are",
+                         d->v->nvms, d->v->nvms - 1);
+    d->vm = (int)n;
+    d->vcpu = 0;
+    d->list_line = 0;
+    fprintf(d->out, "[vm%d, mode %s]\n", d->vm, dbg_vm(d)->mode->name);
+    if (dbg_alive(d))
+        show_insn(d, dbg_pc(d), false);
+    return true;
+}
+
+bool dc_vcpu(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    if (!dbg_need_vmm(d))
+        return false;
+    char *end;
+    long n = strtol(args, &end, 10);
+    if (*end || end == args || n < 0 || n >= dbg_vm(d)->nvcpus)
+        return dbg_error(d, "no vCPU %s in vm%d", args, d->vm);
+    d->vcpu = (int)n;
+    show_insn(d, dbg_pc(d), false);
+    return true;
+}
+
+bool dc_mode(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    if (!dbg_need_vmm(d))
+        return false;
+    if (!*args) {
+        fprintf(d->out, "vm%d runs in %s mode (modes: %s)\n", d->vm, dbg_vm(d)->mode->name,
+                mode_names());
+        return true;
+    }
+    int m = mode_lookup(args);
+    if (m < 0)
+        return dbg_error(d, "no mode named '%s' (modes: %s)", args, mode_names());
+    if (m == VMM_MODE_BARE)
+        return dbg_error(d, "a VM cannot switch to bare: bare means no VMM");
+    if (!dbg_alive(d))
+        return dbg_error(d, "the guest is not running");
+    if (!vmm_vm_set_mode(dbg_vm(d), (vmm_mode)m))
+        return dbg_error(d, "cannot switch vm%d to %s (no memory)", d->vm, args);
+    fprintf(d->out, "vm%d now runs in %s mode\n", d->vm, dbg_vm(d)->mode->name);
+    return true;
+}
+
+/* ---- info pagetable ---------------------------------------------------------------------- */
+
+static void pte_bits(char *buf, size_t len, uint32_t e)
+{
+    snprintf(buf, len, "%s%s%s%s%s%s%s", e & T32_PTE_V ? "V" : "-", e & T32_PTE_R ? "R" : "-",
+             e & T32_PTE_W ? "W" : "-", e & T32_PTE_X ? "X" : "-", e & T32_PTE_U ? "U" : "-",
+             e & T32_PTE_A ? "A" : "-", e & T32_PTE_D ? "D" : "-");
+}
+
+static bool ram_read(void *ctx, uint32_t pa, uint32_t *w)
+{
+    return t32_phys_read32(ctx, pa, w);
+}
+
+/* The walk itself is isa's (t32_walk); here it is only told. */
+bool dc_info_pagetable(debugger *d, char *args)
+{
+    uint32_t va;
+    if (!*args)
+        return dbg_error(d, "argument required (a guest virtual address)");
+    if (!expr_eval(d, args, &va))
+        return false;
+    uint32_t ptbr = dbg_sysreg(d, T32_SR_PTBR), psr = dbg_psr(d);
+    bool k = (psr & T32_PSR_K) != 0;
+    t32_walk_result w = { 0 };
+    t32_cause c;
+    if (d->v) {
+        c = guest_walk(dbg_vcpu(d), va, T32_LOAD, &w);
+    } else {
+        t32_ptmem mem = { .read = ram_read, .ctx = d->m, .size = d->m->memsize };
+        c = t32_walk(&mem, ptbr, va, T32_LOAD, k, &w);
+    }
+    fprintf(d->out, "guest virtual 0x%08" PRIx32 ", %s mode (%s)\n", va, k ? "kernel" : "user",
+            d->v ? "virtual K" : "K");
+    fprintf(d->out, "%s PTBR 0x%08" PRIx32 ": ", d->v ? "guest" : "", ptbr);
+    if (!(ptbr & T32_PTBR_E)) {
+        fprintf(d->out, "paging off: guest physical = guest virtual\n");
+    } else {
+        char bits[16];
+        uint32_t root = ptbr & T32_PTE_FRAME;
+        fprintf(d->out, "root table at physical 0x%08" PRIx32 "\n", root);
+        fprintf(d->out, "L1[%" PRIu32 "] at 0x%08" PRIx32 " = 0x%08" PRIx32, T32_VA_L1(va),
+                root + 4 * T32_VA_L1(va), w.l1);
+        pte_bits(bits, sizeof bits, w.l1);
+        fprintf(d->out, " %s -> L2 table at 0x%08" PRIx32 "\n", bits, w.l1 & T32_PTE_FRAME);
+        if (w.pte_pa || w.pte) {
+            pte_bits(bits, sizeof bits, w.pte);
+            fprintf(d->out, "L2[%" PRIu32 "] at 0x%08" PRIx32 " = 0x%08" PRIx32 " %s -> frame "
+                    "0x%08" PRIx32 "\n", T32_VA_L2(va), w.pte_pa, w.pte, bits,
+                    w.pte & T32_PTE_FRAME);
+        }
+    }
+    if (c != T32_CAUSE_NONE) {
+        fprintf(d->out, "the walk faults: %s (a load here would trap)\n", t32_cause_name(c));
+        return true;
+    }
+    if (!d->v) {
+        fprintf(d->out, "physical 0x%08" PRIx32 "\n", w.pa);
+        return true;
+    }
+    const vmm_vm *vm = dbg_vm(d);
+    fprintf(d->out, "guest physical 0x%08" PRIx32 " -> host physical 0x%08" PRIx32
+            " (vm%d's RAM starts at 0x%08" PRIx32 ")\n", w.pa, vm->base + w.pa, d->vm, vm->base);
+    uint32_t se = shadow_entry(dbg_vcpu(d), va);
+    if (se) {
+        char bits[16];
+        pte_bits(bits, sizeof bits, se);
+        fprintf(d->out, "shadow entry (what the real MMU uses) = 0x%08" PRIx32 " %s -> host "
+                "frame 0x%08" PRIx32 "\n", se, bits, se & T32_PTE_FRAME);
+    } else {
+        fprintf(d->out, "shadow entry: not filled yet (the first access takes a hidden page "
+                "fault)\n");
+    }
+    return true;
+}
+
+/* ---- dot ------------------------------------------------------------------------------------ */
+
+/* report/dot.c may not be linked in yet: the pictures are then missing,
+ * not the debugger. */
+#pragma weak dot_pagetable
+#pragma weak dot_exits
+#pragma weak dot_vms
+
+bool dc_dot(debugger *d, const char *fs, char *args)
+{
+    (void)fs;
+    char *what = dbg_word(&args), *a1 = dbg_word(&args), *a2 = dbg_word(&args);
+    bool page = what && strcmp(what, "pagetable") == 0;
+    char *file = page ? a2 : a1;
+    if (!what || !file || (page ? dbg_word(&args) != NULL : a2 != NULL))
+        return dbg_error(d, "usage: dot pagetable VADDR FILE | dot exits FILE | dot vms FILE");
+    uint32_t va = 0;
+    if (page && !expr_eval(d, a1, &va))
+        return false;
+    if (!page && strcmp(what, "exits") != 0 && strcmp(what, "vms") != 0)
+        return dbg_error(d, "no picture named '%s' (pagetable, exits, vms)", what);
+    if (!page && !dbg_need_vmm(d))
+        return false;
+    if (!dot_pagetable || !dot_exits || !dot_vms)
+        return dbg_error(d, "this trapeze was built without Graphviz pictures (report/dot.c)");
+    FILE *f = fopen(file, "w");
+    if (!f)
+        return dbg_error(d, "cannot write %s", file);
+    bool ok = page ? dot_pagetable(f, d->s, d->vm, va)
+            : what[0] == 'e' ? dot_exits(f, d->s, d->vm) : dot_vms(f, d->s);
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        return dbg_error(d, "could not write the picture to %s", file);
+    fprintf(d->out, "wrote %s (render it: dot -Tsvg %s -o picture.svg)\n", file, file);
+    return true;
+}
