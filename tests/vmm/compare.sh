@@ -122,6 +122,16 @@ fidelity trap | grep -q "\"first_divergence\": {\"cycle\": $1, \"bare_pc\": \"0x
 fidelity emulate | grep -q '"identical": true, ' && pass "compare guestos: emulate is identical" ||
     { fail "compare guestos: emulate is not identical"; fidelity emulate; }
 
+# --pv-image: pv runs the other image, and the table says so.
+case " $modes, " in
+*" pv, "*)
+    "$T" compare --pv-image "$BUILD/examples/hello.img" "$hello" </dev/null >"$tmp/pv.txt"
+    col=$(sed -n 3p "$tmp/pv.txt" | awk '{ for (i = 1; i <= NF; i++) if ($i == "pv") print i + 1 }')
+    [ "$(awk -v c="$col" '$1 == "image" { print $c }' "$tmp/pv.txt")" = "--pv-image" ] &&
+        pass "compare --pv-image: pv runs it" || fail "compare --pv-image: no image row for pv"
+    ;;
+esac
+
 # Every mode faithful: status 0.
 status 0 "compare syscall: every mode identical" "$T" compare "$BUILD/examples/syscall.img"
 

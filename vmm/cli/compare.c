@@ -168,7 +168,7 @@ static bool same_registers(const probe *a, const probe *b, char *names, size_t l
     if (a->psr != b->psr)
         add_name(names, len, "psr");
     for (int i = 0; i < T32_NREGS; i++) {
-        char rn[8];
+        char rn[16];
         snprintf(rn, sizeof rn, "r%d", i);
         if (a->r[i] != b->r[i])
             add_name(names, len, rn);
@@ -244,12 +244,11 @@ static int bisect(const context *cx, result *r, uint64_t hi)
 /* ---- running every mode -------------------------------------------------------- */
 
 /* The limit of a mode's run: the user's, or enough to finish whatever bare
- * did - a run that needs more than twice as long has diverged anyway. */
-static uint64_t mode_limit(const session_options *o, const probe *bare, bool same_image)
+ * did - a run that needs more than twice as long has diverged anyway (and
+ * one that never ends must not hang the comparison). */
+static uint64_t mode_limit(const session_options *o, const probe *bare)
 {
-    if (o->max_insns || !same_image)
-        return o->max_insns;
-    return 2 * bare->cycles + 1000000u;
+    return o->max_insns ? o->max_insns : 2 * bare->cycles + 1000000u;
 }
 
 static const char *image_of(vmm_mode m, const char *image, const compare_args *a)
@@ -268,8 +267,7 @@ static int run_mode(const context *cx, const compare_args *a, result *rows, int 
     r->image = image_of(m, cx->in.image, a);
     r->same_image = r->image == cx->in.image;
     mine.in.image = r->image;
-    uint64_t limit = m == VMM_MODE_BARE ? cx->in.o->max_insns
-                                        : mode_limit(cx->in.o, bare, r->same_image);
+    uint64_t limit = m == VMM_MODE_BARE ? cx->in.o->max_insns : mode_limit(cx->in.o, bare);
     int rc = probe_run(&r->p, &mine.in, m, limit);
     if (rc)
         return rc;
