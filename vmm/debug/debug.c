@@ -249,8 +249,9 @@ static bool c_reverse_stepi(debugger *d, const char *fs, char *args)
     return true;
 }
 
-/* reverse-continue: the last boundary before now where a breakpoint, a
- * watchpoint (its value changed) or a VMM event point would have stopped. */
+/* reverse-continue: the last boundary before now where a breakpoint
+ * would have stopped, a VMM event point fired, or the instruction about to
+ * run stores to a watched word (loads, for rwatch): it stops before it. */
 static bool reverse_hit(void *ctx)
 {
     debugger *d = ctx;
@@ -258,13 +259,18 @@ static bool reverse_hit(void *ctx)
     d->hit_id = 0;
     if (d->v)
         d->v->stop = false;
+    uint32_t regs[16], word;
+    for (int r = 0; r < 16; r++)
+        regs[r] = dbg_reg(d, r);
+    bool have = dbg_read_virt(d, dbg_pc(d), &word, 4);
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
         uint32_t now;
-        if (!p->id || !p->enabled || p->kind != BP_WATCH || !dbg_read_virt(d, p->addr, &now, 4))
+        if (!p->id || !p->enabled || (p->kind != BP_WATCH && p->kind != BP_RWATCH))
             continue;
-        hit |= now != p->old;
-        p->old = now;
+        hit |= points_about_to_touch(p, have, word, regs);
+        if (p->kind == BP_WATCH && dbg_read_virt(d, p->addr, &now, 4))
+            p->old = now;
     }
     return hit;
 }

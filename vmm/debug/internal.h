@@ -159,6 +159,8 @@ dbg_point *points_at(debugger *d, uint32_t pc);   /* enabled BP_ADDR at pc */
 dbg_point *points_watch_check(debugger *d, uint32_t pc, uint32_t word, bool have_word,
                               const uint32_t regs[16]);
 void      points_watch_reset(debugger *d);
+bool      points_about_to_touch(const dbg_point *p, bool have_word, uint32_t word,
+                                const uint32_t regs[16]);
 void      points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev);
 void      points_hit(debugger *d, dbg_point *p);  /* count it; drop a temporary */
 void      points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t len);

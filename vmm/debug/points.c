@@ -324,6 +324,19 @@ static bool insn_access(uint32_t w, const uint32_t regs[16], uint32_t *addr, uin
     }
 }
 
+/* Reverse execution: does the instruction about to run at this boundary
+ * access p's range the way p watches (a store for watch, a load for
+ * rwatch)? */
+bool points_about_to_touch(const dbg_point *p, bool have_word, uint32_t word,
+                           const uint32_t regs[16])
+{
+    uint32_t addr, size;
+    bool store;
+    if (!have_word || !insn_access(word, regs, &addr, &size, &store))
+        return false;
+    return addr < p->addr + p->len && p->addr < addr + size && store == (p->kind == BP_WATCH);
+}
+
 dbg_point *points_watch_check(debugger *d, uint32_t pc, uint32_t word, bool have_word,
                               const uint32_t regs[16])
 {

@@ -201,19 +201,36 @@ bool dbg_set_reg(debugger *d, const char *name, uint32_t v)
 
 /* ---- memory ------------------------------------------------------------------------- */
 
-/* Guest virtual -> guest physical, through the guest's own tables in its
- * current (virtual) mode, as a load would go, else as a fetch. */
+/* Guest virtual -> guest physical, through the guest's own tables (isa's
+ * t32_walk): as a load in the guest's current (virtual) mode would go,
+ * else as a fetch, else - so that kernel code and data can be shown while
+ * the guest is in user mode - as its kernel would see them. */
+static bool ram_read(void *ctx, uint32_t pa, uint32_t *w)
+{
+    return t32_phys_read32(ctx, pa, w);
+}
+
+static bool vm_read(void *ctx, uint32_t gpa, uint32_t *w)
+{
+    return guest_read32(ctx, gpa, w);
+}
+
 bool dbg_translate(const debugger *d, uint32_t va, uint32_t *pa)
 {
-    if (d->v) {
-        const vmm_vcpu *vc = dbg_vcpu(d);
-        return shadow_guest_translate(vc, va, T32_LOAD, pa) == T32_CAUSE_NONE ||
-               shadow_guest_translate(vc, va, T32_FETCH, pa) == T32_CAUSE_NONE;
+    t32_ptmem mem = { .read = ram_read, .ctx = d->m, .size = d->m->memsize };
+    uint32_t ptbr = dbg_sysreg(d, T32_SR_PTBR);
+    bool k = (dbg_psr(d) & T32_PSR_K) != 0;
+    t32_walk_result w;
+    if (d->v)
+        mem = (t32_ptmem){ .read = vm_read, .ctx = dbg_vm(d), .size = dbg_vm(d)->size };
+    if (t32_walk(&mem, ptbr, va, T32_LOAD, k, &w) == T32_CAUSE_NONE ||
+        t32_walk(&mem, ptbr, va, T32_FETCH, k, &w) == T32_CAUSE_NONE ||
+        t32_walk(&mem, ptbr, va, T32_LOAD, true, &w) == T32_CAUSE_NONE ||
+        t32_walk(&mem, ptbr, va, T32_FETCH, true, &w) == T32_CAUSE_NONE) {
+        *pa = w.pa;
+        return true;
     }
-    const t32_cpu *cpu = bare_cpu(d);
-    bool k = (cpu->psr & T32_PSR_K) != 0;
-    return t32_translate(cpu, va, T32_LOAD, k, pa) == T32_CAUSE_NONE ||
-           t32_translate(cpu, va, T32_FETCH, k, pa) == T32_CAUSE_NONE;
+    return false;
 }
 
 bool dbg_read_phys(const debugger *d, uint32_t pa, void *buf, size_t len)

@@ -41,7 +41,8 @@ bool dc_info_vcpu(debugger *d, char *args)
             vc->vm->mode->name, cpu->id, ours ? "" : " (another vCPU ran there last)");
     fprintf(d->out, "%-10s %-26s %s\n", "", "virtual (the guest's view)", "real CPU");
     fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s 0x%08" PRIx32 "\n", "pc", vc->pc, "", cpu->pc);
-    fprintf(d->out, "%-10s %-26u %u   (guest code always runs in real user mode)\n", "K",
+    fprintf(d->out, "%-10s %-26u %u   (guest code always runs with real K = 0; between "
+            "turns the CPU is left as the VMM's last exit left it)\n", "K",
             (vc->vpsr & T32_PSR_K) != 0, (cpu->psr & T32_PSR_K) != 0);
     fprintf(d->out, "%-10s %-26u %u\n", "IE", (vc->vpsr & T32_PSR_IE) != 0,
             (cpu->psr & T32_PSR_IE) != 0);

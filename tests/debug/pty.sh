@@ -1,0 +1,41 @@
+#!/bin/sh
+# trapeze debug on a terminal (through ptydrive, a pseudo-terminal): the
+# prompt and its hint, tab completion of commands, info sub-commands,
+# registers and symbols, and history saved to $TRAPEZE_HISTORY and read
+# back by the next session (the up arrow brings it back).
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+out=$BUILD/tests/debug
+mkdir -p "$out"
+"$BUILD/bin/t32as" -o "$out/guest.img" tests/debug/guest.s
+drive=$BUILD/tests/debug/ptydrive
+TRAPEZE_HISTORY=$out/history
+export TRAPEZE_HISTORY
+rm -f "$TRAPEZE_HISTORY"
+status=0
+expect() {   # expect WHAT FILE
+    if ! grep -q -- "$1" "$2"; then
+        echo "pty: FAILED: no '$1' in the terminal's output:"; cat "$2"; status=1
+    fi
+}
+# Completion: "disas" + tab -> disassemble; "info pa" + tab -> pagetable or
+# patches (ambiguous: both listed on a second tab); "p $s" + tab + tab ->
+# $scratch $sp; "b inn" + tab -> inner.
+"$drive" 'inf\treg\tpc\np $s\t\tp\nb inn\t\nquit\n' \
+    "$BUILD/bin/trapeze" debug --bare "$out/guest.img" >"$out/pty1.txt" 2>&1 || status=1
+expect "type .help." "$out/pty1.txt"
+expect "(trapeze) " "$out/pty1.txt"
+expect "info registers pc" "$out/pty1.txt"
+expect "pc  *0x00001000" "$out/pty1.txt"
+expect 'scratch' "$out/pty1.txt"
+expect 'Breakpoint 1 at 0x00001054 <inner>' "$out/pty1.txt"
+expect 'info registers pc' "$TRAPEZE_HISTORY"
+# History: the up arrow recalls the last line of the last session.
+"$drive" '\p\p\nquit\n' "$BUILD/bin/trapeze" debug --bare "$out/guest.img" >"$out/pty2.txt" 2>&1 || status=1
+expect 'Breakpoint 1 at 0x00001054 <inner>' "$out/pty2.txt"
+# A blank line repeats the last command (si).
+"$drive" 'si\n\n\nquit\n' "$BUILD/bin/trapeze" debug --bare "$out/guest.img" >"$out/pty3.txt" 2>&1 || status=1
+expect '0x0000100c <_start+0xc>' "$out/pty3.txt"
+[ $status -eq 0 ] && echo "pty: prompt, completion, history and repeat work on a terminal"
+exit $status

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Reverse execution lands exactly where forward execution was: in every
+# mode, stop somewhere, note the state (cycle, pc, hashes of registers,
+# virtual state and memory), run forward, step back to the same cycle and
+# compare - then forward again, and compare once more.
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+status=0
+check() {   # check NAME OPTIONS...
+    name=$1; shift
+    out=$(printf 'break kputs\nc\nsi 40\ninfo state\nsi 300\nrsi 300\ninfo state\nsi 7\nrsi 7\ninfo state\n' |
+        "$BUILD/bin/trapeze" debug --batch "$@" 2>&1 | grep '^cycle ')
+    if [ "$(echo "$out" | sort -u | wc -l)" -ne 1 ] || [ "$(echo "$out" | wc -l)" -ne 3 ]; then
+        echo "reverse: $name FAILED: the states differ:"; echo "$out"; status=1
+    fi
+}
+k=$BUILD/guestos/kernel.img
+disk="--disk $BUILD/guestos/default.disk --max-insns 200000"
+# shellcheck disable=SC2086
+check bare --bare "$k" $disk
+for mode in trap bt emulate; do
+    # shellcheck disable=SC2086
+    check "$mode" --mode "$mode" "$k" $disk
+done
+# shellcheck disable=SC2086
+check pv --mode pv "$BUILD/guestos/kernel-pv.img" $disk
+[ $status -eq 0 ] && echo "reverse: a reverse step lands on the state forward execution had, in every mode"
+exit $status

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Scripted debugger sessions against golden transcripts.
+#
+# Each tests/debug/NAME.x is a list of debugger commands; its first line
+# is "# args: OPTIONS" - the options of `trapeze debug` ($BUILD is the build
+# folder).  The session runs with --batch, commands on stdin; its stdout and
+# stderr, and then its exit status, must equal golden/NAME.out.
+#   UPDATE=1 tests/debug/run.sh      rewrite the goldens (then read the diff)
+set -eu
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+out=$BUILD/tests/debug
+mkdir -p "$out"
+"$BUILD/bin/t32as" -o "$out/guest.img" tests/debug/guest.s
+status=0
+for x in tests/debug/*.x; do
+    name=$(basename "$x" .x)
+    args=$(sed -n '1s/^# args: //p' "$x")
+    got="$out/$name.out"
+    # shellcheck disable=SC2086  # the options are meant to split
+    set +e
+    eval "\"$BUILD/bin/trapeze\" debug --batch $args" <"$x" >"$got" 2>&1
+    echo "status: $?" >>"$got"
+    set -e
+    if [ "${UPDATE:-}" = 1 ]; then
+        cp "$got" "tests/debug/golden/$name.out"
+    elif ! diff -u "tests/debug/golden/$name.out" "$got" >"$out/$name.diff"; then
+        echo "debug: $name FAILED (diff in $out/$name.diff)"
+        head -n 40 "$out/$name.diff"
+        status=1
+    fi
+done
+[ $status -eq 0 ] && echo "debug: every scripted session matches its golden transcript"
+exit $status
