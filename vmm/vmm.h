@@ -170,6 +170,7 @@ struct vmm_vm {
     const char *prefix;        /* console line prefix when several VMs share stdout */
     FILE       *prefix_out;    /* where prefixed lines go (NULL: no prefixing) */
     uint64_t    limit;         /* virtual cycles each vCPU may run; 0 = no limit */
+    bool        waiting_input; /* its console `in` waited for the host this turn */
     uint64_t    pause_at;      /* virtual time at which the run loop stops for
                                   the front end (a mode switch, a debugger's
                                   step); 0 = never */
@@ -317,6 +318,14 @@ uint32_t vdev_lines(vmm_vm *vm);
 
 /* The virtual time at which a device changes state by itself, or UINT64_MAX. */
 uint64_t vdev_next_event(const vmm_vm *vm);
+
+/* Would the guest's `in` of `port` have to wait for the host (console
+ * input on a pipe or terminal, nothing there yet)?  Never for a file. */
+bool vdev_input_would_wait(vmm_vm *vm, uint32_t port);
+
+/* Every running VM is waiting for console input: block until the host has
+ * some for one of them (or its end). */
+void vdev_wait_input(vmm *v);
 
 /* Write the whole lines of console output that collected in vm->con to
  * vm->prefix_out, each behind vm->prefix (several VMs sharing one

@@ -54,7 +54,7 @@ $(BUILD)/tests/vmm/guests/fidelity-%.img: tests/vmm/guests/fidelity.s $(BUILD)/b
 	$(BUILD)/bin/t32as -D TICK=$* -o $@ $<
 VMM_FIDELITY_TICKS := 97 777 5000
 EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img \
-             $(foreach g,hello escape idle,$(BUILD)/tests/vmm/guests/$(g).img) \
+             $(foreach g,hello escape idle reader counter,$(BUILD)/tests/vmm/guests/$(g).img) \
              $(foreach t,$(VMM_FIDELITY_TICKS),$(BUILD)/tests/vmm/guests/fidelity-$(t).img)
 endif
 CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh tests/vmm/modes.sh \
@@ -62,7 +62,7 @@ CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/gu
 # --mode emulate against bare T32 on every guest; trapeze compare and audit.
 CHECK_SCRIPTS += tests/vmm/emulate.sh tests/vmm/compare.sh
 # Several VMs on one terminal: prefixes, cut lines, escaped control bytes.
-CHECK_SCRIPTS += tests/vmm/console_share.sh
+CHECK_SCRIPTS += tests/vmm/console_share.sh tests/vmm/console_errors.sh tests/vmm/input_fair.sh
 # --mode pv: guestos's paravirtual kernel against bare T32, the native
 # kernel against --mode trap, exits per instruction against trap.
 CHECK_SCRIPTS += tests/vmm/pv.sh

@@ -2,8 +2,7 @@
 # console_errors.sh - console output that the host cannot write (/dev/full)
 # is reported: "error: console output: No space left on device", exit
 # status 1 - on bare T32, for one VM, for several VMs sharing stdout, and
-# for a VM's console=FILE.  The guest itself runs as usual.  (Not yet in
-# CHECK_SCRIPTS: the front end reports the console's out_error once wired.)
+# for a VM's console=FILE.  The guest itself runs as usual.
 set -eu
 BUILD=${BUILD:-build}
 T=$BUILD/bin/trapeze

@@ -180,13 +180,13 @@ expect 0 "" "/dev/null for every output" \
 
 # ---- write errors are reported ---------------------------------------------------------------------------
 if [ -w /dev/full ]; then
-    expect 1 "console output: write failed" "--console /dev/full" -- "$T" run --console /dev/full "$G/hello.img"
+    expect 1 "console output: No space left on device" "--console /dev/full" -- "$T" run --console /dev/full "$G/hello.img"
     expect 1 "--trace: write failed" "--trace /dev/full" -- "$T" run --mode trap --trace /dev/full "$G/hello.img"
     expect 1 "--stats-json: write failed" "--stats-json /dev/full" -- "$T" run --stats-json /dev/full "$G/hello.img"
     set +e
     "$T" run "$G/hello.img" >/dev/full 2>"$tmp/err"; got=$?
     set -e
-    if [ "$got" -eq 1 ] && grep -q "standard output" "$tmp/err"; then
+    if [ "$got" -eq 1 ] && grep -q "No space left on device" "$tmp/err"; then
         pass "stdout on /dev/full"
     else
         fail "stdout on /dev/full: status $got"; cat "$tmp/err"

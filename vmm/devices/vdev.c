@@ -18,6 +18,7 @@
  * T32 machine of its own.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "vmm/modes/mode.h"
@@ -71,6 +72,28 @@ void vdev_out(vmm_vm *vm, uint32_t port, uint32_t value)
     case T32_DEV_NONE:
         break;      /* read-only or nothing there: the write is ignored */
     }
+}
+
+bool vdev_input_would_wait(vmm_vm *vm, uint32_t port)
+{
+    unsigned off;
+    if (t32_port_decode(port, &off) != T32_DEV_CONSOLE ||
+        (off != T32_PORT_CON_DATA - T32_PORT_CON_DATA &&
+         off != T32_PORT_CON_STATUS - T32_PORT_CON_DATA))
+        return false;
+    return t32_console_poll(&vm->con) == T32_CON_INPUT_WAIT;
+}
+
+void vdev_wait_input(vmm *v)
+{
+    struct pollfd fds[VMM_MAX_VMS];
+    nfds_t n = 0;
+    fflush(stdout);          /* what the VMs said so far shows while we wait */
+    for (int i = 0; i < v->nvms; i++)
+        if (v->vms[i]->waiting_input && v->vms[i]->con.in_fd >= 0)
+            fds[n++] = (struct pollfd){ .fd = v->vms[i]->con.in_fd, .events = POLLIN };
+    while (n > 0 && poll(fds, n, -1) < 0 && errno == EINTR)
+        ;
 }
 
 uint32_t vdev_lines(vmm_vm *vm)

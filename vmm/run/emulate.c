@@ -68,6 +68,7 @@ static bool emulate_mfsr(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
  * TLB).  False if the register does not exist. */
 static bool emulate_mtsr(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
+    /* LAB 02 BEGIN emulate-mtsr */
     uint32_t value = cpu->r[T32_FA(insn)];
     unsigned effects = t32_sysreg_apply(vc->vsr, T32_IMM16(insn), value);
     if (effects & T32_SRW_ILLEGAL)
@@ -77,17 +78,20 @@ static bool emulate_mtsr(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     if (effects & T32_SRW_FLUSH_TLB)
         vc->vm->mode->ptbr_write(vc, cpu);   /* a new address space */
     return true;
+    /* LAB 02 END emulate-mtsr */
 }
 
 /* rfe: the virtual PSR comes back from virtual EPSR - possibly with virtual
  * K = 0, in which case the guest's user view of memory takes over. */
 static void emulate_rfe(vmm_vcpu *vc, t32_cpu *cpu)
 {
+    /* LAB 02 BEGIN emulate-rfe */
     uint32_t old = vc->vpsr;
     vc->vpsr = vc->vsr[T32_SR_EPSR] & T32_PSR_MASK;
     vc->pc = vc->vsr[T32_SR_EPC];
     if ((old ^ vc->vpsr) & T32_PSR_K)
         vc->vm->mode->view_change(vc, cpu);
+    /* LAB 02 END emulate-rfe */
 }
 
 /* The port an in/out instruction addresses: (base + sext(imm)) & 0xffff. */
@@ -157,12 +161,14 @@ static bool emulate_step(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
         return emulate_mfsr(vc, cpu, insn);
     case T32_OP_MTSR:
         return emulate_mtsr(vc, cpu, insn);
+    /* LAB 02 BEGIN emulate-cli-sti */
     case T32_OP_CLI:
         vc->vpsr &= ~T32_PSR_IE;
         return true;
     case T32_OP_STI:
         vc->vpsr |= T32_PSR_IE;
         return true;
+    /* LAB 02 END emulate-cli-sti */
     case T32_OP_TLBFLUSH:
         vc->vm->mode->tlb_flush(vc, cpu);
         return true;
@@ -180,8 +186,38 @@ static bool emulate_step(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     }
 }
 
+/*
+ * An `in` of the console that would have to wait for the host (a pipe or a
+ * terminal with nothing typed yet).  Bare T32 would stop the CPU until a
+ * byte comes; a VM must not stop the others (nor its own timer).  So the
+ * `in` does not execute yet: the vCPU idles like wfi - to its next virtual
+ * event or the end of its turn - and tries again after.  The scheduler
+ * waits for the host only when every VM is waiting (vdev_wait_input).
+ * Input from a file never waits, so such runs stay deterministic.
+ */
+static bool wait_for_input(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
+{
+    vmm_vm *vm = vc->vm;
+    if (T32_OPC(insn) != T32_OP_IN || !vdev_input_would_wait(vm, port_of(cpu, insn)))
+        return false;
+    vm->waiting_input = true;
+    switch (vtimer_wait(vc, vc->horizon)) {
+    case VTIMER_WOKEN:
+    case VTIMER_IDLED:
+        break;                      /* time went on to an event or the turn's end */
+    case VTIMER_PENDING:
+    case VTIMER_NEVER:
+        if (vc->vcycles < vc->horizon)
+            vc->vcycles = vc->horizon;
+        break;
+    }
+    return true;
+}
+
 void vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
+    if (wait_for_input(vc, cpu, insn))
+        return;
     vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_EMULATE, .pc = vc->pc, .insn = insn,
                                  .port = port_of(cpu, insn) });
     switch (T32_OPC(insn)) {

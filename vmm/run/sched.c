@@ -38,6 +38,7 @@ static void count_idle(vmm_vm *vm)
 
 vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum)
 {
+    vm->waiting_input = false;
     for (int i = 0; i < vm->nvcpus && vm->outcome.end == VMM_RUNNING && !vm->vmm->stop; i++)
         vmm_vcpu_run(&vm->vcpus[i], pick_cpu(vm->vmm, &vm->vcpus[i]), quantum);
     count_idle(vm);
@@ -46,7 +47,7 @@ vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum)
 
 bool vmm_sched_round(vmm *v)
 {
-    bool any_running = false;
+    bool any_running = false, all_waiting = true;
     for (int i = 0; i < v->nvms; i++) {
         vmm_vm *vm = v->vms[i];
         if (vm->outcome.end != VMM_RUNNING)
@@ -59,7 +60,12 @@ bool vmm_sched_round(vmm *v)
         bool done = vm->outcome.end != VMM_RUNNING;
         vdev_console_flush(vm, done);
         any_running |= !done;
+        all_waiting &= done || vm->waiting_input;
     }
+    /* Nobody can do anything but wait for the host's input: wait for it
+     * here rather than spin through idle turns. */
+    if (any_running && all_waiting && !v->stop)
+        vdev_wait_input(v);
     return any_running;
 }
 

@@ -174,24 +174,26 @@ static int commit(t32_out *out, const char *what)
     char err[256];
     if (out->kind == T32_OUT_CLOSED || t32_out_commit(out, err, sizeof err))
         return 0;
-    fprintf(stderr, "trapeze: error: %s: %s\n", what, err);
+    if (what)
+        fprintf(stderr, "trapeze: error: %s: %s\n", what, err);
     return SESSION_ERROR;
 }
 
-int files_close(session_files *f)
+int files_close(session_files *f, bool console_reported)
 {
     int status = 0;
     for (int i = 0; i < VMM_MAX_VMS; i++) {
-        status |= commit(&f->console[i], "console output");
+        status |= commit(&f->console[i], console_reported ? NULL : "console output");
         if (f->in[i] >= 0)
             close(f->in[i]);
     }
     status |= commit(&f->trace, "--trace");
     status |= commit(&f->itrace, "--trace-insns");
     status |= commit(&f->stats_json, "--stats-json");
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && !console_reported) {
         fprintf(stderr, "trapeze: error: writing standard output: %s\n",
-                strerror(errno ? errno : EIO));
+                errno ? strerror(errno) : "write failed");
         status = SESSION_ERROR;
     }
     return status ? SESSION_ERROR : 0;

@@ -35,7 +35,8 @@ int files_attach(session_files *f, const session_guest *g, int i, int n,
                  t32_console *con, t32_disk *disk);
 
 /* Close everything; every output is checked (a full disk, /dev/full), and
- * so is standard output.  Returns 0, or SESSION_ERROR after a message. */
-int files_close(session_files *f);
+ * so is standard output.  Returns 0, or SESSION_ERROR after a message
+ * (none for the console files if `console_reported`: said already). */
+int files_close(session_files *f, bool console_reported);
 
 #endif /* VMM_SESSION_FILES_H */

@@ -290,7 +290,7 @@ static int run_bare(session *s)
         w.insn_ctx = s;
     }
     vmm_outcome out = vmm_bare_run_watched(s->bare, s->o.max_insns, &s->bare_stats, &w);
-    fflush(s->bare->console.out);
+    t32_console_sync(&s->bare->console);   /* the transcript before any message */
     int status = session_report("", &s->imgs[0], &out);
     int srt = write_stats(s, &stp, 1);
     return status ? status : srt;
@@ -333,7 +333,8 @@ static int run_vms(session *s)
         run_switching(s);
     else
         vmm_sched_run(v);
-    fflush(stdout);
+    for (int i = 0; i < v->nvms; i++)
+        t32_console_sync(&v->vms[i]->con);   /* the transcripts before any message */
     for (int i = 0; i < v->nvms; i++) {
         char who[32] = "";
         if (v->nvms > 1)
@@ -354,11 +355,30 @@ int session_run(session *s)
     return status;
 }
 
+/* The guests' console output reached the host (a full disk, /dev/full and
+ * a closed pipe are noticed here, with the reason).  0 or SESSION_ERROR. */
+static int sync_consoles(session *s)
+{
+    int err = 0;
+    if (s->bare)
+        err = t32_console_sync(&s->bare->console);
+    for (int i = 0; s->v && i < s->v->nvms; i++) {
+        int e = t32_console_sync(&s->v->vms[i]->con);
+        err = err ? err : e;
+    }
+    if (err == 0)
+        return 0;
+    fprintf(stderr, "trapeze: error: console output: %s\n", strerror(err));
+    return SESSION_ERROR;
+}
+
 int session_close(session *s, int status)
 {
     if (!s)
         return status;
-    int rc = files_close(&s->files);
+    int consoles = sync_consoles(s);
+    int rc = files_close(&s->files, consoles != 0);
+    rc = rc ? rc : consoles;
     if (status == 0)
         status = rc;
     vmm_free(s->v);

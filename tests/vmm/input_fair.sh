@@ -1,0 +1,49 @@
+#!/bin/sh
+# input_fair.sh - a VM waiting for console input on a silent, open pipe
+# does not stop the others: `sleep 8 | trapeze run --vm reader --vm counter`
+# must show the counter's work while the pipe is still open and silent.
+set -eu
+BUILD=${BUILD:-build}
+T=$BUILD/bin/trapeze
+G=$BUILD/tests/vmm/guests
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+pass() { echo "PASS $*"; }
+
+mkfifo "$tmp/in"
+"$T" run --vm "$G/reader.img" --vm "$G/counter.img" <"$tmp/in" >"$tmp/out" 2>&1 &
+pid=$!
+exec 3>"$tmp/in"                 # the pipe is open, and says nothing
+i=0
+while [ $i -lt 200 ] && ! grep -q '^\[vm1\] 5$' "$tmp/out"; do
+    sleep 0.05
+    i=$((i + 1))
+done
+if grep -q '^\[vm1\] 5$' "$tmp/out"; then
+    pass "the counter ran to its end while the reader waited on a silent pipe"
+else
+    fail "the counter was stopped by the reader's wait"; cat "$tmp/out"
+fi
+printf 'typed\n' >&3
+exec 3>&-                        # end of input: the reader halts
+status=0
+wait "$pid" || status=$?
+pid=
+if [ "$status" -eq 0 ] && grep -q '^\[vm0\] typed$' "$tmp/out"; then
+    pass "the reader got its line after the wait, and both VMs halted"
+else
+    fail "the reader's line (status $status)"; cat "$tmp/out"
+fi
+
+# Input from a file never waits: the same run twice gives the same output.
+printf 'one\ntwo\n' >"$tmp/file"
+"$T" run --vm "$G/reader.img" --vm "$G/counter.img" <"$tmp/file" >"$tmp/a" 2>&1
+"$T" run --vm "$G/reader.img" --vm "$G/counter.img" <"$tmp/file" >"$tmp/b" 2>&1
+cmp -s "$tmp/a" "$tmp/b" && grep -q '^\[vm0\] two$' "$tmp/a" &&
+    pass "input from a file: deterministic" || fail "input from a file"
+
+echo "input_fair: $failures failures"
+[ "$failures" -eq 0 ]
