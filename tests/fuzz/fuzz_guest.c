@@ -1,38 +1,55 @@
 /*
  * fuzz_guest.c - libFuzzer harness: the input is hostile guest code.
  *
- * The bytes after a small header are placed in guest memory and run twice
- * for a bounded number of cycles: on bare T32 (the reference) and as a VM
- * under the trap-and-emulate VMM, like tests/vmm/test_vmm.c does for its
- * hand-written and random programs.  Two properties must hold:
+ * The bytes after a small header are placed in guest memory and run for
+ * CYCLES cycles on bare T32 (the reference) and as a VM under the VMM, once
+ * per mode in modes_wanted that this VMM has (trap, bt).  In the VMM the
+ * fuzzed VM takes turns of QUANTUM cycles with two canary VMs that run
+ * known work.  Two properties must hold:
  *
- *  - isolation: the fuzzed VM sits between two canary VMs whose memory and
- *    vCPUs must be unchanged afterwards, and VMM memory the shadow tables
- *    have not yet used must still be zero;
- *  - fidelity: everything the guest can observe (outcome, registers, PSR,
- *    system registers, time, console output, memory) is the same as on
- *    bare T32 - unless the run strayed outside what ISA.md promises, see
- *    below.
+ *  - isolation: each canary's state (registers, system registers, time,
+ *    all of its RAM) is exactly what its own work gives on bare T32 after
+ *    as many cycles as it ran; no canary printed anything; VMM memory not
+ *    yet handed out (for shadow tables, bt's copies) is still zero; nothing
+ *    reached the real machine's console or ports;
+ *  - fidelity: everything the fuzzed guest can observe (outcome, registers,
+ *    PSR, system registers, time, console output, memory) is the same as on
+ *    bare T32 - unless the run did something ISA.md lets a VMM mode show
+ *    differently, see below.
  *
- * Two things make bare and VM differ *by design*, so a run that does either
- * is only checked for isolation:
+ * Two things may make bare and VM differ *by design*:
  *
- *  - pushf/popf (ISA.md, "Virtualizability"): sensitive but not privileged,
- *    so the deprivileged guest kernel sees its real mode.  Code can write
- *    them at run time, so a static scan of the input is not enough;
+ *  - pushf/popf executed in (virtual) kernel mode (ISA.md,
+ *    "Virtualizability"): sensitive but not privileged, so under `trap` the
+ *    deprivileged guest kernel sees its real mode.  A guest *user* program's
+ *    pushf/popf is faithful in every mode, and under `bt` the kernel's are
+ *    too (they are patched), so this excuse is `trap`'s alone;
  *  - a store into a live page table while paging is on (ISA.md section 8):
  *    the TLB is not coherent with page-table writes, and bare T32's TLB and
  *    the VMM's shadow tables may legitimately hold different stale
- *    translations until the guest flushes.
+ *    translations until the guest flushes.  Every mode has this excuse.
  *
- * Both are detected on the bare run, which is therefore stepped one cycle
- * at a time (vmm_bare_run with a limit one cycle further each time): before
- * each step, the instruction at pc - or, if an interrupt is taken first, at
- * TVEC - is looked at through the page tables.  Stepping changes nothing:
- * t32_run() stops at instruction boundaries and a run split anywhere
- * behaves as one run (isa/cpu.c), which the VM's own run loop relies on
- * too.  (The look goes through the tables, not the TLB; the two can only
- * disagree after a page-table store, which already ends the comparison.)
+ * Both are looked for only when a mode's run differs from bare (usually it
+ * does not, and then there is nothing to excuse): the bare run is repeated,
+ * stepped one cycle at a time (vmm_bare_run with a limit one cycle further
+ * each time), and before each step the instruction the CPU would execute -
+ * at pc, or at TVEC in kernel mode if the step took an interrupt first - is
+ * looked at through the page tables.  Stepping changes nothing: t32_run()
+ * stops at instruction boundaries and a run split anywhere behaves as one
+ * run (isa/cpu.c), which the VM's own run loop relies on too.  (The look
+ * goes through the tables, not the TLB; the two can only disagree after a
+ * page-table store, which is an excuse already.)  If the mode's excuses did
+ * not happen, the difference is a fidelity bug.
+ *
+ * Speed.  The machines are made once: the bare machine and, per mode, a
+ * VMM with its three VMs.  Between inputs they are reset to the state they
+ * were made in (rig_reset: memory, vCPUs, shadows, the mode's own state,
+ * devices, statistics, the real CPU and its TLB, VMM memory).  That the
+ * reset is complete is itself checked: the first input and every
+ * CROSS_CHECK_EVERY-th one also run on a freshly made VMM, which must end in
+ * exactly the same state.  The canaries' reference is computed once, for
+ * every turn.  The bare run goes at full speed; it is only stepped (above)
+ * for an input whose VM run differs.
  *
  * Input: a HEADER-byte header, then up to CODE_MAX bytes of code placed at
  * UCODE.  A harness-written prologue at KCODE sets the trap vector, maybe a
@@ -52,9 +69,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/vmm.h"
+#include "vmm/modes/mode.h"
 
-#define RAM       0x10000u   /* guest RAM, bare and in the VM */
+#define RAM       0x10000u   /* guest RAM, bare and in each VM */
 #define NPAGES    (RAM / T32_PAGE_SIZE)
 #define KCODE     0x1000u    /* prologue (the entry point) */
 #define HANDLER   0x2000u    /* the skipping trap handler */
@@ -64,39 +81,57 @@
 #define L1_TABLE  0xe000u
 #define L2_TABLE  0xf000u
 #define HEADER    20u
-#define CYCLES    20000u
+#define CYCLES    5000u      /* every guest's instruction budget */
+#define QUANTUM   250u       /* cycles per turn: 20 turns each, interleaved */
+#define TURNS     (CYCLES / QUANTUM)
 #define FUZZ_VM   1          /* VMs 0 and 2 are the canaries */
 #define NVMS      3
+#define CROSS_CHECK_EVERY 64u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char console_input[] = "fuzz\n";
 
-/* ---- the guest image --------------------------------------------------------- */
-
-static uint8_t image[RAM];
-
-static void put32(uint32_t addr, uint32_t w)
+static void fail(const char *mode, const char *what)
 {
-    image[addr] = (uint8_t)w;
-    image[addr + 1] = (uint8_t)(w >> 8);
-    image[addr + 2] = (uint8_t)(w >> 16);
-    image[addr + 3] = (uint8_t)(w >> 24);
+    if (mode)
+        fprintf(stderr, "fuzz_guest: mode %s: %s\n", mode, what);
+    else
+        fprintf(stderr, "fuzz_guest: %s\n", what);
+    abort();
 }
 
-static uint32_t emit_li(uint32_t pc, unsigned rd, uint32_t v)
+/* ---- writing guest code ---------------------------------------------------------- */
+
+static void put32(uint8_t *mem, uint32_t addr, uint32_t w)
 {
-    put32(pc, T32_ENC_I(T32_OP_LUI, rd, 0, v >> 16));
-    put32(pc + 4, T32_ENC_I(T32_OP_ORI, rd, rd, v & 0xffffu));
-    return pc + 8;
+    mem[addr] = (uint8_t)w;
+    mem[addr + 1] = (uint8_t)(w >> 8);
+    mem[addr + 2] = (uint8_t)(w >> 16);
+    mem[addr + 3] = (uint8_t)(w >> 24);
 }
 
-static uint32_t emit_mtsr(uint32_t pc, unsigned sr, uint32_t v)
+static uint32_t emit(uint8_t *mem, uint32_t pc, uint32_t insn)
 {
-    pc = emit_li(pc, 1, v);
-    put32(pc, T32_ENC_I(T32_OP_MTSR, 1, 0, sr));
+    put32(mem, pc, insn);
     return pc + 4;
 }
+
+static uint32_t emit_li(uint8_t *mem, uint32_t pc, unsigned rd, uint32_t v)
+{
+    pc = emit(mem, pc, T32_ENC_I(T32_OP_LUI, rd, 0, v >> 16));
+    return emit(mem, pc, T32_ENC_I(T32_OP_ORI, rd, rd, v & 0xffffu));
+}
+
+static uint32_t emit_mtsr(uint8_t *mem, uint32_t pc, unsigned sr, uint32_t v)
+{
+    pc = emit_li(mem, pc, 1, v);
+    return emit(mem, pc, T32_ENC_I(T32_OP_MTSR, 1, 0, sr));
+}
+
+/* ---- the fuzzed guest's image ------------------------------------------------------ */
+
+static uint8_t image[RAM];
 
 static void build_image(const uint8_t *data, size_t size)
 {
@@ -108,19 +143,19 @@ static void build_image(const uint8_t *data, size_t size)
 
     /* The skipping handler: resume after whatever trapped (or after the
      * instruction an interrupt came before), so runs go on past faults. */
-    put32(HANDLER, T32_ENC_I(T32_OP_MFSR, 13, 0, T32_SR_EPC));
-    put32(HANDLER + 4, T32_ENC_I(T32_OP_ADDI, 13, 13, 4));
-    put32(HANDLER + 8, T32_ENC_I(T32_OP_MTSR, 13, 0, T32_SR_EPC));
-    put32(HANDLER + 12, T32_ENC_R(T32_OP_RFE, 0, 0, 0));
+    put32(image, HANDLER, T32_ENC_I(T32_OP_MFSR, 13, 0, T32_SR_EPC));
+    put32(image, HANDLER + 4, T32_ENC_I(T32_OP_ADDI, 13, 13, 4));
+    put32(image, HANDLER + 8, T32_ENC_I(T32_OP_MTSR, 13, 0, T32_SR_EPC));
+    put32(image, HANDLER + 12, T32_ENC_R(T32_OP_RFE, 0, 0, 0));
 
     bool paging = h[0] & 1, user = h[0] & 2, extra_l1 = h[0] & 0x80;
     static const uint32_t tvecs[4] = { 0, HANDLER, 0, HANDLER };
     uint32_t tvec = (h[0] >> 2 & 3) == 2 ? UCODE + 4u * h[2] : tvecs[h[0] >> 2 & 3];
 
-    put32(L1_TABLE, L2_TABLE | T32_PTE_V);
+    put32(image, L1_TABLE, L2_TABLE | T32_PTE_V);
     if (extra_l1) {
-        put32(L1_TABLE + 4 * 1023, L2_TABLE | T32_PTE_V);
-        put32(L1_TABLE + 4 * 2, (RAM + T32_PAGE_SIZE) | T32_PTE_V);
+        put32(image, L1_TABLE + 4 * 1023, L2_TABLE | T32_PTE_V);
+        put32(image, L1_TABLE + 4 * 2, (RAM + T32_PAGE_SIZE) | T32_PTE_V);
     }
     for (uint32_t i = 0; i < NPAGES; i++) {
         uint8_t b = h[4 + i];
@@ -130,26 +165,112 @@ static void build_image(const uint8_t *data, size_t size)
             frame = i;
             bits = T32_PTE_V | T32_PTE_R | T32_PTE_X;
         }
-        put32(L2_TABLE + 4 * i, frame << T32_PAGE_SHIFT | bits);
+        put32(image, L2_TABLE + 4 * i, frame << T32_PAGE_SHIFT | bits);
     }
 
     uint32_t pc = KCODE;
-    pc = emit_li(pc, T32_REG_SP, STACK);
-    pc = emit_mtsr(pc, T32_SR_TVEC, tvec);
+    pc = emit_li(image, pc, T32_REG_SP, STACK);
+    pc = emit_mtsr(image, pc, T32_SR_TVEC, tvec);
     if (h[0] & 0x10)
-        pc = emit_mtsr(pc, T32_SR_TIMER, 1u + 8u * h[1]);
-    pc = emit_mtsr(pc, T32_SR_EPC, UCODE);
-    pc = emit_mtsr(pc, T32_SR_EPSR, (user ? 0 : T32_PSR_K) | (h[0] & 0x20 ? T32_PSR_IE : 0));
+        pc = emit_mtsr(image, pc, T32_SR_TIMER, 1u + 8u * h[1]);
+    pc = emit_mtsr(image, pc, T32_SR_EPC, UCODE);
+    pc = emit_mtsr(image, pc, T32_SR_EPSR, (user ? 0 : T32_PSR_K) | (h[0] & 0x20 ? T32_PSR_IE : 0));
     if (paging)
-        pc = emit_mtsr(pc, T32_SR_PTBR, L1_TABLE | T32_PTBR_E);
-    put32(pc, T32_ENC_I(T32_OP_ADDI, 1, 0, 0));
-    put32(pc + 4, T32_ENC_R(T32_OP_RFE, 0, 0, 0));
+        pc = emit_mtsr(image, pc, T32_SR_PTBR, L1_TABLE | T32_PTBR_E);
+    pc = emit(image, pc, T32_ENC_I(T32_OP_ADDI, 1, 0, 0));
+    emit(image, pc, T32_ENC_R(T32_OP_RFE, 0, 0, 0));
 }
 
-/* ---- the bare run, watching for what ends the comparison ----------------------- */
+/* ---- what a guest can see of its CPU ------------------------------------------------ */
+
+/* The architectural state of one CPU and its time: bare T32's CPU 0, or a
+ * VM's vCPU 0 (whose K and IE are virtual).  IPEND and CYCLES are computed
+ * when read, and CPUID is the same everywhere, so they are not kept. */
+typedef struct cpu_state {
+    uint32_t r[T32_NREGS];
+    uint32_t pc, psr;
+    uint32_t sr[T32_SR_TIMER + 1];
+    uint64_t cycles, insns;
+} cpu_state;
+
+static cpu_state bare_state(const t32_machine *m)
+{
+    const t32_cpu *cpu = &m->cpu[0];
+    cpu_state s = { .pc = cpu->pc, .psr = cpu->psr, .cycles = cpu->cycles,
+                    .insns = cpu->retired };
+    memcpy(s.r, cpu->r, sizeof s.r);
+    memcpy(s.sr, cpu->sr, sizeof s.sr);
+    return s;
+}
+
+static cpu_state vm_state(const vmm_vm *vm)
+{
+    const vmm_vcpu *vc = &vm->vcpus[0];
+    cpu_state s = { .pc = vc->pc, .psr = vc->vpsr, .cycles = vc->vcycles,
+                    .insns = vm->stats.guest_insns };
+    memcpy(s.r, vc->r, sizeof s.r);
+    memcpy(s.sr, vc->vsr, sizeof s.sr);
+    return s;
+}
+
+/* The first thing that differs, or NULL. */
+static const char *state_diff(const cpu_state *a, const cpu_state *b)
+{
+    if (memcmp(a->r, b->r, sizeof a->r) != 0)
+        return "registers differ";
+    if (a->pc != b->pc || a->psr != b->psr)
+        return "pc or PSR differs";
+    if (memcmp(a->sr, b->sr, sizeof a->sr) != 0)
+        return "a system register differs";
+    if (a->cycles != b->cycles || a->insns != b->insns)
+        return "time differs";
+    return NULL;
+}
+
+/* ---- bare T32 ------------------------------------------------------------------------ */
+
+static void quiet_console(t32_console *c)
+{
+    t32_console_free(c);
+    t32_console_init(c, NULL, -1);
+    t32_console_set_input(c, console_input, sizeof console_input - 1);
+}
+
+/* A bare machine and the state it was made in, to reset it to. */
+typedef struct bare_rig {
+    t32_machine *m;
+    t32_machine  pristine;
+} bare_rig;
+
+static void bare_init(bare_rig *b)
+{
+    b->m = t32_machine_new(RAM, 1);
+    if (!b->m)
+        fail(NULL, "out of memory");
+    memcpy(&b->pristine, b->m, sizeof b->pristine);
+}
+
+/* Power-on state with `mem` loaded, entry KCODE, console input waiting. */
+static void bare_reset(bare_rig *b, const uint8_t *mem)
+{
+    t32_machine *m = b->m;
+    t32_console_free(&m->console);
+    t32_disk_free(&m->disk);
+    memcpy(m, &b->pristine, sizeof *m);
+    quiet_console(&m->console);
+    memcpy(m->mem, mem, RAM);
+    m->cpu[0].pc = KCODE;
+}
+
+/* ---- the excuses, looked for on a stepped bare run ------------------------------------ */
+
+enum {
+    EXCUSE_KERNEL_PSR = 1,   /* pushf/popf ran in kernel mode */
+    EXCUSE_PT_STORE   = 2    /* a store into a live page table, paging on */
+};
 
 typedef struct watch {
-    bool     differs;       /* pushf/popf or a live page-table store seen */
+    unsigned seen;          /* EXCUSE_* bits */
     uint32_t tables_ptbr;   /* PTBR the table-frame set was built for; 0 = none */
     uint32_t tables;        /* bit i: RAM frame i is the root or an L2 table */
 } watch;
@@ -167,7 +288,7 @@ static void note_frame(uint32_t *set, uint32_t pa)
 
 /* The frames the current tables live in (the root and every valid L1
  * entry's L2).  Rebuilt when PTBR changes; while it does not and paging is
- * on, a store that could change the L1 table ends the comparison anyway. */
+ * on, a store that could change the L1 table is an excuse anyway. */
 static void table_frames(const t32_cpu *cpu, watch *w)
 {
     uint32_t ptbr = cpu->sr[T32_SR_PTBR];
@@ -184,157 +305,456 @@ static void table_frames(const t32_cpu *cpu, watch *w)
     }
 }
 
-/* The instruction the CPU would execute at `va` in mode `kernel`. */
-static void look_at(const t32_cpu *cpu, uint32_t va, bool kernel, watch *w)
+/* The excuses the instruction at `va` would give if the CPU executed it
+ * now, in kernel mode or not. */
+static unsigned excuse_at(const t32_cpu *cpu, uint32_t va, bool kernel, watch *w)
 {
     uint32_t pa, insn;
     if (t32_translate(cpu, va, T32_FETCH, kernel, &pa) != T32_CAUSE_NONE ||
         !read_word(cpu->m, pa, &insn))
-        return;
-    unsigned op = insn >> 24;
-    if (op == T32_OP_PUSHF || op == T32_OP_POPF) {
-        w->differs = true;
-        return;
-    }
+        return 0;
+    unsigned op = T32_OPC(insn);
+    if (op == T32_OP_PUSHF || op == T32_OP_POPF)
+        return kernel ? EXCUSE_KERNEL_PSR : 0;
     if (!(cpu->sr[T32_SR_PTBR] & T32_PTBR_E))
-        return;
+        return 0;
     uint32_t target;
     if (op == T32_OP_PUSH)
         target = cpu->r[T32_REG_SP] - 4;
     else if (op == T32_OP_STW || op == T32_OP_STH || op == T32_OP_STB)
-        target = cpu->r[insn >> 16 & 15] + (uint32_t)(int32_t)(int16_t)(insn & 0xffff);
+        target = cpu->r[T32_FB(insn)] + T32_SIMM16(insn);
     else
-        return;
+        return 0;
     table_frames(cpu, w);
     if (t32_translate(cpu, target, T32_STORE, kernel, &pa) == T32_CAUSE_NONE && pa < RAM &&
         (w->tables >> (pa / T32_PAGE_SIZE) & 1))
-        w->differs = true;
+        return EXCUSE_PT_STORE;
+    return 0;
 }
 
-static vmm_outcome run_bare(t32_machine *m, vmm_stats *st, bool *differs)
+/* Run the fuzzed image bare again, one cycle at a time, until one of the
+ * `wanted` excuses happens or the run ends; return the excuses seen.  A
+ * step that takes an interrupt runs the handler's first instruction (taking
+ * it costs no cycle), so both candidates are looked at before the step and
+ * the one that ran is kept. */
+static unsigned watch_run(bare_rig *b, unsigned wanted)
 {
-    t32_cpu *cpu = &m->cpu[0];
+    bare_reset(b, image);
+    t32_cpu *cpu = &b->m->cpu[0];
     watch w = { 0 };
+    vmm_stats st;
     vmm_outcome out;
     do {
-        if (!w.differs) {
-            if (!(cpu->sr[T32_SR_PTBR] & T32_PTBR_E))
-                w.tables_ptbr = 0;     /* tables may change freely meanwhile */
-            look_at(cpu, cpu->pc, cpu->psr & T32_PSR_K, &w);
-            look_at(cpu, cpu->sr[T32_SR_TVEC], true, &w);
-        }
-        out = vmm_bare_run(m, cpu->cycles + 1, st);
-    } while (out.end == VMM_END_LIMIT && cpu->cycles < CYCLES);
-    *differs = w.differs;
-    return out;
+        if (!(cpu->sr[T32_SR_PTBR] & T32_PTBR_E))
+            w.tables_ptbr = 0;     /* tables may change freely meanwhile */
+        unsigned at_pc = excuse_at(cpu, cpu->pc, cpu->psr & T32_PSR_K, &w);
+        unsigned at_tvec = excuse_at(cpu, cpu->sr[T32_SR_TVEC], true, &w);
+        uint64_t irqs = cpu->irqs_taken;
+        out = vmm_bare_run(b->m, cpu->cycles + 1, &st);
+        w.seen |= cpu->irqs_taken != irqs ? at_tvec : at_pc;
+    } while (!(w.seen & wanted) && out.end == VMM_END_LIMIT && cpu->cycles < CYCLES);
+    return w.seen;
 }
 
-/* ---- checks ----------------------------------------------------------------------- */
+/* ---- VMM memory ---------------------------------------------------------------------- */
 
-static void fail(const char *what)
+/*
+ * VMM memory.  vmm_new gives the VMM VMM_MEM_PER_VM bytes of its own per VM,
+ * megabytes that check_isolation would read through after every run.  The
+ * harness gives it OWN_PER_VM instead, as if the machine had been built with
+ * less RAM: the VMM's frames end lower and so does the real machine's RAM
+ * (an access above is a bus error, not a write into the rest of the buffer).
+ * Shadow tables are only a cache - the VMM drops them to make room when its
+ * frames run out - so a guest cannot tell; it only makes that path common.
+ */
+#define OWN_PER_VM (256u << 10)
+
+static void vmm_shrink(vmm *v)
 {
-    fprintf(stderr, "fuzz_guest: %s\n", what);
-    abort();
+    uint32_t own = (uint32_t)v->nvms * OWN_PER_VM;
+    if (v->vmm_next != v->vmm_base || v->vmm_limit - v->vmm_base < own)
+        fail(NULL, "cannot shrink VMM memory");
+    v->vmm_limit = v->vmm_base + own;
+    v->m->memsize = v->vmm_limit;
 }
 
-static void check_same(const t32_machine *bare, const vmm_outcome *bo, const vmm_stats *bs,
-                       const vmm_vm *vm)
+/* ---- the canaries ------------------------------------------------------------------------ */
+
+/*
+ * Two small guests with known work, one on each side of the fuzzed VM, so
+ * that every turn of the fuzzed guest is entered from a running canary and
+ * left for one: whatever it leaves behind on the real CPU (registers, TLB
+ * entries, the real PTBR, shadow state) the next canary would notice.
+ *
+ *   VM 0 - a kernel with paging off that counts and sleeps: it adds 1 to a
+ *          counter in its RAM, re-arms its timer and waits for it (wfi), so
+ *          most of its time is idle; every iteration exits twice (mtsr, wfi).
+ *   VM 2 - a user program under paging and a timer: it counts in a data page
+ *          at a virtual address other than its physical one, while timer
+ *          interrupts enter its kernel, which counts the ticks.
+ *
+ * The rest of each canary's RAM is a byte pattern that nothing may change.
+ * What a canary must look like after k turns is computed once, on bare T32,
+ * by running it alone for k * QUANTUM cycles.
+ */
+#define CANARY_DATA   0x8000u    /* VM 0's counter; VM 2's data page (physical) */
+#define CANARY_UCODE  0x3000u    /* VM 2's user code (physical) */
+#define CANARY_UVA    0x7000u    /* ... at this virtual address */
+#define CANARY_DVA    0x9000u    /* ... and its data page here */
+#define CANARY0_SLEEP 61u        /* VM 0's timer interval */
+#define CANARY2_TICK  97u        /* VM 2's timer interval */
+
+static uint8_t canary_image[NVMS][RAM];
+
+typedef struct canary_ref {
+    cpu_state cpu;
+    uint8_t   mem[RAM];
+} canary_ref;
+
+
+static void canary_pattern(int vm, uint8_t *mem)
 {
-    const t32_cpu *cpu = &bare->cpu[0];
-    const vmm_vcpu *vc = &vm->vcpus[0];
+    for (uint32_t i = 0; i < RAM; i++)
+        mem[i] = (uint8_t)(i * 131u + (uint32_t)vm * 7u + 0x5a);
+}
+
+static void build_counter_kernel(uint8_t *mem)
+{
+    uint32_t pc = emit_li(mem, KCODE, 3, CANARY0_SLEEP);
+    pc = emit_li(mem, pc, 2, CANARY_DATA);
+    uint32_t loop = pc;
+    pc = emit(mem, pc, T32_ENC_I(T32_OP_ADDI, 1, 1, 1));
+    pc = emit(mem, pc, T32_ENC_I(T32_OP_STW, 1, 2, 0));
+    pc = emit(mem, pc, T32_ENC_I(T32_OP_MTSR, 3, 0, T32_SR_TIMER));
+    pc = emit(mem, pc, T32_ENC_R(T32_OP_WFI, 0, 0, 0));
+    emit(mem, pc, T32_ENC_J(T32_OP_B, ((int32_t)loop - (int32_t)pc) / 4));
+}
+
+static void build_paged_counter(uint8_t *mem)
+{
+    static const uint32_t kernel_rx = T32_PTE_V | T32_PTE_R | T32_PTE_X;
+    static const uint32_t user = T32_PTE_V | T32_PTE_R | T32_PTE_U;
+    put32(mem, L1_TABLE, L2_TABLE | T32_PTE_V);
+    for (uint32_t i = 1; i < 1024; i++)
+        put32(mem, L1_TABLE + 4 * i, 0);
+    for (uint32_t i = 0; i < 1024; i++)
+        put32(mem, L2_TABLE + 4 * i, 0);
+    put32(mem, L2_TABLE + 4 * (KCODE >> 12), KCODE | kernel_rx);
+    put32(mem, L2_TABLE + 4 * (HANDLER >> 12), HANDLER | kernel_rx);
+    put32(mem, L2_TABLE + 4 * (CANARY_UVA >> 12), CANARY_UCODE | user | T32_PTE_X);
+    put32(mem, L2_TABLE + 4 * (CANARY_DVA >> 12), CANARY_DATA | user | T32_PTE_W);
+
+    uint32_t pc = emit_mtsr(mem, KCODE, T32_SR_TVEC, HANDLER);
+    pc = emit_mtsr(mem, pc, T32_SR_TIMER, CANARY2_TICK);
+    pc = emit_mtsr(mem, pc, T32_SR_EPC, CANARY_UVA);
+    pc = emit_mtsr(mem, pc, T32_SR_EPSR, T32_PSR_IE);
+    pc = emit_mtsr(mem, pc, T32_SR_PTBR, L1_TABLE | T32_PTBR_E);
+    pc = emit_li(mem, pc, 2, CANARY_DVA);
+    pc = emit_li(mem, pc, 1, 0);
+    emit(mem, pc, T32_ENC_R(T32_OP_RFE, 0, 0, 0));
+
+    pc = emit(mem, HANDLER, T32_ENC_I(T32_OP_ADDI, 3, 3, 1));
+    pc = emit(mem, pc, T32_ENC_I(T32_OP_STW, 3, 2, 4));
+    emit(mem, pc, T32_ENC_R(T32_OP_RFE, 0, 0, 0));
+
+    pc = emit(mem, CANARY_UCODE, T32_ENC_I(T32_OP_ADDI, 1, 1, 1));
+    pc = emit(mem, pc, T32_ENC_I(T32_OP_STW, 1, 2, 0));
+    emit(mem, pc, T32_ENC_J(T32_OP_B, -2));
+}
+
+static void canaries_build(void)
+{
+    for (int vm = 0; vm < NVMS; vm += 2) {
+        canary_pattern(vm, canary_image[vm]);
+        (vm == 0 ? build_counter_kernel : build_paged_counter)(canary_image[vm]);
+    }
+}
+
+/*
+ * What canary VM `vm` must look like after each of its turns in `mode`.
+ * A turn is QUANTUM cycles, except that a wfi idling across the turn's end
+ * is not cut (run/emulate.c), so how many cycles k turns are is learnt from
+ * the canary run alone in a VMM of its own; the state after that many
+ * cycles is then taken from the canary run alone on bare T32.
+ */
+static canary_ref *canary_refs_make(vmm_mode mode, int vm, bare_rig *b)
+{
+    char err[128];
+    vmm *solo = vmm_new(mode, 1, RAM, err, sizeof err);
+    canary_ref *refs = calloc(TURNS + 1, sizeof *refs);
+    if (!solo || !refs)
+        fail(NULL, "out of memory");
+    solo->quantum = QUANTUM;
+    vmm_shrink(solo);
+    memcpy(solo->vms[0]->mem, canary_image[vm], RAM);
+    solo->vms[0]->vcpus[0].pc = KCODE;
+    solo->vms[0]->limit = CYCLES;
+    bare_reset(b, canary_image[vm]);
+    for (uint32_t k = 0; k <= TURNS; k++) {
+        vmm_stats st;
+        uint64_t cycles = solo->vms[0]->vcpus[0].vcycles;
+        if (k > 0 && (vmm_bare_run(b->m, cycles, &st).end != VMM_END_LIMIT ||
+                      b->m->cpu[0].cycles != cycles))
+            fail(NULL, "a canary stopped on bare T32");
+        refs[k].cpu = bare_state(b->m);
+        memcpy(refs[k].mem, b->m->mem, RAM);
+        vmm_sched_round(solo);
+    }
+    vmm_free(solo);
+    /* The work must show, or comparing with it would prove little. */
+    uint32_t count;
+    memcpy(&count, refs[TURNS].mem + CANARY_DATA + (vm == 0 ? 0 : 4), 4);
+    if (count < CYCLES / (vm == 0 ? CANARY0_SLEEP + 5 : CANARY2_TICK) - 1)
+        fail(NULL, "a canary does not do its work on bare T32");
+    return refs;
+}
+
+/* ---- one VMM per mode, made once, reset between inputs --------------------------------- */
+
+/* The modes under test, and what each may show differently (see the top).
+ * A mode not built into this VMM is skipped. */
+static const struct {
+    const char *name;
+    unsigned    excused;
+} modes_wanted[] = {
+    { "trap", EXCUSE_KERNEL_PSR | EXCUSE_PT_STORE },
+    { "bt",   EXCUSE_PT_STORE },
+};
+#define NMODES_WANTED (sizeof modes_wanted / sizeof modes_wanted[0])
+
+typedef struct rig {
+    const char *name;
+    vmm_mode    mode;
+    unsigned    excused;
+    vmm        *v;
+    /* Byte copies of everything as it was made, to reset to. */
+    vmm         pristine;
+    t32_machine pristine_m;
+    vmm_vm      pristine_vm[NVMS];
+    canary_ref *canary_refs[NVMS];   /* [vm][turns done], 0..TURNS */
+    uint32_t    turns;       /* of the last run */
+} rig;
+
+static rig rigs[NMODES_WANTED];
+static int nrigs;
+
+static void rig_init(rig *g, vmm_mode mode, const char *name, unsigned excused,
+                     bare_rig *reference)
+{
+    char err[128];
+    g->name = name;
+    g->mode = mode;
+    g->excused = excused;
+    g->v = vmm_new(mode, NVMS, RAM, err, sizeof err);
+    if (!g->v)
+        fail(name, err);
+    vmm *v = g->v;
+    v->quantum = QUANTUM;
+    vmm_shrink(v);
+    for (int i = 0; reference && i < NVMS; i += 2)
+        g->canary_refs[i] = canary_refs_make(mode, i, reference);
+    /* The real console collects (nothing, it is checked); the VMs' consoles
+     * are set up by every reset. */
+    t32_console_free(&v->m->console);
+    t32_console_init(&v->m->console, NULL, -1);
+    for (int i = 0; i < NVMS; i++) {
+        v->vms[i]->vcpus[0].pc = KCODE;
+        v->vms[i]->limit = CYCLES;
+        memcpy(&g->pristine_vm[i], v->vms[i], sizeof g->pristine_vm[i]);
+    }
+    memcpy(&g->pristine, v, sizeof g->pristine);
+    memcpy(&g->pristine_m, v->m, sizeof g->pristine_m);
+}
+
+/*
+ * Back to the state rig_init left, as vm_free and vm_new (vm.c) would go
+ * there: each VM's mode lets go of its own state (leave), its shadow tables
+ * give their frames back (which also checks that no frame is held twice),
+ * its devices and buffers are freed; then every byte of the VMs, the VMM and
+ * the machine structures is restored - vCPUs, statistics, outcome, shadow
+ * bookkeeping, the frame allocator, the real CPU with its TLB - VMM memory
+ * that was handed out is zeroed, and each mode starts afresh (enter) on RAM
+ * loaded afresh.  The cross-check (below) would find anything this misses.
+ */
+static void rig_reset(rig *g)
+{
+    vmm *v = g->v;
+    for (int i = 0; i < NVMS; i++) {
+        vmm_vm *vm = v->vms[i];
+        if (vm->mode->leave)
+            vm->mode->leave(vm);
+        shadow_destroy(vm);
+        t32_console_free(&vm->con);
+        t32_disk_free(&vm->disk);
+    }
+    memset(v->m->mem + v->vmm_base, 0, v->vmm_next - v->vmm_base);
+    t32_console_free(&v->m->console);
+    t32_disk_free(&v->m->disk);
+    memcpy(v->m, &g->pristine_m, sizeof *v->m);
+    memcpy(v, &g->pristine, sizeof *v);
+    for (int i = 0; i < NVMS; i++) {
+        vmm_vm *vm = v->vms[i];
+        memcpy(vm, &g->pristine_vm[i], sizeof *vm);
+        quiet_console(&vm->con);
+        memcpy(vm->mem, i == FUZZ_VM ? image : canary_image[i], RAM);
+        vm->mode_state = NULL;
+        if (vm->mode->enter && !vm->mode->enter(vm))
+            fail(g->name, "out of memory");
+    }
+}
+
+/* Run the fuzzed VM to its end, the canaries taking turns with it. */
+static void rig_run(rig *g)
+{
+    rig_reset(g);
+    vmm *v = g->v;
+    bool any_running = true;
+    for (g->turns = 0; any_running && v->vms[FUZZ_VM]->outcome.end == VMM_RUNNING; g->turns++)
+        any_running = vmm_sched_round(v);
+}
+
+/* ---- checks ----------------------------------------------------------------------------- */
+
+static void check_canary(const rig *g, int i)
+{
+    const vmm_vm *vm = g->v->vms[i];
+    if (g->turns > TURNS)             /* each turn is at least QUANTUM cycles */
+        fail(g->name, "the fuzzed VM had more turns than its cycles allow");
+    const canary_ref *ref = &g->canary_refs[i][g->turns];
+    cpu_state now = vm_state(vm);
+    const char *diff = state_diff(&now, &ref->cpu);
+    if (diff) {
+        fprintf(stderr, "fuzz_guest: canary VM %d after %u turns: %s\n", i, g->turns, diff);
+        fail(g->name, "a canary's CPU is not what its own work gives");
+    }
+    if (memcmp(vm->mem, ref->mem, RAM) != 0)
+        fail(g->name, "a canary's memory is not what its own work gives");
+    if (vm->con.outlen != 0)
+        fail(g->name, "a canary's console printed");
+}
+
+/* Whether `n` bytes (a multiple of 64, 8-aligned) are all zero.  Megabytes
+ * of them, every input: a plain scan, without AddressSanitizer's check of
+ * every byte's shadow that its memcmp interceptor would add. */
+__attribute__((no_sanitize("address", "undefined", "coverage")))
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    const uint64_t *w = (const uint64_t *)p;
+    uint64_t any = 0;
+    for (size_t i = 0; i < n / 8; i += 8)
+        any |= w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7];
+    return any == 0;
+}
+
+static void check_isolation(const rig *g)
+{
+    const vmm *v = g->v;
+    for (int i = 0; i < NVMS; i++)
+        if (i != FUZZ_VM)
+            check_canary(g, i);
+    if (!all_zero(v->m->mem + v->vmm_next, v->vmm_limit - v->vmm_next))
+        fail(g->name, "unused VMM memory changed");
+    if (v->m->console.outlen != 0 || v->m->bad_port_accesses != 0)
+        fail(g->name, "a guest reached the real machine's devices");
+}
+
+/* What differs between the bare run and the fuzzed VM, or NULL. */
+static const char *fidelity_diff(const t32_machine *bare, const vmm_outcome *bo,
+                                 const vmm_vm *vm)
+{
     if (bo->end != vm->outcome.end || bo->pc != vm->outcome.pc || bo->cycles != vm->outcome.cycles)
-        fail("outcome differs");
+        return "outcome differs";
     if (bo->end == VMM_END_ESCAPE && bo->trap.cause != vm->outcome.trap.cause)
-        fail("escaping trap differs");
-    if (memcmp(cpu->r, vc->r, sizeof cpu->r) != 0)
-        fail("registers differ");
-    if (cpu->pc != vc->pc || cpu->psr != vc->vpsr)
-        fail("pc or PSR differs");
-    for (unsigned sr = 0; sr <= T32_SR_TIMER; sr++)
-        if (cpu->sr[sr] != vc->vsr[sr])
-            fail("system register differs");
-    if (cpu->cycles != vc->vcycles || bs->guest_insns != vm->stats.guest_insns)
-        fail("time differs");
+        return "escaping trap differs";
+    cpu_state b = bare_state(bare), g = vm_state(vm);
+    const char *diff = state_diff(&b, &g);
+    if (diff)
+        return diff;
     if (bare->console.outlen != vm->con.outlen ||
         (vm->con.outlen && memcmp(bare->console.outbuf, vm->con.outbuf, vm->con.outlen)))
-        fail("console output differs");
+        return "console output differs";
     if (memcmp(bare->mem, vm->mem, RAM) != 0)
-        fail("guest memory differs");
+        return "guest memory differs";
+    return NULL;
 }
 
-static uint8_t canary_byte(int vm, uint32_t i)
+/*
+ * The reset is complete: the same input on a freshly made VMM ends in the
+ * same state - every VM's vCPUs, statistics, outcome and console, all host
+ * memory (the VMs' RAM and the shadow tables in VMM memory), the frame
+ * allocator and the real CPU.
+ */
+static void cross_check(const rig *g)
 {
-    return (uint8_t)(i * 131u + (uint32_t)vm * 7u + 0x5a);
-}
-
-static void check_isolation(const vmm *v, const vmm_vcpu *canary_vcpu)
-{
-    for (int i = 0; i < NVMS; i++) {
-        const vmm_vm *vm = v->vms[i];
-        if (i == FUZZ_VM)
-            continue;
-        for (uint32_t a = 0; a < RAM; a++)
-            if (vm->mem[a] != canary_byte(i, a))
-                fail("a canary VM's memory changed");
-        vmm_vcpu expect;      /* the canary's vCPU, in this VM */
-        memcpy(&expect, canary_vcpu, sizeof expect);
-        expect.vm = vm->vcpus[0].vm;
-        if (memcmp(&vm->vcpus[0], &expect, sizeof expect) != 0 || vm->con.outlen != 0)
-            fail("a canary VM's vCPU or console changed");
+    rig fresh;
+    rig_init(&fresh, g->mode, g->name, g->excused, NULL);
+    rig_run(&fresh);
+    const vmm *a = g->v, *b = fresh.v;
+    bool same = g->turns == fresh.turns && a->vmm_next == b->vmm_next && a->nfree == b->nfree &&
+                a->m->memsize == b->m->memsize &&
+                memcmp(a->m->mem, b->m->mem, a->m->memsize) == 0;
+    for (int i = 0; same && i < NVMS; i++) {
+        const vmm_vm *x = a->vms[i], *y = b->vms[i];
+        vmm_vcpu vc;
+        memcpy(&vc, &y->vcpus[0], sizeof vc);
+        vc.vm = x->vcpus[0].vm;
+        same = memcmp(&vc, &x->vcpus[0], sizeof vc) == 0 &&
+               memcmp(&x->stats, &y->stats, sizeof x->stats) == 0 &&
+               x->outcome.end == y->outcome.end && x->outcome.pc == y->outcome.pc &&
+               x->outcome.cycles == y->outcome.cycles && x->con.outlen == y->con.outlen &&
+               (x->con.outlen == 0 || memcmp(x->con.outbuf, y->con.outbuf, x->con.outlen) == 0);
     }
-    static const uint8_t zero[T32_PAGE_SIZE];
-    for (uint32_t a = v->vmm_next; a < v->vmm_limit; a += T32_PAGE_SIZE)
-        if (memcmp(v->m->mem + a, zero, T32_PAGE_SIZE) != 0)
-            fail("unused VMM memory changed");
+    const t32_cpu *ca = &a->m->cpu[0], *cb = &b->m->cpu[0];
+    same = same && memcmp(ca->r, cb->r, sizeof ca->r) == 0 && ca->pc == cb->pc &&
+           ca->psr == cb->psr && memcmp(ca->sr, cb->sr, sizeof ca->sr) == 0 &&
+           ca->cycles == cb->cycles;
+    vmm_free(fresh.v);
+    if (!same)
+        fail(g->name, "a reset VMM ran differently from a freshly made one");
 }
 
-static void quiet_console(t32_console *c)
+/* ---- the harness ---------------------------------------------------------------------------- */
+
+static bare_rig bare, stepped;
+static unsigned long inputs;
+
+static void setup(void)
 {
-    t32_console_free(c);
-    t32_console_init(c, NULL, -1);
-    t32_console_set_input(c, console_input, sizeof console_input - 1);
+    bare_init(&bare);
+    bare_init(&stepped);
+    canaries_build();
+    for (size_t i = 0; i < NMODES_WANTED; i++) {
+        int id = mode_lookup(modes_wanted[i].name);
+        if (id >= 0 && mode_get((vmm_mode)id))
+            rig_init(&rigs[nrigs++], (vmm_mode)id, modes_wanted[i].name,
+                     modes_wanted[i].excused, &bare);
+    }
+    if (nrigs == 0)
+        fail(NULL, "no mode to test");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (inputs++ == 0)
+        setup();
     build_image(data, size);
 
-    t32_machine *bare = t32_machine_new(RAM, 1);
-    if (!bare)
-        abort();
-    quiet_console(&bare->console);
-    memcpy(bare->mem, image, RAM);
-    bare->cpu[0].pc = KCODE;
+    bare_reset(&bare, image);
     vmm_stats bare_stats;
-    bool differs;
-    vmm_outcome bare_out = run_bare(bare, &bare_stats, &differs);
+    vmm_outcome bare_out = vmm_bare_run(bare.m, CYCLES, &bare_stats);
 
-    char err[128];
-    vmm *v = vmm_new(VMM_MODE_TRAP, NVMS, RAM, err, sizeof err);
-    if (!v)
-        abort();
-    for (int i = 0; i < NVMS; i++) {
-        vmm_vm *vm = v->vms[i];
-        quiet_console(&vm->con);
-        if (i != FUZZ_VM) {
-            for (uint32_t a = 0; a < RAM; a++)
-                vm->mem[a] = canary_byte(i, a);
-            vm->vcpus[0].pc = KCODE;
-            vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_HALT);   /* never runs */
+    for (int i = 0; i < nrigs; i++) {
+        rig *g = &rigs[i];
+        rig_run(g);
+        check_isolation(g);
+        const char *diff = fidelity_diff(bare.m, &bare_out, g->v->vms[FUZZ_VM]);
+        if (diff && !(watch_run(&stepped, g->excused) & g->excused)) {
+            fprintf(stderr, "fuzz_guest: mode %s: %s, and no difference ISA.md allows ran\n",
+                    g->name, diff);
+            fail(g->name, "the guest ran differently from bare T32");
         }
+        if (inputs % CROSS_CHECK_EVERY == 1)
+            cross_check(g);
     }
-    vmm_vcpu canary_vcpu;     /* memcpy: the padding must compare equal too */
-    memcpy(&canary_vcpu, &v->vms[0]->vcpus[0], sizeof canary_vcpu);
-    vmm_vm *vm = v->vms[FUZZ_VM];
-    memcpy(vm->mem, image, RAM);
-    vm->vcpus[0].pc = KCODE;
-    vm->limit = CYCLES;
-    vmm_sched_run(v);
-
-    check_isolation(v, &canary_vcpu);
-    if (!differs)
-        check_same(bare, &bare_out, &bare_stats, vm);
-    t32_machine_free(bare);
-    vmm_free(v);
     return 0;
 }
