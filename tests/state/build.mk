@@ -14,3 +14,18 @@ TESTS += test_checkpoint
 test_checkpoint_SRCS   := tests/state/test_checkpoint.c
 test_checkpoint_LIBS   := vmm t32asm t32
 test_checkpoint_LDLIBS := -lcmocka
+
+TESTS += test_reverse
+test_reverse_SRCS   := tests/state/test_reverse.c
+test_reverse_LIBS   := vmm t32asm t32
+test_reverse_LDLIBS := -lcmocka
+
+PROGS += rsibench
+rsibench_SRCS := tests/state/rsibench.c
+rsibench_LIBS := vmm t32asm t32
+
+$(BUILD)/tests/state/long.img: tests/state/long.s $(BUILD)/bin/t32as
+	@mkdir -p $(@D)
+	$(BUILD)/bin/t32as -o $@ $<
+
+BENCH_SCRIPTS += tests/state/bench.sh

@@ -42,6 +42,17 @@ reverse *reverse_new(session *s, size_t max_bytes, uint64_t interval);
  * every continue/step): it takes a checkpoint if the interval has passed. */
 void reverse_note(reverse *r);
 
+/* The time (VM 0's, or the bare CPU's) at which reverse_note would take
+ * the next checkpoint.  A front end that runs the guest for a long stretch
+ * (continue) pauses there - vm->pause_at, or a bare run's limit - and calls
+ * reverse_note, so a step back never replays more than one interval. */
+uint64_t reverse_due(const reverse *r);
+
+/* The guest's state was changed by hand (the debugger wrote a register or
+ * memory): the checkpoints later than now belong to another future - drop
+ * them. */
+void     reverse_truncate(reverse *r);
+
 /* Go to exactly virtual time `cycle` of VM `vm` (at an instruction
  * boundary): restore the latest checkpoint at or before it, run forward to
  * it.  False if before the first checkpoint (or the guest ended before
@@ -50,11 +61,13 @@ bool reverse_goto(reverse *r, int vm, uint64_t cycle);
 
 /* The latest time < `before` at which `hit(ctx)` says a breakpoint,
  * watchpoint or VMM event hit: re-executes checkpoint intervals backwards,
- * newest first, calling hit() at every instruction boundary (the session
- * is then at that time: hit may look at registers and memory).  True with
- * *found set, and the session left at *found; false (the session left
- * where it was) if nothing hit since the first checkpoint (for
- * reverse-continue). */
+ * newest first, calling hit() before every instruction of vCPU 0 (as the
+ * run loop is about to run it: an interrupt due there already delivered;
+ * registers, pc and memory are the guest's at that point; the observer
+ * stays attached, so VMM events reach it).  On a bare machine hit() is
+ * asked at every cycle boundary.  True with *found set, and the session
+ * left at that point; false (the session back where it was) if nothing hit
+ * since the first checkpoint (for reverse-continue). */
 bool reverse_find(reverse *r, int vm, uint64_t before,
                   bool (*hit)(void *ctx), void *ctx, uint64_t *found);
 

@@ -1,0 +1,389 @@
+/*
+ * reverse.c - reverse execution: checkpoints plus deterministic replay.
+ *
+ *   time ->   C0 ------- C1 ------- C2 ------- C3 ---- now
+ *                                    \__________/
+ *                        reverse_goto(T): restore C2, run forward to T
+ *
+ * The debugger calls reverse_note() whenever the guest stops; every
+ * `interval` cycles of virtual time that passed, a checkpoint is kept
+ * (state/checkpoint.h).  Going to an earlier time T restores the latest
+ * checkpoint at or before T and re-runs the guest to exactly T: the run
+ * loop pauses at vm->pause_at (a bare machine at its cycle limit), at an
+ * instruction boundary, before anything due at T is delivered.
+ *
+ * reverse_find() answers "when did this last happen?" (reverse-continue):
+ * from the newest checkpoint before the question's time backwards, it
+ * re-runs one interval at a time with an instruction hook, asking hit()
+ * before every instruction, and remembers the last time it said yes.  The
+ * first interval with a hit has the answer; older ones are never looked at.
+ *
+ * Memory is bounded: when the checkpoints pass max_bytes, every other one
+ * is dropped (the first always stays) and the interval doubles - recent
+ * and old history alike get coarser, and a step back costs at most one
+ * interval of replay.
+ *
+ * Replay is quiet: while re-running a stretch already seen, the observer
+ * (--trace) and the instruction hook (--trace-insns) are detached, and the
+ * console drops the bytes it already showed (checkpoint.c, "Output").
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/debug/reverse.h"
+#include "vmm/state/checkpoint.h"
+
+typedef struct rv_point {
+    checkpoint *c;
+    uint64_t    t[VMM_MAX_VMS];   /* each VM's time (bare: t[0], CPU 0's cycles) */
+} rv_point;
+
+struct reverse {
+    session  *s;
+    size_t    max_bytes;
+    uint64_t  interval;
+    rv_point *pts;                /* in the order of t[0] */
+    int       n, cap;
+    size_t    bytes;
+};
+
+/* ---- time ----------------------------------------------------------------- */
+
+static int nvms_of(const reverse *r)
+{
+    vmm *v = session_vmm(r->s);
+    return v ? v->nvms : 1;
+}
+
+static uint64_t time_of(const reverse *r, int vm)
+{
+    vmm *v = session_vmm(r->s);
+    if (!v)
+        return session_machine(r->s)->cpu[0].cycles;
+    return vmm_vm_time(v->vms[vm]);
+}
+
+static bool vm_valid(const reverse *r, int vm)
+{
+    return vm >= 0 && vm < nvms_of(r);
+}
+
+/* ---- the checkpoints ---------------------------------------------------------- */
+
+static void drop(reverse *r, int i)
+{
+    r->bytes -= checkpoint_bytes(r->pts[i].c);
+    checkpoint_free(r->pts[i].c);
+    memmove(&r->pts[i], &r->pts[i + 1], (size_t)(r->n - i - 1) * sizeof *r->pts);
+    r->n--;
+}
+
+/* Over the bound: drop every other checkpoint (the first stays), and take
+ * them half as often from now on. */
+static void thin(reverse *r)
+{
+    while (r->bytes > r->max_bytes && r->n > 2) {
+        for (int i = 1; i < r->n; i++)
+            drop(r, i);
+        r->interval *= 2;
+    }
+}
+
+/* Keep a checkpoint of now, in time order.  False if memory is short. */
+static bool take(reverse *r)
+{
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 16;
+        rv_point *p = realloc(r->pts, (size_t)cap * sizeof *p);
+        if (!p)
+            return false;
+        r->pts = p;
+        r->cap = cap;
+    }
+    rv_point pt = { .c = checkpoint_take(r->s) };
+    if (!pt.c)
+        return false;
+    for (int vm = 0; vm < nvms_of(r); vm++)
+        pt.t[vm] = time_of(r, vm);
+    int i = r->n;
+    while (i > 0 && r->pts[i - 1].t[0] > pt.t[0])
+        i--;
+    memmove(&r->pts[i + 1], &r->pts[i], (size_t)(r->n - i) * sizeof *r->pts);
+    r->pts[i] = pt;
+    r->n++;
+    r->bytes += checkpoint_bytes(pt.c);
+    thin(r);
+    return true;
+}
+
+/* The checkpoint with VM vm's latest time at or before `cycle` (before
+ * it, if `strict`), or -1. */
+static int latest(const reverse *r, int vm, uint64_t cycle, bool strict)
+{
+    int best = -1;
+    for (int i = 0; i < r->n; i++) {
+        uint64_t t = r->pts[i].t[vm];
+        if ((strict ? t < cycle : t <= cycle) && (best < 0 || t > r->pts[best].t[vm]))
+            best = i;
+    }
+    return best;
+}
+
+reverse *reverse_new(session *s, size_t max_bytes, uint64_t interval)
+{
+    reverse *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->s = s;
+    r->max_bytes = max_bytes ? max_bytes : REVERSE_DEFAULT_MEM;
+    r->interval = interval ? interval : REVERSE_DEFAULT_INTERVAL;
+    if (!take(r)) {
+        reverse_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+uint64_t reverse_due(const reverse *r)
+{
+    int i = latest(r, 0, time_of(r, 0), false);
+    uint64_t last = i < 0 ? time_of(r, 0) : r->pts[i].t[0];
+    return last + r->interval;
+}
+
+void reverse_note(reverse *r)
+{
+    if (time_of(r, 0) >= reverse_due(r))
+        take(r);            /* out of memory: no checkpoint this time */
+}
+
+void reverse_truncate(reverse *r)
+{
+    uint64_t now = time_of(r, 0);
+    for (int i = r->n - 1; i > 0; i--)
+        if (r->pts[i].t[0] > now)
+            drop(r, i);
+}
+
+size_t reverse_bytes(const reverse *r)
+{
+    return r->bytes;
+}
+
+int reverse_count(const reverse *r)
+{
+    return r->n;
+}
+
+void reverse_free(reverse *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n; i++)
+        checkpoint_free(r->pts[i].c);
+    free(r->pts);
+    free(r);
+}
+
+/* ---- running forward to an exact time ----------------------------------------- */
+
+/* One VM to exactly `cycle` of its time (only that VM runs: the others stay
+ * where the checkpoint put them).  A debugger breakpoint (v->stop) does not
+ * stop a replay.  False if the guest ended first. */
+static bool run_vm_to(vmm *v, vmm_vm *vm, uint64_t cycle)
+{
+    uint64_t pause = vm->pause_at;
+    while (vm->outcome.end == VMM_RUNNING && vmm_vm_time(vm) < cycle) {
+        uint64_t before = vmm_vm_time(vm);
+        v->stop = false;
+        vm->pause_at = cycle;
+        vmm_vm_run(vm, v->quantum);
+        vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
+        if (vmm_vm_time(vm) == before && !v->stop)
+            break;          /* no vCPU can move (never for a running VM) */
+    }
+    vm->pause_at = pause;
+    v->stop = false;
+    return vmm_vm_time(vm) == cycle;
+}
+
+static bool run_bare_to(t32_machine *m, uint64_t cycle)
+{
+    vmm_stats st;
+    if (m->cpu[0].cycles < cycle)
+        vmm_bare_run_watched(m, cycle, &st, NULL);
+    return m->cpu[0].cycles == cycle;
+}
+
+/* A replay goes past the debugger's breakpoints: they are put aside
+ * (the real CPUs' lists kept, their lengths 0) while it runs. */
+static void breaks_aside(t32_machine *m, size_t saved[T32_MAX_CPUS])
+{
+    for (int i = 0; i < m->ncpus; i++) {
+        saved[i] = m->cpu[i].nbreaks;
+        m->cpu[i].nbreaks = 0;
+    }
+}
+
+static void breaks_back(t32_machine *m, const size_t saved[T32_MAX_CPUS])
+{
+    for (int i = 0; i < m->ncpus; i++)
+        m->cpu[i].nbreaks = saved[i];
+}
+
+/* Forward to `cycle`, quietly (no trace lines for a stretch already run). */
+static bool run_to(reverse *r, int vm, uint64_t cycle)
+{
+    vmm *v = session_vmm(r->s);
+    size_t breaks[T32_MAX_CPUS];
+    breaks_aside(session_machine(r->s), breaks);
+    bool ok;
+    if (!v) {
+        ok = run_bare_to(session_machine(r->s), cycle);
+    } else {
+        vmm_observer *obs = v->observer;
+        vmm_insn_hook *hook = v->insn_hook;
+        v->observer = NULL;
+        v->insn_hook = NULL;
+        ok = run_vm_to(v, v->vms[vm], cycle);
+        v->observer = obs;
+        v->insn_hook = hook;
+    }
+    breaks_back(session_machine(r->s), breaks);
+    return ok;
+}
+
+bool reverse_goto(reverse *r, int vm, uint64_t cycle)
+{
+    if (!vm_valid(r, vm))
+        return false;
+    int i = latest(r, vm, cycle, false);
+    if (i < 0)
+        return false;
+    uint64_t now = time_of(r, vm);
+    /* Already between that checkpoint and `cycle`: just run on. */
+    if (now > cycle || now < r->pts[i].t[vm]) {
+        if (!checkpoint_restore(r->s, r->pts[i].c))
+            return false;
+    }
+    return run_to(r, vm, cycle);
+}
+
+/* ---- searching backwards ------------------------------------------------------- */
+
+/* What the instruction hook of a search knows. */
+typedef struct search {
+    vmm      *v;
+    vmm_vm   *vm;
+    uint64_t  end;             /* look before this time */
+    bool    (*hit)(void *ctx);
+    void     *ctx;
+    bool      any;
+    uint64_t  last;            /* the latest time hit() said yes ... */
+    uint32_t  last_pc;         /* ... and the pc it said it at */
+} search;
+
+/* During a turn the vCPU's general registers live in the real CPU it was
+ * loaded on (run/run.c): copy them into the vCPU so hit() sees them. */
+static void sync_registers(vmm *v, vmm_vcpu *vc)
+{
+    for (int i = 0; i < v->m->ncpus; i++)
+        if (v->on_cpu[i] == vc)
+            memcpy(vc->r, v->m->cpu[i].r, sizeof vc->r);
+}
+
+/* Called before every instruction of every vCPU of the VM: ask hit() at
+ * each of vCPU 0's instruction boundaries (the VM's time is vCPU 0's). */
+static void search_hook(void *ctx, const char *who, uint64_t cycle, uint32_t pc,
+                        uint32_t psr, const uint32_t *word)
+{
+    search *f = ctx;
+    vmm_vcpu *vc = &f->vm->vcpus[0];
+    (void)who;
+    (void)psr;
+    (void)word;
+    if (vc->vcycles != cycle || vc->pc != pc || cycle >= f->end)
+        return;
+    sync_registers(f->v, vc);
+    if (f->hit(f->ctx)) {
+        f->any = true;
+        f->last = cycle;
+        f->last_pc = pc;
+    }
+}
+
+/* Re-run the VM from where it is to f->end, asking hit() all the way. */
+static void search_vm(search *f)
+{
+    vmm_insn_hook *hook = f->v->insn_hook;
+    void *hook_ctx = f->v->insn_ctx;
+    f->v->insn_hook = search_hook;
+    f->v->insn_ctx = f;
+    run_vm_to(f->v, f->vm, f->end);
+    f->v->insn_hook = hook;
+    f->v->insn_ctx = hook_ctx;
+}
+
+/* The same on a bare machine, one instruction at a time. */
+static void search_bare(search *f, t32_machine *m)
+{
+    vmm_stats st;
+    while (m->cpu[0].cycles < f->end) {
+        if (f->hit(f->ctx)) {
+            f->any = true;
+            f->last = m->cpu[0].cycles;
+            f->last_pc = m->cpu[0].pc;
+        }
+        vmm_outcome out = vmm_bare_run_watched(m, m->cpu[0].cycles + 1, &st, NULL);
+        if (out.end != VMM_END_LIMIT)
+            break;
+    }
+}
+
+/* Land on the hit: at its time, and - if an interrupt was delivered at
+ * that boundary before the instruction hit() looked at - past the
+ * delivery, as the run loop's next step would do it first thing. */
+static bool land(reverse *r, int vm, const search *f)
+{
+    if (!reverse_goto(r, vm, f->last))
+        return false;
+    vmm *v = session_vmm(r->s);
+    if (!v)
+        return true;
+    vmm_vcpu *vc = &v->vms[vm]->vcpus[0];
+    if (vc->pc != f->last_pc) {
+        vtimer_update(vc);
+        vmm_inject_pending(vc, &v->m->cpu[vm % v->m->ncpus]);
+        for (int i = 0; i < T32_MAX_CPUS; i++)
+            v->on_cpu[i] = NULL;     /* the real CPU is reloaded on the next turn */
+    }
+    return true;
+}
+
+bool reverse_find(reverse *r, int vm, uint64_t before,
+                  bool (*hit)(void *ctx), void *ctx, uint64_t *found)
+{
+    if (!vm_valid(r, vm))
+        return false;
+    vmm *v = session_vmm(r->s);
+    uint64_t origin = time_of(r, vm);
+    search f = { .v = v, .vm = v ? v->vms[vm] : NULL, .end = before, .hit = hit, .ctx = ctx };
+    for (int i = latest(r, vm, f.end, true); i >= 0; i = latest(r, vm, f.end, true)) {
+        if (!checkpoint_restore(r->s, r->pts[i].c))
+            break;
+        size_t breaks[T32_MAX_CPUS];
+        breaks_aside(session_machine(r->s), breaks);
+        if (v)
+            search_vm(&f);
+        else
+            search_bare(&f, session_machine(r->s));
+        breaks_back(session_machine(r->s), breaks);
+        if (f.any && land(r, vm, &f)) {
+            *found = f.last;
+            return true;
+        }
+        f.end = r->pts[i].t[vm];
+    }
+    reverse_goto(r, vm, origin);
+    return false;
+}
