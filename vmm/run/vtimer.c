@@ -38,15 +38,14 @@ void vtimer_update(vmm_vcpu *vc)
     /* The tick is due: latch line 0.  Ticks missed while the line was
      * already latched are not counted twice - the line is one bit. */
     vc->vpending |= TIMER_LINE;
-    uint64_t late = vc->vcycles - vc->vtimer_deadline;
-    vc->vtimer_deadline += interval * (late / interval + 1);
+    vc->vtimer_deadline = t32_timer_next(vc->vtimer_deadline, vc->vcycles, interval);
 }
 
 void vtimer_write(vmm_vcpu *vc, uint32_t value)
 {
     vc->vsr[T32_SR_TIMER] = value;
     vc->vpending &= ~TIMER_LINE;
-    vc->vtimer_deadline = value ? vc->vcycles + value : UINT64_MAX;
+    vc->vtimer_deadline = t32_timer_arm(vc->vcycles, value);   /* ISA.md's rule */
 }
 
 uint32_t vtimer_lines(vmm_vcpu *vc)
