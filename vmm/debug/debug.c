@@ -17,7 +17,6 @@
 
 #include "vmm/debug/internal.h"
 #include "vmm/modes/mode.h"
-#include "vmm/state/checkpoint.h"
 
 /* ---- errors and words ---------------------------------------------------------------------- */
 
@@ -649,8 +648,7 @@ debugger *debug_new(session *s, FILE *out, size_t checkpoint_mem)
     } else {
         d->m->cpu[0].host_kernel = true;
     }
-    d->start = checkpoint_take(s);
-    d->rev = reverse_new(s, checkpoint_mem, 0);
+    d->rev = reverse_new(s, checkpoint_mem, 0);   /* its first checkpoint: the start */
     return d;
 }
 
@@ -699,6 +697,5 @@ void debug_free(debugger *d)
         d->v->observer_ctx = d->chain_ctx;
     }
     reverse_free(d->rev);
-    checkpoint_free(d->start);
     free(d);
 }

@@ -100,7 +100,6 @@ struct debugger {
     int          hit_event;  /* index in events[] of the event that stopped it, -1 */
     uint64_t     bare_limit; /* bare: --max-insns (0 none) */
     bool         killed;     /* kill: the guest is gone until `run` */
-    struct checkpoint *start;/* the state at the start, for `run` */
     uint64_t     hcalls[64]; /* hypercalls seen, by number (info hypercalls) */
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;

@@ -27,7 +27,6 @@
 #include "vmm/debug/internal.h"
 #include "vmm/memory/guest.h"
 #include "vmm/modes/mode.h"
-#include "vmm/state/checkpoint.h"
 
 #define BARE_CHUNK (1u << 20)   /* cycles between two looks at Ctrl-C (bare) */
 
@@ -637,19 +636,16 @@ void dbg_kill(debugger *d)
     d->killed = true;
 }
 
-/* run: back to the state the session had when the debugger started. */
+/* run: back to the state the session had when the debugger started -
+ * reverse execution's first checkpoint, which is always kept. */
 void dbg_restart(debugger *d)
 {
-    if (!d->start || !checkpoint_restore(d->s, d->start)) {
+    if (!d->rev || !reverse_goto(d->rev, d->vm, 0)) {
         dbg_error(d, "cannot restart: no checkpoint of the start (out of memory)");
         return;
     }
     d->bare_out = (vmm_outcome){ .end = VMM_RUNNING };
     d->killed = false;
-    if (d->rev) {
-        reverse_free(d->rev);
-        d->rev = reverse_new(d->s, d->checkpoint_mem, 0);
-    }
     fprintf(d->out, "Starting over at cycle 0.\n");
     show_insn(d, dbg_pc(d), false);
     show_source_line(d, dbg_pc(d));
