@@ -85,8 +85,8 @@ static bool guest_write(void *ctx, uint32_t gpa, uint32_t word)
  * vCPU's *virtual* PTBR, in its *virtual* mode, reading the guest's tables
  * in guest-physical memory; t32_walk_mark sets A (and D for a store) in
  * the guest's entry.  Every frame it accepts lies inside the VM's RAM
- * (mem.size = vm->size), so the host pointer cached here can only ever
- * reach this VM's memory.
+ * (mem.size = vm->size), so an entry can only ever reach this VM's
+ * memory.
  */
 t32_cause emu_tlb_fill(vmm_vcpu *vc, emu_vcpu *ev, uint32_t va, t32_access access,
                        bool kernel, uint8_t **host)
@@ -101,11 +101,10 @@ t32_cause emu_tlb_fill(vmm_vcpu *vc, emu_vcpu *ev, uint32_t va, t32_access acces
     vmm_invariant(t32_walk_mark(&mem, &w, access), "a PTE just read is in guest RAM");
     uint32_t pte = w.paged ? w.pte : (va & T32_PTE_FRAME) | IDENTITY_PTE;
 
-    t32_tlb_entry *e = &ev->tlb[kernel][EMU_TLB_SLOT(va)];
+    emu_tlb_entry *e = &ev->tlb[kernel][EMU_TLB_SLOT(va)];
     e->vpage = (va >> T32_PAGE_SHIFT) + 1u;    /* +1: zero means an empty slot */
     e->pte = pte;
-    e->host = vm->mem + (pte & T32_PTE_FRAME);
-    *host = e->host + EMU_PAGE_OFFSET(va);
+    *host = vm->mem + (pte & T32_PTE_FRAME) + EMU_PAGE_OFFSET(va);
     return T32_CAUSE_NONE;
 }
 

@@ -12,14 +12,23 @@
 /*
  * The emulator's TLB: one per vCPU, the same shape as bare T32's (t32.h,
  * isa/mmu.c) - T32_TLB_SIZE entries per mode, direct-mapped by page
- * number, each the PTE it was filled from and a host pointer to the
- * guest-physical frame.  The same shape is what makes it faithful: ISA.md
- * lets a CPU use a stale translation until tlbflush or a PTBR write, and a
- * guest that edits its tables without flushing sees exactly the entries
- * bare T32 would still hold, no more and no fewer.
+ * number, each the PTE it was filled from.  The same shape is what makes
+ * it faithful: ISA.md lets a CPU use a stale translation until tlbflush or
+ * a PTBR write, and a guest that edits its tables without flushing sees
+ * exactly the entries bare T32 would still hold, no more and no fewer.
+ *
+ * An entry holds no host pointer, only the PTE, whose frame is
+ * guest-physical: the host address is vm->mem + frame.  So the state is
+ * plain data, which a checkpoint may copy and restore into any VM.
  */
+typedef struct emu_tlb_entry {
+    uint32_t vpage;     /* virtual page number + 1; 0 = empty */
+    uint32_t pte;       /* the L2 entry as loaded (an identity one with paging
+                           off): permissions, A, D, guest-physical frame */
+} emu_tlb_entry;
+
 typedef struct emu_vcpu {
-    t32_tlb_entry tlb[2][T32_TLB_SIZE];     /* [0] user mode, [1] kernel mode */
+    emu_tlb_entry tlb[2][T32_TLB_SIZE];     /* [0] user mode, [1] kernel mode */
 } emu_vcpu;
 
 /* The slot of a virtual address, as isa/mmu.c picks it. */
@@ -29,8 +38,8 @@ typedef struct emu_vcpu {
 /* A TLB miss (or an entry that does not allow the access): walk the
  * guest's tables in guest-physical memory with t32_walk, as bare T32's
  * MMU does (A and D set with t32_walk_mark), fill the entry and give the
- * host pointer to the byte at `va`.  T32_CAUSE_NONE, or the fault bare
- * T32 raises. */
+ * host pointer to the byte at `va` in the VM's RAM.  T32_CAUSE_NONE, or
+ * the fault bare T32 raises. */
 t32_cause emu_tlb_fill(vmm_vcpu *vc, emu_vcpu *ev, uint32_t va, t32_access access,
                        bool kernel, uint8_t **host);
 

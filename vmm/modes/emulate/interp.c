@@ -26,8 +26,8 @@
  * Memory goes through the emulator's own TLB (emulate.h), filled from the
  * guest's page tables by t32_walk - the walk of bare T32's MMU - reading
  * guest-physical memory.  A TLB hit turns a guest virtual address into a
- * host pointer with one compare, so a load or store costs what it costs
- * in isa/cpu.c.
+ * host pointer with one compare and an add, so a load or store costs
+ * about what it costs in isa/cpu.c.
  *
  * Traps are data, as in isa/cpu.c: the instruction records cause, EPC and
  * BADVADDR and leaves through the one exit at the bottom; a faulting
@@ -69,7 +69,8 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
     uint32_t pc = vc->pc;
     uint32_t psr = vc->vpsr;
     const bool kernel = psr & T32_PSR_K;     /* only rfe or a trap change it, */
-    t32_tlb_entry *const tlb = ev->tlb[kernel];  /* and both end the stretch */
+    const emu_tlb_entry *const tlb = ev->tlb[kernel];  /* and both end the stretch */
+    uint8_t *const mem = vc->vm->mem;        /* guest-physical 0 */
     uint64_t left = n;
     uint32_t code_va = NO_PAGE;              /* virtual page of the cached code page */
     const uint8_t *code = NULL;              /* its host pointer */
@@ -107,10 +108,10 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
     do {                                                                      \
         if ((va) & ((size) - 1u))                                             \
             TRAP(T32_CAUSE_MISALIGNED, pc, (va));                             \
-        const t32_tlb_entry *e_ = &tlb[EMU_TLB_SLOT(va)];                     \
+        const emu_tlb_entry *e_ = &tlb[EMU_TLB_SLOT(va)];                     \
         if (e_->vpage == ((va) >> T32_PAGE_SHIFT) + 1u &&                     \
             (e_->pte & (bits)) == (bits)) {                                   \
-            p = e_->host + EMU_PAGE_OFFSET(va);                               \
+            p = mem + (e_->pte & T32_PTE_FRAME) + EMU_PAGE_OFFSET(va);        \
         } else {                                                              \
             t32_cause c_ = emu_tlb_fill(vc, ev, (va), (access), kernel, &p);  \
             code_va = NO_PAGE;                                                \
