@@ -295,9 +295,6 @@ static bool check_magic(const uint8_t *b, size_t len, char *err, size_t errlen)
     if (version < T32_IMAGE_VERSION_MIN || version > T32_IMAGE_VERSION)
         return fail(err, errlen, "unsupported image version %u (this reader knows %u to %u)",
                     version, T32_IMAGE_VERSION_MIN, T32_IMAGE_VERSION);
-    if (len < header_size(version))
-        return fail(err, errlen, "not a T32 image (only %zu bytes, shorter than the "
-                    "version %u header)", len, version);
     return true;
 }
 
@@ -307,6 +304,9 @@ static bool read_header(const uint8_t *b, size_t len, layout *lo, uint32_t *entr
     if (!check_magic(b, len, err, errlen))
         return false;
     lo->version = get32(b + 4);
+    if (len < header_size(lo->version))
+        return fail(err, errlen, "not a T32 image (only %zu bytes, shorter than the "
+                    "version %u header)", len, lo->version);
     *entry = get32(b + 8);
     lo->nsegs = get32(b + 12);
     lo->nsyms = get32(b + 16);
@@ -518,12 +518,15 @@ static bool read_needed(reader *r, char *err, size_t errlen)
 {
     layout lo;
     uint32_t entry;
+    /* The version (known good once the magic is) says how long the header is. */
     if (!read_upto(r, HEADER_SIZE, err, errlen) ||
-        !read_upto(r, r->len >= 8 ? header_size(get32(r->buf + 4)) : HEADER_SIZE, err, errlen) ||
-        !check_magic(r->buf, r->len, err, errlen))
+        !check_magic(r->buf, r->len, err, errlen) ||
+        !read_upto(r, header_size(get32(r->buf + 4)), err, errlen))
         return false;
+    if (r->len < header_size(get32(r->buf + 4)))
+        return true;                            /* short: the parser says so */
     read_header(r->buf, r->len, &lo, &entry, NULL, 0);   /* just the layout */
-    place_tables(&lo, lo.strsize);           /* even if the file is shorter */
+    place_tables(&lo, lo.strsize);              /* even if the file is shorter */
     if (lo.nsegs > T32_IMAGE_MAX_SEGS)
         return true;                            /* the parser refuses it */
     if (!within_limit(lo.end, "the header's tables", err, errlen) ||
