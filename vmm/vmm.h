@@ -46,7 +46,7 @@
 #include "vmm/memory/shadow.h"
 #include "vmm/report/stats.h"
 
-/* Which mode a VM runs in (DESIGN.md, "VMM modes"; modes/mode.h has the
+/* Which mode a VM runs in (docs/ARCHITECTURE.md, "VMM modes"; modes/mode.h has the
  * interface each one implements). */
 typedef enum vmm_mode {
     VMM_MODE_BARE,   /* no VMM: the guest is the kernel (reference)     */
