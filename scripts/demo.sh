@@ -1,7 +1,7 @@
 #!/bin/sh
-# The main demo: boot guestos on bare T32, then deprivileged under the
-# trap-and-emulate VMM, and show what changed - first - then what the VMM
-# saw and the two whole transcripts.
+# The main demo: boot guestos on bare T32 and under every VMM mode, and show
+# what changed - first - then all the modes side by side (trapeze compare),
+# what the trap-and-emulate VMM saw, and the whole transcripts.
 #   BUILD     build folder (default build)
 #   SCENARIO  which guestos disk to boot (default: default)
 set -eu
@@ -16,15 +16,27 @@ mkdir -p "$out"
 # Each run gets its own copy of the disk: guests may write to it.
 cp "$disk" "$out/bare.disk"
 cp "$disk" "$out/trap.disk"
+cp "$disk" "$out/bt.disk"
+cp "$disk" "$out/pv.disk"
 "$trapeze" run --bare "$kernel" --disk "$out/bare.disk" </dev/null >"$out/bare.txt"
 "$trapeze" run --mode trap --stats --stats-json "$out/trap.json" \
     "$kernel" --disk "$out/trap.disk" </dev/null >"$out/trap.txt" 2>"$out/trap.stats"
+"$trapeze" run --mode bt "$kernel" --disk "$out/bt.disk" </dev/null >"$out/bt.txt"
+"$trapeze" run --mode pv "$BUILD/guestos/kernel-pv.img" --disk "$out/pv.disk" \
+    </dev/null >"$out/pv.txt"
+# compare reads the disk into memory for each mode: the file is not written.
+"$trapeze" compare --pv-image "$BUILD/guestos/kernel-pv.img" --disk "$disk" "$kernel" \
+    </dev/null >"$out/compare.txt" || true
 
 banner() { printf '\n===== %s =====\n' "$1"; }
 
-printf '%s\n' "guestos, booted twice: on bare T32, and under the trap-and-emulate VMM."
+printf '%s\n' "guestos, booted on bare T32 and under the VMM's modes."
 printf 'bare T32:       %s\n' "$(grep '^mode check:' "$out/bare.txt")"
 printf 'under the VMM:  %s\n' "$(grep '^mode check:' "$out/trap.txt")"
+printf 'binary transl.: %s   (--mode bt: pushf/popf patched into traps)\n' \
+    "$(grep '^mode check:' "$out/bt.txt")"
+printf 'paravirtual:    %s   (--mode pv: the guest asks the VMM)\n' \
+    "$(grep '^mode check:' "$out/pv.txt")"
 cat <<'TXT'
 
 There is no trap!  pushf and popf are sensitive but not privileged: they
@@ -32,11 +44,16 @@ never trap, so the VMM cannot emulate them.  The guest kernel's pushf reads
 the REAL PSR, in which K is 0 (the VMM runs it in real user mode), so it
 reports "mode check: user".  Its popf runs in real user mode too and
 silently drops the interrupt re-enable, so timer ticks are held back and the
-interleaving of the processes shifts.  (vmm/README.md explains it line by
-line; examples/modecheck.s is the mode check alone.)
+interleaving of the processes shifts.  Binary translation (VMware) patches
+those two instructions into traps before kernel code runs; paravirtualization
+(Xen) changes the kernel to call the VMM instead.  (vmm/README.md explains it
+line by line; examples/modecheck.s is the mode check alone.)
 TXT
 
-banner "1. what changed (diff bare -> trap)"
+banner "every mode side by side (trapeze compare)"
+cat "$out/compare.txt"
+
+banner "1. what changed under trap-and-emulate (diff bare -> trap)"
 diff -u --label "bare T32" --label "under the VMM" "$out/bare.txt" "$out/trap.txt" || true
 
 banner "2. what the VMM saw (exit statistics)"
@@ -47,4 +64,4 @@ cat "$out/bare.txt"
 
 banner "4. the same image under the VMM, --mode trap (guest kernel deprivileged)"
 cat "$out/trap.txt"
-printf '\nfiles: %s/{bare,trap}.txt, trap.stats, trap.json\n' "$out"
+printf '\nfiles: %s/{bare,trap,bt,pv}.txt, trap.stats, trap.json, compare.txt\n' "$out"

@@ -4,7 +4,7 @@
 # mode and the deprivileged one sees user mode (pushf does not trap), the two
 # transcripts differ in exactly that way, and the VMM's exit statistics show
 # privileged exits and hidden page faults.  And the point comes first: the
-# two mode-check lines in the first lines of the output, the diff before the
+# mode-check lines in the first lines of the output, the diff before the
 # whole transcripts.
 set -eu
 BUILD=${BUILD:-build}
@@ -25,6 +25,10 @@ check "the diff shows the mode line" "$BUILD/demo.log" "+mode check: user"
 check "statistics: privileged exits" "$out/trap.stats" "privileged"
 check "statistics: hidden page faults" "$out/trap.stats" "hidden page faults"
 check "JSON statistics written" "$out/trap.json" "\"mode\": \"trap\""
+check "bt restores kernel mode" "$out/bt.txt" "mode check: kernel"
+check "pv restores kernel mode" "$out/pv.txt" "mode check: kernel"
+check "compare: every mode side by side" "$out/compare.txt" "emulate"
+check "compare: bt identical to bare" "$out/compare.txt" "identical"
 
 # The difference leads: both mode-check lines within the first 5 lines, and
 # the diff's mode line before the first line of a whole transcript.

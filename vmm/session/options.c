@@ -16,8 +16,12 @@
 
 const char session_options_help[] =
     "  --bare               same as --mode bare\n"
-    "  --mode MODE          bare (no VMM; the default with one guest) or trap\n"
-    "                       (trap-and-emulate VMM; the default with several --vm)\n"
+    "  --mode MODE          bare: no VMM, the guest is the kernel (the default with\n"
+    "                       one guest); trap: trap-and-emulate (the default with\n"
+    "                       several --vm); bt: binary translation, kernel pushf/popf\n"
+    "                       patched; pv: paravirtual, the guest calls hcall (guestos's\n"
+    "                       kernel-pv.img); emulate: the VMM interprets every\n"
+    "                       instruction, none runs directly\n"
     "  --disk FILE          attach a disk image (written through) to IMAGE's machine\n"
     "  --console FILE       IMAGE's console output goes to FILE instead of stdout\n"
     "  --input FILE         IMAGE's console input comes from FILE instead of stdin\n"
