@@ -10,6 +10,8 @@
 #                 every VMM mode
 #   make fidelity every guest bare and under every VMM mode (tests/fidelity/)
 #   make demo     the main demo: boot guestos bare and under the VMM
+#   make diagrams render docs/diagrams/*.dot to SVG (regenerating the ones
+#                 `trapeze dot` draws from guestos)
 #
 # The build is quiet: one short line per compiled file (`CC isa/cpu.c`), and
 # nothing for guest images unless t32as has something to say.  `make V=1 ...`
@@ -58,7 +60,7 @@ CFLAGS  ?=
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INCS) -MMD -MP
 LDFLAGS += $(filter -fsanitize=%,$(OPT))
 
-.PHONY: all check check-run bench fuzz fidelity demo deps clean
+.PHONY: all check check-run bench fuzz fidelity demo diagrams deps clean
 all: deps
 
 LIBS :=
@@ -116,6 +118,11 @@ demo: deps
 	@echo "demo: building into $(BUILD)/ (the build's lines are in $(BUILD)/build.log)"
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) all >$(BUILD)/build.log
 	@BUILD=$(BUILD) ./scripts/demo.sh
+
+# The diagrams of docs/diagrams/: the generated ones drawn again by
+# `trapeze dot`, then every .dot rendered to .svg by Graphviz.
+diagrams: deps all
+	@BUILD=$(BUILD) ./docs/diagrams/make.sh
 
 # Fidelity across the VMM modes (also run by `make check`, on its build).
 fidelity: deps all

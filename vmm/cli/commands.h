@@ -8,6 +8,7 @@
 int cmd_run(int argc, char **argv);   /* run.c */
 int cmd_compare(int argc, char **argv); /* compare.c */
 int cmd_audit(int argc, char **argv); /* audit.c */
+int cmd_dot(int argc, char **argv);   /* dot.c */
 int cmd_debug(int argc, char **argv); /* debug.c */
 
 #endif /* VMM_CLI_COMMANDS_H */

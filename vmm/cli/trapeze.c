@@ -22,6 +22,7 @@ static const struct command {
     { "run", cmd_run, "run an image on bare T32 or in VMs under the VMM" },
     { "compare", cmd_compare, "run an image in every mode: speed and fidelity side by side" },
     { "audit", cmd_audit, "list the sensitive but unprivileged instructions of an image" },
+    { "dot", cmd_dot, "run a guest, then draw its page tables, exits or VMs as a Graphviz graph" },
     { "debug", cmd_debug, "debug a guest and the VMM under it (gdb's commands, reverse steps)" },
 };
 

@@ -1,0 +1,89 @@
+#!/bin/sh
+# tests/dot/dot.sh - `trapeze dot`: every kind of graph, bare and under the
+# VMM, is valid DOT (Graphviz's `dot -Tsvg` accepts it) and shows what it
+# should; .svg/.png outputs are rendered; mistakes are clear errors; the
+# committed diagrams of docs/diagrams/ render and are up to date.
+set -eu
+BUILD="${BUILD:-build}"
+T="$BUILD/bin/trapeze"
+G="$BUILD/guestos"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+command -v dot >/dev/null || fail "Graphviz's dot is not installed"
+
+# Every graph is valid: dot renders it.
+valid() {       # valid NAME: $tmp/NAME.dot must render
+    dot -Tsvg "$tmp/$1.dot" -o "$tmp/$1.svg" 2>"$tmp/err" || fail "$1: dot rejects it: $(cat "$tmp/err")"
+    [ -s "$tmp/$1.svg" ] || fail "$1: empty svg"
+}
+for mode in trap bt emulate bare; do
+    cp "$G/default.disk" "$tmp/d.disk"
+    "$T" dot vms --mode $mode --disk "$tmp/d.disk" --at 300000 "$G/kernel.img" \
+        -o "$tmp/vms-$mode.dot" >/dev/null </dev/null
+    valid "vms-$mode"
+    "$T" dot pagetable 0x00400010 --mode $mode --disk "$tmp/d.disk" --at 300000 \
+        "$G/kernel.img" -o "$tmp/pt-$mode.dot" >/dev/null </dev/null
+    valid "pt-$mode"
+    grep -q 'PTBR' "$tmp/pt-$mode.dot" || fail "pagetable $mode: no PTBR"
+    grep -q 'L2 entry 0 at' "$tmp/pt-$mode.dot" || fail "pagetable $mode: no L2 entry"
+    [ $mode = bare ] && continue
+    "$T" dot exits --mode $mode --disk "$tmp/d.disk" "$G/kernel.img" -o "$tmp/exits-$mode.dot" \
+        >/dev/null </dev/null
+    valid "exits-$mode"
+    grep -q 'host physical' "$tmp/pt-$mode.dot" || fail "pagetable $mode: no host physical"
+    grep -q 'shadow' "$tmp/pt-$mode.dot" || fail "pagetable $mode: no shadow entry"
+done
+cp "$G/kernel-pv.img" "$tmp/" && cp "$G/default.disk" "$tmp/d.disk"
+"$T" dot exits --mode pv --disk "$tmp/d.disk" "$tmp/kernel-pv.img" -o "$tmp/exits-pv.dot" >/dev/null </dev/null
+valid exits-pv
+grep -q 'hypercall' "$tmp/exits-pv.dot" || fail "exits pv: no hypercalls"
+grep -q 'bt patch' "$tmp/exits-bt.dot" || fail "exits bt: no patch exits"
+grep -q 'syscall' "$tmp/exits-trap.dot" || fail "exits trap: no syscall exits"
+# The counts are the --stats counts.
+cp "$G/default.disk" "$tmp/d.disk"
+n=$("$T" run --mode trap --stats --disk "$tmp/d.disk" "$G/kernel.img" </dev/null 2>&1 >/dev/null |
+    awk '/^  exits /{print $2}')
+grep -q "trap): $n exits" "$tmp/exits-trap.dot" || fail "exits trap: total is not $n"
+
+# Several VMs: each with its RAM in host memory, vCPUs on the pCPU.
+"$T" dot vms --mode trap --vm "$BUILD/examples/hello.img" --vm "$BUILD/examples/timer.img" \
+    -o "$tmp/two.dot" >/dev/null </dev/null
+valid two
+grep -q 'vm1 RAM' "$tmp/two.dot" || fail "vms: no vm1 RAM"
+grep -q 'VMM memory' "$tmp/two.dot" || fail "vms: no VMM memory"
+
+# Rendered outputs.
+"$T" dot vms --mode trap "$BUILD/examples/hello.img" -o "$tmp/r.svg" >/dev/null </dev/null
+grep -q '<svg' "$tmp/r.svg" || fail "-o x.svg is not SVG"
+"$T" dot vms --mode trap "$BUILD/examples/hello.img" -o "$tmp/r.png" >/dev/null </dev/null
+head -c 4 "$tmp/r.png" | grep -q 'PNG' || fail "-o x.png is not PNG"
+
+# Mistakes: clear errors, statuses of `trapeze run --help`.
+status() { set +e; "$@" >/dev/null 2>"$tmp/err" </dev/null; s=$?; set -e; echo $s; }
+[ "$(status "$T" dot)" = 2 ] || fail "no kind: not status 2"
+[ "$(status "$T" dot cube "$BUILD/examples/hello.img")" = 2 ] || fail "bad kind: not status 2"
+grep -q "unknown graph 'cube'" "$tmp/err" || fail "bad kind: $(cat "$tmp/err")"
+[ "$(status "$T" dot pagetable "$BUILD/examples/hello.img")" = 2 ] || fail "no vaddr: not 2"
+[ "$(status "$T" dot exits --bare "$BUILD/examples/hello.img" -o "$tmp/x.dot")" = 2 ] ||
+    fail "exits of bare: not status 2"
+grep -q "bare run has no VMM" "$tmp/err" || fail "exits of bare: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.dot" ] || fail "a failed graph left a file"
+[ "$(status "$T" dot exits --mode trap --vm-index 3 "$BUILD/examples/hello.img")" = 2 ] ||
+    fail "no such VM: not status 2"
+# Graphviz missing: a clear error, no file.
+mkdir "$tmp/nodot"
+[ "$(PATH="$tmp/nodot" status "$T" dot vms --mode trap "$BUILD/examples/hello.img" -o "$tmp/y.svg")" = 1 ] ||
+    fail "dot missing: not status 1"
+grep -q "cannot run Graphviz's 'dot'" "$tmp/err" || fail "dot missing: $(cat "$tmp/err")"
+[ ! -e "$tmp/y.svg" ] || fail "dot missing: a file was left"
+"$T" dot --help | grep -q 'pagetable VADDR' || fail "--help"
+
+# docs/diagrams: every committed source renders; the SVGs are up to date.
+for src in docs/diagrams/*.dot; do
+    svg="${src%.dot}.svg"
+    [ -f "$svg" ] || fail "$svg missing (make diagrams)"
+    dot -Tsvg "$src" -o "$tmp/check.svg" || fail "$src does not render"
+    cmp -s "$tmp/check.svg" "$svg" || fail "$svg is out of date (make diagrams)"
+done
+echo "dot: all graphs valid"

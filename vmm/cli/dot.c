@@ -1,0 +1,245 @@
+/*
+ * dot.c - `trapeze dot`: run a guest, then draw part of the VMM as a graph.
+ *
+ *   trapeze dot exits --mode trap --disk default.disk kernel.img -o exits.svg
+ *   trapeze dot pagetable 0x00400000 --mode trap --at 500000 kernel.img -o pt.dot
+ *   trapeze dot vms --vm a.img --vm b.img -o vms.png
+ *
+ * The graph is DOT text (vmm/report/dot.c).  A .dot file (or stdout)
+ * gets the text; .svg and .png are rendered by Graphviz's `dot`, run as a
+ * child process with the text on its standard input.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vmm/cli/commands.h"
+#include "vmm/report/dot.h"
+#include "vmm/session/session.h"
+
+typedef struct dot_args {
+    const char *kind;          /* "pagetable", "exits", "vms" */
+    uint32_t    va;            /* pagetable: the guest virtual address */
+    const char *output;        /* -o FILE; NULL: stdout */
+    uint64_t    at;            /* --at CYCLES; 0: run to the end */
+    int         vm;            /* --vm-index N: which VM to draw */
+} dot_args;
+
+static void print_help(void)
+{
+    fputs("usage: trapeze dot KIND [OPTIONS] IMAGE [-o FILE]\n"
+          "\n"
+          "Run a guest (to its end, or to --at CYCLES), then draw what the VMM did\n"
+          "as a Graphviz graph.  KIND is one of:\n"
+          "  pagetable VADDR  the translation of guest virtual VADDR: the guest's PTBR,\n"
+          "                   L1 entry, L2 entry with its bits, guest physical, host\n"
+          "                   physical, and the shadow entry the real MMU uses\n"
+          "  exits            exit causes -> handlers (emulate, reflect, hidden page\n"
+          "                   fault, bt patch, hypercall) -> outcomes, with counts\n"
+          "  vms              VMs, vCPUs, pCPUs, each VM's guest-physical memory in\n"
+          "                   host-physical memory, the VMM's own memory\n"
+          "\n"
+          "options:\n"
+          "  -o FILE              where the graph goes: FILE.dot (or no -o: stdout) gets\n"
+          "                       the DOT text; FILE.svg and FILE.png are rendered by\n"
+          "                       Graphviz's `dot` (it must be installed)\n"
+          "  --at CYCLES          stop every guest at this virtual time instead of its end\n"
+          "  --vm-index N         the VM to draw (pagetable, exits; default 0)\n", stdout);
+    fputs(session_options_help, stdout);
+    fputs("  -h, --help           show this help\n"
+          "\n"
+          "exit status: 0 the graph was written; 1 a file could not be read or written,\n"
+          "or `dot` failed; 2 bad command line (or a picture the session cannot have:\n"
+          "exits of a bare run, a VM that does not exist).\n", stdout);
+}
+
+static int extra_option(void *ctx, int argc, char **argv, int *i)
+{
+    dot_args *d = ctx;
+    const char *arg = argv[*i];
+    bool o = strcmp(arg, "-o") == 0, at = strcmp(arg, "--at") == 0,
+         vm = strcmp(arg, "--vm-index") == 0;
+    if (!o && !at && !vm)
+        return -1;
+    if (*i + 1 >= argc)
+        return session_usage_error("dot", "option '%s' needs a value", arg);
+    const char *val = argv[++*i];
+    char *end;
+    if (o) {
+        d->output = val;
+        return 0;
+    }
+    errno = 0;
+    unsigned long long n = strtoull(val, &end, 0);
+    if (errno || end == val || *end || val[0] == '-' || (vm && n >= VMM_MAX_VMS) || (at && n == 0))
+        return session_usage_error("dot", "bad %s '%s'", arg, val);
+    if (at)
+        d->at = n;
+    else
+        d->vm = (int)n;
+    return 0;
+}
+
+/* KIND (and VADDR) from the front of argv; returns how many it used, or -1. */
+static int parse_kind(dot_args *d, int argc, char **argv)
+{
+    if (argc < 2)
+        return session_usage_error("dot", "which graph? pagetable VADDR, exits or vms"), -1;
+    d->kind = argv[1];
+    if (strcmp(d->kind, "exits") == 0 || strcmp(d->kind, "vms") == 0)
+        return 1;
+    if (strcmp(d->kind, "pagetable") != 0) {
+        session_usage_error("dot", "unknown graph '%s' (pagetable VADDR, exits or vms)", d->kind);
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long va = argc > 2 ? strtoull(argv[2], &end, 0) : 0;
+    if (argc < 3 || errno || end == argv[2] || *end || argv[2][0] == '-' || va > UINT32_MAX) {
+        session_usage_error("dot", "pagetable needs a guest virtual address (e.g. 0x00400000)");
+        return -1;
+    }
+    d->va = (uint32_t)va;
+    return 2;
+}
+
+/* Run every guest to virtual time `at` (or its end, if sooner). */
+static void run_to(session *s, uint64_t at)
+{
+    vmm *v = session_vmm(s);
+    if (!v) {
+        vmm_stats st;
+        vmm_bare_run_watched(session_machine(s), at, &st, NULL);
+        return;
+    }
+    for (int i = 0; i < v->nvms; i++)
+        v->vms[i]->pause_at = at;
+    bool more = true;
+    while (more) {
+        more = false;
+        for (int i = 0; i < v->nvms; i++)
+            more |= v->vms[i]->outcome.end == VMM_RUNNING && vmm_vm_time(v->vms[i]) < at;
+        if (more)
+            vmm_sched_round(v);
+    }
+}
+
+static bool draw(FILE *out, session *s, const dot_args *d)
+{
+    if (strcmp(d->kind, "pagetable") == 0)
+        return dot_pagetable(out, s, d->vm, d->va);
+    if (strcmp(d->kind, "exits") == 0)
+        return dot_exits(out, s, d->vm);
+    return dot_vms(out, s);
+}
+
+/* The format the output's name asks for: "svg", "png", or NULL (DOT text). */
+static const char *format_of(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    if (dot && strcmp(dot, ".svg") == 0)
+        return "svg";
+    if (dot && strcmp(dot, ".png") == 0)
+        return "png";
+    return NULL;
+}
+
+/* Graphviz renders the text in `text` (a file at offset 0) into `out`. */
+static bool render(FILE *text, FILE *out, const char *format)
+{
+    char flag[16];
+    snprintf(flag, sizeof flag, "-T%s", format);
+    fflush(out);
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        dup2(fileno(text), STDIN_FILENO);
+        dup2(fileno(out), STDOUT_FILENO);
+        execlp("dot", "dot", flag, (char *)NULL);
+        fprintf(stderr, "trapeze dot: error: cannot run Graphviz's 'dot' (%s); install "
+                "graphviz, or write the DOT text with -o FILE.dot\n", strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127))
+        fprintf(stderr, "trapeze dot: error: 'dot' failed to render the graph\n");
+    return false;
+}
+
+/* The graph into d->output (or stdout): text, or rendered. */
+static int write_graph(session *s, const dot_args *d)
+{
+    const char *format = format_of(d->output);
+    char err[256];
+    t32_out o;
+    if (!t32_out_open(&o, d->output ? d->output : "-", err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", d->output, err);
+        return SESSION_ERROR;
+    }
+    FILE *text = format ? tmpfile() : o.f;
+    if (!text) {
+        fprintf(stderr, "trapeze dot: error: no temporary file: %s\n", strerror(errno));
+        t32_out_abort(&o);
+        return SESSION_ERROR;
+    }
+    if (!draw(text, s, d) && !ferror(text)) {
+        fprintf(stderr, "trapeze dot: error: no %s graph for this session (%s)\n", d->kind,
+                session_vmm(s) ? "no such VM" : "a bare run has no VMM");
+        if (format)
+            fclose(text);
+        t32_out_abort(&o);
+        return SESSION_USAGE;
+    }
+    bool ok = true;
+    if (format) {
+        rewind(text);
+        ok = render(text, o.f, format);
+        fclose(text);
+    }
+    if (!ok) {
+        t32_out_abort(&o);
+        return SESSION_ERROR;
+    }
+    if (!t32_out_commit(&o, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", d->output ? d->output : "stdout", err);
+        return SESSION_ERROR;
+    }
+    return 0;
+}
+
+int cmd_dot(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help();
+            return 0;
+        }
+    }
+    dot_args d = { 0 };
+    int used = parse_kind(&d, argc, argv);
+    if (used < 0)
+        return SESSION_USAGE;
+    session_options o;
+    session *s = NULL;
+    int rc = session_parse(&o, argc - used, argv + used, "dot", extra_option, &d);
+    if (rc == 0)
+        rc = session_open(&s, &o);
+    if (rc == 0) {
+        if (d.at)
+            run_to(s, d.at);
+        else
+            session_run(s);         /* its messages, --stats; the graph comes anyway */
+        rc = write_graph(s, &d);
+    }
+    return session_close(s, rc);
+}
