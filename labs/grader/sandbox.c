@@ -144,11 +144,13 @@ static void kill_group(pid_t pgid)
 }
 
 /* Kill every process of uid (a forked helper becomes uid; kill(-1) then
- * reaches exactly that user's processes).  Only for the grader's own
+ * reaches exactly that user's processes), again until none is left: killed
+ * orphans stay zombies until init reaps them, and they still count against
+ * the uid's RLIMIT_NPROC in the next test.  Only for the grader's own
  * sandbox uids, never a real user's. */
 void sandbox_killuid(uid_t uid)
 {
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 500; round++) {
         pid_t pid = fork();
         if (pid == 0) {
             if (setuid(uid) == 0)
@@ -157,6 +159,10 @@ void sandbox_killuid(uid_t uid)
         }
         if (pid > 0)
             waitpid(pid, NULL, 0);
+        if (count_procs(uid) == 0)
+            return;
+        struct timespec ts = { 0, 10000000 };
+        nanosleep(&ts, NULL);
     }
 }
 

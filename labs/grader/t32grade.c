@@ -20,7 +20,8 @@
  * reference's get an old time T0, the reference's build outputs a later T1,
  * changed files keep the copy's time (now).  make then rebuilds exactly what
  * depends on a changed file - judged by content, never by the student's
- * timestamps.  If a Makefile or a build.mk differs, nothing is reused.
+ * timestamps.  If a Makefile or a build.mk is not the reference's, nothing
+ * is reused.
  */
 #define _DEFAULT_SOURCE             /* realpath */
 #include <dirent.h>
@@ -614,6 +615,26 @@ static int make_ref(struct run *r)
     return 0;
 }
 
+/* As root, the children run as other uids: they must be able to reach the
+ * scratch folder and $REF (every folder on the way searchable by others). */
+static int others_reach(const char *path, const char *what)
+{
+    char p[GRADE_PATH_MAX];
+    PATHF(p, "%s", path);
+    for (char *slash = p + strlen(p); slash; slash = strrchr(p, '/')) {
+        *slash = '\0';
+        struct stat st;
+        if (p[0] && stat(p, &st) == 0 && !(st.st_mode & S_IXOTH)) {
+            fprintf(stderr, "t32grade: error: %s: the sandbox's uid cannot reach %s through "
+                    "this folder (chmod o+x it, or use --work)\n", p, what);
+            return -1;
+        }
+        if (slash == p)
+            break;
+    }
+    return 0;
+}
+
 static int setup(struct run *r, int argc, char **argv)
 {
     char labdir[GRADE_PATH_MAX];
@@ -642,6 +663,9 @@ static int setup(struct run *r, int argc, char **argv)
     if (make_work(r) < 0 || make_ref(r) < 0)
         return -1;
     r->ref_print = tree_fingerprint(r->ref);
+    if (r->root && (others_reach(r->work, "the scratch folder") < 0 ||
+                    others_reach(r->ref, "$REF") < 0))
+        return -1;
     return 0;
 }
 

@@ -1,0 +1,14 @@
+# tests/labs/ - the labs' infrastructure (labs/README.md): the grader on a
+# small fixture project with two labs (fixture/), hostile submissions, the
+# output formats, handouts; then the real labs end to end.
+#
+#   jsoncheck      a strict JSON checker for results.json and Autolab's line
+#   grader.sh      t32grade on the fixture: scores, filters, hidden tests,
+#                  formats, determinism, --jobs, hostile submissions
+#   handout.sh     labs/handout.sh on the fixture (regions, markers, refusals)
+#   labcheck.sh    every lab: reference full marks, starter builds and scores
+#                  less, each mutant loses exactly its tests (--tree for the
+#                  fixture; `make labcheck` runs it on the real labs)
+PROGS += jsoncheck
+jsoncheck_SRCS := tests/labs/jsoncheck.c
+CHECK_SCRIPTS += tests/labs/grader.sh tests/labs/handout.sh tests/labs/labs.sh

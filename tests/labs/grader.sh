@@ -1,0 +1,154 @@
+#!/bin/sh
+# t32grade on the fixture project (tests/labs/fixture/, two small labs):
+# full marks, partial marks, hidden tests, filters, Gradescope's and
+# Autolab's formats, determinism, --jobs, and hostile submissions - an
+# endless loop, a crash, a fork loop, gigabytes of output, writes outside the
+# scratch tree, a build that never ends or does not compile - each contained
+# and scored 0 with a clear reason, the grader never hanging.
+set -u
+BUILD=${BUILD:-build}
+grade="$PWD/$BUILD/bin/t32grade"
+json="$PWD/$BUILD/bin/jsoncheck"
+fix="$PWD/tests/labs/fixture"
+for p in "$grade" "$json"; do
+    [ -x "$p" ] || { echo "FAIL: $p is not built"; exit 1; }
+done
+work=$(mktemp -d "${TMPDIR:-/tmp}/grader-test.XXXXXX")
+chmod 755 "$work"     # a root grader runs submissions as other uids
+trap '[ -n "${KEEP:-}" ] || { chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { echo "ok: $*"; }
+
+# A copy of the fixture as a submission, with answer.c's add() made to do
+# $2 (C statements) before it returns.
+submission() {
+    mkdir -p "$work/$1"
+    cp -R "$fix/." "$work/$1/"
+    rm -rf "$work/$1/build"
+    if [ -n "${2:-}" ]; then
+        awk -v body="$2" '{ print } /^static long add\(/ { getline; print; print body }' \
+            "$fix/answer.c" >"$work/$1/answer.c"
+    fi
+}
+# t32grade on the fixture's lab 01; output in $work/NAME.out, status in $rc.
+run() {
+    name=$1
+    shift
+    "$grade" --tree "$fix" --work "$work" --lab 01 "$@" >"$work/$name.out" 2>&1
+    rc=$?
+}
+has() { grep -q -- "$2" "$work/$1.out"; }
+notimes() { sed 's/ ([0-9.]*s)$//' "$work/$1.out"; }
+
+# 1. The reference itself: full marks, exit 0.
+submission good
+run good "$work/good"
+if [ $rc -eq 0 ] && has good '^add: OK (' && has good '^mul: OK (' && has good '^Score: 5/5$' &&
+   has good '^Part Sums: 2/2$' && ! has good big; then pass "full marks"; else fail "full marks"; cat "$work/good.out"; fi
+
+# 2. Hidden tests only with --hidden.
+run hidden --hidden "$work/good"
+if [ $rc -eq 0 ] && has hidden '^big: OK' && has hidden '^Score: 10/10$'; then pass "hidden tests included"
+else fail "hidden tests"; cat "$work/hidden.out"; fi
+
+# 3. Partial marks: a mutant of mul; exit 1, the reason points at mul().
+submission mutant
+(cd "$work/mutant" && patch -s -p1 <labs/01-arith/mutants/mul-adds.patch)
+run mutant "$work/mutant"
+if [ $rc -eq 1 ] && has mutant '^add: OK' &&
+   has mutant "^mul: FAIL (mul 3 4 printed '7', expected 12 - see answer.c, mul())$" &&
+   has mutant '^Score: 2/5$'; then pass "partial marks"; else fail "partial marks"; cat "$work/mutant.out"; fi
+
+# 4. Filters: a name, a wildcard, an unknown name (exit 2).
+run filter "$work/mutant" mul
+if [ $rc -eq 1 ] && ! has filter '^add:' && has filter '^Score: 0/3$'; then pass "filter by name"
+else fail "filter by name"; cat "$work/filter.out"; fi
+run glob --hidden "$work/good" 'b*'
+if [ $rc -eq 0 ] && has glob '^big: OK' && has glob '^Score: 5/5$'; then pass "filter by wildcard"
+else fail "filter by wildcard"; cat "$work/glob.out"; fi
+run unknown "$work/good" nosuchtest
+if [ $rc -eq 2 ] && has unknown "no test is called 'nosuchtest'"; then pass "unknown test name"
+else fail "unknown test name"; cat "$work/unknown.out"; fi
+
+# 5. Gradescope's results.json: valid JSON, score, tests, visibility.
+run gs --hidden --gradescope "$work/results.json" "$work/mutant"
+if "$json" "$work/results.json" &&
+   [ "$("$json" "$work/results.json" score)" = 7 ] &&
+   [ "$("$json" "$work/results.json" tests '#')" = 3 ] &&
+   [ "$("$json" "$work/results.json" tests 1 name)" = mul ] &&
+   [ "$("$json" "$work/results.json" tests 1 score)" = 0 ] &&
+   [ "$("$json" "$work/results.json" tests 1 max_score)" = 3 ] &&
+   [ "$("$json" "$work/results.json" tests 2 visibility)" = hidden ] &&
+   "$json" "$work/results.json" execution_time >/dev/null &&
+   "$json" "$work/results.json" tests 0 output >/dev/null; then pass "gradescope results.json"
+else fail "gradescope results.json"; cat "$work/results.json"; fi
+
+# 6. Autolab: the last line is {"scores": {part: points}}.
+run al --hidden --autolab "$work/mutant"
+tail -n 1 "$work/al.out" >"$work/al.json"
+if "$json" "$work/al.json" && [ "$("$json" "$work/al.json" scores Sums)" = 7 ] &&
+   [ "$("$json" "$work/al.json" scores Products)" = 0 ]; then pass "autolab last line"
+else fail "autolab last line"; cat "$work/al.out"; fi
+
+# 7. Determinism: the same submission twice, the same report (times aside).
+run again --hidden --gradescope "$work/results2.json" "$work/mutant"
+notimes gs >"$work/a.txt"; notimes again >"$work/b.txt"
+grep -v '^"execution_time"' "$work/results.json" >"$work/a.json"
+grep -v '^"execution_time"' "$work/results2.json" >"$work/b.json"
+if cmp -s "$work/a.txt" "$work/b.txt" && cmp -s "$work/a.json" "$work/b.json"; then pass "deterministic"
+else fail "not deterministic"; diff "$work/a.txt" "$work/b.txt"; diff "$work/a.json" "$work/b.json"; fi
+
+# 8. --jobs 2 on three submissions: each report as when graded alone.
+run jobs --jobs 2 "$work/good" "$work/mutant" "$work/good"
+if [ $rc -eq 1 ] && [ "$(grep -c '^== ' "$work/jobs.out")" = 3 ] &&
+   [ "$(grep -c '^Score: 5/5$' "$work/jobs.out")" = 2 ] &&
+   sed -n '/^== .*mutant ==$/,/^Score/p' "$work/jobs.out" | grep -q '^Score: 2/5$'; then pass "--jobs 2"
+else fail "--jobs 2"; cat "$work/jobs.out"; fi
+
+# 9. Hostile submissions.  Each must FAIL add with the reason given, quickly.
+hostile() {
+    name=$1 code=$2 reason=$3
+    submission "$name" "$code"
+    start=$(date +%s)
+    run "$name" --build-timeout 5 "$work/$name" add
+    took=$(( $(date +%s) - start ))
+    if [ $rc -eq 1 ] && grep -q "^add: FAIL (.*$reason" "$work/$name.out" && [ "$took" -lt 30 ]; then
+        pass "hostile $name contained (${took}s)"
+    else
+        fail "hostile $name (status $rc, ${took}s)"; cat "$work/$name.out"
+    fi
+}
+hostile loop 'for (;;) ;' 'timed out after 3 s'
+hostile segv '*(volatile int *)0 = 1;' 'answer add 2 3 failed (status 139)'
+hostile forks 'for (;;) fork();' 'timed out after 3 s'
+hostile flood 'for (;;) fputs("gigabytes of output, gigabytes of output\\n", stderr);' \
+    'printed more than 8 MiB'
+# Outside its tree: next to it (the scratch folder is read-only; a
+# non-root grader's submission can make it writable, and is caught).
+hostile escape 'chmod("..", 0755); FILE *f = fopen("../escaped", "w"); if (!f) { perror("../escaped"); exit(3); } fclose(f);' \
+    '\(wrote outside its tree: $SUB/../escaped\|failed (status 3)\)'
+hostile ref '{ char p[4096]; snprintf(p, sizeof p, "%s/owned", getenv("REF")); FILE *f = fopen(p, "w"); if (!f) { perror(p); exit(3); } fclose(f); }' \
+    '\(wrote outside its tree: in $REF\|failed (status 3)\)'
+if ! ls "$work"/t32grade.* >/dev/null 2>&1; then pass "scratch folders removed"
+else fail "scratch folders left: $(ls -d "$work"/t32grade.*)"; fi
+# Their processes are gone too (the fork loop's and the loop's).
+sleep 1
+if ! ps -eo args | grep -q '^[^ ]*/build/bin/answer add'; then pass "no process left"
+else fail "processes left: $(ps -eo pid,user,args | grep 'bin/answer add')"; fi
+
+# The build: a Makefile that never ends, a compile error.
+submission buildloop
+printf 'all:\n\twhile :; do :; done\n' >"$work/buildloop/Makefile"
+run buildloop --build-timeout 3 "$work/buildloop"
+if [ $rc -eq 1 ] && has buildloop '^build: FAIL (t32grade: timed out after 3 s' &&
+   has buildloop '^add: FAIL (build failed: t32grade: timed out' && has buildloop '^Score: 0/5$'
+then pass "endless build contained"; else fail "endless build"; cat "$work/buildloop.out"; fi
+submission builderr 'this is not C'
+run builderr "$work/builderr"
+if [ $rc -eq 1 ] && has builderr '^build: FAIL (answer.c:.*error:' &&
+   has builderr '^mul: FAIL (build failed: answer.c:.*error:'; then pass "compile error reported"
+else fail "compile error"; cat "$work/builderr.out"; fi
+
+echo "grader: $fails failure(s)"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,117 @@
+#!/bin/sh
+# tests/labs/labcheck.sh [--tree TREE] [--quick] [--mutants NN] [NN ...] -
+# the labs end to end, for each lab NN (default: every labs/NN-*/):
+#   - the reference (TREE itself) scores full marks, hidden tests included;
+#   - the starter (labs/handout.sh) builds and scores below full marks;
+#   - every mutant labs/NN-*/mutants/NAME.patch, applied to the reference,
+#     builds and loses exactly the tests its '# loses:' line names.
+# --quick leaves the mutants out, except those of the lab named by
+# --mutants.  The reference is built once; every lab's submissions are
+# graded in one t32grade run with --jobs 2.  BUILD names the build folder
+# holding t32grade.
+set -u
+BUILD=${BUILD:-build}
+grade="$PWD/$BUILD/bin/t32grade"
+handout="$PWD/labs/handout.sh"
+tree=$PWD
+quick= mutlab=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --tree) tree=$(cd "$2" && pwd); shift 2 ;;
+        --quick) quick=1; shift ;;
+        --mutants) mutlab=$2; shift 2 ;;
+        *) break ;;
+    esac
+done
+[ -x "$grade" ] || { echo "FAIL: $grade is not built"; exit 1; }
+labs=$*
+if [ -z "$labs" ]; then
+    for d in "$tree"/labs/[0-9][0-9]-*/; do
+        [ -d "$d" ] || continue
+        n=${d%/}; n=${n##*/}; labs="$labs ${n%%-*}"
+    done
+fi
+if [ -z "$labs" ]; then
+    echo "labcheck: no labs in $tree/labs"
+    exit 0
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/labcheck.XXXXXX")
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { echo "ok: $*"; }
+
+# A copy of the tree without build/ and .git/.
+copy() { mkdir -p "$1" && (cd "$tree" && tar cf - --exclude=./build --exclude=./.git .) | (cd "$1" && tar xf -); }
+
+start=$(date +%s)
+copy "$work/ref"
+if ! (cd "$work/ref" && make -j2 BUILD=build >"$work/ref.log" 2>&1); then
+    fail "the reference does not build"; tail -n 20 "$work/ref.log"; exit 1
+fi
+echo "labcheck: reference built ($(( $(date +%s) - start ))s)"
+
+# One section of t32grade's report: the lines between '== DIR ==' and Score.
+section() { sed -n "\\|^== $2 ==\$|,/^Score:/p" "$1"; }
+
+for lab in $labs; do
+    subs="$work/ref"
+    if ! "$handout" --tree "$tree" "$lab" "$work/starter-$lab" >"$work/handout-$lab.log" 2>&1; then
+        fail "lab $lab: no starter: $(tail -n 3 "$work/handout-$lab.log")"
+        continue
+    fi
+    subs="$subs $work/starter-$lab"
+    mutants=
+    if [ -z "$quick" ] || [ "$mutlab" = "$lab" ]; then
+        for p in "$tree"/labs/"$lab"-*/mutants/*.patch; do
+            [ -f "$p" ] || continue
+            m=${p##*/}; m=${m%.patch}
+            copy "$work/mutant-$lab-$m"
+            if ! (cd "$work/mutant-$lab-$m" && patch -s -p1 <"$p") >"$work/patch.log" 2>&1; then
+                fail "lab $lab: mutant $m does not apply: $(head -n 3 "$work/patch.log")"
+                continue
+            fi
+            subs="$subs $work/mutant-$lab-$m"
+            mutants="$mutants $m"
+        done
+    fi
+    t0=$(date +%s)
+    out="$work/grade-$lab.out"
+    "$grade" --tree "$tree" --ref "$work/ref" --work "$work" --lab "$lab" --hidden --jobs 2 \
+        $subs >"$out" 2>&1
+    echo "labcheck: lab $lab graded: reference, starter,$mutants ($(( $(date +%s) - t0 ))s)"
+    if [ "$(echo $subs | wc -w)" -eq 1 ]; then   # one submission: no '== DIR ==' header
+        sed -i "1i== $work/ref ==" "$out"
+    fi
+
+    # The reference: full marks.
+    score=$(section "$out" "$work/ref" | sed -n 's/^Score: //p')
+    if [ -n "$score" ] && [ "${score%/*}" = "${score#*/}" ]; then pass "lab $lab: reference $score"
+    else fail "lab $lab: reference scores '$score'"; section "$out" "$work/ref" | grep -v ': OK'; fi
+
+    # The starter: builds, below full marks.
+    s=$(section "$out" "$work/starter-$lab")
+    score=$(echo "$s" | sed -n 's/^Score: //p')
+    if echo "$s" | grep -q '^build: OK' && [ -n "$score" ] && [ "${score%/*}" != "${score#*/}" ]
+    then pass "lab $lab: starter builds, scores $score"
+    else fail "lab $lab: starter: $score"; echo "$s" | sed 's/^/    /'; fi
+
+    # Each mutant: exactly its tests lost.
+    for m in $mutants; do
+        p=$(ls "$tree"/labs/"$lab"-*/mutants/"$m".patch)
+        want=$(sed -n 's/^# loses://p' "$p" | tr ' ' '\n' | grep . | LC_ALL=C sort | tr '\n' ' ')
+        s=$(section "$out" "$work/mutant-$lab-$m")
+        got=$(echo "$s" | sed -n 's/^\([^ :]*\): FAIL (.*/\1/p' | grep -v '^build$' |
+              LC_ALL=C sort | tr '\n' ' ')
+        if [ -z "$want" ]; then fail "lab $lab: mutant $m has no '# loses:' line"
+        elif echo "$s" | grep -q '^build: OK' && [ "$got" = "$want" ]; then
+            pass "lab $lab: mutant $m loses ${want% }"
+        else
+            fail "lab $lab: mutant $m loses '$got', expected '$want'"
+            echo "$s" | grep -v ': OK' | sed 's/^/    /'
+        fi
+    done
+done
+echo "labcheck: $fails failure(s) ($(( $(date +%s) - start ))s)"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,39 @@
+#!/bin/sh
+# The labs end to end in `make check` (tests/labs/labcheck.sh does the work):
+#   1. the fixture's two labs, every mutant: all as intended;
+#   2. labcheck itself notices a mutant that does not lose what it says;
+#   3. the real labs, if any: every lab's reference and starter, and the
+#      mutants of the first lab (`make labcheck` runs every lab's mutants).
+set -u
+BUILD=${BUILD:-build}
+fails=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/labs-test.XXXXXX")
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+if tests/labs/labcheck.sh --tree tests/labs/fixture >"$work/fixture.out" 2>&1; then
+    echo "ok: fixture labs as intended"
+else
+    echo "FAIL: fixture labs"; cat "$work/fixture.out"; fails=$((fails + 1))
+fi
+
+cp -R tests/labs/fixture "$work/wrong"
+rm -rf "$work/wrong/build"
+sed -i 's/^# loses: mul$/# loses: add/' "$work/wrong/labs/01-arith/mutants/mul-adds.patch"
+if tests/labs/labcheck.sh --tree "$work/wrong" 01 >"$work/wrong.out" 2>&1; then
+    echo "FAIL: a wrong '# loses:' line went unnoticed"; fails=$((fails + 1))
+elif grep -q "FAIL: lab 01: mutant mul-adds loses 'mul ', expected 'add '" "$work/wrong.out"; then
+    echo "ok: a wrong '# loses:' line is reported"
+else
+    echo "FAIL: wrong '# loses:' line:"; cat "$work/wrong.out"; fails=$((fails + 1))
+fi
+
+first=$(ls -d labs/[0-9][0-9]-*/ 2>/dev/null | head -n 1)
+if [ -n "$first" ]; then
+    first=${first#labs/}; first=${first%%-*}
+    if tests/labs/labcheck.sh --quick --mutants "$first"; then echo "ok: the labs end to end"
+    else echo "FAIL: the labs end to end"; fails=$((fails + 1)); fi
+else
+    echo "ok: no labs yet (labs/NN-*/), nothing more to check"
+fi
+[ "$fails" -eq 0 ]
