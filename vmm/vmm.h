@@ -266,8 +266,15 @@ vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
 /* Stop a VM for good with the given reason, at vCPU `vc`'s current pc. */
 void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end);
 
-/* Tell the observer (if any) about an event of vCPU `vc`. */
+/* Tell the observer (if any) about an event of vCPU `vc`.  Callers write
+ * VMM_NOTIFY(vc, .kind = ..., .pc = ...): the event is built only when
+ * someone listens, since the exit path is hot. */
 void vmm_notify(const vmm_vcpu *vc, const vmm_event *ev);
+#define VMM_NOTIFY(vc, ...)                                             \
+    do {                                                                \
+        if ((vc)->vm->vmm->observer)                                    \
+            vmm_notify((vc), &(vmm_event){ __VA_ARGS__ });              \
+    } while (0)
 
 /* ---- run/exit.c: what to do with one exit ---------------------------------- */
 

@@ -218,8 +218,7 @@ void vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
     if (wait_for_input(vc, cpu, insn))
         return;
-    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_EMULATE, .pc = vc->pc, .insn = insn,
-                                 .port = port_of(cpu, insn) });
+    VMM_NOTIFY(vc, .kind = VMM_EV_EMULATE, .pc = vc->pc, .insn = insn, .port = port_of(cpu, insn));
     switch (T32_OPC(insn)) {
     case T32_OP_RFE:
         retire(vc);
@@ -238,8 +237,7 @@ void vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
         vc->pc += 4;
     } else {
         /* Bare T32: ILLEGAL for an unknown system register. */
-        vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_REFLECT, .pc = vc->pc,
-                                     .cause = T32_CAUSE_ILLEGAL });
+        VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = T32_CAUSE_ILLEGAL);
         vc->vm->stats.reflected_traps++;
         vmm_reflect(vc, cpu, T32_CAUSE_ILLEGAL, vc->pc, 0);
     }

@@ -84,8 +84,7 @@ static t32_access fault_access(const t32_trap *t)
 
 static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
 {
-    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = cause,
-                                 .badvaddr = t->badvaddr });
+    VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = cause, .badvaddr = t->badvaddr);
     vmm_exit_count_direct(vc);
     vc->vm->stats.reflected_traps++;
     vmm_reflect(vc, cpu, cause, t->epc, t->badvaddr);
@@ -97,8 +96,7 @@ static void page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
     t32_cause cause;
     switch (shadow_fault(vc, cpu, t->badvaddr, fault_access(t), &cause)) {
     case SHADOW_FIXED:
-        vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_HIDDEN, .pc = t->epc,
-                                     .cause = t->cause, .badvaddr = t->badvaddr });
+        VMM_NOTIFY(vc, .kind = VMM_EV_HIDDEN, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
         break;                  /* hidden: retry the instruction */
     case SHADOW_REFLECT:
         reflect(vc, cpu, cause, t);

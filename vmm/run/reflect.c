@@ -30,6 +30,7 @@
 void vmm_reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t epc,
                  uint32_t badvaddr)
 {
+    /* LAB 02 BEGIN reflect-trap */
     bool was_kernel = (vc->vpsr & T32_PSR_K) != 0;
 
     /* The very entry the real CPU performs on its own registers (t32.h). */
@@ -45,6 +46,7 @@ void vmm_reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t epc,
     }
     if (!was_kernel)
         vc->vm->mode->view_change(vc, cpu);   /* now in virtual kernel mode */
+    /* LAB 02 END reflect-trap */
 }
 
 /* The lowest-numbered line in a set (the highest priority one). */
@@ -61,8 +63,10 @@ bool vmm_inject_pending(vmm_vcpu *vc, t32_cpu *cpu)
     vmm_vm *vm = vc->vm;
     if (vm->mode->pull)
         vm->mode->pull(vc);        /* a PV guest's mask lives in its memory */
+    /* LAB 02 BEGIN inject-gate */
     if (!(vc->vpsr & T32_PSR_IE))
         return false;
+    /* LAB 02 END inject-gate */
     uint32_t lines = vtimer_lines(vc);
     if (lines == 0)
         return false;
@@ -70,8 +74,7 @@ bool vmm_inject_pending(vmm_vcpu *vc, t32_cpu *cpu)
     /* The timer is edge-like: taking its interrupt clears it.  Console and
      * disk are level-triggered: they stay up until the guest serves them. */
     vc->vpending &= ~(1u << line);
-    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_INJECT, .pc = vc->pc,
-                                 .cause = (t32_cause)(T32_IRQ_BASE + line) });
+    VMM_NOTIFY(vc, .kind = VMM_EV_INJECT, .pc = vc->pc, .cause = (t32_cause)(T32_IRQ_BASE + line));
     vm->stats.injected_irqs++;
     if (vc->vpsr & T32_PSR_K)
         vm->stats.irqs_in_kernel++;

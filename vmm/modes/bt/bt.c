@@ -36,8 +36,7 @@
 
 static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t va)
 {
-    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = cause,
-                                 .badvaddr = va });
+    VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = cause, .badvaddr = va);
     vc->vm->stats.reflected_traps++;
     vmm_reflect(vc, cpu, cause, vc->pc, va);
 }
@@ -46,6 +45,7 @@ static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t va)
  * the real flags - and sp := sp - 4.  Precise: a fault changes nothing. */
 static void emulate_pushf(vmm_vcpu *vc, t32_cpu *cpu)
 {
+    /* LAB 03 BEGIN bt-pushf */
     uint32_t va = cpu->r[T32_REG_SP] - 4, gpa;
     t32_cause cause = guest_access(vc, va, 4, T32_STORE, &gpa);
     if (cause != T32_CAUSE_NONE) {
@@ -56,11 +56,13 @@ static void emulate_pushf(vmm_vcpu *vc, t32_cpu *cpu)
     bt_invalidate(vc->vm, gpa, 4, "store");   /* a stack in a code page */
     cpu->r[T32_REG_SP] = va;
     vc->pc += 4;
+    /* LAB 03 END bt-pushf */
 }
 
 /* popf: t := mem32[sp]; sp := sp + 4; flags := t's; IE := t's if K. */
 static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
 {
+    /* LAB 03 BEGIN bt-popf */
     uint32_t va = cpu->r[T32_REG_SP], gpa, t;
     t32_cause cause = guest_access(vc, va, 4, T32_LOAD, &gpa);
     if (cause != T32_CAUSE_NONE) {
@@ -72,6 +74,7 @@ static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
     uint32_t keep = (vc->vpsr & T32_PSR_K) ? T32_PSR_K : T32_PSR_K | T32_PSR_IE;
     vc->vpsr = (vc->vpsr & keep) | (t & ~keep & T32_PSR_MASK);
     vc->pc += 4;
+    /* LAB 03 END bt-popf */
 }
 
 /* A patch exit: the real CPU trapped on patch `p`'s word. */
@@ -82,8 +85,7 @@ static void patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
     st->exits_by_cause[T32_CAUSE_ILLEGAL]++;
     st->bt_patch_exits++;
     vmm_exit_uncount(vc);
-    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original,
-                                 .gpa = p->gpa });
+    VMM_NOTIFY(vc, .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original, .gpa = p->gpa);
     vmm_exit_count_emulated(vc);   /* one cycle, as on bare T32, fault or not */
     switch (T32_OPC(p->original)) {
     case T32_OP_PUSHF:

@@ -122,6 +122,7 @@ static uint32_t patch_copy(vmm_vcpu *vc, uint32_t f, const uint32_t *words)
     uint32_t *out = (uint32_t *)(void *)host(vm, copy);
     memcpy(out, words, PAGE);
     for (uint32_t i = 0; i < WORDS; i++) {
+        /* LAB 03 BEGIN bt-patch */
         uint32_t index, gpa = f * PAGE + 4 * i;
         if (!sensitive(words[i]))
             continue;
@@ -131,8 +132,8 @@ static uint32_t patch_copy(vmm_vcpu *vc, uint32_t f, const uint32_t *words)
         }
         out[i] = BT_PATCH_WORD(index);
         vm->stats.bt_patches++;
-        vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_PATCH, .pc = vc->pc, .gpa = gpa,
-                                     .insn = words[i] });
+        VMM_NOTIFY(vc, .kind = VMM_EV_PATCH, .pc = vc->pc, .gpa = gpa, .insn = words[i]);
+        /* LAB 03 END bt-patch */
     }
     return copy;
 }
@@ -149,8 +150,7 @@ static bool scan(vmm_vcpu *vc, uint32_t f)
     for (uint32_t i = 0; i < WORDS; i++)
         found += sensitive(words[i]);
     vm->stats.bt_scans++;
-    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_SCAN, .pc = vc->pc, .gpa = f * PAGE,
-                                 .count = found });
+    VMM_NOTIFY(vc, .kind = VMM_EV_SCAN, .pc = vc->pc, .gpa = f * PAGE, .count = found);
     uint32_t state = BT_CLEAN;
     if (found > 0 && (state = patch_copy(vc, f, words)) == 0)
         return false;
@@ -184,6 +184,7 @@ uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_r
                        t32_access access, uint32_t spte)
 {
     (void)cpu;
+    /* LAB 03 BEGIN bt-map */
     vmm_vm *vm = vc->vm;
     bt_state *b = bt_of(vm);
     uint32_t f = w->pa / PAGE;
@@ -210,6 +211,7 @@ uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_r
     if (own_page)
         return run_alone(b, vc, w, spte);
     return spte & ~T32_PTE_X;                            /* ... or the original */
+    /* LAB 03 END bt-map */
 }
 
 /* ---- invalidating ---------------------------------------------------------------- */
@@ -257,8 +259,7 @@ bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why)
             continue;
         unpatch(vm, f);
         vm->stats.bt_invalidations++;
-        vmm_notify(&vm->vcpus[0], &(vmm_event){ .kind = VMM_EV_UNPATCH, .pc = vm->vcpus[0].pc,
-                                                .gpa = f * PAGE, .why = why });
+        VMM_NOTIFY(&vm->vcpus[0], .kind = VMM_EV_UNPATCH, .pc = vm->vcpus[0].pc, .gpa = f * PAGE, .why = why);
     }
     return true;
 }

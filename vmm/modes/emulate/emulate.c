@@ -115,8 +115,7 @@ t32_cause emu_tlb_fill(vmm_vcpu *vc, emu_vcpu *ev, uint32_t va, t32_access acces
  * reflected traps are counted. */
 static void reflect(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
 {
-    vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = t->cause,
-                                 .badvaddr = t->badvaddr });
+    VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
     vc->vm->stats.reflected_traps++;
     vmm_reflect(vc, cpu, t->cause, t->epc, t->badvaddr);
 }

@@ -114,7 +114,7 @@ static void pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
         vc->vm->stats.exits_by_cause[t->cause]++;
         vc->vm->stats.hypercalls++;
         vmm_exit_uncount(vc);
-        vmm_notify(vc, &(vmm_event){ .kind = VMM_EV_HCALL, .pc = vc->pc, .insn = t->insn });
+        VMM_NOTIFY(vc, .kind = VMM_EV_HCALL, .pc = vc->pc, .insn = t->insn);
         pv_hcall(vc, cpu, T32_IMM16(t->insn));
         return;
     }
