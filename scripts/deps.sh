@@ -5,9 +5,9 @@
 #
 # What each package is for: build-essential (gcc, make), libcmocka-dev (the
 # unit tests), clang and libclang-rt-dev (`make check` builds with clang;
-# libFuzzer), libreadline-dev and graphviz (the planned debugger REPL and
-# `trapeze dot` rendering - installed now so that the toolchain does not
-# change when they arrive).
+# libFuzzer), libreadline-dev (`trapeze debug`'s line editing, history and
+# completion) and graphviz (`dot` renders the pictures `trapeze dot` and
+# `make diagrams` write as DOT text).
 set -eu
 
 need=""

@@ -148,6 +148,7 @@ static void mark_accessed(vmm_vm *vm, t32_walk_result *w, t32_access access)
  */
 static uint32_t shadow_pte(const vmm_vm *vm, const t32_walk_result *w, t32_access access)
 {
+    /* LAB 05 BEGIN shadow-pte */
     uint32_t allow = PTE_RWX;
     if (w->paged) {
         allow = w->pte & PTE_RWX;
@@ -157,6 +158,7 @@ static uint32_t shadow_pte(const vmm_vm *vm, const t32_walk_result *w, t32_acces
     }
     uint32_t host_frame = vm->base + (w->pa & T32_PTE_FRAME);
     return host_frame | allow | T32_PTE_V | T32_PTE_U | T32_PTE_A | T32_PTE_D;
+    /* LAB 05 END shadow-pte */
 }
 
 /* ======================================================================
@@ -389,6 +391,7 @@ void shadow_activate(vmm_vcpu *vc, t32_cpu *cpu)
 shadow_result shadow_fault(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
                            t32_access access, t32_cause *cause)
 {
+    /* LAB 05 BEGIN shadow-fault */
     vmm_vm *vm = vc->vm;
     t32_walk_result w;
     *cause = walk_guest(vc, va, access, &w);
@@ -403,6 +406,7 @@ shadow_result shadow_fault(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
     mark_accessed(vm, &w, access);
     vm->stats.shadow_faults++;
     return SHADOW_FIXED;
+    /* LAB 05 END shadow-fault */
 }
 
 void shadow_flush(vmm_vcpu *vc, t32_cpu *cpu)

@@ -119,6 +119,7 @@ static int32_t hc_shared_page(vmm_vcpu *vc, uint32_t pa)
  * byte were `out`ed to CON_DATA - one exit instead of len. */
 static int32_t hc_console(vmm_vcpu *vc, uint32_t buf, uint32_t len)
 {
+    /* LAB 04 BEGIN hc-console */
     uint32_t gpa = 0;
     if (len > PV_CONSOLE_MAX)
         return PV_E_INVAL;
@@ -132,6 +133,7 @@ static int32_t hc_console(vmm_vcpu *vc, uint32_t buf, uint32_t len)
         vdev_out(vc->vm, T32_PORT_CON_DATA, vc->vm->mem[gpa]);
     }
     return (int32_t)len;
+    /* LAB 04 END hc-console */
 }
 
 /* SET_TVEC(addr): the trap vector (an instruction address: aligned). */
@@ -174,6 +176,7 @@ static int32_t check_update(const vmm_vm *vm, uint32_t pte, uint32_t value)
  * was checked must be what is written.) */
 static int32_t hc_mmu_update(vmm_vcpu *vc, t32_cpu *cpu, uint32_t pairs, uint32_t count)
 {
+    /* LAB 04 BEGIN hc-mmu-update */
     static uint32_t pair[2 * PV_MMU_MAX];
     if (count > PV_MMU_MAX)
         return PV_E_INVAL;
@@ -189,6 +192,7 @@ static int32_t hc_mmu_update(vmm_vcpu *vc, t32_cpu *cpu, uint32_t pairs, uint32_
         t32_phys_write32(vc->vm->vmm->m, vc->vm->base + pair[2 * i], pair[2 * i + 1]);
     shadow_flush(vc, cpu);
     return (int32_t)count;
+    /* LAB 04 END hc-mmu-update */
 }
 
 /* SET_TIMER(interval): as `mtsr timer` - (re)arm, or 0 = off. */
