@@ -709,6 +709,57 @@ static void test_popf_loses_the_interrupt_enable(void **state)
     free_runs(&r);
 }
 
+/* ---- several vCPUs -------------------------------------------------------------------------- */
+
+/* A VM with two vCPUs: both start at the entry, each reads its own number
+ * from cpuid and the VM's from NCPUS, writes them to its own slot and
+ * halts; the VM halts when both have.  (vCPU 1 also counts to 50 first, so
+ * the two take several turns each.) */
+static void test_two_vcpus(void **state)
+{
+    (void)state;
+    char err[128];
+    prog p = kernel_start(false);
+    mfsr(&p, 1, T32_SR_CPUID);
+    in(&p, 2, T32_PORT_NCPUS);
+    emit(&p, T32_ENC_I(T32_OP_SHLI, 3, 1, 3));
+    li(&p, 5, DATA);
+    emit(&p, T32_ENC_R(T32_OP_ADD, 3, 3, 5));
+    emit(&p, T32_ENC_I(T32_OP_STW, 1, 3, 0));
+    emit(&p, T32_ENC_I(T32_OP_STW, 2, 3, 4));
+    uint32_t skip = p.pc;
+    emit(&p, 0);                              /* bz r1, done (patched below) */
+    li(&p, 4, 50 * 1000);
+    uint32_t loop = p.pc;
+    addi(&p, 4, 4, (uint32_t)-1);
+    emit(&p, T32_ENC_I(T32_OP_BNZ, 4, 0, (uint32_t)(((int32_t)loop - (int32_t)p.pc) / 4) & 0xffffu));
+    uint32_t done = p.pc;
+    op0(&p, T32_OP_HALT);
+    prog f = { skip };
+    emit(&f, T32_ENC_I(T32_OP_BZ, 1, 0, (done - skip) / 4));
+
+    vmm *v = vmm_new(VMM_MODE_TRAP, 1, RAM, err, sizeof err);
+    assert_non_null(v);
+    vmm_vm *vm = v->vms[0];
+    assert_true(vmm_vm_set_vcpus(vm, 2));
+    memcpy(vm->mem, ram, RAM);
+    quiet_console(&vm->con);
+    for (int i = 0; i < 2; i++)
+        vm->vcpus[i].pc = KCODE;
+    vmm_sched_run(v);
+    assert_int_equal(vm->outcome.end, VMM_END_HALT);
+    for (uint32_t cpu = 0; cpu < 2; cpu++) {
+        uint32_t id, n;
+        memcpy(&id, vm->mem + DATA + 8 * cpu, 4);
+        memcpy(&n, vm->mem + DATA + 8 * cpu + 4, 4);
+        assert_int_equal(id, cpu);
+        assert_int_equal(n, 2);
+        assert_true(vm->vcpus[cpu].halted);
+    }
+    assert_true(vm->vcpus[1].vcycles > vm->vcpus[0].vcycles + 50000);
+    vmm_free(v);
+}
+
 /* ---- building the VMM --------------------------------------------------------------------------- */
 
 /* VMs sit back to back from host address 0, the VMM's memory above them. */
@@ -1069,6 +1120,7 @@ int main(void)
         cmocka_unit_test(test_bt_page_run_by_kernel_and_user),
         cmocka_unit_test(test_bt_guest_word_like_a_patch),
         cmocka_unit_test(test_bt_random_programs_match_bare),
+        cmocka_unit_test(test_two_vcpus),
         cmocka_unit_test(test_memory_layout),
         cmocka_unit_test(test_frame_allocator),
     };
