@@ -55,6 +55,7 @@
 .equ pv_scratch,  pv_shared + SH_SCRATCH
 .equ pv_psr,      pv_shared + SH_PSR
 
+; LAB 04 BEGIN pv-irq
 .macro irq_save r
     ldw \r, pv_ie(r0)
     push \r
@@ -82,6 +83,7 @@
     push \r
     irq_restore \r
 .endm
+; LAB 04 END pv-irq
 
 .macro sr_read rd, name
     ldw \rd, pv_\name(r0)

@@ -88,6 +88,7 @@ sys_exit:
 ; through the process's line buffer (console.s), so lines from different
 ; processes never mix.
 sys_write:
+; LAB 01 BEGIN sys-write
     push lr, r9, r10, r11
     mov r9, r1                  ; buf
     mov r10, r2                 ; len
@@ -107,6 +108,7 @@ sys_write:
 3:  li r1, E_FAULT
 4:  pop r11, r10, r9, lr
     ret
+; LAB 01 END sys-write
 
 ; read(buf, len): read console input into buf until a newline (kept),
 ; len bytes or the end of input.  Returns the byte count, 0 at end of
@@ -147,9 +149,11 @@ sys_yield:
 
 ; getpid(): the caller's process id.
 sys_getpid:
+; LAB 01 BEGIN sys-getpid
     ldw r1, current(r0)
     ldw r1, P_PID(r1)
     ret
+; LAB 01 END sys-getpid
 
 ; sleep(n): do not run again until n ticks have passed.  n <= 0 just
 ; yields.
