@@ -55,7 +55,8 @@ typedef enum stop {
     STOP_IO,      /* an in/out ran: device lines may have changed */
     STOP_TRAP,    /* cpu->trap holds a trap to enter */
     STOP_HALT,    /* halt executed */
-    STOP_WFI      /* wfi with no line pending: idle (pc still at the wfi) */
+    STOP_WFI,     /* wfi with no line pending: idle (pc still at the wfi) */
+    STOP_BREAK    /* pc reached a debugger breakpoint (not yet executed) */
 } stop;
 
 /* State of one t32_run() call that the batches share. */
@@ -270,6 +271,23 @@ static inline uint32_t sra32(uint32_t x, unsigned s)
 #define T32_KEEP_DISPATCH_COPIES
 #endif
 
+/* Is there a debugger breakpoint at this address, or in its page? */
+static bool at_breakpoint(const t32_cpu *cpu, uint32_t pc)
+{
+    for (size_t i = 0; i < cpu->nbreaks; i++)
+        if (cpu->breaks[i] == pc)
+            return true;
+    return false;
+}
+
+static bool page_has_breakpoint(const t32_cpu *cpu, uint32_t pc)
+{
+    for (size_t i = 0; i < cpu->nbreaks; i++)
+        if ((cpu->breaks[i] ^ pc) < T32_PAGE_SIZE)
+            return true;
+    return false;
+}
+
 /* pc bits that must equal code_va for a fast fetch: the page number, and
  * the two alignment bits (which must be zero). */
 #define FETCH_MASK (~(T32_PAGE_SIZE - 1u) | 3u)
@@ -389,6 +407,18 @@ fetch_slow:
     {
         uint8_t *p;
         MEM(p, pc, 4, T32_FETCH, T32_PTE_X);
+        if (T32_UNLIKELY(cpu->nbreaks > 0) && page_has_breakpoint(cpu, pc)) {
+            /* A page with a debugger breakpoint is never cached as the
+             * code page, so each of its fetches comes here and is checked
+             * - pages without one run at full speed.  (The batch's first
+             * instruction was checked at its boundary: t32_run.) */
+            if (left + 1 < n && at_breakpoint(cpu, pc)) {
+                left++;                  /* not executed: no cycle */
+                END_BATCH(STOP_BREAK);
+            }
+            w = t32_load32(p);
+            DISPATCH();
+        }
         code = p - T32_PAGE_OFFSET(pc);
         code_va = pc & ~(T32_PAGE_SIZE - 1u);
         w = t32_load32(p);
@@ -598,25 +628,15 @@ leave:
 
 /* ---- the run loop ------------------------------------------------------------------ */
 
-/* Is there a debugger breakpoint at this address? */
-static bool at_breakpoint(const t32_cpu *cpu, uint32_t pc)
-{
-    for (size_t i = 0; i < cpu->nbreaks; i++)
-        if (cpu->breaks[i] == pc)
-            return true;
-    return false;
-}
-
 /* How many cycles the next batch may run: up to the end of the budget or
- * the next event, whichever is first; one at a time while breakpoints are
- * set (each boundary must be checked). */
+ * the next event, whichever is first.  (Breakpoints do not shorten it:
+ * execute() checks every fetch from a page that has one.) */
 static uint64_t batch_size(const t32_cpu *cpu, const run_state *rs)
 {
     uint64_t limit = min64(rs->end, next_event(cpu, rs));
     if (limit <= cpu->cycles)
         return 1;       /* an event due now was already handled */
-    uint64_t n = limit - cpu->cycles;
-    return cpu->nbreaks > 0 ? 1 : n;
+    return limit - cpu->cycles;
 }
 
 /* Is the run still where it started - same pc, nothing executed, no trap
@@ -667,6 +687,9 @@ static bool batch_ends_run(t32_cpu *cpu, run_state *rs, stop why, t32_exit *exit
     case STOP_WFI:
         *exit = T32_EXIT_IDLE;
         return !idle(cpu, rs);
+    case STOP_BREAK:
+        *exit = T32_EXIT_BREAKPOINT;
+        return true;
     }
     return false;
 }

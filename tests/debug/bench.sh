@@ -4,8 +4,8 @@
 # instructions, under --mode trap), as a speed ratio (1.00 x = as fast):
 #   debug_continue_ratio      continue, nothing watched (target >= 0.90)
 #   debug_continue_10bp_ratio continue with 10 breakpoints set that never
-#                             hit (target >= 0.50): the CPU then checks every
-#                             boundary
+#                             hit (target >= 0.50): the CPU checks each fetch
+#                             from a page that holds one
 # Timing is printed, never asserted.  Best of 3 runs each.
 set -eu
 cd "$(dirname "$0")/../.."
