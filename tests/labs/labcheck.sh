@@ -79,7 +79,9 @@ for lab in $labs; do
     t0=$(date +%s)
     out="$work/grade-$lab.out"
     "$grade" --tree "$tree" --ref "$work/ref" --work "$work" --lab "$lab" --hidden --jobs 2 \
-        $subs >"$out" 2>&1
+        --keep $subs >"$out" 2>"$work/grade-$lab.err"
+    cat "$work/grade-$lab.err" >>"$out"
+    kept=$(sed -n 's/^t32grade: the scratch folder is //p' "$work/grade-$lab.err")
     echo "labcheck: lab $lab graded: reference, starter,$mutants ($(( $(date +%s) - t0 ))s)"
     if [ "$(echo $subs | wc -w)" -eq 1 ]; then   # one submission: no '== DIR ==' header
         sed -i "1i== $work/ref ==" "$out"
@@ -96,6 +98,19 @@ for lab in $labs; do
     if echo "$s" | grep -q '^build: OK' && [ -n "$score" ] && [ "${score%/*}" != "${score#*/}" ]
     then pass "lab $lab: starter builds, scores $score"
     else fail "lab $lab: starter: $score"; echo "$s" | sed 's/^/    /'; fi
+    # ... and boots guestos on bare T32 (its build is submission 1's).
+    st="$kept/sub-1/tree"
+    if [ -x "$st/build/bin/trapeze" ] && [ -f "$st/build/guestos/kernel.img" ]; then
+        (cd "$st" && build/bin/trapeze run --bare --max-insns 20000000 build/guestos/kernel.img \
+            --disk build/guestos/default.disk) >"$work/boot-$lab.out" 2>&1 </dev/null
+        rc=$?
+        if [ $rc -lt 128 ] && grep -q '^guestos: booting' "$work/boot-$lab.out"; then
+            pass "lab $lab: starter boots guestos bare"
+        else fail "lab $lab: starter does not boot guestos bare (status $rc)"; tail -n 5 "$work/boot-$lab.out"; fi
+    elif [ -f "$tree/guestos/build.mk" ]; then
+        fail "lab $lab: the starter's build has no trapeze or guestos kernel"
+    fi
+    [ -n "$kept" ] && rm -rf "$kept"
 
     # Each mutant: exactly its tests lost.
     for m in $mutants; do
