@@ -23,7 +23,7 @@ set -eu
 # A reader's shell: no build settings inherited from `make check` (BUILD
 # would send the fresh build elsewhere, MAKEFLAGS carries its jobserver).
 unset BUILD SAN V CC CFLAGS LDFLAGS MAKEFLAGS MFLAGS MAKELEVEL
-DOCS="README.md examples/README.md isa/README.md assembler/README.md guestos/README.md vmm/README.md"
+DOCS="README.md examples/README.md isa/README.md assembler/README.md guestos/README.md vmm/README.md vmm/debug/README.md labs/README.md docs/ARCHITECTURE.md"
 BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-600}      # seconds per block
 
 root=$(mktemp -d)
