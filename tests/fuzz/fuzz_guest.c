@@ -2,10 +2,10 @@
  * fuzz_guest.c - libFuzzer harness: the input is hostile guest code.
  *
  * The bytes after a small header are placed in guest memory and run for
- * CYCLES cycles on bare T32 (the reference) and as a VM under the VMM, once
- * per mode in modes_wanted that this VMM has (trap, bt).  In the VMM the
- * fuzzed VM takes turns of QUANTUM cycles with two canary VMs that run
- * known work.  Two properties must hold:
+ * CYCLES cycles on bare T32 (the reference) and as a VM under the VMM,
+ * once per mode in modes_wanted that this VMM has (trap, bt, emulate).  In
+ * the VMM the fuzzed VM takes turns of QUANTUM cycles with two canary VMs
+ * that run known work.  Two properties must hold:
  *
  *  - isolation: each canary's state (registers, system registers, time,
  *    all of its RAM) is exactly what its own work gives on bare T32 after
@@ -22,8 +22,8 @@
  *  - pushf/popf executed in (virtual) kernel mode (ISA.md,
  *    "Virtualizability"): sensitive but not privileged, so under `trap` the
  *    deprivileged guest kernel sees its real mode.  A guest *user* program's
- *    pushf/popf is faithful in every mode, and under `bt` the kernel's are
- *    too (they are patched), so this excuse is `trap`'s alone;
+ *    pushf/popf is faithful in every mode, and under `bt` (patched) and
+ *    `emulate` (interpreted) the kernel's are too: this excuse is `trap`'s;
  *  - a store into a live page table while paging is on (ISA.md section 8):
  *    the TLB is not coherent with page-table writes, and bare T32's TLB and
  *    the VMM's shadow tables may legitimately hold different stale
@@ -236,17 +236,30 @@ static void quiet_console(t32_console *c)
     t32_console_set_input(c, console_input, sizeof console_input - 1);
 }
 
-/* A bare machine and the state it was made in, to reset it to. */
+/*
+ * A bare machine and the state it was made in, to reset it to.  Like the
+ * VMMs below, it is reset before a run and released after it - whatever a
+ * run allocates (console buffers) is freed within the same input, so that
+ * libFuzzer's per-input leak check sees a balance and stays quiet unless
+ * something really leaks.
+ */
 typedef struct bare_rig {
     t32_machine *m;
-    t32_machine  pristine;
+    t32_machine  pristine;   /* as made, devices released */
 } bare_rig;
+
+static void bare_release(bare_rig *b)
+{
+    t32_console_free(&b->m->console);
+    t32_disk_free(&b->m->disk);
+}
 
 static void bare_init(bare_rig *b)
 {
     b->m = t32_machine_new(RAM, 1);
     if (!b->m)
         fail(NULL, "out of memory");
+    bare_release(b);
     memcpy(&b->pristine, b->m, sizeof b->pristine);
 }
 
@@ -254,8 +267,6 @@ static void bare_init(bare_rig *b)
 static void bare_reset(bare_rig *b, const uint8_t *mem)
 {
     t32_machine *m = b->m;
-    t32_console_free(&m->console);
-    t32_disk_free(&m->disk);
     memcpy(m, &b->pristine, sizeof *m);
     quiet_console(&m->console);
     memcpy(m->mem, mem, RAM);
@@ -353,6 +364,7 @@ static unsigned watch_run(bare_rig *b, unsigned wanted)
         out = vmm_bare_run(b->m, cpu->cycles + 1, &st);
         w.seen |= cpu->irqs_taken != irqs ? at_tvec : at_pc;
     } while (!(w.seen & wanted) && out.end == VMM_END_LIMIT && cpu->cycles < CYCLES);
+    bare_release(b);
     return w.seen;
 }
 
@@ -366,6 +378,7 @@ static unsigned watch_run(bare_rig *b, unsigned wanted)
  * (an access above is a bus error, not a write into the rest of the buffer).
  * Shadow tables are only a cache - the VMM drops them to make room when its
  * frames run out - so a guest cannot tell; it only makes that path common.
+ * bt's copies need at most one frame per page of RAM: 16 per VM.
  */
 #define OWN_PER_VM (256u << 10)
 
@@ -500,6 +513,7 @@ static canary_ref *canary_refs_make(vmm_mode mode, int vm, bare_rig *b)
         memcpy(refs[k].mem, b->m->mem, RAM);
         vmm_sched_round(solo);
     }
+    bare_release(b);
     vmm_free(solo);
     /* The work must show, or comparing with it would prove little. */
     uint32_t count;
@@ -512,13 +526,15 @@ static canary_ref *canary_refs_make(vmm_mode mode, int vm, bare_rig *b)
 /* ---- one VMM per mode, made once, reset between inputs --------------------------------- */
 
 /* The modes under test, and what each may show differently (see the top).
- * A mode not built into this VMM is skipped. */
+ * A mode not built into this VMM is skipped.  (pv is not here: a
+ * paravirtual guest is built for it, and its hcall is ILLEGAL on bare T32.) */
 static const struct {
     const char *name;
     unsigned    excused;
 } modes_wanted[] = {
-    { "trap", EXCUSE_KERNEL_PSR | EXCUSE_PT_STORE },
-    { "bt",   EXCUSE_PT_STORE },
+    { "trap",    EXCUSE_KERNEL_PSR | EXCUSE_PT_STORE },
+    { "bt",      EXCUSE_PT_STORE },
+    { "emulate", EXCUSE_PT_STORE },
 };
 #define NMODES_WANTED (sizeof modes_wanted / sizeof modes_wanted[0])
 
@@ -538,6 +554,30 @@ typedef struct rig {
 static rig rigs[NMODES_WANTED];
 static int nrigs;
 
+/*
+ * A rig is reset before each run and released after it, so that what a run
+ * allocates is freed within the same input (see bare_rig).  Released: each
+ * VM's mode has let go of its own state (leave), its shadow tables have given
+ * their frames back (which also checks that no frame is held twice), its
+ * devices and buffers are freed - as vm_free (vm.c) does.
+ */
+static void rig_release(rig *g)
+{
+    vmm *v = g->v;
+    for (int i = 0; i < NVMS; i++) {
+        vmm_vm *vm = v->vms[i];
+        if (vm->mode->leave)
+            vm->mode->leave(vm);
+        vm->mode_state = NULL;
+        shadow_destroy(vm);
+        t32_console_free(&vm->con);
+        t32_disk_free(&vm->disk);
+    }
+    t32_console_free(&v->m->console);
+    t32_disk_free(&v->m->disk);
+}
+
+/* Make the rig, and keep a copy of every byte of it, released. */
 static void rig_init(rig *g, vmm_mode mode, const char *name, unsigned excused,
                      bare_rig *reference)
 {
@@ -553,43 +593,31 @@ static void rig_init(rig *g, vmm_mode mode, const char *name, unsigned excused,
     vmm_shrink(v);
     for (int i = 0; reference && i < NVMS; i += 2)
         g->canary_refs[i] = canary_refs_make(mode, i, reference);
-    /* The real console collects (nothing, it is checked); the VMs' consoles
-     * are set up by every reset. */
-    t32_console_free(&v->m->console);
-    t32_console_init(&v->m->console, NULL, -1);
     for (int i = 0; i < NVMS; i++) {
         v->vms[i]->vcpus[0].pc = KCODE;
         v->vms[i]->limit = CYCLES;
-        memcpy(&g->pristine_vm[i], v->vms[i], sizeof g->pristine_vm[i]);
     }
+    rig_release(g);
+    /* The real console collects (nothing, it is checked). */
+    t32_console_init(&v->m->console, NULL, -1);
+    for (int i = 0; i < NVMS; i++)
+        memcpy(&g->pristine_vm[i], v->vms[i], sizeof g->pristine_vm[i]);
     memcpy(&g->pristine, v, sizeof g->pristine);
     memcpy(&g->pristine_m, v->m, sizeof g->pristine_m);
 }
 
 /*
- * Back to the state rig_init left, as vm_free and vm_new (vm.c) would go
- * there: each VM's mode lets go of its own state (leave), its shadow tables
- * give their frames back (which also checks that no frame is held twice),
- * its devices and buffers are freed; then every byte of the VMs, the VMM and
- * the machine structures is restored - vCPUs, statistics, outcome, shadow
- * bookkeeping, the frame allocator, the real CPU with its TLB - VMM memory
- * that was handed out is zeroed, and each mode starts afresh (enter) on RAM
- * loaded afresh.  The cross-check (below) would find anything this misses.
+ * From released back to the state rig_init made, as vm_new would: every
+ * byte of the VMs, the VMM and the machine structures is restored - vCPUs,
+ * statistics, outcome, shadow bookkeeping, the frame allocator, the real
+ * CPU with its TLB - VMM memory that was handed out is zeroed, consoles are
+ * set up, RAM is loaded afresh and each mode starts (enter).  The
+ * cross-check (below) would find anything this misses.
  */
 static void rig_reset(rig *g)
 {
     vmm *v = g->v;
-    for (int i = 0; i < NVMS; i++) {
-        vmm_vm *vm = v->vms[i];
-        if (vm->mode->leave)
-            vm->mode->leave(vm);
-        shadow_destroy(vm);
-        t32_console_free(&vm->con);
-        t32_disk_free(&vm->disk);
-    }
     memset(v->m->mem + v->vmm_base, 0, v->vmm_next - v->vmm_base);
-    t32_console_free(&v->m->console);
-    t32_disk_free(&v->m->disk);
     memcpy(v->m, &g->pristine_m, sizeof *v->m);
     memcpy(v, &g->pristine, sizeof *v);
     for (int i = 0; i < NVMS; i++) {
@@ -597,7 +625,6 @@ static void rig_reset(rig *g)
         memcpy(vm, &g->pristine_vm[i], sizeof *vm);
         quiet_console(&vm->con);
         memcpy(vm->mem, i == FUZZ_VM ? image : canary_image[i], RAM);
-        vm->mode_state = NULL;
         if (vm->mode->enter && !vm->mode->enter(vm))
             fail(g->name, "out of memory");
     }
@@ -688,7 +715,7 @@ static void cross_check(const rig *g)
 {
     rig fresh;
     rig_init(&fresh, g->mode, g->name, g->excused, NULL);
-    rig_run(&fresh);
+    rig_run(&fresh);             /* left unreleased: vmm_free releases it */
     const vmm *a = g->v, *b = fresh.v;
     bool same = g->turns == fresh.turns && a->vmm_next == b->vmm_next && a->nfree == b->nfree &&
                 a->m->memsize == b->m->memsize &&
@@ -755,6 +782,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (inputs % CROSS_CHECK_EVERY == 1)
             cross_check(g);
+        rig_release(g);
     }
+    bare_release(&bare);
     return 0;
 }
