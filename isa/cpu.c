@@ -235,27 +235,8 @@ static uint32_t sysreg_read(const t32_cpu *cpu, unsigned sr, uint64_t now)
 
 /* ---- the interpreter ---------------------------------------------------------------- */
 
-/* Flags of a - b, as cmp computes them: C is the unsigned borrow. */
-static inline uint32_t sub_flags(uint32_t a, uint32_t b)
-{
-    uint32_t d = a - b;
-    uint32_t f = d & T32_PSR_N;                       /* bit 31 is N */
-    if (d == 0)
-        f |= T32_PSR_Z;
-    if (a < b)
-        f |= T32_PSR_C;
-    if ((a ^ b) & (a ^ d) & 0x80000000u)             /* signs differ, result flipped */
-        f |= T32_PSR_V;
-    return f;
-}
-
-/* Arithmetic shift right, spelled out so it does not depend on how the C
- * compiler shifts negative numbers. */
-static inline uint32_t sra32(uint32_t x, unsigned s)
-{
-    uint32_t sign = (x & 0x80000000u) ? ~(0xffffffffu >> s) : 0;
-    return (x >> s) | sign;
-}
+/* (The flags rule, t32_sub_flags, and the arithmetic shift, t32_sra, are
+ * in t32.h: the VMM's emulator uses them too.) */
 
 /* A pc value that can never match (pc & FETCH_MASK): no code page cached. */
 #define NO_PAGE    0xffffffffu
@@ -443,7 +424,7 @@ op_OR:   SET_RA(RB | RC); pc += 4; NEXT();
 op_XOR:  SET_RA(RB ^ RC); pc += 4; NEXT();
 op_SHL:  SET_RA(RB << (RC & 31u)); pc += 4; NEXT();
 op_SHR:  SET_RA(RB >> (RC & 31u)); pc += 4; NEXT();
-op_SRA:  SET_RA(sra32(RB, RC & 31u)); pc += 4; NEXT();
+op_SRA:  SET_RA(t32_sra(RB, RC & 31u)); pc += 4; NEXT();
 op_MUL:  SET_RA(RB * RC); pc += 4; NEXT();
 op_DIV:
     if (RC == 0)
@@ -479,14 +460,14 @@ op_ORI:   SET_RA(RB | UIMM); pc += 4; NEXT();
 op_XORI:  SET_RA(RB ^ UIMM); pc += 4; NEXT();
 op_SHLI:  SET_RA(RB << (UIMM & 31u)); pc += 4; NEXT();
 op_SHRI:  SET_RA(RB >> (UIMM & 31u)); pc += 4; NEXT();
-op_SRAI:  SET_RA(sra32(RB, UIMM & 31u)); pc += 4; NEXT();
+op_SRAI:  SET_RA(t32_sra(RB, UIMM & 31u)); pc += 4; NEXT();
 op_SLTI:  SET_RA((int32_t)RB < (int32_t)SIMM); pc += 4; NEXT();
 op_SLTIU: SET_RA(RB < SIMM); pc += 4; NEXT();
 op_LUI:   SET_RA(UIMM << 16); pc += 4; NEXT();
 
     /* ---- flags ---- */
-op_CMP:  psr = (psr & ~T32_PSR_FLAGS) | sub_flags(RB, RC); pc += 4; NEXT();
-op_CMPI: psr = (psr & ~T32_PSR_FLAGS) | sub_flags(RB, SIMM); pc += 4; NEXT();
+op_CMP:  psr = (psr & ~T32_PSR_FLAGS) | t32_sub_flags(RB, RC); pc += 4; NEXT();
+op_CMPI: psr = (psr & ~T32_PSR_FLAGS) | t32_sub_flags(RB, SIMM); pc += 4; NEXT();
 op_TST: {
     uint32_t t = RB & RC;
     psr &= ~T32_PSR_FLAGS;

@@ -537,6 +537,29 @@ static inline unsigned t32_sysreg_apply(uint32_t sr[T32_NSYSREGS], unsigned n,
     }
 }
 
+/* The flags of a - b, as cmp and cmpi set them (ISA.md section 2): N and Z
+ * of the difference, C the unsigned borrow, V signed overflow. */
+static inline uint32_t t32_sub_flags(uint32_t a, uint32_t b)
+{
+    uint32_t d = a - b;
+    uint32_t f = d & T32_PSR_N;                       /* bit 31 is N */
+    if (d == 0)
+        f |= T32_PSR_Z;
+    if (a < b)
+        f |= T32_PSR_C;
+    if ((a ^ b) & (a ^ d) & 0x80000000u)             /* signs differ, result flipped */
+        f |= T32_PSR_V;
+    return f;
+}
+
+/* sra/srai: arithmetic shift right, spelled out so it does not depend on
+ * how the C compiler shifts negative numbers. */
+static inline uint32_t t32_sra(uint32_t x, unsigned s)
+{
+    uint32_t sign = (x & 0x80000000u) ? ~(0xffffffffu >> s) : 0;
+    return (x >> s) | sign;
+}
+
 /* The timer's deadline after `mtsr timer, value` at cycle `now` (ISA.md
  * section 7): `value` cycles later, so the interrupt comes before exactly
  * the value-th instruction after the write; UINT64_MAX (never) for 0. */

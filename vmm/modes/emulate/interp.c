@@ -36,26 +36,8 @@
  */
 #include "vmm/modes/emulate/emulate.h"
 
-/* Flags of a - b, as cmp computes them: C is the unsigned borrow. */
-static inline uint32_t sub_flags(uint32_t a, uint32_t b)
-{
-    uint32_t d = a - b;
-    uint32_t f = d & T32_PSR_N;                       /* bit 31 is N */
-    if (d == 0)
-        f |= T32_PSR_Z;
-    if (a < b)
-        f |= T32_PSR_C;
-    if ((a ^ b) & (a ^ d) & 0x80000000u)             /* signs differ, result flipped */
-        f |= T32_PSR_V;
-    return f;
-}
-
-/* Arithmetic shift right, independent of how C shifts negative numbers. */
-static inline uint32_t sra32(uint32_t x, unsigned s)
-{
-    uint32_t sign = (x & 0x80000000u) ? ~(0xffffffffu >> s) : 0;
-    return (x >> s) | sign;
-}
+/* The flags of a compare and the arithmetic shift are isa/'s rules:
+ * t32_sub_flags and t32_sra (t32.h), shared with the CPU. */
 
 /* A pc that never matches (pc & FETCH_MASK): no code page cached.  The
  * mask keeps the page number and the two alignment bits, which must be 0. */
@@ -151,7 +133,7 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
         case T32_OP_XOR:  SET_RA(RB ^ RC); break;
         case T32_OP_SHL:  SET_RA(RB << (RC & 31u)); break;
         case T32_OP_SHR:  SET_RA(RB >> (RC & 31u)); break;
-        case T32_OP_SRA:  SET_RA(sra32(RB, RC & 31u)); break;
+        case T32_OP_SRA:  SET_RA(t32_sra(RB, RC & 31u)); break;
         case T32_OP_MUL:  SET_RA(RB * RC); break;
         case T32_OP_DIV:
             if (RC == 0)
@@ -189,14 +171,14 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
         case T32_OP_XORI:  SET_RA(RB ^ UIMM); break;
         case T32_OP_SHLI:  SET_RA(RB << (UIMM & 31u)); break;
         case T32_OP_SHRI:  SET_RA(RB >> (UIMM & 31u)); break;
-        case T32_OP_SRAI:  SET_RA(sra32(RB, UIMM & 31u)); break;
+        case T32_OP_SRAI:  SET_RA(t32_sra(RB, UIMM & 31u)); break;
         case T32_OP_SLTI:  SET_RA((int32_t)RB < (int32_t)SIMM); break;
         case T32_OP_SLTIU: SET_RA(RB < SIMM); break;
         case T32_OP_LUI:   SET_RA(UIMM << 16); break;
 
         /* flags */
-        case T32_OP_CMP:  psr = (psr & ~T32_PSR_FLAGS) | sub_flags(RB, RC); break;
-        case T32_OP_CMPI: psr = (psr & ~T32_PSR_FLAGS) | sub_flags(RB, SIMM); break;
+        case T32_OP_CMP:  psr = (psr & ~T32_PSR_FLAGS) | t32_sub_flags(RB, RC); break;
+        case T32_OP_CMPI: psr = (psr & ~T32_PSR_FLAGS) | t32_sub_flags(RB, SIMM); break;
         case T32_OP_TST:
             t = RB & RC;
             psr = (psr & ~T32_PSR_FLAGS) | (t & T32_PSR_N) | (t == 0 ? T32_PSR_Z : 0);
