@@ -407,8 +407,8 @@ static void vmm_shrink(vmm *v)
  *          interrupts enter its kernel, which counts the ticks.
  *
  * The rest of each canary's RAM is a byte pattern that nothing may change.
- * What a canary must look like after k turns is computed once, on bare T32,
- * by running it alone for k * QUANTUM cycles.
+ * What a canary must look like after k turns is computed once per mode, on
+ * bare T32, by running it alone for as many cycles (canary_refs_make).
  */
 #define CANARY_DATA   0x8000u    /* VM 0's counter; VM 2's data page (physical) */
 #define CANARY_UCODE  0x3000u    /* VM 2's user code (physical) */
@@ -423,7 +423,6 @@ typedef struct canary_ref {
     cpu_state cpu;
     uint8_t   mem[RAM];
 } canary_ref;
-
 
 static void canary_pattern(int vm, uint8_t *mem)
 {
