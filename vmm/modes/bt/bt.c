@@ -117,11 +117,13 @@ static void bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
 static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
 {
     bt_state *b = bt_of(vc->vm);
-    if (b->step == 1 && vc->pc == b->step_pc) {
-        b->step = 2;                 /* the one instruction runs now */
+    if (b->step != 0 && vc->pc == b->step_pc && b->step_tries++ < 16) {
+        b->step = 2;                 /* the lone instruction runs (again, if a
+                                        fill on its way came first) */
     } else if (b->step != 0) {
         /* It ran (or an interrupt came first): no other instruction may
-         * use the original's executable mapping. */
+         * use the originals' mappings.  Every fill since it was armed made
+         * one, so all go. */
         b->step = 0;
         shadow_flush(vc, NULL);
         b->reactivate = true;

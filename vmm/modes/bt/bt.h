@@ -42,8 +42,11 @@ typedef struct bt_state {
      * page needs both views of it at once: it runs alone, once, on the
      * original mapped readable and executable (bt.c, bt_resume). */
     int       step;        /* 0 no; 1 armed for the instruction at step_pc;
-                              2 it ran: restore the mappings */
+                              2 it is running: restore the mappings once
+                              it has run (pc moved on) */
     uint32_t  step_pc;
+    int       step_tries;  /* resumes at step_pc while armed: its own
+                              fetch or a second access may fault first */
 } bt_state;
 
 static inline bt_state *bt_of(const vmm_vm *vm)

@@ -162,7 +162,8 @@ static bool scan(vmm_vcpu *vc, uint32_t f)
 
 /* ---- mapping ------------------------------------------------------------------- */
 
-/* The instruction at vc->pc reads or writes its own page, which needs the
+/* The instruction at vc->pc reads or writes its own page (its own frame,
+ * through whatever virtual address), which needs the
  * page mapped in a way no other instruction may see: executable, and
  * readable (a patched page, whose fetches otherwise go to the copy) or
  * writable (a page just unpatched by this very store, which must be
@@ -175,25 +176,41 @@ static uint32_t run_alone(bt_state *b, const vmm_vcpu *vc, const t32_walk_result
 {
     b->step = 1;
     b->step_pc = vc->pc;
+    b->step_tries = 0;
     if (!w->paged || (w->pte & T32_PTE_X))
         spte |= T32_PTE_X;
     return spte;
+}
+
+/* The guest frame the instruction at vc->pc comes from (UINT32_MAX if its
+ * fetch would fault).  Frames, not virtual pages: a page mapped at two
+ * addresses is one page to patch. */
+static uint32_t pc_frame(const vmm_vcpu *vc)
+{
+    t32_walk_result w;
+    if (guest_walk(vc, vc->pc, T32_FETCH, &w) != T32_CAUSE_NONE)
+        return UINT32_MAX;
+    return w.pa / PAGE;
 }
 
 uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_result *w,
                        t32_access access, uint32_t spte)
 {
     (void)cpu;
+    (void)va;
     /* LAB 03 BEGIN bt-map */
     vmm_vm *vm = vc->vm;
     bt_state *b = bt_of(vm);
     uint32_t f = w->pa / PAGE;
     /* The kernel's view - or the one view there is while paging is off. */
     bool kernel_view = (vc->vpsr & T32_PSR_K) || !w->paged;
-    bool own_page = kernel_view && access != T32_FETCH && va / PAGE == vc->pc / PAGE;
+    bool alone = b->step != 0 && vc->pc == b->step_pc;
+    bool own_page = kernel_view && access != T32_FETCH && !alone && pc_frame(vc) == f;
 
     if (access == T32_STORE && b->frames[f] != BT_UNSCANNED)
         bt_invalidate(vm, f * PAGE, PAGE, "store");     /* promise 3 */
+    if (alone)
+        return spte;       /* the lone instruction: the originals, as the guest maps them */
     if (b->frames[f] == BT_UNSCANNED) {
         if (own_page)
             return run_alone(b, vc, w, spte);
