@@ -78,8 +78,9 @@ static bool pte_allows(uint32_t pte, t32_access access, bool kernel)
  * (Entry addresses are word aligned and RAM is whole pages, so "the word is
  * in RAM" and "its address is in RAM" are the same test.)
  */
-t32_cause t32_walk(const t32_ptmem *mem, uint32_t ptbr, uint32_t va,
-                   t32_access access, bool kernel, t32_walk_result *out)
+static inline __attribute__((always_inline)) t32_cause
+walk(const t32_ptmem *mem, uint32_t ptbr, uint32_t va, t32_access access, bool kernel,
+     t32_walk_result *out)
 {
     *out = (t32_walk_result){ .paged = (ptbr & T32_PTBR_E) != 0 };
     if (!out->paged) {
@@ -108,13 +109,22 @@ t32_cause t32_walk(const t32_ptmem *mem, uint32_t ptbr, uint32_t va,
     return T32_CAUSE_NONE;
 }
 
+/* (walk() is the one walker; it is inlined where the memory is known - the
+ * CPU's TLB refill below, where the callbacks then cost nothing.) */
+t32_cause t32_walk(const t32_ptmem *mem, uint32_t ptbr, uint32_t va,
+                   t32_access access, bool kernel, t32_walk_result *out)
+{
+    return walk(mem, ptbr, va, access, kernel, out);
+}
+
 /*
  * The hardware sets A on the first successful access through a translation
  * and D on the first successful store, in the L2 entry in memory (only a
  * change is written).  w->pte becomes the entry as it now is: that is what
  * a TLB caches.
  */
-bool t32_walk_mark(const t32_ptmem *mem, t32_walk_result *w, t32_access access)
+static inline __attribute__((always_inline)) bool
+mark(const t32_ptmem *mem, t32_walk_result *w, t32_access access)
 {
     if (!w->paged)
         return true;
@@ -125,6 +135,11 @@ bool t32_walk_mark(const t32_ptmem *mem, t32_walk_result *w, t32_access access)
         return true;
     w->pte = pte;
     return mem->write(mem->ctx, w->pte_pa, pte);
+}
+
+bool t32_walk_mark(const t32_ptmem *mem, t32_walk_result *w, t32_access access)
+{
+    return mark(mem, w, access);
 }
 
 /* ---- the machine's RAM as page-table memory ------------------------------- */
@@ -179,10 +194,10 @@ t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
     bool kernel = cpu->psr & T32_PSR_K;
     t32_ptmem ram = machine_ram(m);
     t32_walk_result w;
-    t32_cause cause = t32_walk(&ram, cpu->sr[T32_SR_PTBR], va, access, kernel, &w);
+    t32_cause cause = walk(&ram, cpu->sr[T32_SR_PTBR], va, access, kernel, &w);
     if (cause != T32_CAUSE_NONE)
         return cause;               /* a fault never sets A or D */
-    t32_walk_mark(&ram, &w, access);   /* (cannot fail: the entry was just read) */
+    mark(&ram, &w, access);         /* (cannot fail: the entry was just read) */
     uint32_t pte = w.paged ? w.pte : (va & T32_PTE_FRAME) | IDENTITY_PTE;
 
     t32_tlb_entry *e = &cpu->tlb[kernel][T32_TLB_SLOT(va)];
