@@ -116,13 +116,14 @@ static const char *check_image(int fd, size_t *size)
  * fstat alone.  O_NONBLOCK keeps open() itself from waiting on such a file
  * (a fifo without a writer, a serial line); for a regular file it changes
  * nothing. */
-bool t32_disk_open(t32_disk *d, const char *path, const char **err)
+static bool disk_load(t32_disk *d, const char *path, bool write_through, const char **err)
 {
     disk_reset(d);
-    int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    int fd = open(path, (write_through ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         *err = errno == ENOENT ? "disk image not found"
-                               : "cannot open disk image for reading and writing";
+               : write_through ? "cannot open disk image for reading and writing"
+                               : "cannot open disk image for reading";
         return false;
     }
     size_t size = 0;
@@ -140,8 +141,23 @@ bool t32_disk_open(t32_disk *d, const char *path, const char **err)
     }
     d->data = data;
     d->nsectors = (uint32_t)(size / T32_SECTOR_SIZE);
-    d->fd = fd;
+    if (write_through) {
+        d->fd = fd;
+    } else {
+        close(fd);
+        d->fd = -1;                  /* in memory only */
+    }
     return true;
+}
+
+bool t32_disk_open(t32_disk *d, const char *path, const char **err)
+{
+    return disk_load(d, path, true, err);
+}
+
+bool t32_disk_open_copy(t32_disk *d, const char *path, const char **err)
+{
+    return disk_load(d, path, false, err);
 }
 
 void t32_disk_free(t32_disk *d)

@@ -429,6 +429,9 @@ void     t32_console_note_error(t32_console *c, int err);
 /* Attach a disk image file (read into memory, written through).  Returns
  * false and sets *err to a message if the file is unusable. */
 bool     t32_disk_open(t32_disk *d, const char *path, const char **err);
+/* The same, but the file is only read: the disk lives in memory and the
+ * guest's writes never reach the file (which may be read-only). */
+bool     t32_disk_open_copy(t32_disk *d, const char *path, const char **err);
 /* The other disk functions (disk.c): init_mem makes a disk in memory only
  * from `len` bytes (rounded up to whole sectors; bytes NULL: zeros; len 0
  * or over 64 MiB: no disk, 0 sectors); in/out perform a port access at

@@ -160,6 +160,20 @@ cmp -s "$tmp/w.disk" "$tmp/w-run.disk" && fail "writer.s does not write its disk
 status 0 "compare: a guest that writes its disk" "$T" compare --disk "$tmp/w.disk" "$tmp/writer.img"
 head -c 4096 /dev/zero | cmp -s - "$tmp/w.disk" &&
     pass "compare: the disk file is never written" || fail "compare wrote the disk file"
+# ... so it may be read-only, as a grader's reference copy is.
+cp "$tmp/w.disk" "$tmp/ro.disk"
+chmod a-w "$tmp/ro.disk"
+case $T in /*) TT=$T ;; *) TT=$PWD/$T ;; esac
+chmod a+rx "$tmp" && chmod a+r "$tmp/ro.disk" "$tmp/writer.img"
+# (As root a read-only file is still writable: run as nobody where nobody
+# can reach the build.)
+if [ "$(id -u)" -eq 0 ] && su nobody -s /bin/sh -c "'$TT' --version" >/dev/null 2>&1; then
+    su nobody -s /bin/sh -c "'$TT' compare --disk '$tmp/ro.disk' '$tmp/writer.img'" \
+        >"$tmp/ro.out" 2>&1 && pass "compare: a read-only disk" ||
+        { fail "compare: a read-only disk"; cat "$tmp/ro.out"; }
+else
+    status 0 "compare: a read-only disk" "$T" compare --disk "$tmp/ro.disk" "$tmp/writer.img"
+fi
 
 # ---- audit --------------------------------------------------------------------------------
 

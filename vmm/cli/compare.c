@@ -616,7 +616,7 @@ static int read_disk(const char *path, uint8_t **bytes, size_t *len)
     *len = 0;
     if (!path)
         return 0;
-    if (!t32_disk_open(&d, path, &err)) {
+    if (!t32_disk_open_copy(&d, path, &err)) {
         fprintf(stderr, "%s: error: %s\n", path, err ? err : "cannot use this disk image");
         return SESSION_ERROR;
     }
