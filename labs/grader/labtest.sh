@@ -1,0 +1,79 @@
+# labtest.sh - what every lab's tests use (each lab's tests/lib.sh sources
+# it; the .test scripts source their lab's lib.sh).
+#
+# The grader runs each test with SUB = the submission's tree (built), REF = a
+# trusted build of the course's tree, TMP = a scratch folder.  Guests and
+# expected behaviour come from REF: bare T32 ($REF's `trapeze run --bare`) is
+# the judge of fidelity, and REF's assembler builds the test guests.
+set -eu
+T32AS=$REF/build/bin/t32as
+REFVMM=$REF/build/bin/trapeze
+SUBVMM=$SUB/build/bin/trapeze
+LIMIT=${LIMIT:-5000000}
+
+fail() { echo "$*"; exit 1; }
+
+[ -x "$SUBVMM" ] || fail "your tree did not build: $SUBVMM is missing"
+
+# assemble SRC OUT [t32as options...]
+assemble() {
+    src=$1 out=$2
+    shift 2
+    "$T32AS" "$@" -o "$out" "$src" || fail "internal error: cannot assemble $src"
+}
+
+# run NAME VMM MODE IMAGE [trapeze options...]: console in $TMP/NAME.out,
+# diagnostics in NAME.err, statistics in NAME.json, exit status in NAME.rc.
+# A --disk is copied first (trapeze writes disks through).
+run() {
+    name=$1 vmm=$2 mode=$3 img=$4
+    shift 4
+    set +e
+    "$vmm" run --mode "$mode" --max-insns "$LIMIT" --stats-json "$TMP/$name.json" \
+        "$@" "$img" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+    echo $? >"$TMP/$name.rc"
+    set -e
+}
+
+# copydisk DISK NAME: a private copy, $TMP/NAME.disk
+copydisk() { cp "$1" "$TMP/$2.disk"; }
+
+# stat NAME KEY: a number from NAME.json
+stat() { sed -n "s/.*\"$2\": *\([0-9][0-9]*\).*/\1/p" "$TMP/$1.json" | head -n 1; }
+
+# causes NAME: the exits_by_cause object of NAME.json
+causes() { sed -n 's/.*"exits_by_cause": *\({[^}]*}\).*/\1/p' "$TMP/$1.json" | head -n 1; }
+
+# show NAME: its console and diagnostics, for the log
+show() {
+    echo "--- $1: exit status $(cat "$TMP/$1.rc")"
+    head -c 3000 "$TMP/$1.out"
+    head -c 1000 "$TMP/$1.err"
+}
+
+# said NAME: what trapeze said last on stderr in run NAME (or nothing)
+said() {
+    last=$(grep -v '^ *$' "$TMP/$1.err" | tail -n 1)
+    [ -z "$last" ] || printf '; it said: %s' "$last"
+}
+
+# same EXPECTED GOT WHAT: the two runs must end the same way, print the same
+# transcript and (unless NOCYCLES=1) retire the same number of instructions.
+same() {
+    if [ "$(cat "$TMP/$1.rc")" != "$(cat "$TMP/$2.rc")" ]; then
+        show "$1"
+        show "$2"
+        fail "$3: trapeze ended with status $(cat "$TMP/$2.rc") (expected $(cat "$TMP/$1.rc"))$(said "$2")"
+    fi
+    if ! cmp -s "$TMP/$1.out" "$TMP/$2.out"; then
+        show "$1"
+        show "$2"
+        echo "--- diff $1 $2:"
+        diff "$TMP/$1.out" "$TMP/$2.out" | head -n 20 || true
+        line=$(diff "$TMP/$1.out" "$TMP/$2.out" | sed -n '1s/^\([0-9]*\).*/\1/p')
+        fail "$3: the transcript differs from $1's at line $line$(said "$2")"
+    fi
+    if [ "${NOCYCLES:-0}" != 1 ] && [ "$(stat "$1" guest_insns)" != "$(stat "$2" guest_insns)" ]; then
+        fail "$3: $(stat "$2" guest_insns) guest instructions, $1 retired $(stat "$1" guest_insns)"
+    fi
+}
