@@ -725,7 +725,8 @@ void t32_cpu_reset(t32_cpu *cpu)
     memset(&cpu->trap, 0, sizeof cpu->trap);
     cpu->traps_taken = 0;
     cpu->irqs_taken = 0;
-    t32_tlb_flush(cpu);
+    memset(cpu->tlb, 0, sizeof cpu->tlb);    /* every slot, listed or not */
+    cpu->tlb_nfilled = 0;
     /* Not architectural, so kept: m, id, host_kernel and the breakpoints. */
 }
 

@@ -201,6 +201,9 @@ t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
     uint32_t pte = w.paged ? w.pte : (va & T32_PTE_FRAME) | IDENTITY_PTE;
 
     t32_tlb_entry *e = &cpu->tlb[kernel][T32_TLB_SLOT(va)];
+    if (e->vpage == 0 && cpu->tlb_nfilled < 2 * T32_TLB_SIZE)
+        cpu->tlb_filled[cpu->tlb_nfilled++] =
+            (uint16_t)((unsigned)kernel * T32_TLB_SIZE + T32_TLB_SLOT(va));
     e->vpage = T32_VPN(va) + 1u;    /* +1: zero means an empty slot */
     e->pte = pte;
     e->host = m->mem + (pte & T32_PTE_FRAME);
@@ -208,7 +211,17 @@ t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
     return T32_CAUSE_NONE;
 }
 
+/* Empty every slot.  Usually only a few were filled since the last flush,
+ * and those are listed: clearing them is much cheaper than clearing all
+ * 512 (an entry is empty when its vpage is 0). */
 void t32_tlb_flush(t32_cpu *cpu)
 {
-    memset(cpu->tlb, 0, sizeof cpu->tlb);
+    if (cpu->tlb_nfilled > 2 * T32_TLB_SIZE) {
+        memset(cpu->tlb, 0, sizeof cpu->tlb);
+    } else {
+        t32_tlb_entry *flat = &cpu->tlb[0][0];
+        for (uint32_t i = 0; i < cpu->tlb_nfilled; i++)
+            flat[cpu->tlb_filled[i]].vpage = 0;
+    }
+    cpu->tlb_nfilled = 0;
 }

@@ -145,6 +145,7 @@ t32_snapshot *t32_snapshot_take(const t32_machine *m)
         s->cpu[i].id = i;
         copy_cpu_state(&s->cpu[i], &m->cpu[i]);
         memset(s->cpu[i].tlb, 0, sizeof s->cpu[i].tlb);  /* no host pointers */
+        s->cpu[i].tlb_nfilled = 0;                         /* (so none listed) */
     }
     s->mem = dup_bytes(m->mem, m->memsize);
     if (!s->mem || !take_console(s, &m->console) || !take_disk(s, &m->disk)) {

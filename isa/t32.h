@@ -190,8 +190,14 @@ typedef struct t32_cpu {
     uint32_t *breaks;
     size_t    nbreaks, cap_breaks;
 
-    /* Software TLB: one per mode, so a mode switch costs nothing. */
+    /* Software TLB: one per mode, so a mode switch costs nothing.  The
+     * slots filled since the last flush are listed (kernel * SIZE + slot),
+     * so a flush clears only those - a VMM flushes at every guest kernel
+     * entry and exit; tlb_nfilled > 2 * T32_TLB_SIZE means "not listed:
+     * clear them all". */
     t32_tlb_entry tlb[2][T32_TLB_SIZE];
+    uint16_t tlb_filled[2 * T32_TLB_SIZE];
+    uint32_t tlb_nfilled;
 
     /* Counters, for statistics and tests. */
     uint64_t traps_taken;
