@@ -127,27 +127,40 @@ static int write_stats(session *s, const vmm_stats *const *st, int n)
  *
  * A guest stuck in `b .` runs silently forever, as a machine would.  When a
  * person is watching (stderr is a terminal), say after 10 s of host time
- * what is going on and how to stop it.  Only stderr sees it: it changes
- * nothing the guest can see, so runs stay deterministic.
+ * ($TRAPEZE_HINT_SECONDS, 1 to 3600) what is going on and how to stop it.
+ * Only stderr sees it: it changes nothing the guest can see, so runs stay
+ * deterministic.  (The message is made before the alarm: a signal handler
+ * may only write.)
  */
+
+static char hint[160];
 
 static void long_run_hint(int sig)
 {
-    static const char hint[] =
-        "trapeze: still running after 10 s; the guest may be in a loop "
-        "(Ctrl-C stops it; --max-insns N stops a run after N cycles)\n";
     (void)sig;
-    ssize_t ignored = write(STDERR_FILENO, hint, sizeof hint - 1);
+    ssize_t ignored = write(STDERR_FILENO, hint, strlen(hint));
     (void)ignored;
+}
+
+static long hint_seconds(void)
+{
+    const char *env = getenv("TRAPEZE_HINT_SECONDS");
+    long s = env ? strtol(env, NULL, 10) : 10;
+    return s >= 1 && s <= 3600 ? s : 10;
 }
 
 static void arm_hint(bool on)
 {
     if (!isatty(STDERR_FILENO))
         return;
-    struct itimerval t = { .it_value = { .tv_sec = on ? 10 : 0 } };
-    if (on)
+    long seconds = hint_seconds();
+    struct itimerval t = { .it_value = { .tv_sec = on ? seconds : 0 } };
+    if (on) {
+        snprintf(hint, sizeof hint, "trapeze: still running after %ld s; the guest may be in "
+                 "a loop (Ctrl-C stops it; --max-insns N stops a run after N cycles)\n",
+                 seconds);
         signal(SIGALRM, long_run_hint);
+    }
     setitimer(ITIMER_REAL, &t, NULL);
 }
 

@@ -1,0 +1,37 @@
+#!/bin/sh
+# hint.sh - a run that goes on and on says so, once, when a person is
+# watching (stderr on a terminal), and never when it is not.  A guest that
+# waits for a line typed at the terminal stands in for a guest in a loop:
+# ptydrive (tests/debug) plays the terminal and types the line after the
+# hint's time, TRAPEZE_HINT_SECONDS = 1, has passed.
+set -eu
+BUILD=${BUILD:-build}
+T=$BUILD/bin/trapeze
+drive=$BUILD/tests/debug/ptydrive
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+pass() { echo "PASS $*"; }
+eof=$(printf '\004')
+
+TRAPEZE_HINT_SECONDS=1 "$drive" "\\n\\n\\n\\n\\n\\nhi\\n$eof" \
+    "$T" run --bare "$BUILD/tests/vmm/guests/reader.img" >"$tmp/tty" 2>&1 || true
+tr -d '\r' <"$tmp/tty" >"$tmp/out"
+if [ "$(grep -c 'still running after 1 s' "$tmp/out")" -eq 1 ] && grep -q '^hi$' "$tmp/out"; then
+    pass "on a terminal: the hint, once, and the guest's input unharmed"
+else
+    fail "on a terminal"; cat "$tmp/out"
+fi
+
+# Not on a terminal: nothing, however long it runs.
+(sleep 2; echo hi) | TRAPEZE_HINT_SECONDS=1 "$T" run --bare "$BUILD/tests/vmm/guests/reader.img" \
+    >"$tmp/out" 2>&1
+if ! grep -q 'still running' "$tmp/out" && grep -q '^hi$' "$tmp/out"; then
+    pass "not on a terminal: no hint"
+else
+    fail "not on a terminal"; cat "$tmp/out"
+fi
+
+echo "hint: $failures failures"
+[ "$failures" -eq 0 ]
