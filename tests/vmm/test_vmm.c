@@ -41,62 +41,7 @@
 
 static uint8_t ram[RAM];
 
-typedef struct prog { uint32_t pc; } prog;
-
-static void emit(prog *p, uint32_t w)
-{
-    assert_true(p->pc + 4 <= RAM);
-    ram[p->pc] = (uint8_t)w;
-    ram[p->pc + 1] = (uint8_t)(w >> 8);
-    ram[p->pc + 2] = (uint8_t)(w >> 16);
-    ram[p->pc + 3] = (uint8_t)(w >> 24);
-    p->pc += 4;
-}
-
-static void li(prog *p, unsigned rd, uint32_t v)
-{
-    emit(p, T32_ENC_I(T32_OP_LUI, rd, 0, v >> 16));
-    emit(p, T32_ENC_I(T32_OP_ORI, rd, rd, v & 0xffffu));
-}
-
-static void op0(prog *p, unsigned op) { emit(p, T32_ENC_R(op, 0, 0, 0)); }
-static void mfsr(prog *p, unsigned rd, unsigned sr) { emit(p, T32_ENC_I(T32_OP_MFSR, rd, 0, sr)); }
-static void mtsr(prog *p, unsigned sr, unsigned rs) { emit(p, T32_ENC_I(T32_OP_MTSR, rs, 0, sr)); }
-static void addi(prog *p, unsigned rd, unsigned rs, uint32_t imm)
-{
-    emit(p, T32_ENC_I(T32_OP_ADDI, rd, rs, imm));
-}
-static void in(prog *p, unsigned rd, uint32_t port) { emit(p, T32_ENC_I(T32_OP_IN, rd, 0, port)); }
-static void out(prog *p, unsigned rs, uint32_t port) { emit(p, T32_ENC_I(T32_OP_OUT, rs, 0, port)); }
-static void branch(prog *p, unsigned op, uint32_t target)
-{
-    emit(p, T32_ENC_J(op, (uint32_t)((int32_t)(target - p->pc) / 4)));
-}
-
-/* A fresh RAM image: zeroes, and `tvec` as the trap vector set up by the
- * first instructions at KCODE.  Returns the program positioned after it. */
-static prog kernel_start(bool set_tvec)
-{
-    memset(ram, 0, sizeof ram);
-    prog p = { KCODE };
-    li(&p, T32_REG_SP, STACK);
-    if (set_tvec) {
-        li(&p, 9, HANDLER);
-        mtsr(&p, T32_SR_TVEC, 9);
-    }
-    return p;
-}
-
-/* A handler that records cause, epc, epsr, badvaddr in r9..r12 and halts. */
-static void handler_record_and_halt(void)
-{
-    prog h = { HANDLER };
-    mfsr(&h, 9, T32_SR_CAUSE);
-    mfsr(&h, 10, T32_SR_EPC);
-    mfsr(&h, 11, T32_SR_EPSR);
-    mfsr(&h, 12, T32_SR_BADVADDR);
-    op0(&h, T32_OP_HALT);
-}
+#include "tests/vmm/prog.h"
 
 /* ---- running the image both ways -------------------------------------------- */
 
