@@ -136,11 +136,11 @@ typedef struct vmm_event {
 typedef void vmm_observer(void *ctx, const vmm_vcpu *vc, const vmm_event *ev);
 
 /* An instruction hook: called before each guest instruction, which then
- * runs alone (single-stepped), with the guest's name ("bare", "vm0"), its
- * (virtual) time, pc, (virtual) PSR and the instruction word (NULL if
- * fetching it traps). */
-typedef void vmm_insn_hook(void *ctx, const char *who, uint64_t cycle, uint32_t pc,
-                           uint32_t psr, const uint32_t *word);
+ * runs alone (single-stepped), with the guest's VM number (-1 on bare
+ * T32), its (virtual) time, pc, (virtual) PSR and the instruction word
+ * (NULL if fetching it traps). */
+typedef void vmm_insn_hook(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
+                           const uint32_t *word);
 
 /* What a front end watches a run with (every member may be NULL). */
 typedef struct vmm_watch {

@@ -29,7 +29,7 @@ typedef struct hook_ctx {
     size_t  *nnops;
 } hook_ctx;
 
-static void hook(void *ctx, const char *who, uint64_t cycle, uint32_t pc, uint32_t psr,
+static void hook(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                  const uint32_t *word);
 
 
@@ -260,10 +260,10 @@ static void add_nop(hook_ctx *h, uint32_t pc)
         h->nops[(*h->nnops)++] = pa;
 }
 
-static void hook(void *ctx, const char *who, uint64_t cycle, uint32_t pc, uint32_t psr,
+static void hook(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                  const uint32_t *word)
 {
-    (void)who;
+    (void)vm;
     hook_ctx *h = ctx;
     if (h->nops && word && (psr & T32_PSR_K) &&
         (T32_OPC(*word) == T32_OP_PUSHF || T32_OPC(*word) == T32_OP_POPF))

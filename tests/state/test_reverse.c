@@ -65,10 +65,10 @@ static void observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
     }
 }
 
-static void watch_insn(void *ctx, const char *who, uint64_t cycle, uint32_t pc, uint32_t psr,
+static void watch_insn(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                        const uint32_t *word)
 {
-    (void)who;
+    (void)vm;
     (void)psr;
     (void)word;
     events *e = ctx;
@@ -223,12 +223,12 @@ typedef struct last_entry {
     uint64_t before, last;
 } last_entry;
 
-static void entry_hook(void *ctx, const char *who, uint64_t cycle, uint32_t pc, uint32_t psr,
+static void entry_hook(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                        const uint32_t *word)
 {
     last_entry *l = ctx;
     const vmm_vcpu *c = &session_vmm(l->s)->vms[0]->vcpus[0];
-    (void)who;
+    (void)vm;
     (void)word;
     if (cycle < l->before && pc == c->vsr[T32_SR_TVEC] && (psr & T32_PSR_K) &&
         (!timer_only || c->vsr[T32_SR_CAUSE] == T32_CAUSE_IRQ_TIMER))

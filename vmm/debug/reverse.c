@@ -294,12 +294,12 @@ static void sync_registers(vmm *v, vmm_vcpu *vc)
 
 /* Called before every instruction of every vCPU of the VM: ask hit() at
  * each of vCPU 0's instruction boundaries (the VM's time is vCPU 0's). */
-static void search_hook(void *ctx, const char *who, uint64_t cycle, uint32_t pc,
+static void search_hook(void *ctx, int vm, uint64_t cycle, uint32_t pc,
                         uint32_t psr, const uint32_t *word)
 {
     search *f = ctx;
     vmm_vcpu *vc = &f->vm->vcpus[0];
-    (void)who;
+    (void)vm;
     (void)psr;
     (void)word;
     if (vc->vcycles != cycle || vc->pc != pc || cycle >= f->end)

@@ -69,7 +69,7 @@ static t32_exit run_one_traced(t32_cpu *cpu, const vmm_watch *w)
                   T32_CAUSE_NONE && t32_phys_read32(cpu->m, pa, &word);
     t32_exit why = t32_run(cpu, 1);
     if (cpu->cycles > cycle)
-        w->insn_hook(w->insn_ctx, "bare", cycle, pc, psr, ok ? &word : NULL);
+        w->insn_hook(w->insn_ctx, -1, cycle, pc, psr, ok ? &word : NULL);
     return why;
 }
 

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/memory/guest.h"
 #include "vmm/modes/mode.h"
 
 void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end)
@@ -86,12 +87,10 @@ static void capture(vmm_vcpu *vc, const t32_cpu *cpu)
 static void trace_next_insn(const vmm_vcpu *vc)
 {
     const vmm_vm *vm = vc->vm;
-    char who[32];
     uint32_t gpa, word;
     bool ok = shadow_guest_translate(vc, vc->pc, T32_FETCH, &gpa) == T32_CAUSE_NONE &&
-              gpa <= vm->size - 4 && t32_phys_read32(vm->vmm->m, vm->base + gpa, &word);
-    snprintf(who, sizeof who, "vm%d", vm->id);
-    vm->vmm->insn_hook(vm->vmm->insn_ctx, who, vc->vcycles, vc->pc, vc->vpsr,
+              guest_read32(vm, gpa, &word);
+    vm->vmm->insn_hook(vm->vmm->insn_ctx, vm->id, vc->vcycles, vc->pc, vc->vpsr,
                        ok ? &word : NULL);
 }
 

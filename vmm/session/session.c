@@ -244,11 +244,14 @@ static int open_vmm(session *s)
 /* The instruction hook of --trace-insns: one line per instruction.  In a
  * VM an instruction can come round twice at the same time and pc - retried
  * after a hidden page fault - and is reported once. */
-static void insn_line(void *ctx, const char *who, uint64_t cycle, uint32_t pc, uint32_t psr,
+static void insn_line(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                       const uint32_t *word)
 {
     session *s = ctx;
-    int i = who[0] == 'v' ? atoi(who + 2) : 0;
+    int i = vm < 0 ? 0 : vm;
+    char who[16] = "bare";
+    if (vm >= 0)
+        snprintf(who, sizeof who, "vm%d", vm);
     if (s->traced_any && s->traced_vm == i && s->traced_cycle == cycle && s->traced_pc == pc)
         return;
     s->traced_any = true;
