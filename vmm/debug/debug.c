@@ -91,12 +91,14 @@ static bool c_nexti(debugger *d, const char *fs, char *args)
 static bool c_continue(debugger *d, const char *fs, char *args)
 {
     (void)fs;
-    if (*args) {   /* continue N: ignore the breakpoint we are at N-1 more times */
+    if (*args && dbg_alive(d)) {   /* continue N: ignore this breakpoint N-1 more times */
         uint64_t n = 1;
         if (!count_arg(d, args, &n))
             return false;
         for (uint64_t i = 1; i < n && dbg_alive(d) && !d->interrupted; i++)
             dbg_continue(d);
+        if (!dbg_alive(d) || d->interrupted)
+            return true;           /* it ran to its end (or was stopped) first */
     }
     return dbg_continue(d);
 }
