@@ -204,8 +204,14 @@ struct vmm {
 };
 
 /* A broken invariant of the VMM itself - never something a guest did, which
- * is always a value handled by the caller: print and abort. */
-void vmm_invariant(bool holds, const char *what);
+ * is always a value handled by the caller: print and abort.  (Inline: the
+ * exit path checks a few; only a failure leaves it, for invariant.c.) */
+_Noreturn void vmm_invariant_broken(const char *what);
+static inline void vmm_invariant(bool holds, const char *what)
+{
+    if (!holds)
+        vmm_invariant_broken(what);
+}
 
 /* ---- vm.c: building the VMM and its VMs ----------------------------------- */
 
@@ -278,18 +284,47 @@ void vmm_notify(const vmm_vcpu *vc, const vmm_event *ev);
 
 /* ---- run/exit.c: what to do with one exit ---------------------------------- */
 
+/* What an exit leaves the run loop to do (run/run.c).  Most exits change
+ * nothing that an instruction boundary decides - an mfsr, a cli, a hidden
+ * page fault: no virtual interrupt can become deliverable, no virtual event
+ * moves - and the guest goes straight back in, up to the same next event.
+ * The others may have: interrupt state (sti, popf, rfe, a trap delivered),
+ * the timer, a device, the VM's mode or its end. */
+typedef enum vmm_next {
+    VMM_NEXT_RESUME,     /* nothing the boundary decides changed: resume   */
+    VMM_NEXT_BOUNDARY    /* latch the timer, inject, find the next event   */
+} vmm_next;
+
 /* Handle the trap the real CPU just took while running the guest
  * (cpu->trap) as trap-and-emulate does: emulate, reflect, fix a hidden page
  * fault, or stop the VM.  The modes' exit handlers end here.  On return
  * vc->pc/vpsr say where the guest goes next. */
-void vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu);
+vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu);
 
 /* The cycle accounting of an exit: the real CPU charged the trapping
  * instruction one cycle; take it back (the handler charges it again if
- * bare T32 would have) / charge it as run directly. */
-void vmm_exit_uncount(vmm_vcpu *vc);
-void vmm_exit_count_direct(vmm_vcpu *vc);
-void vmm_exit_count_emulated(vmm_vcpu *vc);
+ * bare T32 would have) / charge it as run directly / as executed by the
+ * VMM instead (a patched instruction, say).  Inline: every exit does it. */
+static inline void vmm_exit_uncount(vmm_vcpu *vc)
+{
+    vc->vcycles--;
+    vc->vm->stats.direct_insns--;
+    vc->vm->stats.guest_insns--;
+}
+
+static inline void vmm_exit_count_direct(vmm_vcpu *vc)
+{
+    vc->vcycles++;
+    vc->vm->stats.direct_insns++;
+    vc->vm->stats.guest_insns++;
+}
+
+static inline void vmm_exit_count_emulated(vmm_vcpu *vc)
+{
+    vc->vcycles++;
+    vc->vm->stats.emulated_insns++;
+    vc->vm->stats.guest_insns++;
+}
 
 /* ---- run/emulate.c: privileged instructions on the virtual state ---------- */
 
@@ -297,7 +332,7 @@ void vmm_exit_count_emulated(vmm_vcpu *vc);
  * guest in virtual kernel mode, on the vCPU's virtual state.  Advances the
  * virtual pc (or sets it, for rfe), or reflects a trap if the instruction
  * would trap on bare T32 (an unknown system register). */
-void vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn);
+vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn);
 
 /* ---- run/reflect.c: delivering traps and interrupts into the guest -------- */
 

@@ -46,8 +46,9 @@ struct vmm_mode_ops {
 
     /* The real CPU took a trap (cpu->trap) while running the guest: decide
      * what it means.  On return vc->pc and vc->vpsr say where the guest
-     * goes next (or the VM has stopped). */
-    void (*handle_exit)(vmm_vcpu *vc, t32_cpu *cpu);
+     * goes next (or the VM has stopped), and the result whether it may go
+     * straight back in (vmm.h, vmm_next). */
+    vmm_next (*handle_exit)(vmm_vcpu *vc, t32_cpu *cpu);
 
     /* The guest changed what its virtual addresses mean: a new PTBR value
      * (already in vc->vsr), or a tlbflush. */

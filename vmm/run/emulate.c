@@ -214,31 +214,52 @@ static bool wait_for_input(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     return true;
 }
 
-void vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
+/* Can this instruction, once emulated, change what the next instruction
+ * boundary decides?  Reading a register, masking interrupts, writing a
+ * system register other than the timer, or flushing cannot: no interrupt
+ * becomes deliverable, no virtual event moves.  sti and rfe may unmask an
+ * interrupt, a timer write moves the next tick, in/out may start a disk
+ * transfer or raise a device line, halt and wfi stop or idle. */
+static vmm_next next_after(uint32_t insn)
+{
+    switch (T32_OPC(insn)) {
+    case T32_OP_MFSR:
+    case T32_OP_CLI:
+    case T32_OP_TLBFLUSH:
+        return VMM_NEXT_RESUME;
+    case T32_OP_MTSR:
+        return T32_IMM16(insn) == T32_SR_TIMER ? VMM_NEXT_BOUNDARY : VMM_NEXT_RESUME;
+    default:
+        return VMM_NEXT_BOUNDARY;
+    }
+}
+
+vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
     if (wait_for_input(vc, cpu, insn))
-        return;
+        return VMM_NEXT_BOUNDARY;
     VMM_NOTIFY(vc, .kind = VMM_EV_EMULATE, .pc = vc->pc, .insn = insn, .port = port_of(cpu, insn));
     switch (T32_OPC(insn)) {
     case T32_OP_RFE:
         retire(vc);
         emulate_rfe(vc, cpu);
-        return;
+        return VMM_NEXT_BOUNDARY;
     case T32_OP_HALT:
         emulate_halt(vc);
-        return;
+        return VMM_NEXT_BOUNDARY;
     case T32_OP_WFI:
         emulate_wfi(vc);
-        return;
+        return VMM_NEXT_BOUNDARY;
     }
     bool ok = emulate_step(vc, cpu, insn);
     retire(vc);      /* a trapping instruction costs its cycle too */
     if (ok) {
         vc->pc += 4;
-    } else {
-        /* Bare T32: ILLEGAL for an unknown system register. */
-        VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = T32_CAUSE_ILLEGAL);
-        vc->vm->stats.reflected_traps++;
-        vmm_reflect(vc, cpu, T32_CAUSE_ILLEGAL, vc->pc, 0);
+        return next_after(insn);
     }
+    /* Bare T32: ILLEGAL for an unknown system register. */
+    VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = T32_CAUSE_ILLEGAL);
+    vc->vm->stats.reflected_traps++;
+    vmm_reflect(vc, cpu, T32_CAUSE_ILLEGAL, vc->pc, 0);
+    return VMM_NEXT_BOUNDARY;
 }

@@ -30,33 +30,6 @@
  */
 #include "vmm/vmm.h"
 
-/* Take back the cycle the real CPU charged for the trapping instruction;
- * the handler charges it again if bare T32 would have. */
-void vmm_exit_uncount(vmm_vcpu *vc)
-{
-    vc->vcycles--;
-    vc->vm->stats.direct_insns--;
-    vc->vm->stats.guest_insns--;
-}
-
-/* The trapping instruction was executed by the VMM instead (a patched
- * instruction, say): one cycle, as on bare T32, but not a direct one. */
-void vmm_exit_count_emulated(vmm_vcpu *vc)
-{
-    vc->vcycles++;
-    vc->vm->stats.emulated_insns++;
-    vc->vm->stats.guest_insns++;
-}
-
-/* The trapping instruction ran on the real CPU and trapped there, exactly
- * as it would on bare T32: a direct instruction. */
-void vmm_exit_count_direct(vmm_vcpu *vc)
-{
-    vc->vcycles++;
-    vc->vm->stats.direct_insns++;
-    vc->vm->stats.guest_insns++;
-}
-
 /* What kind of access a BUS_ERROR came from: no instruction word means the
  * fetch itself failed; otherwise the instruction's own load or store. */
 static t32_access bus_error_access(const t32_trap *t)
@@ -90,14 +63,15 @@ static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap 
     vmm_reflect(vc, cpu, cause, t->epc, t->badvaddr);
 }
 
-/* Kind 2: a real page fault.  Ask the shadow code whose fault it is. */
-static void page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
+/* Kind 2: a real page fault.  Ask the shadow code whose fault it is.  A
+ * hidden one changed nothing the guest can see: straight back in. */
+static vmm_next page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
 {
     t32_cause cause;
     switch (shadow_fault(vc, cpu, t->badvaddr, fault_access(t), &cause)) {
     case SHADOW_FIXED:
         VMM_NOTIFY(vc, .kind = VMM_EV_HIDDEN, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
-        break;                  /* hidden: retry the instruction */
+        return VMM_NEXT_RESUME;         /* hidden: retry the instruction */
     case SHADOW_REFLECT:
         reflect(vc, cpu, cause, t);
         break;
@@ -105,38 +79,40 @@ static void page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
         vmm_vm_stop(vc->vm, vc, VMM_END_NO_MEMORY);
         break;
     }
+    return VMM_NEXT_BOUNDARY;
 }
 
-void vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu)
+vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    const t32_trap t = cpu->trap;
+    /* (Read in place, field by field: the CPU has just written the record
+     * that way, and copying it whole would wait on those stores.) */
+    const t32_trap *t = &cpu->trap;
     vc->vm->stats.exits_total++;
-    vc->vm->stats.exits_by_cause[t.cause]++;
+    vc->vm->stats.exits_by_cause[t->cause]++;
     vmm_exit_uncount(vc);
 
-    switch (t.cause) {
+    switch (t->cause) {
     case T32_CAUSE_PRIVILEGED:
         if (vc->vpsr & T32_PSR_K)
-            vmm_emulate(vc, cpu, t.insn);          /* kind 1 */
-        else
-            reflect(vc, cpu, t.cause, &t);         /* guest user code */
+            return vmm_emulate(vc, cpu, t->insn);  /* kind 1 */
+        reflect(vc, cpu, t->cause, t);             /* guest user code */
         break;
     case T32_CAUSE_FETCH_FAULT:
     case T32_CAUSE_LOAD_FAULT:
     case T32_CAUSE_STORE_FAULT:
     case T32_CAUSE_BUS_ERROR:
-        page_fault(vc, cpu, &t);                   /* kind 2 */
-        break;
+        return page_fault(vc, cpu, t);             /* kind 2 */
     case T32_CAUSE_IRQ_TIMER:
     case T32_CAUSE_IRQ_CONSOLE:
     case T32_CAUSE_IRQ_DISK:
     case T32_CAUSE_NONE:
-        /* The real CPU runs the guest with real IE = 0 and nothing armed:
-         * a real interrupt here is a VMM bug. */
+        /* The real CPU's timer and devices are never armed while a guest
+         * runs (trap.c): a real interrupt here is a VMM bug. */
         vmm_invariant(false, "no real interrupt reaches a guest's run");
         break;
     default:
-        reflect(vc, cpu, t.cause, &t);             /* kind 3 */
+        reflect(vc, cpu, t->cause, t);             /* kind 3 */
         break;
     }
+    return VMM_NEXT_BOUNDARY;     /* a trap delivered: new virtual K and IE */
 }

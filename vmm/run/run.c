@@ -2,17 +2,20 @@
  * run.c - the run loop: put a vCPU on a real CPU, run it until it exits,
  * handle the exit, resume.  Start reading here.
  *
- *        +-------------------------------------------------------------+
- *        |                                                             |
- *        v                                                             |
- *   inject a pending virtual interrupt (reflect.c), if virtual IE = 1 |
- *        |                                                             |
- *   mode->resume(): back into guest code (trap mode: real K = 0, rfe)  |
- *        |                                                             |
- *   t32_run(cpu, cycles until the next virtual event)   <- guest code  |
- *        |                                                runs here    |
- *        +-- BUDGET: a virtual event is due (or the turn is over) -----+
- *        +-- TRAP:   an exit -> mode->handle_exit() (exit.c) ----------+
+ *        +----------------------------------------------------------------+
+ *        |                                                                |
+ *        v                                                                |
+ *   inject a pending virtual interrupt (reflect.c), if virtual IE = 1    |
+ *        |                                                                |
+ *   mode->resume(): back into guest code (trap mode: real K = 0, rfe) <-+ |
+ *        |                                                             | |
+ *   t32_run(cpu, cycles until the next virtual event)   <- guest code  | |
+ *        |                                                runs here    | |
+ *        +-- TRAP: an exit -> mode->handle_exit() (exit.c)             | |
+ *        |           +-- VMM_NEXT_RESUME: nothing the boundary decides | |
+ *        |           |   changed (an mfsr, a hidden fault) ------------+ |
+ *        |           +-- VMM_NEXT_BOUNDARY ------------------------------+
+ *        +-- BUDGET: a virtual event is due (or the turn is over) -------+
  *
  * The budget passed to t32_run() is the heart of fidelity.  It ends exactly
  * at the next virtual event - the virtual timer's deadline, a virtual disk
@@ -94,7 +97,23 @@ static void trace_next_insn(const vmm_vcpu *vc)
                        ok ? &word : NULL);
 }
 
-/* Run the guest directly until the next virtual event or `until`. */
+/* May the guest go straight back in after an exit, up to the same next
+ * event?  Only if the exit changed nothing a boundary decides (the handler
+ * says so), the event is still ahead, and nobody is watching boundaries
+ * one by one: a tracer, a debugger's breakpoints, a mode's single step. */
+static bool straight_back(const vmm_vcpu *vc, const t32_cpu *cpu, vmm_next after,
+                          uint64_t next)
+{
+    const vmm_vm *vm = vc->vm;
+    return after == VMM_NEXT_RESUME && vc->vcycles < next &&
+           vm->outcome.end == VMM_RUNNING && !vc->halted && !vm->vmm->stop &&
+           !vm->vmm->insn_hook && cpu->nbreaks == 0 &&
+           !(vm->mode->single_step && vm->mode->single_step(vc));
+}
+
+/* Run the guest directly until the next virtual event or `until`.  Most
+ * exits (an mfsr, a cli, a hidden page fault) go straight back into the
+ * guest here, without the boundary's checks: that is the hot path. */
 static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
 {
     const vmm_mode_ops *mode = vc->vm->mode;
@@ -116,22 +135,28 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
     }
     if (mode->single_step && mode->single_step(vc))
         next = vc->vcycles + 1;   /* e.g. bt, past its own mapping for once */
-    mode->resume(vc, cpu);
-    uint64_t start = cpu->cycles;
-    t32_exit why = t32_run(cpu, next - vc->vcycles);
-    uint64_t ran = cpu->cycles - start;   /* user mode: no idling, cycles = insns */
-    vc->vcycles += ran;
-    vc->vm->stats.direct_insns += ran;
-    vc->vm->stats.guest_insns += ran;
-    capture(vc, cpu);
 
-    if (why == T32_EXIT_TRAP)
-        mode->handle_exit(vc, cpu);
-    else if (why == T32_EXIT_BREAKPOINT)
-        vc->vm->vmm->stop = true;     /* a debugger's breakpoint: its prompt */
-    else
-        /* halt and wfi trap in user mode */
-        vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
+    vmm_next after;
+    do {
+        mode->resume(vc, cpu);
+        uint64_t start = cpu->cycles;
+        t32_exit why = t32_run(cpu, next - vc->vcycles);
+        uint64_t ran = cpu->cycles - start;   /* user mode: no idling, cycles = insns */
+        vc->vcycles += ran;
+        vc->vm->stats.direct_insns += ran;
+        vc->vm->stats.guest_insns += ran;
+        capture(vc, cpu);
+
+        if (why != T32_EXIT_TRAP) {
+            if (why == T32_EXIT_BREAKPOINT)
+                vc->vm->vmm->stop = true;     /* a debugger's breakpoint: its prompt */
+            else
+                /* halt and wfi trap in user mode */
+                vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
+            return;
+        }
+        after = mode->handle_exit(vc, cpu);
+    } while (straight_back(vc, cpu, after, next));
 }
 
 /* A debugger's breakpoint (t32_break_set) at the guest's next pc?

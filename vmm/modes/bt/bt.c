@@ -77,8 +77,10 @@ static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
     /* LAB 03 END bt-popf */
 }
 
-/* A patch exit: the real CPU trapped on patch `p`'s word. */
-static void patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
+/* A patch exit: the real CPU trapped on patch `p`'s word.  A pushf leaves
+ * nothing to inject (a fault it takes enters the kernel it is already in,
+ * with IE := 0): straight back in.  A popf may unmask an interrupt. */
+static vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
 {
     vmm_stats *st = &vc->vm->stats;
     st->exits_total++;
@@ -90,26 +92,26 @@ static void patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
     switch (T32_OPC(p->original)) {
     case T32_OP_PUSHF:
         emulate_pushf(vc, cpu);
-        break;
+        return VMM_NEXT_RESUME;
     case T32_OP_POPF:
         emulate_popf(vc, cpu);
         break;
     default:
         vmm_invariant(false, "only pushf and popf are patched");
     }
+    return VMM_NEXT_BOUNDARY;
 }
 
 /* ---- the mode ---------------------------------------------------------------- */
 
-static void bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
+static vmm_next bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
 {
     const t32_trap *t = &cpu->trap;
     const bt_patch *p;
     if (t->cause == T32_CAUSE_ILLEGAL && T32_OPC(t->insn) == BT_PATCH_OP &&
         (p = bt_patch_at(vc, t->epc, t->insn)) != NULL)
-        patch_exit(vc, cpu, p);
-    else
-        vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
+        return patch_exit(vc, cpu, p);
+    return vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
 }
 
 /* Invalidation drops every shadow; the vCPU on the CPU takes a fresh

@@ -46,18 +46,28 @@
 #include "vmm/modes/mode.h"
 #include "vmm/modes/pv/pv.h"
 
-/* A word of the shared page (little-endian, in the VM's RAM). */
-static uint32_t sh_get(const vmm_vcpu *vc, uint32_t off)
+/* The shared page's first byte, in the VM's RAM (registered in range:
+ * hcall.c checks it). */
+static uint8_t *shared(const vmm_vcpu *vc)
 {
-    const uint8_t *p = vc->vm->mem + vc->pv_page + off;
+    return vc->vm->mem + vc->pv_page;
+}
+
+/* A little-endian word of the page, as T32 stores it.  (Byte by byte, so
+ * right on any host; a compiler makes each one move.) */
+static uint32_t sh_get(const uint8_t *page, uint32_t off)
+{
+    const uint8_t *p = page + off;
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void sh_put(const vmm_vcpu *vc, uint32_t off, uint32_t w)
+static void sh_put(uint8_t *page, uint32_t off, uint32_t w)
 {
-    uint8_t *p = vc->vm->mem + vc->pv_page + off;
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(w >> (8 * i));
+    uint8_t *p = page + off;
+    p[0] = (uint8_t)w;
+    p[1] = (uint8_t)(w >> 8);
+    p[2] = (uint8_t)(w >> 16);
+    p[3] = (uint8_t)(w >> 24);
 }
 
 /* The trap registers that live in the shared page, with their offsets. */
@@ -73,24 +83,26 @@ void pv_pull(vmm_vcpu *vc)
     if (!vc->pv_shared || !vc->pv_unread)
         return;
     vc->pv_unread = false;
-    if (sh_get(vc, PV_SH_IE) & 1)
+    const uint8_t *page = shared(vc);
+    if (sh_get(page, PV_SH_IE) & 1)
         vc->vpsr |= T32_PSR_IE;
     else
         vc->vpsr &= ~T32_PSR_IE;
     /* As `mtsr` would store them: EPSR keeps only PSR bits (t32.h). */
     for (unsigned i = 0; i < NTRAP_REGS; i++)
-        t32_sysreg_apply(vc->vsr, trap_regs[i].sr, sh_get(vc, trap_regs[i].off));
+        t32_sysreg_apply(vc->vsr, trap_regs[i].sr, sh_get(page, trap_regs[i].off));
 }
 
 void pv_push(vmm_vcpu *vc)
 {
     if (!vc->pv_shared)
         return;
-    sh_put(vc, PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
-    sh_put(vc, PV_SH_PENDING, vtimer_lines(vc));
+    uint8_t *page = shared(vc);
+    sh_put(page, PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
+    sh_put(page, PV_SH_PENDING, vtimer_lines(vc));
     for (unsigned i = 0; i < NTRAP_REGS; i++)
-        sh_put(vc, trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
-    sh_put(vc, PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
+        sh_put(page, trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
+    sh_put(page, PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
     vc->pv_unread = true;
 }
 
@@ -104,7 +116,7 @@ static void pv_resume(vmm_vcpu *vc, t32_cpu *cpu)
 /* An exit.  An hcall from the guest kernel is a hypercall; an hcall from
  * guest user code is what bare T32 makes of it (ILLEGAL, reflected), and so
  * is everything else trap-and-emulate handles. */
-static void pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
+static vmm_next pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
 {
     const t32_trap *t = &cpu->trap;
     pv_pull(vc);
@@ -116,9 +128,9 @@ static void pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
         vmm_exit_uncount(vc);
         VMM_NOTIFY(vc, .kind = VMM_EV_HCALL, .pc = vc->pc, .insn = t->insn);
         pv_hcall(vc, cpu, T32_IMM16(t->insn));
-        return;
+        return VMM_NEXT_BOUNDARY;      /* most calls change virtual state */
     }
-    vmm_exit_handle(vc, cpu);
+    return vmm_exit_handle(vc, cpu);
 }
 
 /* A PTBR written with mtsr, or a tlbflush: what any guest may expect -
