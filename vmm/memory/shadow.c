@@ -197,6 +197,7 @@ static void space_drop(vmm_vm *vm, shadow_space *space)
     if (vm->shadow.loaded == (space->root | T32_PTBR_E))
         vm->shadow.loaded = 0;
     *space = (shadow_space){ .root = 0 };
+    vm->shadow.epoch++;
 }
 
 static void drop_all(vmm_vm *vm)

@@ -44,6 +44,9 @@ typedef struct vmm_shadow {
     shadow_space spaces[SHADOW_MAX_SPACES];
     uint64_t     clock;        /* counts activations: the LRU's notion of time */
     uint32_t     loaded;       /* root | E this VM last put in the real PTBR; 0 = none */
+    uint64_t     epoch;        /* counts the spaces dropped: a translation a mode
+                                  remembers (bt's verified patch sites) holds
+                                  until it changes */
 } vmm_shadow;
 
 /* What the VMM should do about a real page fault taken while the guest ran. */

@@ -24,10 +24,15 @@
 #define BT_CLEAN     1u    /* scanned: nothing sensitive, runs as it is     */
                            /* else: the host frame of its patched copy      */
 
-/* One patched instruction: where it is and what it was. */
+/* One patched instruction: where it is and what it was - and the guest
+ * virtual address its last exit came from, while that translation holds
+ * (no shadow dropped since: vm->shadow.epoch), so a patch exit in a loop
+ * need not walk the guest's tables each time. */
 typedef struct bt_patch {
     uint32_t gpa;          /* guest-physical address; UINT32_MAX: free entry */
     uint32_t original;     /* the instruction word the guest wrote           */
+    uint32_t hit_pc;       /* verified at this pc ...                        */
+    uint64_t hit_epoch;    /* ... in this shadow epoch (0: never)            */
 } bt_patch;
 
 typedef struct bt_state {

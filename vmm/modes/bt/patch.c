@@ -45,7 +45,7 @@ static bool new_patch(bt_state *b, uint32_t gpa, uint32_t original, uint32_t *in
     for (uint32_t i = b->free_patch; i < b->npatches; i++) {
         if (b->patches[i].gpa == FREE_ENTRY) {
             b->free_patch = i + 1;
-            b->patches[i] = (bt_patch){ gpa, original };
+            b->patches[i] = (bt_patch){ .gpa = gpa, .original = original };
             *index = i;
             return true;
         }
@@ -60,7 +60,7 @@ static bool new_patch(bt_state *b, uint32_t gpa, uint32_t original, uint32_t *in
     }
     *index = b->npatches++;
     b->free_patch = b->npatches;
-    b->patches[*index] = (bt_patch){ gpa, original };
+    b->patches[*index] = (bt_patch){ .gpa = gpa, .original = original };
     return true;
 }
 
@@ -71,16 +71,27 @@ static void free_patch(bt_state *b, uint32_t index)
         b->free_patch = index;
 }
 
+/* A patch word only counts where the patch is: the guest may execute the
+ * same word itself (its own ILLEGAL).  So pc must translate, in the
+ * kernel's view, to the patch's address - checked by a walk of the guest's
+ * tables the first time, then remembered until a shadow is dropped (every
+ * guest PTBR write and tlbflush drops them all). */
 const bt_patch *bt_patch_at(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
 {
     const bt_state *b = bt_of(vc->vm);
     uint32_t index = BT_PATCH_INDEX(word);
+    uint64_t epoch = vc->vm->shadow.epoch + 1;    /* + 1: never 0 */
     t32_walk_result w;
     if (index >= b->npatches || b->patches[index].gpa == FREE_ENTRY)
         return NULL;
-    if (guest_walk(vc, pc, T32_FETCH, &w) != T32_CAUSE_NONE)
+    bt_patch *p = &b->patches[index];
+    if (p->hit_epoch == epoch && p->hit_pc == pc && (vc->vpsr & T32_PSR_K))
+        return p;
+    if (guest_walk(vc, pc, T32_FETCH, &w) != T32_CAUSE_NONE || p->gpa != w.pa)
         return NULL;
-    return b->patches[index].gpa == w.pa ? &b->patches[index] : NULL;
+    p->hit_pc = pc;
+    p->hit_epoch = (vc->vpsr & T32_PSR_K) ? epoch : 0;
+    return p;
 }
 
 /* ---- scanning ---------------------------------------------------------------- */
