@@ -452,6 +452,16 @@ void     t32_disk_tick(t32_disk *d, uint64_t now, uint8_t *dma, uint32_t dmasize
 bool     t32_disk_irq(const t32_disk *d);
 void     t32_disk_free(t32_disk *d);
 
+/* A console and a disk that assert no line and cannot raise one by
+ * themselves: no transfer under way, and both interrupts off (their CTRL
+ * registers hold nothing but the enable bit).  The cheap check before the
+ * work of finding the lines - most of the time it is so, and the CPU and
+ * the VMM ask at every run. */
+static inline bool t32_devices_quiet(const t32_console *c, const t32_disk *d)
+{
+    return d->status != T32_DISK_BUSY && d->ctrl == 0 && c->ctrl == 0;
+}
+
 /* ---- snapshots ---------------------------------------------------------- */
 
 /* The whole machine state (CPUs, RAM, device registers, disk contents,

@@ -98,6 +98,8 @@ void vdev_wait_input(vmm *v)
 
 uint32_t vdev_lines(vmm_vm *vm)
 {
+    if (t32_devices_quiet(&vm->con, &vm->disk))
+        return 0;
     disk_catch_up(vm);
     uint32_t lines = 0;
     if (t32_console_irq(&vm->con))
