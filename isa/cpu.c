@@ -113,12 +113,6 @@ static T32_SCALAR void trap_enter(t32_cpu *cpu)
         cpu->irqs_taken++;
 }
 
-void t32_rfe(t32_cpu *cpu)
-{
-    cpu->psr = cpu->sr[T32_SR_EPSR] & T32_PSR_MASK;
-    cpu->pc = cpu->sr[T32_SR_EPC];
-}
-
 /* ---- interrupts and time ------------------------------------------------------ */
 
 /* The timer: when cycles reach the deadline, line 0 becomes pending (it
@@ -139,6 +133,12 @@ static void devices_poll(t32_cpu *cpu, run_state *rs)
 {
     if (cpu->id != 0) {
         cpu->pending &= TIMER_LINE;    /* (even if a snapshot said otherwise) */
+        rs->dev_next = NEVER;
+        return;
+    }
+    const t32_machine *m = cpu->m;
+    if (t32_devices_quiet(&m->console, &m->disk)) {
+        cpu->pending &= TIMER_LINE;    /* (most runs: no call at all) */
         rs->dev_next = NEVER;
         return;
     }
@@ -549,8 +549,7 @@ op_MTSR:
     pc += 4; END_BATCH(STOP_BATCH);          /* PTBR, timer may have changed */
 op_RFE:
     PRIVILEGED();
-    psr = cpu->sr[T32_SR_EPSR] & T32_PSR_MASK;
-    pc = cpu->sr[T32_SR_EPC];
+    psr = t32_trap_return(cpu->sr, &pc);
     END_BATCH(STOP_BATCH);                   /* mode and IE may have changed */
 op_CLI:  PRIVILEGED(); psr &= ~T32_PSR_IE; pc += 4; NEXT();
 op_STI:  PRIVILEGED(); psr |= T32_PSR_IE; pc += 4; END_BATCH(STOP_BATCH);

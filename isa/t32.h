@@ -211,8 +211,9 @@ typedef struct t32_cpu {
 t32_exit t32_run(t32_cpu *cpu, uint64_t budget);
 
 /* Return from exception, exactly as the rfe instruction: PSR := EPSR,
- * PC := EPC.  The host-kernel caller uses it to resume after a trap. */
-void t32_rfe(t32_cpu *cpu);
+ * PC := EPC (t32_trap_return, below).  The host-kernel caller uses it to
+ * resume after a trap. */
+static inline void t32_rfe(t32_cpu *cpu);
 
 /* Forget every cached translation (the tlbflush instruction). */
 void t32_tlb_flush(t32_cpu *cpu);
@@ -516,6 +517,20 @@ static inline uint32_t t32_trap_entry(uint32_t *psr, uint32_t sr[T32_NSYSREGS],
         sr[T32_SR_BADVADDR] = badvaddr;
     *psr = (*psr | T32_PSR_K) & ~T32_PSR_IE;
     return sr[T32_SR_TVEC];
+}
+
+/* Return from exception (ISA.md section 6), on a system-register array:
+ * the PSR becomes EPSR's PSR bits (stray bits are not PSR bits) and the pc
+ * EPC.  Returns the PSR.  The rfe instruction and t32_rfe use it. */
+static inline uint32_t t32_trap_return(const uint32_t sr[T32_NSYSREGS], uint32_t *pc)
+{
+    *pc = sr[T32_SR_EPC];
+    return sr[T32_SR_EPSR] & T32_PSR_MASK;
+}
+
+static inline void t32_rfe(t32_cpu *cpu)
+{
+    cpu->psr = t32_trap_return(cpu->sr, &cpu->pc);
 }
 
 /* What a system-register write asks of its caller, besides the store

@@ -301,17 +301,13 @@ typedef enum vmm_next {
  * vc->pc/vpsr say where the guest goes next. */
 vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu);
 
-/* The cycle accounting of an exit: the real CPU charged the trapping
- * instruction one cycle; take it back (the handler charges it again if
- * bare T32 would have) / charge it as run directly / as executed by the
- * VMM instead (a patched instruction, say).  Inline: every exit does it. */
-static inline void vmm_exit_uncount(vmm_vcpu *vc)
-{
-    vc->vcycles--;
-    vc->vm->stats.direct_insns--;
-    vc->vm->stats.guest_insns--;
-}
-
+/* The cycle accounting of an exit.  The real CPU charged the trapping
+ * instruction one cycle, as bare T32 charges any instruction that traps;
+ * the run loop leaves that cycle out (run.c), and whoever handles the exit
+ * charges it if bare T32 would have spent it: as run directly (the
+ * instruction trapped on bare T32 too), or as executed by the VMM instead
+ * (an emulated or patched instruction).  A hidden page fault charges
+ * nothing.  Inline: every exit does it. */
 static inline void vmm_exit_count_direct(vmm_vcpu *vc)
 {
     vc->vcycles++;

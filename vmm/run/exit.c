@@ -23,10 +23,10 @@
  *      kernel, so we reflect the trap into it (reflect.c).
  *
  * Time: the real CPU charged the trapping instruction one cycle, as bare
- * T32 charges any instruction that traps.  Each path below decides whether
- * the guest would really have spent that cycle: an emulated or reflected
- * instruction does; a hidden fault does not (on bare T32 the access simply
- * succeeds later, once).
+ * T32 charges any instruction that traps, and the run loop left that cycle
+ * out.  Each path below decides whether the guest would really have spent
+ * it: an emulated or reflected instruction does; a hidden fault does not
+ * (on bare T32 the access simply succeeds later, once).
  */
 #include "vmm/vmm.h"
 
@@ -89,7 +89,6 @@ vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu)
     const t32_trap *t = &cpu->trap;
     vc->vm->stats.exits_total++;
     vc->vm->stats.exits_by_cause[t->cause]++;
-    vmm_exit_uncount(vc);
 
     switch (t->cause) {
     case T32_CAUSE_PRIVILEGED:

@@ -142,6 +142,8 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
         uint64_t start = cpu->cycles;
         t32_exit why = t32_run(cpu, next - vc->vcycles);
         uint64_t ran = cpu->cycles - start;   /* user mode: no idling, cycles = insns */
+        if (why == T32_EXIT_TRAP)
+            ran--;      /* the trapping instruction: its handler decides (vmm.h) */
         vc->vcycles += ran;
         vc->vm->stats.direct_insns += ran;
         vc->vm->stats.guest_insns += ran;

@@ -86,7 +86,6 @@ static vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
     st->exits_total++;
     st->exits_by_cause[T32_CAUSE_ILLEGAL]++;
     st->bt_patch_exits++;
-    vmm_exit_uncount(vc);
     VMM_NOTIFY(vc, .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original, .gpa = p->gpa);
     vmm_exit_count_emulated(vc);   /* one cycle, as on bare T32, fault or not */
     switch (T32_OPC(p->original)) {

@@ -125,7 +125,6 @@ static vmm_next pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
         vc->vm->stats.exits_total++;
         vc->vm->stats.exits_by_cause[t->cause]++;
         vc->vm->stats.hypercalls++;
-        vmm_exit_uncount(vc);
         VMM_NOTIFY(vc, .kind = VMM_EV_HCALL, .pc = vc->pc, .insn = t->insn);
         pv_hcall(vc, cpu, T32_IMM16(t->insn));
         return VMM_NEXT_BOUNDARY;      /* most calls change virtual state */
