@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "vmm/vmm.h"
+#include "vmm/modes/bt/bt.h"
 
 #define RAM      0x10000u
 #define KCODE    0x1000u
@@ -1020,6 +1021,55 @@ static void test_bt_guest_word_like_a_patch(void **state)
     free_runs(&r);
 }
 
+/* bt remembers where a patch exit came from (bt_patch_at), so a loop over
+ * a patched pushf walks the guest's tables once.  The memory must not
+ * outlive the translation: after the guest maps the same virtual page to
+ * another frame (and flushes, as it must), the same pc holds the guest's
+ * own word with the patch's opcode and index - its ILLEGAL, not a pushf. */
+static void test_bt_patch_site_follows_a_remap(void **state)
+{
+    (void)state;
+    const uint32_t l1 = 0xa000, l2 = 0xb000, f1 = 0x4000, f2 = 0x5000, x = 0x40000;
+    const uint32_t rwx = T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_X;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 5, l2);                              /* RAM mapped as it is ... */
+    for (uint32_t page = 0; page < RAM / T32_PAGE_SIZE; page++) {
+        li(&p, 6, page * T32_PAGE_SIZE | rwx);
+        stw(&p, 6, 5, 4 * page);
+    }
+    li(&p, 6, f1 | rwx);                        /* ... and x -> f1 */
+    stw(&p, 6, 5, 4 * (x / T32_PAGE_SIZE));
+    li(&p, 7, l1);
+    li(&p, 6, l2 | T32_PTE_V);
+    stw(&p, 6, 7, 0);
+    li(&p, 6, l1 | T32_PTBR_E);
+    mtsr(&p, T32_SR_PTBR, 6);
+    li(&p, 8, x);
+    emit(&p, T32_ENC_I(T32_OP_JALR, T32_REG_LR, 8, 0));   /* pushf at x, twice */
+    emit(&p, T32_ENC_I(T32_OP_JALR, T32_REG_LR, 8, 0));
+    li(&p, 6, f2 | rwx);                        /* x -> f2, and flush */
+    stw(&p, 6, 5, 4 * (x / T32_PAGE_SIZE));
+    op0(&p, T32_OP_TLBFLUSH);
+    emit(&p, T32_ENC_I(T32_OP_JALR, T32_REG_LR, 8, 0));   /* the guest's own word */
+    op0(&p, T32_OP_HALT);
+    prog f = { f1 };
+    op0(&f, T32_OP_PUSHF);
+    emit(&f, T32_ENC_R(T32_OP_POP, 3, 0, 0));
+    emit(&f, T32_ENC_I(T32_OP_JALR, 0, T32_REG_LR, 0));
+    prog g = { f2 };
+    emit(&g, BT_PATCH_WORD(0));                 /* names f1's pushf (patch 0) */
+
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    const bt_state *b = bt_of(r.vm);
+    assert_true(b->npatches >= 1 && b->patches[0].original == T32_ENC_R(T32_OP_PUSHF, 0, 0, 0));
+    assert_int_equal(r.vm->stats.bt_patch_exits, 2);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_ILLEGAL);
+    assert_int_equal(r.vm->vcpus[0].r[10], x);
+    free_runs(&r);
+}
+
 /* Random programs, pushf and popf included this time: under bt every one
  * is exactly what it is on bare T32. */
 static void test_bt_random_programs_match_bare(void **state)
@@ -1064,6 +1114,7 @@ int main(void)
         cmocka_unit_test(test_bt_dma_into_code_rescans),
         cmocka_unit_test(test_bt_page_run_by_kernel_and_user),
         cmocka_unit_test(test_bt_guest_word_like_a_patch),
+        cmocka_unit_test(test_bt_patch_site_follows_a_remap),
         cmocka_unit_test(test_bt_random_programs_match_bare),
         cmocka_unit_test(test_two_vcpus),
         cmocka_unit_test(test_memory_layout),
