@@ -523,6 +523,37 @@ static void test_disk_dma_into_guest_memory(void **state)
     free_runs(&r);
 }
 
+/* Interrupts already on, the transfer started by the last exit, then a loop
+ * that never exits: the disk's interrupt must still land on bare T32's
+ * cycle (the loop counter in r2 shows where).  Starting a transfer moves
+ * the next virtual event, so that exit may not go straight back into the
+ * guest with the old one (run.c, vmm_next). */
+static void test_disk_interrupt_while_spinning(void **state)
+{
+    (void)state;
+    disk_program(DATA, 1);
+    prog p = kernel_start(true);
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_DISK_SECTOR);
+    li(&p, 1, DATA);
+    out(&p, 1, T32_PORT_DISK_ADDR);
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_DISK_COUNT);
+    out(&p, 1, T32_PORT_DISK_CTRL);             /* its interrupt on */
+    op0(&p, T32_OP_STI);
+    in(&p, 3, T32_PORT_DISK_STATUS);            /* idle: straight back in */
+    out(&p, 1, T32_PORT_DISK_CMD);
+    uint32_t loop = p.pc;
+    addi(&p, 2, 2, 1);
+    branch(&p, T32_OP_B, loop);
+    handler_record_and_halt();
+    runs r = run_both(LIMIT, true);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_IRQ_DISK);
+    assert_true(r.vm->vcpus[0].r[2] > 0);
+    free_runs(&r);
+}
+
 /* DMA that would run past the VM's RAM ends in ERROR and touches nothing:
  * the VMM's memory right above the VM is not reachable. */
 static void test_disk_dma_outside_guest_memory_fails(void **state)
@@ -1100,6 +1131,7 @@ int main(void)
         cmocka_unit_test(test_console_and_ports),
         cmocka_unit_test(test_console_input_interrupts),
         cmocka_unit_test(test_disk_dma_into_guest_memory),
+        cmocka_unit_test(test_disk_interrupt_while_spinning),
         cmocka_unit_test(test_disk_dma_outside_guest_memory_fails),
         cmocka_unit_test(test_trap_without_vector_escapes),
         cmocka_unit_test(test_instruction_limit),

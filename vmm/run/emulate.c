@@ -214,13 +214,35 @@ static bool wait_for_input(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     return true;
 }
 
+/* A port access changes nothing a boundary decides when it only reads a
+ * register that nothing but time changes (the disk's - a transfer
+ * completes only at a virtual event - MEMSIZE, NCPUS) or only sends a byte
+ * out of the console.  A console read may take input (and move the
+ * console's line); a disk write may start a transfer or enable its line. */
+static vmm_next port_next(bool is_in, uint32_t port)
+{
+    unsigned off;
+    switch (t32_port_decode(port, &off)) {
+    case T32_DEV_DISK:
+        return is_in ? VMM_NEXT_RESUME : VMM_NEXT_BOUNDARY;
+    case T32_DEV_CONSOLE:
+        return !is_in && off == T32_PORT_CON_DATA - T32_PORT_CON_DATA ? VMM_NEXT_RESUME
+                                                                      : VMM_NEXT_BOUNDARY;
+    case T32_DEV_MEMSIZE:
+    case T32_DEV_NCPUS:
+    case T32_DEV_NONE:
+        break;              /* constants, or nothing there */
+    }
+    return VMM_NEXT_RESUME;
+}
+
 /* Can this instruction, once emulated, change what the next instruction
  * boundary decides?  Reading a register, masking interrupts, writing a
- * system register other than the timer, or flushing cannot: no interrupt
- * becomes deliverable, no virtual event moves.  sti and rfe may unmask an
- * interrupt, a timer write moves the next tick, in/out may start a disk
- * transfer or raise a device line, halt and wfi stop or idle. */
-static vmm_next next_after(uint32_t insn)
+ * system register other than the timer, flushing, and most port accesses
+ * cannot: no interrupt becomes deliverable, no virtual event moves.  sti
+ * and rfe may unmask an interrupt, a timer write moves the next tick, some
+ * port accesses move a device (port_next), halt and wfi stop or idle. */
+static vmm_next next_after(const t32_cpu *cpu, uint32_t insn)
 {
     switch (T32_OPC(insn)) {
     case T32_OP_MFSR:
@@ -229,6 +251,9 @@ static vmm_next next_after(uint32_t insn)
         return VMM_NEXT_RESUME;
     case T32_OP_MTSR:
         return T32_IMM16(insn) == T32_SR_TIMER ? VMM_NEXT_BOUNDARY : VMM_NEXT_RESUME;
+    case T32_OP_IN:
+    case T32_OP_OUT:
+        return port_next(T32_OPC(insn) == T32_OP_IN, port_of(cpu, insn));
     default:
         return VMM_NEXT_BOUNDARY;
     }
@@ -251,11 +276,12 @@ vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
         emulate_wfi(vc);
         return VMM_NEXT_BOUNDARY;
     }
+    vmm_next after = next_after(cpu, insn);   /* (before `in` may change its base) */
     bool ok = emulate_step(vc, cpu, insn);
     retire(vc);      /* a trapping instruction costs its cycle too */
     if (ok) {
         vc->pc += 4;
-        return next_after(insn);
+        return after;
     }
     /* Bare T32: ILLEGAL for an unknown system register. */
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = T32_CAUSE_ILLEGAL);
