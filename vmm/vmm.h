@@ -96,6 +96,8 @@ typedef struct vmm_vcpu {
     uint32_t vpending;         /* latched virtual interrupt lines (the timer) */
     bool     halted;
     uint64_t horizon;          /* virtual time at which the current turn ends */
+    uint64_t run_until;        /* ... and the current direct run (the next
+                                  virtual event, or the horizon: run.c) */
     bool     pv_shared;        /* --mode pv: a shared page is registered ... */
     uint32_t pv_page;          /* ... at this guest-physical address (modes/pv) */
     bool     pv_unread;        /* ... and the guest ran since the VMM wrote it */
@@ -271,6 +273,14 @@ vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
 
 /* Stop a VM for good with the given reason, at vCPU `vc`'s current pc. */
 void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end);
+
+/* May the guest, in the middle of a direct run on `cpu`, go on to its next
+ * instruction without an instruction boundary's checks?  Yes while its next
+ * event (vc->run_until) is still ahead, it runs, and nobody watches
+ * boundaries one by one (a tracer, a debugger's breakpoints, a mode's
+ * single step).  The run loop asks after every exit; bt's patch exits ask
+ * before emulating the instruction after a patch too. */
+bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu);
 
 /* Tell the observer (if any) about an event of vCPU `vc`.  Callers write
  * VMM_NOTIFY(vc, .kind = ..., .pc = ...): the event is built only when

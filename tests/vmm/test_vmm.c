@@ -1057,29 +1057,37 @@ static void test_bt_guest_word_like_a_patch(void **state)
  * outlive the translation: after the guest maps the same virtual page to
  * another frame (and flushes, as it must), the same pc holds the guest's
  * own word with the patch's opcode and index - its ILLEGAL, not a pushf. */
+#define RWX (T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_X)
+
+/* Guest code that builds page tables at l1/l2 mapping RAM as it is, plus
+ * the page at virtual x to `frame` (r5 = l2 after it, r6 and r7 used). */
+static void build_tables(prog *p, uint32_t l1, uint32_t l2, uint32_t x, uint32_t frame)
+{
+    li(p, 5, l2);
+    for (uint32_t page = 0; page < RAM / T32_PAGE_SIZE; page++) {
+        li(p, 6, page * T32_PAGE_SIZE | RWX);
+        stw(p, 6, 5, 4 * page);
+    }
+    li(p, 6, frame | RWX);
+    stw(p, 6, 5, 4 * (x / T32_PAGE_SIZE));
+    li(p, 7, l1);
+    li(p, 6, l2 | T32_PTE_V);
+    stw(p, 6, 7, 0);
+}
+
 static void test_bt_patch_site_follows_a_remap(void **state)
 {
     (void)state;
     const uint32_t l1 = 0xa000, l2 = 0xb000, f1 = 0x4000, f2 = 0x5000, x = 0x40000;
-    const uint32_t rwx = T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_X;
     prog p = kernel_start(true);
     handler_record_and_halt();
-    li(&p, 5, l2);                              /* RAM mapped as it is ... */
-    for (uint32_t page = 0; page < RAM / T32_PAGE_SIZE; page++) {
-        li(&p, 6, page * T32_PAGE_SIZE | rwx);
-        stw(&p, 6, 5, 4 * page);
-    }
-    li(&p, 6, f1 | rwx);                        /* ... and x -> f1 */
-    stw(&p, 6, 5, 4 * (x / T32_PAGE_SIZE));
-    li(&p, 7, l1);
-    li(&p, 6, l2 | T32_PTE_V);
-    stw(&p, 6, 7, 0);
+    build_tables(&p, l1, l2, x, f1);            /* RAM as it is, x -> f1 */
     li(&p, 6, l1 | T32_PTBR_E);
     mtsr(&p, T32_SR_PTBR, 6);
     li(&p, 8, x);
     emit(&p, T32_ENC_I(T32_OP_JALR, T32_REG_LR, 8, 0));   /* pushf at x, twice */
     emit(&p, T32_ENC_I(T32_OP_JALR, T32_REG_LR, 8, 0));
-    li(&p, 6, f2 | rwx);                        /* x -> f2, and flush */
+    li(&p, 6, f2 | RWX);                        /* x -> f2, and flush */
     stw(&p, 6, 5, 4 * (x / T32_PAGE_SIZE));
     op0(&p, T32_OP_TLBFLUSH);
     emit(&p, T32_ENC_I(T32_OP_JALR, T32_REG_LR, 8, 0));   /* the guest's own word */
@@ -1098,6 +1106,102 @@ static void test_bt_patch_site_follows_a_remap(void **state)
     assert_int_equal(r.vm->stats.bt_patch_exits, 2);
     assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_ILLEGAL);
     assert_int_equal(r.vm->vcpus[0].r[10], x);
+    free_runs(&r);
+}
+
+/* The privileged instructions right after a patched pushf run on in the
+ * same exit (bt.c, run_on) - in kernel mode only: a user-mode pushf is
+ * patched too while paging is off, and the `out` after it must still trap
+ * into the guest kernel as PRIVILEGED. */
+static void test_bt_runs_on_after_pushf(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 5, 0x77);
+    mtsr(&p, T32_SR_SCRATCH, 5);
+    op0(&p, T32_OP_PUSHF);
+    op0(&p, T32_OP_CLI);                        /* run on ... */
+    mfsr(&p, 4, T32_SR_SCRATCH);                /* ... and on */
+    emit(&p, T32_ENC_R(T32_OP_POP, 3, 0, 0));
+    li(&p, 1, UCODE);
+    mtsr(&p, T32_SR_EPC, 1);
+    mtsr(&p, T32_SR_EPSR, 0);                   /* to user mode */
+    op0(&p, T32_OP_RFE);
+    prog u = { UCODE };
+    op0(&u, T32_OP_PUSHF);
+    out(&u, 0, T32_PORT_CON_DATA);              /* user mode: PRIVILEGED */
+    op0(&u, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[4], 0x77);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_PRIVILEGED);
+    assert_int_equal(r.vm->vcpus[0].r[10], UCODE + 4);
+    assert_int_equal(r.vm->stats.bt_patch_exits, 2);
+    assert_int_equal(r.vm->stats.bt_run_on, 2);
+    free_runs(&r);
+}
+
+/* Running on after a pushf stops where the address space changes: after
+ * `mtsr ptbr`, the next instruction is the new mapping's, not the next
+ * word of the patch's frame. */
+static void test_bt_run_on_stops_at_a_new_address_space(void **state)
+{
+    (void)state;
+    const uint32_t x = 0x40000, f1 = 0x4000, f2 = 0x5000;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    build_tables(&p, 0xc000, 0xd000, x, f2);    /* B: x -> f2 */
+    build_tables(&p, 0xa000, 0xb000, x, f1);    /* A: x -> f1 */
+    li(&p, 6, 0xa000 | T32_PTBR_E);
+    mtsr(&p, T32_SR_PTBR, 6);
+    li(&p, 6, 0xc000 | T32_PTBR_E);
+    li(&p, 5, 0x77);
+    mtsr(&p, T32_SR_SCRATCH, 5);
+    li(&p, 8, x);
+    emit(&p, T32_ENC_I(T32_OP_JALR, 0, 8, 0));
+    prog a = { f1 };                            /* x in A */
+    op0(&a, T32_OP_PUSHF);
+    mtsr(&a, T32_SR_PTBR, 6);                   /* to B: x + 8 is f2's */
+    mfsr(&a, 4, T32_SR_SCRATCH);
+    op0(&a, T32_OP_HALT);
+    prog b = { f2 + 8 };                        /* x + 8 in B */
+    addi(&b, 4, 0, 9);
+    op0(&b, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[4], 9);
+    assert_int_equal(r.vm->stats.bt_patch_exits, 1);
+    free_runs(&r);
+}
+
+/* ... and at the end of the patch's page: the next virtual page may be any
+ * frame, not the next one in RAM. */
+static void test_bt_run_on_stops_at_the_page_end(void **state)
+{
+    (void)state;
+    const uint32_t x = 0x40000, f1 = 0x4000, f3 = 0x6000;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    build_tables(&p, 0xa000, 0xb000, x, f1);    /* x -> f1, x + 4K -> f3 */
+    li(&p, 6, f3 | RWX);
+    stw(&p, 6, 5, 4 * (x / T32_PAGE_SIZE + 1));
+    li(&p, 6, 0xa000 | T32_PTBR_E);
+    mtsr(&p, T32_SR_PTBR, 6);
+    li(&p, 5, 0x77);
+    mtsr(&p, T32_SR_SCRATCH, 5);
+    li(&p, 8, x + T32_PAGE_SIZE - 4);
+    emit(&p, T32_ENC_I(T32_OP_JALR, 0, 8, 0));
+    poke(f1 + T32_PAGE_SIZE - 4, T32_ENC_R(T32_OP_PUSHF, 0, 0, 0));
+    prog next = { f1 + T32_PAGE_SIZE };         /* the next frame in RAM */
+    mfsr(&next, 4, T32_SR_SCRATCH);
+    op0(&next, T32_OP_HALT);
+    prog b = { f3 };                            /* the next virtual page */
+    addi(&b, 4, 0, 9);
+    op0(&b, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[4], 9);
     free_runs(&r);
 }
 
@@ -1147,6 +1251,9 @@ int main(void)
         cmocka_unit_test(test_bt_page_run_by_kernel_and_user),
         cmocka_unit_test(test_bt_guest_word_like_a_patch),
         cmocka_unit_test(test_bt_patch_site_follows_a_remap),
+        cmocka_unit_test(test_bt_runs_on_after_pushf),
+        cmocka_unit_test(test_bt_run_on_stops_at_a_new_address_space),
+        cmocka_unit_test(test_bt_run_on_stops_at_the_page_end),
         cmocka_unit_test(test_bt_random_programs_match_bare),
         cmocka_unit_test(test_two_vcpus),
         cmocka_unit_test(test_memory_layout),

@@ -41,6 +41,7 @@
     X(bt_scans,         "pages scanned (bt)",       STATS_IF_SET) /* before kernel use */ \
     X(bt_patches,       "instructions patched",     STATS_IF_SET) /* in the copies     */ \
     X(bt_patch_exits,   "patch exits",              STATS_IF_SET) /* patched ran       */ \
+    X(bt_run_on,        "  privileged run on",      STATS_IF_SET) /* in the same exit  */ \
     X(bt_invalidations, "patched pages written",    STATS_IF_SET) /* patches dropped   */ \
     X(hypercalls,       "hypercalls",               STATS_IF_SET) /* --mode pv         */
 

@@ -97,17 +97,11 @@ static void trace_next_insn(const vmm_vcpu *vc)
                        ok ? &word : NULL);
 }
 
-/* May the guest go straight back in after an exit, up to the same next
- * event?  Only if the exit changed nothing a boundary decides (the handler
- * says so), the event is still ahead, and nobody is watching boundaries
- * one by one: a tracer, a debugger's breakpoints, a mode's single step. */
-static bool straight_back(const vmm_vcpu *vc, const t32_cpu *cpu, vmm_next after,
-                          uint64_t next)
+bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
 {
     const vmm_vm *vm = vc->vm;
-    return after == VMM_NEXT_RESUME && vc->vcycles < next &&
-           vm->outcome.end == VMM_RUNNING && !vc->halted && !vm->vmm->stop &&
-           !vm->vmm->insn_hook && cpu->nbreaks == 0 &&
+    return vc->vcycles < vc->run_until && vm->outcome.end == VMM_RUNNING && !vc->halted &&
+           !vm->vmm->stop && !vm->vmm->insn_hook && cpu->nbreaks == 0 &&
            !(vm->mode->single_step && vm->mode->single_step(vc));
 }
 
@@ -129,12 +123,13 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
     }
     if (mode->run && cpu->nbreaks > 0)
         next = vc->vcycles + 1;   /* each boundary checked for a breakpoint */
+    if (mode->single_step && mode->single_step(vc))
+        next = vc->vcycles + 1;   /* e.g. bt, past its own mapping for once */
+    vc->run_until = next;
     if (mode->run) {
         mode->run(vc, cpu, next);  /* e.g. emulate: no direct execution */
         return;
     }
-    if (mode->single_step && mode->single_step(vc))
-        next = vc->vcycles + 1;   /* e.g. bt, past its own mapping for once */
 
     vmm_next after;
     do {
@@ -158,7 +153,7 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
             return;
         }
         after = mode->handle_exit(vc, cpu);
-    } while (straight_back(vc, cpu, after, next));
+    } while (after == VMM_NEXT_RESUME && vmm_may_go_on(vc, cpu));
 }
 
 /* A debugger's breakpoint (t32_break_set) at the guest's next pc?

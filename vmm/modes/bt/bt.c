@@ -77,9 +77,41 @@ static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
     /* LAB 03 END bt-popf */
 }
 
+/*
+ * The privileged instructions right after a patched pushf - the `cli` of
+ * `pushf; cli`, with which every critical section starts - are emulated in
+ * the same exit, as VMware's translator made one call into the monitor for
+ * a run of sensitive instructions.  Each would have trapped at once, and
+ * each is emulated exactly as its own exit would have been (vmm_emulate:
+ * in virtual kernel mode - a user-mode pushf, which is patched too while
+ * paging is off, leaves the next privileged instruction to trap and be
+ * reflected); this only saves the round trips.  While no boundary is due in between
+ * (vmm_may_go_on) and each leaves nothing for one (VMM_NEXT_RESUME), and
+ * only in the patch's own page: its words are the guest's, as scanned (a
+ * store into a scanned page drops its patches), read from guest RAM.
+ */
+static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
+{
+    vmm_next after = VMM_NEXT_RESUME;
+    uint64_t epoch = vc->vm->shadow.epoch;    /* a PTBR write or tlbflush ends it:
+                                                 pc + 4 may then mean another frame */
+    uint32_t word;
+    while (after == VMM_NEXT_RESUME && (vc->vpsr & T32_PSR_K) &&
+           (gpa + 4) % T32_PAGE_SIZE != 0 && vc->vm->shadow.epoch == epoch &&
+           vmm_may_go_on(vc, cpu)) {
+        gpa += 4;
+        if (!guest_read32(vc->vm, gpa, &word) || t32_ops[T32_OPC(word)].cls != T32_PRIVILEGED)
+            break;
+        vc->vm->stats.bt_run_on++;
+        after = vmm_emulate(vc, cpu, word);
+    }
+    return after;
+}
+
 /* A patch exit: the real CPU trapped on patch `p`'s word.  A pushf leaves
  * nothing to inject (a fault it takes enters the kernel it is already in,
- * with IE := 0): straight back in.  A popf may unmask an interrupt. */
+ * with IE := 0), so what follows it may run on.  A popf may unmask an
+ * interrupt. */
 static vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
 {
     vmm_stats *st = &vc->vm->stats;
@@ -89,9 +121,11 @@ static vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
     VMM_NOTIFY(vc, .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original, .gpa = p->gpa);
     vmm_exit_count_emulated(vc);   /* one cycle, as on bare T32, fault or not */
     switch (T32_OPC(p->original)) {
-    case T32_OP_PUSHF:
+    case T32_OP_PUSHF: {
+        uint32_t pc = vc->pc, gpa = p->gpa;   /* (p goes if pushf stores into its page) */
         emulate_pushf(vc, cpu);
-        return VMM_NEXT_RESUME;
+        return vc->pc == pc + 4 ? run_on(vc, cpu, gpa) : VMM_NEXT_RESUME;
+    }
     case T32_OP_POPF:
         emulate_popf(vc, cpu);
         break;
