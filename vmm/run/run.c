@@ -97,12 +97,17 @@ static void trace_next_insn(const vmm_vcpu *vc)
                        ok ? &word : NULL);
 }
 
-bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
+static inline bool may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
 {
     const vmm_vm *vm = vc->vm;
     return vc->vcycles < vc->run_until && vm->outcome.end == VMM_RUNNING && !vc->halted &&
            !vm->vmm->stop && !vm->vmm->insn_hook && cpu->nbreaks == 0 &&
            !(vm->mode->single_step && vm->mode->single_step(vc));
+}
+
+bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
+{
+    return may_go_on(vc, cpu);
 }
 
 /* Run the guest directly until the next virtual event or `until`.  Most
@@ -153,7 +158,7 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
             return;
         }
         after = mode->handle_exit(vc, cpu);
-    } while (after == VMM_NEXT_RESUME && vmm_may_go_on(vc, cpu));
+    } while (after == VMM_NEXT_RESUME && may_go_on(vc, cpu));
 }
 
 /* A debugger's breakpoint (t32_break_set) at the guest's next pc?
