@@ -97,6 +97,10 @@ static void trace_next_insn(const vmm_vcpu *vc)
                        ok ? &word : NULL);
 }
 
+/* May the guest go on without a boundary's checks (vmm.h, vmm_may_go_on):
+ * its next event still ahead, the VM running, and nobody watching
+ * boundaries one by one - a tracer, a debugger's breakpoints, a mode's
+ * single step.  Inline here, where it is asked after every exit. */
 static inline bool may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
 {
     const vmm_vm *vm = vc->vm;

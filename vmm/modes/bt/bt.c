@@ -82,19 +82,23 @@ static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
  * `pushf; cli`, with which every critical section starts - are emulated in
  * the same exit, as VMware's translator made one call into the monitor for
  * a run of sensitive instructions.  Each would have trapped at once, and
- * each is emulated exactly as its own exit would have been (vmm_emulate:
- * in virtual kernel mode - a user-mode pushf, which is patched too while
- * paging is off, leaves the next privileged instruction to trap and be
- * reflected); this only saves the round trips.  While no boundary is due in between
- * (vmm_may_go_on) and each leaves nothing for one (VMM_NEXT_RESUME), and
- * only in the patch's own page: its words are the guest's, as scanned (a
- * store into a scanned page drops its patches), read from guest RAM.
+ * each is emulated exactly as its own exit would have been (vmm_emulate);
+ * this only saves the round trips.  So it stops wherever that could differ:
+ *
+ *   - in virtual user mode (a user pushf is patched too while paging is
+ *     off): there a privileged instruction traps into the guest kernel;
+ *   - when a boundary is due (vmm_may_go_on: an event, a debugger) or an
+ *     instruction leaves one something to do (VMM_NEXT_BOUNDARY);
+ *   - when the address space changes (a PTBR write, a tlbflush: the shadow
+ *     epoch moves), or at the page's end: pc + 4 may then be another frame.
+ *
+ * The words come from the patch's own frame in guest RAM: what the guest
+ * wrote, as scanned (a store into a scanned page drops its patches).
  */
 static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
 {
     vmm_next after = VMM_NEXT_RESUME;
-    uint64_t epoch = vc->vm->shadow.epoch;    /* a PTBR write or tlbflush ends it:
-                                                 pc + 4 may then mean another frame */
+    uint64_t epoch = vc->vm->shadow.epoch;
     while (after == VMM_NEXT_RESUME && (gpa + 4) % T32_PAGE_SIZE != 0) {
         gpa += 4;       /* (in the patch's frame, so in guest RAM) */
         const uint8_t *w = vc->vm->mem + gpa;
