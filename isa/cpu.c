@@ -238,8 +238,7 @@ static uint32_t sysreg_read(const t32_cpu *cpu, unsigned sr, uint64_t now)
 /* (The flags rule, t32_sub_flags, and the arithmetic shift, t32_sra, are
  * in t32.h: the VMM's emulator uses them too.) */
 
-/* A pc value that can never match (pc & FETCH_MASK): no code page cached. */
-#define NO_PAGE    0xffffffffu
+#define NO_PAGE    T32_NO_PAGE   /* (cpu_internal.h) */
 /* Every handler ends with its own copy of "fetch the next instruction and
  * jump to its handler", so the host's branch predictor learns which
  * instruction tends to follow which.  GCC's cross-jumping would merge those
@@ -279,8 +278,10 @@ static bool page_has_breakpoint(const t32_cpu *cpu, uint32_t pc)
  * The only long function of Trapeze: a flat fetch / dispatch / execute loop.
  * pc, the flags (psr) and the remaining count live in locals; the host
  * pointer of the current code page is cached so a fetch is one compare and
- * one load.  The mode cannot change inside (every mode change ends the
- * batch), so the TLB of the current mode is fixed for the whole call.
+ * one load - and kept in cpu->code_va/code_host from one batch to the next
+ * (a VMM resumes its guest after every exit), until the TLB changes.  The
+ * mode cannot change inside (every mode change ends the batch), so the TLB
+ * of the current mode is fixed for the whole call.
  */
 static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
 {
@@ -291,8 +292,8 @@ static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
     uint64_t left = n;
     uint32_t pc = cpu->pc;
     uint32_t psr = cpu->psr;
-    uint32_t code_va = NO_PAGE;        /* virtual page of the cached code page */
-    const uint8_t *code = NULL;        /* its host pointer */
+    uint32_t code_va = cpu->code_va[kernel];    /* virtual page of the cached */
+    const uint8_t *code = cpu->code_host[kernel]; /* code page, its host pointer */
     uint32_t w = 0;                    /* the instruction word */
     stop why;
 
@@ -546,6 +547,7 @@ op_MTSR:
         TRAP(T32_CAUSE_ILLEGAL, pc, 0);
     cpu->cycles = NOW();                     /* the timer arms from here */
     t32_sysreg_write(cpu, UIMM, RA);
+    code_va = NO_PAGE;                       /* (a PTBR write flushed the TLB) */
     pc += 4; END_BATCH(STOP_BATCH);          /* PTBR, timer may have changed */
 op_RFE:
     PRIVILEGED();
@@ -561,7 +563,7 @@ op_WFI:
     }
     left++;                                  /* no instruction retires yet */
     END_BATCH(STOP_WFI);
-op_TLBFLUSH: PRIVILEGED(); t32_tlb_flush(cpu); pc += 4; END_BATCH(STOP_BATCH);
+op_TLBFLUSH: PRIVILEGED(); t32_tlb_flush(cpu); code_va = NO_PAGE; pc += 4; END_BATCH(STOP_BATCH);
 op_IN: {
     PRIVILEGED();
     uint32_t port = (RB + SIMM) & 0xffffu;
@@ -578,6 +580,8 @@ op_OUT: {
 }
 
 leave:
+    cpu->code_va[kernel] = code_va;  /* for the next batch, while the TLB stands */
+    cpu->code_host[kernel] = code;
     cpu->pc = pc;
     cpu->psr = psr;
     cpu->cycles = start + (n - left);
@@ -726,6 +730,7 @@ void t32_cpu_reset(t32_cpu *cpu)
     cpu->irqs_taken = 0;
     memset(cpu->tlb, 0, sizeof cpu->tlb);    /* every slot, listed or not */
     cpu->tlb_nfilled = 0;
+    t32_forget_code_pages(cpu);
     /* Not architectural, so kept: m, id, host_kernel and the breakpoints. */
 }
 
@@ -742,6 +747,7 @@ bool t32_break_set(t32_cpu *cpu, uint32_t vaddr)
         cpu->cap_breaks = cap;
     }
     cpu->breaks[cpu->nbreaks++] = vaddr;
+    t32_forget_code_pages(cpu);      /* its page may be the cached one */
     return true;
 }
 

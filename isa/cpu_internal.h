@@ -39,6 +39,17 @@
 t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
                          uint8_t **host);
 
+/* A pc value that can never match (pc & FETCH_MASK in cpu.c): no code page
+ * cached. */
+#define T32_NO_PAGE 0xffffffffu
+
+/* Forget the cached code pages (t32_cpu.code_va): the TLB they copy, or
+ * the breakpoints that keep a page from being cached, changed. */
+static inline void t32_forget_code_pages(t32_cpu *cpu)
+{
+    cpu->code_va[0] = cpu->code_va[1] = T32_NO_PAGE;
+}
+
 /* Little-endian loads and stores of guest memory through host pointers.
  * Written byte by byte so they are right on any host; compilers turn each
  * into one move on a little-endian host. */

@@ -201,6 +201,7 @@ t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
     uint32_t pte = w.paged ? w.pte : (va & T32_PTE_FRAME) | IDENTITY_PTE;
 
     t32_tlb_entry *e = &cpu->tlb[kernel][T32_TLB_SLOT(va)];
+    t32_forget_code_pages(cpu);     /* the entry a cached code page copies may go */
     if (e->vpage == 0 && cpu->tlb_nfilled < 2 * T32_TLB_SIZE)
         cpu->tlb_filled[cpu->tlb_nfilled++] =
             (uint16_t)((unsigned)kernel * T32_TLB_SIZE + T32_TLB_SLOT(va));
@@ -216,6 +217,7 @@ t32_cause t32_mmu_access(t32_cpu *cpu, uint32_t va, t32_access access,
  * 512 (an entry is empty when its vpage is 0). */
 void t32_tlb_flush(t32_cpu *cpu)
 {
+    t32_forget_code_pages(cpu);
     if (cpu->tlb_nfilled > 2 * T32_TLB_SIZE) {
         memset(cpu->tlb, 0, sizeof cpu->tlb);
     } else {

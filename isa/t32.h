@@ -199,6 +199,14 @@ typedef struct t32_cpu {
     uint16_t tlb_filled[2 * T32_TLB_SIZE];
     uint32_t tlb_nfilled;
 
+    /* The code page the interpreter fetched from last, per mode, kept from
+     * one run to the next (a VMM resumes a guest after every exit): a copy
+     * of a TLB entry - virtual page and host pointer - so it is forgotten
+     * whenever the TLB changes (a fill, a flush) and when a breakpoint is
+     * set (a page with one is never cached).  Internals: cpu.c. */
+    uint32_t code_va[2];
+    const uint8_t *code_host[2];
+
     /* Counters, for statistics and tests. */
     uint64_t traps_taken;
     uint64_t irqs_taken;
