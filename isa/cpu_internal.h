@@ -50,32 +50,6 @@ static inline void t32_forget_code_pages(t32_cpu *cpu)
     cpu->code_va[0] = cpu->code_va[1] = T32_NO_PAGE;
 }
 
-/* Little-endian loads and stores of guest memory through host pointers.
- * Written byte by byte so they are right on any host; compilers turn each
- * into one move on a little-endian host. */
-static inline uint32_t t32_load32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static inline uint32_t t32_load16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static inline void t32_store32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void t32_store16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
+/* (t32_load32 and friends, the little-endian accesses, are in t32.h.) */
 
 #endif /* T32_CPU_INTERNAL_H */

@@ -308,8 +308,6 @@ uint64_t t32_devices_next_event(const t32_machine *m)
 
 uint32_t t32_devices_lines(t32_machine *m, uint64_t now)
 {
-    if (t32_devices_quiet(&m->console, &m->disk))
-        return 0;
     t32_disk_tick(&m->disk, now, m->mem, m->memsize);
     uint32_t lines = 0;
     if (t32_console_irq(&m->console))

@@ -154,6 +154,34 @@ typedef struct t32_trap {
     uint32_t  insn;      /* the instruction word, when one was fetched; else 0 */
 } t32_trap;
 
+/* Little-endian loads and stores through host pointers: T32 memory, and
+ * the words of T32 files.  Written byte by byte so they are right on any
+ * host; compilers turn each into one move on a little-endian host. */
+static inline uint32_t t32_load32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static inline uint32_t t32_load16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static inline void t32_store32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void t32_store16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
 /* ---- the software TLB (internals: see mmu.c) ---------------------------- */
 
 #define T32_TLB_SIZE 256   /* entries per mode, direct-mapped by page number */

@@ -47,9 +47,7 @@ static void print_help(void)
 /* The word of a segment at byte offset `off` (off + 4 <= filesz). */
 static uint32_t word_at(const t32_segment *seg, uint32_t off)
 {
-    const uint8_t *p = seg->data + off;
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
+    return t32_load32(seg->data + off);
 }
 
 /* One site: address, <symbol+offset>, file:line, mnemonic, "data" for a

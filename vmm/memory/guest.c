@@ -20,13 +20,12 @@ static bool ram_write(void *ctx, uint32_t gpa, uint32_t word)
 
 /* Guest RAM is vm->size bytes of host RAM at vm->mem (host physical
  * vm->base), a whole number of pages: an aligned gpa below the size has
- * its whole word inside.  Little-endian, byte by byte, as T32 stores. */
+ * its whole word inside. */
 bool guest_read32(const vmm_vm *vm, uint32_t gpa, uint32_t *word)
 {
     if (gpa >= vm->size || gpa % 4 != 0)
         return false;
-    const uint8_t *p = vm->mem + gpa;
-    *word = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    *word = t32_load32(vm->mem + gpa);
     return true;
 }
 
@@ -34,11 +33,7 @@ bool guest_write32(vmm_vm *vm, uint32_t gpa, uint32_t word)
 {
     if (gpa >= vm->size || gpa % 4 != 0)
         return false;
-    uint8_t *p = vm->mem + gpa;
-    p[0] = (uint8_t)word;
-    p[1] = (uint8_t)(word >> 8);
-    p[2] = (uint8_t)(word >> 16);
-    p[3] = (uint8_t)(word >> 24);
+    t32_store32(vm->mem + gpa, word);
     return true;
 }
 

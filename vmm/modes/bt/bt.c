@@ -101,9 +101,7 @@ static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
     uint64_t epoch = vc->vm->shadow.epoch;
     while (after == VMM_NEXT_RESUME && (gpa + 4) % T32_PAGE_SIZE != 0) {
         gpa += 4;       /* (in the patch's frame, so in guest RAM) */
-        const uint8_t *w = vc->vm->mem + gpa;
-        uint32_t word = (uint32_t)w[0] | (uint32_t)w[1] << 8 | (uint32_t)w[2] << 16 |
-                        (uint32_t)w[3] << 24;
+        uint32_t word = t32_load32(vc->vm->mem + gpa);
         if (t32_ops[T32_OPC(word)].cls != T32_PRIVILEGED)
             break;      /* (checked first: most often it is not privileged) */
         if (!(vc->vpsr & T32_PSR_K) || vc->vm->shadow.epoch != epoch || !vmm_may_go_on(vc, cpu))

@@ -73,8 +73,7 @@ static bool read_word(const vmm_vcpu *vc, uint32_t va, uint32_t *w)
     uint32_t gpa;
     if (va % 4 != 0 || !guest_addr(vc, va, T32_LOAD, &gpa) || !in_ram(vc->vm, gpa, 4))
         return false;
-    const uint8_t *p = vc->vm->mem + gpa;
-    *w = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    *w = t32_load32(vc->vm->mem + gpa);
     return true;
 }
 

@@ -53,23 +53,6 @@ static uint8_t *shared(const vmm_vcpu *vc)
     return vc->vm->mem + vc->pv_page;
 }
 
-/* A little-endian word of the page, as T32 stores it.  (Byte by byte, so
- * right on any host; a compiler makes each one move.) */
-static uint32_t sh_get(const uint8_t *page, uint32_t off)
-{
-    const uint8_t *p = page + off;
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void sh_put(uint8_t *page, uint32_t off, uint32_t w)
-{
-    uint8_t *p = page + off;
-    p[0] = (uint8_t)w;
-    p[1] = (uint8_t)(w >> 8);
-    p[2] = (uint8_t)(w >> 16);
-    p[3] = (uint8_t)(w >> 24);
-}
-
 /* The trap registers that live in the shared page, with their offsets. */
 static const struct { unsigned sr; uint32_t off; } trap_regs[] = {
     { T32_SR_EPC, PV_SH_EPC },     { T32_SR_EPSR, PV_SH_EPSR },
@@ -84,13 +67,13 @@ void pv_pull(vmm_vcpu *vc)
         return;
     vc->pv_unread = false;
     const uint8_t *page = shared(vc);
-    if (sh_get(page, PV_SH_IE) & 1)
+    if (t32_load32(page + PV_SH_IE) & 1)
         vc->vpsr |= T32_PSR_IE;
     else
         vc->vpsr &= ~T32_PSR_IE;
     /* As `mtsr` would store them: EPSR keeps only PSR bits (t32.h). */
     for (unsigned i = 0; i < NTRAP_REGS; i++)
-        t32_sysreg_apply(vc->vsr, trap_regs[i].sr, sh_get(page, trap_regs[i].off));
+        t32_sysreg_apply(vc->vsr, trap_regs[i].sr, t32_load32(page + trap_regs[i].off));
 }
 
 void pv_push(vmm_vcpu *vc)
@@ -98,11 +81,11 @@ void pv_push(vmm_vcpu *vc)
     if (!vc->pv_shared)
         return;
     uint8_t *page = shared(vc);
-    sh_put(page, PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
-    sh_put(page, PV_SH_PENDING, vtimer_lines(vc));
+    t32_store32(page + PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
+    t32_store32(page + PV_SH_PENDING, vtimer_lines(vc));
     for (unsigned i = 0; i < NTRAP_REGS; i++)
-        sh_put(page, trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
-    sh_put(page, PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
+        t32_store32(page + trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
+    t32_store32(page + PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
     vc->pv_unread = true;
 }
 
