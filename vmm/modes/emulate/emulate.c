@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/memory/guest.h"
 #include "vmm/modes/emulate/emulate.h"
 
 /* ---- the mode's state: one TLB per vCPU ---------------------------------- */
@@ -55,26 +56,6 @@ static void emu_flush(vmm_vcpu *vc, t32_cpu *cpu)
 
 /* ---- the TLB refill: bare T32's walk, over guest-physical memory ----------- */
 
-/* A word of the VM's RAM, for the walker; false outside it (a table there
- * is a BUS_ERROR, as on a bare T32 with that much RAM). */
-static bool guest_read(void *ctx, uint32_t gpa, uint32_t *word)
-{
-    const vmm_vm *vm = ctx;
-    if (gpa > vm->size - 4u)
-        return false;
-    *word = emu_load32(vm->mem + gpa);
-    return true;
-}
-
-static bool guest_write(void *ctx, uint32_t gpa, uint32_t word)
-{
-    vmm_vm *vm = ctx;
-    if (gpa > vm->size - 4u)
-        return false;
-    emu_store32(vm->mem + gpa, word);
-    return true;
-}
-
 /* With paging off a TLB entry maps the page to itself and allows
  * everything (A and D preset), as isa/mmu.c's identity entries do. */
 #define IDENTITY_PTE (T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_X | \
@@ -92,8 +73,7 @@ t32_cause emu_tlb_fill(vmm_vcpu *vc, emu_vcpu *ev, uint32_t va, t32_access acces
                        bool kernel, uint8_t **host)
 {
     vmm_vm *vm = vc->vm;
-    t32_ptmem mem = { .read = guest_read, .write = guest_write, .ctx = vm,
-                      .size = vm->size };
+    t32_ptmem mem = guest_ram(vm);     /* (memory/guest.c: the VM's RAM) */
     t32_walk_result w;
     t32_cause cause = t32_walk(&mem, vc->vsr[T32_SR_PTBR], va, access, kernel, &w);
     if (cause != T32_CAUSE_NONE)

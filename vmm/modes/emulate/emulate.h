@@ -60,31 +60,6 @@ typedef enum emu_stop {
 emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
                        t32_trap *trap);
 
-/* Little-endian guest memory through host pointers, byte by byte so it is
- * right on any host (compilers make each one move on x86). */
-static inline uint32_t emu_load32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static inline uint32_t emu_load16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static inline void emu_store32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static inline void emu_store16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
+/* (Guest memory words: t32_load32 and friends, isa/t32.h.) */
 
 #endif /* VMM_MODES_EMULATE_H */

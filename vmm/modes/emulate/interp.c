@@ -118,7 +118,7 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
             code = p - EMU_PAGE_OFFSET(pc);
             code_va = pc & ~(T32_PAGE_SIZE - 1u);
         }
-        w = emu_load32(code + EMU_PAGE_OFFSET(pc));
+        w = t32_load32(code + EMU_PAGE_OFFSET(pc));
         uint32_t next = pc + 4;
         uint32_t va, t;
         uint8_t *p;
@@ -186,20 +186,20 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
 
         /* loads and stores: address = base + sext(imm) */
         case T32_OP_LDW:
-            va = RB + SIMM; LOAD_PTR(p, va, 4); SET_RA(emu_load32(p)); break;
+            va = RB + SIMM; LOAD_PTR(p, va, 4); SET_RA(t32_load32(p)); break;
         case T32_OP_LDH:
             va = RB + SIMM; LOAD_PTR(p, va, 2);
-            SET_RA((uint32_t)(int32_t)(int16_t)emu_load16(p)); break;
+            SET_RA((uint32_t)(int32_t)(int16_t)t32_load16(p)); break;
         case T32_OP_LDHU:
-            va = RB + SIMM; LOAD_PTR(p, va, 2); SET_RA(emu_load16(p)); break;
+            va = RB + SIMM; LOAD_PTR(p, va, 2); SET_RA(t32_load16(p)); break;
         case T32_OP_LDB:
             va = RB + SIMM; LOAD_PTR(p, va, 1); SET_RA((uint32_t)(int32_t)(int8_t)p[0]); break;
         case T32_OP_LDBU:
             va = RB + SIMM; LOAD_PTR(p, va, 1); SET_RA(p[0]); break;
         case T32_OP_STW:
-            va = RB + SIMM; STORE_PTR(p, va, 4); emu_store32(p, RA); break;
+            va = RB + SIMM; STORE_PTR(p, va, 4); t32_store32(p, RA); break;
         case T32_OP_STH:
-            va = RB + SIMM; STORE_PTR(p, va, 2); emu_store16(p, RA); break;
+            va = RB + SIMM; STORE_PTR(p, va, 2); t32_store16(p, RA); break;
         case T32_OP_STB:
             va = RB + SIMM; STORE_PTR(p, va, 1); p[0] = (uint8_t)RA; break;
 
@@ -224,18 +224,18 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
         /* the stack: sp moves only once the access has worked */
         case T32_OP_PUSH:
             va = r[T32_REG_SP] - 4; STORE_PTR(p, va, 4);
-            emu_store32(p, RA); r[T32_REG_SP] = va; break;
+            t32_store32(p, RA); r[T32_REG_SP] = va; break;
         case T32_OP_POP:
             va = r[T32_REG_SP]; LOAD_PTR(p, va, 4);
-            t = emu_load32(p); r[T32_REG_SP] = va + 4; SET_RA(t); break;   /* pop sp: sp := t */
+            t = t32_load32(p); r[T32_REG_SP] = va + 4; SET_RA(t); break;   /* pop sp: sp := t */
 
         /* The two sensitive instructions, on the *virtual* PSR: faithful. */
         case T32_OP_PUSHF:                    /* the guest's own K and IE */
             va = r[T32_REG_SP] - 4; STORE_PTR(p, va, 4);
-            emu_store32(p, psr); r[T32_REG_SP] = va; break;
+            t32_store32(p, psr); r[T32_REG_SP] = va; break;
         case T32_OP_POPF: {                   /* IE only in virtual kernel mode */
             va = r[T32_REG_SP]; LOAD_PTR(p, va, 4);
-            t = emu_load32(p); r[T32_REG_SP] = va + 4;
+            t = t32_load32(p); r[T32_REG_SP] = va + 4;
             uint32_t keep = kernel ? T32_PSR_K : T32_PSR_K | T32_PSR_IE;
             psr = (psr & keep) | (t & ~keep & T32_PSR_MASK);
             pc = next;
