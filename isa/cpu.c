@@ -321,20 +321,19 @@ static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
 /* Finish an instruction that may change interrupt state: end the batch. */
 #define END_BATCH(reason) do { why = (reason); goto leave; } while (0)
 
-/* Host pointer `p` for an access of `size` bytes at `va` that needs the PTE
- * bits `bits`: alignment, then the TLB, then the slow path (mmu.c).  (U
+/* Host pointer `p` for an access of `size` bytes at `va`: alignment, then
+ * the TLB (its hit rule, t32_tlb_hit in t32.h), then the slow path (mmu.c).  (U
  * needs no check here: the user-mode TLB only ever holds translations that
  * a user-mode walk allowed.)  The cached code page is a copy of a TLB entry;
  * a fill may replace that entry, so the slow path forgets the code page:
  * fetches then see exactly what the TLB holds, however the run is cut into
  * batches. */
-#define MEM(p, va, size, access, bits)                                        \
+#define MEM(p, va, size, access)                                              \
     do {                                                                      \
         if (T32_UNLIKELY((va) & ((size) - 1u)))                               \
             TRAP(T32_CAUSE_MISALIGNED, pc, (va));                             \
         const t32_tlb_entry *e_ = &tlb[T32_TLB_SLOT(va)];                     \
-        if (T32_LIKELY(e_->vpage == T32_VPN(va) + 1u &&                       \
-                       (e_->pte & (bits)) == (bits))) {                       \
+        if (T32_LIKELY(t32_tlb_hit(e_, (va), t32_tlb_bits(access)))) {        \
             p = e_->host + T32_PAGE_OFFSET(va);                               \
         } else {                                                              \
             t32_cause c_ = t32_mmu_access(cpu, (va), (access), &p);           \
@@ -343,10 +342,8 @@ static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
                 TRAP(c_, pc, (va));                                           \
         }                                                                     \
     } while (0)
-#define LOAD_PTR(p, va, size)  MEM(p, va, size, T32_LOAD, T32_PTE_R)
-/* A store also needs D already set in the cached PTE; if it is clear, the
- * slow path re-walks the tables and sets it (ISA.md section 8). */
-#define STORE_PTR(p, va, size) MEM(p, va, size, T32_STORE, T32_PTE_W | T32_PTE_D)
+#define LOAD_PTR(p, va, size)  MEM(p, va, size, T32_LOAD)
+#define STORE_PTR(p, va, size) MEM(p, va, size, T32_STORE)
 
 /* Dispatch: computed goto, or a switch that jumps to the same labels. */
 #ifdef T32_SWITCH_DISPATCH
@@ -388,7 +385,7 @@ fetch_slow:
     w = 0;
     {
         uint8_t *p;
-        MEM(p, pc, 4, T32_FETCH, T32_PTE_X);
+        MEM(p, pc, 4, T32_FETCH);
         if (T32_UNLIKELY(cpu->nbreaks > 0) && page_has_breakpoint(cpu, pc)) {
             /* A page with a debugger breakpoint is never cached as the
              * code page, so each of its fetches comes here and is checked

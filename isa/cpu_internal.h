@@ -19,12 +19,7 @@
 #define T32_UNLIKELY(x) (x)
 #endif
 
-/* The byte offset of an address inside its 4 KiB page, and its page number. */
-#define T32_PAGE_OFFSET(a) ((uint32_t)(a) & (T32_PAGE_SIZE - 1u))
-#define T32_VPN(a)         ((uint32_t)(a) >> T32_PAGE_SHIFT)
-
-/* The TLB slot of a virtual address: direct-mapped by page number. */
-#define T32_TLB_SLOT(a)    (T32_VPN(a) % T32_TLB_SIZE)
+/* (The TLB's hit rule - t32_tlb_hit, T32_TLB_SLOT - is in t32.h.) */
 
 /*
  * The slow path of every memory access, taken when the TLB has no entry

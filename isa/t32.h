@@ -276,6 +276,40 @@ typedef enum t32_access { T32_FETCH, T32_LOAD, T32_STORE } t32_access;
 t32_cause t32_translate(const t32_cpu *cpu, uint32_t va, t32_access access,
                         bool kernel, uint32_t *pa);
 
+/* ---- the TLB's hit rule --------------------------------------------------
+ *
+ * The same for every access, the interpreter's and a VMM's: the entry in
+ * va's slot holds va's page, and its PTE has every bit the access needs -
+ * X for a fetch, R for a load, W and D for a store (a store through an entry
+ * whose D is clear walks again, to set D: ISA.md section 8).  Anything else
+ * is a miss, and the CPU walks (mmu.c). */
+#define T32_PAGE_OFFSET(a) ((uint32_t)(a) & (T32_PAGE_SIZE - 1u))
+#define T32_VPN(a)         ((uint32_t)(a) >> T32_PAGE_SHIFT)
+#define T32_TLB_SLOT(a)    (T32_VPN(a) % T32_TLB_SIZE)   /* direct-mapped */
+
+static inline uint32_t t32_tlb_bits(t32_access access)
+{
+    return access == T32_FETCH ? T32_PTE_X
+         : access == T32_LOAD  ? T32_PTE_R
+         : T32_PTE_W | T32_PTE_D;
+}
+
+static inline bool t32_tlb_hit(const t32_tlb_entry *e, uint32_t va, uint32_t bits)
+{
+    return e->vpage == T32_VPN(va) + 1u && (e->pte & bits) == bits;
+}
+
+/* What the TLB of the given mode holds for `va`: a host pointer to the byte
+ * at `va` if an access would use it without walking, else NULL.  Nothing
+ * changes.  A VMM uses it to make an access on a guest's behalf through the
+ * very translation the guest's own instruction would have used. */
+static inline const uint8_t *t32_tlb_lookup(const t32_cpu *cpu, bool kernel, uint32_t va,
+                                            t32_access access)
+{
+    const t32_tlb_entry *e = &cpu->tlb[kernel][T32_TLB_SLOT(va)];
+    return t32_tlb_hit(e, va, t32_tlb_bits(access)) ? e->host + T32_PAGE_OFFSET(va) : NULL;
+}
+
 /* ---- the page-table walk (mmu.c) ------------------------------------------
  *
  * The two-level walk of ISA.md section 8, written once for every walker:
