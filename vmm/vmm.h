@@ -95,6 +95,7 @@ typedef struct vmm_vcpu {
     uint64_t vtimer_deadline;  /* vcycles at which the virtual timer fires */
     uint32_t vpending;         /* latched virtual interrupt lines (the timer) */
     bool     halted;
+    t32_cpu *cpu;              /* the real CPU it is on, during its turn; else NULL */
     uint64_t horizon;          /* virtual time at which the current turn ends */
     uint64_t run_until;        /* ... and the current direct run (the next
                                   virtual event, or the horizon: run.c) */

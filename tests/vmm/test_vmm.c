@@ -1109,6 +1109,36 @@ static void test_bt_patch_site_follows_a_remap(void **state)
     free_runs(&r);
 }
 
+/* A patched pushf stores through the translation the CPU holds, as bare
+ * T32's pushf does: ISA.md lets a CPU use its TLB until the guest flushes,
+ * and a real T32 that has just pushed onto a page still holds that page's
+ * translation.  So when the guest remaps its stack page without flushing,
+ * bare T32's pushf still writes the old frame - and so must bt's
+ * (guest_access asks the real CPU's TLB before it walks). */
+static void test_bt_pushf_uses_the_translation_in_the_tlb(void **state)
+{
+    (void)state;
+    const uint32_t l1 = 0xa000, l2 = 0xb000, f1 = 0x4000, f2 = 0x5000, x = 0x40000;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    build_tables(&p, l1, l2, x, f1);            /* x -> f1 */
+    li(&p, 6, l1 | T32_PTBR_E);
+    mtsr(&p, T32_SR_PTBR, 6);
+    li(&p, T32_REG_SP, x + 0x100);
+    li(&p, 1, 0x1234);
+    emit(&p, T32_ENC_R(T32_OP_PUSH, 1, 0, 0));  /* x's translation now cached */
+    li(&p, 6, f2 | RWX);                        /* x -> f2, not flushed */
+    stw(&p, 6, 5, 4 * (x / T32_PAGE_SIZE));
+    op0(&p, T32_OP_PUSHF);                      /* still into f1 */
+    op0(&p, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->stats.bt_patch_exits, 1);
+    assert_int_equal(t32_load32(r.vm->mem + f1 + 0xf8), T32_PSR_K);
+    assert_int_equal(t32_load32(r.vm->mem + f2 + 0xf8), 0);
+    free_runs(&r);
+}
+
 /* The privileged instructions right after a patched pushf run on in the
  * same exit (bt.c, run_on) - in kernel mode only: a user-mode pushf is
  * patched too while paging is off, and the `out` after it must still trap
@@ -1251,6 +1281,7 @@ int main(void)
         cmocka_unit_test(test_bt_page_run_by_kernel_and_user),
         cmocka_unit_test(test_bt_guest_word_like_a_patch),
         cmocka_unit_test(test_bt_patch_site_follows_a_remap),
+        cmocka_unit_test(test_bt_pushf_uses_the_translation_in_the_tlb),
         cmocka_unit_test(test_bt_runs_on_after_pushf),
         cmocka_unit_test(test_bt_run_on_stops_at_a_new_address_space),
         cmocka_unit_test(test_bt_run_on_stops_at_the_page_end),

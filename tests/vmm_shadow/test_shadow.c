@@ -685,6 +685,39 @@ static void test_user_view_hides_kernel_pages(void **state)
     assert_int_equal(r->vm.stats.shadow_faults, faults);
 }
 
+/* shadow_tlb_translate answers with what the real CPU's TLB holds for the
+ * guest - the translation the guest's own next access would use - and only
+ * while the CPU runs on the space of the vCPU's current view: never for a
+ * page not yet cached, never a store before the guest's D is set (the
+ * shadow maps a clean page read-only), never for another view. */
+static void test_tlb_translate_is_the_cpus(void **state)
+{
+    rig *r = *state;
+    vmm_vcpu *vc = &r->vm.vcpus[0];
+    uint32_t gpa = 0;
+    gmap(r, DATA_VA, DATA_GPA | T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_U);
+    set_guest_mode(r, true);
+    shadow_activate(vc, r->cpu);
+    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+
+    assert_int_equal(guest_do(r, T32_LOAD, DATA_VA).cause, T32_CAUSE_NONE);
+    assert_true(shadow_tlb_translate(vc, r->cpu, DATA_VA + 8, T32_LOAD, &gpa));
+    assert_int_equal(gpa, DATA_GPA + 8);
+    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA + 8, T32_STORE, &gpa));
+    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA + PAGE, T32_LOAD, &gpa));
+
+    assert_int_equal(guest_do(r, T32_STORE, DATA_VA).cause, T32_CAUSE_NONE);
+    assert_true(shadow_tlb_translate(vc, r->cpu, DATA_VA + 4, T32_STORE, &gpa));
+    assert_int_equal(gpa, DATA_GPA + 4);
+
+    set_guest_mode(r, false);      /* user mode, its view not yet loaded */
+    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+    set_guest_mode(r, true);
+    assert_true(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+    t32_tlb_flush(r->cpu);
+    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+}
+
 /* A guest entry that names a frame just past its RAM - where the other
  * VM's RAM is - is a BUS_ERROR, and nothing of the other VM is read,
  * written or mapped. */
@@ -899,6 +932,7 @@ int main(void)
         T(test_differential_paging_off),
         T(test_differential_program),
         T(test_user_view_hides_kernel_pages),
+        T(test_tlb_translate_is_the_cpus),
         T(test_outside_vm_is_bus_error),
         T(test_stale_until_flush),
         T(test_flush_loop_does_not_leak),

@@ -69,6 +69,8 @@ t32_cause guest_access(vmm_vcpu *vc, uint32_t va, unsigned size, t32_access acce
 {
     if (va & (size - 1u))
         return T32_CAUSE_MISALIGNED;
+    if (vc->cpu && shadow_tlb_translate(vc, vc->cpu, va, access, gpa))
+        return T32_CAUSE_NONE;       /* the TLB's translation, as the guest's CPU */
     t32_walk_result w;
     t32_cause cause = guest_walk(vc, va, access, &w);
     if (cause != T32_CAUSE_NONE)

@@ -35,10 +35,12 @@ t32_cause guest_walk(const struct vmm_vcpu *vc, uint32_t va, t32_access access,
                      t32_walk_result *w);
 
 /* An access of `size` bytes (1, 2 or 4) at guest virtual `va`, exactly as
- * the guest's CPU makes it: MISALIGNED first, then the walk, then A (and D
- * for a store) set in the guest's entry.  T32_CAUSE_NONE with *gpa, or the
- * cause bare T32 raises (BADVADDR = va).  The data itself is the caller's
- * to move. */
+ * the guest's CPU makes it: MISALIGNED first, then its TLB - while the vCPU
+ * is on a real CPU, that CPU's TLB holds the guest's translations (as
+ * shadow entries: shadow_tlb_translate) - and on a miss the walk, then A
+ * (and D for a store) set in the guest's entry.  T32_CAUSE_NONE with *gpa,
+ * or the cause bare T32 raises (BADVADDR = va).  The data itself is the
+ * caller's to move. */
 t32_cause guest_access(struct vmm_vcpu *vc, uint32_t va, unsigned size, t32_access access,
                        uint32_t *gpa);
 

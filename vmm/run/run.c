@@ -64,6 +64,7 @@ static void vcpu_load(vmm_vcpu *vc, t32_cpu *cpu)
     vmm *v = vc->vm->vmm;
     memcpy(cpu->r, vc->r, sizeof cpu->r);
     cpu->host_kernel = true;
+    vc->cpu = cpu;
     if (v->on_cpu[cpu->id] != vc) {
         t32_tlb_flush(cpu);
         v->on_cpu[cpu->id] = vc;
@@ -74,6 +75,7 @@ static void vcpu_load(vmm_vcpu *vc, t32_cpu *cpu)
 static void vcpu_save(vmm_vcpu *vc, const t32_cpu *cpu)
 {
     memcpy(vc->r, cpu->r, sizeof vc->r);
+    vc->cpu = NULL;
 }
 
 /* Copy the guest's pc and flags from the real CPU after t32_run().  (After
