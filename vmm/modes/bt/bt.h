@@ -18,6 +18,7 @@
 #define BT_PATCH_WORD(i)   ((BT_PATCH_OP << 24) | (uint32_t)(i))
 #define BT_PATCH_INDEX(w)  ((w) & 0x00ffffffu)
 #define BT_MAX_PATCHES     (1u << 24)
+#define BT_FREE_ENTRY      UINT32_MAX    /* bt_patch.gpa of an unused entry */
 
 /* What binary translation knows of a guest frame (one per page of RAM). */
 #define BT_UNSCANNED 0u    /* never run in kernel mode, or written since    */
@@ -29,10 +30,10 @@
  * (no shadow dropped since: vm->shadow.epoch), so a patch exit in a loop
  * need not walk the guest's tables each time. */
 typedef struct bt_patch {
-    uint32_t gpa;          /* guest-physical address; UINT32_MAX: free entry */
+    uint32_t gpa;          /* guest-physical address; BT_FREE_ENTRY: unused */
     uint32_t original;     /* the instruction word the guest wrote           */
     uint32_t hit_pc;       /* verified at this pc ...                        */
-    uint64_t hit_epoch;    /* ... in this shadow epoch (0: never)            */
+    uint64_t hit_epoch;    /* ... in shadow epoch hit_epoch - 1 (0: never)   */
 } bt_patch;
 
 typedef struct bt_state {
@@ -69,15 +70,40 @@ uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_r
 
 /* Guest-physical [gpa, gpa + len) was written: drop the patches (and
  * scans) of every frame in it, with `why` for the trace ("store", "dma").
- * True if any frame was scanned. */
-bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why);
+ * True if any frame was scanned.  (Asked after every emulated store, so the
+ * common answer - one frame, never scanned - is given inline.) */
+bool bt_drop_written(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why);
+
+static inline bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why)
+{
+    const bt_state *b = bt_of(vm);
+    if (gpa < vm->size && len <= T32_PAGE_SIZE - gpa % T32_PAGE_SIZE &&
+        b->frames[gpa / T32_PAGE_SIZE] == BT_UNSCANNED)
+        return false;
+    return bt_drop_written(vm, gpa, len, why);
+}
 
 /* Free every copy and patch (the VM leaves bt). */
 void bt_forget_all(vmm_vm *vm);
 
 /* The patch entry for a patch word executed at guest virtual `pc` in the
  * vCPU's current mode, or NULL if the word at pc is not one of ours (the
- * guest may execute an undefined opcode itself: that is its ILLEGAL). */
-const bt_patch *bt_patch_at(const vmm_vcpu *vc, uint32_t pc, uint32_t word);
+ * guest may execute an undefined opcode itself: that is its ILLEGAL).
+ * bt_patch_verify walks the guest's tables to find out; bt_patch_at first
+ * asks whether this very site was verified in this shadow epoch. */
+const bt_patch *bt_patch_verify(const vmm_vcpu *vc, uint32_t pc, uint32_t word);
+
+static inline const bt_patch *bt_patch_at(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
+{
+    const bt_state *b = bt_of(vc->vm);
+    uint32_t index = BT_PATCH_INDEX(word);
+    if (index < b->npatches) {
+        const bt_patch *p = &b->patches[index];
+        if (p->hit_epoch == vc->vm->shadow.epoch + 1 && p->hit_pc == pc &&
+            (vc->vpsr & T32_PSR_K) && p->gpa != BT_FREE_ENTRY)
+            return p;
+    }
+    return bt_patch_verify(vc, pc, word);
+}
 
 #endif /* VMM_BT_H */

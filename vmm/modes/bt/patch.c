@@ -34,7 +34,6 @@
 
 #define PAGE       T32_PAGE_SIZE
 #define WORDS      (T32_PAGE_SIZE / 4)
-#define FREE_ENTRY UINT32_MAX
 
 /* ---- the patch table --------------------------------------------------------- */
 
@@ -43,7 +42,7 @@
 static bool new_patch(bt_state *b, uint32_t gpa, uint32_t original, uint32_t *index)
 {
     for (uint32_t i = b->free_patch; i < b->npatches; i++) {
-        if (b->patches[i].gpa == FREE_ENTRY) {
+        if (b->patches[i].gpa == BT_FREE_ENTRY) {
             b->free_patch = i + 1;
             b->patches[i] = (bt_patch){ .gpa = gpa, .original = original };
             *index = i;
@@ -66,7 +65,7 @@ static bool new_patch(bt_state *b, uint32_t gpa, uint32_t original, uint32_t *in
 
 static void free_patch(bt_state *b, uint32_t index)
 {
-    b->patches[index].gpa = FREE_ENTRY;
+    b->patches[index].gpa = BT_FREE_ENTRY;
     if (index < b->free_patch)
         b->free_patch = index;
 }
@@ -76,17 +75,15 @@ static void free_patch(bt_state *b, uint32_t index)
  * kernel's view, to the patch's address - checked by a walk of the guest's
  * tables the first time, then remembered until a shadow is dropped (every
  * guest PTBR write and tlbflush drops them all). */
-const bt_patch *bt_patch_at(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
+const bt_patch *bt_patch_verify(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
 {
     const bt_state *b = bt_of(vc->vm);
     uint32_t index = BT_PATCH_INDEX(word);
     uint64_t epoch = vc->vm->shadow.epoch + 1;    /* + 1: never 0 */
     t32_walk_result w;
-    if (index >= b->npatches || b->patches[index].gpa == FREE_ENTRY)
+    if (index >= b->npatches || b->patches[index].gpa == BT_FREE_ENTRY)
         return NULL;
     bt_patch *p = &b->patches[index];
-    if (p->hit_epoch == epoch && p->hit_pc == pc && (vc->vpsr & T32_PSR_K))
-        return p;
     if (guest_walk(vc, pc, T32_FETCH, &w) != T32_CAUSE_NONE || p->gpa != w.pa)
         return NULL;
     p->hit_pc = pc;
@@ -264,7 +261,7 @@ static void unpatch(vmm_vm *vm, uint32_t f)
     b->frames[f] = BT_UNSCANNED;
 }
 
-bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why)
+bool bt_drop_written(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why)
 {
     bt_state *b = bt_of(vm);
     if (len == 0 || gpa >= vm->size)
