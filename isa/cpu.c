@@ -128,23 +128,25 @@ static void timer_tick(t32_cpu *cpu)
 }
 
 /* Bring the devices up to this CPU's time and latch the lines they assert.
- * Only CPU 0 gets device interrupts, and device time is CPU 0's. */
-static void devices_poll(t32_cpu *cpu, run_state *rs)
+ * Only CPU 0 gets device interrupts, and device time is CPU 0's.  Most
+ * calls find them quiet (no transfer, no interrupt enabled): that answer
+ * is given inline, as every run starts with it - a VMM's after each exit. */
+static void devices_latch(t32_cpu *cpu, run_state *rs)
 {
-    if (cpu->id != 0) {
+    uint32_t lines = t32_devices_lines(cpu->m, cpu->cycles);
+    cpu->pending = (cpu->pending & TIMER_LINE) | lines;
+    rs->dev_next = t32_devices_next_event(cpu->m);
+}
+
+static inline void devices_poll(t32_cpu *cpu, run_state *rs)
+{
+    const t32_machine *m = cpu->m;
+    if (cpu->id != 0 || t32_devices_quiet(&m->console, &m->disk)) {
         cpu->pending &= TIMER_LINE;    /* (even if a snapshot said otherwise) */
         rs->dev_next = NEVER;
         return;
     }
-    const t32_machine *m = cpu->m;
-    if (t32_devices_quiet(&m->console, &m->disk)) {
-        cpu->pending &= TIMER_LINE;    /* (most runs: no call at all) */
-        rs->dev_next = NEVER;
-        return;
-    }
-    uint32_t lines = t32_devices_lines(cpu->m, cpu->cycles);
-    cpu->pending = (cpu->pending & TIMER_LINE) | lines;
-    rs->dev_next = t32_devices_next_event(cpu->m);
+    devices_latch(cpu, rs);
 }
 
 /* Take the lowest-numbered pending line as a trap (cause 16 + line), EPC =
