@@ -6,7 +6,8 @@
  * (t32_snapshot_take).  Under the VMM each VM is the sum of:
  *
  *   guest RAM          a copy of its guest-physical memory
- *   vCPUs              the whole vmm_vcpu but its `vm` back pointer:
+ *   vCPUs              the whole vmm_vcpu but its `vm` back pointer (and
+ *                      `cpu`, set only during a turn):
  *                      registers, virtual PSR and system registers, virtual
  *                      time, timer deadline, pending lines, halted, and the
  *                      paravirtual fields (pv_shared, pv_page, pv_unread)
@@ -221,6 +222,7 @@ static bool vm_restore(vmm_vm *vm, const ck_vm *k)
     for (int i = 0; i < VMM_MAX_VCPUS; i++) {
         vm->vcpus[i] = k->vcpus[i];
         vm->vcpus[i].vm = vm;
+        vm->vcpus[i].cpu = NULL;     /* on a real CPU only during a turn */
     }
     vm->nvcpus = k->nvcpus;
     console_restore(&vm->con, &k->con);
