@@ -9,14 +9,17 @@
  *
  * Values are 64-bit signed integers, so 0xffffffff is positive and `-1` is
  * negative, and each use decides how the result must fit (a 16-bit field,
- * a word, ...).  Arithmetic wraps; division by zero and shift counts
- * outside 0..63 are errors.
+ * a word, ...).  Nothing wraps: a result outside the 64-bit range (of +, -,
+ * *, /, << or unary -) is an error, like division by zero and shift counts
+ * outside 0..63 - else `.word (1 << 62) * 4` would quietly store 0, which
+ * the field check could not catch.
  *
  * Each value also carries two facts.  `known` is false only in pass 1, for
  * a symbol defined further down.  `constant` is true when no address (label,
  * `.`, local label) went into it: `li` uses its short form only for
  * constants, so its size never depends on where code ends up.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -137,6 +140,15 @@ static bool primary(parser *p, value *out)
     return false;
 }
 
+/* Report a result that does not fit in 64 bits; `text` shows the
+ * operation ("4611686018427387904 * 4"). */
+static bool overflow(parser *p, token op, const char *text)
+{
+    as_error(p->as, op, "%s overflows the 64-bit range of expressions (%lld..%lld)", text,
+             (long long)INT64_MIN, (long long)INT64_MAX);
+    return false;
+}
+
 static bool unary(parser *p, value *out)
 {
     token t = lx_peek(p->lx);
@@ -146,21 +158,60 @@ static bool unary(parser *p, value *out)
     if (!nest(p, t) || !unary(p, out))
         return false;
     p->depth--;
-    uint64_t v = (uint64_t)out->v;
+    char text[48];
     switch (t.op) {
-    case '-': out->v = (int64_t)(0 - v); break;
-    case '~': out->v = (int64_t)~v; break;
+    case '-':
+        if (out->known && out->v == INT64_MIN) {
+            snprintf(text, sizeof text, "-(%lld)", (long long)out->v);
+            return overflow(p, t, text);
+        }
+        out->v = -out->v;
+        break;
+    case '~': out->v = ~out->v; break;
     case '!': out->v = out->v == 0; break;
     default:  break;
     }
     return true;
 }
 
+/* r = a OP b; false when the true result does not fit in 64 bits.  (The
+ * __builtin_*_overflow functions of gcc and clang store the wrapped result
+ * and say whether it wrapped.)  The divisor is not 0 and the shift count
+ * is in 0..63: apply() checked. */
+static bool compute(int op, int64_t a, int64_t b, int64_t *r)
+{
+    switch (op) {
+    case '*': return !__builtin_mul_overflow(a, b, r);
+    case '+': return !__builtin_add_overflow(a, b, r);
+    case '-': return !__builtin_sub_overflow(a, b, r);
+    case '/':
+        if (a == INT64_MIN && b == -1)
+            return false;                            /* 2^63 */
+        *r = a / b;
+        return true;
+    case '%': *r = b == -1 ? 0 : a % b; return true;  /* (INT64_MIN % -1 traps in C) */
+    case OP_SHL:
+        *r = (int64_t)((uint64_t)a << b);
+        return *r >> b == a;                         /* no bit of a was lost */
+    case OP_SHR: *r = a >> b; return true;           /* arithmetic: -16 >> 2 is -4 */
+    case '<':    *r = a < b; return true;
+    case OP_LE:  *r = a <= b; return true;
+    case '>':    *r = a > b; return true;
+    case OP_GE:  *r = a >= b; return true;
+    case OP_EQ:  *r = a == b; return true;
+    case OP_NE:  *r = a != b; return true;
+    case '&':    *r = a & b; return true;
+    case '^':    *r = a ^ b; return true;
+    case '|':    *r = a | b; return true;
+    case OP_ANDAND: *r = a && b; return true;
+    case OP_OROR:   *r = a || b; return true;
+    default:     *r = 0; return true;
+    }
+}
+
 /* Apply a binary operator; `op` is the operator token (for messages). */
 static bool apply(parser *p, token op, value a, value b, value *out)
 {
-    uint64_t x = (uint64_t)a.v, y = (uint64_t)b.v;
-    int64_t r = 0;
     out->known = a.known && b.known;
     out->constant = a.constant && b.constant;
     if ((op.op == '/' || op.op == '%') && b.known && b.v == 0) {
@@ -175,28 +226,12 @@ static bool apply(parser *p, token op, value a, value b, value *out)
         out->v = 0;
         return true;
     }
-    switch (op.op) {
-    case '*': r = (int64_t)(x * y); break;
-    case '/': r = (a.v == INT64_MIN && b.v == -1) ? a.v : a.v / b.v; break;
-    case '%': r = (a.v == INT64_MIN && b.v == -1) ? 0 : a.v % b.v; break;
-    case '+': r = (int64_t)(x + y); break;
-    case '-': r = (int64_t)(x - y); break;
-    case OP_SHL: r = (int64_t)(x << b.v); break;
-    case OP_SHR: r = a.v >> b.v; break;
-    case '<': r = a.v < b.v; break;
-    case OP_LE: r = a.v <= b.v; break;
-    case '>': r = a.v > b.v; break;
-    case OP_GE: r = a.v >= b.v; break;
-    case OP_EQ: r = a.v == b.v; break;
-    case OP_NE: r = a.v != b.v; break;
-    case '&': r = (int64_t)(x & y); break;
-    case '^': r = (int64_t)(x ^ y); break;
-    case '|': r = (int64_t)(x | y); break;
-    case OP_ANDAND: r = a.v && b.v; break;
-    case OP_OROR: r = a.v || b.v; break;
-    default: break;
+    if (!compute(op.op, a.v, b.v, &out->v)) {
+        char text[80];
+        snprintf(text, sizeof text, "%lld %.*s %lld", (long long)a.v, (int)op.len,
+                 p->lx->s + op.pos, (long long)b.v);
+        return overflow(p, op, text);
     }
-    out->v = r;
     return true;
 }
 

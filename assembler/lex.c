@@ -151,12 +151,17 @@ static token lex_number(lexer *lx, size_t start)
     else if (at(lx, i) == '0' && (at(lx, i + 1) == 'b' || at(lx, i + 1) == 'B') &&
              (at(lx, i + 2) == '0' || at(lx, i + 2) == '1'))
         base = 2, i += 2;
+    /* Expressions are 64-bit signed (expr.c), so a literal may be as large
+     * as INT64_MAX: `.equ BIG, 0x100000000` is fine, and a field that
+     * cannot hold it says so, with its range. */
     uint64_t v = 0;
     bool big = false;
     while (digit_value(at(lx, i)) < base) {
-        v = v * (unsigned)base + (unsigned)digit_value(at(lx, i++));
-        if (v > UINT32_MAX)
-            big = true, v = UINT32_MAX;
+        uint64_t d = (uint64_t)digit_value(at(lx, i++));
+        if (v > ((uint64_t)INT64_MAX - d) / (uint64_t)base)
+            big = true, v = INT64_MAX;
+        else
+            v = v * (uint64_t)base + d;
     }
     /* 1b / 1f: a reference to numeric local label 1, backward or forward. */
     if (base == 10 && (at(lx, i) == 'b' || at(lx, i) == 'f') && !is_name_char(at(lx, i + 1))) {
@@ -173,8 +178,8 @@ static token lex_number(lexer *lx, size_t start)
         return error_at(lx, start, end - start);
     }
     if (big) {
-        lex_error(lx, start, i - start,
-                "integer constant is too large (more than 32 bits)");
+        lex_error(lx, start, i - start, "integer constant is too large (expressions are "
+                  "64-bit: 0..%lld)", (long long)INT64_MAX);
         return error_at(lx, start, i - start);
     }
     lx->pos = i;

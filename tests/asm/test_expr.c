@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,11 @@ static void literals(void **state)
     assert_int_equal(eval("'\\''"), '\'');
     assert_int_equal(eval("'\\0'"), 0);
     assert_int_equal(eval("0xffffffff"), 0xffffffffu);
+    /* Literals are 64-bit values like every other (README: "64-bit
+     * arithmetic"); only the field that stores one checks its size. */
+    assert_int_equal(eval("0x100000000 >> 4"), 0x10000000u);
+    assert_int_equal(eval("0x7fffffffffffffff >> 60"), 7);
+    assert_int_equal(eval("9223372036854775807 >> 62"), 1);
 }
 
 static void arithmetic(void **state)
@@ -121,7 +127,12 @@ static void errors(void **state)
     expect_error(".word nowhere\n", "t.s:1:7: error: undefined symbol 'nowhere'\n");
     expect_error("count: .word coutn\n", "undefined symbol 'coutn'; did you mean 'count'?");
     expect_error(".word r3 + 1\n", "register 'r3' cannot be used in an expression");
-    expect_error(".word 0x100000000\n", "integer constant is too large");
+    expect_error(".word 0x100000000\n",
+                 "t.s:1:7: error: value 4294967296 is out of range for a word "
+                 "(-2147483648..4294967295)");
+    expect_error(".word 0x8000000000000000\n", "t.s:1:7: error: integer constant is too "
+                 "large (expressions are 64-bit: 0..9223372036854775807)");
+    expect_error(".word 99999999999999999999\n", "integer constant is too large");
     expect_error(".word 12abc\n", "invalid suffix 'abc' on integer constant");
     expect_error(".word ''\n", "empty character constant");
     expect_error(".word 'ab'\n", "character constant holds more than one character");
@@ -129,6 +140,36 @@ static void errors(void **state)
     expect_error(".word '\\q'\n", "unknown escape sequence");
     expect_error(".word 1 @ 2\n", "stray '@' in program");
     expect_error(".space later\nlater:\n", "'later' is used before its definition");
+}
+
+/* A result that does not fit in 64 bits is an error at its operator,
+ * never a wrap (which could land inside a field's range: 0 here). */
+static void overflow(void **state)
+{
+    (void)state;
+    const char *range = "overflows the 64-bit range of expressions "
+                        "(-9223372036854775808..9223372036854775807)";
+    char want[200];
+    snprintf(want, sizeof want, "t.s:1:14: error: 4611686018427387904 * 4 %s", range);
+    expect_error(".word (1<<62)*4\n", want);
+    snprintf(want, sizeof want, "t.s:1:26: error: 9223372036854775807 + 1 %s", range);
+    expect_error(".word 0x7fffffffffffffff + 1\n", want);
+    snprintf(want, sizeof want, "-9223372036854775807 - 2 %s", range);
+    expect_error(".word -0x7fffffffffffffff - 2\n", want);
+    snprintf(want, sizeof want, "t.s:1:9: error: 1 << 63 %s", range);
+    expect_error(".word 1 << 63\n", want);
+    expect_error(".word 3 << 62\n", "3 << 62 overflows");
+    snprintf(want, sizeof want, "t.s:1:7: error: -(-9223372036854775808) %s", range);
+    expect_error(".word -(-0x7fffffffffffffff - 1)\n", want);
+    expect_error(".word (-0x7fffffffffffffff - 1) / -1\n", "-9223372036854775808 / -1 overflows");
+    expect_error(".equ BIG, 0x4000000000000000\n.word BIG + BIG\n", "overflows");
+    /* Up to the edge is fine. */
+    assert_int_equal(eval("(0x7fffffffffffffff - 1 + 1) >> 63"), 0);
+    assert_int_equal(eval("(-0x7fffffffffffffff - 1) >> 63"), 0xffffffffu);
+    assert_int_equal(eval("(-1 << 63) >> 63"), 0xffffffffu);
+    assert_int_equal(eval("(1 << 62) >> 62"), 1);
+    assert_int_equal(eval("(-0x7fffffffffffffff - 1) % -1"), 0);
+    assert_int_equal(eval("-0x80000000 << 32 >> 32"), 0x80000000u);
 }
 
 static void deep_nesting(void **state)
@@ -174,6 +215,7 @@ int main(void)
         cmocka_unit_test(precedence),
         cmocka_unit_test(symbols_and_dot),
         cmocka_unit_test(errors),
+        cmocka_unit_test(overflow),
         cmocka_unit_test(deep_nesting),
         cmocka_unit_test(caret_under_expression),
     };
