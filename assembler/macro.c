@@ -75,6 +75,12 @@ static bool macro_param(as_state *as, lexer *lx, macro *m)
         as_error(as, t, "too many macro parameters (at most 64)");
         return false;
     }
+    /* `\a` could only ever mean the first of two parameters named a. */
+    for (size_t i = 0; i < m->nparams; i++)
+        if (strlen(m->params[i]) == t.len && memcmp(m->params[i], lx->s + t.pos, t.len) == 0) {
+            as_error(as, t, "duplicate macro parameter '%s'", m->params[i]);
+            return false;
+        }
     char **p = realloc(m->params, (m->nparams + 1) * sizeof *p);
     char **d = p ? realloc(m->defaults, (m->nparams + 1) * sizeof *d) : NULL;
     if (p)

@@ -404,6 +404,8 @@ static void directive_operand_errors(void **state)
     expect_error(".include \"a\\0b\"\n", "file name contains a NUL character");
     expect_error(".macro\n.endm\n", "'.macro' needs a name, found end of line");
     expect_error(".macro m 5\n.endm\n", "expected a parameter name, found '5'");
+    expect_error(".macro m a, a\n.endm\n", "t.s:1:13: error: duplicate macro parameter 'a'");
+    expect_error(".macro m abc, b, abc=1\n.endm\n", "t.s:1:18: error: duplicate macro parameter 'abc'");
     expect_error(".text 5\n", "unexpected '5' after the operands of '.text'");
     expect_error(".org\n", "'.org' needs an address");
     expect_error(".ifdef 5\n.endif\n", "'.ifdef' needs a symbol name, found '5'");
