@@ -9,7 +9,8 @@
  *        4+ 00001004 19200000             la r2, msg     (`+`: macro expansion)
  *
  * Instructions and .word values are shown as 32-bit words, .half values as
- * 16-bit halves, everything else as bytes in memory order.  The symbol map
+ * 16-bit halves (at any address, aligned or not), everything else as bytes
+ * in memory order.  The symbol map
  * is `nm`-style: value, kind (T text, D data, B bss, A constant; lower case
  * when not .global) and name, sorted by value.
  */
@@ -65,9 +66,9 @@ void list_statement(as_state *as, int sec, uint32_t addr0, uint64_t size, bool s
         return;
     list_file_header(as);
     const uint8_t *p = size ? bytes_at(as, sec, addr0) : NULL;
+    /* Values as written, even at an odd address: `.half 0xffff, -32768`
+     * after three bytes lists as `ffff 8000`, not as four bytes. */
     int unit = as->list_unit > 0 && as->list_unit <= 4 ? as->list_unit : 1;
-    if (addr0 % (uint32_t)unit)
-        unit = 1;
     char code[40] = "", addr[12] = "";
     uint64_t done = p ? code_row(p, size, unit, code, sizeof code) : 0;
     if (show_addr)

@@ -349,6 +349,27 @@ static void listing_and_map(void **state)
     run_free(&r);
 }
 
+/* The README: .word lists as words and .half as halves - also when they
+ * do not start on a multiple of their size. */
+static void listing_of_misaligned_data(void **state)
+{
+    (void)state;
+    char *list = NULL;
+    size_t len;
+    FILE *lf = open_memstream(&list, &len);
+    asm_run r = run_opt(".byte 1,-1,255\n.half 0xffff,-32768\n.word 1, 0x12345678\n",
+                        (asm_options){ .listing = lf });
+    fclose(lf);
+    assert_true(r.ok);
+    assert_string_equal(list, "t.s:\n"
+                        "    1  00001000 01 ff ff     .byte 1,-1,255\n"
+                        "    2  00001003 ffff 8000    .half 0xffff,-32768\n"
+                        "    3  00001007 00000001     .word 1, 0x12345678\n"
+                        "       0000100b 12345678\n");
+    free(list);
+    run_free(&r);
+}
+
 static void error_limit_and_robustness(void **state)
 {
     (void)state;
@@ -456,6 +477,7 @@ int main(void)
         cmocka_unit_test(command_line_defines),
         cmocka_unit_test(include_files),
         cmocka_unit_test(listing_and_map),
+        cmocka_unit_test(listing_of_misaligned_data),
         cmocka_unit_test(error_limit_and_robustness),
         cmocka_unit_test(directive_operand_errors),
         cmocka_unit_test(nested_macro_definitions),
