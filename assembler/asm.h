@@ -32,7 +32,8 @@ typedef struct asm_options {
     size_t ninclude_dirs;
     const char *const *defines;       /* -D: "NAME" (value 1) or "NAME=VALUE" */
     size_t ndefines;
-    const char *entry;                /* -e SYMBOL; NULL: _start, else start of .text */
+    const char *entry;                /* -e SYMBOL; NULL: .entry, else _start, else
+                                         the start of .text */
     FILE *diag;                       /* diagnostics; NULL means stderr */
     FILE *listing;                    /* -l: listing, or NULL */
     FILE *map;                        /* -m: symbol map, or NULL */

@@ -56,6 +56,7 @@ static void begin_pass(as_state *as, const uint32_t base[SEC_COUNT])
     as->frame = NULL;
     as->line = NULL;
     as->list_file = NULL;
+    as->entry_set = false;
     sym_begin_pass(as);
     sec_begin_pass(as, base);
     macro_free_all(as);
@@ -128,8 +129,20 @@ static bool run_passes(as_state *as, const char *path)
 
 /* ---- the image ------------------------------------------------------------------- */
 
-static bool entry_point(as_state *as, const char *path, uint32_t *entry)
+/* The entry point, by the README's rule: -e SYMBOL, else .entry EXPR,
+ * else _start, else the start of .text.  *file and *line say where to
+ * report a problem with it (line 0: the file as a whole). */
+static bool entry_point(as_state *as, const char *path, uint32_t *entry,
+                        const char **file, int *line)
 {
+    *file = path;
+    *line = 0;
+    if (!as->opt->entry && as->entry_set) {
+        *file = as->entry_file;
+        *line = as->entry_line;
+        *entry = (uint32_t)as->entry.v;        /* .entry checked the range */
+        return true;
+    }
     const char *name = as->opt->entry ? as->opt->entry : "_start";
     symbol *s = sym_find(as, name);
     if (s && sym_defined_now(as, s)) {
@@ -199,7 +212,9 @@ static bool add_lines(as_state *as, t32_image *img)
 static bool build_image(as_state *as, const char *path, t32_image *img)
 {
     char err[256];
-    if (!entry_point(as, path, &img->entry))
+    const char *efile;
+    int eline;
+    if (!entry_point(as, path, &img->entry, &efile, &eline))
         return false;
     bool data = true;
     for (size_t i = 0; data && i < as->ndata; i++)
@@ -213,9 +228,16 @@ static bool build_image(as_state *as, const char *path, t32_image *img)
     for (size_t i = 0; i < img->nsegs; i++)
         code |= (img->segs[i].flags & T32_SEG_X) != 0;
     if (!s || !(s->flags & T32_SEG_X)) {
-        as_diag_plain(as, DIAG_ERROR, path, 0, "the entry point 0x%08x is not in .text%s",
-                      img->entry, code ? " (define _start there, or use -e)"
-                                       : ": there is no code to run");
+        const char *hint = !code ? ": there is no code to run"
+                         : as->opt->entry || as->entry_set ? ""
+                         : " (define _start there, or use .entry or -e)";
+        as_diag_plain(as, DIAG_ERROR, efile, eline, "the entry point 0x%08x is not in .text%s",
+                      img->entry, hint);
+        return false;
+    }
+    if (img->entry % 4) {
+        as_diag_plain(as, DIAG_ERROR, efile, eline, "the entry point 0x%08x is not "
+                      "word-aligned", img->entry);
         return false;
     }
     if (!t32_image_check(img, err, sizeof err)) {

@@ -5,6 +5,7 @@
  * Space:     .space N[, FILL]   .align N[, FILL]   .org ADDR
  * Sections:  .text .data .bss
  * Symbols:   .equ NAME, EXPR   .set NAME, EXPR   .global NAME, ...
+ * Entry:     .entry EXPR  (where execution starts; t32as -e SYMBOL wins)
  * Files:     .include "file"
  *
  * Macros (.macro/.endm) and conditionals (.if ... .endif) live in source.c,
@@ -158,6 +159,41 @@ static bool org(as_state *as, lexer *lx, token dir)
            end_of_line(as, lx, dir) && sec_org(as, at, a.v);
 }
 
+/* .entry EXPR: where execution starts, unless -e names a symbol.  The
+ * value may refer forward (`.entry main` at the top); the final pass's
+ * value is the one the image gets.  t32dis writes one whenever an image's
+ * entry is not what t32as would choose by itself, so that its output
+ * assembles back to the same image. */
+static bool entry(as_state *as, lexer *lx, token dir)
+{
+    value v;
+    token at;
+    if (!operand(as, lx, dir, "an address or a symbol") || !expr(as, lx, 0, &v, &at) ||
+        !end_of_line(as, lx, dir))
+        return false;
+    if (v.known && (v.v < 0 || v.v > (int64_t)UINT32_MAX)) {
+        as_error(as, at, "entry point %lld is outside the 32-bit address space "
+                 "(0..0xffffffff)", (long long)v.v);
+        return false;
+    }
+    if (as->entry_set) {
+        /* The same place twice (a file included twice) is harmless. */
+        if (v.known && as->entry.known && v.v != as->entry.v) {
+            as_error(as, at, "a second '.entry' (0x%08llx) differs from the first (0x%08llx)",
+                     (unsigned long long)v.v, (unsigned long long)as->entry.v);
+            as_diag_plain(as, DIAG_NOTE, as->entry_file, as->entry_line,
+                          "the first '.entry' was here");
+            return false;
+        }
+        return true;
+    }
+    as->entry_set = true;
+    as->entry = v;
+    as->entry_file = as->frame->file;
+    as->entry_line = as->frame->line;
+    return true;
+}
+
 /* A symbol name operand, copied into name[size]. */
 static bool name_operand(as_state *as, lexer *lx, token dir, char *name, size_t size, token *t)
 {
@@ -265,6 +301,7 @@ static bool dispatch(as_state *as, lexer *lx, token dir, const char *name)
     if (strcmp(name, ".equ") == 0)    return equ(as, lx, dir, SYM_EQU), true;
     if (strcmp(name, ".set") == 0)    return equ(as, lx, dir, SYM_SET), true;
     if (strcmp(name, ".global") == 0) return global(as, lx, dir), true;
+    if (strcmp(name, ".entry") == 0)  return entry(as, lx, dir), true;
     if (strcmp(name, ".include") == 0) return include(as, lx, dir), true;
     if (strcmp(name, ".text") == 0)   return switch_section(as, lx, dir, SEC_TEXT), true;
     if (strcmp(name, ".data") == 0)   return switch_section(as, lx, dir, SEC_DATA), true;

@@ -338,10 +338,42 @@ static bool label_fits(const t32_image *img, const t32_segment *s, uint32_t valu
            t32_image_data_at(img, value & ~3u) || data_within_word(img, value & ~3u);
 }
 
+/* The entry point t32as gives the source we print when it says nothing:
+ * _start (a label or an .equ), else the start of .text - the first code
+ * segment, whose .org comes first. */
+static bool default_entry(const t32_image *img, uint32_t *entry)
+{
+    if (t32_image_lookup(img, "_start", entry))
+        return true;
+    for (size_t i = 0; i < img->nsegs; i++)
+        if (img->segs[i].flags & T32_SEG_X) {
+            *entry = img->segs[i].addr;
+            return true;
+        }
+    return false;
+}
+
+/* `.entry` when the image's entry is not that default (t32as -e chose
+ * another symbol, or an .entry did), so that the output assembles back to
+ * the same entry.  A symbol at the entry names it; else the address. */
+static void entry_line(const t32_image *img, FILE *out)
+{
+    uint32_t def;
+    if (default_entry(img, &def) && def == img->entry)
+        return;
+    for (size_t i = 0; i < img->nsyms; i++)
+        if (!(img->syms[i].flags & T32_SYM_ABS) && img->syms[i].value == img->entry) {
+            fprintf(out, "        .entry %s\n", img->syms[i].name);
+            return;
+        }
+    fprintf(out, "        .entry 0x%08x\n", img->entry);
+}
+
 /* Constants, and symbols no segment can show as a label, become .equ. */
 static void header(const t32_image *img, FILE *out)
 {
     fprintf(out, "; entry point 0x%08x\n", img->entry);
+    entry_line(img, out);
     for (size_t i = 0; i < img->nsyms; i++) {
         const t32_symbol *y = &img->syms[i];
         bool placed = false;

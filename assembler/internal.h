@@ -244,6 +244,12 @@ struct as_state {
     t32_range *data;                 /* bytes of .text stored by directives, this pass */
     size_t ndata, capdata;
 
+    /* .entry EXPR of this pass (the final pass's is used; -e wins). */
+    bool entry_set;
+    value entry;
+    const char *entry_file;          /* where it was written, for messages */
+    int entry_line;
+
     /* Macros and conditionals. */
     macro *macros;
     macro *defining;                 /* between .macro and .endm */

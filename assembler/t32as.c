@@ -27,7 +27,8 @@ static void usage(FILE *out)
           "  -m MAP        write the symbol map (value, kind, name) ('-': stdout)\n"
           "  -I DIR        search DIR for .include files (after the including file's folder)\n"
           "  -D NAME[=V]   define NAME (value V, default 1) before the first line\n"
-          "  -e SYMBOL     start execution at SYMBOL (default: _start, else start of .text)\n"
+          "  -e SYMBOL     start execution at SYMBOL (default: the source's .entry, else\n"
+          "                _start, else the start of .text)\n"
           "  --max-errors N  stop after N errors (default 20)\n", out);
 }
 

@@ -161,6 +161,41 @@ static void entry_point(void **state)
     expect_error("nop\n.data\n_start: .word 1\n", "is not in .text");
 }
 
+/* .entry EXPR: -e SYMBOL, else .entry, else _start, else the start of .text. */
+static void entry_directive(void **state)
+{
+    (void)state;
+    asm_run r = run(".entry main\n_start: nop\nmain: nop\n");    /* forward, beats _start */
+    assert_true(r.ok);
+    assert_int_equal(r.img.entry, 0x1004);
+    run_free(&r);
+    r = run("nop\nnop\n.entry . - 4\n");                        /* an address */
+    assert_true(r.ok);
+    assert_int_equal(r.img.entry, 0x1004);
+    run_free(&r);
+    r = run_opt(".entry main\nfirst: nop\nmain: nop\n", (asm_options){ .entry = "first" });
+    assert_true(r.ok);
+    assert_int_equal(r.img.entry, 0x1000);                          /* -e wins */
+    run_free(&r);
+    r = run(".entry main\nmain: nop\n.entry 0x1000\n");             /* the same twice */
+    assert_true(r.ok);
+    assert_int_equal(r.img.entry, 0x1000);
+    run_free(&r);
+    expect_error(".entry main\nnop\nmain: nop\n.entry 0x1000\n",
+                 "t.s:4:8: error: a second '.entry' (0x00001000) differs from the first "
+                 "(0x00001004)\n    4 | .entry 0x1000\n      |        ^~~~~~\n"
+                 "t.s:1: note: the first '.entry' was here\n");
+    expect_error("nop\n.entry 0x1002\n", "t.s:2: error: the entry point 0x00001002 is not "
+                 "word-aligned");
+    expect_error("nop\n.entry d\n.data\nd: .word 1\n",
+                 "t.s:2: error: the entry point 0x00002000 is not in .text\n");
+    expect_error(".entry 0x100000000\nnop\n", "t.s:1:8: error: entry point 4294967296 is "
+                 "outside the 32-bit address space (0..0xffffffff)");
+    expect_error(".entry nowhere\nnop\n", "t.s:1:8: error: undefined symbol 'nowhere'");
+    expect_error(".entry\nnop\n", "'.entry' needs an address or a symbol");
+    expect_error(".entry 1 2\nnop\n", "unexpected '2' after the operands of '.entry'");
+}
+
 static void symbols_equ_set_global(void **state)
 {
     (void)state;
@@ -470,6 +505,7 @@ int main(void)
         cmocka_unit_test(space_align_org),
         cmocka_unit_test(sections_layout),
         cmocka_unit_test(entry_point),
+        cmocka_unit_test(entry_directive),
         cmocka_unit_test(symbols_equ_set_global),
         cmocka_unit_test(local_labels),
         cmocka_unit_test(macros),

@@ -195,6 +195,47 @@ static void whole_image(void **state)
     run_free(&r);
 }
 
+/* The entry point survives the round trip in every case t32as can make:
+ * dis_image() writes .entry when the entry is not t32as's default. */
+static void entry_points(void **state)
+{
+    (void)state;
+    static const struct { const char *src, *e; uint32_t entry; const char *line; } cases[] = {
+        { "foo: nop\nmain: halt\n", "main", 0x1004, "        .entry main\n" },
+        { "_start: nop\nnop\nmain: halt\n", "main", 0x1008, "        .entry main\n" },
+        { "first: nop\n_start: halt\n", "first", 0x1000, "        .entry first\n" },
+        { "nop\nnop\n.entry 0x1004\n", NULL, 0x1004, "        .entry 0x00001004\n" },
+        { ".org 0x2000\nnop\n.text\n.org 0x3000\nnop\n.entry 0x3000\n", NULL, 0x3000,
+          "        .entry 0x00003000\n" },
+        { "nop\n_start: halt\n", NULL, 0x1004, NULL },                /* the default */
+        { "nop\nhalt\n", NULL, 0x1000, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        asm_run r = run_opt(cases[i].src, (asm_options){ .entry = cases[i].e });
+        if (!r.ok)
+            fail_msg("%s", r.diag);
+        assert_int_equal(r.img.entry, cases[i].entry);
+        char *text = NULL;
+        size_t len;
+        FILE *f = open_memstream(&text, &len);
+        dis_image(&r.img, f);
+        fclose(f);
+        asm_run back = run(text);
+        if (!back.ok)
+            fail_msg("%s\n---\n%s", text, back.diag);
+        if (back.img.entry != cases[i].entry)
+            fail_msg("case %zu: entry 0x%08x after the round trip, not 0x%08x:\n%s", i,
+                     back.img.entry, cases[i].entry, text);
+        if (cases[i].line)
+            assert_non_null(strstr(text, cases[i].line));
+        else
+            assert_null(strstr(text, ".entry"));
+        free(text);
+        run_free(&back);
+        run_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +244,7 @@ int main(void)
         cmocka_unit_test(readable_forms),
         cmocka_unit_test(symbolic_targets),
         cmocka_unit_test(whole_image),
+        cmocka_unit_test(entry_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
