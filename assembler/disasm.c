@@ -416,5 +416,8 @@ void dis_raw(const uint8_t *bytes, size_t len, uint32_t base, FILE *out)
     t32_segment s = { base, (uint32_t)len, T32_SEG_X, (uint32_t)len, (uint8_t *)bytes };
     t32_image img = { .entry = base, .segs = &s, .nsegs = 1 };
     labels none = { NULL, 0, 0 };
+    /* Branch targets are printed as addresses, so the words come back the
+     * same only at the same address: say where they are. */
+    fprintf(out, "        .text\n        .org 0x%08x\n", base);
     code_segment(&img, &s, &none, out);
 }

@@ -30,7 +30,9 @@ bool dis_insn(uint32_t word, uint32_t pc, const t32_image *img, char *buf, size_
  * and encoding in a comment. */
 void dis_image(const t32_image *img, FILE *out);
 
-/* Disassemble raw little-endian words (a flat binary) loaded at `base`. */
+/* Disassemble raw little-endian words (a flat binary) loaded at `base`
+ * (base + len must not pass 2^32), as t32as source that starts with
+ * `.org base`, so it assembles back to the same words there. */
 void dis_raw(const uint8_t *bytes, size_t len, uint32_t base, FILE *out);
 
 #endif /* DISASM_H */

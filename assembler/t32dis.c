@@ -55,12 +55,18 @@ static int raw_file(const char *path, uint32_t base, FILE *out)
         buf = p;
         cap *= 2;
     }
-    bool bad = !buf || ferror(f) || (n == cap && fgetc(f) != EOF) ||
-               (uint64_t)base + n > (1ull << 32);
+    bool bad = !buf || ferror(f) || (n == cap && fgetc(f) != EOF);
     fclose(f);
     if (bad) {
-        fprintf(stderr, "%s: error: cannot read it whole (read error, too large, or past the "
-                "end of the address space at this base)\n", path);
+        fprintf(stderr, "%s: error: cannot read it whole (a read error, out of memory, or more "
+                "than 1 GiB)\n",
+                path);
+        free(buf);
+        return 1;
+    }
+    if ((uint64_t)base + n > (1ull << 32)) {
+        fprintf(stderr, "%s: error: %zu bytes at 0x%08x run past the end of the 32-bit "
+                "address space\n", path, n, base);
         free(buf);
         return 1;
     }
@@ -71,6 +77,14 @@ static int raw_file(const char *path, uint32_t base, FILE *out)
 
 static int words(char **argv, int count, uint32_t base, FILE *out)
 {
+    /* The last word must end by 2^32: wrapping to address 0 would print
+     * words at addresses no source can give them in that order. */
+    if ((uint64_t)base + 4 * (uint64_t)count > (1ull << 32)) {
+        fprintf(stderr, "t32dis: error: %d words at 0x%08x run past the end of the 32-bit "
+                "address space (at most %llu fit there)\n", count, base,
+                (unsigned long long)(((1ull << 32) - base) / 4));
+        return 2;
+    }
     uint8_t *bytes = malloc((size_t)count * 4 + 1);
     if (!bytes)
         return 1;

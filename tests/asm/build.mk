@@ -1,6 +1,7 @@
 # tests/asm/ - the assembler, disassembler and image format: cmocka unit
-# tests, and golden files (golden/*.s with the expected listing *.lst or
-# diagnostics *.err) compared exactly by golden.sh.
+# tests, golden files (golden/*.s with the expected listing *.lst or
+# diagnostics *.err) compared exactly by golden.sh, and the command lines of
+# t32dis and t32mkdisk (tools.sh).
 TESTS += test_expr test_directives test_insn test_image test_roundtrip test_outfile
 
 ASM_TEST_HELPERS := tests/asm/helpers.c
@@ -29,4 +30,4 @@ test_outfile_SRCS   := tests/asm/test_outfile.c
 test_outfile_LIBS   := t32
 test_outfile_LDLIBS := -lcmocka
 
-CHECK_SCRIPTS += tests/asm/golden.sh tests/asm/outputs.sh
+CHECK_SCRIPTS += tests/asm/golden.sh tests/asm/outputs.sh tests/asm/tools.sh

@@ -195,6 +195,37 @@ static void whole_image(void **state)
     run_free(&r);
 }
 
+/* dis_raw() output (t32dis -r, -w) assembles to the same words at the same
+ * address, whatever the base: branches are printed as absolute targets. */
+static void raw_words(void **state)
+{
+    (void)state;
+    static const uint32_t bases[] = { 0, 0x1000, 0x00400000, 0xffffff00u };
+    uint8_t bytes[4 * 64];
+    for (size_t k = 0; k < sizeof bases / sizeof bases[0]; k++) {
+        for (size_t i = 0; i < 64; i++) {
+            uint32_t w = i % 2 ? canonical(T32_OP_B) : i % 3 ? canonical(T32_OP_BNZ)
+                                                            : next_random();
+            for (int b = 0; b < 4; b++)
+                bytes[4 * i + (size_t)b] = (uint8_t)(w >> (8 * b));
+        }
+        char *text = NULL;
+        size_t len;
+        FILE *f = open_memstream(&text, &len);
+        dis_raw(bytes, sizeof bytes, bases[k], f);
+        fclose(f);
+        asm_run back = run(text);
+        if (!back.ok)
+            fail_msg("%s\n---\n%s", text, back.diag);
+        assert_int_equal(back.img.nsegs, 1);
+        assert_int_equal(back.img.segs[0].addr, bases[k]);
+        assert_int_equal(back.img.segs[0].filesz, sizeof bytes);
+        assert_memory_equal(back.img.segs[0].data, bytes, sizeof bytes);
+        free(text);
+        run_free(&back);
+    }
+}
+
 /* The entry point survives the round trip in every case t32as can make:
  * dis_image() writes .entry when the entry is not t32as's default. */
 static void entry_points(void **state)
@@ -245,6 +276,7 @@ int main(void)
         cmocka_unit_test(symbolic_targets),
         cmocka_unit_test(whole_image),
         cmocka_unit_test(entry_points),
+        cmocka_unit_test(raw_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
