@@ -3,8 +3,8 @@
  *
  *     t32mkdisk -o default.disk hello=hello.img counta=counta.img ...
  *
- * Each NAME=IMAGE argument is a program assembled by t32as to run at
- * USER_BASE.  The disk it writes is what the kernel's loader
+ * Each NAME=IMAGE argument (at least one) is a program assembled by t32as
+ * to run at USER_BASE.  The disk it writes is what the kernel's loader
  * (guestos/kernel/loader.s) reads:
  *
  *   sector 0       the directory: a 32-byte header, then one 32-byte entry
@@ -59,8 +59,9 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: t32mkdisk -o DISK NAME=IMAGE...\n"
                     "  builds a guestos disk: a program directory in sector 0,\n"
-                    "  then each program, assembled by t32as to run at 0x%08x\n",
-            USER_BASE);
+                    "  then each program, assembled by t32as to run at 0x%08x\n"
+                    "  (1 to %u programs; NAME: 1 to %u characters, printed by the kernel)\n",
+            USER_BASE, DIR_MAX, NAME_MAX_LEN);
 }
 
 /* Check that every segment lies in the user program area and work out
@@ -109,8 +110,11 @@ static bool flatten(const t32_image *img, program *p)
     return true;
 }
 
-/* Parse one NAME=IMAGE argument into *p.  Prints the error itself. */
-static bool load_program(const char *arg, program *p)
+/* Check the form of one NAME=IMAGE argument and take its name into *p.
+ * Prints the error itself.  A name may appear twice: it is only what the
+ * kernel prints for the process (`load: pid 2 (regcheck)`), and the regs
+ * scenario runs two copies of one program on purpose. */
+static bool parse_program(const char *arg, program *p)
 {
     const char *eq = strchr(arg, '=');
     size_t namelen = eq ? (size_t)(eq - arg) : 0;
@@ -121,7 +125,14 @@ static bool load_program(const char *arg, program *p)
     }
     memset(p, 0, sizeof *p);
     memcpy(p->name, arg, namelen);
-    const char *path = eq + 1;
+    return true;
+}
+
+/* Read and flatten the image of a NAME=IMAGE argument that parse_program
+ * accepted.  Prints the error itself. */
+static bool load_program(const char *arg, program *p)
+{
+    const char *path = strchr(arg, '=') + 1;
     char err[256];
     t32_image img;
     bool ok = t32_image_read(path, &img, err, sizeof err) &&
@@ -195,18 +206,28 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    /* A bad command line is exit status 2, as for t32as and t32dis; a bad
+     * image or an output that cannot be written is 1. */
     if (argc < 3 || strcmp(argv[1], "-o") != 0) {
         usage(stderr);
         return 2;
     }
     const char *out = argv[2];
     size_t n = (size_t)argc - 3;
+    if (n == 0) {
+        fprintf(stderr, "t32mkdisk: error: no programs: give at least one NAME=IMAGE\n");
+        usage(stderr);
+        return 2;
+    }
     if (n > DIR_MAX) {
         fprintf(stderr, "t32mkdisk: error: %zu programs; a disk holds at most %u\n",
                 n, DIR_MAX);
-        return 1;
+        return 2;
     }
     program progs[DIR_MAX];
+    for (size_t i = 0; i < n; i++)
+        if (!parse_program(argv[3 + i], &progs[i]))
+            return 2;
     bool ok = true;
     size_t loaded = 0;
     for (; ok && loaded < n; loaded++)

@@ -58,5 +58,26 @@ expect 2 "t32dis: error: 2 words at 0xfffffffc run past the end of the 32-bit ad
 expect 1 "raw.bin: error: 12 bytes at 0xfffffff8 run past the end of the 32-bit address space" \
     "$bin/t32dis" -r raw.bin -b 0xfffffff8
 
+# ---- t32mkdisk: one or more NAME=IMAGE; a bad command line is status 2
+# and writes nothing, a bad image is status 1.
+printf '.org 0x00400000\n_start: halt\n' >user.s
+"$bin/t32as" user.s || fail "t32as user.s"
+expect 0 "" "$bin/t32mkdisk" -o one.disk p=user.t32
+[ "$(wc -c <one.disk)" -eq 1024 ] || fail "t32mkdisk: one program is not 2 sectors"
+expect 2 "usage: t32mkdisk" "$bin/t32mkdisk"
+expect 2 "t32mkdisk: error: no programs: give at least one NAME=IMAGE" "$bin/t32mkdisk" -o none.disk
+[ ! -e none.disk ] || fail "t32mkdisk without programs wrote a disk"
+expect 2 "'user.t32': expected NAME=IMAGE" "$bin/t32mkdisk" -o bad.disk p=user.t32 user.t32
+expect 2 "expected NAME=IMAGE with a name of 1 to 15 characters" \
+    "$bin/t32mkdisk" -o bad.disk =user.t32
+expect 2 "expected NAME=IMAGE" "$bin/t32mkdisk" -o bad.disk a_name_of_16_chr=user.t32
+set -- p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32
+expect 2 "16 programs; a disk holds at most 15" "$bin/t32mkdisk" -o bad.disk "$@" "$@"
+[ ! -e bad.disk ] || fail "t32mkdisk with a bad command line wrote a disk"
+expect 1 "nothere.t32: error:" "$bin/t32mkdisk" -o bad.disk p=nothere.t32
+# A name may repeat: it is only the process's name, and guestos's regs
+# scenario runs two copies of regcheck (guestos/build.mk).
+expect 0 "" "$bin/t32mkdisk" -o two.disk a=user.t32 a=user.t32
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
