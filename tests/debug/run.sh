@@ -4,7 +4,8 @@
 # Each tests/debug/NAME.x is a list of debugger commands; its first line
 # is "# args: OPTIONS" - the options of `trapeze debug` ($BUILD is the build
 # folder).  The session runs with --batch, commands on stdin; its stdout and
-# stderr, and then its exit status, must equal golden/NAME.out.
+# stderr, and then its exit status, must equal golden/NAME.out (a session
+# still running after 60 seconds is killed: status 124).
 #   UPDATE=1 tests/debug/run.sh      rewrite the goldens (then read the diff)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -19,7 +20,8 @@ for x in tests/debug/*.x; do
     got="$out/$name.out"
     # shellcheck disable=SC2086  # the options are meant to split
     set +e
-    eval "\"$BUILD/bin/trapeze\" debug --batch $args" <"$x" >"$got" 2>&1
+    # (a session that never ends - a command that loops - fails, not hangs)
+    eval "timeout 60 \"$BUILD/bin/trapeze\" debug --batch $args" <"$x" >"$got" 2>&1
     echo "status: $?" >>"$got"
     set -e
     if [ "${UPDATE:-}" = 1 ]; then

@@ -343,28 +343,36 @@ bool dc_undisplay(debugger *d, const char *fs, char *args)
 
 /* ---- disassemble ---------------------------------------------------------------------------- */
 
+#define MEMORY_END ((uint64_t)1 << 32)   /* one past the last byte a guest can address */
+
 /* The function around pc: from its symbol to the next symbol (at most 64
- * instructions). */
-static void function_bounds(const debugger *d, uint32_t pc, uint32_t *lo, uint32_t *hi)
+ * instructions, and never past the top of memory). */
+static void function_bounds(const debugger *d, uint32_t pc, uint32_t *lo, uint64_t *hi)
 {
     const t32_image *img = dbg_image(d);
     uint32_t off = 0;
     const char *sym = img ? t32_image_symbolize(img, pc, &off) : NULL;
     *lo = sym ? pc - off : pc;
-    *hi = *lo + 64 * 4;
+    *hi = (uint64_t)*lo + 64 * 4;
+    if (*hi > MEMORY_END)
+        *hi = MEMORY_END;
     for (size_t i = 0; img && i < img->nsyms; i++) {
         uint32_t v = img->syms[i].value;
         if (!(img->syms[i].flags & T32_SYM_ABS) && v > *lo && v < *hi)
             *hi = v;
     }
     if (pc >= *hi)
-        *hi = pc + 4;
+        *hi = (uint64_t)pc + 4;
 }
 
+/* The range's end is exclusive and kept in 64 bits: the last word of
+ * memory, 0xfffffffc, ends at 2^32, which no uint32_t can hold (a 32-bit
+ * `a += 4` wraps to 0 and the loop never ends). */
 bool dc_disassemble(debugger *d, const char *fs, char *args)
 {
     (void)fs;
-    uint32_t lo, hi;
+    uint32_t lo;
+    uint64_t hi;
     char *comma = strchr(args, ',');
     if (comma) {
         *comma = '\0';
@@ -372,7 +380,10 @@ bool dc_disassemble(debugger *d, const char *fs, char *args)
         uint32_t n;
         if (!expr_eval(d, dbg_trim(args), &lo) || !expr_eval(d, rest[0] == '+' ? rest + 1 : rest, &n))
             return false;
-        hi = rest[0] == '+' ? lo + n : n;
+        hi = rest[0] == '+' ? (uint64_t)lo + n : n;
+        if (hi > MEMORY_END)
+            return dbg_error(d, "0x%08" PRIx32 ",+%" PRIu32 " goes past the top of memory "
+                             "(0xffffffff)", lo, n);
     } else {
         uint32_t at = dbg_pc(d);
         if (*args && !expr_eval(d, args, &at))
@@ -381,14 +392,15 @@ bool dc_disassemble(debugger *d, const char *fs, char *args)
     }
     lo &= ~3u;
     if (hi <= lo || hi - lo > 4096 * 4)
-        return dbg_error(d, "bad range 0x%08" PRIx32 "..0x%08" PRIx32 " (at most 4096 words)",
+        return dbg_error(d, "bad range 0x%08" PRIx32 "..0x%08" PRIx64 " (at most 4096 words)",
                          lo, hi);
     char where[256];
     dbg_where(d, where, sizeof where, lo);
     fprintf(d->out, "Dump of assembler code from %s:\n", where);
     const char *last_file = NULL;
     int last_line = 0;
-    for (uint32_t a = lo; a < hi; a += 4) {
+    for (uint64_t next = lo; next < hi; next += 4) {
+        uint32_t a = (uint32_t)next;
         const char *file;
         int line;
         char text[256];
