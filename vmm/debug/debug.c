@@ -295,7 +295,9 @@ static bool c_reverse_continue(debugger *d, const char *fs, char *args)
 }
 
 /* reverse-finish: back to the call of the current function - the last
- * time its first instruction ran, and one instruction before that. */
+ * time its first instruction ran, and one instruction before that.  At the
+ * first instruction itself, that time is now: the call is the instruction
+ * just before (an earlier entry would be an earlier call, not this one). */
 static uint32_t rf_entry;
 static bool at_entry(void *ctx)
 {
@@ -306,15 +308,16 @@ static bool c_reverse_finish(debugger *d, const char *fs, char *args)
 {
     (void)fs, (void)args;
     uint32_t off;
-    uint64_t found;
+    uint64_t found = dbg_time(d);
     const t32_image *img = dbg_image(d);
     if (!need_reverse(d))
         return false;
     if (!img || !t32_image_symbolize(img, dbg_pc(d), &off))
         return dbg_error(d, "no symbol for the current pc: no function to leave");
     rf_entry = dbg_pc(d) - off;
-    if (!reverse_find(d->rev, d->vm, dbg_time(d) + (off != 0), at_entry, d, &found) ||
-        found == 0 || !reverse_goto(d->rev, d->vm, found - 1))
+    if (off != 0 && !reverse_find(d->rev, d->vm, dbg_time(d), at_entry, d, &found))
+        found = 0;
+    if (found == 0 || !reverse_goto(d->rev, d->vm, found - 1))
         return dbg_error(d, "the call of this function is before the first checkpoint");
     fprintf(d->out, "Run back to the call\n");
     after_reverse(d);
