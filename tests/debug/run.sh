@@ -12,7 +12,9 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 out=$BUILD/tests/debug
 mkdir -p "$out"
-"$BUILD/bin/t32as" -o "$out/guest.img" tests/debug/guest.s
+for src in tests/debug/*.s; do      # guest.s -> $BUILD/tests/debug/guest.img
+    "$BUILD/bin/t32as" -o "$out/$(basename "$src" .s).img" "$src"
+done
 status=0
 for x in tests/debug/*.x; do
     name=$(basename "$x" .x)

@@ -227,8 +227,16 @@ static bool need_reverse(debugger *d)
     return true;
 }
 
+/* After a step back the guest is at a time it reached while running, so
+ * it runs again.  A VM's outcome came back with the checkpoint; a bare
+ * machine's end (a halt, --max-insns, an escaped trap, kill) is the
+ * debugger's own note, taken back here. */
 static void after_reverse(debugger *d)
 {
+    if (dbg_bare(d)) {
+        d->bare_out = (vmm_outcome){ .end = VMM_RUNNING };
+        d->killed = false;
+    }
     d->hit_id = 0;
     d->nevents = 0;
     d->interrupted = 0;
