@@ -184,8 +184,10 @@ static bool at_breakpoint(const t32_cpu *cpu, uint32_t pc)
 static void step(vmm_vcpu *vc, t32_cpu *cpu)
 {
     vtimer_update(vc);
-    if (vmm_inject_pending(vc, cpu) && vc->vm->outcome.end != VMM_RUNNING)
-        return;                    /* the interrupt escaped (no TVEC) */
+    if (vmm_inject_pending(vc, cpu) &&
+        (vc->vm->outcome.end != VMM_RUNNING || vc->vm->vmm->stop))
+        return;                    /* the interrupt escaped (no TVEC), or a debugger
+                                      stops at the vector, before the handler runs */
     if (cpu->nbreaks > 0 && at_breakpoint(cpu, vc->pc)) {
         vc->vm->vmm->stop = true;  /* the debugger's prompt, before it runs */
         return;
