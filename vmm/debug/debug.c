@@ -264,7 +264,8 @@ static bool c_reverse_stepi(debugger *d, const char *fs, char *args)
 static bool reverse_hit(void *ctx)
 {
     debugger *d = ctx;
-    bool hit = d->hit_id != 0 || points_at(d, dbg_pc(d)) != NULL;
+    bool event = d->hit_id != 0 && dbg_event_stop_stands(d);   /* as continue does */
+    bool hit = event || points_at(d, dbg_pc(d)) != NULL;
     d->hit_id = 0;
     if (d->v)
         d->v->stop = false;

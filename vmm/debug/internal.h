@@ -138,6 +138,10 @@ bool      dbg_continue(debugger *d);
 bool      dbg_run_to(debugger *d, uint32_t addr);   /* advance / until */
 bool      dbg_finish(debugger *d);
 void      dbg_report_stop(debugger *d, bool show_events);
+/* After an event point stopped the guest (d->hit_id): does the stop stand?
+ * (A mode-switch stop only if the virtual K changed; else hit_id is reset
+ * and false.) */
+bool      dbg_event_stop_stands(debugger *d);
 void      dbg_restart(debugger *d);
 void      dbg_kill(debugger *d);
 uint64_t  dbg_memhash(const debugger *d);

@@ -436,8 +436,9 @@ static void begin_run(debugger *d)
 }
 
 /* A mode-switch point asks for a stop at every event that may change the
- * virtual K; the stop stands only if K really changed. */
-static bool event_stop_stands(debugger *d)
+ * virtual K; the stop stands only if K really changed.  Asked at the
+ * boundary after the event, going forward (continue) and back (rc). */
+bool dbg_event_stop_stands(debugger *d)
 {
     if (!d->tentative_k)
         return true;
@@ -456,7 +457,7 @@ static bool event_stop_stands(debugger *d)
  * fast (or carefully, if a watchpoint needs it) until something stops. */
 static void run_until_stop(debugger *d)
 {
-    if (careful_step(d) && (d->hit_id == 0 || event_stop_stands(d)))
+    if (careful_step(d) && (d->hit_id == 0 || dbg_event_stop_stands(d)))
         return;
     for (;;) {
         if (points_have_watch(d)) {
@@ -468,7 +469,7 @@ static void run_until_stop(debugger *d)
         }
         if (d->interrupted || !dbg_alive(d) || !anything_alive(d))
             return;
-        if (d->hit_id && event_stop_stands(d))
+        if (d->hit_id && dbg_event_stop_stands(d))
             return;
     }
 }
