@@ -231,6 +231,16 @@ static bool need_reverse(debugger *d)
  * it runs again.  A VM's outcome came back with the checkpoint; a bare
  * machine's end (a halt, --max-insns, an escaped trap, kill) is the
  * debugger's own note, taken back here. */
+/* Why a step back to `cycle` failed. */
+static bool cannot_go_back(debugger *d, uint64_t cycle)
+{
+    uint64_t cut;
+    if (reverse_cut_at(d->rev, d->vm, &cut) && cycle < cut)
+        return dbg_error(d, "cycle %" PRIu64 " is before the change made by hand (set, mode) "
+                         "at cycle %" PRIu64 ": the guest never ran with it there", cycle, cut);
+    return dbg_error(d, "cycle %" PRIu64 " is before the first checkpoint", cycle);
+}
+
 static void after_reverse(debugger *d)
 {
     if (dbg_bare(d)) {
@@ -253,7 +263,7 @@ static bool c_reverse_stepi(debugger *d, const char *fs, char *args)
         return dbg_error(d, "cannot go back %" PRIu64 " cycles: the run is at cycle %" PRIu64,
                          n, now);
     if (!reverse_goto(d->rev, d->vm, now - n))
-        return dbg_error(d, "cycle %" PRIu64 " is before the first checkpoint", now - n);
+        return cannot_go_back(d, now - n);
     after_reverse(d);
     return true;
 }
@@ -294,8 +304,11 @@ static bool c_reverse_continue(debugger *d, const char *fs, char *args)
     points_watch_reset(d);
     d->hit_id = 0;
     if (!reverse_find(d->rev, d->vm, dbg_time(d), reverse_hit, d, &found)) {
+        uint64_t cut;
+        bool was_cut = reverse_cut_at(d->rev, d->vm, &cut);
         fprintf(d->out, "No breakpoint, watchpoint or VMM event before cycle %" PRIu64
-                " since the first checkpoint.\n", dbg_time(d));
+                " since %s.\n", dbg_time(d),
+                was_cut ? "the last change made by hand" : "the first checkpoint");
         return true;
     }
     fprintf(d->out, "Back at cycle %" PRIu64 ".\n", found);
@@ -326,8 +339,11 @@ static bool c_reverse_finish(debugger *d, const char *fs, char *args)
     rf_entry = dbg_pc(d) - off;
     if (off != 0 && !reverse_find(d->rev, d->vm, dbg_time(d), at_entry, d, &found))
         found = 0;
+    uint64_t cut;
     if (found == 0 || !reverse_goto(d->rev, d->vm, found - 1))
-        return dbg_error(d, "the call of this function is before the first checkpoint");
+        return dbg_error(d, "the call of this function is before %s",
+                         reverse_cut_at(d->rev, d->vm, &cut) ? "the last change made by hand"
+                                                             : "the first checkpoint");
     fprintf(d->out, "Run back to the call\n");
     after_reverse(d);
     return true;

@@ -143,6 +143,7 @@ void      dbg_report_stop(debugger *d, bool show_events);
  * and false.) */
 bool      dbg_event_stop_stands(debugger *d);
 void      dbg_restart(debugger *d);
+void      dbg_changed(debugger *d);              /* after set, mode: cut the history */
 void      dbg_kill(debugger *d);
 uint64_t  dbg_memhash(const debugger *d);
 

@@ -26,6 +26,18 @@
  * Replay is quiet: while re-running a stretch already seen, the observer
  * (--trace) and the instruction hook (--trace-insns) are detached, and the
  * console drops the bytes it already showed (checkpoint.c, "Output").
+ *
+ * Several VMs.  A checkpoint holds them all, but a step back follows one
+ * VM's time.  VMs share nothing (each has its own RAM, devices and virtual
+ * time), so each one's future depends on its own state only: after the
+ * restore, the VM stepped back runs to its target and every other VM runs
+ * back to exactly where it was - only the selected VM moves.  A checkpoint
+ * is usable for that only if no other VM is later in it than now.
+ *
+ * A change made by hand (the debugger's set, mode) starts another history:
+ * the guest never ran with it before.  reverse_cut() drops the checkpoints
+ * (but the start, which `run` needs) and takes one at the change, the
+ * *floor*: a step back goes down to it, never past it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +57,8 @@ struct reverse {
     rv_point *pts;                /* in the order of t[0] */
     int       n, cap;
     size_t    bytes;
+    int       floor;              /* the oldest one a step back may use: 0, or
+                                     1 after a change by hand (pts[1] is it) */
 };
 
 /* ---- time ----------------------------------------------------------------- */
@@ -68,6 +82,23 @@ static bool vm_valid(const reverse *r, int vm)
     return vm >= 0 && vm < nvms_of(r);
 }
 
+/* Every VM's time now (a bare machine's in now[0]). */
+static void times_now(const reverse *r, uint64_t now[VMM_MAX_VMS])
+{
+    for (int vm = 0; vm < nvms_of(r); vm++)
+        now[vm] = time_of(r, vm);
+}
+
+/* Can the guest go on from where it is?  (A bare machine's end is the
+ * debugger's note; a halted CPU is the one end the machine itself shows.) */
+static bool running(const reverse *r, int vm)
+{
+    vmm *v = session_vmm(r->s);
+    if (!v)
+        return !session_machine(r->s)->cpu[0].halted;
+    return v->vms[vm]->outcome.end == VMM_RUNNING;
+}
+
 /* ---- the checkpoints ---------------------------------------------------------- */
 
 static void drop(reverse *r, int i)
@@ -78,12 +109,12 @@ static void drop(reverse *r, int i)
     r->n--;
 }
 
-/* Over the bound: drop every other checkpoint (the first stays), and take
- * them half as often from now on. */
+/* Over the bound: drop every other checkpoint (the first and the floor
+ * stay), and take them half as often from now on. */
 static void thin(reverse *r)
 {
-    while (r->bytes > r->max_bytes && r->n > 2) {
-        for (int i = 1; i < r->n; i++)
+    while (r->bytes > r->max_bytes && r->n > r->floor + 2) {
+        for (int i = r->floor + 1; i < r->n; i++)
             drop(r, i);
         r->interval *= 2;
     }
@@ -116,14 +147,20 @@ static bool take(reverse *r)
     return true;
 }
 
-/* The checkpoint with VM vm's latest time at or before `cycle` (before
- * it, if `strict`), or -1. */
-static int latest(const reverse *r, int vm, uint64_t cycle, bool strict)
+/* The checkpoint to restore to bring VM vm to `cycle` (before it, if
+ * `strict`): the one with vm's latest time at or before it, from the floor
+ * on, in which no other VM is later than now[] (it could not be run back);
+ * of two at the same time, the later taken.  -1 if none. */
+static int latest(const reverse *r, int vm, uint64_t cycle, bool strict,
+                  const uint64_t now[VMM_MAX_VMS])
 {
     int best = -1;
-    for (int i = 0; i < r->n; i++) {
+    for (int i = r->floor; i < r->n; i++) {
         uint64_t t = r->pts[i].t[vm];
-        if ((strict ? t < cycle : t <= cycle) && (best < 0 || t > r->pts[best].t[vm]))
+        bool usable = strict ? t < cycle : t <= cycle;
+        for (int other = 0; other < nvms_of(r) && usable; other++)
+            usable = other == vm || r->pts[i].t[other] <= now[other];
+        if (usable && (best < 0 || t >= r->pts[best].t[vm]))
             best = i;
     }
     return best;
@@ -146,8 +183,11 @@ reverse *reverse_new(session *s, size_t max_bytes, uint64_t interval)
 
 uint64_t reverse_due(const reverse *r)
 {
-    int i = latest(r, 0, time_of(r, 0), false);
-    uint64_t last = i < 0 ? time_of(r, 0) : r->pts[i].t[0];
+    uint64_t now = time_of(r, 0), last = now;
+    bool any = false;
+    for (int i = r->floor; i < r->n; i++)
+        if (r->pts[i].t[0] <= now && (!any || r->pts[i].t[0] > last))
+            last = r->pts[i].t[0], any = true;
     return last + r->interval;
 }
 
@@ -157,12 +197,34 @@ void reverse_note(reverse *r)
         take(r);            /* out of memory: no checkpoint this time */
 }
 
-void reverse_truncate(reverse *r)
+void reverse_cut(reverse *r)
 {
-    uint64_t now = time_of(r, 0);
-    for (int i = r->n - 1; i > 0; i--)
-        if (r->pts[i].t[0] > now)
-            drop(r, i);
+    while (r->n > 1)
+        drop(r, r->n - 1);
+    r->floor = 0;
+    /* Out of memory: no floor to go back to, so the floor is past every
+     * checkpoint and no step back is possible (better than a wrong one). */
+    r->floor = take(r) ? r->n - 1 : r->n;
+}
+
+bool reverse_cut_at(const reverse *r, int vm, uint64_t *cycle)
+{
+    if (r->floor == 0 || !vm_valid(r, vm))
+        return false;
+    *cycle = r->floor < r->n ? r->pts[r->floor].t[vm] : time_of(r, vm);
+    return true;
+}
+
+bool reverse_restart(reverse *r)
+{
+    if (!checkpoint_restore(r->s, r->pts[0].c))
+        return false;
+    if (r->floor > 0) {       /* the later ones hold a change the start never had */
+        while (r->n > 1)
+            drop(r, r->n - 1);
+        r->floor = 0;
+    }
+    return true;
 }
 
 size_t reverse_bytes(const reverse *r)
@@ -231,8 +293,10 @@ static void breaks_back(t32_machine *m, const size_t saved[T32_MAX_CPUS])
         m->cpu[i].nbreaks = saved[i];
 }
 
-/* Forward to `cycle`, quietly (no trace lines for a stretch already run). */
-static bool run_to(reverse *r, int vm, uint64_t cycle)
+/* Forward, quietly (no trace lines for a stretch already run): VM vm to
+ * `cycle`, every other VM to its time in now[] (where it was before the
+ * step back began).  False if one of them ended first. */
+static bool run_to(reverse *r, int vm, uint64_t cycle, const uint64_t now[VMM_MAX_VMS])
 {
     vmm *v = session_vmm(r->s);
     size_t breaks[T32_MAX_CPUS];
@@ -246,6 +310,9 @@ static bool run_to(reverse *r, int vm, uint64_t cycle)
         v->observer = NULL;
         v->insn_hook = NULL;
         ok = run_vm_to(v, v->vms[vm], cycle);
+        for (int other = 0; other < v->nvms; other++)
+            if (other != vm && vmm_vm_time(v->vms[other]) < now[other])
+                ok &= run_vm_to(v, v->vms[other], now[other]);
         v->observer = obs;
         v->insn_hook = hook;
     }
@@ -253,20 +320,29 @@ static bool run_to(reverse *r, int vm, uint64_t cycle)
     return ok;
 }
 
+/* reverse_goto, the other VMs going back to now[]. */
+static bool goto_at(reverse *r, int vm, uint64_t cycle, const uint64_t now[VMM_MAX_VMS])
+{
+    int i = latest(r, vm, cycle, false, now);
+    if (i < 0)
+        return false;
+    uint64_t t = time_of(r, vm);
+    /* Already between that checkpoint and `cycle`, still running: just run
+     * on.  (A guest that ended, even at `cycle`, is restored: `run` after
+     * `kill` at cycle 0 must bring it back.) */
+    bool run_on = t <= cycle && t >= r->pts[i].t[vm] && running(r, vm);
+    if (!run_on && !checkpoint_restore(r->s, r->pts[i].c))
+        return false;
+    return run_to(r, vm, cycle, now);
+}
+
 bool reverse_goto(reverse *r, int vm, uint64_t cycle)
 {
     if (!vm_valid(r, vm))
         return false;
-    int i = latest(r, vm, cycle, false);
-    if (i < 0)
-        return false;
-    uint64_t now = time_of(r, vm);
-    /* Already between that checkpoint and `cycle`: just run on. */
-    if (now > cycle || now < r->pts[i].t[vm]) {
-        if (!checkpoint_restore(r->s, r->pts[i].c))
-            return false;
-    }
-    return run_to(r, vm, cycle);
+    uint64_t now[VMM_MAX_VMS];
+    times_now(r, now);
+    return goto_at(r, vm, cycle, now);
 }
 
 /* ---- searching backwards ------------------------------------------------------- */
@@ -343,9 +419,9 @@ static void search_bare(search *f, t32_machine *m)
 /* Land on the hit: at its time, and - if an interrupt was delivered at
  * that boundary before the instruction hit() looked at - past the
  * delivery, as the run loop's next step would do it first thing. */
-static bool land(reverse *r, int vm, const search *f)
+static bool land(reverse *r, int vm, const search *f, const uint64_t now[VMM_MAX_VMS])
 {
-    if (!reverse_goto(r, vm, f->last))
+    if (!goto_at(r, vm, f->last, now))
         return false;
     vmm *v = session_vmm(r->s);
     if (!v)
@@ -366,9 +442,11 @@ bool reverse_find(reverse *r, int vm, uint64_t before,
     if (!vm_valid(r, vm))
         return false;
     vmm *v = session_vmm(r->s);
-    uint64_t origin = time_of(r, vm);
+    uint64_t now[VMM_MAX_VMS];
+    times_now(r, now);
+    uint64_t origin = now[vm];
     search f = { .v = v, .vm = v ? v->vms[vm] : NULL, .end = before, .hit = hit, .ctx = ctx };
-    for (int i = latest(r, vm, f.end, true); i >= 0; i = latest(r, vm, f.end, true)) {
+    for (int i = latest(r, vm, f.end, true, now); i >= 0; i = latest(r, vm, f.end, true, now)) {
         if (!checkpoint_restore(r->s, r->pts[i].c))
             break;
         size_t breaks[T32_MAX_CPUS];
@@ -378,12 +456,12 @@ bool reverse_find(reverse *r, int vm, uint64_t before,
         else
             search_bare(&f, session_machine(r->s));
         breaks_back(session_machine(r->s), breaks);
-        if (f.any && land(r, vm, &f)) {
+        if (f.any && land(r, vm, &f, now)) {
             *found = f.last;
             return true;
         }
         f.end = r->pts[i].t[vm];
     }
-    reverse_goto(r, vm, origin);
+    goto_at(r, vm, origin, now);
     return false;
 }

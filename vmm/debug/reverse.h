@@ -16,7 +16,14 @@
  * never lost entirely; the first checkpoint is always kept).
  *
  * "Time" is the virtual time of one VM (vmm_vm_time: vCPU 0's cycles) or,
- * for a bare session, CPU 0's cycle count; `vm` is ignored there.
+ * for a bare session, CPU 0's cycle count; `vm` is ignored there.  With
+ * several VMs a step back moves VM `vm` only: the others are brought back
+ * to exactly where they were (VMs share nothing, so each one's run
+ * depends on its own state alone).
+ *
+ * A change by hand (the debugger's set or mode) cuts the history: the
+ * guest never ran with the change before it, so a step back goes down to
+ * the change and no further (reverse_cut).
  */
 #ifndef VMM_DEBUG_REVERSE_H
 #define VMM_DEBUG_REVERSE_H
@@ -48,15 +55,24 @@ void reverse_note(reverse *r);
  * reverse_note, so a step back never replays more than one interval. */
 uint64_t reverse_due(const reverse *r);
 
-/* The guest's state was changed by hand (the debugger wrote a register or
- * memory): the checkpoints later than now belong to another future - drop
- * them. */
-void     reverse_truncate(reverse *r);
+/* The guest's state was just changed by hand (the debugger wrote a
+ * register or memory, or switched a VM's mode): every checkpoint but the
+ * start belongs to a history without the change - drop them, and take one
+ * now, the floor no step back goes past. */
+void     reverse_cut(reverse *r);
+
+/* After a cut: true, with VM vm's time at the floor in *cycle. */
+bool     reverse_cut_at(const reverse *r, int vm, uint64_t *cycle);
+
+/* Back to the start (the first checkpoint, always kept), every VM.  After
+ * a cut the other checkpoints are dropped: the start had no change.  False
+ * if the restore failed. */
+bool     reverse_restart(reverse *r);
 
 /* Go to exactly virtual time `cycle` of VM `vm` (at an instruction
  * boundary): restore the latest checkpoint at or before it, run forward to
- * it.  False if before the first checkpoint (or the guest ended before
- * reaching `cycle`). */
+ * it; the other VMs stay where they are.  False if before the first
+ * checkpoint or the floor (or the guest ended before reaching `cycle`). */
 bool reverse_goto(reverse *r, int vm, uint64_t cycle);
 
 /* The latest time < `before` at which `hit(ctx)` says a breakpoint,
@@ -67,7 +83,7 @@ bool reverse_goto(reverse *r, int vm, uint64_t cycle);
  * stays attached, so VMM events reach it).  On a bare machine hit() is
  * asked at every cycle boundary.  True with *found set, and the session
  * left at that point; false (the session back where it was) if nothing hit
- * since the first checkpoint (for reverse-continue). */
+ * since the first checkpoint or the floor (for reverse-continue). */
 bool reverse_find(reverse *r, int vm, uint64_t before,
                   bool (*hit)(void *ctx), void *ctx, uint64_t *found);
 

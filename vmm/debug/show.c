@@ -262,12 +262,16 @@ bool dc_set(debugger *d, const char *fs, char *args)
     uint32_t v, a;
     if (!*lhs || !expr_eval(d, rhs, &v))
         return *lhs ? false : dbg_error(d, "nothing to assign to");
-    if (lhs[0] == '$')
-        return dbg_set_reg(d, lhs + 1, v);
-    if (!expr_eval(d, lhs[0] == '*' ? lhs + 1 : lhs, &a))
-        return false;
-    if (!dbg_write_virt(d, a, &v, 4))
-        return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
+    if (lhs[0] == '$') {
+        if (!dbg_set_reg(d, lhs + 1, v))
+            return false;
+    } else {
+        if (!expr_eval(d, lhs[0] == '*' ? lhs + 1 : lhs, &a))
+            return false;
+        if (!dbg_write_virt(d, a, &v, 4))
+            return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
+    }
+    dbg_changed(d);
     return true;
 }
 

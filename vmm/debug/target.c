@@ -637,11 +637,20 @@ void dbg_kill(debugger *d)
     d->killed = true;
 }
 
+/* A register, memory or the VM's mode was changed by hand: the history
+ * recorded so far ran without the change, so reverse execution starts
+ * again from here (reverse.h, reverse_cut). */
+void dbg_changed(debugger *d)
+{
+    if (d->rev)
+        reverse_cut(d->rev);
+}
+
 /* run: back to the state the session had when the debugger started -
- * reverse execution's first checkpoint, which is always kept. */
+ * reverse execution's first checkpoint, which is always kept - every VM. */
 void dbg_restart(debugger *d)
 {
-    if (!d->rev || !reverse_goto(d->rev, d->vm, 0)) {
+    if (!d->rev || !reverse_restart(d->rev)) {
         dbg_error(d, "cannot restart: no checkpoint of the start (out of memory)");
         return;
     }

@@ -205,6 +205,7 @@ bool dc_mode(debugger *d, const char *fs, char *args)
         return dbg_error(d, "the guest is not running");
     if (!vmm_vm_set_mode(dbg_vm(d), (vmm_mode)m))
         return dbg_error(d, "cannot switch vm%d to %s (no memory)", d->vm, args);
+    dbg_changed(d);
     fprintf(d->out, "vm%d now runs in %s mode\n", d->vm, dbg_vm(d)->mode->name);
     return true;
 }
