@@ -275,7 +275,7 @@ static bool reverse_hit(void *ctx)
 {
     debugger *d = ctx;
     bool event = d->hit_id != 0 && dbg_event_stop_stands(d);   /* as continue does */
-    bool hit = event || points_at(d, dbg_pc(d)) != NULL;
+    bool hit = event || points_at(d, d->vm, dbg_pc(d)) != NULL;
     d->hit_id = 0;
     if (d->v)
         d->v->stop = false;

@@ -47,7 +47,7 @@ typedef struct dbg_point {
     uint32_t addr, len;     /* BP_ADDR, watchpoints */
     uint32_t old, prev;     /* watchpoints: the value last seen, and before */
     int      arg;           /* cause, opcode or hypercall number; -1 any */
-    int      vm;            /* VMM events: which VM (-1 any) */
+    int      vm;            /* BP_ADDR: the VM it belongs to (-1: any, bare) */
     uint64_t hits;
     char     what[96];      /* as typed, for info breakpoints */
 } dbg_point;
@@ -157,7 +157,11 @@ void      points_remove(debugger *d, int id);
 void      points_report_watch(debugger *d, dbg_point *p);
 void      points_drop_spent(debugger *d);         /* temporary ones that hit */
 bool      points_have_watch(const debugger *d);
-dbg_point *points_at(debugger *d, uint32_t pc);   /* enabled BP_ADDR at pc */
+/* The enabled BP_ADDR at pc that belongs to VM vm (d->vm; any in bare). */
+dbg_point *points_at(debugger *d, int vm, uint32_t pc);
+/* Is there a breakpoint at pc, but only other VMs' (the real CPU stopped
+ * VM vm there for nothing)? */
+bool      points_foreign(debugger *d, int vm, uint32_t pc);
 /* Before one instruction is stepped: note what it will access; after it:
  * the watchpoint it hit, or NULL. */
 dbg_point *points_watch_check(debugger *d, uint32_t pc, uint32_t word, bool have_word,

@@ -4,7 +4,10 @@
  *
  * Breakpoints are guest-virtual addresses handed to the real CPUs
  * (t32_break_set) while the guest runs: the CPU stops before executing
- * one, and so does the run loop at every boundary (run/run.c).
+ * one, and so does the run loop at every boundary (run/run.c).  With
+ * several VMs a breakpoint belongs to the VM selected when it was set (its
+ * symbols are that VM's image's); the real CPUs are shared, so another VM
+ * at the same address stops too, and is stepped past it (target.c).
  *
  * Watchpoints have no hardware under them (T32 has none), so a watched
  * continue goes one instruction at a time.  Before each, the instruction is
@@ -162,13 +165,16 @@ bool points_add(debugger *d, dbg_kind kind, const char *args, bool temp)
         d->next_id--;
         return false;
     }
-    char where[256];
+    char where[256], vm[16] = "";
     if (kind == BP_ADDR) {
         p->addr = addr;
+        p->vm = d->v ? d->vm : -1;
+        if (d->v && d->v->nvms > 1)
+            snprintf(vm, sizeof vm, " in vm%d", d->vm);
         dbg_where(d, where, sizeof where, addr);
-        snprintf(p->what, sizeof p->what, "%.*s", (int)sizeof p->what - 1, where);
-        fprintf(d->out, "%s %d at %s\n", temp ? "Temporary breakpoint" : "Breakpoint", p->id,
-                where);
+        snprintf(p->what, sizeof p->what, "%.*s%s", (int)(sizeof p->what - sizeof vm), where, vm);
+        fprintf(d->out, "%s %d at %s%s\n", temp ? "Temporary breakpoint" : "Breakpoint", p->id,
+                where, vm);
     } else if (kind == BP_WATCH || kind == BP_RWATCH) {
         fprintf(d->out, "%s %d: %s\n", kind == BP_WATCH ? "Watchpoint" : "Read watchpoint",
                 p->id, p->what);
@@ -186,6 +192,7 @@ int points_add_internal(debugger *d, uint32_t addr)
         return -1;
     p->temporary = true;
     p->addr = addr;
+    p->vm = d->v ? d->vm : -1;
     return p->id;
 }
 
@@ -274,13 +281,24 @@ bool points_have_watch(const debugger *d)
     return false;
 }
 
-dbg_point *points_at(debugger *d, uint32_t pc)
+dbg_point *points_at(debugger *d, int vm, uint32_t pc)
+{
+    for (int i = 0; i < DBG_MAX_POINTS; i++) {
+        const dbg_point *p = &d->pts[i];
+        if (p->id && p->enabled && p->kind == BP_ADDR && p->addr == pc &&
+            (p->vm < 0 || p->vm == vm))
+            return &d->pts[i];
+    }
+    return NULL;
+}
+
+bool points_foreign(debugger *d, int vm, uint32_t pc)
 {
     for (int i = 0; i < DBG_MAX_POINTS; i++)
         if (d->pts[i].id && d->pts[i].enabled && d->pts[i].kind == BP_ADDR &&
             d->pts[i].addr == pc)
-            return &d->pts[i];
-    return NULL;
+            return points_at(d, vm, pc) == NULL;
+    return false;
 }
 
 void points_hit(debugger *d, dbg_point *p)

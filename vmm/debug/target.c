@@ -317,20 +317,23 @@ static bool bare_run(debugger *d, uint64_t limit, bool stop_at_breaks)
     return stopped;
 }
 
-/* One boundary of the selected VM: each of its vCPUs runs one cycle (an
- * instruction that took a hidden page fault is retried until it has run). */
-static void vm_step(debugger *d)
+/* One boundary of a VM: each of its vCPUs runs one cycle (an instruction
+ * that took a hidden page fault is retried until vCPU vc has run one). */
+static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc)
 {
-    vmm_vm *vm = dbg_vm(d);
-    vmm_vcpu *vc = dbg_vcpu(d);
     uint64_t before = vc->vcycles;
-    for (int tries = 0; tries < 8 && vc->vcycles == before && dbg_alive(d) && !vc->halted;
-         tries++) {
+    for (int tries = 0; tries < 8 && vc->vcycles == before && vm->outcome.end == VMM_RUNNING &&
+         !vc->halted; tries++) {
         d->v->stop = false;
         vmm_vm_run(vm, 1);
     }
     d->v->stop = false;
     vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
+}
+
+static void vm_step(debugger *d)
+{
+    vm_step_of(d, dbg_vm(d), dbg_vcpu(d));
 }
 
 static void step_one(debugger *d)
@@ -385,7 +388,8 @@ static void run_fast(debugger *d)
     points_arm(d, false);
 }
 
-/* After run_fast: which VM (and vCPU) is at a breakpoint, if one is. */
+/* After run_fast: which VM (and vCPU) is at one of its own breakpoints, if
+ * one is. */
 static void note_breakpoint(debugger *d)
 {
     if (d->hit_id || d->interrupted)
@@ -393,15 +397,32 @@ static void note_breakpoint(debugger *d)
     for (int i = 0; d->v && i < d->v->nvms; i++) {
         vmm_vm *vm = d->v->vms[i];
         for (int c = 0; c < vm->nvcpus; c++)
-            if (vm->outcome.end == VMM_RUNNING && points_at(d, vm->vcpus[c].pc)) {
+            if (vm->outcome.end == VMM_RUNNING && points_at(d, i, vm->vcpus[c].pc)) {
                 d->vm = i;
                 d->vcpu = c;
             }
     }
-    dbg_point *p = dbg_alive(d) ? points_at(d, dbg_pc(d)) : NULL;
+    dbg_point *p = dbg_alive(d) ? points_at(d, d->vm, dbg_pc(d)) : NULL;
     if (p) {
         d->hit_id = p->id;
         points_hit(d, p);
+    }
+}
+
+/* After run_fast, when no VM stopped at its own breakpoint: a VM that the
+ * real CPU stopped at another VM's (the real CPUs are shared) goes one
+ * instruction on, with the breakpoints out, as a continue steps off its
+ * own - or it would stop there again at once. */
+static void step_foreign(debugger *d)
+{
+    for (int i = 0; d->v && i < d->v->nvms; i++) {
+        vmm_vm *vm = d->v->vms[i];
+        for (int c = 0; c < vm->nvcpus; c++) {
+            if (vm->outcome.end == VMM_RUNNING && points_foreign(d, i, vm->vcpus[c].pc)) {
+                vm_step_of(d, vm, &vm->vcpus[c]);
+                break;          /* the step ran each of its vCPUs */
+            }
+        }
     }
 }
 
@@ -418,7 +439,7 @@ static bool careful_step(debugger *d)
     if (d->hit_id || !dbg_alive(d) || d->interrupted)
         return true;
     dbg_point *p = points_watch_check(d, pc, word, have_word, regs);
-    if (!p && (p = points_at(d, dbg_pc(d))) == NULL)
+    if (!p && (p = points_at(d, d->vm, dbg_pc(d))) == NULL)
         return false;
     d->hit_id = p->id;
     points_hit(d, p);
@@ -466,6 +487,8 @@ static void run_until_stop(debugger *d)
         } else {
             run_fast(d);
             note_breakpoint(d);
+            if (!d->hit_id && !d->interrupted)
+                step_foreign(d);
         }
         if (d->interrupted || !dbg_alive(d) || !anything_alive(d))
             return;
