@@ -53,6 +53,18 @@ valid two
 grep -q 'vm1 RAM' "$tmp/two.dot" || fail "vms: no vm1 RAM"
 grep -q 'VMM memory' "$tmp/two.dot" || fail "vms: no VMM memory"
 
+# No -o: the DOT text alone on stdout; the guests' console output on stderr.
+cp "$G/default.disk" "$tmp/d.disk"
+"$T" dot exits --mode trap --disk "$tmp/d.disk" --at 200000 "$G/kernel.img" \
+    >"$tmp/stdout.dot" 2>"$tmp/stdout.err" </dev/null
+head -n 1 "$tmp/stdout.dot" | grep -q '^digraph' || fail "no -o: stdout is not only the graph"
+valid stdout
+grep -q 'guestos: booting' "$tmp/stdout.err" || fail "no -o: the console output is not on stderr"
+"$T" dot vms --mode trap --vm "$BUILD/examples/hello.img" --vm "$BUILD/examples/timer.img" \
+    >"$tmp/stdout-two.dot" 2>/dev/null </dev/null
+head -n 1 "$tmp/stdout-two.dot" | grep -q '^digraph' || fail "no -o, two VMs: stdout is not only the graph"
+valid stdout-two
+
 # Rendered outputs.
 "$T" dot vms --mode trap "$BUILD/examples/hello.img" -o "$tmp/r.svg" >/dev/null </dev/null
 grep -q '<svg' "$tmp/r.svg" || fail "-o x.svg is not SVG"

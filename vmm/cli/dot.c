@@ -44,9 +44,11 @@ static void print_help(void)
           "                   host-physical memory, the VMM's own memory\n"
           "\n"
           "options:\n"
-          "  -o FILE              where the graph goes: FILE.dot (or no -o: stdout) gets\n"
-          "                       the DOT text; FILE.svg and FILE.png are rendered by\n"
-          "                       Graphviz's `dot` (it must be installed)\n"
+          "  -o FILE              where the graph goes: FILE.dot (or no -o, or -o -:\n"
+          "                       stdout) gets the DOT text; FILE.svg and FILE.png are\n"
+          "                       rendered by Graphviz's `dot` (it must be installed).\n"
+          "                       When the graph goes to stdout, the guests' console\n"
+          "                       output goes to stderr (unless --console/console=FILE)\n"
           "  --at CYCLES          stop every guest at this virtual time instead of its end\n"
           "  --vm-index N         the VM to draw (pagetable, exits; default 0)\n", stdout);
     fputs(session_options_help, stdout);
@@ -125,6 +127,26 @@ static void run_to(session *s, uint64_t at)
             more |= v->vms[i]->outcome.end == VMM_RUNNING && vmm_vm_time(v->vms[i]) < at;
         if (more)
             vmm_sched_round(v);
+    }
+}
+
+/* The graph goes to stdout: a guest's console output must not go there
+ * too, or the DOT text would begin with whatever the guest printed.  It
+ * goes to stderr instead (a console=FILE given on the command line stays). */
+static void console_to_stderr(session *s)
+{
+    vmm *v = session_vmm(s);
+    if (!v) {
+        t32_console *con = &session_machine(s)->console;
+        if (con->out == stdout)
+            con->out = stderr;
+        return;
+    }
+    for (int i = 0; i < v->nvms; i++) {
+        if (v->vms[i]->con.out == stdout)
+            v->vms[i]->con.out = stderr;
+        if (v->vms[i]->prefix_out == stdout)     /* several VMs: [vmN] lines */
+            v->vms[i]->prefix_out = stderr;
     }
 }
 
@@ -235,6 +257,8 @@ int cmd_dot(int argc, char **argv)
     if (rc == 0)
         rc = session_open(&s, &o);
     if (rc == 0) {
+        if (!d.output || strcmp(d.output, "-") == 0)
+            console_to_stderr(s);
         if (d.at)
             run_to(s, d.at);
         else
