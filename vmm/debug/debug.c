@@ -63,6 +63,8 @@ char *dbg_word(char **p)
 
 /* ---- running commands ------------------------------------------------------------------------ */
 
+/* A count (continue N, si N ...): 1..2^31-1.  An expression is 32 bits
+ * that wrap, so -1 would be 4294967295 steps; it is refused instead. */
 static bool count_arg(debugger *d, char *args, uint64_t *n)
 {
     uint32_t v = 1;
@@ -70,6 +72,9 @@ static bool count_arg(debugger *d, char *args, uint64_t *n)
         return false;
     if (v == 0)
         return dbg_error(d, "a count must be at least 1");
+    if (v > INT32_MAX)
+        return dbg_error(d, "a count must be positive (at most %" PRId32 "), not %" PRId32,
+                         INT32_MAX, (int32_t)v);
     *n = v;
     return true;
 }
@@ -334,7 +339,7 @@ static bool c_reverse_finish(debugger *d, const char *fs, char *args)
     const t32_image *img = dbg_image(d);
     if (!need_reverse(d))
         return false;
-    if (!img || !t32_image_symbolize(img, dbg_pc(d), &off))
+    if (!dbg_symbol(img, dbg_pc(d), &off))
         return dbg_error(d, "no symbol for the current pc: no function to leave");
     rf_entry = dbg_pc(d) - off;
     if (off != 0 && !reverse_find(d->rev, d->vm, dbg_time(d), at_entry, d, &found))
@@ -405,6 +410,14 @@ static const struct info_cmd {
 };
 #define NINFOS (int)(sizeof infos / sizeof infos[0])
 
+/* The info sub-commands that take something: names, an address, a
+ * location.  The others refuse extra words rather than ignore them. */
+static bool info_takes_args(bool (*fn)(debugger *d, char *args))
+{
+    return fn == dc_info_registers || fn == i_all_registers || fn == dc_info_symbol ||
+           fn == dc_info_line || fn == dc_info_pagetable;
+}
+
 static bool c_info(debugger *d, const char *fs, char *args)
 {
     (void)fs;
@@ -430,7 +443,10 @@ static bool c_info(debugger *d, const char *fs, char *args)
         return dbg_error(d, "ambiguous info command \"%s\"", w);
     if (n > 1)
         found = w[0] == 'r' ? 0 : 3;
-    return infos[found].fn(d, dbg_trim(args));
+    args = dbg_trim(args);
+    if (*args && !info_takes_args(infos[found].fn))
+        return dbg_error(d, "info %s takes no arguments", infos[found].name);
+    return infos[found].fn(d, args);
 }
 
 /* ---- the table ------------------------------------------------------------------------------- */
@@ -563,6 +579,9 @@ static int run_line(debugger *d, char *line)
         return 1;
     if (fs && c->fn != dc_x && c->fn != dc_xp && c->fn != dc_print && c->fn != dc_display)
         return dbg_error(d, "%s takes no /FORMAT", c->name), 1;
+    rest = dbg_trim(rest);
+    if (*rest && !strchr(c->usage, ' '))   /* its usage is its name alone: "finish" */
+        return dbg_error(d, "%s takes no arguments", c->name), 1;
     if (c->repeat == NO_ARGS_REPEAT)
         snprintf(d->last, sizeof d->last, "%s%s%s", c->name, fs ? "/" : "", fs ? fs : "");
     else if (c->repeat == REPEAT)

@@ -15,7 +15,9 @@
  * and cut to 32.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,6 +321,19 @@ static bool all_digits(const char *s)
     return true;
 }
 
+/* A line number, all digits: 1..INT_MAX (a longer one would wrap). */
+static bool line_number(debugger *d, const char *s, int *line)
+{
+    errno = 0;
+    unsigned long long n = strtoull(s, NULL, 10);
+    if (errno || n > INT_MAX)
+        return dbg_error(d, "line number %s is too large", s);
+    if (n == 0)
+        return dbg_error(d, "line numbers start at 1");
+    *line = (int)n;
+    return true;
+}
+
 bool expr_location(debugger *d, const char *text, uint32_t *addr)
 {
     const t32_image *img = dbg_image(d);
@@ -329,13 +344,15 @@ bool expr_location(debugger *d, const char *text, uint32_t *addr)
         return expr_eval(d, text + 1, addr);
     if (colon && all_digits(colon + 1) && colon > text) {
         snprintf(file, sizeof file, "%.*s", (int)(colon - text), text);
-        line = atoi(colon + 1);
+        if (!line_number(d, colon + 1, &line))
+            return false;
     } else if (all_digits(text) && strlen(text) < 9) {
         const char *cur;
         if (!img || !t32_image_line(img, dbg_pc(d), &cur, NULL))
             return dbg_error(d, "no source file for the current pc: give FILE:LINE");
         snprintf(file, sizeof file, "%s", cur);
-        line = atoi(text);
+        if (!line_number(d, text, &line))
+            return false;
     } else {
         return expr_eval(d, text, addr);
     }

@@ -21,6 +21,7 @@
  * stops at the next boundary - right after the VMM has handled the exit.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,7 +219,7 @@ bool points_command(debugger *d, const char *cmd, char *args)
     for (; w || all; w = dbg_word(&args)) {
         char *end;
         long id = all ? 0 : strtol(w, &end, 10);
-        if (!all && (*end || id <= 0 || !find(d, (int)id)))
+        if (!all && (*end || id <= 0 || id > INT_MAX || !find(d, (int)id)))
             return dbg_error(d, "no breakpoint number %s", w);
         for (int i = 0; i < DBG_MAX_POINTS; i++) {
             dbg_point *p = &d->pts[i];
@@ -471,7 +472,7 @@ void points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t le
     const vmm_event *ev = &e->ev;
     const t32_image *img = session_image(d->s, e->vm);
     char at[200], insn[96], vm[16] = "";
-    session_describe_pc(at, sizeof at, img, ev->pc);
+    dbg_describe(at, sizeof at, img, ev->pc);
     dis_insn(ev->insn, ev->pc, img, insn, sizeof insn);
     if (d->v->nvms > 1)
         snprintf(vm, sizeof vm, "[vm%d] ", e->vm);

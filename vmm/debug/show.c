@@ -314,7 +314,8 @@ bool dc_display(debugger *d, const char *fs, char *args)
         return true;
     }
     uint32_t v;
-    if (!expr_eval(d, args, &v))
+    fmt f = { 1, 'x', 4 };
+    if ((fs && !parse_fmt(d, fs, &f)) || !expr_eval(d, args, &v))
         return false;
     for (int i = 0; i < DBG_MAX_DISPLAYS; i++) {
         if (d->displays[i][0])
@@ -355,7 +356,7 @@ static void function_bounds(const debugger *d, uint32_t pc, uint32_t *lo, uint64
 {
     const t32_image *img = dbg_image(d);
     uint32_t off = 0;
-    const char *sym = img ? t32_image_symbolize(img, pc, &off) : NULL;
+    const char *sym = dbg_symbol(img, pc, &off);
     *lo = sym ? pc - off : pc;
     *hi = (uint64_t)*lo + 64 * 4;
     if (*hi > MEMORY_END)
@@ -490,7 +491,7 @@ bool dc_info_symbol(debugger *d, char *args)
         return dbg_error(d, "argument required (an address)");
     if (!expr_eval(d, args, &a))
         return false;
-    const char *sym = dbg_image(d) ? t32_image_symbolize(dbg_image(d), a, &off) : NULL;
+    const char *sym = dbg_symbol(dbg_image(d), a, &off);
     if (!sym)
         fprintf(d->out, "No symbol matches %s.\n", args);
     else if (off)

@@ -177,10 +177,16 @@ bool dc_vcpu(debugger *d, const char *fs, char *args)
     (void)fs;
     if (!dbg_need_vmm(d))
         return false;
+    if (!*args) {            /* as vm without N: say which one is selected */
+        fprintf(d->out, "vcpu%d of vm%d selected (vm%d has %d vCPU%s: vcpu N selects one)\n",
+                d->vcpu, d->vm, d->vm, dbg_vm(d)->nvcpus, dbg_vm(d)->nvcpus > 1 ? "s" : "");
+        return true;
+    }
     char *end;
     long n = strtol(args, &end, 10);
     if (*end || end == args || n < 0 || n >= dbg_vm(d)->nvcpus)
-        return dbg_error(d, "no vCPU %s in vm%d", args, d->vm);
+        return dbg_error(d, "no vCPU %s in vm%d (it has %d: 0..%d)", args, d->vm,
+                         dbg_vm(d)->nvcpus, dbg_vm(d)->nvcpus - 1);
     d->vcpu = (int)n;
     show_insn(d, dbg_pc(d), false);
     return true;
@@ -244,7 +250,7 @@ bool dc_info_pagetable(debugger *d, char *args)
     }
     fprintf(d->out, "guest virtual 0x%08" PRIx32 ", %s mode (%s)\n", va, k ? "kernel" : "user",
             d->v ? "virtual K" : "K");
-    fprintf(d->out, "%s PTBR 0x%08" PRIx32 ": ", d->v ? "guest" : "", ptbr);
+    fprintf(d->out, "%sPTBR 0x%08" PRIx32 ": ", d->v ? "guest " : "", ptbr);
     if (!(ptbr & T32_PTBR_E)) {
         fprintf(d->out, "paging off: guest physical = guest virtual\n");
     } else {
