@@ -491,7 +491,7 @@ static const struct command {
     { "backtrace", "bt where", dc_backtrace, 0, "backtrace [N]", "the call chain: pc, then the fp chain (or lr)" },
     { "info", "i", c_info, 0, "info WHAT", "registers, sysregs, breakpoints, symbol, line, vcpu, exits, patches, ..." },
     { "vm", NULL, dc_vm, 0, "vm [N]", "select VM N (list the VMs without N)" },
-    { "vcpu", NULL, dc_vcpu, 0, "vcpu N", "select vCPU N of the VM" },
+    { "vcpu", NULL, dc_vcpu, 0, "vcpu [N]", "select vCPU N of the VM (without N: which is selected)" },
     { "mode", NULL, dc_mode, 0, "mode [NAME]", "switch the VM to another VMM mode, here and now" },
     { "dot", NULL, dc_dot, 0, "dot pagetable VADDR FILE | dot exits FILE | dot vms FILE", "write a Graphviz picture" },
     { "kill", "k", c_kill, 0, "kill", "stop the guest for good (run starts it again)" },
