@@ -174,6 +174,18 @@ expect 2 "is both" "two VMs, one console file" \
 expect 2 "is both" "--trace onto the image" -- "$T" run --mode trap --trace "$G/hello.img" "$G/hello.img"
 expect 2 "is both" "--stats-json onto the console file" \
     -- "$T" run --console "$tmp/c.txt" --stats-json "$tmp/c.txt" "$G/hello.img"
+# dot's -o is one of the files too: never the disk, the image, the console
+# or a trace.
+cp "$G/hello.img" "$tmp/h.img"
+cksum "$tmp/h.img" >"$tmp/h.sum"
+expect 2 "is both" "dot -o onto the disk" \
+    -- "$T" dot exits --mode trap "$G/hello.img" --disk "$tmp/g.disk" -o "$tmp/g.disk"
+expect 2 "is both" "dot -o onto the image" -- "$T" dot exits --mode trap "$tmp/h.img" -o "$tmp/h.img"
+expect 2 "is both" "dot -o onto the console file" \
+    -- "$T" dot exits --mode trap "$G/hello.img" -o "$tmp/c.txt" --console "$tmp/c.txt"
+expect 2 "is both" "dot -o onto the trace" \
+    -- "$T" dot exits --mode trap "$G/hello.img" -o "$tmp/d.svg" --trace "$tmp/d.svg"
+cksum "$tmp/h.img" | cmp -s - "$tmp/h.sum" && pass "the image survived dot" || fail "dot changed the image"
 cksum "$tmp/g.disk" | cmp -s - "$tmp/g.sum" && pass "the disk survived" || fail "the disk was changed"
 expect 0 "" "/dev/null for every output" \
     -- "$T" run --mode trap --console /dev/null --trace /dev/null --stats-json /dev/null "$G/hello.img"

@@ -254,6 +254,7 @@ int cmd_dot(int argc, char **argv)
     session_options o;
     session *s = NULL;
     int rc = session_parse(&o, argc - used, argv + used, "dot", extra_option, &d);
+    o.output = d.output;    /* checked with the session's files: never one of them */
     if (rc == 0)
         rc = session_open(&s, &o);
     if (rc == 0) {

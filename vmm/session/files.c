@@ -40,7 +40,7 @@ typedef struct use {
     bool        writes;
 } use;
 
-#define MAX_USES (VMM_MAX_VMS * 4 + 3)
+#define MAX_USES (VMM_MAX_VMS * 4 + 4)
 
 static void add_use(use *u, int *n, const char *path, bool writes, const char *fmt, int i)
 {
@@ -84,6 +84,7 @@ static int collect_uses(const session_options *o, use *u)
     add_use(u, &n, o->trace, true, "--trace", 0);
     add_use(u, &n, o->trace_insns, true, "--trace-insns", 0);
     add_use(u, &n, o->stats_json, true, "--stats-json", 0);
+    add_use(u, &n, o->output, true, "-o", 0);
     return n;
 }
 

@@ -73,6 +73,8 @@ typedef struct session_options {
         vmm_mode mode;
     } switches[SESSION_MAX_SWITCHES];
     int           nswitches;
+    const char   *output;      /* a front end's own output file (dot -o): only
+                                  for files_check_aliases, the front end writes it */
 } session_options;
 
 /* A front end's own options: called for each argument session_parse does
