@@ -144,6 +144,31 @@ if grep -q '"guest_insns": 100' "$tmp/out" && [ ! -e ./- ]; then
 else
     fail "--stats-json - writes to stdout"; cat "$tmp/out"
 fi
+# Structured data on stdout stays parseable: the console moves to stderr.
+"$T" run --mode trap --stats-json - "$G/hello.img" >"$tmp/out" 2>"$tmp/err"
+if python3 -c 'import json,sys; json.load(sys.stdin)' <"$tmp/out" 2>/dev/null &&
+   grep -q "hello from a guest" "$tmp/err"; then
+    pass "--stats-json -: JSON alone on stdout, the console on stderr"
+else
+    fail "--stats-json -: JSON alone on stdout, the console on stderr"; cat "$tmp/out"
+fi
+for opt in --trace --trace-insns; do
+    "$T" run --mode trap $opt - "$G/hello.img" >"$tmp/out" 2>"$tmp/err"
+    if ! grep -q "hello" "$tmp/out" && grep -q "hello from a guest" "$tmp/err"; then
+        pass "$opt -: the console on stderr"
+    else
+        fail "$opt -: the console on stderr"; head -n 5 "$tmp/out"
+    fi
+done
+"$T" run --mode trap --vm "$G/hello.img" --vm "$G/hello.img" --trace - >"$tmp/out" 2>"$tmp/err"
+if ! grep -q "hello" "$tmp/out" && grep -q "^\[vm1\] hello from a guest" "$tmp/err"; then
+    pass "--trace - with several VMs: the prefixed consoles on stderr"
+else
+    fail "--trace - with several VMs: the prefixed consoles on stderr"
+fi
+"$T" run --mode trap --trace - --console "$tmp/con2.txt" "$G/hello.img" >/dev/null 2>&1
+grep -q "hello from a guest" "$tmp/con2.txt" && pass "--trace - keeps --console FILE" \
+    || fail "--trace - keeps --console FILE"
 "$T" run --bare --stats "$G/hello.img" >/dev/null 2>"$tmp/out"
 if grep -q "guest instructions" "$tmp/out" && ! grep -q "exits\|emulated\|hidden" "$tmp/out"; then
     pass "--stats --bare shows no VMM rows"

@@ -27,6 +27,7 @@
 void files_init(session_files *f)
 {
     memset(f, 0, sizeof *f);
+    f->console_out = stdout;
     for (int i = 0; i < VMM_MAX_VMS; i++)
         f->in[i] = -1;
 }
@@ -122,8 +123,18 @@ static int open_output(t32_out *out, const char *path)
     return SESSION_ERROR;
 }
 
+static bool is_stdout(const char *path)
+{
+    return path && strcmp(path, "-") == 0;
+}
+
 int files_open_outputs(session_files *f, const session_options *o)
 {
+    /* Structured data on stdout (a trace, JSON) must stay parseable: a
+     * guest's console lines mixed into it would break every reader, so the
+     * consoles that have no file of their own move to stderr. */
+    if (is_stdout(o->trace) || is_stdout(o->trace_insns) || is_stdout(o->stats_json))
+        f->console_out = stderr;
     int rc = open_output(&f->trace, o->trace);
     if (rc == 0 && f->trace.f)
         trace_header(f->trace.f);
@@ -156,6 +167,8 @@ int files_attach(session_files *f, const session_guest *g, int i, int n,
         con->out = f->console[i].f;
     } else if (n > 1) {
         con->out = NULL;   /* collected, then printed with a [vmN] prefix */
+    } else {
+        con->out = f->console_out;
     }
     if (g->input) {
         f->in[i] = open(g->input, O_RDONLY);

@@ -13,6 +13,9 @@ typedef struct session_files {
     t32_out console[VMM_MAX_VMS];   /* console=FILE / --console FILE */
     int     in[VMM_MAX_VMS];        /* input=FILE / --input FILE (-1: none) */
     t32_out trace, itrace, stats_json;
+    FILE   *console_out;            /* where consoles without a file go:
+                                       stdout, or stderr when a trace or the
+                                       JSON statistics have stdout */
 } session_files;
 
 void files_init(session_files *f);
@@ -24,8 +27,8 @@ void files_init(session_files *f);
  * Returns 0 or SESSION_USAGE. */
 int files_check_aliases(const session_options *o);
 
-/* Open --trace, --trace-insns and --stats-json.  Returns 0 or an exit
- * status after a message. */
+/* Open --trace, --trace-insns and --stats-json, and choose console_out.
+ * Returns 0 or an exit status after a message. */
 int files_open_outputs(session_files *f, const session_options *o);
 
 /* Give guest number `i` (of `n`) its disk and console, as `g` says.  The

@@ -219,7 +219,7 @@ static int setup_vm(session *s, int i)
     vm->limit = s->o.max_insns;
     if (s->o.nguests > 1 && !s->o.guests[i].console) {
         vm->prefix = prefix_of(i);
-        vm->prefix_out = stdout;
+        vm->prefix_out = s->files.console_out;
     }
     return 0;
 }
