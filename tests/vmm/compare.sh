@@ -203,5 +203,23 @@ if [ -f "$OS/kernel-pv.img" ]; then
     status 0 "audit guestos: the paravirtual kernel has none" "$T" audit "$OS/kernel-pv.img"
 fi
 
+# A guest that never halts, without --max-insns: compare must end (bare's
+# default limit, every mode stopped at the same cycle) and say why.
+timeout 60 "$T" compare "$BUILD/tests/vmm/hostile/spin.img" >"$tmp/out" 2>"$tmp/err" </dev/null
+got=$?
+if [ "$got" -eq 0 ] && grep -q "did not halt on bare T32 within 200000000 cycles" "$tmp/err"; then
+    pass "compare of a guest that never halts ends"
+else
+    fail "compare of a guest that never halts: status $got"; cat "$tmp/err"
+fi
+# On a terminal it gives the same hint as run.
+drive=$BUILD/tests/debug/ptydrive
+if [ -x "$drive" ]; then
+    TRAPEZE_HINT_SECONDS=1 timeout 60 "$drive" "" "$T" compare \
+        "$BUILD/tests/vmm/hostile/spin.img" >"$tmp/tty" 2>&1
+    grep -q "still running after 1 s" "$tmp/tty" && pass "compare: the long-run hint" ||
+        fail "compare: no long-run hint"
+fi
+
 echo "compare: $failures failed"
 [ "$failures" -eq 0 ]

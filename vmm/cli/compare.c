@@ -103,8 +103,11 @@ static void print_help(void)
           "  --json               the same as JSON on stdout\n"
           "  --mem SIZE           RAM per machine or VM (default 16M)\n"
           "  --max-insns N        stop every run after N cycles; without it, bare runs\n"
-          "                       to its end and every mode stops at most 2 x bare's\n"
-          "                       cycles + 1000000 (it has diverged by then)\n"
+          "                       to its end, at most 200000000 cycles, and every mode\n"
+          "                       stops where bare did, or if bare halted, at most at\n"
+          "                       2 x bare's cycles + 1000000 (it has diverged by then);\n"
+          "                       on a terminal, a comparison still going after 10 s -\n"
+          "                       $TRAPEZE_HINT_SECONDS - says so\n"
           "  --quantum N          virtual cycles per turn (default 10000)\n"
           "  -h, --help           show this help\n"
           "\n"
@@ -243,12 +246,26 @@ static int bisect(const context *cx, result *r, uint64_t hi)
 
 /* ---- running every mode -------------------------------------------------------- */
 
-/* The limit of a mode's run: the user's, or enough to finish whatever bare
- * did - a run that needs more than twice as long has diverged anyway (and
- * one that never ends must not hang the comparison). */
+/* Without --max-insns, bare runs at most this many cycles: a guest that
+ * never halts (a server loop, `b .`) must not hang the comparison.  A few
+ * seconds of host time per run; every mode then stops at the same cycle. */
+#define BARE_LIMIT 200000000u
+
+static uint64_t bare_limit(const session_options *o)
+{
+    return o->max_insns ? o->max_insns : BARE_LIMIT;
+}
+
+/* The limit of a mode's run: the user's; bare's default limit if bare hit
+ * it; or enough to finish whatever bare did - a run that needs more than
+ * twice as long has diverged anyway. */
 static uint64_t mode_limit(const session_options *o, const probe *bare)
 {
-    return o->max_insns ? o->max_insns : 2 * bare->cycles + 1000000u;
+    if (o->max_insns)
+        return o->max_insns;
+    if (bare->out.end == VMM_END_LIMIT)
+        return BARE_LIMIT;
+    return 2 * bare->cycles + 1000000u;
 }
 
 static const char *image_of(vmm_mode m, const char *image, const compare_args *a)
@@ -267,7 +284,7 @@ static int run_mode(const context *cx, const compare_args *a, result *rows, int 
     r->image = image_of(m, cx->in.image, a);
     r->same_image = r->image == cx->in.image;
     mine.in.image = r->image;
-    uint64_t limit = m == VMM_MODE_BARE ? cx->in.o->max_insns : mode_limit(cx->in.o, bare);
+    uint64_t limit = m == VMM_MODE_BARE ? bare_limit(cx->in.o) : mode_limit(cx->in.o, bare);
     int rc = probe_run(&r->p, &mine.in, m, limit);
     if (rc)
         return rc;
@@ -634,10 +651,16 @@ static int read_disk(const char *path, uint8_t **bytes, size_t *len)
 
 static int run_all(context *cx, const compare_args *a, result *rows, int *n)
 {
+    session_hint(true);
     int rc = run_mode(cx, a, rows, n, VMM_MODE_BARE);
+    if (rc == 0 && !cx->in.o->max_insns && rows[0].p.out.end == VMM_END_LIMIT)
+        fprintf(stderr, "trapeze compare: the guest did not halt on bare T32 within %u "
+                "cycles; every mode stops there (--max-insns N sets the limit)\n",
+                BARE_LIMIT);
     for (int m = 0; rc == 0 && m < VMM_NMODES; m++)
         if (mode_get((vmm_mode)m))
             rc = run_mode(cx, a, rows, n, (vmm_mode)m);
+    session_hint(false);
     return rc;
 }
 

@@ -149,7 +149,7 @@ static long hint_seconds(void)
     return s >= 1 && s <= 3600 ? s : 10;
 }
 
-static void arm_hint(bool on)
+void session_hint(bool on)
 {
     if (!isatty(STDERR_FILENO))
         return;
@@ -365,9 +365,9 @@ static int run_vms(session *s)
 
 int session_run(session *s)
 {
-    arm_hint(true);
+    session_hint(true);
     int status = s->v ? run_vms(s) : run_bare(s);
-    arm_hint(false);
+    session_hint(false);
     return status;
 }
 

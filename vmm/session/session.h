@@ -110,6 +110,13 @@ int session_open(session **s, const session_options *o);
  * --vm order, that did not halt decides). */
 int session_run(session *s);
 
+/* The hint for a run that goes on and on: with `on`, if stderr is a
+ * terminal, say after 10 s of host time ($TRAPEZE_HINT_SECONDS) that the
+ * run is still going and how to stop it; with !on, cancel it.  session_run
+ * does this itself; a front end that runs guests its own way (compare)
+ * calls it around its runs. */
+void session_hint(bool on);
+
 /* Close every file (a write error is a message and status 1 if `status`
  * was 0) and free everything.  Returns the final status. */
 int session_close(session *s, int status);
