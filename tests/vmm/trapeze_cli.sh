@@ -81,6 +81,12 @@ done
 expect 2 "go with a positional IMAGE" "--console without IMAGE" -- "$T" run --console x --vm "$G/hello.img"
 expect 1 "nowhere/con.txt: error:" "unwritable --console" -- "$T" run --console "$tmp/nowhere/con.txt" "$G/hello.img"
 expect 1 "noinput: error:" "missing --input" -- "$T" run --input "$tmp/noinput" "$G/hello.img"
+mkdir -p "$tmp/indir"
+expect 1 "indir: error: is a directory" "--input DIR" -- "$T" run --input "$tmp/indir" "$G/hello.img"
+expect 1 "indir: error: is a directory" "--vm ...,input=DIR" \
+    -- "$T" run --mode trap --vm "$G/hello.img,input=$tmp/indir"
+expect 1 "indir: error: is a directory" "compare --input DIR" \
+    -- "$T" compare --input "$tmp/indir" "$G/hello.img"
 
 # ---- how a run ends: the same status bare and in a VM ------------------------------------
 for mode in bare trap; do

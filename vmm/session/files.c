@@ -174,6 +174,11 @@ int files_attach(session_files *f, const session_guest *g, int i, int n,
         f->in[i] = open(g->input, O_RDONLY);
         if (f->in[i] < 0)
             return file_error(g->input, strerror(errno));
+        /* A directory opens fine and then reads as nothing at all: the
+         * guest would see an empty input without a word of warning. */
+        struct stat st;
+        if (fstat(f->in[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return file_error(g->input, "is a directory");
         con->in_fd = f->in[i];
     } else if (i > 0) {
         t32_console_set_input(con, NULL, 0);   /* only the first VM reads stdin */
