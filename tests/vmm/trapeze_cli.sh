@@ -192,6 +192,11 @@ expect 2 "bad --quantum" "--quantum past 32 bits" -- "$T" run --mode trap --quan
 expect 2 "bad --vcpus" "--vcpus 0" -- "$T" run --mode trap --vcpus 0 "$G/hello.img"
 expect 2 "bad --vcpus" "--vcpus 9" -- "$T" run --mode trap --vcpus 9 "$G/hello.img"
 expect 0 "" "--mem 16384K" -- "$T" run --mem 16384K "$G/hello.img"
+expect 2 "do not fit in the machine's 1 GiB" "four VMs of 256M: a command-line problem" \
+    -- "$T" run --mode trap --mem 256M --vm "$G/hello.img" --vm "$G/hello.img" \
+    --vm "$G/hello.img" --vm "$G/hello.img"
+expect 0 "" "three VMs of 256M fit" \
+    -- "$T" run --mode trap --mem 256M --vm "$G/hello.img" --vm "$G/hello.img" --vm "$G/hello.img"
 
 # ---- no file named twice, nothing lost ---------------------------------------------------------------
 cp "$BUILD/guestos/default.disk" "$tmp/g.disk"

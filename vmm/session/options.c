@@ -26,11 +26,14 @@ const char session_options_help[] =
     "  --console FILE       IMAGE's console output goes to FILE instead of stdout\n"
     "  --input FILE         IMAGE's console input comes from FILE instead of stdin\n"
     "  --mem SIZE           RAM per machine or VM: bytes, or with K/M suffix\n"
-    "                       (default 16M; a multiple of 4K, at most 256M)\n"
+    "                       (default 16M; a multiple of 4K, at most 256M); all VMs\n"
+    "                       together, with 4M of the VMM's own per VM, must fit in\n"
+    "                       the machine's 1 GiB\n"
     "  --max-insns N        stop after N (virtual) cycles per guest (default: no\n"
     "                       limit; on a terminal, a run still going after 10 s -\n"
     "                       $TRAPEZE_HINT_SECONDS - says so)\n"
-    "  --vm SPEC            add a VM (repeat for several, up to 8):\n"
+    "  --vm SPEC            add a VM (repeat for several, up to 8, as many as fit\n"
+    "                       in 1 GiB - see --mem):\n"
     "                       IMAGE[,disk=FILE][,console=FILE][,input=FILE].  Without\n"
     "                       console=, output goes to stdout, each line prefixed\n"
     "                       [vmN] when there are several VMs; only the first VM\n"
@@ -319,6 +322,14 @@ static int check_options(parser *p, const char *image)
                                    "--mode trap), not --bare");
     if (o->mode == VMM_MODE_BARE && o->vcpus > 1)
         return session_usage_error(p->cmd, "--vcpus is for VMs; it needs a VMM mode");
+    /* The VMs, and the VMM's own memory for each, share one T32 machine of
+     * at most 1 GiB (vmm_new lays them out). */
+    uint64_t need = (uint64_t)o->nguests * ((uint64_t)o->mem + VMM_MEM_PER_VM);
+    if (o->mode != VMM_MODE_BARE && need > (1u << 30))
+        return session_usage_error(p->cmd, "%d VMs of --mem %u bytes do not fit in the "
+                                   "machine's 1 GiB of RAM (each VM also needs %u bytes "
+                                   "of the VMM's own)", o->nguests, (unsigned)o->mem,
+                                   (unsigned)VMM_MEM_PER_VM);
     if (o->mode == VMM_MODE_BARE && o->nswitches > 0)
         return session_usage_error(p->cmd, "--switch-mode moves a VM between VMM modes; "
                                    "start it in one (e.g. --mode trap)");
