@@ -231,6 +231,13 @@ if [ -w /dev/full ]; then
     expect 1 "console output: No space left on device" "--console /dev/full" -- "$T" run --console /dev/full "$G/hello.img"
     expect 1 "--trace: write failed" "--trace /dev/full" -- "$T" run --mode trap --trace /dev/full "$G/hello.img"
     expect 1 "--stats-json: write failed" "--stats-json /dev/full" -- "$T" run --stats-json /dev/full "$G/hello.img"
+    for mode in bare trap; do
+        set +e
+        "$T" run --mode $mode --stats "$G/hello.img" >/dev/null 2>/dev/full; got=$?
+        set -e
+        [ "$got" -eq 1 ] && pass "--stats onto a full stderr ($mode)" ||
+            fail "--stats onto a full stderr ($mode): status $got"
+    done
     set +e
     "$T" run "$G/hello.img" >/dev/full 2>"$tmp/err"; got=$?
     set -e

@@ -107,6 +107,7 @@ static int write_stats(session *s, const vmm_stats *const *st, int n)
 {
     const char *mode = mode_name(s->o.mode);
     bool with_vmm = s->v != NULL;
+    int rc = 0;
     if (s->o.stats) {
         vmm_stats total = { 0 };
         for (int i = 0; i < n; i++) {
@@ -117,10 +118,14 @@ static int write_stats(session *s, const vmm_stats *const *st, int n)
             stats_add(&total, st[i]);
         }
         stats_print(stderr, n > 1 ? "all VMs" : "trapeze statistics", mode, with_vmm, &total);
+        /* The statistics are output like any other: a failed write is
+         * status 1 (with no message - there is nowhere left to say it). */
+        if (fflush(stderr) != 0 || ferror(stderr))
+            rc = SESSION_ERROR;
     }
     if (s->files.stats_json.f)
         stats_write_json(s->files.stats_json.f, mode, st, n);   /* checked on close */
-    return 0;
+    return rc;
 }
 
 /* ---- the hint for a run that goes on and on ----------------------------------
