@@ -39,8 +39,47 @@ static bool fail(char *err, size_t errlen, const char *fmt, ...)
     return false;
 }
 
+/* ---- the temporaries that exist right now ------------------------------------
+ *
+ * A process stopped by Ctrl-C or kill between open and commit would leave
+ * its temporaries behind.  Each one's name is kept in this table while the
+ * file exists, so a signal handler can remove them all with unlink alone
+ * (t32_out_unlink_temporaries).  A slot is filled only after the name is
+ * complete and emptied before the name is freed, so the handler - which
+ * can interrupt either - sees a whole name or none.
+ */
+#define MAX_LIVE 64
+
+static char *volatile live[MAX_LIVE];
+
+static void remember(const char *tmp)
+{
+    for (int i = 0; i < MAX_LIVE; i++) {
+        if (!live[i]) {
+            live[i] = (char *)tmp;
+            return;
+        }
+    }
+    /* Full: this one is not removed by a signal - only a leftover file. */
+}
+
+static void forget(const char *tmp)
+{
+    for (int i = 0; tmp && i < MAX_LIVE; i++)
+        if (live[i] == tmp)
+            live[i] = NULL;
+}
+
+void t32_out_unlink_temporaries(void)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i])
+            unlink(live[i]);
+}
+
 static void reset(t32_out *o)
 {
+    forget(o->tmp);
     free(o->target);
     free(o->tmp);
     *o = (t32_out){ .kind = T32_OUT_CLOSED };
@@ -74,6 +113,7 @@ static bool open_temp(t32_out *o, int mode, char *err, size_t errlen)
             return fail(err, errlen, "out of memory");
         int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd >= 0) {
+            remember(o->tmp);
             if (mode >= 0)
                 (void)fchmod(fd, (mode_t)mode);
             o->f = fdopen(fd, "wb");

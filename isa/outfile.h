@@ -43,6 +43,8 @@
  *
  * A process killed between open and commit leaves its temporary behind
  * (named .NAME.PID.N.tmp next to NAME); the target itself is still whole.
+ * A process that catches the signal can remove them first: its handler
+ * calls t32_out_unlink_temporaries (trapeze does, for SIGINT and SIGTERM).
  */
 #ifndef T32_OUTFILE_H
 #define T32_OUTFILE_H
@@ -78,6 +80,11 @@ bool t32_out_commit(t32_out *o, char *err, size_t errlen);
 /* Give up: close without committing.  A temporary is removed; the target
  * is untouched.  Harmless on a closed t32_out. */
 void t32_out_abort(t32_out *o);
+
+/* Remove every temporary not yet committed or aborted, and nothing else.
+ * Async-signal-safe (it only calls unlink): for a signal handler that is
+ * about to end the process.  The t32_outs themselves are left as they are. */
+void t32_out_unlink_temporaries(void);
 
 /* Open, write len bytes, commit: a whole file in one call. */
 bool t32_out_write_file(const char *path, const void *bytes, size_t len,

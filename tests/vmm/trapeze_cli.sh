@@ -248,5 +248,29 @@ if [ -w /dev/full ]; then
     fi
 fi
 
+# ---- Ctrl-C and kill leave no temporaries ---------------------------------------------------------
+# A guest that never halts, its console and trace in files (each written
+# to a temporary until the end): stopped by SIGINT or SIGTERM, the run
+# removes the temporaries and ends with status 128 + signal.  (A shell
+# running this in the background starts it with SIGINT ignored: then
+# timeout's -k ends it, status 137, and that case is skipped.)
+for sig in INT:130 TERM:143; do
+    want=${sig#*:} sig=${sig%:*}
+    rm -rf "$tmp/sig" && mkdir "$tmp/sig"
+    set +e
+    timeout -k 5 --preserve-status -s $sig 1 "$T" run --mode trap --console "$tmp/sig/t.txt" \
+        --trace "$tmp/sig/trace.txt" "$BUILD/tests/vmm/hostile/spin.img" </dev/null 2>/dev/null
+    got=$?
+    set -e
+    left=$(ls -A "$tmp/sig")
+    if [ "$got" -eq 137 ]; then
+        echo "SKIP SIG$sig: ignored by this shell"
+    elif [ "$got" -eq "$want" ] && [ -z "$left" ]; then
+        pass "SIG$sig: status $got, no temporaries left"
+    else
+        fail "SIG$sig: status $got, left: $left"
+    fi
+done
+
 echo "trapeze_cli: $failures failures"
 [ "$failures" -eq 0 ]
