@@ -47,6 +47,10 @@ expect 2 "bad --mem '1G'" "--mem with a bad suffix" -- "$T" run --mem 1G x.img
 expect 2 "bad --max-insns 'lots'" "--max-insns not a number" -- "$T" run --max-insns lots x.img
 expect 2 "needs a value" "--disk without a value" -- "$T" run x.img --disk
 expect 2 "no image to run" "no image" -- "$T" run --bare
+expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to an unknown mode" \
+    -- "$T" run --mode trap --switch-mode 100:foo x.img
+expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to bare" \
+    -- "$T" run --mode trap --switch-mode 100:bare x.img
 expect 2 "more than one IMAGE" "two images" -- "$T" run a.img b.img
 expect 2 "several guests need a VMM mode" "several VMs on bare" -- "$T" run --bare --vm a.img --vm b.img
 expect 2 "bad --vm setting 'color=red'" "bad --vm setting" -- "$T" run --mode trap --vm a.img,color=red

@@ -196,6 +196,21 @@ static int add_guest(parser *p, char *spec)
     return 0;
 }
 
+/* The modes a VM can switch to: those with a VMM (not bare), "trap, bt, ...". */
+static const char *vmm_mode_names(void)
+{
+    static char list[128];
+    list[0] = '\0';
+    for (int m = 0; m < VMM_NMODES; m++) {
+        if (!mode_get((vmm_mode)m))
+            continue;
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
+                 mode_name((vmm_mode)m));
+    }
+    return list;
+}
+
 /* --switch-mode CYCLES:MODE - kept in time order. */
 static int add_switch(parser *p, char *val)
 {
@@ -212,8 +227,8 @@ static int add_switch(parser *p, char *val)
         return session_usage_error(p->cmd, "bad --switch-mode '%s' (CYCLES is a positive "
                                    "number)", val);
     if (mode < 0 || !mode_get((vmm_mode)mode))
-        return session_usage_error(p->cmd, "bad --switch-mode '%s' (a VM can switch to: %s "
-                                   "but not bare)", val, mode_names());
+        return session_usage_error(p->cmd, "bad --switch-mode '%s' (a VM can switch to: "
+                                   "%s)", val, vmm_mode_names());
     if (o->nswitches == SESSION_MAX_SWITCHES)
         return session_usage_error(p->cmd, "too many --switch-mode (at most %d)",
                                    SESSION_MAX_SWITCHES);
