@@ -203,6 +203,20 @@ if [ -f "$OS/kernel-pv.img" ]; then
     status 0 "audit guestos: the paravirtual kernel has none" "$T" audit "$OS/kernel-pv.img"
 fi
 
+# compare runs one guest, and every way of asking for more says so.
+for args in "$hello $hello" "--vm $hello --vm $hello" "--vm $hello,disk=$OS/default.disk" \
+            "--vm $hello"; do
+    # shellcheck disable=SC2086
+    "$T" compare $args >"$tmp/out" 2>"$tmp/err" </dev/null
+    got=$?
+    if [ "$got" -eq 2 ] && grep -q "compare runs one guest\|it runs one guest" "$tmp/err" &&
+       ! grep -q "use --vm" "$tmp/err"; then
+        pass "compare $args: one guest"
+    else
+        fail "compare $args: status $got"; cat "$tmp/err"
+    fi
+done
+
 # A guest that never halts, without --max-insns: compare must end (bare's
 # default limit, every mode stopped at the same cycle) and say why.
 timeout 60 "$T" compare "$BUILD/tests/vmm/hostile/spin.img" >"$tmp/out" 2>"$tmp/err" </dev/null

@@ -44,12 +44,21 @@
 typedef struct compare_args {
     bool        json;
     const char *pv_image;       /* --pv-image: the paravirtual build for pv */
+    int         images;         /* positional IMAGEs seen */
 } compare_args;
 
 static int extra_option(void *ctx, int argc, char **argv, int *i)
 {
     compare_args *a = ctx;
     const char *arg = argv[*i];
+    /* Positional: the one IMAGE (session_parse takes it), never a second -
+     * run's hint "use --vm for several" would be wrong here. */
+    if (arg[0] != '-' || arg[1] == '\0') {
+        if (++a->images > 1)
+            return session_usage_error("compare", "more than one IMAGE ('%s'); compare "
+                                       "runs one guest, in every mode", arg);
+        return -1;
+    }
     if (strcmp(arg, "--json") == 0) {
         a->json = true;
         return 0;
@@ -68,9 +77,12 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
 }
 
 /* compare chooses the modes and captures the consoles itself. */
-static int check_args(const session_options *o)
+static int check_args(const session_options *o, const compare_args *a)
 {
-    const char *bad = o->mode_given ? "--mode/--bare" : o->nguests > 1 ? "--vm"
+    if (o->nguests > a->images)
+        return session_usage_error("compare", "--vm is not for compare (it runs one guest, "
+                                   "in every mode: give IMAGE, with --disk and --input)");
+    const char *bad = o->mode_given ? "--mode/--bare"
                     : o->vcpus > 1 ? "--vcpus" : o->guests[0].console ? "--console"
                     : o->stats ? "--stats" : o->stats_json ? "--stats-json"
                     : o->trace ? "--trace" : o->trace_insns ? "--trace-insns" : NULL;
@@ -711,7 +723,7 @@ int cmd_compare(int argc, char **argv)
     compare_args a = { 0 };
     int rc = session_parse(&o, argc, argv, "compare", extra_option, &a);
     if (rc == 0)
-        rc = check_args(&o);
+        rc = check_args(&o, &a);
     if (rc == 0)
         rc = compare(&o, &a);
     return rc;
