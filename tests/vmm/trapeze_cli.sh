@@ -47,6 +47,14 @@ expect 2 "bad --mem '1G'" "--mem with a bad suffix" -- "$T" run --mem 1G x.img
 expect 2 "bad --max-insns 'lots'" "--max-insns not a number" -- "$T" run --max-insns lots x.img
 expect 2 "needs a value" "--disk without a value" -- "$T" run x.img --disk
 expect 2 "no image to run" "no image" -- "$T" run --bare
+# An empty file name names the option it came with.
+expect 2 "bad --vm setting '' (the IMAGE is empty)" "--vm with an empty IMAGE" \
+    -- "$T" run --mode trap --vm ,disk=x.disk
+expect 2 "bad --vm setting 'console=' (an empty file name)" "--vm with an empty console=" \
+    -- "$T" run --mode trap --vm "$G/hello.img,console="
+for opt in --disk --console --input --stats-json --trace --trace-insns; do
+    expect 2 "option '$opt' needs a file name" "$opt ''" -- "$T" run "$opt" '' "$G/hello.img"
+done
 expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to an unknown mode" \
     -- "$T" run --mode trap --switch-mode 100:foo x.img
 expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to bare" \

@@ -129,22 +129,39 @@ static char *opt_value(int argc, char **argv, int *i, const char *name, bool *mi
     return argv[++*i];
 }
 
-/* Split "IMAGE,disk=F,console=F,input=F" (modified in place). */
-static bool parse_guest_spec(char *text, session_guest *g, const char **bad)
+/* The next comma-separated field of *text (cut off in place), or NULL at
+ * the end.  Empty fields are returned as "", not skipped as strtok would:
+ * ",disk=F" must not make "disk=F" the image. */
+static char *next_field(char **text)
+{
+    char *field = *text;
+    if (!field)
+        return NULL;
+    char *comma = strchr(field, ',');
+    if (comma)
+        *comma = '\0';
+    *text = comma ? comma + 1 : NULL;
+    return field;
+}
+
+/* Split "IMAGE,disk=F,console=F,input=F" (modified in place).  On a
+ * mistake: *bad is the field, *why what is wrong with it. */
+static bool parse_guest_spec(char *text, session_guest *g, const char **bad, const char **why)
 {
     memset(g, 0, sizeof *g);
-    g->image = strtok(text, ",");
-    if (!g->image)
-        return *bad = "", false;
-    for (char *kv = strtok(NULL, ","); kv; kv = strtok(NULL, ",")) {
-        if (strncmp(kv, "disk=", 5) == 0)
-            g->disk = kv + 5;
-        else if (strncmp(kv, "console=", 8) == 0)
-            g->console = kv + 8;
-        else if (strncmp(kv, "input=", 6) == 0)
-            g->input = kv + 6;
-        else
+    *why = "expected IMAGE[,disk=F][,console=F][,input=F]";
+    g->image = next_field(&text);
+    if (g->image[0] == '\0')
+        return *bad = g->image, *why = "the IMAGE is empty", false;
+    for (char *kv = next_field(&text); kv; kv = next_field(&text)) {
+        const char **slot = strncmp(kv, "disk=", 5) == 0 ? &g->disk
+                          : strncmp(kv, "console=", 8) == 0 ? &g->console
+                          : strncmp(kv, "input=", 6) == 0 ? &g->input : NULL;
+        if (!slot)
             return *bad = kv, false;
+        *slot = strchr(kv, '=') + 1;
+        if (**slot == '\0')
+            return *bad = kv, *why = "an empty file name", false;
     }
     return true;
 }
@@ -185,13 +202,12 @@ static int set_mode(parser *p, const char *s)
 
 static int add_guest(parser *p, char *spec)
 {
-    const char *bad;
+    const char *bad, *why;
     session_options *o = p->o;
     if (o->nguests == VMM_MAX_VMS)
         return session_usage_error(p->cmd, "too many VMs (at most %d)", VMM_MAX_VMS);
-    if (!parse_guest_spec(spec, &o->guests[o->nguests], &bad))
-        return session_usage_error(p->cmd, "bad --vm setting '%s' (expected "
-                                   "IMAGE[,disk=F][,console=F][,input=F])", bad);
+    if (!parse_guest_spec(spec, &o->guests[o->nguests], &bad, &why))
+        return session_usage_error(p->cmd, "bad --vm setting '%s' (%s)", bad, why);
     o->nguests++;
     return 0;
 }
@@ -276,6 +292,11 @@ static int set_number(parser *p, valued_option opt, const char *name, const char
 static int apply_option(parser *p, valued_option opt, const char *name, char *val)
 {
     session_options *o = p->o;
+    bool file = opt == OPT_DISK || opt == OPT_CONSOLE || opt == OPT_INPUT ||
+                opt == OPT_STATS_JSON || opt == OPT_TRACE || opt == OPT_TRACE_INSNS;
+    if (file && val[0] == '\0')
+        return session_usage_error(p->cmd, "option '%s' needs a file name, not an empty "
+                                   "one", name);
     switch (opt) {
     case OPT_MODE:        return set_mode(p, val);
     case OPT_DISK:        o->positional.disk = val; return 0;
