@@ -126,6 +126,15 @@ for key in '"mode": "trap"' '"guest_insns": 3' '"direct_insns"' '"emulated_insns
     if grep -qF -- "$key" "$tmp/s.json"; then pass "stats json has $key"; else fail "stats json lacks $key"; fi
 done
 grep -q "exits" "$tmp/stats.txt" && pass "--stats prints a table" || fail "--stats prints no table"
+# After --switch-mode the statistics name the mode the VM ended in.
+"$T" run --mode trap --switch-mode 50:bt --stats --stats-json "$tmp/sw.json" "$G/counter.img" \
+    >/dev/null 2>"$tmp/stats.txt"
+if grep -qF "trapeze statistics (mode bt; started in trap, bt at cycle 50)" "$tmp/stats.txt" &&
+   grep -qF '"mode": "bt"' "$tmp/sw.json"; then
+    pass "--stats after --switch-mode: the final mode"
+else
+    fail "--stats after --switch-mode: the final mode"; grep mode "$tmp/stats.txt" "$tmp/sw.json"
+fi
 
 # ---- --trace -----------------------------------------------------------------------------------
 # A header names the columns; each line has the guest's virtual K and IE.

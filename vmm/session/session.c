@@ -32,6 +32,7 @@ struct session {
     int          traced_vm;
     uint64_t     traced_cycle;
     uint32_t     traced_pc;
+    char         switched[VMM_MAX_VMS][200];  /* --switch-mode: ", bt at cycle N" ... */
 };
 
 vmm *session_vmm(session *s)
@@ -102,21 +103,47 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
     return SESSION_ERROR;
 }
 
-/* --stats and --stats-json, for `n` guests. */
+/* The mode guest i ended in: after --switch-mode it is not the one it
+ * started in. */
+static const char *final_mode(session *s, int i)
+{
+    return s->v ? s->v->vms[i]->mode->name : mode_name(s->o.mode);
+}
+
+/* The mode of the --stats title: the final one, and the way there
+ * ("bt; started in trap, bt at cycle 300000"). */
+static void mode_story(char *buf, size_t len, session *s, int i)
+{
+    if (s->switched[i][0] == '\0')
+        snprintf(buf, len, "%s", final_mode(s, i));
+    else
+        snprintf(buf, len, "%s; started in %s%s", final_mode(s, i), mode_name(s->o.mode),
+                 s->switched[i]);
+}
+
+/* --stats and --stats-json, for `n` guests.  The totals' mode is the one
+ * every VM ended in ("mixed" if they differ: a switch that failed). */
 static int write_stats(session *s, const vmm_stats *const *st, int n)
 {
-    const char *mode = mode_name(s->o.mode);
+    char mode[sizeof s->switched[0] + 64];
+    const char *end_mode = final_mode(s, 0);
     bool with_vmm = s->v != NULL;
     int rc = 0;
+    for (int i = 1; i < n; i++)
+        if (strcmp(final_mode(s, i), end_mode) != 0)
+            end_mode = "mixed";
     if (s->o.stats) {
         vmm_stats total = { 0 };
         for (int i = 0; i < n; i++) {
             char title[32];
             snprintf(title, sizeof title, "vm%d", i);
+            mode_story(mode, sizeof mode, s, i);
             if (n > 1)
                 stats_print(stderr, title, mode, with_vmm, st[i]);
             stats_add(&total, st[i]);
         }
+        if (n > 1)
+            snprintf(mode, sizeof mode, "%s", end_mode);
         stats_print(stderr, n > 1 ? "all VMs" : "trapeze statistics", mode, with_vmm, &total);
         /* The statistics are output like any other: a failed write is
          * status 1 (with no message - there is nowhere left to say it). */
@@ -124,7 +151,7 @@ static int write_stats(session *s, const vmm_stats *const *st, int n)
             rc = SESSION_ERROR;
     }
     if (s->files.stats_json.f)
-        stats_write_json(s->files.stats_json.f, mode, st, n);   /* checked on close */
+        stats_write_json(s->files.stats_json.f, end_mode, st, n);   /* checked on close */
     return rc;
 }
 
@@ -351,7 +378,12 @@ static int run_bare(session *s)
 static uint64_t switch_modes(session *s, vmm_vm *vm, int *next)
 {
     while (*next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[*next].at) {
-        if (!vmm_vm_set_mode(vm, s->o.switches[*next].mode))
+        char *story = s->switched[vm->id];
+        size_t used = strlen(story);
+        if (vmm_vm_set_mode(vm, s->o.switches[*next].mode))
+            snprintf(story + used, sizeof s->switched[0] - used, ", %s at cycle %" PRIu64,
+                     vm->mode->name, s->o.switches[*next].at);
+        else
             fprintf(stderr, "trapeze: vm%d: cannot switch to mode %s (no memory); "
                     "staying in %s\n", vm->id, mode_name(s->o.switches[*next].mode),
                     vm->mode->name);
