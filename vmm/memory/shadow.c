@@ -37,7 +37,9 @@
  *     shadow entry has U=1; switching modes switches views.
  *   - Paging off.  Bare T32 then has virtual = physical and no protection.
  *     The real MMU stays on (it is what confines the guest to its RAM), with
- *     an identity view of guest-physical [0, size).
+ *     an identity view of guest-physical [0, size) - still one per virtual
+ *     mode, so a mode may map a page differently for the guest kernel (bt
+ *     runs the kernel's fetches from a patched copy, user code the original).
  *
  * WHEN SHADOWS GO STALE.  The guest may edit its tables at any time and we
  * do not watch those writes.  We need not: ISA.md's TLB is not coherent with
@@ -166,15 +168,10 @@ static uint32_t shadow_pte(const vmm_vm *vm, const t32_walk_result *w, t32_acces
  * ====================================================================== */
 
 /* The space the vCPU needs now: its PTBR and its virtual mode.  With paging
- * off there is one identity space whatever the mode, keyed (0, kernel). */
+ * off the key is (0, mode): two identity spaces. */
 static void vcpu_view(const vmm_vcpu *vc, uint32_t *ptbr, bool *user_view)
 {
-    if (!guest_paging_on(vc)) {
-        *ptbr = 0;
-        *user_view = false;
-        return;
-    }
-    *ptbr = vc->vsr[T32_SR_PTBR] & (T32_PTE_FRAME | T32_PTBR_E);
+    *ptbr = guest_paging_on(vc) ? vc->vsr[T32_SR_PTBR] & (T32_PTE_FRAME | T32_PTBR_E) : 0;
     *user_view = guest_in_user_mode(vc);
 }
 

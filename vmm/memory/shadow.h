@@ -11,8 +11,9 @@
  * kernel mode (every page the guest maps), one for its virtual user mode
  * (only the guest's U=1 pages) - both run in real user mode, so every shadow
  * PTE has U=1 and the view is how guest-kernel pages stay hidden from guest
- * user code.  When the guest runs with paging off, the view is the identity
- * map of its guest-physical memory.
+ * user code.  When the guest runs with paging off, both views are the
+ * identity map of its guest-physical memory (a mode may still map a page
+ * differently in the kernel's: bt's patched copies).
  */
 #ifndef VMM_SHADOW_H
 #define VMM_SHADOW_H

@@ -83,10 +83,11 @@ static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
  * the same exit, as VMware's translator made one call into the monitor for
  * a run of sensitive instructions.  Each would have trapped at once, and
  * each is emulated exactly as its own exit would have been (vmm_emulate);
- * this only saves the round trips.  So it stops wherever that could differ:
+ * this only saves the round trips.  (Only the kernel's code is patched, so
+ * all of it runs in virtual kernel mode, where a privileged instruction does
+ * not trap into the guest; an rfe leaving it ends the run.)  So it stops
+ * wherever that could differ:
  *
- *   - in virtual user mode (a user pushf is patched too while paging is
- *     off): there a privileged instruction traps into the guest kernel;
  *   - when a boundary is due (vmm_may_go_on: an event, a debugger) or an
  *     instruction leaves one something to do (VMM_NEXT_BOUNDARY);
  *   - when the address space changes (a PTBR write, a tlbflush: the shadow
@@ -104,7 +105,7 @@ static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
         uint32_t word = t32_load32(vc->vm->mem + gpa);
         if (t32_ops[T32_OPC(word)].cls != T32_PRIVILEGED)
             break;      /* (checked first: most often it is not privileged) */
-        if (!(vc->vpsr & T32_PSR_K) || vc->vm->shadow.epoch != epoch || !vmm_may_go_on(vc, cpu))
+        if (vc->vm->shadow.epoch != epoch || !vmm_may_go_on(vc, cpu))
             break;
         vc->vm->stats.bt_run_on++;
         after = vmm_emulate(vc, cpu, word);

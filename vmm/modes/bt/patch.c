@@ -210,8 +210,8 @@ uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_r
     vmm_vm *vm = vc->vm;
     bt_state *b = bt_of(vm);
     uint32_t f = w->pa / PAGE;
-    /* The kernel's view - or the one view there is while paging is off. */
-    bool kernel_view = (vc->vpsr & T32_PSR_K) || !w->paged;
+    /* The kernel's view (paging on or off: the user view is another space). */
+    bool kernel_view = (vc->vpsr & T32_PSR_K) != 0;
     bool alone = b->step != 0 && vc->pc == b->step_pc;
     bool own_page = kernel_view && access != T32_FETCH && !alone && pc_frame(vc) == f;
 
