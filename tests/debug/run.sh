@@ -34,5 +34,20 @@ for x in tests/debug/*.x; do
         status=1
     fi
 done
+# Input that is not a command script: endless bytes with no newline end the
+# session with an error (bounded memory, no hang), and so does a folder.
+img="$out/guest.img"
+set +e
+timeout 20 "$BUILD/bin/trapeze" debug --batch "$img" </dev/zero >"$out/zero.out" 2>&1
+zs=$?
+timeout 20 "$BUILD/bin/trapeze" debug --batch -x tests "$img" </dev/null >"$out/dir.out" 2>&1
+ds=$?
+set -e
+if [ $zs -ne 1 ] || ! grep -q "more than a mebibyte" "$out/zero.out"; then
+    echo "debug: /dev/zero as commands FAILED (status $zs)"; tail -n 3 "$out/zero.out"; status=1
+fi
+if [ $ds -ne 1 ] || ! grep -q "^tests: error: cannot read it" "$out/dir.out"; then
+    echo "debug: -x FOLDER FAILED (status $ds)"; tail -n 3 "$out/dir.out"; status=1
+fi
 [ $status -eq 0 ] && echo "debug: every scripted session matches its golden transcript"
 exit $status

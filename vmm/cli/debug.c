@@ -98,18 +98,39 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
     return 0;
 }
 
-/* Commands from a stream, without a prompt; FILE:LINE in errors. */
-static void run_stream(debugger *d, FILE *f, const char *name)
+/* Commands from a stream, without a prompt; FILE:LINE in errors.  A line
+ * is read into a bounded buffer: a longer one is cut there (debug_exec
+ * reports it as too long), so input without newlines costs no memory; a
+ * line of more than a mebibyte ends the stream (no command script has one,
+ * /dev/zero does).  A NUL byte, which no command contains, reads as a
+ * space.  False if the stream could not be read or is not text. */
+static bool run_stream(debugger *d, FILE *f, const char *name)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    int n = 0;
-    while (!debug_done(d) && getline(&line, &cap, f) >= 0) {
-        line[strcspn(line, "\n")] = '\0';
+    char line[1100];           /* more than debug_exec accepts: it reports */
+    int n = 0, c = 0;
+    while (!debug_done(d) && c != EOF) {
+        size_t len = 0;
+        long total = 0;
+        while ((c = getc(f)) != EOF && c != '\n') {
+            if (len < sizeof line - 1)
+                line[len++] = c == '\0' ? ' ' : (char)c;
+            if (++total > (1L << 20)) {
+                fprintf(stderr, "%s:%d: error: a line of more than a mebibyte: not a "
+                        "command script\n", name, n + 1);
+                return false;
+            }
+        }
+        if (c == EOF && total == 0)
+            break;             /* the end, after the last newline */
+        line[len] = '\0';
         debug_set_origin(d, name, ++n);
         debug_exec(d, line);
     }
-    free(line);
+    if (ferror(f)) {
+        fprintf(stderr, "%s: error: cannot read it: %s\n", name, strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 static bool run_script(debugger *d, const char *path)
@@ -119,9 +140,9 @@ static bool run_script(debugger *d, const char *path)
         fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
         return false;
     }
-    run_stream(d, f, path);
+    bool ok = run_stream(d, f, path);
     fclose(f);
-    return true;
+    return ok;
 }
 
 /* ---- the interactive REPL ---------------------------------------------------------------------- */
@@ -221,7 +242,7 @@ int cmd_debug(int argc, char **argv)
         if (interactive)
             repl(d);
         else
-            run_stream(d, stdin, "<stdin>");
+            ok = run_stream(d, stdin, "<stdin>");
     }
     fflush(stdout);
     int status = ok ? debug_status(d) : SESSION_ERROR;
