@@ -196,8 +196,11 @@ int main(int argc, char **argv)
 {
     double scale = argc > 1 ? atof(argv[1]) : 1.0;
     const char *only = argc > 2 ? argv[2] : NULL;
-    if (!(scale > 0) || argc > 3) {
-        fprintf(stderr, "usage: t32bench [SCALE [alu|paged|mem|trap]]\n");
+    /* SCALE multiplies every loop's iterations; the smallest loop (the
+     * memory one, 5e7) must still run at least once, and the largest fit
+     * in the loop counter, a 32-bit register. */
+    if (!(scale >= 1e-7 && scale <= 20) || argc > 3) {
+        fprintf(stderr, "usage: t32bench [SCALE [alu|paged|mem|trap]]  (SCALE: 1e-7 .. 20)\n");
         return 2;
     }
     uint64_t n;

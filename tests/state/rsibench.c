@@ -8,8 +8,8 @@
  * step instruction, reverse_goto(now - 1) - is timed:
  *
  *   debug_rsi_ms: N ms          the step back (restore + replay)
- *   checkpoint_mem_mb: N        checkpoints held at that moment
- *   checkpoints: N               how many
+ *   checkpoint_mem: N MiB       checkpoints held at that moment
+ *   checkpoints: N checkpoints  how many
  *
  * Printed, never asserted (timing depends on the host).  The step back is
  * checked, though: it must land on exactly cycle 10^8 - 1.
@@ -69,8 +69,8 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("debug_rsi_ms: %.0f ms\n", ms);
-    printf("checkpoint_mem_mb: %zu\n", reverse_bytes(r) >> 20);
-    printf("checkpoints: %d\n", reverse_count(r));
+    printf("checkpoint_mem: %zu MiB\n", reverse_bytes(r) >> 20);
+    printf("checkpoints: %d checkpoints\n", reverse_count(r));
     reverse_free(r);
     return session_close(s, 0) == 0 ? 0 : 1;
 }

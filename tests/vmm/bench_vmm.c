@@ -221,16 +221,23 @@ static bool bench_scenario(const t32_image *kernel, const t32_image *pv_kernel,
         fprintf(stderr, "vmmbench: cannot read %s\n", path);
         return false;
     }
+    /* Each mode is timed against its own bare runs, taken alternately with
+     * it; the bare speed printed is the best of them all. */
+    enum { NMODES = sizeof modes / sizeof modes[0] };
+    side bare[NMODES] = { { 0 } }, vm[NMODES] = { { 0 } };
     bool ok = true;
-    for (size_t i = 0; ok && i < sizeof modes / sizeof modes[0]; i++) {
-        side bare = { 0 }, vm = { 0 };
+    for (size_t i = 0; ok && i < NMODES; i++)
         ok = measure(modes[i].mode, kernel, modes[i].pv ? pv_kernel : kernel, disk, disklen,
-                     want, &bare, &vm);
-        if (ok && i == 0)
-            printf("vmm_%s_bare_mips: %.1f M guest instructions/s\n", name,
-                   (double)bare.st.guest_insns / bare.best / 1e6);
-        if (ok)
-            report(modes[i].name, name, &bare, &vm);
+                     want, &bare[i], &vm[i]);
+    if (ok) {
+        double best = bare[0].best;
+        for (size_t i = 1; i < NMODES; i++)
+            if (bare[i].best < best)
+                best = bare[i].best;
+        printf("vmm_%s_bare_mips: %.1f M guest instructions/s\n", name,
+               (double)bare[0].st.guest_insns / best / 1e6);
+        for (size_t i = 0; i < NMODES; i++)
+            report(modes[i].name, name, &bare[i], &vm[i]);
     }
     free(disk);
     return ok;
