@@ -111,7 +111,9 @@ static void print_help(void)
           "  --input FILE         console input for every run (default: none, input\n"
           "                       ended)\n"
           "  --pv-image IMAGE     the paravirtual build of the guest, run by --mode pv\n"
-          "                       (default: IMAGE); its fidelity is its transcript\n"
+          "                       (default: IMAGE); its fidelity is its transcript.\n"
+          "                       A paravirtual kernel as IMAGE stops at its first\n"
+          "                       hcall in every other mode: compare says so\n"
           "  --json               the same as JSON on stdout\n"
           "  --mem SIZE           RAM per machine or VM (default 16M)\n"
           "  --max-insns N        stop every run after N cycles; without it, bare runs\n"
@@ -138,7 +140,7 @@ static void print_help(void)
 typedef struct verdict {
     bool     end, cycles, console, regs, ram;   /* each the same as bare's? */
     size_t   console_at;        /* first byte that differs */
-    char     regs_differ[64];   /* "pc r3 r5 ..." */
+    char     regs_differ[256];  /* "pc r3 r5": all of them (room for every one) */
     bool     identical;
     uint64_t diverge_at;        /* first cycle whose state differs; 0: none */
     uint32_t diverge_pc;        /* bare's pc just before it */
@@ -166,11 +168,6 @@ static size_t first_byte_differing(const probe *a, const probe *b)
 static void add_name(char *buf, size_t len, const char *name)
 {
     size_t used = strlen(buf);
-    if (used + strlen(name) + 5 >= len) {
-        if (!strstr(buf, "..."))
-            snprintf(buf + used, len - used, " ...");
-        return;
-    }
     snprintf(buf + used, len - used, "%s%s", used ? " " : "", name);
 }
 
@@ -428,6 +425,29 @@ static void stats_rows(table *t, const result *rows, int n)
 #undef STAT_ROW
 }
 
+/* The registers cell: a run that went its own way differs in most of
+ * them, and a list of twenty would push the table apart - so up to three
+ * are named ("r1, r2 and r9"), more are counted ("pc, psr and 15 more").
+ * --json has them all. */
+static void registers_cell(table *t, int row, int col, const char *names)
+{
+    char copy[sizeof ((verdict *)0)->regs_differ];
+    const char *name[3];
+    int n = 0;
+    snprintf(copy, sizeof copy, "%s", names);
+    for (char *w = strtok(copy, " "); w; w = strtok(NULL, " "), n++)
+        if (n < 3)
+            name[n] = w;
+    if (n == 1)
+        set_cell(t, row, col, "%s", name[0]);
+    else if (n == 2)
+        set_cell(t, row, col, "%s and %s", name[0], name[1]);
+    else if (n == 3)
+        set_cell(t, row, col, "%s, %s and %s", name[0], name[1], name[2]);
+    else
+        set_cell(t, row, col, "%s, %s and %d more", name[0], name[1], n - 2);
+}
+
 static void verdict_cells(table *t, const context *cx, const result *r, int col, int rows_at)
 {
     const verdict *v = &r->v;
@@ -448,7 +468,10 @@ static void verdict_cells(table *t, const context *cx, const result *r, int col,
         set_cell(t, rows_at + 3, col, v->identical ? "same transcript" : "transcript differs");
         return;
     }
-    set_cell(t, rows_at + 1, col, "%s", v->regs ? "same" : v->regs_differ);
+    if (v->regs)
+        set_cell(t, rows_at + 1, col, "same");
+    else
+        registers_cell(t, rows_at + 1, col, v->regs_differ);
     set_cell(t, rows_at + 2, col, "%s", v->ram ? "same" : "differs");
     if (v->identical) {
         set_cell(t, rows_at + 3, col, "identical");
@@ -636,6 +659,28 @@ static void print_json(const context *cx, const result *rows, int n, const char 
 
 /* ---- the command ------------------------------------------------------------------ */
 
+/* A paravirtual kernel given as IMAGE stops at its first hcall on bare T32
+ * (hcall is ILLEGAL there) and so in every mode but pv: the table shows
+ * runs of a few cycles that "escape", and a pv column that "diverges".
+ * Say why, and how to compare it: the unmodified kernel as IMAGE, this
+ * one as --pv-image. */
+static void explain_pv_image(const context *cx, const probe *bare, const char *disk)
+{
+    const vmm_outcome *out = &bare->out;
+    if (out->end != VMM_END_ESCAPE || out->trap.cause != T32_CAUSE_ILLEGAL ||
+        T32_OPC(out->trap.insn) != T32_OP_HCALL)
+        return;
+    char where[256];
+    session_describe_pc(where, sizeof where, cx->img, out->pc);
+    fflush(stdout);
+    fprintf(stderr, "trapeze compare: %s is a paravirtual kernel: it stops at its first hcall "
+            "(hypercall %" PRIu32 ", at pc %s) on bare T32 and in every mode but pv\n",
+            cx->in.image, T32_IMM16(out->trap.insn), where);
+    fprintf(stderr, "trapeze compare: to compare it, give the unmodified kernel as IMAGE and "
+            "this one to pv: trapeze compare --pv-image %s%s%s KERNEL\n", cx->in.image,
+            disk ? " --disk " : "", disk ? disk : "");
+}
+
 /* The disk's bytes, read once: every run gets its own copy in memory. */
 static int read_disk(const char *path, uint8_t **bytes, size_t *len)
 {
@@ -697,6 +742,7 @@ static int compare(const session_options *o, const compare_args *a)
             print_json(&cx, rows, n, o->guests[0].disk);
         else
             print_text(&cx, rows, n, o->guests[0].disk);
+        explain_pv_image(&cx, &rows[0].p, o->guests[0].disk);
         for (int i = 1; i < n; i++)
             rc |= !rows[i].v.identical;
     }

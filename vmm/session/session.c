@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "vmm/memory/guest.h"
 #include "vmm/modes/mode.h"
 #include "vmm/report/trace.h"
 #include "vmm/session/files.h"
@@ -403,6 +404,25 @@ static void run_switching(session *s)
     }
 }
 
+/* A trap a VM escaped on was reflected (run/reflect.c), and carries no
+ * instruction word.  For an ILLEGAL one, read the word at its pc as the
+ * guest's CPU fetched it - guest RAM holds what bare T32's would - so the
+ * message can say what bare's says of an hcall: the image is a
+ * paravirtual kernel, run in a mode without hypercalls.  (Under pv an
+ * escaping hcall is the guest's own mistake, not the wrong mode.) */
+static void find_escaped_insn(vmm_vm *vm)
+{
+    t32_trap *t = &vm->outcome.trap;
+    t32_walk_result w;
+    uint32_t word;
+    if (vm->outcome.end != VMM_END_ESCAPE || t->cause != T32_CAUSE_ILLEGAL || t->insn != 0 ||
+        vm->mode->id == VMM_MODE_PV)
+        return;
+    const vmm_vcpu *vc = &vm->vcpus[vm->outcome.vcpu];
+    if (guest_walk(vc, t->epc, T32_FETCH, &w) == T32_CAUSE_NONE && guest_read32(vm, w.pa, &word))
+        t->insn = word;
+}
+
 /* Run the VMs and report on each; the status is the first VM's that did
  * not halt. */
 static int run_vms(session *s)
@@ -420,6 +440,7 @@ static int run_vms(session *s)
         char who[32] = "";
         if (v->nvms > 1)
             snprintf(who, sizeof who, "vm%d: ", i);
+        find_escaped_insn(v->vms[i]);
         int rc = session_report(who, &s->imgs[i], &v->vms[i]->outcome);
         status = status ? status : rc;
         st[i] = &v->vms[i]->stats;
