@@ -388,13 +388,21 @@ static uint64_t counter(const vmm_stats *st, size_t off)
     return value;
 }
 
+/* The counters a comparison is about - instructions patched (bt) and
+ * hypercalls (pv) - get a row even when every mode counted none: that no
+ * mode made a hypercall is a finding too. */
+static bool always_shown(size_t off)
+{
+    return off == offsetof(vmm_stats, bt_patches) || off == offsetof(vmm_stats, hypercalls);
+}
+
 /* One counter's row.  A bare machine has only the STATS_ALL counters (the
- * others show "-"); a mode's own counters (STATS_IF_SET) get a row only
- * when some mode counted something. */
+ * others show "-"); a mode's own other counters (STATS_IF_SET) get a row
+ * only when some mode counted something. */
 static void stat_row(table *t, const result *rows, int n, const char *label, int shown,
                      size_t off)
 {
-    bool any = false;
+    bool any = always_shown(off);
     for (int i = 0; i < n; i++)
         any |= counter(&rows[i].p.stats, off) != 0;
     if (shown == STATS_IF_SET && !any)
