@@ -80,7 +80,7 @@ status 1 "compare: a missing --pv-image" "$T" compare --pv-image "$tmp/none.img"
 # modecheck asks pushf which mode it runs in: some modes diverge (status 1).
 "$T" compare "$BUILD/examples/modecheck.img" </dev/null >"$tmp/full.txt"
 [ $? -eq 1 ] || fail "compare modecheck: status should be 1 (a mode diverges)"
-grep -v -e '^host time' -e '^slowdown' "$tmp/full.txt" >"$tmp/modecheck.txt"
+grep -v -e '^host time' -e '^  best of runs' -e '^slowdown' "$tmp/full.txt" >"$tmp/modecheck.txt"
 golden modecheck.txt "compare modecheck: the table"
 header=$(sed -n 3p "$tmp/full.txt" | tr -s ' ' | sed 's/^ //')
 [ "$header" = "bare $(echo "$modes" | sed 's/bare, //; s/, / /g')" ] ||
@@ -88,9 +88,16 @@ header=$(sed -n 3p "$tmp/full.txt" | tr -s ' ' | sed 's/^ //')
 grep -q '^host time (ms)  *[0-9.]*  ' "$tmp/full.txt" || fail "compare: no host times"
 grep -q '^slowdown  *1.00x ' "$tmp/full.txt" || fail "compare: bare's slowdown is not 1.00x"
 grep -q 'mode check' "$tmp/full.txt" && fail "compare: the guest's console was printed"
+# One run of a small guest is too short to time: every mode is timed over
+# repeated runs, and the table says over how many.
+awk '$1 == "best" && $3 == "runs" { for (i = 4; i <= NF; i++) if ($i < 2) bad = 1; ok = 1 }
+     END { exit !(ok && !bad) }' "$tmp/full.txt" &&
+    pass "compare: every mode is timed over repeated runs" ||
+    fail "compare: a mode timed once, or no 'best of runs' row"
+"$T" compare --help | grep -q "fastest run" || fail "compare --help: which time is shown"
 
 "$T" compare --json "$BUILD/examples/modecheck.img" </dev/null >"$tmp/full.json"
-grep -v -e '"host_ms"' -e '"slowdown"' "$tmp/full.json" >"$tmp/modecheck.json"
+grep -v -e '"host_ms"' -e '"host_runs"' -e '"slowdown"' "$tmp/full.json" >"$tmp/modecheck.json"
 golden modecheck.json "compare --json modecheck"
 [ "$(grep -c '"host_ms"' "$tmp/full.json")" = "$(grep -c '"mode":' "$tmp/full.json")" ] ||
     fail "compare --json: a host time per mode"
@@ -255,6 +262,10 @@ if [ "$got" -eq 0 ] && grep -q "did not halt on bare T32 within 200000000 cycles
 else
     fail "compare of a guest that never halts: status $got"; cat "$tmp/err"
 fi
+# ... and does not run those long runs again to time them.
+awk '$1 == "best" && $3 == "runs" { for (i = 4; i <= NF; i++) if ($i != 1) bad = 1; ok = 1 }
+     END { exit !(ok && !bad) }' "$tmp/out" && pass "compare: a long run is timed once" ||
+    fail "compare: a long run is timed again: $(grep 'best of runs' "$tmp/out")"
 # On a terminal it gives the same hint as run.
 drive=$BUILD/tests/debug/ptydrive
 if [ -x "$drive" ]; then

@@ -12,7 +12,7 @@
 
 #include "vmm/session/probe.h"
 
-static double now_seconds(void)
+double probe_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -72,9 +72,9 @@ static void run_bare(probe *p, session *s, uint64_t limit)
 {
     t32_machine *m = session_machine(s);
     const t32_cpu *cpu = &m->cpu[0];
-    double start = now_seconds();
+    double start = probe_now();
     p->out = vmm_bare_run(m, limit, &p->stats);
-    p->seconds = now_seconds() - start;
+    p->seconds = probe_now() - start;
     p->cycles = cpu->cycles;
     memcpy(p->r, cpu->r, sizeof p->r);
     p->pc = cpu->pc;
@@ -89,9 +89,9 @@ static void run_vm(probe *p, session *s)
     vmm *v = session_vmm(s);
     const vmm_vm *vm = v->vms[0];
     const vmm_vcpu *vc = &vm->vcpus[0];
-    double start = now_seconds();
+    double start = probe_now();
     vmm_sched_run(v);
-    p->seconds = now_seconds() - start;
+    p->seconds = probe_now() - start;
     p->out = vm->outcome;
     p->stats = vm->stats;
     p->cycles = vc->vcycles;
@@ -103,21 +103,31 @@ static void run_vm(probe *p, session *s)
     p->ram_hash = hash_ram(vm->mem, vm->size);
 }
 
-int probe_run(probe *p, const probe_input *in, vmm_mode mode, uint64_t limit)
+/* Build one run's session, its devices the probe's own.  Returns 0 or an
+ * exit status; *s needs session_close either way. */
+static int open_run(session **s, const probe_input *in, vmm_mode mode, uint64_t limit)
 {
     session_options o = probe_options(in, mode, limit);
+    int rc = session_open(s, &o);
+    if (rc != 0)
+        return rc;
+    vmm *v = session_vmm(*s);
+    t32_machine *m = session_machine(*s);
+    if (v)
+        prepare_devices(in, &v->vms[0]->con, &v->vms[0]->disk);
+    else
+        prepare_devices(in, &m->console, &m->disk);
+    return 0;
+}
+
+int probe_run(probe *p, const probe_input *in, vmm_mode mode, uint64_t limit)
+{
     session *s = NULL;
     memset(p, 0, sizeof *p);
     p->mode = mode;
-    int rc = session_open(&s, &o);
+    int rc = open_run(&s, in, mode, limit);
     if (rc == 0) {
-        vmm *v = session_vmm(s);
-        t32_machine *m = session_machine(s);
-        if (v)
-            prepare_devices(in, &v->vms[0]->con, &v->vms[0]->disk);
-        else
-            prepare_devices(in, &m->console, &m->disk);
-        if (v)
+        if (session_vmm(s))
             run_vm(p, s);
         else
             run_bare(p, s, limit);
@@ -130,6 +140,23 @@ int probe_run(probe *p, const probe_input *in, vmm_mode mode, uint64_t limit)
     if (rc != 0)
         probe_free(p);
     return rc;
+}
+
+int probe_time(const probe_input *in, vmm_mode mode, uint64_t limit, double *seconds)
+{
+    session *s = NULL;
+    int rc = open_run(&s, in, mode, limit);
+    if (rc == 0) {
+        vmm *v = session_vmm(s);
+        vmm_stats ignored;
+        double start = probe_now();
+        if (v)
+            vmm_sched_run(v);
+        else
+            vmm_bare_run(session_machine(s), limit, &ignored);
+        *seconds = probe_now() - start;
+    }
+    return session_close(s, rc);
 }
 
 void probe_free(probe *p)

@@ -6,6 +6,7 @@
  *     int rc = probe_run(&p, &in, VMM_MODE_EMULATE, limit);
  *     ... p.console, p.cycles, p.r, p.ram_hash, p.stats, p.seconds ...
  *     probe_free(&p);
+ *     probe_time(&in, VMM_MODE_EMULATE, limit, &seconds);   // its time again
  *
  * The run is built by the session library (session_open), so images,
  * memory size and console input are handled exactly as `trapeze run` does;
@@ -54,6 +55,16 @@ typedef struct probe {
  * Returns 0 with *p filled, or an exit status after a message (a file
  * that cannot be used, no memory); *p is then empty. */
 int probe_run(probe *p, const probe_input *in, vmm_mode mode, uint64_t limit);
+
+/* The host time of the same run again, and nothing else: no transcript,
+ * no registers, no hash of RAM.  A run is deterministic, so only its time
+ * can differ from probe_run's - timing a run several times is how a front
+ * end gets a host time that is more than noise.  Returns 0 with *seconds,
+ * or an exit status after a message. */
+int probe_time(const probe_input *in, vmm_mode mode, uint64_t limit, double *seconds);
+
+/* The host's monotonic clock, in seconds: what probes are timed with. */
+double probe_now(void);
 
 /* Release what probe_run allocated (an empty probe is fine). */
 void probe_free(probe *p);
