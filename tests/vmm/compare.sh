@@ -225,15 +225,23 @@ grep -q "none.img: error: " "$tmp/err" || fail "audit: a missing image's message
 status 1 "audit sites.s: sites found" "$T" audit "$tmp/sites.img"
 cp "$tmp/out" "$tmp/sites.txt"
 golden sites.txt "audit sites.s: the listing"
-printf '    .text\n_start: halt\n    .word 0x42000000\n' >"$tmp/dataonly.s"
+# Data that decodes as pushf/popf is no instruction, but bt patches it all
+# the same: listed as data, counted, and status 1 like any site.
+printf '    .text\n_start: halt\n    .word 0x42000000, 0x43000000\n' >"$tmp/dataonly.s"
 "$AS" -o "$tmp/dataonly.img" "$tmp/dataonly.s" || fail "dataonly.s: t32as"
-status 0 "audit: data that decodes as pushf is no instruction" "$T" audit "$tmp/dataonly.img"
-grep -q ' pushf .*  data$' "$tmp/out" || fail "audit: the data word is not listed as data"
+status 1 "audit: data that decodes as pushf/popf is a site" "$T" audit "$tmp/dataonly.img"
+grep -q ' pushf .*  data$' "$tmp/out" && grep -q ' popf .*  data$' "$tmp/out" ||
+    fail "audit: the data words are not listed as data"
+grep -q 'no sensitive' "$tmp/out" && fail "audit: the summary says there is nothing"
+tail -1 "$tmp/out" | grep -q 'dataonly.img: 2 sites (2 in data ranges)$' &&
+    pass "audit: the summary counts the data sites" ||
+    fail "audit: the summary is '$(tail -1 "$tmp/out")'"
 status 0 "audit hello: none" "$T" audit "$hello"
 grep -q 'no sensitive but unprivileged instructions' "$tmp/out" || fail "audit hello: summary"
 status 1 "audit guestos: the kernel has sites" "$T" audit "$OS/kernel.img"
 n=$(grep -c -E ' (pushf|popf) ' "$tmp/out")
-grep -q ": $n sensitive but unprivileged instructions" "$tmp/out" ||
+grep -q ": $n sensitive but unprivileged instructions" "$tmp/out" &&
+tail -1 "$tmp/out" | grep -q ": $n sites\( (.*)\)\?$" ||
     fail "audit guestos: $n sites listed, the summary says otherwise"
 if [ -f "$OS/kernel-pv.img" ]; then
     status 0 "audit guestos: the paravirtual kernel has none" "$T" audit "$OS/kernel-pv.img"

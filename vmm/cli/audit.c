@@ -33,14 +33,16 @@ static void print_help(void)
           "source file:line (from the image's line table) and mnemonic - the sites a\n"
           "binary translator patches, since they do not trap when run deprivileged.\n"
           "Data in executable segments that decodes as one is listed too, marked\n"
-          "\"data\" (a page scanner would patch it as well).\n"
+          "\"data\": a page scanner patches it as well, corrupting the data.  The\n"
+          "last line counts every site listed (\"4 sites (1 in data ranges)\").\n"
           "\n"
           "options:\n"
           "  -h, --help           show this help\n"
           "\n"
           "exit status:\n"
-          "  0  no such instruction\n"
-          "  1  at least one instruction (or the image could not be read)\n"
+          "  0  no site: nothing for a translator to patch\n"
+          "  1  at least one site listed, data words included (or the image could\n"
+          "     not be read)\n"
           "  2  bad command line\n", stdout);
 }
 
@@ -83,31 +85,40 @@ static void scan_segment(const t32_image *img, const t32_segment *seg, uint64_t 
     }
 }
 
-/* "12 (6 pushf, 6 popf)": the total and each sensitive opcode's share,
- * then the data words that look like one. */
+/* The summary: the instructions, per opcode; the data words that decode
+ * as one; and last every site listed, which is what bt patches.  Returns
+ * the number of sites. */
 static uint64_t print_summary(const char *path, const uint64_t count[256], uint64_t lookalikes)
 {
-    uint64_t total = 0;
+    uint64_t insns = 0;
     for (int op = 0; op < 256; op++)
-        total += count[op];
-    if (lookalikes)
-        printf("%s: %" PRIu64 " data word%s in code decode%s as one\n", path, lookalikes,
-               lookalikes == 1 ? "" : "s", lookalikes == 1 ? "s" : "");
-    if (total == 0) {
+        insns += count[op];
+    if (insns + lookalikes == 0) {
         printf("%s: no sensitive but unprivileged instructions\n", path);
         return 0;
     }
-    printf("%s: %" PRIu64 " sensitive but unprivileged instruction%s (", path, total,
-           total == 1 ? "" : "s");
-    const char *sep = "";
-    for (int op = 0; op < 256; op++) {
-        if (t32_ops[op].cls != T32_SENSITIVE || !t32_ops[op].mnemonic)
-            continue;
-        printf("%s%" PRIu64 " %s", sep, count[op], t32_ops[op].mnemonic);
-        sep = ", ";
+    if (insns) {
+        printf("%s: %" PRIu64 " sensitive but unprivileged instruction%s (", path, insns,
+               insns == 1 ? "" : "s");
+        const char *sep = "";
+        for (int op = 0; op < 256; op++) {
+            if (t32_ops[op].cls != T32_SENSITIVE || !t32_ops[op].mnemonic)
+                continue;
+            printf("%s%" PRIu64 " %s", sep, count[op], t32_ops[op].mnemonic);
+            sep = ", ";
+        }
+        printf("): none of them traps when run deprivileged\n");
     }
-    printf("): none of them traps when run deprivileged\n");
-    return total;
+    if (lookalikes)
+        printf("%s: %" PRIu64 " data word%s in code decode%s as one: a translator patches "
+               "%s too\n", path, lookalikes, lookalikes == 1 ? "" : "s",
+               lookalikes == 1 ? "s" : "", lookalikes == 1 ? "it" : "them");
+    uint64_t sites = insns + lookalikes;
+    printf("%s: %" PRIu64 " site%s", path, sites, sites == 1 ? "" : "s");
+    if (lookalikes)
+        printf(" (%" PRIu64 " in data ranges)", lookalikes);
+    printf("\n");
+    return sites;
 }
 
 static int audit(const char *path)
@@ -123,13 +134,13 @@ static int audit(const char *path)
     for (size_t i = 0; i < img.nsegs; i++)
         if (img.segs[i].flags & T32_SEG_X)
             scan_segment(&img, &img.segs[i], count, &lookalikes);
-    uint64_t total = print_summary(path, count, lookalikes);
+    uint64_t sites = print_summary(path, count, lookalikes);
     t32_image_free(&img);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "trapeze audit: error: writing standard output failed\n");
         return SESSION_ERROR;
     }
-    return total ? 1 : 0;
+    return sites ? 1 : 0;
 }
 
 int cmd_audit(int argc, char **argv)
