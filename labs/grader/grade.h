@@ -49,6 +49,7 @@ struct result {
     double secs;
     char *output;                   /* captured, cut, with the grader's notes */
     char reason[512];               /* the last line of output */
+    char note[400];                 /* the grader's remark (the build's: what it left out) */
 };
 
 /* What a child process may use (sandbox.c). */
@@ -101,8 +102,12 @@ void sandbox_killuid(uid_t uid);
 double now_secs(void);
 
 /* tree.c */
-int tree_copy(const char *from, const char *to, int build, long long maxbytes, char *err,
-              size_t n);
+struct ignored {                    /* what a copy left out, never followed */
+    long n;
+    char first[300];                /* "symbolic link ignored: REL" (or "special file") */
+};
+int tree_copy(const char *from, const char *to, int build, long long maxbytes,
+              struct ignored *ig, char *err, size_t n);
 int tree_remove(const char *dir);
 int tree_same(const char *a, const char *b);
 int tree_stamp(const char *dir, const char *ref, const struct timespec *same,

@@ -82,6 +82,8 @@ void report_text(FILE *f, const struct graded *g, const struct test *t, int n, i
         fprintf(f, "build: FAIL (%s)\n", g->build.reason);
         last_lines(f, g->build.output ? g->build.output : "", 12);
     }
+    if (g->build.note[0])
+        fprintf(f, "    %s\n", g->build.note);
     for (int i = 0; i < n; i++) {
         const struct result *r = &g->res[i];
         if (r->ok && times)

@@ -358,13 +358,22 @@ static void build_reason(struct result *b)
     textf(b->reason, sizeof b->reason, "%.*s", (int)(nl ? nl - p : (long)strlen(p)), p);
 }
 
-/* A submission zipped with its folder: use the one folder inside. */
+/* 1 if path is a regular file or a folder (as asked) - itself, not what a
+ * symbolic link there points to: a submission's links are never followed. */
+static int is_real(const char *path, int dir)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/* A submission zipped with its folder: use the one folder inside that has
+ * a Makefile (real folders and files only). */
 static void submission_root(const char *dir, char *root, size_t n)
 {
     char probe[GRADE_PATH_MAX];
     textf(root, n, "%s", dir);
     path_of(probe, sizeof probe, dir, "Makefile");
-    if (access(probe, F_OK) == 0)
+    if (is_real(probe, 0))
         return;
     char only[GRADE_PATH_MAX] = "";
     int found = 0;
@@ -373,8 +382,11 @@ static void submission_root(const char *dir, char *root, size_t n)
     while (d && (e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
+        PATHF(probe, "%s/%s", dir, e->d_name);
+        if (!is_real(probe, 1))
+            continue;
         PATHF(probe, "%s/%s/Makefile", dir, e->d_name);
-        if (access(probe, F_OK) == 0 && found++ == 0)
+        if (is_real(probe, 0) && found++ == 0)
             PATHF(only, "%s/%s", dir, e->d_name);
     }
     if (d)
@@ -385,20 +397,33 @@ static void submission_root(const char *dir, char *root, size_t n)
 
 /* Copy submission k into W/sub-K/tree, reusing the reference's build when
  * the Makefiles are the same (see the top of this file).  -1 with a
- * reason in err. */
-static int prepare(const struct run *r, int k, const struct jail *j, char *err, size_t n)
+ * reason in err.  note gets what the copy left out ("" if nothing). */
+static int prepare(const struct run *r, int k, const struct jail *j, char *note, size_t nn,
+                   char *err, size_t n)
 {
     char root[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], build[GRADE_PATH_MAX];
-    char refbuild[GRADE_PATH_MAX];
+    char refbuild[GRADE_PATH_MAX], probe[GRADE_PATH_MAX + 16];
+    struct ignored ig;
+    note[0] = '\0';
     submission_root(r->o.subs[k], root, sizeof root);
     PATHF(tree, "%s/sub-%d/tree", r->work, k);
-    if (tree_copy(root, tree, 0, 512LL << 20, err, n) < 0)
+    if (tree_copy(root, tree, 0, 512LL << 20, &ig, err, n) < 0)
         return -1;
+    if (ig.n == 1)
+        textf(note, nn, "t32grade: %s (never followed)", ig.first);
+    else if (ig.n > 1)
+        textf(note, nn, "t32grade: %s (never followed), and %ld more", ig.first, ig.n - 1);
+    PATHF(probe, "%s/Makefile", tree);
+    if (!is_real(probe, 0)) {
+        textf(err, n, "t32grade: no Makefile at the top of the submission%s%s",
+              note[0] ? "; " : "", note[0] ? note + strlen("t32grade: ") : "");
+        return -1;
+    }
     struct timespec t0 = { 946684800, 0 }, t1 = { 946771200, 0 };  /* 2000-01-01, -02 */
     path_of(refbuild, sizeof refbuild, r->ref, "build");
     path_of(build, sizeof build, tree, "build");
     if (tree_same_makefiles(tree, r->ref) && access(refbuild, F_OK) == 0) {
-        if (tree_copy(refbuild, build, 1, 4LL << 30, err, n) < 0)
+        if (tree_copy(refbuild, build, 1, 4LL << 30, NULL, err, n) < 0)
             return -1;
         tree_stamp(tree, r->ref, &t0, NULL);
         tree_stamp(build, NULL, NULL, &t1);
@@ -418,7 +443,7 @@ static void save(const struct run *r, int k, const char *name, const struct resu
     PATHF(path, "%s/res-%d/%s.meta", r->work, k, name);
     FILE *f = fopen(path, "w");
     if (f) {
-        fprintf(f, "%d %.3f\n%s\n", res->ok, res->secs, res->reason);
+        fprintf(f, "%d %.3f\n%s\n%s\n", res->ok, res->secs, res->reason, res->note);
         fclose(f);
     }
     PATHF(path, "%s/res-%d/%s.out", r->work, k, name);
@@ -440,6 +465,8 @@ static void load(const struct run *r, int k, const char *name, struct result *re
         if (fscanf(f, "%d %lf\n", &res->ok, &res->secs) == 2 &&
             fgets(res->reason, sizeof res->reason, f))
             res->reason[strcspn(res->reason, "\n")] = '\0';
+        if (fgets(res->note, sizeof res->note, f))
+            res->note[strcspn(res->note, "\n")] = '\0';
         fclose(f);
     }
     PATHF(path, "%s/res-%d/%s.out", r->work, k, name);
@@ -468,8 +495,9 @@ static void grade_one(const struct run *r, int k, int slot)
     fresh_dirs(r, k, &j);
 
     struct result b;
+    char note[sizeof b.note];
     memset(&b, 0, sizeof b);
-    if (prepare(r, k, &j, err, sizeof err) < 0) {
+    if (prepare(r, k, &j, note, sizeof note, err, sizeof err) < 0) {
         textf(b.reason, sizeof b.reason, "%s", err);
         b.output = strdup(err);
     } else {
@@ -482,6 +510,7 @@ static void grade_one(const struct run *r, int k, int slot)
         if (!b.ok)
             build_reason(&b);
     }
+    textf(b.note, sizeof b.note, "%s", note);
     save(r, k, "build", &b);
 
     for (int i = 0; i < r->ntests; i++) {
@@ -591,7 +620,7 @@ static int make_ref(struct run *r)
     }
     char err[600];
     path_of(r->ref, sizeof r->ref, r->work, "ref");
-    if (tree_copy(r->tree, r->ref, 0, 4LL << 30, err, sizeof err) < 0) {
+    if (tree_copy(r->tree, r->ref, 0, 4LL << 30, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "t32grade: error: reference: %s\n", err);
         return -1;
     }
@@ -674,7 +703,9 @@ static int report(const struct run *r, double secs)
 {
     int all_full = 1;
     for (int k = 0; k < r->o.nsubs; k++) {
-        struct graded g = { r->o.subs[k], { 0, 0, NULL, "" }, NULL };
+        struct graded g;
+        memset(&g, 0, sizeof g);
+        g.dir = r->o.subs[k];
         g.res = calloc((size_t)r->ntests, sizeof *g.res);
         if (!g.res)
             return 2;

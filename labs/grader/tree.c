@@ -4,8 +4,10 @@
  * notice a write where a submission has no business writing.
  *
  * Only directories and regular files are copied.  Symbolic links, fifos and
- * devices in a submission are left out: a link could point a later write
- * outside the scratch tree, a fifo could block the copy forever.
+ * devices in a submission are left out, never followed: a link could hand
+ * in someone else's tree (a link to the solution scores full marks) or point
+ * a later write outside the scratch tree, a fifo could block the copy
+ * forever.  What was left out is counted, so that the report can say so.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -119,6 +121,7 @@ struct copy {
     long long left;                 /* bytes still allowed */
     long files;
     int build;                      /* copying a build folder */
+    struct ignored *ig;             /* what was left out (may be NULL) */
     char *err;
     size_t nerr;
 };
@@ -147,8 +150,12 @@ static int copy_one(void *ctx, const char *path, const char *rel, const struct s
             return 1;
         return mkdir(to, 0755) < 0 && errno != EEXIST ? -1 : 0;
     }
-    if (!S_ISREG(st->st_mode))
+    if (!S_ISREG(st->st_mode)) {
+        if (c->ig && c->ig->n++ == 0)
+            snprintf(c->ig->first, sizeof c->ig->first, "%s ignored: %s",
+                     S_ISLNK(st->st_mode) ? "symbolic link" : "special file", rel);
         return 0;
+    }
     c->left -= st->st_size;
     if (c->left < 0 || ++c->files > 50000) {
         snprintf(c->err, c->nerr, "the submission is too large (more than %ld files or "
@@ -163,12 +170,15 @@ static int copy_one(void *ctx, const char *path, const char *rel, const struct s
 }
 
 /* Copy the tree from into the folder to (created), at most maxbytes of
- * files, leaving out what skipped() says (build: from is a build folder).
- * 0, or -1 with a reason in err. */
-int tree_copy(const char *from, const char *to, int build, long long maxbytes, char *err,
-              size_t n)
+ * files, leaving out what skipped() says (build: from is a build folder)
+ * and every entry that is neither a folder nor a regular file (counted in
+ * ig, if not NULL).  0, or -1 with a reason in err. */
+int tree_copy(const char *from, const char *to, int build, long long maxbytes,
+              struct ignored *ig, char *err, size_t n)
 {
-    struct copy c = { to, maxbytes, 0, build, err, n };
+    struct copy c = { to, maxbytes, 0, build, ig, err, n };
+    if (ig)
+        memset(ig, 0, sizeof *ig);
     snprintf(err, n, "cannot read %s: %s", from, strerror(ENOENT));
     if (mkdirs(to, 0755) < 0) {
         snprintf(err, n, "cannot create %s: %s", to, strerror(errno));

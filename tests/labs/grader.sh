@@ -150,5 +150,23 @@ if [ $rc -eq 1 ] && has builderr '^build: FAIL (answer.c:.*error:' &&
    has builderr '^mul: FAIL (build failed: answer.c:.*error:'; then pass "compile error reported"
 else fail "compile error"; cat "$work/builderr.out"; fi
 
+# 10. Symbolic links are never followed: a submission that is only a link to
+# a full tree (in a folder of its own, as a zip's folder would be) gets
+# nothing, and the report says the link was ignored; a link among real
+# files is left out and named too.
+mkdir -p "$work/linkonly"
+ln -s "$fix" "$work/linkonly/mytree"
+run linkonly "$work/linkonly"
+if [ $rc -eq 1 ] && has linkonly '^Score: 0/5$' && has linkonly '^build: FAIL (.*symbolic link ignored: mytree' &&
+   has linkonly '^add: FAIL (build failed: .*symbolic link ignored: mytree'; then pass "a link to a tree is not followed"
+else fail "a link to a tree"; cat "$work/linkonly.out"; fi
+submission linkfile
+rm "$work/linkfile/answer.c"
+ln -s "$fix/answer.c" "$work/linkfile/answer.c"
+run linkfile "$work/linkfile"
+if [ $rc -eq 1 ] && has linkfile '^Score: 0/5$' && has linkfile '^build: FAIL' &&
+   has linkfile '^    t32grade: symbolic link ignored: answer.c'; then pass "a linked file is left out and named"
+else fail "a linked file"; cat "$work/linkfile.out"; fi
+
 echo "grader: $fails failure(s)"
 [ "$fails" -eq 0 ]
