@@ -20,13 +20,15 @@ handout:
 
 # The tree grades itself: it is both the submission and $REF (its build/).
 # TESTS names tests only when given on make's command line (the Makefile's
-# own TESTS lists the cmocka programs).
+# own TESTS lists the cmocka programs); it goes to --tests quoted, so that
+# neither a name that is also a folder here (examples) nor a wildcard (s*)
+# is taken for something else.
 grade: deps
 	@test -n "$(LAB)" || { echo "usage: make grade LAB=NN [TESTS=\"name ...\"]" >&2; exit 2; }
 	@$(MAKE) --no-print-directory BUILD=build all
 	@build/bin/t32grade --tree . --ref . --lab $(LAB) \
-	    $(if $(wildcard labs/$(LAB)-*/hidden labs/0$(LAB)-*/hidden),--hidden) . \
-	    $(if $(filter command line,$(origin TESTS)),$(TESTS))
+	    $(if $(wildcard labs/$(LAB)-*/hidden labs/0$(LAB)-*/hidden),--hidden) \
+	    $(if $(filter command line,$(origin TESTS)),--tests '$(TESTS)') .
 
 gradescope:
 	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NN" >&2; exit 2; }

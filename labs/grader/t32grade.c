@@ -2,8 +2,8 @@
  * t32grade - grade lab submissions (grade.h has the plan, labs/README.md
  * the instructors' guide).
  *
- *   t32grade --lab NN [--hidden] [--jobs N] [--gradescope [FILE]] [--autolab]
- *            [--tree DIR] [--ref DIR] [SUBMISSION_DIR...] [TEST...]
+ *   t32grade --lab NN [--hidden] [--tests LIST] [--jobs N] [--gradescope [FILE]]
+ *            [--autolab] [--tree DIR] [--ref DIR] [SUBMISSION_DIR...]
  *
  * The scratch folder of one grading run (W, under $TMPDIR):
  *
@@ -41,7 +41,7 @@ struct opts {
     int hidden, autolab, jobs, verbose, keep, build_timeout;
     long uid_base;
     char **subs, **pats;
-    int nsubs, npats;
+    int nsubs, npats, maxpats;
 };
 
 /* Everything a worker needs. */
@@ -58,14 +58,18 @@ struct run {
 
 static void usage(FILE *f)
 {
-    fputs("usage: t32grade --lab NN [options] [SUBMISSION_DIR...] [TEST...]\n"
+    fputs("usage: t32grade --lab NN [options] [SUBMISSION_DIR...]\n"
           "Build each submission (default: the current directory) in a scratch copy and\n"
           "run lab NN's graded tests on it; print 'name: OK (time)' or 'name: FAIL\n"
-          "(reason)' per test, the part scores and 'Score: N/M'.  An argument that names\n"
-          "a directory is a submission; any other selects tests by name (wildcards as\n"
-          "in the shell).  Exit status 0 only when every submission has full marks.\n"
+          "(reason)' per test, the part scores and 'Score: N/M'.  Every argument that is\n"
+          "not an option is a submission folder (one that does not exist scores 0).\n"
+          "Exit status 0 only when every submission has full marks, 2 when the grader\n"
+          "itself cannot run.\n"
           "  --lab NN            the lab (labs/NN-*/ of the instructor's tree)\n"
           "  --hidden            also run the lab's hidden tests (labs/NN-*/hidden/)\n"
+          "  --tests LIST        only the tests named in LIST (names separated by spaces\n"
+          "                      or commas; wildcards as in the shell: quote them)\n"
+          "  -t NAME             only test NAME (may be repeated; the same as --tests)\n"
           "  --jobs N            grade N submissions at a time (default 1)\n"
           "  --gradescope [FILE] also write Gradescope's results.json (default\n"
           "                      ./results.json; a FILE must end in .json)\n"
@@ -90,29 +94,51 @@ static int need_arg(int i, int argc, char **argv)
     return 1;
 }
 
+/* Add the test names of list (separated by spaces or commas) to o->pats. */
+static int add_tests(struct opts *o, const char *list)
+{
+    char *copy = strdup(list);
+    if (!copy)
+        return -1;
+    for (char *name = strtok(copy, " ,\t\n"); name; name = strtok(NULL, " ,\t\n")) {
+        if (o->npats == o->maxpats) {
+            int grown = o->maxpats ? 2 * o->maxpats : 16;
+            char **p = realloc(o->pats, (size_t)grown * sizeof *p);
+            if (!p)
+                return -1;
+            o->pats = p;
+            o->maxpats = grown;
+        }
+        o->pats[o->npats++] = name;     /* copy is kept: the names live in it */
+    }
+    return 0;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
     o->jobs = 1;
     o->build_timeout = 600;
     o->uid_base = 62000;
-    o->subs = calloc((size_t)argc, sizeof *o->subs);
-    o->pats = calloc((size_t)argc, sizeof *o->pats);
-    if (!o->subs || !o->pats)
+    o->subs = calloc((size_t)argc + 1, sizeof *o->subs);
+    if (!o->subs)
         return -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        struct stat st;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             exit(0);
         } else if (!strcmp(a, "--lab") || !strcmp(a, "--tree") || !strcmp(a, "--ref") ||
                    !strcmp(a, "--jobs") || !strcmp(a, "--work") ||
-                   !strcmp(a, "--build-timeout") || !strcmp(a, "--uid-base")) {
+                   !strcmp(a, "--build-timeout") || !strcmp(a, "--uid-base") ||
+                   !strcmp(a, "--tests") || !strcmp(a, "-t")) {
             if (!need_arg(i, argc, argv))
                 return -1;
             const char *v = argv[++i];
-            if (!strcmp(a, "--lab"))
+            if (!strcmp(a, "--tests") || !strcmp(a, "-t")) {
+                if (add_tests(o, v) < 0)
+                    return -1;
+            } else if (!strcmp(a, "--lab"))
                 o->lab = v;
             else if (!strcmp(a, "--tree"))
                 o->tree = v;
@@ -145,10 +171,8 @@ static int parse(int argc, char **argv, struct opts *o)
             o->verbose = 1;
         else if (a[0] == '-' && a[1])
             goto unknown;
-        else if (stat(a, &st) == 0 && S_ISDIR(st.st_mode))
-            o->subs[o->nsubs++] = argv[i];
         else
-            o->pats[o->npats++] = argv[i];
+            o->subs[o->nsubs++] = argv[i];      /* checked when graded (prepare) */
         continue;
     unknown:
         fprintf(stderr, "t32grade: error: unknown option '%s' (t32grade --help)\n", a);
@@ -404,7 +428,16 @@ static int prepare(const struct run *r, int k, const struct jail *j, char *note,
     char root[GRADE_PATH_MAX], tree[GRADE_PATH_MAX], build[GRADE_PATH_MAX];
     char refbuild[GRADE_PATH_MAX], probe[GRADE_PATH_MAX + 16];
     struct ignored ig;
+    struct stat st;
     note[0] = '\0';
+    /* The folder itself is named by whoever runs the grader: stat(), not
+     * lstat() (a link given on the command line is theirs, not the student's). */
+    int found = stat(r->o.subs[k], &st) == 0;
+    if (!found || !S_ISDIR(st.st_mode)) {
+        textf(err, n, "t32grade: %s: %s (a submission is a folder; tests are chosen with "
+              "--tests)", r->o.subs[k], found ? "not a folder" : strerror(errno));
+        return -1;
+    }
     submission_root(r->o.subs[k], root, sizeof root);
     PATHF(tree, "%s/sub-%d/tree", r->work, k);
     if (tree_copy(root, tree, 0, 512LL << 20, &ig, err, n) < 0)
@@ -680,13 +713,6 @@ static int setup(struct run *r, int argc, char **argv)
     if (r->ntests == 0) {
         fprintf(stderr, "t32grade: error: %s has no tests to run\n", labdir);
         return -1;
-    }
-    for (int k = 0; k < r->o.nsubs; k++) {
-        char real[GRADE_PATH_MAX];
-        if (!realpath(r->o.subs[k], real)) {
-            fprintf(stderr, "t32grade: error: %s: %s\n", r->o.subs[k], strerror(errno));
-            return -1;
-        }
     }
     r->root = geteuid() == 0;
     if (make_work(r) < 0 || make_ref(r) < 0)

@@ -39,6 +39,8 @@ run() {
     rc=$?
 }
 has() { grep -q -- "$2" "$work/$1.out"; }
+# section_has NAME SUB RE: the report of submission $work/SUB in NAME.out matches RE
+section_has() { sed -n "\\|^== $work/$2 ==\$|,/^Score:/p" "$work/$1.out" | grep -q -- "$3"; }
 notimes() { sed 's/ ([0-9.]*s)$//' "$work/$1.out"; }
 
 # 1. The reference itself: full marks, exit 0.
@@ -61,15 +63,33 @@ if [ $rc -eq 1 ] && has mutant '^add: OK' &&
    has mutant '^Score: 2/5$'; then pass "partial marks"; else fail "partial marks"; cat "$work/mutant.out"; fi
 
 # 4. Filters: a name, a wildcard, an unknown name (exit 2).
-run filter "$work/mutant" mul
+run filter "$work/mutant" --tests mul
 if [ $rc -eq 1 ] && ! has filter '^add:' && has filter '^Score: 0/3$'; then pass "filter by name"
 else fail "filter by name"; cat "$work/filter.out"; fi
-run glob --hidden "$work/good" 'b*'
+run glob --hidden "$work/good" -t 'b*'
 if [ $rc -eq 0 ] && has glob '^big: OK' && has glob '^Score: 5/5$'; then pass "filter by wildcard"
 else fail "filter by wildcard"; cat "$work/glob.out"; fi
-run unknown "$work/good" nosuchtest
+run unknown "$work/good" --tests nosuchtest
 if [ $rc -eq 2 ] && has unknown "no test is called 'nosuchtest'"; then pass "unknown test name"
 else fail "unknown test name"; cat "$work/unknown.out"; fi
+# A test name that is also a folder here, a wildcard that the shell could
+# expand: tests come only from --tests, submissions only from the rest.
+mkdir -p "$work/mul"
+(cd "$work" && "$grade" --tree "$fix" --work "$work" --lab 01 --tests 'add, m*' good) >"$work/names.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && has names '^add: OK' && has names '^mul: OK' && has names '^Score: 5/5$' &&
+   ! has names '^== '; then pass "--tests: a name that is a folder, a wildcard"
+else fail "--tests with a folder named like a test"; cat "$work/names.out"; fi
+# make grade hands TESTS to --tests, quoted (else TESTS="s*" is the folder scripts/).
+if make -n grade LAB=02 TESTS='s* examples' 2>/dev/null | tr '\n' ' ' | grep -q "t32grade [^;]*--tests 's\* examples'"
+then pass "make grade passes TESTS quoted to --tests"
+else fail "make grade's TESTS:"; make -n grade LAB=02 TESTS='s* examples' 2>&1 | grep -A3 t32grade; fi
+# A submission that does not exist: 0 for it, a clear reason, the others graded.
+run missing "$work/nosuchsub" "$work/good"
+if [ $rc -eq 1 ] && section_has missing nosuchsub '^build: FAIL (t32grade: .*nosuchsub: No such file or directory' &&
+   section_has missing nosuchsub '^Score: 0/5$' && section_has missing good '^Score: 5/5$'
+then pass "a missing submission scores 0, the others are graded"
+else fail "a missing submission"; cat "$work/missing.out"; fi
 
 # 5. Gradescope's results.json: valid JSON, score, tests, visibility.
 run gs --hidden --gradescope "$work/results.json" "$work/mutant"
@@ -111,7 +131,7 @@ hostile() {
     name=$1 code=$2 reason=$3
     submission "$name" "$code"
     start=$(date +%s)
-    run "$name" --build-timeout 5 "$work/$name" add
+    run "$name" --build-timeout 5 "$work/$name" --tests add
     took=$(( $(date +%s) - start ))
     if [ $rc -eq 1 ] && grep -q "^add: FAIL (.*$reason" "$work/$name.out" && [ "$took" -lt 30 ]; then
         pass "hostile $name contained (${took}s)"
