@@ -19,15 +19,17 @@
 
 #include "grade.h"
 
-/* Lab "2", "02" or "02-emulation" -> the folder labs/02-emulation/.
- * Returns 0, or -1 after saying why on stderr. */
+/* Lab "2", "02" or "02-emulation" -> the folder labs/02-emulation/ (a
+ * name after the number must be the folder's).  Returns 0, or -1 after
+ * saying why on stderr. */
 int lab_find(const char *tree, const char *lab, char *dir, size_t n)
 {
     char want[16], labs[GRADE_PATH_MAX];
     char *end;
     long num = strtol(lab, &end, 10);
-    if (end == lab || num < 0 || num > 99) {
-        fprintf(stderr, "t32grade: error: lab '%s' is not a number from 00 to 99\n", lab);
+    if (lab[0] < '0' || lab[0] > '9' || end - lab > 2 || (*end && *end != '-')) {
+        fprintf(stderr, "t32grade: error: lab '%s' is not a number from 00 to 99 (or "
+                "NN-name)\n", lab);
         return -1;
     }
     textf(want, sizeof want, "%02ld-", num);
@@ -40,7 +42,7 @@ int lab_find(const char *tree, const char *lab, char *dir, size_t n)
     int found = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, want, 3) != 0)
+        if (strncmp(e->d_name, want, 3) != 0 || (*end && strcmp(e->d_name + 2, end) != 0))
             continue;
         if (found++ == 0)
             textf(dir, n, "%s/%s", labs, e->d_name);

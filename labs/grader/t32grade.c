@@ -114,6 +114,13 @@ static int add_tests(struct opts *o, const char *list)
     return 0;
 }
 
+/* 1 if name is a file name ending in .json */
+static int is_json(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && !strcmp(name + n - 5, ".json") && name[n - 6] != '/';
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -153,14 +160,20 @@ static int parse(int argc, char **argv, struct opts *o)
             else
                 o->uid_base = atol(v);
         } else if (!strncmp(a, "--gradescope", 12)) {
+            /* The file is optional; a following argument is taken for it
+             * only when it ends in .json (else it is a submission). */
             o->gradescope = "results.json";
             if (a[12] == '=')
                 o->gradescope = a + 13;
             else if (a[12])
                 goto unknown;
-            else if (i + 1 < argc && strlen(argv[i + 1]) > 5 &&
-                     !strcmp(argv[i + 1] + strlen(argv[i + 1]) - 5, ".json"))
+            else if (i + 1 < argc && is_json(argv[i + 1]))
                 o->gradescope = argv[++i];
+            if (!is_json(o->gradescope)) {
+                fprintf(stderr, "t32grade: error: --gradescope=%s: the file's name must end in "
+                        ".json\n", o->gradescope);
+                return -1;
+            }
         } else if (!strcmp(a, "--hidden"))
             o->hidden = 1;
         else if (!strcmp(a, "--autolab"))

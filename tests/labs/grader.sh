@@ -188,5 +188,14 @@ if [ $rc -eq 1 ] && has linkfile '^Score: 0/5$' && has linkfile '^build: FAIL' &
    has linkfile '^    t32grade: symbolic link ignored: answer.c'; then pass "a linked file is left out and named"
 else fail "a linked file"; cat "$work/linkfile.out"; fi
 
+# 11. Options that do not make sense are refused (exit 2): a lab that is not
+# a number, a Gradescope file that is not .json (as --help says).
+run badlab --lab 1x "$work/good"
+if [ $rc -eq 2 ] && has badlab "lab '1x' is not a number"; then pass "--lab 1x refused"
+else fail "--lab 1x"; cat "$work/badlab.out"; fi
+run badgs --gradescope="$work/x.txt" "$work/good"
+if [ $rc -eq 2 ] && has badgs 'must end in .json' && [ ! -e "$work/x.txt" ]; then pass "--gradescope=x.txt refused"
+else fail "--gradescope=x.txt"; cat "$work/badgs.out"; fi
+
 echo "grader: $fails failure(s)"
 [ "$fails" -eq 0 ]
