@@ -6,9 +6,10 @@
 #   grader.sh      t32grade on the fixture: scores, filters, hidden tests,
 #                  formats, determinism, --jobs, hostile submissions
 #   handout.sh     labs/handout.sh on the fixture (regions, markers, refusals)
+#   autolab.sh     the guide's Autolab Makefile, as written, ends with the scores
 #   labcheck.sh    every lab: reference full marks, starter builds and scores
 #                  less, each mutant loses exactly its tests (--tree for the
 #                  fixture; `make labcheck` runs it on the real labs)
 PROGS += jsoncheck
 jsoncheck_SRCS := tests/labs/jsoncheck.c
-CHECK_SCRIPTS += tests/labs/grader.sh tests/labs/handout.sh tests/labs/labs.sh
+CHECK_SCRIPTS += tests/labs/grader.sh tests/labs/handout.sh tests/labs/autolab.sh tests/labs/labs.sh
