@@ -71,8 +71,9 @@ static void last_lines(FILE *f, const char *s, int k)
 
 #define MAX_PARTS 64
 
-void report_text(FILE *f, const struct graded *g, const struct test *t, int n, int verbose,
-                 int times)
+/* The report: the build, a line per test, the parts, then "LABEL: N/M". */
+static void text(FILE *f, const struct graded *g, const struct test *t, int n, int verbose,
+                 int times, const char *label)
 {
     if (g->build.ok && times)
         fprintf(f, "build: OK (%.1fs)\n", g->build.secs);
@@ -102,7 +103,40 @@ void report_text(FILE *f, const struct graded *g, const struct test *t, int n, i
         fprintf(f, "Part %s: %d/%d\n", names[p], got, max);
     }
     int got = report_score(g, t, n, &max);
-    fprintf(f, "Score: %d/%d\n", got, max);
+    fprintf(f, "%s: %d/%d\n", label, got, max);
+}
+
+void report_text(FILE *f, const struct graded *g, const struct test *t, int n, int verbose,
+                 int times)
+{
+    text(f, g, t, n, verbose, times, "Score");
+}
+
+/* The report a student may see at any time (results.json's top-level
+ * output): only the tests whose visibility is "visible" - the others'
+ * names, reasons and points, and so the total, wait for their release. */
+static char *visible_report(const struct graded *g, const struct test *t, int n)
+{
+    struct test *vt = calloc((size_t)n + 1, sizeof *vt);
+    struct result *vr = calloc((size_t)n + 1, sizeof *vr);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *m = vt && vr ? open_memstream(&out, &len) : NULL;
+    if (m) {
+        int nv = 0;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(t[i].visibility, "visible")) {
+                vt[nv] = t[i];
+                vr[nv++] = g->res[i];
+            }
+        struct graded vg = *g;
+        vg.res = vr;
+        text(m, &vg, vt, nv, 0, 0, nv < n ? "Score of the visible tests" : "Score");
+        fclose(m);
+    }
+    free(vt);
+    free(vr);
+    return out;
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
@@ -154,13 +188,7 @@ int report_gradescope(const char *file, const struct graded *g, const struct tes
     if (!f)
         return -1;
     int max, got = report_score(g, t, n, &max);
-    char *summary = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&summary, &len);
-    if (m) {
-        report_text(m, g, t, n, 0, 0);
-        fclose(m);
-    }
+    char *summary = visible_report(g, t, n);
     fprintf(f, "{\n\"score\": %d,\n\"output\": ", got);
     json_string(f, summary ? summary : "");
     free(summary);

@@ -103,6 +103,14 @@ if "$json" "$work/results.json" &&
    "$json" "$work/results.json" execution_time >/dev/null &&
    "$json" "$work/results.json" tests 0 output >/dev/null; then pass "gradescope results.json"
 else fail "gradescope results.json"; cat "$work/results.json"; fi
+# The top-level output is shown to students at once: nothing of the hidden
+# test (name, reason, points, the total), only the visible tests' lines.
+top=$("$json" "$work/results.json" output)
+case $top in
+    *big* | *10* | *'Score: '*) fail "results.json's output shows the hidden test: $top" ;;
+    *'mul: FAIL'*'Score of the visible tests: 2/5'*) pass "results.json's output: visible tests only" ;;
+    *) fail "results.json's output: $top" ;;
+esac
 
 # 6. Autolab: the last line is {"scores": {part: points}}.
 run al --hidden --autolab "$work/mutant"
