@@ -53,7 +53,7 @@ show() {
 
 # said NAME: what trapeze said last on stderr in run NAME (or nothing)
 said() {
-    last=$(grep -v '^ *$' "$TMP/$1.err" | tail -n 1)
+    last=$(grep -a -v '^ *$' "$TMP/$1.err" | tail -n 1)
     [ -z "$last" ] || printf '; it said: %s' "$last"
 }
 
@@ -69,8 +69,8 @@ same() {
         show "$1"
         show "$2"
         echo "--- diff $1 $2:"
-        diff "$TMP/$1.out" "$TMP/$2.out" | head -n 20 || true
-        line=$(diff "$TMP/$1.out" "$TMP/$2.out" | sed -n '1s/^\([0-9]*\).*/\1/p')
+        diff -a "$TMP/$1.out" "$TMP/$2.out" | head -n 20 || true
+        line=$(diff -a "$TMP/$1.out" "$TMP/$2.out" | sed -n '1s/^\([0-9]*\).*/\1/p')
         fail "$3: the transcript differs from $1's at line $line$(said "$2")"
     fi
     if [ "${NOCYCLES:-0}" != 1 ] && [ "$(stat "$1" guest_insns)" != "$(stat "$2" guest_insns)" ]; then

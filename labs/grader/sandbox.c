@@ -184,6 +184,12 @@ static void collect(int fd, pid_t pid, double deadline, struct outcome *o, int *
             if (n == 0)
                 return;
             if (n > 0) {
+                /* The output is kept as a C string: a NUL byte in it (a
+                 * guest's console can print one) would end it there, and
+                 * hide the last line, the reason.  It becomes '?'. */
+                for (ssize_t i = 0; i < n; i++)
+                    if (buf[i] == '\0')
+                        buf[i] = '?';
                 keep(o, buf, (size_t)n);
                 if (o->total > GRADE_OUT_KILL) {
                     o->flooded = 1;

@@ -196,6 +196,19 @@ if [ $rc -eq 1 ] && has linkfile '^Score: 0/5$' && has linkfile '^build: FAIL' &
    has linkfile '^    t32grade: symbolic link ignored: answer.c'; then pass "a linked file is left out and named"
 else fail "a linked file"; cat "$work/linkfile.out"; fi
 
+# 12. A NUL byte in a test's output does not cut it: the reason is still the
+# last line, and results.json still holds what came after the NUL.
+mkdir -p "$work/nultree"
+cp -R "$fix/." "$work/nultree/"
+rm -rf "$work/nultree/build"
+printf '# points: 1\nprintf "before\\n\\000after\\nthe real reason\\n"\nexit 1\n' \
+    >"$work/nultree/labs/01-arith/tests/nul.test"
+"$grade" --tree "$work/nultree" --work "$work" --lab 01 --tests nul --gradescope "$work/nul.json" \
+    "$work/good" >"$work/nul.out" 2>&1
+if has nul '^nul: FAIL (the real reason)$' &&
+   "$json" "$work/nul.json" tests 0 output | grep -q 'after.*the real reason'
+then pass "a NUL byte in the output"; else fail "a NUL byte in the output"; cat "$work/nul.out"; fi
+
 # 11. Options that do not make sense are refused (exit 2): a lab that is not
 # a number, a Gradescope file that is not .json (as --help says).
 run badlab --lab 1x "$work/good"

@@ -26,9 +26,9 @@ samefile() {
     if ! cmp -s "$1" "$2"; then
         echo "--- expected:"; head -c 3000 "$1"
         echo "--- got:"; head -c 3000 "$2"
-        echo "--- diff:"; diff "$1" "$2" | head -n 20 || true
-        want=$(diff "$1" "$2" | sed -n 's/^< //p' | head -n 1)
-        got=$(diff "$1" "$2" | sed -n 's/^> //p' | head -n 1)
+        echo "--- diff:"; diff -a "$1" "$2" | head -n 20 || true
+        want=$(diff -a "$1" "$2" | sed -n 's/^< //p' | head -n 1)
+        got=$(diff -a "$1" "$2" | sed -n 's/^> //p' | head -n 1)
         fail "$3: expected the line '$want', got '$got'"
     fi
 }
