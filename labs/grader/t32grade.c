@@ -338,9 +338,11 @@ static void fresh_dirs(const struct run *r, int k, const struct jail *j)
     }
 }
 
-/* Run one command of submission k in the jail; fill res. */
-static void run_one(const struct run *r, int k, const struct jail *j, const struct limits *l,
-                    char *const argv[], struct result *res)
+/* Run one command of submission k in the jail; fill res.  Returns 1 if
+ * the command ended by itself (whatever its status), 0 if the grader had
+ * to say something (killed, timed out, wrote outside its tree...). */
+static int run_one(const struct run *r, int k, const struct jail *j, const struct limits *l,
+                   char *const argv[], struct result *res)
 {
     struct outcome oc;
     char note[400];
@@ -349,7 +351,7 @@ static void run_one(const struct run *r, int k, const struct jail *j, const stru
         textf(res->reason, sizeof res->reason, "t32grade: cannot start: %s", strerror(errno));
         res->output = strdup(res->reason);
         sandbox_free(&oc);
-        return;
+        return 0;
     }
     sandbox_describe(&oc, l, note, sizeof note);
     int outside = wrote_outside(r, k, note[0] ? note + strlen(note) : note,
@@ -380,6 +382,7 @@ static void run_one(const struct run *r, int k, const struct jail *j, const stru
         textf(res->reason, sizeof res->reason, "exit status %d, no output",
                  WIFEXITED(oc.status) ? WEXITSTATUS(oc.status) : -1);
     sandbox_free(&oc);
+    return !note[0] && !outside;
 }
 
 /* Build failures: the compiler's first error is the clearest reason. */
@@ -481,6 +484,40 @@ static int prepare(const struct run *r, int k, const struct jail *j, char *note,
     return 0;
 }
 
+/* Copy and build submission k (make -jN, N = the CPUs this job may use);
+ * b gets the outcome, note what the copy left out.  A build that fails by
+ * itself is done again from a fresh copy with -j1, and that one is
+ * reported: in a parallel build, which error comes first (the reason) and
+ * the order of the output depend on which job finished first, and a report
+ * must be the same from one grading to the next. */
+static void build(const struct run *r, int k, const struct jail *j, char *note, size_t nn,
+                  struct result *b)
+{
+    char tree[GRADE_PATH_MAX], err[600], jobs[16];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long n = cpus > r->o.jobs ? cpus / r->o.jobs : 1;
+    PATHF(tree, "%s/sub-%d/tree", r->work, k);
+    for (;;) {
+        memset(b, 0, sizeof *b);
+        if (prepare(r, k, j, note, nn, err, sizeof err) < 0) {
+            textf(b->reason, sizeof b->reason, "%s", err);
+            b->output = strdup(err);
+            return;
+        }
+        textf(jobs, sizeof jobs, "-j%ld", n);
+        struct limits l = { r->o.build_timeout, r->o.build_timeout, 2LL << 30, 512LL << 20, 256 };
+        char *argv[] = { "make", jobs, NULL };
+        int ended = run_one(r, k, j, &l, argv, b);
+        if (b->ok || !ended || n == 1)
+            break;
+        free(b->output);
+        tree_remove(tree);
+        n = 1;
+    }
+    if (!b->ok)
+        build_reason(b);
+}
+
 /* Results go through files: W/res-K/N.meta ("ok secs" and the reason) and
  * N.out (the output), N = "build" or the test's index. */
 static void save(const struct run *r, int k, const char *name, const struct result *res)
@@ -532,7 +569,7 @@ static void grade_one(const struct run *r, int k, int slot)
 {
     struct jail j = { (uid_t)(r->o.uid_base + slot), (gid_t)(r->o.uid_base + slot), r->root,
                       NULL, NULL };
-    char tree[GRADE_PATH_MAX], err[600];
+    char tree[GRADE_PATH_MAX];
     struct env env;
     PATHF(tree, "%s/sub-%d/tree", r->work, k);
     make_env(&env, r, k);
@@ -542,20 +579,7 @@ static void grade_one(const struct run *r, int k, int slot)
 
     struct result b;
     char note[sizeof b.note];
-    memset(&b, 0, sizeof b);
-    if (prepare(r, k, &j, note, sizeof note, err, sizeof err) < 0) {
-        textf(b.reason, sizeof b.reason, "%s", err);
-        b.output = strdup(err);
-    } else {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        char jobs[16];
-        textf(jobs, sizeof jobs, "-j%ld", cpus > r->o.jobs ? cpus / r->o.jobs : 1);
-        struct limits l = { r->o.build_timeout, r->o.build_timeout, 2LL << 30, 512LL << 20, 256 };
-        char *argv[] = { "make", jobs, NULL };
-        run_one(r, k, &j, &l, argv, &b);
-        if (!b.ok)
-            build_reason(&b);
-    }
+    build(r, k, &j, note, sizeof note, &b);
     textf(b.note, sizeof b.note, "%s", note);
     save(r, k, "build", &b);
 

@@ -178,6 +178,17 @@ if [ $rc -eq 1 ] && has builderr '^build: FAIL (answer.c:.*error:' &&
    has builderr '^mul: FAIL (build failed: answer.c:.*error:'; then pass "compile error reported"
 else fail "compile error"; cat "$work/builderr.out"; fi
 
+# A build that fails in two places at once: whichever parallel job ends
+# first must not decide the report.  The report is the one of make -j1:
+# the first target's error.
+submission builderrs
+printf 'all: first second\nfirst:\n\t@sleep 1; echo "first.c:1:1: error: the first error"; exit 1\nsecond:\n\t@echo "second.c:1:1: error: the second error"; exit 1\n' \
+    >"$work/builderrs/Makefile"
+run builderrs "$work/builderrs"
+if [ $rc -eq 1 ] && has builderrs '^build: FAIL (first.c:1:1: error: the first error)$' &&
+   ! has builderrs 'second error'; then pass "a failing build's report does not depend on timing"
+else fail "a failing parallel build"; cat "$work/builderrs.out"; fi
+
 # 10. Symbolic links are never followed: a submission that is only a link to
 # a full tree (in a folder of its own, as a zip's folder would be) gets
 # nothing, and the report says the link was ignored; a link among real
