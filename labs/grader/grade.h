@@ -106,8 +106,10 @@ struct ignored {                    /* what a copy left out, never followed */
     long n;
     char first[300];                /* "symbolic link ignored: REL" (or "special file") */
 };
+#define TREE_KEEP 2                 /* tree_copy's build | TREE_KEEP: keep modes and times */
 int tree_copy(const char *from, const char *to, int build, long long maxbytes,
               struct ignored *ig, char *err, size_t n);
+int tree_restore(const char *snap, const char *dir);
 int tree_remove(const char *dir);
 int tree_same(const char *a, const char *b);
 int tree_stamp(const char *dir, const char *ref, const struct timespec *same,

@@ -9,6 +9,8 @@
  *
  *   W/tests/NAME.test    the selected tests, copied from the instructor's tree
  *   W/ref/               the reference tree and its build (unless --ref)
+ *   W/ref-copy/          a copy of $REF as it was before any submission ran
+ *   W/ref.print          its fingerprint, shared by the workers (under flock)
  *   W/sub-K/tree/        submission K, copied and built: $SUB, the cwd
  *   W/sub-K/home, tmp    its $HOME and $TMP/$TMPDIR, emptied before each test
  *   W/res-K/             the worker's results, read back by the parent
@@ -26,9 +28,11 @@
 #define _DEFAULT_SOURCE             /* realpath */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,7 +56,6 @@ struct run {
     char work[GRADE_PATH_MAX];      /* W */
     struct test *tests;
     int ntests;
-    unsigned long long ref_print;   /* tree_fingerprint($REF) */
     int root;                       /* running as root: drop to a uid */
 };
 
@@ -303,6 +306,64 @@ static void last_line(const char *s, char *buf, size_t n)
     textf(buf, n, "%.*s", (int)(end - p), p);
 }
 
+/* $REF is the judge of every submission.  One that writes there fails the
+ * command that did it, and $REF is put back as it was (from W/ref-copy)
+ * for the next commands and submissions: a submission's misbehaviour
+ * costs only that submission.  The fingerprint of $REF as it should be is
+ * kept in W/ref.print, shared by the workers under a lock: the first that
+ * sees a change puts $REF back.  (Without root, with --jobs above 1, that
+ * can be a submission graded at the same time as the guilty one.)
+ * Returns 1 if $REF had changed. */
+static int ref_written(const struct run *r)
+{
+    char path[GRADE_PATH_MAX], copy[GRADE_PATH_MAX];
+    PATHF(path, "%s/ref.print", r->work);
+    PATHF(copy, "%s/ref-copy", r->work);
+    int fd = open(path, O_RDWR);
+    unsigned long long want = 0;
+    if (fd < 0 || flock(fd, LOCK_EX) < 0 || pread(fd, &want, sizeof want, 0) != sizeof want) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    unsigned long long now = tree_fingerprint(r->ref);
+    int changed = now != want;
+    if (changed) {
+        tree_restore(copy, r->ref);
+        now = tree_fingerprint(r->ref);
+        if (pwrite(fd, &now, sizeof now, 0) != sizeof now)
+            perror(path);
+    }
+    close(fd);                      /* and the lock with it */
+    return changed;
+}
+
+/* The copy of $REF that ref_written() puts back, and its fingerprint. */
+static int save_ref(const struct run *r)
+{
+    char copy[GRADE_PATH_MAX], build[GRADE_PATH_MAX], err[600];
+    PATHF(copy, "%s/ref-copy", r->work);
+    if (tree_copy(r->ref, copy, TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
+        goto fail;
+    PATHF(build, "%s/build", r->ref);
+    if (access(build, F_OK) == 0) {
+        PATHF(copy, "%s/ref-copy/build", r->work);
+        if (tree_copy(build, copy, 1 | TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
+            goto fail;
+    }
+    PATHF(copy, "%s/ref.print", r->work);
+    unsigned long long print = tree_fingerprint(r->ref);
+    int fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, &print, sizeof print) != sizeof print || close(fd) < 0) {
+        textf(err, sizeof err, "%s: %s", copy, strerror(errno));
+        goto fail;
+    }
+    return 0;
+fail:
+    fprintf(stderr, "t32grade: error: a copy of $REF: %s\n", err);
+    return -1;
+}
+
 /* Writes where the child had no business writing: next to its tree in
  * W/sub-K, in W itself, in $REF.  Returns 1 with a line in note if found
  * (and removes what it can). */
@@ -317,8 +378,9 @@ static int wrote_outside(const struct run *r, int k, char *note, size_t n)
         tree_remove(path);
         return 1;
     }
-    if (tree_fingerprint(r->ref) != r->ref_print) {
-        textf(note, n, "t32grade: wrote outside its tree: in $REF (the reference build)");
+    if (ref_written(r)) {
+        textf(note, n, "t32grade: wrote outside its tree: in $REF (the reference build; "
+              "put back as it was)");
         return 1;
     }
     return 0;
@@ -754,7 +816,8 @@ static int setup(struct run *r, int argc, char **argv)
     r->root = geteuid() == 0;
     if (make_work(r) < 0 || make_ref(r) < 0)
         return -1;
-    r->ref_print = tree_fingerprint(r->ref);
+    if (save_ref(r) < 0)
+        return -1;
     if (r->root && (others_reach(r->work, "the scratch folder") < 0 ||
                     others_reach(r->ref, "$REF") < 0))
         return -1;

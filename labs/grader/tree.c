@@ -116,11 +116,22 @@ static int copy_file(const char *from, const char *to, mode_t mode)
     return rc;
 }
 
+static void keep_modes(const char *from, const char *to, int build);
+
+/* Give path the mode and times of st (a snapshot, or a file put back). */
+static void keep_attrs(const char *path, const struct stat *st)
+{
+    struct timespec ts[2] = { st->st_atim, st->st_mtim };
+    chmod(path, st->st_mode & 07777);
+    utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW);
+}
+
 struct copy {
     const char *to;
     long long left;                 /* bytes still allowed */
     long files;
     int build;                      /* copying a build folder */
+    int keep;                       /* keep modes and times (a snapshot) */
     struct ignored *ig;             /* what was left out (may be NULL) */
     char *err;
     size_t nerr;
@@ -166,6 +177,8 @@ static int copy_one(void *ctx, const char *path, const char *rel, const struct s
         snprintf(c->err, c->nerr, "cannot copy %s: %s", rel, strerror(errno));
         return -1;
     }
+    if (c->keep)
+        keep_attrs(to, st);
     return 0;
 }
 
@@ -176,7 +189,7 @@ static int copy_one(void *ctx, const char *path, const char *rel, const struct s
 int tree_copy(const char *from, const char *to, int build, long long maxbytes,
               struct ignored *ig, char *err, size_t n)
 {
-    struct copy c = { to, maxbytes, 0, build, ig, err, n };
+    struct copy c = { to, maxbytes, 0, build & 1, build & TREE_KEEP, ig, err, n };
     if (ig)
         memset(ig, 0, sizeof *ig);
     snprintf(err, n, "cannot read %s: %s", from, strerror(ENOENT));
@@ -189,6 +202,8 @@ int tree_copy(const char *from, const char *to, int build, long long maxbytes,
             snprintf(err, n, "cannot read %s: %s", from, strerror(errno));
         return -1;
     }
+    if (c.keep)
+        keep_modes(from, to, c.build);
     return 0;
 }
 
@@ -334,6 +349,111 @@ unsigned long long tree_fingerprint(const char *dir)
     x.skip.build = 1;
     walk(build, "", hash_one, &x);
     return x.h;
+}
+
+/* Putting a tree back as a snapshot has it (tree_restore): the tree is
+ * "to", the snapshot "from"; skip says what both leave out. */
+struct sync {
+    const char *from, *to;
+    struct copy skip;               /* only its build flag is used */
+    int changed;
+};
+
+/* Over the tree: remove what the snapshot does not have (or has as another
+ * kind of entry). */
+static int prune_one(void *ctx, const char *path, const char *rel, const struct stat *st)
+{
+    struct sync *s = ctx;
+    if (S_ISDIR(st->st_mode) && skipped(&s->skip, path, rel))
+        return 1;
+    char there[GRADE_PATH_MAX];
+    struct stat ft;
+    snprintf(there, sizeof there, "%s/%s", s->from, rel);
+    if (lstat(there, &ft) == 0 && (ft.st_mode & S_IFMT) == (st->st_mode & S_IFMT)) {
+        if (S_ISDIR(st->st_mode))
+            chmod(path, 0700 | (st->st_mode & 07777));   /* to look inside */
+        return 0;
+    }
+    tree_remove(path);
+    s->changed = 1;
+    return 1;
+}
+
+/* Over the snapshot: make each folder, put back each file that differs. */
+static int restore_one(void *ctx, const char *path, const char *rel, const struct stat *st)
+{
+    struct sync *s = ctx;
+    char here[GRADE_PATH_MAX];
+    struct stat ht;
+    snprintf(here, sizeof here, "%s/%s", s->to, rel);
+    int have = lstat(here, &ht) == 0;
+    if (S_ISDIR(st->st_mode)) {
+        if (!have && mkdir(here, 0700) < 0)
+            return -1;
+        s->changed |= !have;
+        return 0;
+    }
+    if (have && ht.st_mode == st->st_mode && ht.st_mtim.tv_sec == st->st_mtim.tv_sec &&
+        ht.st_mtim.tv_nsec == st->st_mtim.tv_nsec && tree_same(path, here))
+        return 0;
+    unlink(here);
+    if (copy_file(path, here, st->st_mode) < 0)
+        return -1;
+    keep_attrs(here, st);
+    s->changed = 1;
+    return 0;
+}
+
+/* Over the snapshot again, once every file is back: the folders' modes. */
+static int modes_one(void *ctx, const char *path, const char *rel, const struct stat *st)
+{
+    struct sync *s = ctx;
+    char here[GRADE_PATH_MAX];
+    if (S_ISDIR(st->st_mode) && skipped(&s->skip, path, rel))
+        return 1;
+    snprintf(here, sizeof here, "%s/%s", s->to, rel);
+    if (S_ISDIR(st->st_mode))
+        chmod(here, st->st_mode & 07777);
+    return 0;
+}
+
+/* The folders of to get the modes of from's (last: a read-only folder
+ * could not have been filled). */
+static void keep_modes(const char *from, const char *to, int build)
+{
+    struct sync s = { from, to, { 0 }, 0 };
+    s.skip.build = build;
+    walk(from, "", modes_one, &s);
+}
+
+static int sync_tree(const char *from, const char *to, int build)
+{
+    struct sync s = { from, to, { 0 }, 0 };
+    s.skip.build = build;
+    if (mkdirs(to, 0755) < 0)
+        return -1;
+    walk(to, "", prune_one, &s);
+    if (walk(from, "", restore_one, &s) < 0)
+        return -1;
+    keep_modes(from, to, build);
+    return s.changed;
+}
+
+/* Put the tree dir (and its build folder) back as the snapshot made by
+ * tree_copy(dir, snap, TREE_KEEP) and tree_copy(dir/build, snap/build,
+ * 1 | TREE_KEEP) has it, over what tree_fingerprint() watches: remove what
+ * was added, put back what was changed or removed, with its mode and
+ * times.  Returns 1 if anything had changed, 0 if not, -1 on error. */
+int tree_restore(const char *snap, const char *dir)
+{
+    char a[GRADE_PATH_MAX], b[GRADE_PATH_MAX];
+    int top = sync_tree(snap, dir, 0);
+    snprintf(a, sizeof a, "%s/build", snap);
+    snprintf(b, sizeof b, "%s/build", dir);
+    if (access(a, F_OK) != 0)
+        return top;
+    int build = sync_tree(a, b, 1);
+    return top < 0 || build < 0 ? -1 : top | build;
 }
 
 /* 0 if dir holds only the allowed names (NULL-terminated); else 1, with

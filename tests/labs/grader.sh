@@ -220,6 +220,29 @@ if has nul '^nul: FAIL (the real reason)$' &&
    "$json" "$work/nul.json" tests 0 output | grep -q 'after.*the real reason'
 then pass "a NUL byte in the output"; else fail "a NUL byte in the output"; cat "$work/nul.out"; fi
 
+# 13. Without root, a submission can write into $REF: that fails its own
+# test, $REF is put back as it was, and the submissions after it are
+# graded as usual.  (As root the sandbox's uid cannot write there: the
+# grader is run here as nobody.)
+nr="$work/nonroot"
+mkdir -p "$nr/ref"
+cp -R "$fix/." "$nr/ref/"
+rm -rf "$nr/ref/build"
+(cd "$nr/ref" && make >/dev/null 2>&1)
+submission refbad '{ char p[4096]; snprintf(p, sizeof p, "%s/owned", getenv("REF")); FILE *f = fopen(p, "w"); if (f) fclose(f); snprintf(p, sizeof p, "%s/answer.c", getenv("REF")); f = fopen(p, "w"); if (f) { fputs("garbage", f); fclose(f); } }'
+as_user=
+if [ "$(id -u)" = 0 ]; then
+    chown -R 65534:65534 "$nr" "$work/refbad" "$work/good"
+    as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+$as_user "$grade" --tree "$fix" --ref "$nr/ref" --work "$nr" --lab 01 \
+    "$work/refbad" "$work/good" "$work/good" >"$work/refbad.out" 2>&1
+if section_has refbad refbad '^add: FAIL (t32grade: wrote outside its tree: in $REF' &&
+   [ "$(grep -c '^Score: 5/5$' "$work/refbad.out")" = 2 ] && [ ! -e "$nr/ref/owned" ] &&
+   cmp -s "$nr/ref/answer.c" "$fix/answer.c"; then pass "a write into \$REF fails only its submission, \$REF put back"
+else fail "a write into \$REF"; cat "$work/refbad.out"; ls "$nr/ref"; fi
+[ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/refbad" "$work/good"
+
 # 11. Options that do not make sense are refused (exit 2): a lab that is not
 # a number, a Gradescope file that is not .json (as --help says).
 run badlab --lab 1x "$work/good"
