@@ -5,6 +5,8 @@
 #   make grade LAB=NN [TESTS="name ..."]
 #                                  build this tree and grade it (hidden tests too
 #                                  when labs/NN-*/hidden/ is here)
+#   make expected LAB=NN           store the course's runs lab NN's tests compare
+#                                  with, labs/NN-*/tests/expected/ (labs/record.sh)
 #   make gradescope LAB=NN         build/gradescope/lab-NN.zip, the autograder
 #   make labcheck [LABS="NN ..."]  every lab: the reference scores full marks,
 #                                  the starter builds and scores less, every
@@ -12,7 +14,7 @@
 PROGS += t32grade
 t32grade_SRCS := $(sort $(wildcard labs/grader/*.c))
 
-.PHONY: handout grade gradescope labcheck
+.PHONY: handout grade expected gradescope labcheck
 
 handout:
 	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make handout LAB=NN DEST=DIR" >&2; exit 2; }
@@ -29,6 +31,13 @@ grade: deps
 	@build/bin/t32grade --tree . --ref . --lab $(LAB) \
 	    $(if $(wildcard labs/$(LAB)-*/hidden labs/0$(LAB)-*/hidden),--hidden) \
 	    $(if $(filter command line,$(origin TESTS)),--tests '$(TESTS)') .
+
+# Only in the instructor's tree (a starter has no labs/record.sh, nor the
+# solution the expected runs come from).
+expected: deps
+	@test -n "$(LAB)" || { echo "usage: make expected LAB=NN" >&2; exit 2; }
+	@$(MAKE) --no-print-directory BUILD=build all
+	@./labs/record.sh $(LAB)
 
 gradescope:
 	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NN" >&2; exit 2; }

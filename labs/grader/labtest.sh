@@ -4,7 +4,12 @@
 # The grader runs each test with SUB = the submission's tree (built), REF = a
 # trusted build of the course's tree, TMP = a scratch folder.  Guests and
 # expected behaviour come from REF: bare T32 ($REF's `trapeze run --bare`) is
-# the judge of fidelity, and REF's assembler builds the test guests.
+# the judge of fidelity, and REF's assembler builds the test guests.  But in
+# a student's tree `make grade` uses that very tree as REF: whatever a lab
+# region changes (the kernel's system calls, the VMM's trap path...) is the
+# student's code there, so a result only lab code can compute is never
+# computed from REF - it is stored with the tests (see reference below).
+# Each lab's lib.sh sets EXPECTED, the folder of those stored results.
 set -eu
 T32AS=$REF/build/bin/t32as
 REFVMM=$REF/build/bin/trapeze
@@ -33,6 +38,29 @@ run() {
         "$@" "$img" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
     echo $? >"$TMP/$name.rc"
     set -e
+}
+
+# reference NAME VMM MODE IMAGE [trapeze options...]: the run NAME as the
+# course's own code makes it ($TMP/NAME.out, .rc, .json, as run gives them),
+# read from $EXPECTED/NAME.out, .rc and .json.  Those are made from the
+# instructor's tree by `make expected LAB=NN` (labs/record.sh), which runs
+# the tests with T32_RECORD=1: only then is the command run (on REF, the
+# instructor's tree) and what it gives stored.  The grader never passes
+# T32_RECORD to a test.
+reference() {
+    name=$1
+    if [ "${T32_RECORD:-}" = 1 ]; then
+        run "$@"
+        mkdir -p "$EXPECTED"
+        for x in out rc json; do cp "$TMP/$name.$x" "$EXPECTED/$name.$x"; done
+        return
+    fi
+    for x in out rc json; do
+        [ -f "$EXPECTED/$name.$x" ] ||
+            fail "internal error: $EXPECTED/$name.$x is missing (make expected LAB=$LAB)"
+        cp "$EXPECTED/$name.$x" "$TMP/$name.$x"
+    done
+    : >"$TMP/$name.err"             # (what it said on stderr is not kept)
 }
 
 # copydisk DISK NAME: a private copy, $TMP/NAME.disk

@@ -2,7 +2,9 @@
 # tests/labs/labcheck.sh [--tree TREE] [--quick] [--mutants NN] [NN ...] -
 # the labs end to end, for each lab NN (default: every labs/NN-*/):
 #   - the reference (TREE itself) scores full marks, hidden tests included;
-#   - the starter (labs/handout.sh) builds and scores below full marks;
+#   - the starter (labs/handout.sh) builds and scores below full marks, and
+#     graded by itself (make grade there: the starter is its own $REF) each
+#     test has the result it gets against the reference;
 #   - every mutant labs/NN-*/mutants/NAME.patch, applied to the reference,
 #     builds and loses exactly the tests its '# loses:' line names.
 # --quick leaves the mutants out, except those of the lab named by
@@ -109,6 +111,22 @@ for lab in $labs; do
         else fail "lab $lab: starter does not boot guestos bare (status $rc)"; tail -n 5 "$work/boot-$lab.out"; fi
     elif [ -f "$tree/guestos/build.mk" ]; then
         fail "lab $lab: the starter's build has no trapeze or guestos kernel"
+    fi
+    # ... and `make grade` in it - the starter as its own $REF - gives each
+    # test the result it gets against the reference: a test that took its
+    # expected result from $REF's lab code would pass there on the stubs.
+    if [ -d "$st" ]; then
+        "$grade" --tree "$st" --ref "$st" --work "$work" --lab "$lab" "$st" >"$work/self-$lab.out" 2>&1
+        sed -n 's/^\([^ :]*\): \(OK\|FAIL\).*/\1: \2/p' "$work/self-$lab.out" | LC_ALL=C sort >"$work/self-$lab"
+        echo "$s" | sed -n 's/^\([^ :]*\): \(OK\|FAIL\).*/\1: \2/p' | LC_ALL=C sort |
+            awk 'NR == FNR { self[$1] = 1; next } $1 in self' "$work/self-$lab" - >"$work/ref-$lab"
+        if [ -s "$work/self-$lab" ] && cmp -s "$work/ref-$lab" "$work/self-$lab"; then
+            pass "lab $lab: the starter graded by itself (make grade) as against the reference"
+        else
+            fail "lab $lab: the starter graded by itself (make grade) differs from against the reference:"
+            diff "$work/ref-$lab" "$work/self-$lab" | sed 's/^/    /'
+            grep 'FAIL\|error' "$work/self-$lab.out" | sed 's/^/    /'
+        fi
     fi
     [ -n "$kept" ] && rm -rf "$kept"
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The labs end to end in `make check` (tests/labs/labcheck.sh does the work):
 #   1. the fixture's two labs, every mutant: all as intended;
-#   2. labcheck itself notices a mutant that does not lose what it says;
+#   2. labcheck itself notices a mutant that does not lose what it says, and
+#      a test that takes its expected result from $REF's lab code;
 #   3. the real labs, if any: every lab's reference and starter, and the
 #      mutants of the first lab (`make labcheck` runs every lab's mutants).
 set -u
@@ -26,6 +27,22 @@ elif grep -q "FAIL: lab 01: mutant mul-adds loses 'mul ', expected 'add '" "$wor
     echo "ok: a wrong '# loses:' line is reported"
 else
     echo "FAIL: wrong '# loses:' line:"; cat "$work/wrong.out"; fails=$((fails + 1))
+fi
+
+# A test that takes its expected result from $REF's lab code passes on the
+# stubs when a student runs make grade (the starter is its own $REF).
+cp -R tests/labs/fixture "$work/selfref"
+rm -rf "$work/selfref/build"
+sed -i 's/^\[ "$out" = "12" \]/want=$("$REF\/build\/bin\/answer" mul 3 4); [ "$out" = "$want" ]/' \
+    "$work/selfref/labs/01-arith/tests/mul.test"
+if ! grep -q 'REF/build/bin/answer' "$work/selfref/labs/01-arith/tests/mul.test"; then
+    echo "FAIL: could not make the fixture's mul.test ask \$REF"; fails=$((fails + 1))
+elif tests/labs/labcheck.sh --tree "$work/selfref" --quick 01 >"$work/selfref.out" 2>&1; then
+    echo "FAIL: a test whose expected result comes from \$REF went unnoticed"; fails=$((fails + 1))
+elif grep -q "FAIL: lab 01: the starter graded by itself (make grade) differs" "$work/selfref.out"; then
+    echo "ok: a test whose expected result comes from \$REF is reported"
+else
+    echo "FAIL: expected result from \$REF:"; cat "$work/selfref.out"; fails=$((fails + 1))
 fi
 
 first=$(ls -d labs/[0-9][0-9]-*/ 2>/dev/null | head -n 1)
