@@ -7,9 +7,12 @@
 #                  formats, determinism, --jobs, hostile submissions
 #   handout.sh     labs/handout.sh on the fixture (regions, markers, refusals)
 #   autolab.sh     the guide's Autolab Makefile, as written, ends with the scores
+#   labtests.sh    the labs' test helpers and lab 01's collatz.test with
+#                  stand-in programs (a NUL byte on a guest's console)
 #   labcheck.sh    every lab: reference full marks, starter builds and scores
 #                  less, each mutant loses exactly its tests (--tree for the
 #                  fixture; `make labcheck` runs it on the real labs)
 PROGS += jsoncheck
 jsoncheck_SRCS := tests/labs/jsoncheck.c
-CHECK_SCRIPTS += tests/labs/grader.sh tests/labs/handout.sh tests/labs/autolab.sh tests/labs/labs.sh
+CHECK_SCRIPTS += tests/labs/grader.sh tests/labs/handout.sh tests/labs/autolab.sh tests/labs/labtests.sh \
+                 tests/labs/labs.sh
