@@ -99,6 +99,7 @@ int sandbox_run(const struct jail *j, const struct limits *l, char *const argv[]
 void sandbox_free(struct outcome *o);
 void sandbox_describe(const struct outcome *o, const struct limits *l, char *buf, size_t n);
 void sandbox_killuid(uid_t uid);
+int sandbox_claim_uid(uid_t first, uid_t *got);
 double now_secs(void);
 
 /* tree.c */

@@ -56,7 +56,8 @@ struct run {
     char work[GRADE_PATH_MAX];      /* W */
     struct test *tests;
     int ntests;
-    int root;                       /* running as root: drop to a uid */
+    int root;                       /* running as root: drop to a uid ... */
+    uid_t uids[64];                 /* ... uids[slot], claimed for this run */
 };
 
 static void usage(FILE *f)
@@ -83,7 +84,8 @@ static void usage(FILE *f)
           "  --build-timeout S   wall seconds for a submission's build (default 600)\n"
           "  --work DIR          where to make the scratch folder (default $TMPDIR, /tmp)\n"
           "  --keep              keep the scratch folder (its name is printed)\n"
-          "  --uid-base N        as root, run submission K's slot as uid N+slot (default 62000)\n"
+          "  --uid-base N        as root, run each job slot as a uid of its own: the first\n"
+          "                      free ones from N (default 62000), locked for this run\n"
           "  -v, --verbose       print the whole output of failed tests\n",
           f);
 }
@@ -629,8 +631,7 @@ static void load(const struct run *r, int k, const char *name, struct result *re
 /* The worker for submission k, in the uid slot: build, then every test. */
 static void grade_one(const struct run *r, int k, int slot)
 {
-    struct jail j = { (uid_t)(r->o.uid_base + slot), (gid_t)(r->o.uid_base + slot), r->root,
-                      NULL, NULL };
+    struct jail j = { r->uids[slot], (gid_t)r->uids[slot], r->root, NULL, NULL };
     char tree[GRADE_PATH_MAX];
     struct env env;
     PATHF(tree, "%s/sub-%d/tree", r->work, k);
@@ -814,6 +815,13 @@ static int setup(struct run *r, int argc, char **argv)
         return -1;
     }
     r->root = geteuid() == 0;
+    for (int slot = 0; r->root && slot < r->o.jobs; slot++) {
+        uid_t from = slot > 0 ? r->uids[slot - 1] + 1 : (uid_t)r->o.uid_base;
+        if (sandbox_claim_uid(from, &r->uids[slot]) < 0) {
+            fprintf(stderr, "t32grade: error: no free sandbox uid from %ld on\n", (long)from);
+            return -1;
+        }
+    }
     if (make_work(r) < 0 || make_ref(r) < 0)
         return -1;
     if (save_ref(r) < 0)

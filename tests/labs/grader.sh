@@ -252,5 +252,24 @@ run badgs --gradescope="$work/x.txt" "$work/good"
 if [ $rc -eq 2 ] && has badgs 'must end in .json' && [ ! -e "$work/x.txt" ]; then pass "--gradescope=x.txt refused"
 else fail "--gradescope=x.txt"; cat "$work/badgs.out"; fi
 
+# 14. Two root graders at once (two labs graded on one machine): each claims
+# sandbox uids of its own, so neither's end-of-test kill of its uid's
+# processes reaches the other's running test.  A's add sleeps 2 s (its limit is 3); B grades
+# quickly meanwhile.
+if [ "$(id -u)" = 0 ]; then
+    submission slow 'system("sleep 2");'
+    "$grade" --tree "$fix" --work "$work" --lab 01 "$work/slow" >"$work/slowA.out" 2>&1 &
+    pa=$!
+    sleep 0.7
+    run quickB "$work/good"
+    rb=$rc
+    wait $pa
+    ra=$?
+    if [ $ra -eq 0 ] && [ $rb -eq 0 ] && has slowA '^add: OK'; then pass "two graders at once"
+    else fail "two graders at once (A $ra, B $rb)"; cat "$work/slowA.out"; fi
+else
+    echo "skip: two graders at once (needs root)"
+fi
+
 echo "grader: $fails failure(s)"
 [ "$fails" -eq 0 ]
