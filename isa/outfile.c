@@ -11,10 +11,11 @@
  * that are not regular files (devices, fifos) cannot be replaced that way
  * and must not be: they are written directly.
  */
-#define _XOPEN_SOURCE 700   /* realpath() */
+#define _XOPEN_SOURCE 700   /* realpath(), strndup() */
 
 #include "outfile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -84,6 +85,147 @@ static void reset(t32_out *o)
     free(o->tmp);
     *o = (t32_out){ .kind = T32_OUT_CLOSED };
 }
+
+/* ---- names of open descriptors ------------------------------------------------
+ *
+ * /dev/stdout is a symbolic link to /proc/self/fd/1, which the kernel
+ * resolves to whatever descriptor 1 has open.  Taken as a path, a
+ * redirected standard output (`t32dis -o /dev/stdout p.t32 >>log`) is a
+ * regular file, and replacing it would rename a temporary over log: its
+ * old lines gone, and the shell's later writes lost in the unlinked old
+ * file.  So such a name means the descriptor itself, written where it
+ * stands - at its position, in its append mode - as "-" is.
+ */
+
+/* The path spelled canonically: its directory resolved by realpath (no
+ * links, no . or ..), then its last name as given (it may not exist yet).
+ * NULL if the directory cannot be resolved.  malloc'd. */
+static char *canonical(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (!slash) {
+        dir = realpath(".", NULL);
+    } else if (slash == path) {
+        dir = realpath("/", NULL);
+    } else {
+        char *d = strndup(path, (size_t)(slash - path));
+        dir = d ? realpath(d, NULL) : NULL;
+        free(d);
+    }
+    if (!dir)
+        return NULL;
+    const char *base = slash ? slash + 1 : path;
+    size_t len = strlen(dir) + strlen(base) + 2;
+    char *c = malloc(len);
+    if (c)
+        snprintf(c, len, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", base);
+    free(dir);
+    return c;
+}
+
+/* N if name is prefix followed by the decimal number N alone, else -1. */
+static int number_after(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n) != 0 || !isdigit((unsigned char)name[n]))
+        return -1;
+    char *end;
+    errno = 0;
+    long fd = strtol(name + n, &end, 10);
+    return *end || errno || fd > INT_MAX ? -1 : (int)fd;
+}
+
+/* The descriptor a canonical name stands for, or -1.  On Linux realpath
+ * turns /dev/fd and /proc/self/fd into /proc/PID/fd (and
+ * /proc/thread-self/fd into /proc/PID/task/TID/fd); other systems keep
+ * /dev/fd/N. */
+static int descriptor_of_name(const char *name)
+{
+    static const char *const std[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, std[i]) == 0)
+            return i;
+    char mine[64];
+    snprintf(mine, sizeof mine, "/proc/%ld/", (long)getpid());
+    size_t n = strlen(mine);
+    if (strncmp(name, mine, n) == 0) {
+        const char *rest = name + n;
+        if (strncmp(rest, "task/", 5) == 0) {     /* task/TID/fd/N */
+            rest += 5;
+            while (isdigit((unsigned char)*rest))
+                rest++;
+            rest += *rest == '/';
+        }
+        return number_after(rest, "fd/");
+    }
+    int fd = number_after(name, "/dev/fd/");
+    return fd >= 0 ? fd : number_after(name, "/proc/self/fd/");
+}
+
+/* The descriptor that `path` names - /dev/stdout, /dev/fd/N, ... however
+ * spelled, or a symbolic link to one - or -1 for any other path. */
+static int named_descriptor(const char *path)
+{
+    char *p = canonical(path);
+    for (int hops = 0; p && hops < 40; hops++) {
+        int fd = descriptor_of_name(p);
+        char link[PATH_MAX];
+        ssize_t n = fd < 0 ? readlink(p, link, sizeof link - 1) : -1;
+        if (n < 0) {
+            free(p);
+            return fd;
+        }
+        link[n] = '\0';
+        /* A relative link is relative to the link's own directory. */
+        size_t dirlen = (size_t)(strrchr(p, '/') - p) + 1;
+        size_t len = dirlen + (size_t)n + 1;
+        char *next = malloc(len);
+        if (next && link[0] == '/')
+            snprintf(next, len, "%s", link);
+        else if (next)
+            snprintf(next, len, "%.*s%s", (int)dirlen, p, link);
+        free(p);
+        p = next ? canonical(next) : NULL;
+        free(next);
+    }
+    free(p);
+    return -1;
+}
+
+/* Write to descriptor fd where it stands.  Descriptors 1 and 2 are written
+ * through the process's own stdout and stderr, so that what it prints
+ * there and what it writes to the file keep their order; any other is
+ * dup'ed (the same open file: its position and append mode) and only the
+ * copy is closed at the end. */
+static bool open_descriptor(t32_out *o, int fd, char *err, size_t errlen)
+{
+    struct stat st;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fstat(fd, &st) != 0)
+        return fail(err, errlen, "cannot write: %s", strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return fail(err, errlen, "is a directory");
+    if ((flags & O_ACCMODE) == O_RDONLY)
+        return fail(err, errlen, "cannot write: descriptor %d is open for reading only", fd);
+    if (fd == 1 || fd == 2) {
+        o->f = fd == 1 ? stdout : stderr;
+        o->kind = T32_OUT_STDOUT;
+        return true;
+    }
+    int copy = dup(fd);
+    o->f = copy >= 0 ? fdopen(copy, "wb") : NULL;   /* "w" here neither truncates nor seeks */
+    if (!o->f) {
+        int e = errno;
+        if (copy >= 0)
+            close(copy);
+        return fail(err, errlen, "cannot open: %s", strerror(e));
+    }
+    o->kind = T32_OUT_DIRECT;
+    return true;
+}
+
+/* ---- opening and committing ------------------------------------------------- */
 
 /* A fresh name for the temporary, in the target's directory:
  * DIR/.BASE.PID.N.tmp, or DIR/.t32out.PID.N.tmp when BASE is so long that
@@ -159,6 +301,9 @@ bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen)
     }
     if (path[0] == '\0')
         return fail(err, errlen, "empty file name");
+    int fd = named_descriptor(path);
+    if (fd >= 0)
+        return open_descriptor(o, fd, err, errlen);
     struct stat st;
     bool exists = stat(path, &st) == 0;
     if (!exists && errno != ENOENT)

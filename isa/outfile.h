@@ -8,8 +8,15 @@
  * What a path means:
  *
  *   "-"                      standard output; commit flushes it
- *   a device, fifo, socket   written directly (/dev/null, /dev/stdout, a
- *                            pipe): never removed, renamed or replaced
+ *   /dev/stdout (1),         the descriptor already open, written where
+ *   /dev/stderr (2),         it stands: at its position, in its append
+ *   /dev/stdin (0),          mode (`-o /dev/stdout >>log` appends); never
+ *   /dev/fd/N,               truncated, renamed over or replaced, whatever
+ *   /proc/self/fd/N          file is behind it.  1 and 2 are written
+ *                            through stdout and stderr.  However spelled
+ *                            (/dev/../dev/fd/1), or through a symbolic link
+ *   a device, fifo, socket   written directly (/dev/null, a pipe): never
+ *                            removed, renamed or replaced
  *   a directory              an error
  *   a regular file, or a     written to a temporary file in the same
  *   name not yet used        directory; commit renames it over the path
@@ -55,7 +62,8 @@
 
 typedef enum t32_out_kind {
     T32_OUT_CLOSED,      /* after commit or abort (or a failed open) */
-    T32_OUT_STDOUT,      /* "-" */
+    T32_OUT_STDOUT,      /* "-", or descriptor 1 or 2 by name: stdout or
+                            stderr, flushed but never closed */
     T32_OUT_DIRECT,      /* an existing device, fifo or socket */
     T32_OUT_REPLACE      /* a temporary file renamed over the target */
 } t32_out_kind;

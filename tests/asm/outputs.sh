@@ -1,8 +1,9 @@
 #!/bin/sh
 # Output files of t32as, t32dis and t32mkdisk (isa/outfile.h): a failed run
 # never removes or truncates what the output path names - a device node, a
-# fifo, an old file - a directory is refused and survives, and a write
-# error (/dev/full) is reported with a non-zero exit status.
+# fifo, an old file - a directory is refused and survives, a write error
+# (/dev/full) is reported with a non-zero exit status, /dev/stdout and its
+# kin write to the open descriptor where it stands.
 #   BUILD=build/san tests/asm/outputs.sh
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,6 +122,45 @@ expect 0 "$bin/t32mkdisk" -o prog.disk p=user.t32
 cp prog.disk disk.orig
 expect 1 "$bin/t32mkdisk" -o prog.disk p=bad.s
 cmp -s prog.disk disk.orig || fail "t32mkdisk: a failed run changed the old disk"
+
+# /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name a descriptor
+# that is already open: written where it stands (here, appended to a log),
+# never renamed over or truncated - the log keeps its first line.
+# log_kept WHAT PATTERN: the log starts "prev" and then holds PATTERN.
+log_kept() {
+    if [ "$(head -n 1 log)" != prev ] || ! grep -q "$2" log; then
+        fail "$1: the log lost its old line or lacks '$2'"
+        head -c 60 log | tr -c '[:print:]\n' . && echo
+    fi
+}
+printf 'prev\n' >log
+"$bin/t32dis" -o /dev/stdout prog.t32 >>log 2>err.txt || fail "t32dis -o /dev/stdout: exit $?"
+log_kept "t32dis -o /dev/stdout" halt
+printf 'prev\n' >log
+"$bin/t32as" -o /dev/stdout good.s >>log 2>err.txt || fail "t32as -o /dev/stdout: exit $?"
+log_kept "t32as -o /dev/stdout" T32I
+printf 'prev\n' >log
+"$bin/t32as" -o prog.t32 -l /dev/stderr -m /proc/self/fd/3 good.s 2>>log 3>>log ||
+    fail "t32as -l /dev/stderr -m /proc/self/fd/3: exit $?"
+log_kept "t32as -l /dev/stderr" halt
+log_kept "t32as -m /proc/self/fd/3" _start
+printf 'prev\n' >log
+"$bin/t32mkdisk" -o /dev/fd/4 p=user.t32 4>>log 2>err.txt || fail "t32mkdisk -o /dev/fd/4: exit $?"
+log_kept "t32mkdisk -o /dev/fd/4" T32D
+printf 'prev\n' >log
+ln -s /dev/stdout to-stdout
+"$bin/t32dis" -o to-stdout prog.t32 >>log 2>err.txt || fail "t32dis -o LINK-TO-/dev/stdout: exit $?"
+log_kept "t32dis -o LINK-TO-/dev/stdout" halt
+[ -L to-stdout ] || fail "t32dis -o LINK-TO-/dev/stdout replaced the link"
+# A descriptor that is not open, or open only for reading, is an error.
+"$bin/t32dis" -o /dev/fd/5 prog.t32 2>err.txt
+[ $? = 1 ] && grep -q '/dev/fd/5: error: cannot write' err.txt ||
+    { fail "t32dis -o /dev/fd/5 (not open): no error"; cat err.txt; }
+"$bin/t32dis" -o /dev/stdin prog.t32 <good.s 2>err.txt
+[ $? = 1 ] && grep -q 'open for reading only' err.txt ||
+    { fail "t32dis -o /dev/stdin (read-only): no error"; cat err.txt; }
+grep -qx '_start: halt' good.s || fail "t32dis -o /dev/stdin replaced the file on stdin"
+rm -f log to-stdout
 
 echo "outputs: $failed failed"
 [ "$failed" = 0 ]

@@ -1,7 +1,8 @@
 /*
  * test_outfile.c - isa/outfile.c: output files are replaced only on
  * commit, devices and fifos are written in place and never removed, a
- * directory is refused, and every write error is reported.
+ * directory is refused, and every write error is reported; /dev/fd/N is
+ * the open descriptor.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -225,6 +226,37 @@ static void a_missing_folder_is_an_error(void **state)
     assert_int_equal(entries(state), 0);
 }
 
+/* /dev/fd/N and /proc/self/fd/N are the descriptor already open, written
+ * where it stands (here: appending), never a file to replace. */
+static void a_descriptor_name_is_written_in_place(void **state)
+{
+    char path[256], name[64], err[256];
+    strcpy(path, in(state, "log"));
+    put(path, "prev\n");
+    int fd = open(path, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    struct stat before, after;
+    assert_int_equal(stat(path, &before), 0);
+    snprintf(name, sizeof name, "/dev/fd/%d", fd);
+    t32_out o;
+    assert_true(t32_out_open(&o, name, err, sizeof err));
+    assert_int_equal(o.kind, T32_OUT_DIRECT);
+    fputs("one\n", o.f);
+    assert_true(t32_out_commit(&o, err, sizeof err));
+    snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    if (access("/proc/self/fd", F_OK) == 0)
+        assert_true(t32_out_write_file(name, "two\n", 4, err, sizeof err));
+    else
+        assert_true(write(fd, "two\n", 4) == 4);
+    assert_true(write(fd, "three\n", 6) == 6);       /* the descriptor is still open */
+    close(fd);
+    assert_string_equal(get(path), "prev\none\ntwo\nthree\n");
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino);   /* never replaced */
+    assert_int_equal(entries(state), 1);
+    assert_false(t32_out_write_file(name, "x", 1, err, sizeof err));   /* closed now */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +271,7 @@ int main(void)
         T(dash_is_stdout),
         T(a_symlink_is_followed),
         T(a_missing_folder_is_an_error),
+        T(a_descriptor_name_is_written_in_place),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

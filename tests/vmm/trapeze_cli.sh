@@ -247,6 +247,27 @@ cksum "$tmp/g.disk" | cmp -s - "$tmp/g.sum" && pass "the disk survived" || fail 
 expect 0 "" "/dev/null for every output" \
     -- "$T" run --mode trap --console /dev/null --trace /dev/null --stats-json /dev/null "$G/hello.img"
 
+# /dev/stdout names the descriptor: written where it stands (here, appended
+# to a file with the guest's console), never renamed over the file.
+printf 'prev\n' >"$tmp/f"
+set +e
+"$T" run --bare "$G/hello.img" --trace /dev/stdout >>"$tmp/f" 2>"$tmp/err"; got=$?
+set -e
+if [ "$got" -eq 0 ] && [ "$(head -n 1 "$tmp/f")" = prev ] && grep -q '^# vm .* cycle' "$tmp/f" &&
+   grep -q "hello from a guest" "$tmp/f"; then
+    pass "--trace /dev/stdout: appended, with the console"
+else
+    fail "--trace /dev/stdout: status $got"; cat "$tmp/f" "$tmp/err"
+fi
+# ... but a file that is both standard output and an output replaced by
+# rename is named twice.
+set +e
+"$T" run --trace /dev/stdout --stats-json "$tmp/f" "$G/hello.img" >"$tmp/f" 2>"$tmp/err"; got=$?
+set -e
+[ "$got" -eq 2 ] && grep -q "is both --trace and --stats-json" "$tmp/err" &&
+    pass "--trace /dev/stdout onto --stats-json's file" ||
+    { fail "--trace /dev/stdout onto --stats-json's file: status $got"; cat "$tmp/err"; }
+
 # ---- write errors are reported ---------------------------------------------------------------------------
 if [ -w /dev/full ]; then
     expect 1 "console output: No space left on device" "--console /dev/full" -- "$T" run --console /dev/full "$G/hello.img"
