@@ -172,6 +172,23 @@ static bool write_image(const t32_image *img, t32_out *o, const char *path)
     return commit_output(o, path);
 }
 
+/* No file may be two of the source and the three outputs: `-o h.s h.s`
+ * would replace the source by the image.  false (reported) if one is. */
+static bool distinct_files(const command *c, const char *image)
+{
+    const t32_file_use uses[] = {
+        { c->source, "the source", false },
+        { image, "the image", true },
+        { c->listing, "the listing (-l)", true },
+        { c->map, "the map (-m)", true },
+    };
+    char err[256];
+    if (t32_out_check_uses(uses, 4, err, sizeof err))
+        return true;
+    fprintf(stderr, "t32as: error: %s\n", err);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     command c = { 0 };
@@ -182,7 +199,8 @@ int main(int argc, char **argv)
     char *output = c.output ? NULL : default_output(c.source);
     const char *out = c.output ? c.output : output;
     outputs o = { 0 };
-    if (!out || !open_output(&o.image, out) || !open_output(&o.listing, c.listing) ||
+    if (!out || !distinct_files(&c, out) || !open_output(&o.image, out) ||
+        !open_output(&o.listing, c.listing) ||
         !open_output(&o.map, c.map)) {
         t32_out_abort(&o.image);
         t32_out_abort(&o.listing);

@@ -160,6 +160,22 @@ static int run(const char *out_path, job *j)
     return 0;
 }
 
+/* The output must not be the input: `-o c.img c.img` would replace the
+ * image by its source.  false (reported) if it is. */
+static bool distinct_files(const job *j, const char *out)
+{
+    const t32_file_use uses[] = {
+        { j->path, "the image", false },
+        { j->raw, "the raw input (-r)", false },
+        { out, "the output (-o)", true },
+    };
+    char err[256];
+    if (t32_out_check_uses(uses, 3, err, sizeof err))
+        return true;
+    fprintf(stderr, "t32dis: error: %s\n", err);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     uint32_t base = 0;
@@ -195,5 +211,7 @@ int main(int argc, char **argv)
     } else if (!(raw && !path && !first_word) && !(path && !raw && !first_word)) {
         return usage(stderr);
     }
+    if (!distinct_files(&j, out))
+        return 2;
     return run(out, &j);
 }

@@ -200,6 +200,22 @@ static bool write_disk(const char *path, const program *progs, size_t n)
     return true;
 }
 
+/* The disk must not be one of the program images: `-o ca.img ca=ca.img`
+ * would replace the program by the disk.  (An image may be named twice:
+ * both uses only read it.)  false (reported) if it is. */
+static bool distinct_files(const char *out, char **args, size_t n)
+{
+    t32_file_use uses[DIR_MAX + 1];
+    for (size_t i = 0; i < n; i++)
+        uses[i] = (t32_file_use){ strchr(args[i], '=') + 1, "a program image", false };
+    uses[n] = (t32_file_use){ out, "the disk (-o)", true };
+    char err[256];
+    if (t32_out_check_uses(uses, (int)n + 1, err, sizeof err))
+        return true;
+    fprintf(stderr, "t32mkdisk: error: %s\n", err);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
@@ -228,6 +244,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (!parse_program(argv[3 + i], &progs[i]))
             return 2;
+    if (!distinct_files(out, argv + 3, n))
+        return 2;
     bool ok = true;
     size_t loaded = 0;
     for (; ok && loaded < n; loaded++)

@@ -390,3 +390,84 @@ bool t32_out_write_file(const char *path, const void *bytes, size_t len,
     }
     return t32_out_commit(&o, err, errlen);
 }
+
+/* ---- a file named twice ------------------------------------------------------
+ *
+ * A command that reads a file and writes the same file - or writes it
+ * twice - loses something: `t32as -o h.s h.s` would replace the source by
+ * the image, two outputs renamed over one path keep only the last.  Tools
+ * compare every pair of the files they are given before they open any.
+ */
+
+/* What a path names, for comparing: the file if it exists, "-" and
+ * descriptor names being the descriptor's file. */
+typedef struct file_id {
+    bool        exists;
+    bool        stream;      /* "-" or a descriptor: written in place */
+    struct stat st;
+} file_id;
+
+static file_id identify(const char *path)
+{
+    int fd = strcmp(path, "-") == 0 ? 1 : named_descriptor(path);
+    file_id id = { .stream = fd >= 0 };
+    id.exists = fd >= 0 ? fstat(fd, &id.st) == 0 : stat(path, &id.st) == 0;
+    return id;
+}
+
+static bool same_id(const file_id *a, const file_id *b, const char *pa, const char *pb)
+{
+    if (a->exists || b->exists || a->stream || b->stream)
+        return a->exists && b->exists && a->st.st_dev == b->st.st_dev &&
+               a->st.st_ino == b->st.st_ino;
+    char *ca = canonical(pa), *cb = canonical(pb);
+    bool same = ca && cb ? strcmp(ca, cb) == 0 : strcmp(pa, pb) == 0;
+    free(ca);
+    free(cb);
+    return same;
+}
+
+bool t32_out_same_file(const char *a, const char *b)
+{
+    file_id ia = identify(a), ib = identify(b);
+    return same_id(&ia, &ib, a, b);
+}
+
+/* Whether naming one file for both uses loses something. */
+static bool clash(const t32_file_use *a, const t32_file_use *b)
+{
+    if (!a->path || !b->path || !(a->writes || b->writes))
+        return false;
+    file_id ia = identify(a->path), ib = identify(b->path);
+    if (!same_id(&ia, &ib, a->path, b->path))
+        return false;
+    /* A device, a fifo or a socket is written in place: /dev/null may be
+     * every output. */
+    if (ia.exists && !S_ISREG(ia.st.st_mode) && !S_ISDIR(ia.st.st_mode))
+        return false;
+    /* So is a regular file behind "-" or /dev/stdout, as long as no use
+     * replaces it: `-l - -m -` appends both to one log. */
+    return (a->writes && !ia.stream) || (b->writes && !ib.stream);
+}
+
+int t32_out_find_clash(const t32_file_use *uses, int n, int *earlier)
+{
+    for (int j = 1; j < n; j++) {
+        for (int i = 0; i < j; i++) {
+            if (clash(&uses[i], &uses[j])) {
+                *earlier = i;
+                return j;
+            }
+        }
+    }
+    return -1;
+}
+
+bool t32_out_check_uses(const t32_file_use *uses, int n, char *err, size_t errlen)
+{
+    int i, j = t32_out_find_clash(uses, n, &i);
+    if (j < 0)
+        return true;
+    return fail(err, errlen, "'%s' is both %s and %s: it would be overwritten",
+                uses[j].path, uses[i].what, uses[j].what);
+}

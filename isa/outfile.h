@@ -52,6 +52,10 @@
  * (named .NAME.PID.N.tmp next to NAME); the target itself is still whole.
  * A process that catches the signal can remove them first: its handler
  * calls t32_out_unlink_temporaries (trapeze does, for SIGINT and SIGTERM).
+ *
+ * No file may be named twice where one use writes it - `t32as -o h.s h.s`
+ * would replace the source by the image.  Before opening anything a tool
+ * lists the files it reads and writes and calls t32_out_check_uses.
  */
 #ifndef T32_OUTFILE_H
 #define T32_OUTFILE_H
@@ -97,5 +101,30 @@ void t32_out_unlink_temporaries(void);
 /* Open, write len bytes, commit: a whole file in one call. */
 bool t32_out_write_file(const char *path, const void *bytes, size_t len,
                         char *err, size_t errlen);
+
+/* ---- a file named twice ---- */
+
+/* One file a command line names. */
+typedef struct t32_file_use {
+    const char *path;    /* NULL: not given, skipped; "-": standard output */
+    const char *what;    /* for the message: "the source", "the map (-m)" */
+    bool        writes;  /* an output (or a disk written through) */
+} t32_file_use;
+
+/* Whether two paths name one file: the same device and inode when they
+ * exist ("-" and /dev/stdout and the like: the descriptor's file); for
+ * files not made yet, the same canonical path (the directory resolved by
+ * realpath, then the name), so n.txt and ./n.txt are one file. */
+bool t32_out_same_file(const char *a, const char *b);
+
+/* The first pair of uses (earlier < returned index) that name one file
+ * where at least one use writes it, or -1.  Not a clash: a device, fifo or
+ * socket (/dev/null may be every output), and a file written only in
+ * place through "-" or a descriptor name (-l - -m -). */
+int t32_out_find_clash(const t32_file_use *uses, int n, int *earlier);
+
+/* t32_out_find_clash as a message: false with "'PATH' is both WHAT and
+ * WHAT: it would be overwritten" in err if a pair clashes. */
+bool t32_out_check_uses(const t32_file_use *uses, int n, char *err, size_t errlen);
 
 #endif /* T32_OUTFILE_H */

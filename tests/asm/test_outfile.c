@@ -2,7 +2,7 @@
  * test_outfile.c - isa/outfile.c: output files are replaced only on
  * commit, devices and fifos are written in place and never removed, a
  * directory is refused, and every write error is reported; /dev/fd/N is
- * the open descriptor.
+ * the open descriptor; a file named twice is found however it is spelled.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,6 +257,49 @@ static void a_descriptor_name_is_written_in_place(void **state)
     assert_false(t32_out_write_file(name, "x", 1, err, sizeof err));   /* closed now */
 }
 
+static void one_file_however_spelled(void **state)
+{
+    char a[256], b[256], c[256];
+    assert_int_equal(mkdir(in(state, "sub"), 0755), 0);
+    strcpy(a, in(state, "new.txt"));
+    strcpy(b, in(state, "./sub/../new.txt"));
+    strcpy(c, in(state, "sub/new.txt"));
+    assert_true(t32_out_same_file(a, b));     /* not made yet */
+    assert_false(t32_out_same_file(a, c));
+    put(a, "x");
+    assert_true(t32_out_same_file(a, b));     /* made */
+    assert_false(t32_out_same_file(a, c));    /* one is, one is not */
+    assert_int_equal(link(a, in(state, "hard")), 0);
+    assert_true(t32_out_same_file(a, in(state, "hard")));
+}
+
+static void a_clash_needs_a_write_to_a_file(void **state)
+{
+    char a[256], b[256], err[256] = "";
+    strcpy(a, in(state, "f"));
+    strcpy(b, in(state, "./f"));
+    t32_file_use u[] = {
+        { a, "the source", false },
+        { "/dev/null", "the image", true },
+        { "/dev/null", "the map", true },
+        { "-", "the listing", true },
+        { "-", "the trace", true },
+        { NULL, "nothing", true },
+        { b, "the output", true },
+    };
+    int first = -1;
+    assert_int_equal(t32_out_find_clash(u, 6, &first), -1);    /* all but the last */
+    assert_int_equal(t32_out_find_clash(u, 7, &first), 6);
+    assert_int_equal(first, 0);
+    assert_false(t32_out_check_uses(u, 7, err, sizeof err));
+    char want[600];
+    snprintf(want, sizeof want, "'%s' is both the source and the output: it would be "
+             "overwritten", b);
+    assert_string_equal(err, want);
+    u[6].writes = false;                       /* read twice: harmless */
+    assert_true(t32_out_check_uses(u, 7, err, sizeof err));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +315,8 @@ int main(void)
         T(a_symlink_is_followed),
         T(a_missing_folder_is_an_error),
         T(a_descriptor_name_is_written_in_place),
+        T(one_file_however_spelled),
+        T(a_clash_needs_a_write_to_a_file),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 #!/bin/sh
-# The command lines of t32dis and t32mkdisk: what they print, their exit
-# status (0 success, 1 a bad input file, 2 a bad command line: the
-# project's convention) and their messages.
+# The command lines of t32dis and t32mkdisk (and t32as's file names): what
+# they print, their exit status (0 success, 1 a bad input file, 2 a bad
+# command line: the project's convention) and their messages.
 #   BUILD=build/san tests/asm/tools.sh
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -78,6 +78,35 @@ expect 1 "nothere.t32: error:" "$bin/t32mkdisk" -o bad.disk p=nothere.t32
 # A name may repeat: it is only the process's name, and guestos's regs
 # scenario runs two copies of regcheck (guestos/build.mk).
 expect 0 "" "$bin/t32mkdisk" -o two.disk a=user.t32 a=user.t32
+
+# ---- no file named twice: an output that is an input or another output
+# is a command-line error (status 2), and nothing is written.  Same file:
+# same device and inode, or for a file not yet made the same directory and
+# name, however spelled.  A device may be named as often as you like.
+printf '_start: halt\n' >h.s
+"$bin/t32as" -o h.img h.s && cp h.img c.img && cp user.t32 ca.img || fail "t32as h.s"
+cksum h.s h.img c.img ca.img >sums
+mkdir sub
+ln h.s hard.s
+expect 2 "t32as: error: 'h.s' is both the source and the image" "$bin/t32as" -o h.s h.s
+expect 2 "is both the image and the map (-m)" "$bin/t32as" -o h.img -m h.img h.s
+expect 2 "is both the image and the listing (-l)" "$bin/t32as" -o x -l x h.s
+expect 2 "is both the listing (-l) and the map (-m)" "$bin/t32as" -o y -l ./n.lst -m sub/../n.lst h.s
+expect 2 "is both the source and the image" "$bin/t32as" -o hard.s h.s
+cp h.s h.t32
+expect 2 "is both the source and the image" "$bin/t32as" h.t32    # the default output: h.t32
+rm -f h.t32
+expect 2 "t32dis: error: 'c.img' is both the image and the output (-o)" "$bin/t32dis" -o c.img c.img
+expect 2 "is both the raw input (-r) and the output (-o)" "$bin/t32dis" -o ./h.s -r h.s
+expect 2 "t32mkdisk: error: 'ca.img' is both a program image and the disk (-o)" \
+    "$bin/t32mkdisk" -o ca.img ca=ca.img
+expect 2 "is both a program image and the disk (-o)" "$bin/t32mkdisk" -o n.disk a=user.t32 b=./n.disk
+cksum h.s h.img c.img ca.img | cmp -s - sums || fail "a file named twice was changed"
+[ ! -e x ] && [ ! -e y ] && [ ! -e n.lst ] && [ ! -e n.disk ] || fail "a refused command wrote a file"
+expect 0 "" "$bin/t32as" -o /dev/null -l /dev/null -m /dev/null h.s
+expect 0 "" "$bin/t32as" -o h.img -l - -m - h.s
+expect 0 "" "$bin/t32as" -o h.img -l /dev/stdout -m /dev/stdout h.s
+expect 0 "" "$bin/t32dis" -o /dev/null -r /dev/null
 
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
