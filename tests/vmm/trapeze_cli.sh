@@ -244,6 +244,14 @@ expect 2 "is both" "dot -o onto the trace" \
     -- "$T" dot exits --mode trap "$G/hello.img" -o "$tmp/d.svg" --trace "$tmp/d.svg"
 cksum "$tmp/h.img" | cmp -s - "$tmp/h.sum" && pass "the image survived dot" || fail "dot changed the image"
 cksum "$tmp/g.disk" | cmp -s - "$tmp/g.sum" && pass "the disk survived" || fail "the disk was changed"
+# A file not made yet is the same file however it is spelled.
+mkdir "$tmp/sub"
+expect 2 "is both vm0's console and vm1's console" "two VMs, one new console file spelled twice" \
+    -- "$T" run --vm "$G/hello.img,console=$tmp/n.txt" --vm "$G/counter.img,console=$tmp/./n.txt"
+expect 2 "is both --trace and --stats-json" "--trace and --stats-json, one new file spelled twice" \
+    -- "$T" run --trace "$tmp/n6.txt" --stats-json "$tmp/sub/../n6.txt" "$G/hello.img"
+[ ! -e "$tmp/n.txt" ] && [ ! -e "$tmp/n6.txt" ] && pass "nothing written after a file named twice" ||
+    fail "a file named twice was written"
 expect 0 "" "/dev/null for every output" \
     -- "$T" run --mode trap --console /dev/null --trace /dev/null --stats-json /dev/null "$G/hello.img"
 

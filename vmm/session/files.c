@@ -34,80 +34,59 @@ void files_init(session_files *f)
 
 /* ---- aliases ---------------------------------------------------------------- */
 
-/* One file the command line names, and what for. */
-typedef struct use {
-    const char *path;
-    char        what[48];   /* "vm1's console", "--trace", ... */
-    bool        writes;
-} use;
-
+/* The files the command line names, and what for ("vm1's console"). */
 #define MAX_USES (VMM_MAX_VMS * 4 + 4)
 
-static void add_use(use *u, int *n, const char *path, bool writes, const char *fmt, int i)
+typedef struct uses {
+    t32_file_use u[MAX_USES];
+    char         what[MAX_USES][48];
+    int          n;
+} uses;
+
+/* "-" as an output is standard output (t32_file_use); an input of that
+ * name is just a file, opened as named. */
+static void add_use(uses *us, const char *path, bool writes, const char *fmt, int i)
 {
-    if (!path || strcmp(path, "-") == 0)
+    if (!path || (!writes && strcmp(path, "-") == 0))
         return;
-    u[*n] = (use){ .path = path, .writes = writes };
-    snprintf(u[*n].what, sizeof u[*n].what, fmt, i);
-    ++*n;
+    snprintf(us->what[us->n], sizeof us->what[us->n], fmt, i);
+    us->u[us->n] = (t32_file_use){ path, us->what[us->n], writes };
+    us->n++;
 }
 
-/* Same file: same device and inode if both exist; for a file not created
- * yet, the same path. */
-static bool same_file(const char *a, const char *b)
+static void collect_uses(const session_options *o, uses *us)
 {
-    struct stat sa, sb;
-    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
-    if (ea && eb)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return !ea && !eb && strcmp(a, b) == 0;
-}
-
-/* A device, a fifo, a socket: writing it twice destroys nothing (/dev/null
- * may well be every output). */
-static bool is_special(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
-static int collect_uses(const session_options *o, use *u)
-{
-    int n = 0;
     bool many = o->nguests > 1;
+    us->n = 0;
     for (int i = 0; i < o->nguests; i++) {
         const session_guest *g = &o->guests[i];
-        add_use(u, &n, g->image, false, many ? "vm%d's image" : "the image", i);
-        add_use(u, &n, g->disk, true, many ? "vm%d's disk" : "the disk", i);
-        add_use(u, &n, g->input, false, many ? "vm%d's input" : "the input", i);
-        add_use(u, &n, g->console, true, many ? "vm%d's console" : "the console", i);
+        add_use(us, g->image, false, many ? "vm%d's image" : "the image", i);
+        add_use(us, g->disk, true, many ? "vm%d's disk" : "the disk", i);
+        add_use(us, g->input, false, many ? "vm%d's input" : "the input", i);
+        add_use(us, g->console, true, many ? "vm%d's console" : "the console", i);
     }
-    add_use(u, &n, o->trace, true, "--trace", 0);
-    add_use(u, &n, o->trace_insns, true, "--trace-insns", 0);
-    add_use(u, &n, o->stats_json, true, "--stats-json", 0);
-    add_use(u, &n, o->output, true, "-o", 0);
-    return n;
+    add_use(us, o->trace, true, "--trace", 0);
+    add_use(us, o->trace_insns, true, "--trace-insns", 0);
+    add_use(us, o->stats_json, true, "--stats-json", 0);
+    add_use(us, o->output, true, "-o", 0);
 }
 
+/* Same file: same device and inode, or for a file not made yet the same
+ * directory and name however spelled (t32_out_find_clash, isa/outfile.h;
+ * n.txt and ./n.txt are one console file). */
 int files_check_aliases(const session_options *o)
 {
-    use u[MAX_USES];
-    int n = collect_uses(o, u);
-    for (int j = 1; j < n; j++) {
-        for (int i = 0; i < j; i++) {
-            if (!(u[i].writes || u[j].writes) || !same_file(u[i].path, u[j].path))
-                continue;
-            if (is_special(u[j].path))
-                continue;
-            if (strstr(u[i].what, "disk") && strstr(u[j].what, "disk"))
-                return session_usage_error(NULL, "two VMs cannot share the disk image "
-                                           "'%s' (each would write its own copy to it)",
-                                           u[j].path);
-            return session_usage_error(NULL, "'%s' is both %s and %s: it would be "
-                                       "overwritten", u[j].path, u[i].what, u[j].what);
-        }
-    }
-    return 0;
+    uses us;
+    collect_uses(o, &us);
+    int i, j = t32_out_find_clash(us.u, us.n, &i);
+    if (j < 0)
+        return 0;
+    if (strstr(us.what[i], "disk") && strstr(us.what[j], "disk"))
+        return session_usage_error(NULL, "two VMs cannot share the disk image "
+                                   "'%s' (each would write its own copy to it)",
+                                   us.u[j].path);
+    return session_usage_error(NULL, "'%s' is both %s and %s: it would be "
+                               "overwritten", us.u[j].path, us.what[i], us.what[j]);
 }
 
 /* ---- opening ------------------------------------------------------------------ */
