@@ -196,6 +196,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    t32_out_cleanup_on_signals();     /* Ctrl-C leaves no temporary */
     char *output = c.output ? NULL : default_output(c.source);
     const char *out = c.output ? c.output : output;
     outputs o = { 0 };

@@ -213,5 +213,6 @@ int main(int argc, char **argv)
     }
     if (!distinct_files(&j, out))
         return 2;
+    t32_out_cleanup_on_signals();     /* Ctrl-C leaves no temporary */
     return run(out, &j);
 }

@@ -246,6 +246,7 @@ int main(int argc, char **argv)
             return 2;
     if (!distinct_files(out, argv + 3, n))
         return 2;
+    t32_out_cleanup_on_signals();     /* Ctrl-C leaves no temporary */
     bool ok = true;
     size_t loaded = 0;
     for (; ok && loaded < n; loaded++)

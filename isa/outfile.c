@@ -11,7 +11,7 @@
  * that are not regular files (devices, fifos) cannot be replaced that way
  * and must not be: they are written directly.
  */
-#define _XOPEN_SOURCE 700   /* realpath(), strndup() */
+#define _XOPEN_SOURCE 700   /* realpath(), strndup(), sigaction() */
 
 #include "outfile.h"
 
@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -76,6 +77,29 @@ void t32_out_unlink_temporaries(void)
     for (int i = 0; i < MAX_LIVE; i++)
         if (live[i])
             unlink(live[i]);
+}
+
+/* Remove the temporaries, then die of the signal as if never caught: the
+ * shell sees the usual status 128 + signal.  (The signal stays blocked in
+ * its handler, so the raise takes effect when the handler returns.) */
+static void on_stop_signal(int sig)
+{
+    t32_out_unlink_temporaries();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void t32_out_cleanup_on_signals(void)
+{
+    static const int sigs[] = { SIGHUP, SIGINT, SIGPIPE, SIGTERM };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa = { .sa_handler = on_stop_signal };
+        sigemptyset(&sa.sa_mask);
+        /* A signal ignored from the start (nohup, a background job's
+         * SIGINT) is meant to stay ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+            sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 static void reset(t32_out *o)

@@ -51,7 +51,9 @@
  * A process killed between open and commit leaves its temporary behind
  * (named .NAME.PID.N.tmp next to NAME); the target itself is still whole.
  * A process that catches the signal can remove them first: its handler
- * calls t32_out_unlink_temporaries (trapeze does, for SIGINT and SIGTERM).
+ * calls t32_out_unlink_temporaries (trapeze does, for SIGINT and SIGTERM),
+ * or it calls t32_out_cleanup_on_signals once at the start (t32as, t32dis
+ * and t32mkdisk do).
  *
  * No file may be named twice where one use writes it - `t32as -o h.s h.s`
  * would replace the source by the image.  Before opening anything a tool
@@ -97,6 +99,11 @@ void t32_out_abort(t32_out *o);
  * Async-signal-safe (it only calls unlink): for a signal handler that is
  * about to end the process.  The t32_outs themselves are left as they are. */
 void t32_out_unlink_temporaries(void);
+
+/* Catch SIGHUP, SIGINT, SIGPIPE and SIGTERM (each one not ignored from
+ * the start): remove the temporaries, then die of the same signal, so the
+ * shell still sees status 128 + signal.  Call once, early in main. */
+void t32_out_cleanup_on_signals(void);
 
 /* Open, write len bytes, commit: a whole file in one call. */
 bool t32_out_write_file(const char *path, const void *bytes, size_t len,

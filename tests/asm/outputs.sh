@@ -3,7 +3,8 @@
 # never removes or truncates what the output path names - a device node, a
 # fifo, an old file - a directory is refused and survives, a write error
 # (/dev/full) is reported with a non-zero exit status, /dev/stdout and its
-# kin write to the open descriptor where it stands.
+# kin write to the open descriptor where it stands, and SIGINT or SIGTERM
+# leaves no temporary behind.
 #   BUILD=build/san tests/asm/outputs.sh
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -161,6 +162,28 @@ log_kept "t32dis -o LINK-TO-/dev/stdout" halt
     { fail "t32dis -o /dev/stdin (read-only): no error"; cat err.txt; }
 grep -qx '_start: halt' good.s || fail "t32dis -o /dev/stdin replaced the file on stdin"
 rm -f log to-stdout
+
+# Stopped by SIGINT or SIGTERM while it waits for its source (a fifo with
+# no writer) with the image open as a temporary, a tool removes the
+# temporary and dies of the signal (status 128 + signal).  A shell that
+# runs this in the background starts it with SIGINT ignored: then
+# timeout's -k ends it (status 137) and that case is skipped.
+mkfifo wait.s
+for sig in INT:130 TERM:143; do
+    want=${sig#*:} sig=${sig%:*}
+    for tool in "t32as -o z.t32" "t32dis -o z.s"; do
+        timeout -k 5 --preserve-status -s $sig 1 "$bin"/$tool wait.s 2>/dev/null
+        got=$?
+        left=$(ls -A | grep '\.tmp$')
+        if [ "$got" = 137 ]; then
+            echo "SKIP $tool: SIG$sig ignored by this shell"
+        elif [ "$got" != "$want" ] || [ -n "$left" ]; then
+            fail "$tool stopped by SIG$sig: status $got, left: $left"
+            rm -f .*.tmp
+        fi
+    done
+done
+rm -f wait.s
 
 echo "outputs: $failed failed"
 [ "$failed" = 0 ]

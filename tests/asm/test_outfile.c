@@ -2,7 +2,8 @@
  * test_outfile.c - isa/outfile.c: output files are replaced only on
  * commit, devices and fifos are written in place and never removed, a
  * directory is refused, and every write error is reported; /dev/fd/N is
- * the open descriptor; a file named twice is found however it is spelled.
+ * the open descriptor; a file named twice is found however it is spelled;
+ * a signal leaves no temporary.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "outfile.h"
@@ -300,6 +303,34 @@ static void a_clash_needs_a_write_to_a_file(void **state)
     assert_true(t32_out_check_uses(u, 7, err, sizeof err));
 }
 
+/* Killed by a signal between open and commit, a process that called
+ * t32_out_cleanup_on_signals leaves no temporary and still dies of it. */
+static void a_signal_removes_the_temporaries(void **state)
+{
+    char err[256];
+    for (int i = 0; i < 2; i++) {
+        int sig = i ? SIGINT : SIGTERM;
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            signal(sig, SIG_DFL);
+            t32_out_cleanup_on_signals();
+            t32_out a, b;
+            if (!t32_out_open(&a, in(state, "a"), err, sizeof err) ||
+                !t32_out_open(&b, in(state, "b"), err, sizeof err))
+                _exit(3);
+            raise(sig);
+            _exit(4);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), sig);
+        assert_int_equal(entries(state), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +348,7 @@ int main(void)
         T(a_descriptor_name_is_written_in_place),
         T(one_file_however_spelled),
         T(a_clash_needs_a_write_to_a_file),
+        T(a_signal_removes_the_temporaries),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
