@@ -197,33 +197,6 @@ void session_hint(bool on)
     setitimer(ITIMER_REAL, &t, NULL);
 }
 
-/* ---- Ctrl-C and kill ----------------------------------------------------------
- *
- * Output files are written to temporaries and renamed at the end
- * (isa/outfile.h).  A run stopped by SIGINT or SIGTERM removes its
- * temporaries - the targets stay as they were - and then dies of the same
- * signal, so the shell sees the usual status 128 + signal.  A signal the
- * process was started ignoring (a background job, nohup) stays ignored.
- */
-
-static void on_stop_signal(int sig)
-{
-    t32_out_unlink_temporaries();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void catch_stop_signals(void)
-{
-    static const int sigs[] = { SIGINT, SIGTERM };
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction old, sa = { .sa_handler = on_stop_signal };
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-            sigaction(sigs[i], &sa, NULL);
-    }
-}
-
 /* ---- building ------------------------------------------------------------------ */
 
 static int read_images(session *s)
@@ -343,7 +316,9 @@ int session_open(session **sp, const session_options *o)
     }
     s->o = *o;
     files_init(&s->files);
-    catch_stop_signals();
+    /* Ctrl-C or kill: no temporary output file left behind, and the usual
+     * status 128 + signal (isa/outfile.h). */
+    t32_out_cleanup_on_signals();
     int rc = files_check_aliases(o);
     if (rc == 0)
         rc = read_images(s);
