@@ -743,6 +743,13 @@ const char *t32_image_symbolize(const t32_image *img, uint32_t addr, uint32_t *o
         if (!(y->flags & T32_SYM_ABS) && y->value <= addr && better_symbol(y, best))
             best = y;
     }
+    /* A symbol names the addresses after it only inside its own segment:
+     * past a segment's end (a user program at 0x400000, 0xffffffff) the
+     * last label of the kernel is no name at all.  Exactly at its value it
+     * always does (stack_top, just past .bss). */
+    const t32_segment *seg = best && best->value != addr ? t32_image_segment_at(img, addr) : NULL;
+    if (best && best->value != addr && (!seg || best->value < seg->addr))
+        best = NULL;
     if (best && offset)
         *offset = addr - best->value;
     return best ? best->name : NULL;

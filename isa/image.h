@@ -177,7 +177,10 @@ bool t32_image_load(const t32_image *img, uint8_t *mem, uint32_t memsize,
 
 /* The address symbol (not T32_SYM_ABS) with the greatest value <= addr, or
  * NULL if none; *offset (if not NULL) gets addr - value.  Among symbols with
- * the same value, a global one is preferred, then the first defined. */
+ * the same value, a global one is preferred, then the first defined.  A
+ * symbol names only itself and the addresses after it in its own segment:
+ * an address in no segment, or in one that starts after the symbol, has
+ * no name unless a symbol is exactly there. */
 const char *t32_image_symbolize(const t32_image *img, uint32_t addr, uint32_t *offset);
 
 /* The source line that produced the code at addr: the line entry with the

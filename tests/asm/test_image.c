@@ -154,6 +154,15 @@ static void lookups(void **state)
     assert_string_equal(t32_image_symbolize(&img, 0x1007, &off), "later");
     assert_int_equal(off, 3);
     assert_null(t32_image_symbolize(&img, 0x0fff, &off));     /* K is a constant, not 5 */
+    /* A symbol names addresses after it only in its own segment: .bss at
+     * 0x2000 has none, and nothing past it is anyone's - except a symbol
+     * exactly there (a stack_top just past .bss). */
+    assert_null(t32_image_symbolize(&img, 0x2004, &off));
+    assert_null(t32_image_symbolize(&img, 0xffffffff, &off));
+    assert_true(t32_image_add_symbol(&img, "top", 0x2010, 0));
+    assert_string_equal(t32_image_symbolize(&img, 0x2010, &off), "top");
+    assert_int_equal(off, 0);
+    assert_null(t32_image_symbolize(&img, 0x2014, &off));
     assert_true(t32_image_line(&img, 0x1006, &file, &line));
     assert_string_equal(file, "a.s");
     assert_int_equal(line, 2);

@@ -131,10 +131,9 @@ bool      dbg_read_virt(const debugger *d, uint32_t va, void *buf, size_t len);
 bool      dbg_read_phys(const debugger *d, uint32_t pa, void *buf, size_t len);
 bool      dbg_write_virt(debugger *d, uint32_t va, const void *buf, size_t len);
 void      dbg_where(const debugger *d, char *buf, size_t len, uint32_t addr);
-/* The symbol that names addr in img (and the offset from it), or NULL:
- * only within the symbol's segment of the image. */
+/* The symbol that names addr in img (and the offset from it), or NULL
+ * (t32_image_symbolize: only within the symbol's segment); img may be NULL. */
 const char *dbg_symbol(const t32_image *img, uint32_t addr, uint32_t *off);
-void      dbg_describe(char *buf, size_t len, const t32_image *img, uint32_t addr);
 /* Run: one instruction, or until a point, an event, an end or Ctrl-C.
  * Each prints how it stopped. */
 bool      dbg_stepi(debugger *d, uint64_t n, bool over);

@@ -472,7 +472,7 @@ void points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t le
     const vmm_event *ev = &e->ev;
     const t32_image *img = session_image(d->s, e->vm);
     char at[200], insn[96], vm[16] = "";
-    dbg_describe(at, sizeof at, img, ev->pc);
+    session_describe_pc(at, sizeof at, img, ev->pc);
     dis_insn(ev->insn, ev->pc, img, insn, sizeof insn);
     if (d->v->nvms > 1)
         snprintf(vm, sizeof vm, "[vm%d] ", e->vm);

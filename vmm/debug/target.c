@@ -285,31 +285,12 @@ bool dbg_write_virt(debugger *d, uint32_t va, const void *buf, size_t len)
  * the top of memory) a name is no help - "stack_top + 4294962827". */
 const char *dbg_symbol(const t32_image *img, uint32_t addr, uint32_t *off)
 {
-    uint32_t o = 0;
-    const char *sym = img ? t32_image_symbolize(img, addr, &o) : NULL;
-    const t32_segment *seg = sym && o ? t32_image_segment_at(img, addr) : NULL;
-    if (!sym || (o != 0 && (!seg || addr - o < seg->addr)))
-        return NULL;
-    *off = o;
-    return sym;
-}
-
-/* "0x00001010 <kputs+0x8>", or "0x00400000" where no symbol names it. */
-void dbg_describe(char *buf, size_t len, const t32_image *img, uint32_t addr)
-{
-    uint32_t off = 0;
-    const char *sym = dbg_symbol(img, addr, &off);
-    if (sym && off)
-        snprintf(buf, len, "0x%08" PRIx32 " <%s+0x%" PRIx32 ">", addr, sym, off);
-    else if (sym)
-        snprintf(buf, len, "0x%08" PRIx32 " <%s>", addr, sym);
-    else
-        snprintf(buf, len, "0x%08" PRIx32, addr);
+    return img ? t32_image_symbolize(img, addr, off) : NULL;
 }
 
 void dbg_where(const debugger *d, char *buf, size_t len, uint32_t addr)
 {
-    dbg_describe(buf, len, dbg_image(d), addr);
+    session_describe_pc(buf, len, dbg_image(d), addr);
 }
 
 /* FNV-1a over the guest's RAM: equal states, equal hashes (info state). */
