@@ -13,25 +13,43 @@
 
 /* ---- one run ------------------------------------------------------------------------------ */
 
-/* One instruction of a trace. */
-typedef struct step {
-    uint64_t cycle;
+/* One instruction as the instruction hook saw it. */
+typedef struct seen {
+    bool     ran;              /* the hook was called */
     uint32_t pc, psr, word;
-    bool     fetched;
-} step;
+    bool     fetched;          /* false: fetching it trapped (word is 0) */
+} seen;
 
 /* What the instruction hook collects (hook() below). */
 typedef struct hook_ctx {
     t32_machine *m;            /* bare: to translate pcs to physical */
-    step   *steps;             /* a trace, if max_steps > 0 */
-    size_t  nsteps, max_steps;
-    uint32_t *nops;            /* bare: kernel pushf/popf found (physical) */
-    size_t  *nnops;
+    uint32_t *nops;            /* if set: kernel pushf/popf found (physical) */
+    size_t   *nnops;
+    seen      last;            /* the last instruction announced */
 } hook_ctx;
 
 static void hook(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                  const uint32_t *word);
 
+/*
+ * A run in progress, bare or in a VM, that can be taken forward to any
+ * cycle and looked at in between.  fid_run takes one straight to its end;
+ * the search for the first divergence takes two forward together, a
+ * cycle at a time or to a chosen cycle.  A run limited to N cycles stops
+ * at exactly the same instruction boundary bare and in a VM, because the
+ * limit counts (virtual) guest cycles - which is what makes "the state
+ * after N cycles" a question with one answer on both sides.
+ */
+typedef struct side {
+    uint64_t     limit;        /* the guest's own limit (0: none) */
+    t32_machine *m;            /* bare: the machine ... */
+    vmm_outcome  out;          /* ... how its last run stopped ... */
+    vmm_stats    st;           /* ... and its counters */
+    vmm         *v;            /* in a VM: the VMM and its one VM */
+    vmm_vm      *vm;
+} side;
+
+#define SIDE_END UINT64_MAX        /* side_run: to the end of the run */
 
 /* The guest's console: output kept in memory, input from the guest's bytes. */
 static void guest_console(t32_console *c, const fid_guest *g)
@@ -53,6 +71,90 @@ static bool load(const fid_guest *g, uint8_t *mem, uint32_t size, char *err, siz
     return true;
 }
 
+static void side_close(side *s)
+{
+    t32_machine_free(s->m);
+    vmm_free(s->v);
+    *s = (side){ 0 };
+}
+
+/* Build `g` ready to run in `mode`, at cycle 0.  False, with a message in
+ * err, if the machine or VMM cannot be built or the image not loaded. */
+static bool side_open(side *s, const fid_guest *g, int mode, char *err, size_t errlen)
+{
+    *s = (side){ .limit = g->limit };
+    if (mode == VMM_MODE_BARE) {
+        s->m = t32_machine_new(g->mem, 1);
+        if (!s->m) {
+            snprintf(err, errlen, "no memory for a machine of %u bytes", (unsigned)g->mem);
+            return false;
+        }
+        if (!load(g, s->m->mem, s->m->memsize, err, errlen)) {
+            side_close(s);
+            return false;
+        }
+        guest_console(&s->m->console, g);
+        if (g->disk)
+            t32_disk_init_mem(&s->m->disk, g->disk, g->disklen);
+        s->m->cpu[0].pc = g->img->entry;
+        return true;
+    }
+    s->v = vmm_new((vmm_mode)mode, 1, g->mem, err, errlen);
+    if (!s->v)
+        return false;
+    s->vm = s->v->vms[0];
+    if (!vmm_vm_load(s->vm, g->img, err, errlen) || !load(g, s->vm->mem, s->vm->size, err,
+                                                          errlen)) {
+        side_close(s);
+        return false;
+    }
+    guest_console(&s->vm->con, g);
+    if (g->disk)
+        t32_disk_init_mem(&s->vm->disk, g->disk, g->disklen);
+    s->vm->limit = g->limit;
+    return true;
+}
+
+/* Has the run stopped for good (its end, or the guest's limit)? */
+static bool side_done(const side *s)
+{
+    vmm_end end = s->m ? s->out.end : s->vm->outcome.end;
+    uint64_t now = s->m ? s->m->cpu[0].cycles : vmm_vm_time(s->vm);
+    return (end != VMM_RUNNING && end != VMM_END_LIMIT) || (s->limit && now >= s->limit);
+}
+
+/* Take the run forward to cycle `cycle` (SIDE_END: to its end), each
+ * instruction shown to h's hook if h is set.  A VM is paused there as the
+ * debugger pauses one (vm->pause_at), so that it can go on later. */
+static void side_run(side *s, uint64_t cycle, hook_ctx *h)
+{
+    if (side_done(s))
+        return;
+    if (s->m) {
+        uint64_t limit = cycle == SIDE_END ? s->limit
+                       : s->limit && s->limit < cycle ? s->limit : cycle;
+        vmm_watch w = { .insn_hook = hook, .insn_ctx = h };
+        if (h)
+            h->m = s->m;                                /* the hook translates pcs */
+        s->out = vmm_bare_run_watched(s->m, limit, &s->st, h ? &w : NULL);
+        return;
+    }
+    s->v->insn_hook = h ? hook : NULL;
+    s->v->insn_ctx = h;
+    if (cycle == SIDE_END) {
+        vmm_sched_run(s->v);
+        return;
+    }
+    s->vm->pause_at = cycle;
+    while (s->vm->outcome.end == VMM_RUNNING && vmm_vm_time(s->vm) < cycle) {
+        uint64_t before = vmm_vm_time(s->vm);
+        vmm_sched_round(s->v);
+        if (vmm_vm_time(s->vm) == before)
+            break;                     /* cannot move (never for a running VM) */
+    }
+    s->vm->pause_at = 0;
+}
+
 /* Keep what the guest can observe: copied, since the machine goes away. */
 static void keep(fid_state *s, const t32_console *con, const uint8_t *mem, uint32_t size)
 {
@@ -65,68 +167,40 @@ static void keep(fid_state *s, const t32_console *con, const uint8_t *mem, uint3
     s->ramsize = size;
 }
 
-static bool run_bare(const fid_guest *g, fid_state *s, hook_ctx *h, char *err, size_t errlen)
+/* The final state of a run that has stopped. */
+static void final_state(const side *sd, fid_state *s)
 {
-    t32_machine *m = t32_machine_new(g->mem, 1);
-    if (!m) {
-        snprintf(err, errlen, "no memory for a machine of %u bytes", (unsigned)g->mem);
-        return false;
-    }
-    bool ok = load(g, m->mem, m->memsize, err, errlen);
-    if (ok) {
-        guest_console(&m->console, g);
-        if (g->disk)
-            t32_disk_init_mem(&m->disk, g->disk, g->disklen);
-        m->cpu[0].pc = g->img->entry;
-        vmm_watch w = { .insn_hook = hook, .insn_ctx = h };
-        if (h)
-            h->m = m;                                  /* the hook translates pcs */
-        s->out = vmm_bare_run_watched(m, g->limit, &s->st, h ? &w : NULL);
-        const t32_cpu *cpu = &m->cpu[0];
+    if (sd->m) {
+        const t32_cpu *cpu = &sd->m->cpu[0];
+        s->out = sd->out;
+        s->st = sd->st;
         memcpy(s->r, cpu->r, sizeof s->r);
         memcpy(s->sr, cpu->sr, sizeof s->sr);
         s->psr = cpu->psr;
         s->cycles = cpu->cycles;
-        keep(s, &m->console, m->mem, m->memsize);
-    }
-    t32_machine_free(m);
-    return ok;
-}
-
-static bool run_vm(const fid_guest *g, int mode, fid_state *s, hook_ctx *h, char *err,
-                   size_t errlen)
-{
-    vmm *v = vmm_new((vmm_mode)mode, 1, g->mem, err, errlen);
-    if (!v)
-        return false;
-    vmm_vm *vm = v->vms[0];
-    bool ok = vmm_vm_load(vm, g->img, err, errlen) && load(g, vm->mem, vm->size, err, errlen);
-    if (ok) {
-        guest_console(&vm->con, g);
-        if (g->disk)
-            t32_disk_init_mem(&vm->disk, g->disk, g->disklen);
-        vm->limit = g->limit;
-        v->insn_hook = h ? hook : NULL;
-        v->insn_ctx = h;
-        vmm_sched_run(v);
-        const vmm_vcpu *vc = &vm->vcpus[0];
-        s->out = vm->outcome;
-        s->st = vm->stats;
+        keep(s, &sd->m->console, sd->m->mem, sd->m->memsize);
+    } else {
+        const vmm_vcpu *vc = &sd->vm->vcpus[0];
+        s->out = sd->vm->outcome;
+        s->st = sd->vm->stats;
         memcpy(s->r, vc->r, sizeof s->r);
         memcpy(s->sr, vc->vsr, sizeof s->sr);
         s->psr = vc->vpsr;
         s->cycles = vc->vcycles;
-        keep(s, &vm->con, vm->mem, vm->size);
+        keep(s, &sd->vm->con, sd->vm->mem, sd->vm->size);
     }
-    vmm_free(v);
-    return ok;
 }
 
 bool fid_run(const fid_guest *g, int mode, fid_state *s, char *err, size_t errlen)
 {
+    side sd;
     *s = (fid_state){ .mode = mode };
-    return mode == VMM_MODE_BARE ? run_bare(g, s, NULL, err, errlen)
-                                 : run_vm(g, mode, s, NULL, err, errlen);
+    if (!side_open(&sd, g, mode, err, errlen))
+        return false;
+    side_run(&sd, SIDE_END, NULL);
+    final_state(&sd, s);
+    side_close(&sd);
+    return true;
 }
 
 void fid_state_free(fid_state *s)
@@ -194,6 +268,13 @@ static bool diff_outcome(const fid_state *a, const fid_state *b, const t32_image
     return false;
 }
 
+/* The system registers the hardware stores: cycles, cpuid and ipend are
+ * computed when read. */
+static bool sysreg_stored(unsigned sr)
+{
+    return sr <= T32_SR_TIMER;
+}
+
 static bool diff_registers(const fid_state *a, const fid_state *b, char *buf, size_t len)
 {
     for (int i = 0; i < T32_NREGS; i++)
@@ -206,8 +287,8 @@ static bool diff_registers(const fid_state *a, const fid_state *b, char *buf, si
         snprintf(buf, len, "psr: bare 0x%08" PRIx32 ", vm 0x%08" PRIx32, a->psr, b->psr);
         return true;
     }
-    for (unsigned sr = 0; sr <= T32_SR_TIMER; sr++)
-        if (a->sr[sr] != b->sr[sr]) {
+    for (unsigned sr = 0; sr < T32_NSYSREGS; sr++)
+        if (sysreg_stored(sr) && a->sr[sr] != b->sr[sr]) {
             snprintf(buf, len, "system register %s: bare 0x%08" PRIx32 ", vm 0x%08" PRIx32,
                      t32_sysreg_name(sr), a->sr[sr], b->sr[sr]);
             return true;
@@ -245,7 +326,7 @@ bool fid_diff(const fid_state *bare, const fid_state *vm, const t32_image *img, 
            diff_memory(bare, vm, buf, len);
 }
 
-/* ---- instruction traces ----------------------------------------------------------------------- */
+/* ---- kernel pushf/popf --------------------------------------------------------------------- */
 
 /* Kernel pushf/popf: remember where (physical), for the nop patch. */
 static void add_nop(hook_ctx *h, uint32_t pc)
@@ -263,29 +344,14 @@ static void add_nop(hook_ctx *h, uint32_t pc)
 static void hook(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                  const uint32_t *word)
 {
-    (void)vm;
+    (void)vm, (void)cycle;
     hook_ctx *h = ctx;
     if (h->nops && word && (psr & T32_PSR_K) &&
         (T32_OPC(*word) == T32_OP_PUSHF || T32_OPC(*word) == T32_OP_POPF))
         add_nop(h, pc);
     /* The VMM may announce an instruction again after an exit retries it
-     * (a hidden page fault, an emulated instruction): one step each. */
-    const step *last = h->nsteps ? &h->steps[h->nsteps - 1] : NULL;
-    if (last && last->cycle == cycle && last->pc == pc)
-        return;
-    if (h->nsteps < h->max_steps)
-        h->steps[h->nsteps++] = (step){ cycle, pc, psr, word ? *word : 0, word != NULL };
-}
-
-/* Run one way with the hook; false if the run could not be built. */
-static bool run_hooked(const fid_guest *g, int mode, hook_ctx *h)
-{
-    fid_state s = { .mode = mode };
-    char err[256];
-    bool ok = mode == VMM_MODE_BARE ? run_bare(g, &s, h, err, sizeof err)
-                                    : run_vm(g, mode, &s, h, err, sizeof err);
-    fid_state_free(&s);
-    return ok;
+     * (a hidden page fault, an emulated instruction): the last one ran. */
+    h->last = (seen){ true, pc, psr, word ? *word : 0, word != NULL };
 }
 
 /* The kernel's pushf/popf that the bare run executes, added to g->nops.
@@ -294,50 +360,390 @@ static size_t collect_sensitive(fid_guest *g)
 {
     size_t before = g->nnops;
     hook_ctx h = { .nops = g->nops, .nnops = &g->nnops };
-    run_hooked(g, VMM_MODE_BARE, &h);
+    side s;
+    char err[256];
+    if (side_open(&s, g, VMM_MODE_BARE, err, sizeof err)) {
+        side_run(&s, SIDE_END, &h);
+        side_close(&s);
+    }
     return g->nnops - before;
 }
 
-static void print_step(FILE *out, const char *who, const step *s, const t32_image *img)
+/* ---- the first divergence ------------------------------------------------------------------ */
+
+/*
+ * Where do the two runs part?  The first cycle after which anything the
+ * guest can observe differs: a register (r0-r15, pc, the PSR with its
+ * flags, K and IE, a system register the hardware stores), a word of RAM,
+ * a console byte, or how far it got (one side halted, the other not).
+ * The instruction that ran in that cycle is where the mode went its own
+ * way.
+ *
+ * Two ways to find it, the exact one first:
+ *
+ *   lockstep   both runs taken forward together one cycle at a time, all
+ *              of their state compared after each.  Exact, but every
+ *              cycle compares all of RAM, so it covers only the first
+ *              LOCKSTEP_BYTES / RAM cycles (32768 for a random program's
+ *              128 KiB, 256 for a test guest's 16 MiB; a fraction of a
+ *              second) - where the kernel pushf/popf of trap-and-emulate
+ *              usually strikes.
+ *   bisection  beyond that, as `trapeze compare` does (vmm/cli/compare.c):
+ *              run both from the start to cycle N and compare; the states
+ *              are known the same at the end of the lockstep and to differ
+ *              at the end, so halving the interval finds a cycle N whose
+ *              states differ while those of N - 1 do not, in log2(cycles)
+ *              pairs of runs.  A difference that heals again (a stack word
+ *              written differently, then overwritten alike) can be stepped
+ *              over, and a later N found.
+ *
+ * Only a failing check pays for either: the passing path runs each guest
+ * once bare and once in the mode, nothing more.
+ */
+#define LOCKSTEP_BYTES (4ull << 30)    /* RAM compared, at most */
+#define LOCKSTEP_MIN   64u             /* cycles, at least */
+
+/* What the guest can observe of a run, looked at in place. */
+typedef struct view {
+    vmm_end         end;       /* VMM_RUNNING while it may go on (its limit too) */
+    uint64_t        cycles, insns;
+    uint32_t        pc, psr;
+    const uint32_t *r, *sr;
+    const char     *con;
+    size_t          conlen;
+    const uint8_t  *ram;
+    uint32_t        ramsize;
+} view;
+
+static view side_view(const side *s)
+{
+    view v;
+    if (s->m) {
+        const t32_cpu *cpu = &s->m->cpu[0];
+        v = (view){ s->out.end, cpu->cycles, cpu->retired, cpu->pc, cpu->psr, cpu->r, cpu->sr,
+                    s->m->console.outbuf, s->m->console.outlen, s->m->mem, s->m->memsize };
+    } else {
+        const vmm_vcpu *vc = &s->vm->vcpus[0];
+        v = (view){ s->vm->outcome.end, vc->vcycles, s->vm->stats.guest_insns, vc->pc, vc->vpsr,
+                    vc->r, vc->vsr, s->vm->con.outbuf, s->vm->con.outlen, s->vm->mem,
+                    s->vm->size };
+    }
+    if (v.end == VMM_END_LIMIT)
+        v.end = VMM_RUNNING;           /* a pause, or the limit both sides share */
+    return v;
+}
+
+/* A little-endian word of guest RAM (0 past its end). */
+static uint32_t ram_word(const uint8_t *ram, uint32_t size, uint32_t addr)
+{
+    if (addr > size - 4)
+        return 0;
+    return (uint32_t)ram[addr] | (uint32_t)ram[addr + 1] << 8 | (uint32_t)ram[addr + 2] << 16 |
+           (uint32_t)ram[addr + 3] << 24;
+}
+
+/* The PSR bits that are set, by name ("Z K IE"; "-": none). */
+static void psr_bits(char *buf, size_t len, uint32_t psr)
+{
+    static const struct { uint32_t bit; const char *name; } bits[] = {
+        { T32_PSR_N, "N" }, { T32_PSR_Z, "Z" }, { T32_PSR_C, "C" }, { T32_PSR_V, "V" },
+        { T32_PSR_K, "K" }, { T32_PSR_IE, "IE" },
+    };
+    snprintf(buf, len, "-");
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if ((psr & bits[i].bit) && used < len)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+                                     bits[i].name);
+}
+
+/* Each comparison below prints what differs when `out` is set; without
+ * it, it only says whether anything does, and stops at the first. */
+
+static bool progress_differs(const view *a, const view *b, const char *who, FILE *out)
+{
+    if (a->end == b->end && a->cycles == b->cycles && a->insns == b->insns)
+        return false;
+    if (out)
+        fprintf(out, "    progress: bare %s at cycle %" PRIu64 " (%" PRIu64 " instructions), "
+                "%s %s at cycle %" PRIu64 " (%" PRIu64 " instructions)\n", end_name(a->end),
+                a->cycles, a->insns, who, end_name(b->end), b->cycles, b->insns);
+    return true;
+}
+
+static bool registers_differ(const view *a, const view *b, const char *who,
+                             const t32_image *img, FILE *out)
+{
+    bool any = false;
+    if (a->pc != b->pc) {
+        char pa[96], pb[96];
+        if (!out)
+            return true;
+        where(pa, sizeof pa, img, a->pc);
+        where(pb, sizeof pb, img, b->pc);
+        fprintf(out, "    pc: bare %s, %s %s\n", pa, who, pb);
+        any = true;
+    }
+    for (int i = 0; i < T32_NREGS; i++)
+        if (a->r[i] != b->r[i]) {
+            if (!out)
+                return true;
+            fprintf(out, "    r%d: bare 0x%08" PRIx32 ", %s 0x%08" PRIx32 "\n", i, a->r[i], who,
+                    b->r[i]);
+            any = true;
+        }
+    if (a->psr != b->psr) {
+        char ba[32], bb[32];
+        if (!out)
+            return true;
+        psr_bits(ba, sizeof ba, a->psr);
+        psr_bits(bb, sizeof bb, b->psr);
+        fprintf(out, "    psr: bare 0x%08" PRIx32 " (%s), %s 0x%08" PRIx32 " (%s)\n", a->psr,
+                ba, who, b->psr, bb);
+        any = true;
+    }
+    for (unsigned sr = 0; sr < T32_NSYSREGS; sr++)
+        if (sysreg_stored(sr) && a->sr[sr] != b->sr[sr]) {
+            if (!out)
+                return true;
+            fprintf(out, "    %s: bare 0x%08" PRIx32 ", %s 0x%08" PRIx32 "\n",
+                    t32_sysreg_name(sr), a->sr[sr], who, b->sr[sr]);
+            any = true;
+        }
+    return any;
+}
+
+/* A console byte as a reader wants it: 0x41 'A', 0x0a, or none. */
+static void console_byte(char *buf, size_t len, const view *v, size_t at)
+{
+    if (at >= v->conlen)
+        snprintf(buf, len, "none (%zu bytes)", v->conlen);
+    else if (v->con[at] >= 0x20 && v->con[at] < 0x7f)
+        snprintf(buf, len, "0x%02x '%c'", (uint8_t)v->con[at], v->con[at]);
+    else
+        snprintf(buf, len, "0x%02x", (uint8_t)v->con[at]);
+}
+
+static bool console_differs(const view *a, const view *b, const char *who, FILE *out)
+{
+    long at = first_diff((const uint8_t *)a->con, a->conlen, (const uint8_t *)b->con, b->conlen);
+    if (at < 0 || !out)
+        return at >= 0;
+    char ca[48], cb[48];
+    console_byte(ca, sizeof ca, a, (size_t)at);
+    console_byte(cb, sizeof cb, b, (size_t)at);
+    fprintf(out, "    console byte %ld: bare %s, %s %s\n", at, ca, who, cb);
+    return true;
+}
+
+/* The first word of RAM that differs, with the symbol of the image's data
+ * or code it lies in (none on the stack or in unused memory), and how many
+ * others do. */
+static bool memory_differs(const view *a, const view *b, const char *who, const t32_image *img,
+                           FILE *out)
+{
+    if (a->ramsize == b->ramsize && memcmp(a->ram, b->ram, a->ramsize) == 0)
+        return false;
+    if (!out)
+        return true;
+    long at = first_diff(a->ram, a->ramsize, b->ram, b->ramsize);
+    uint32_t first = (uint32_t)at & ~3u, more = 0;
+    for (uint32_t w = first + 4; w + 4 <= a->ramsize && w + 4 <= b->ramsize; w += 4)
+        more += ram_word(a->ram, a->ramsize, w) != ram_word(b->ram, b->ramsize, w);
+    char addr[96] = "";
+    if (t32_image_segment_at(img, first))
+        where(addr, sizeof addr, img, first);
+    else
+        snprintf(addr, sizeof addr, "0x%08" PRIx32, first);
+    fprintf(out, "    memory word %s: bare 0x%08" PRIx32 ", %s 0x%08" PRIx32, addr,
+            ram_word(a->ram, a->ramsize, first), who, ram_word(b->ram, b->ramsize, first));
+    if (more)
+        fprintf(out, " (and %" PRIu32 " more word%s)", more, more == 1 ? "" : "s");
+    fprintf(out, "\n");
+    return true;
+}
+
+static bool views_differ(const view *a, const view *b, const char *who, const t32_image *img,
+                         FILE *out)
+{
+    if (!out)
+        return progress_differs(a, b, who, NULL) || registers_differ(a, b, who, img, NULL) ||
+               console_differs(a, b, who, NULL) || memory_differs(a, b, who, img, NULL);
+    bool any = progress_differs(a, b, who, out);
+    any |= registers_differ(a, b, who, img, out);
+    any |= console_differs(a, b, who, out);
+    any |= memory_differs(a, b, who, img, out);
+    return any;
+}
+
+/* The two runs of one guest, bare and in a mode, taken forward together. */
+typedef struct pair {
+    const fid_guest *g;
+    int       mode;
+    side      bare, vm;
+    hook_ctx  hbare, hvm;      /* the instruction each ran in the last step */
+    uint64_t  insns_before;    /* bare's instructions before the last step */
+} pair;
+
+static bool pair_open(pair *p, const fid_guest *g, int mode)
+{
+    char err[256];
+    *p = (pair){ .g = g, .mode = mode };
+    if (!side_open(&p->bare, g, VMM_MODE_BARE, err, sizeof err))
+        return false;
+    if (!side_open(&p->vm, g, mode, err, sizeof err)) {
+        side_close(&p->bare);
+        return false;
+    }
+    return true;
+}
+
+static void pair_close(pair *p)
+{
+    side_close(&p->bare);
+    side_close(&p->vm);
+}
+
+static void pair_run(pair *p, uint64_t cycle)
+{
+    side_run(&p->bare, cycle, NULL);
+    side_run(&p->vm, cycle, NULL);
+}
+
+static bool pair_differ(const pair *p, FILE *out)
+{
+    view a = side_view(&p->bare), b = side_view(&p->vm);
+    return views_differ(&a, &b, mode_name((vmm_mode)p->mode), p->g->img, out);
+}
+
+/* Both runs from cycle n (where both are) to n + 1, each instruction
+ * watched.  True if they then differ. */
+static bool pair_step(pair *p, uint64_t n)
+{
+    p->hbare.last = p->hvm.last = (seen){ 0 };
+    p->insns_before = side_view(&p->bare).insns;
+    side_run(&p->bare, n + 1, &p->hbare);
+    side_run(&p->vm, n + 1, &p->hvm);
+    return pair_differ(p, NULL);
+}
+
+/* "pc 0x00001008 <_start+0x8>, K=1 IE=0: pushf" */
+static void insn_text(char *buf, size_t len, const seen *s, const t32_image *img)
 {
     char text[128] = "(the fetch traps)", at[96];
+    if (!s->ran) {
+        snprintf(buf, len, "(ran no instruction: stopped)");
+        return;
+    }
     if (s->fetched)
         dis_insn(s->word, s->pc, img, text, sizeof text);
     where(at, sizeof at, img, s->pc);
-    fprintf(out, "    %-5s cycle %" PRIu64 ", pc %s, K=%u IE=%u: %s\n", who, s->cycle, at,
-            (s->psr & T32_PSR_K) != 0, (s->psr & T32_PSR_IE) != 0, text);
+    snprintf(buf, len, "pc %s, K=%u IE=%u: %s", at, (s->psr & T32_PSR_K) != 0,
+             (s->psr & T32_PSR_IE) != 0, text);
 }
 
-#define TRACE_MAX (8u << 20)       /* steps kept per run: 8 M instructions */
+/* The report, after pair_step(p, n) found the states differ: the
+ * instruction (one line if both sides ran the same one), then everything
+ * that differs after it. */
+static void report(const pair *p, uint64_t n, FILE *out)
+{
+    const char *who = mode_name((vmm_mode)p->mode);
+    const seen *a = &p->hbare.last, *b = &p->hvm.last;
+    uint64_t insns = side_view(&p->bare).insns;
+    char ta[256], tb[256];
+    insn_text(ta, sizeof ta, a, p->g->img);
+    insn_text(tb, sizeof tb, b, p->g->img);
+    if (insns > p->insns_before)
+        fprintf(out, "  first divergence at instruction %" PRIu64 " (cycle %" PRIu64 ")", insns,
+                n + 1);
+    else
+        fprintf(out, "  first divergence at cycle %" PRIu64 " (bare retired no instruction in "
+                "it, %" PRIu64 " before)", n + 1, insns);
+    bool same = a->ran == b->ran && a->pc == b->pc && a->psr == b->psr && a->word == b->word &&
+                a->fetched == b->fetched;
+    if (same)
+        fprintf(out, ": %s\n", ta);
+    else
+        fprintf(out, ":\n    bare  %s\n    %-5s %s\n", ta, who, tb);
+    if (!pair_differ(p, out))
+        fprintf(out, "    (the states differ after a run straight to cycle %" PRIu64 ", not "
+                "after this step from a pause at cycle %" PRIu64 ")\n", n + 1, n);
+}
+
+/* Lockstep over the first cycles.  1: found and reported; 0: not within
+ * them (*covered: how many cycles are known alike); -1: no runs. */
+static int lockstep(const fid_guest *g, int mode, FILE *out, uint64_t *covered)
+{
+    pair p;
+    if (!pair_open(&p, g, mode))
+        return -1;
+    uint64_t steps = LOCKSTEP_BYTES / g->mem, n = 0;
+    if (steps < LOCKSTEP_MIN)
+        steps = LOCKSTEP_MIN;
+    bool found = false;
+    while (n < steps && !(side_done(&p.bare) && side_done(&p.vm)) && !(found = pair_step(&p, n)))
+        n++;
+    if (found)
+        report(&p, n, out);
+    pair_close(&p);
+    *covered = n;
+    return found;
+}
+
+/* Do the runs differ after `n` cycles (SIDE_END: at their ends)?  -1: no
+ * runs.  *last: the later of the cycles they stopped at. */
+static int differs_at(const fid_guest *g, int mode, uint64_t n, uint64_t *last)
+{
+    pair p;
+    if (!pair_open(&p, g, mode))
+        return -1;
+    pair_run(&p, n);
+    view a = side_view(&p.bare), b = side_view(&p.vm);
+    *last = a.cycles > b.cycles ? a.cycles : b.cycles;
+    bool d = pair_differ(&p, NULL);
+    pair_close(&p);
+    return d;
+}
+
+/* Bisection between cycle `first` (alike) and the end.  As lockstep() returns. */
+static int bisect(const fid_guest *g, int mode, uint64_t first, FILE *out)
+{
+    uint64_t lo = first, hi, unused;
+    int d = differs_at(g, mode, SIDE_END, &hi);
+    if (d <= 0 || hi <= lo)
+        return d < 0 ? -1 : 0;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if ((d = differs_at(g, mode, mid, &unused)) < 0)
+            return -1;
+        if (d)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    pair p;
+    if (!pair_open(&p, g, mode))
+        return -1;
+    pair_run(&p, lo);
+    pair_step(&p, lo);
+    report(&p, lo, out);
+    pair_close(&p);
+    fprintf(out, "    (by bisection beyond cycle %" PRIu64 ": a difference that healed before "
+            "could be missed)\n", first);
+    return 1;
+}
 
 void fid_first_divergence(const fid_guest *g, int mode, FILE *out)
 {
-    hook_ctx a = { .max_steps = TRACE_MAX }, b = { .max_steps = TRACE_MAX };
-    a.steps = malloc(TRACE_MAX * sizeof *a.steps);
-    b.steps = malloc(TRACE_MAX * sizeof *b.steps);
-    if (a.steps && b.steps && run_hooked(g, VMM_MODE_BARE, &a) && run_hooked(g, mode, &b)) {
-        size_t i = 0, n = a.nsteps < b.nsteps ? a.nsteps : b.nsteps;
-        while (i < n && a.steps[i].cycle == b.steps[i].cycle && a.steps[i].pc == b.steps[i].pc &&
-               a.steps[i].psr == b.steps[i].psr && a.steps[i].word == b.steps[i].word)
-            i++;
-        if (i == n && a.nsteps == b.nsteps) {
-            fprintf(out, "  the instruction traces are the same (%zu instructions): the "
-                    "difference is in a value, not in the path\n", n);
-        } else {
-            fprintf(out, "  first divergence at instruction %zu (bare ran %zu, %s %zu):\n", i,
-                    a.nsteps, mode_name((vmm_mode)mode), b.nsteps);
-            if (i > 0)
-                print_step(out, "both", &a.steps[i - 1], g->img);
-            if (i < a.nsteps)
-                print_step(out, "bare", &a.steps[i], g->img);
-            if (i < b.nsteps)
-                print_step(out, mode_name((vmm_mode)mode), &b.steps[i], g->img);
-        }
-    } else {
-        fprintf(out, "  (no instruction trace: out of memory)\n");
-    }
-    free(a.steps);
-    free(b.steps);
+    uint64_t covered = 0;
+    int found = lockstep(g, mode, out, &covered);
+    if (found == 0)
+        found = bisect(g, mode, covered, out);
+    if (found < 0)
+        fprintf(out, "  (no first divergence: the runs could not be built again)\n");
+    else if (found == 0)
+        fprintf(out, "  (no cycle after which the guest's state differs: the difference is "
+                "only in the final counts)\n");
 }
 
 /* ---- the check ------------------------------------------------------------------------------- */

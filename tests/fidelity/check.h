@@ -16,10 +16,11 @@
  * executed in kernel mode, overwrites them with nop in both runs, and
  * demands identity - repeating while the patched bare run reaches further
  * pushf/popf (a few rounds at most).  Any other difference is a fidelity
- * bug, reported with the first instruction at which the two runs part
- * (cycle, pc and symbol, the instruction each side executed), found by
- * running both again with an instruction trace - only then, since tracing
- * single-steps the CPU.
+ * bug, reported with the first instruction after which the two runs'
+ * states differ (its count, cycle, pc and symbol, the instruction) and
+ * what differs after it: each register, the first memory word, the first
+ * console byte.  It is found only then, by running both again - stepped
+ * together over the first cycles, by bisection beyond (check.c says how).
  */
 #ifndef FIDELITY_CHECK_H
 #define FIDELITY_CHECK_H
@@ -92,8 +93,12 @@ typedef struct fid_result {
  * the difference, the first divergence, and how to reproduce. */
 bool fid_check(const fid_guest *g, int mode, bool popf_allowed, FILE *out, fid_result *res);
 
-/* Print where bare and `mode` first part on guest g (an instruction trace
- * of each, compared step by step). */
+/* Print where bare and `mode` first part on guest g: the first cycle
+ * after which anything the guest can observe differs - registers (r0-r15,
+ * pc, PSR, the stored system registers), RAM, console output, or one side
+ * having stopped - with the instruction run in it, its pc and symbol, and
+ * every difference then.  The runs are built again from g, so this costs
+ * nothing unless called. */
 void fid_first_divergence(const fid_guest *g, int mode, FILE *out);
 
 #endif /* FIDELITY_CHECK_H */
