@@ -20,10 +20,15 @@
 #     guest, one that executes hcall, has no bare reference and is left out)
 #  3. random programs (tests/fidelity/gen.c): FIDELITY_PROGRAMS (1000) of
 #     them, bare against every mode but pv.
+#  4. the report itself: guests that do differ under trap (a kernel pushf,
+#     a kernel popf, without --popf) must be reported with their first
+#     divergence - instruction count, pc and symbol, the instruction - and
+#     the register or memory word that differs after it.
 #
 # A mode this build does not have is skipped with a note; it is checked as
 # soon as it exists (`fidelity modes` lists them).  On a mismatch the
-# report names the first divergence: instruction, cycle, pc and symbol.
+# report names the first divergence: instruction, cycle, pc and symbol,
+# and what differs after it (README.md, "A mismatch").
 set -u
 BUILD=${BUILD:-build}
 T=$BUILD/bin/trapeze
@@ -155,6 +160,83 @@ done
 # ---- 3. random programs ----------------------------------------------------------------
 echo "random programs: $PROGRAMS, bare against: $(echo "$modes" | grep -v '^pv$' | tr '\n' ' ')"
 "$F" random --count "$PROGRAMS" || fail "random programs"
+
+# ---- 4. the report of a mismatch ----------------------------------------------------------
+# kp.s asks pushf for the mode and prints it: under trap the stored PSR has
+# K = 0, so the first divergence is the pushf and a stack word.  With
+# LOOPS=5000 the pushf comes past the cycles the harness steps together,
+# and bisection must find the same instruction.  kf.s sets IE by popf,
+# which a deprivileged kernel's popf ignores: the PSR differs.
+cat >"$tmp/kp.s" <<'EOF'
+    .text
+_start:
+    la   sp, stack_top
+    li   r2, LOOPS
+    b    2f
+1:  addi r2, r2, -1          ; LOOPS times round an empty loop
+2:  bnz  r2, 1b
+ask:
+    pushf                    ; bare: K = 1; trap: K = 0 (the popf problem)
+    pop  r1
+    andi r1, r1, 1
+    addi r1, r1, 0x30        ; '1' in kernel mode
+    stw  r1, answer(r0)
+    out  r1, 0x10(r0)
+    halt
+    .data
+answer: .word 0
+stack:  .space 64
+stack_top:
+EOF
+cat >"$tmp/kf.s" <<'EOF'
+    .text
+_start:
+    la   sp, stack_top
+    li   r1, 3               ; K | IE
+    push r1
+set_ie:
+    popf                     ; bare: IE := 1; trap: IE left alone
+    halt
+    .data
+stack:  .space 64
+stack_top:
+EOF
+
+# report_check NAME IMAGE LINE...: the trap check fails, and its report
+# has every LINE (a whole line, leading spaces aside).
+report_check() {
+    name=$1 img=$2
+    shift 2
+    "$F" image "$img" --mode trap >"$tmp/report.out" 2>&1
+    status=$?
+    missing=
+    for line in "$@"; do
+        sed 's/^ *//' "$tmp/report.out" | grep -qxF "$line" || missing="$missing
+      $line"
+    done
+    if [ "$status" -eq 1 ] && [ -z "$missing" ]; then
+        echo "ok: the report of $name names its first divergence"
+    else
+        fail "the report of $name (exit status $status), without:$missing"
+        sed 's/^/    /' "$tmp/report.out"
+    fi
+}
+
+if has trap; then
+    "$AS" -D LOOPS=0 -o "$tmp/kp.img" "$tmp/kp.s" &&
+    "$AS" -D LOOPS=5000 -o "$tmp/kp-late.img" "$tmp/kp.s" &&
+    "$AS" -o "$tmp/kf.img" "$tmp/kf.s" || fail "the report guests do not assemble"
+    report_check "a kernel pushf" "$tmp/kp.img" \
+        "first divergence at instruction 6 (cycle 6): pc 0x00001018 <ask+0x0>, K=1 IE=0: pushf" \
+        "memory word 0x00002040 <stack+0x3c>: bare 0x00000001, trap 0x00000000"
+    report_check "a late kernel pushf" "$tmp/kp-late.img" \
+        "first divergence at instruction 10006 (cycle 10006): pc 0x00001018 <ask+0x0>, K=1 IE=0: pushf" \
+        "memory word 0x00002040 <stack+0x3c>: bare 0x00000001, trap 0x00000000"
+    report_check "a kernel popf" "$tmp/kf.img" \
+        "first divergence at instruction 5 (cycle 5): pc 0x00001010 <set_ie+0x0>, K=1 IE=0: popf" \
+        "psr: bare 0x00000003 (K IE), trap 0x00000001 (K)"
+    check "the kernel pushf guest" "$tmp/kp.img" trap
+fi
 
 echo "fidelity: $failures failed"
 [ "$failures" -eq 0 ]
