@@ -325,17 +325,21 @@ static int hash_one(void *ctx, const char *path, const char *rel, const struct s
     struct hash *x = ctx;
     if (S_ISDIR(st->st_mode) && skipped(&x->skip, path, rel))
         return 1;
-    unsigned long long v[4] = { (unsigned long long)st->st_size, (unsigned long long)st->st_mode,
+    /* ctime too: a program can set a file's mtime back after writing it
+     * (utimensat), but every write, chmod or utimensat moves its ctime. */
+    unsigned long long v[6] = { (unsigned long long)st->st_size, (unsigned long long)st->st_mode,
                                 (unsigned long long)st->st_mtim.tv_sec,
-                                (unsigned long long)st->st_mtim.tv_nsec };
+                                (unsigned long long)st->st_mtim.tv_nsec,
+                                (unsigned long long)st->st_ctim.tv_sec,
+                                (unsigned long long)st->st_ctim.tv_nsec };
     for (const char *p = rel; *p; p++)
         x->h = (x->h ^ (unsigned char)*p) * 1099511628211ULL;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         x->h = (x->h ^ v[i]) * 1099511628211ULL;
     return 0;
 }
 
-/* A hash of every name, size, mode and modification time in the tree dir
+/* A hash of every name, size, mode, modification and change time in the tree dir
  * and its build folder (what a copy would take, see skipped()): it changes
  * when anything there is written, created or removed. */
 unsigned long long tree_fingerprint(const char *dir)

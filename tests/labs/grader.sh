@@ -242,6 +242,24 @@ if section_has refbad refbad '^add: FAIL (t32grade: wrote outside its tree: in $
    cmp -s "$nr/ref/answer.c" "$fix/answer.c"; then pass "a write into \$REF fails only its submission, \$REF put back"
 else fail "a write into \$REF"; cat "$work/refbad.out"; ls "$nr/ref"; fi
 [ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/refbad" "$work/good"
+# ... also when it writes in place and sets the file's times back (its
+# change time still moves).
+submission refsneak 'system("sh sneak.sh");'
+cat >"$work/refsneak/sneak.sh" <<'EOF2'
+f="$REF/answer.c"; t=$(mktemp)
+touch -r "$f" "$t"
+printf '#' | dd of="$f" conv=notrunc 2>/dev/null
+touch -r "$t" "$f"
+rm -f "$t"
+EOF2
+[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$nr" "$work/refsneak" "$work/good"
+$as_user "$grade" --tree "$fix" --ref "$nr/ref" --work "$nr" --lab 01 \
+    "$work/refsneak" "$work/good" >"$work/refsneak.out" 2>&1
+if section_has refsneak refsneak '^add: FAIL (t32grade: wrote outside its tree: in $REF' &&
+   [ "$(grep -c '^Score: 5/5$' "$work/refsneak.out")" = 1 ] &&
+   cmp -s "$nr/ref/answer.c" "$fix/answer.c"; then pass "a write into \$REF with its times set back is caught too"
+else fail "a write into \$REF with its times set back"; cat "$work/refsneak.out"; fi
+[ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/refsneak" "$work/good"
 
 # 11. Options that do not make sense are refused (exit 2): a lab that is not
 # a number, a Gradescope file that is not .json (as --help says).
