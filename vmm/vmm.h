@@ -102,6 +102,10 @@ typedef struct vmm_vcpu {
     bool     pv_shared;        /* --mode pv: a shared page is registered ... */
     uint32_t pv_page;          /* ... at this guest-physical address (modes/pv) */
     bool     pv_unread;        /* ... and the guest ran since the VMM wrote it */
+    bool     irq_point;        /* the last direct run ended where the guest's own
+                                  run decides an interrupt may come: at a virtual
+                                  event, or after an exit that asked for a
+                                  boundary - not at a turn's end (run.c, step) */
 } vmm_vcpu;
 
 #define VMM_MAX_VMS   8

@@ -122,7 +122,7 @@ bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
 static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
 {
     const vmm_mode_ops *mode = vc->vm->mode;
-    uint64_t next = vtimer_next_event(vc);
+    uint64_t event = vtimer_next_event(vc), next = event;
     if (next > until)
         next = until;
     if (next <= vc->vcycles)
@@ -161,10 +161,12 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
             else
                 /* halt and wfi trap in user mode */
                 vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
+            vc->irq_point = vc->vcycles >= event;
             return;
         }
         after = mode->handle_exit(vc, cpu);
     } while (after == VMM_NEXT_RESUME && may_go_on(vc, cpu));
+    vc->irq_point = after == VMM_NEXT_BOUNDARY || vc->vcycles >= event;
 }
 
 /* A debugger's breakpoint (t32_break_set) at the guest's next pc?
@@ -179,12 +181,26 @@ static bool at_breakpoint(const t32_cpu *cpu, uint32_t pc)
     return false;
 }
 
+/* Is this boundary one where an interrupt may be delivered?  Every
+ * boundary is, where the VMM sees the guest's mask (in the vCPU).  A
+ * paravirtual guest keeps its mask in its own memory (mode->pull), and
+ * unmasks it without an exit, so the VMM must look only where the guest's
+ * run itself put a boundary - a virtual event, an exit that asked for one
+ * - and never at the end of a turn (or a debugger's single step): the
+ * guest would otherwise take its interrupt at a point the quantum chose. */
+static bool irq_point(vmm_vcpu *vc)
+{
+    bool at = vc->irq_point || !vc->vm->mode->pull;
+    vc->irq_point = false;
+    return at;
+}
+
 /* One instruction boundary of the guest, then run it up to the next one
  * that matters. */
 static void step(vmm_vcpu *vc, t32_cpu *cpu)
 {
     vtimer_update(vc);
-    if (vmm_inject_pending(vc, cpu) &&
+    if (irq_point(vc) && vmm_inject_pending(vc, cpu) &&
         (vc->vm->outcome.end != VMM_RUNNING || vc->vm->vmm->stop))
         return;                    /* the interrupt escaped (no TVEC), or a debugger
                                       stops at the vector, before the handler runs */

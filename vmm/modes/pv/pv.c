@@ -23,13 +23,16 @@
  *                      mfsr/mtsr
  *   PSR                "am I the kernel?"             the virtual PSR at resume
  *
- * The rule that keeps both views one: the VMM *pushes* the vCPU into the
- * page at every resume, and *pulls* the page back into the vCPU (vsr[],
- * vpsr.IE) the first time it looks after the guest ran - at the exit, or
- * at the instruction boundary where it may inject.  While the guest runs,
- * the page is the truth and the guest edits it freely; from the pull to
- * the next push, the vCPU is, and the VMM edits it (a trap it delivers
- * overwrites EPC as hardware would).
+ * The rule that keeps both views one: the VMM *pulls* the page into the
+ * vCPU (vsr[], vpsr.IE) the first time it looks after the guest ran - at
+ * the exit, or at an instruction boundary where it may inject - and
+ * *pushes* the vCPU back into the page when it resumes the guest after a
+ * pull.  While the guest runs, the page is the truth and the guest edits
+ * it freely; from the pull to the next push, the vCPU is, and the VMM
+ * edits it (a trap it delivers overwrites EPC as hardware would).  The
+ * guest unmasks without an exit, so the VMM injects only where the
+ * guest's own run makes a boundary, never at a turn's end (run.c): a PV
+ * run does not depend on the quantum.
  *
  * Everything that is not a hypercall is trap-and-emulate, unchanged
  * (run/exit.c): an unmodified kernel - one that never registers a shared
@@ -89,10 +92,15 @@ void pv_push(vmm_vcpu *vc)
     vc->pv_unread = true;
 }
 
-/* Back into the guest: the page first, then trap-and-emulate's resume. */
+/* Back into the guest: the page first, then trap-and-emulate's resume.
+ * Only if the VMM has read the page since the guest last ran (it owns the
+ * state then, and may have changed it): a page not looked at is still the
+ * guest's truth, and rewriting it from the vCPU would undo its stores -
+ * or normalise them (IE 2 read back as 1) at points a turn's end chose. */
 static void pv_resume(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    pv_push(vc);
+    if (!vc->pv_unread)
+        pv_push(vc);
     mode_trap_resume(vc, cpu);
 }
 
