@@ -16,7 +16,7 @@ REFVMM=$REF/build/bin/trapeze
 SUBVMM=$SUB/build/bin/trapeze
 LIMIT=${LIMIT:-5000000}
 
-fail() { echo "$*"; exit 1; }
+fail() { printf '%s\n' "$*"; exit 1; }   # (printf: a reason may hold backslashes)
 
 [ -x "$SUBVMM" ] || fail "your tree did not build: $SUBVMM is missing"
 

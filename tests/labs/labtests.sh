@@ -39,6 +39,18 @@ in_test labs/01-asm-syscall/tests/collatz.test
 if [ $? -eq 0 ] && [ "$(tail -n 1 "$work/out")" = "collatz: right" ]; then pass "collatz.test with a NUL on the console"
 else fail "collatz.test with a NUL on the console:"; cat "$work/out"; fi
 
+# samefile (lab 01's): a NUL inside a line is shown (^@) in the reason, so its
+# two halves do not look the same.
+cat >"$work/samefile.sh" <<'EOT'
+. "$REF/labs/01-asm-syscall/tests/lib.sh"
+printf 'collatz 1: 0 steps\n' >"$TMP/want"; printf 'collatz 1:\000 0 steps\n' >"$TMP/got"
+samefile "$TMP/want" "$TMP/got" "collatz.s"
+EOT
+in_test "$work/samefile.sh"
+if [ "$(tail -n 1 "$work/out")" = "collatz.s: expected the line 'collatz 1: 0 steps', got 'collatz 1:^@ 0 steps'" ]; then
+    pass "samefile: a NUL in the reason"
+else fail "samefile with a NUL:"; tail -n 1 "$work/out"; fi
+
 # same: two transcripts that differ after a NUL; the reason names the line.
 cat >"$work/same.sh" <<'EOT'
 . "$REF/labs/grader/labtest.sh"

@@ -34,8 +34,9 @@ samefile() {
         echo "--- expected:"; head -c 3000 "$1"
         echo "--- got:"; head -c 3000 "$2"
         echo "--- diff:"; diff -a "$1" "$2" | head -n 20 || true
-        want=$(diff -a "$1" "$2" | sed -n 's/^< //p' | head -n 1)
-        got=$(diff -a "$1" "$2" | sed -n 's/^> //p' | head -n 1)
+        # (a NUL byte, which $(...) would drop, shown as ^@ as cat -v does)
+        want=$(diff -a "$1" "$2" | sed -n 's/^< //p' | head -n 1 | sed 's/\x0/^@/g')
+        got=$(diff -a "$1" "$2" | sed -n 's/^> //p' | head -n 1 | sed 's/\x0/^@/g')
         fail "$3: expected the line '$want', got '$got'"
     fi
 }
