@@ -80,6 +80,30 @@ printf 'odd' >"$tmp/odd.disk"
 expect 1 "odd.disk: error:" "disk not a multiple of 512" -- "$T" run --mode trap --disk "$tmp/odd.disk" "$G/idle.img"
 expect 1 "dir.json: error:" "unwritable stats file" -- "$T" run --mode trap --stats-json "$tmp/no/such/dir.json" "$G/hello.img"
 
+# A setup that fails after the outputs are opened (a missing disk or input,
+# an image that does not fit) ran nothing: every output keeps its old
+# contents (isa/outfile.h), not a trace header or empty JSON.
+old_kept() {
+    name=$1 && shift
+    for f in t.txt j.json c.txt; do echo OLD >"$tmp/$f"; done
+    set +e
+    "$@" >/dev/null 2>&1 </dev/null; got=$?
+    set -e
+    for f in t.txt j.json c.txt; do
+        if [ "$(cat "$tmp/$f")" != OLD ]; then
+            fail "$name: status $got, $f changed"; return
+        fi
+    done
+    [ "$got" -eq 1 ] && pass "$name: outputs kept" || fail "$name: status $got"
+}
+old_kept "missing disk" "$T" run --mode trap --trace "$tmp/t.txt" --stats-json "$tmp/j.json" \
+    --disk "$tmp/nonexistent.disk" "$G/hello.img"
+old_kept "missing disk (bare)" "$T" run --bare --trace "$tmp/t.txt" --console "$tmp/c.txt" \
+    --disk "$tmp/nonexistent.disk" "$G/hello.img"
+old_kept "vm1's missing input" "$T" run --mode trap --vm "$G/hello.img,console=$tmp/c.txt" \
+    --vm "$G/hello.img,input=$tmp/nonexist" --trace "$tmp/t.txt"
+old_kept "an image that does not fit" "$T" run --mem 4K --stats-json "$tmp/j.json" "$G/hello.img"
+
 # ---- console to a file, input from a file -------------------------------------------------
 for mode in bare trap; do
     rm -f "$tmp/con.txt"

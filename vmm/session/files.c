@@ -177,9 +177,30 @@ static int commit(t32_out *out, const char *what)
     return SESSION_ERROR;
 }
 
-int files_close(session_files *f, bool console_reported)
+/* A setup that failed wrote nothing a reader should take as a result: a
+ * trace header without a run, empty statistics.  Each output is dropped,
+ * and the file it would have replaced stays as it was (isa/outfile.h). */
+static void abort_all(session_files *f)
+{
+    for (int i = 0; i < VMM_MAX_VMS; i++) {
+        t32_out_abort(&f->console[i]);
+        if (f->in[i] >= 0)
+            close(f->in[i]);
+        f->in[i] = -1;
+    }
+    t32_out_abort(&f->trace);
+    t32_out_abort(&f->itrace);
+    t32_out_abort(&f->stats_json);
+    fflush(stdout);
+}
+
+int files_close(session_files *f, bool console_reported, bool keep)
 {
     int status = 0;
+    if (!keep) {
+        abort_all(f);
+        return 0;
+    }
     for (int i = 0; i < VMM_MAX_VMS; i++) {
         status |= commit(&f->console[i], console_reported ? NULL : "console output");
         if (f->in[i] >= 0)

@@ -38,9 +38,12 @@ int files_open_outputs(session_files *f, const session_options *o);
 int files_attach(session_files *f, const session_guest *g, int i, int n,
                  t32_console *con, t32_disk *disk);
 
-/* Close everything; every output is checked (a full disk, /dev/full), and
- * so is standard output.  Returns 0, or SESSION_ERROR after a message
- * (none for the console files if `console_reported`: said already). */
-int files_close(session_files *f, bool console_reported);
+/* Close everything.  With `keep` (the guests ran, whatever their end)
+ * every output is committed and checked (a full disk, /dev/full), and so
+ * is standard output: returns 0, or SESSION_ERROR after a message (none
+ * for the console files if `console_reported`: said already).  Without
+ * `keep` (the setup failed) every output is aborted: the files it would
+ * have replaced keep their old contents.  Returns 0 then. */
+int files_close(session_files *f, bool console_reported, bool keep);
 
 #endif /* VMM_SESSION_FILES_H */

@@ -29,6 +29,7 @@ struct session {
     vmm         *v;             /* ... or the VMM */
     vmm_stats    bare_stats;
     session_files files;
+    bool         opened;        /* session_open succeeded: the outputs are kept */
     bool         traced_any;    /* --trace-insns: the last line written */
     int          traced_vm;
     uint64_t     traced_cycle;
@@ -328,6 +329,7 @@ int session_open(session **sp, const session_options *o)
         rc = o->mode == VMM_MODE_BARE ? open_bare(s) : open_vmm(s);
     if (rc == 0 && s->v)
         watch_vmm(s);
+    s->opened = rc == 0;
     return rc;
 }
 
@@ -454,7 +456,9 @@ int session_close(session *s, int status)
     if (!s)
         return status;
     int consoles = sync_consoles(s);
-    int rc = files_close(&s->files, consoles != 0);
+    /* A setup that failed (a missing disk or input, an image that does not
+     * fit) ran no guest: its outputs would be a trace header, empty JSON. */
+    int rc = files_close(&s->files, consoles != 0, s->opened);
     rc = rc ? rc : consoles;
     if (status == 0)
         status = rc;

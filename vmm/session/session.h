@@ -118,7 +118,9 @@ int session_run(session *s);
 void session_hint(bool on);
 
 /* Close every file (a write error is a message and status 1 if `status`
- * was 0) and free everything.  Returns the final status. */
+ * was 0) and free everything.  Returns the final status.  After a
+ * session_open that failed, the outputs are aborted, not committed: a run
+ * that never started leaves every file it would have written as it was. */
 int session_close(session *s, int status);
 
 /* What a front end may look at.  session_vmm is NULL for a bare session;
