@@ -211,7 +211,7 @@ int main(int argc, char **argv)
     } else if (!(raw && !path && !first_word) && !(path && !raw && !first_word)) {
         return usage(stderr);
     }
-    if (!distinct_files(&j, out))
+    if (!distinct_files(&j, out ? out : "-"))    /* stdout may be the image: `1<>p.t32` */
         return 2;
     t32_out_cleanup_on_signals();     /* Ctrl-C leaves no temporary */
     return run(out, &j);

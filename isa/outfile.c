@@ -431,9 +431,11 @@ typedef struct file_id {
     struct stat st;
 } file_id;
 
-static file_id identify(const char *path)
+/* "-" is standard output only as an output: the tools take no input from
+ * stdin by that name, so an input "-" is a file called "-". */
+static file_id identify(const char *path, bool writes)
 {
-    int fd = strcmp(path, "-") == 0 ? 1 : named_descriptor(path);
+    int fd = writes && strcmp(path, "-") == 0 ? 1 : named_descriptor(path);
     file_id id = { .stream = fd >= 0 };
     id.exists = fd >= 0 ? fstat(fd, &id.st) == 0 : stat(path, &id.st) == 0;
     return id;
@@ -453,7 +455,7 @@ static bool same_id(const file_id *a, const file_id *b, const char *pa, const ch
 
 bool t32_out_same_file(const char *a, const char *b)
 {
-    file_id ia = identify(a), ib = identify(b);
+    file_id ia = identify(a, true), ib = identify(b, true);
     return same_id(&ia, &ib, a, b);
 }
 
@@ -462,16 +464,19 @@ static bool clash(const t32_file_use *a, const t32_file_use *b)
 {
     if (!a->path || !b->path || !(a->writes || b->writes))
         return false;
-    file_id ia = identify(a->path), ib = identify(b->path);
+    file_id ia = identify(a->path, a->writes), ib = identify(b->path, b->writes);
     if (!same_id(&ia, &ib, a->path, b->path))
         return false;
     /* A device, a fifo or a socket is written in place: /dev/null may be
-     * every output. */
+     * every output, a terminal or a pipe may be standard output. */
     if (ia.exists && !S_ISREG(ia.st.st_mode) && !S_ISDIR(ia.st.st_mode))
         return false;
-    /* So is a regular file behind "-" or /dev/stdout, as long as no use
-     * replaces it: `-l - -m -` appends both to one log. */
-    return (a->writes && !ia.stream) || (b->writes && !ib.stream);
+    /* A regular file behind "-" or /dev/stdout is written in place too,
+     * and two such outputs only add to it: `-l - -m -` appends both to one
+     * log.  But written over an input (`t32as -l - h.s 1<>h.s`) it
+     * overwrites what is still to be read, and under a replaced output it
+     * is lost at the rename. */
+    return !(a->writes && ia.stream && b->writes && ib.stream);
 }
 
 int t32_out_find_clash(const t32_file_use *uses, int n, int *earlier)

@@ -125,9 +125,12 @@ typedef struct t32_file_use {
 bool t32_out_same_file(const char *a, const char *b);
 
 /* The first pair of uses (earlier < returned index) that name one file
- * where at least one use writes it, or -1.  Not a clash: a device, fifo or
- * socket (/dev/null may be every output), and a file written only in
- * place through "-" or a descriptor name (-l - -m -). */
+ * where at least one use writes it, or -1.  An output "-" or /dev/stdout
+ * is the file open on descriptor 1, so `-l - h.s 1<>h.s` clashes with the
+ * input h.s.  Not a clash: a device, fifo or socket (/dev/null may be
+ * every output, a terminal or pipe standard output), and a regular file
+ * written only in place through "-" or a descriptor name by every use
+ * (-l - -m -). */
 int t32_out_find_clash(const t32_file_use *uses, int n, int *earlier);
 
 /* t32_out_find_clash as a message: false with "'PATH' is both WHAT and

@@ -303,6 +303,29 @@ static void a_clash_needs_a_write_to_a_file(void **state)
     assert_true(t32_out_check_uses(u, 7, err, sizeof err));
 }
 
+/* A descriptor name (or "-", descriptor 1) is the file open on it: written
+ * over an input, it overwrites what is still to be read. */
+static void a_descriptor_over_an_input_clashes(void **state)
+{
+    char a[256], dname[64], err[256] = "";
+    strcpy(a, in(state, "src"));
+    put(a, "source\n");
+    int fd = open(a, O_RDWR);
+    assert_true(fd >= 0);
+    snprintf(dname, sizeof dname, "/dev/fd/%d", fd);
+    t32_file_use u[] = {
+        { a, "the source", false },
+        { dname, "the listing", true },
+        { dname, "the map", true },
+    };
+    int first = -1;
+    assert_int_equal(t32_out_find_clash(u, 3, &first), 1);
+    assert_int_equal(first, 0);
+    assert_false(t32_out_check_uses(u, 3, err, sizeof err));
+    assert_int_equal(t32_out_find_clash(u + 1, 2, &first), -1);   /* two in place: fine */
+    close(fd);
+}
+
 /* Killed by a signal between open and commit, a process that called
  * t32_out_cleanup_on_signals leaves no temporary and still dies of it. */
 static void a_signal_removes_the_temporaries(void **state)
@@ -348,6 +371,7 @@ int main(void)
         T(a_descriptor_name_is_written_in_place),
         T(one_file_however_spelled),
         T(a_clash_needs_a_write_to_a_file),
+        T(a_descriptor_over_an_input_clashes),
         T(a_signal_removes_the_temporaries),
 #undef T
     };

@@ -107,6 +107,22 @@ expect 0 "" "$bin/t32as" -o /dev/null -l /dev/null -m /dev/null h.s
 expect 0 "" "$bin/t32as" -o h.img -l - -m - h.s
 expect 0 "" "$bin/t32as" -o h.img -l /dev/stdout -m /dev/stdout h.s
 expect 0 "" "$bin/t32dis" -o /dev/null -r /dev/null
+# Standard output ("-", /dev/stdout, or t32dis with no -o) is the file open
+# on descriptor 1: over an input (`1<>` opens it without truncating) it
+# would overwrite what is still to be read.
+stdout_on() {   # stdout_on FILE PATTERN CMD...: run CMD with stdout on FILE
+    file=$1 pattern=$2; shift 2
+    "$@" 1<>"$file" 2>err.txt
+    got=$?
+    [ "$got" = 2 ] && grep -qF -- "$pattern" err.txt || { fail "exit $got, not 2: $* 1<>$file"; cat err.txt; }
+}
+stdout_on h.s "is both the source and the listing (-l)" "$bin/t32as" -o /dev/null -l - h.s
+stdout_on h.s "is both the source and the map (-m)" "$bin/t32as" -o /dev/null -m /dev/stdout h.s
+stdout_on c.img "is both the image and the output (-o)" "$bin/t32dis" -o /dev/stdout c.img
+stdout_on c.img "is both the image and the output (-o)" "$bin/t32dis" c.img
+cksum h.s h.img c.img ca.img | cmp -s - sums || fail "an input behind standard output was changed"
+"$bin/t32dis" c.img | cat >/dev/null && "$bin/t32as" -o /dev/null -l - h.s >/dev/null ||
+    fail "standard output on a pipe or /dev/null refused"
 
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
