@@ -160,6 +160,23 @@ else
     fail "--stats after --switch-mode: the final mode"; grep mode "$tmp/stats.txt" "$tmp/sw.json"
 fi
 
+# Each VM's JSON names its own final mode; the totals say "mixed" only when
+# they differ (hello halts before cycle 1000, counter switches there).
+"$T" run --mode trap --max-insns 5000 --switch-mode 1000:bt --stats-json "$tmp/mix.json" \
+    --vm "$G/hello.img" --vm "$G/counter.img" >/dev/null 2>&1 || true
+if [ "$(grep '"mode"' "$tmp/mix.json" | tr -d ' ,\n')" = '"mode":"mixed""mode":"trap""mode":"bt"' ]; then
+    pass "--stats-json after --switch-mode: each VM's own final mode"
+else
+    fail "--stats-json after --switch-mode: each VM's own final mode"; grep mode "$tmp/mix.json"
+fi
+"$T" run --mode trap --switch-mode 50:bt --stats-json "$tmp/same.json" \
+    --vm "$G/counter.img" --vm "$G/counter.img" >/dev/null 2>&1 || true
+if ! grep -q mixed "$tmp/same.json" && [ "$(grep -c '"mode": "bt"' "$tmp/same.json")" -eq 3 ]; then
+    pass "--stats-json: one final mode for all, not mixed"
+else
+    fail "--stats-json: one final mode for all, not mixed"; grep mode "$tmp/same.json"
+fi
+
 # ---- --trace -----------------------------------------------------------------------------------
 # A header names the columns; each line has the guest's virtual K and IE.
 "$T" run --mode trap --trace "$tmp/trace.txt" "$G/escape.img" >/dev/null 2>&1 || true

@@ -101,7 +101,8 @@ static void write_members(FILE *f, const char *mode, const vmm_stats *st, int in
 #undef MEMBER
 }
 
-bool stats_write_json(FILE *f, const char *mode, const vmm_stats *const *st, int n)
+bool stats_write_json(FILE *f, const char *mode, const char *const *modes,
+                      const vmm_stats *const *st, int n)
 {
     vmm_stats total = { 0 };
     for (int i = 0; i < n; i++)
@@ -113,7 +114,7 @@ bool stats_write_json(FILE *f, const char *mode, const vmm_stats *const *st, int
         fprintf(f, ",\n  \"vms\": [\n");
         for (int i = 0; i < n; i++) {
             fprintf(f, "    {\n      \"vm\": %d,\n", i);
-            write_members(f, mode, st[i], 6);
+            write_members(f, modes[i], st[i], 6);
             fprintf(f, "\n    }%s\n", i + 1 < n ? "," : "");
         }
         fprintf(f, "  ]");

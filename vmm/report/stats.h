@@ -63,8 +63,12 @@ void stats_print(FILE *out, const char *title, const char *mode, bool vmm,
 
 /* Write them as JSON (--stats-json) to `out`: one object with the totals
  * over the `n` guests and, when n > 1, a "vms" array with each one's own
- * numbers.  Returns false if a write failed so far (the caller flushes
- * and checks the rest when it closes the file). */
-bool stats_write_json(FILE *out, const char *mode, const vmm_stats *const *st, int n);
+ * numbers.  modes[i] is the mode guest i ended in (after --switch-mode it
+ * need not be the one it started in); the totals' "mode" is `mode` (the
+ * caller's: "mixed" when the guests ended in different modes).  Returns
+ * false if a write failed so far (the caller flushes and checks the rest
+ * when it closes the file). */
+bool stats_write_json(FILE *out, const char *mode, const char *const *modes,
+                      const vmm_stats *const *st, int n);
 
 #endif /* VMM_STATS_H */

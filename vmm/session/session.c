@@ -123,17 +123,22 @@ static void mode_story(char *buf, size_t len, session *s, int i)
                  s->switched[i]);
 }
 
-/* --stats and --stats-json, for `n` guests.  The totals' mode is the one
- * every VM ended in ("mixed" if they differ: a switch that failed). */
+/* --stats and --stats-json, for `n` guests.  Each VM's mode is the one it
+ * ended in; the totals' mode is the one every VM ended in, or "mixed" if
+ * they differ (a switch that failed, or a VM that ended before its switch
+ * came). */
 static int write_stats(session *s, const vmm_stats *const *st, int n)
 {
     char mode[sizeof s->switched[0] + 64];
+    const char *modes[VMM_MAX_VMS];
     const char *end_mode = final_mode(s, 0);
     bool with_vmm = s->v != NULL;
     int rc = 0;
-    for (int i = 1; i < n; i++)
-        if (strcmp(final_mode(s, i), end_mode) != 0)
+    for (int i = 0; i < n; i++) {
+        modes[i] = final_mode(s, i);
+        if (strcmp(modes[i], end_mode) != 0)
             end_mode = "mixed";
+    }
     if (s->o.stats) {
         vmm_stats total = { 0 };
         for (int i = 0; i < n; i++) {
@@ -153,7 +158,7 @@ static int write_stats(session *s, const vmm_stats *const *st, int n)
             rc = SESSION_ERROR;
     }
     if (s->files.stats_json.f)
-        stats_write_json(s->files.stats_json.f, end_mode, st, n);   /* checked on close */
+        stats_write_json(s->files.stats_json.f, end_mode, modes, st, n);   /* checked on close */
     return rc;
 }
 
