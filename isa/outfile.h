@@ -105,6 +105,12 @@ void t32_out_unlink_temporaries(void);
  * shell still sees status 128 + signal.  Call once, early in main. */
 void t32_out_cleanup_on_signals(void);
 
+/* Whether `path` is standard output as an output names it: "-", or
+ * descriptor 1 however spelled (/dev/stdout, /dev/fd/1, a link to one).
+ * A program that prints on stdout itself checks this before it mixes its
+ * own text into an output's data. */
+bool t32_out_is_stdout(const char *path);
+
 /* Open, write len bytes, commit: a whole file in one call. */
 bool t32_out_write_file(const char *path, const void *bytes, size_t len,
                         char *err, size_t errlen);

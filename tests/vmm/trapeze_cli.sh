@@ -228,6 +228,17 @@ for opt in --trace --trace-insns; do
         fail "$opt -: the console on stderr"; head -n 5 "$tmp/out"
     fi
 done
+"$T" run --mode trap --stats-json /dev/stdout "$G/hello.img" >"$tmp/out" 2>"$tmp/err"
+if python3 -c 'import json,sys; json.load(sys.stdin)' <"$tmp/out" 2>/dev/null &&
+   grep -q "hello from a guest" "$tmp/err"; then
+    pass "--stats-json /dev/stdout: JSON alone on stdout, the console on stderr"
+else
+    fail "--stats-json /dev/stdout: JSON alone on stdout, the console on stderr"; cat "$tmp/out"
+fi
+expect 2 "--trace and --stats-json cannot both write to standard output" "--trace - --stats-json -" \
+    -- "$T" run --mode trap --trace - --stats-json - "$G/hello.img"
+expect 2 "--trace-insns and --stats-json cannot both" "--trace-insns /dev/stdout --stats-json -" \
+    -- "$T" run --trace-insns /dev/stdout --stats-json - "$G/hello.img"
 "$T" run --mode trap --vm "$G/hello.img" --vm "$G/hello.img" --trace - >"$tmp/out" 2>"$tmp/err"
 if ! grep -q "hello" "$tmp/out" && grep -q "^\[vm1\] hello from a guest" "$tmp/err"; then
     pass "--trace - with several VMs: the prefixed consoles on stderr"
@@ -297,14 +308,15 @@ expect 0 "" "/dev/null for every output" \
     -- "$T" run --mode trap --console /dev/null --trace /dev/null --stats-json /dev/null "$G/hello.img"
 
 # /dev/stdout names the descriptor: written where it stands (here, appended
-# to a file with the guest's console), never renamed over the file.
+# to a file), never renamed over the file.  It is standard output as "-"
+# is: the guest's console moves to stderr.
 printf 'prev\n' >"$tmp/f"
 set +e
 "$T" run --bare "$G/hello.img" --trace /dev/stdout >>"$tmp/f" 2>"$tmp/err"; got=$?
 set -e
 if [ "$got" -eq 0 ] && [ "$(head -n 1 "$tmp/f")" = prev ] && grep -q '^# vm .* cycle' "$tmp/f" &&
-   grep -q "hello from a guest" "$tmp/f"; then
-    pass "--trace /dev/stdout: appended, with the console"
+   ! grep -q "hello from a guest" "$tmp/f" && grep -q "hello from a guest" "$tmp/err"; then
+    pass "--trace /dev/stdout: appended, the console on stderr"
 else
     fail "--trace /dev/stdout: status $got"; cat "$tmp/f" "$tmp/err"
 fi

@@ -71,12 +71,33 @@ static void collect_uses(const session_options *o, uses *us)
     add_use(us, o->output, true, "-o", 0);
 }
 
+/* Standard output carries one data stream at most: a trace and JSON
+ * interleaved there would be neither.  Returns 0 or SESSION_USAGE. */
+static int check_stdout(const session_options *o)
+{
+    const char *const outs[] = { o->trace, o->trace_insns, o->stats_json, o->output };
+    const char *const names[] = { "--trace", "--trace-insns", "--stats-json", "-o" };
+    const char *first = NULL;
+    for (int i = 0; i < 4; i++) {
+        if (!t32_out_is_stdout(outs[i]))
+            continue;
+        if (first)
+            return session_usage_error(NULL, "%s and %s cannot both write to standard "
+                                       "output (it would mix them)", first, names[i]);
+        first = names[i];
+    }
+    return 0;
+}
+
 /* Same file: same device and inode, or for a file not made yet the same
  * directory and name however spelled (t32_out_find_clash, isa/outfile.h;
  * n.txt and ./n.txt are one console file). */
 int files_check_aliases(const session_options *o)
 {
     uses us;
+    int rc = check_stdout(o);
+    if (rc)
+        return rc;
     collect_uses(o, &us);
     int i, j = t32_out_find_clash(us.u, us.n, &i);
     if (j < 0)
@@ -102,17 +123,14 @@ static int open_output(t32_out *out, const char *path)
     return SESSION_ERROR;
 }
 
-static bool is_stdout(const char *path)
-{
-    return path && strcmp(path, "-") == 0;
-}
-
 int files_open_outputs(session_files *f, const session_options *o)
 {
     /* Structured data on stdout (a trace, JSON) must stay parseable: a
      * guest's console lines mixed into it would break every reader, so the
-     * consoles that have no file of their own move to stderr. */
-    if (is_stdout(o->trace) || is_stdout(o->trace_insns) || is_stdout(o->stats_json))
+     * consoles that have no file of their own move to stderr.  "-" and
+     * /dev/stdout are one stream. */
+    if (t32_out_is_stdout(o->trace) || t32_out_is_stdout(o->trace_insns) ||
+        t32_out_is_stdout(o->stats_json))
         f->console_out = stderr;
     int rc = open_output(&f->trace, o->trace);
     if (rc == 0 && f->trace.f)

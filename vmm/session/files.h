@@ -24,7 +24,8 @@ void files_init(session_files *f);
  * use writes it: an output that is also an input (image, disk, console
  * input), or another output, or a disk of two guests.  Same file = same
  * device and inode (or, for a file not yet created, the same canonical
- * path: n.txt and ./n.txt are one file).
+ * path: n.txt and ./n.txt are one file).  Refuse too two data outputs on
+ * standard output ("-" or /dev/stdout: --trace - --stats-json -).
  * Returns 0 or SESSION_USAGE. */
 int files_check_aliases(const session_options *o);
 
