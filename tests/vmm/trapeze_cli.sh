@@ -55,6 +55,15 @@ expect 2 "bad --vm setting 'console=' (an empty file name)" "--vm with an empty 
 for opt in --disk --console --input --stats-json --trace --trace-insns; do
     expect 2 "option '$opt' needs a file name" "$opt ''" -- "$T" run "$opt" '' "$G/hello.img"
 done
+expect 2 "the IMAGE is an empty file name" "run ''" -- "$T" run ''
+expect 2 "the IMAGE is an empty file name" "compare ''" -- "$T" compare ''
+expect 2 "option '--pv-image' needs a file name" "compare --pv-image ''" \
+    -- "$T" compare --pv-image '' "$G/hello.img"
+expect 2 "option '-o' needs a file name" "dot -o ''" -- "$T" dot exits -o '' "$G/hello.img"
+# dot's output is checked before the guest runs (this one never ends).
+mkdir -p "$tmp/odir"
+expect 1 "odir: error: is a directory" "dot -o DIR, before running" \
+    -- timeout 20 "$T" dot exits --mode trap -o "$tmp/odir" "$BUILD/tests/vmm/hostile/spin.img"
 expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to an unknown mode" \
     -- "$T" run --mode trap --switch-mode 100:foo x.img
 expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to bare" \

@@ -67,15 +67,17 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
     }
     if (strncmp(arg, "--pv-image=", 11) == 0) {
         a->pv_image = arg + 11;
-        return 0;
-    }
-    if (strcmp(arg, "--pv-image") == 0) {
+    } else if (strcmp(arg, "--pv-image") == 0) {
         if (*i + 1 >= argc)
             return session_usage_error("compare", "option '--pv-image' needs a value");
         a->pv_image = argv[++*i];
-        return 0;
+    } else {
+        return -1;
     }
-    return -1;
+    if (a->pv_image[0] == '\0')
+        return session_usage_error("compare", "option '--pv-image' needs a file name, "
+                                   "not an empty one");
+    return 0;
 }
 
 /* compare chooses the modes and captures the consoles itself. */

@@ -72,6 +72,8 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
     const char *val = argv[++*i];
     char *end;
     if (o) {
+        if (val[0] == '\0')
+            return session_usage_error("dot", "option '-o' needs a file name, not an empty one");
         d->output = val;
         return 0;
     }
@@ -198,20 +200,28 @@ static bool render(FILE *text, FILE *out, const char *format)
     return false;
 }
 
-/* The graph into d->output (or stdout): text, or rendered. */
-static int write_graph(session *s, const dot_args *d)
+/* Open the graph's output (d->output, or stdout) before the guests run:
+ * a name that cannot be written (a directory, a missing folder) is
+ * reported at once, not after a run that may take minutes. */
+static int open_graph(t32_out *o, const dot_args *d)
+{
+    char err[256];
+    if (t32_out_open(o, d->output ? d->output : "-", err, sizeof err))
+        return 0;
+    fprintf(stderr, "%s: error: %s\n", d->output, err);
+    return SESSION_ERROR;
+}
+
+/* The graph into o (opened by open_graph): text, or rendered.  o is
+ * committed or aborted. */
+static int write_graph(t32_out *o, session *s, const dot_args *d)
 {
     const char *format = format_of(d->output);
     char err[256];
-    t32_out o;
-    if (!t32_out_open(&o, d->output ? d->output : "-", err, sizeof err)) {
-        fprintf(stderr, "%s: error: %s\n", d->output, err);
-        return SESSION_ERROR;
-    }
-    FILE *text = format ? tmpfile() : o.f;
+    FILE *text = format ? tmpfile() : o->f;
     if (!text) {
         fprintf(stderr, "trapeze dot: error: no temporary file: %s\n", strerror(errno));
-        t32_out_abort(&o);
+        t32_out_abort(o);
         return SESSION_ERROR;
     }
     if (!draw(text, s, d) && !ferror(text)) {
@@ -219,20 +229,20 @@ static int write_graph(session *s, const dot_args *d)
                 session_vmm(s) ? "no such VM" : "a bare run has no VMM");
         if (format)
             fclose(text);
-        t32_out_abort(&o);
+        t32_out_abort(o);
         return SESSION_USAGE;
     }
     bool ok = true;
     if (format) {
         rewind(text);
-        ok = render(text, o.f, format);
+        ok = render(text, o->f, format);
         fclose(text);
     }
     if (!ok) {
-        t32_out_abort(&o);
+        t32_out_abort(o);
         return SESSION_ERROR;
     }
-    if (!t32_out_commit(&o, err, sizeof err)) {
+    if (!t32_out_commit(o, err, sizeof err)) {
         fprintf(stderr, "%s: error: %s\n", d->output ? d->output : "stdout", err);
         return SESSION_ERROR;
     }
@@ -257,6 +267,9 @@ int cmd_dot(int argc, char **argv)
     o.output = d.output;    /* checked with the session's files: never one of them */
     if (rc == 0)
         rc = session_open(&s, &o);
+    t32_out graph;
+    if (rc == 0)
+        rc = open_graph(&graph, &d);
     if (rc == 0) {
         if (!d.output || strcmp(d.output, "-") == 0)
             console_to_stderr(s);
@@ -264,7 +277,7 @@ int cmd_dot(int argc, char **argv)
             run_to(s, d.at);
         else
             session_run(s);         /* its messages, --stats; the graph comes anyway */
-        rc = write_graph(s, &d);
+        rc = write_graph(&graph, s, &d);
     }
     return session_close(s, rc);
 }

@@ -398,6 +398,8 @@ int session_parse(session_options *o, int argc, char **argv, const char *cmd,
         } else if (image) {
             return session_usage_error(cmd, "more than one IMAGE ('%s'); use --vm for "
                                        "several", a);
+        } else if (a[0] == '\0') {
+            return session_usage_error(cmd, "the IMAGE is an empty file name");
         } else {
             image = a;
         }
