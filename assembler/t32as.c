@@ -191,6 +191,7 @@ static bool distinct_files(const command *c, const char *image)
 
 int main(int argc, char **argv)
 {
+    t32_out_keep_std_descriptors();   /* stdout closed: no output takes its number */
     command c = { 0 };
     if (!parse_args(&c, argc, argv)) {
         usage(stderr);

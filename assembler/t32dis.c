@@ -178,6 +178,7 @@ static bool distinct_files(const job *j, const char *out)
 
 int main(int argc, char **argv)
 {
+    t32_out_keep_std_descriptors();   /* stdout closed: no output takes its number */
     uint32_t base = 0;
     const char *raw = NULL, *out = NULL;
     int first_word = 0, nwords = 0;

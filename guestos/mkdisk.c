@@ -218,6 +218,7 @@ static bool distinct_files(const char *out, char **args, size_t n)
 
 int main(int argc, char **argv)
 {
+    t32_out_keep_std_descriptors();   /* stdout closed: no output takes its number */
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         usage(stdout);
         return 0;

@@ -102,6 +102,21 @@ void t32_out_cleanup_on_signals(void)
     }
 }
 
+void t32_out_keep_std_descriptors(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* open() takes the lowest free number, and 0..fd-1 are open now:
+         * this is fd.  Read-only on purpose: a write to it still fails
+         * (EBADF), so a closed stdout is reported as before, while no
+         * temporary can take the number. */
+        int got = open("/dev/null", O_RDONLY);
+        if (got >= 0 && got != fd)
+            close(got);     /* cannot happen; never keep a stray descriptor */
+    }
+}
+
 static void reset(t32_out *o)
 {
     forget(o->tmp);

@@ -111,6 +111,14 @@ void t32_out_cleanup_on_signals(void);
  * own text into an output's data. */
 bool t32_out_is_stdout(const char *path);
 
+/* Make sure descriptors 0, 1 and 2 are open: any that is closed gets
+ * /dev/null, opened for reading only.  Otherwise the first file a tool
+ * opens takes number 1 (`trapeze run --trace t.txt hello.img >&-`) and
+ * whatever it prints on stdout lands in that file.  Writes to a
+ * descriptor filled this way still fail, as they did on the closed one,
+ * so the tool still reports them.  Call once, first thing in main. */
+void t32_out_keep_std_descriptors(void);
+
 /* Open, write len bytes, commit: a whole file in one call. */
 bool t32_out_write_file(const char *path, const void *bytes, size_t len,
                         char *err, size_t errlen);

@@ -124,5 +124,14 @@ cksum h.s h.img c.img ca.img | cmp -s - sums || fail "an input behind standard o
 "$bin/t32dis" c.img | cat >/dev/null && "$bin/t32as" -o /dev/null -l - h.s >/dev/null ||
     fail "standard output on a pipe or /dev/null refused"
 
+# With standard output closed, the image's temporary must not take
+# descriptor 1: a listing longer than stdio's buffer would be flushed into
+# it.  The listing's write fails (status 2); the image is whole.
+{ printf '_start: halt\n'; i=0; while [ $i -lt 2000 ]; do echo "        nop"; i=$((i + 1)); done; } >big.s
+"$bin/t32as" -o bigref.img big.s || fail "t32as big.s"
+"$bin/t32as" -o big.img -l - big.s >&- 2>err.txt
+got=$?
+[ "$got" = 2 ] && cmp -s big.img bigref.img || { fail "t32as with stdout closed: exit $got"; cat err.txt; }
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]

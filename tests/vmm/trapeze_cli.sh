@@ -360,6 +360,17 @@ if [ -w /dev/full ]; then
     fi
 fi
 
+# With stdout closed, the trace's temporary must not take descriptor 1 and
+# get the guest's console: the console's write fails (status 1).
+set +e
+"$T" run --trace "$tmp/closed.txt" "$G/hello.img" >&- 2>"$tmp/err"; got=$?
+set -e
+if [ "$got" -eq 1 ] && ! grep -q hello "$tmp/closed.txt" && grep -q '^# vm' "$tmp/closed.txt"; then
+    pass "stdout closed: the console is not in the trace"
+else
+    fail "stdout closed: status $got"; cat "$tmp/closed.txt" "$tmp/err"
+fi
+
 # ---- Ctrl-C and kill leave no temporaries ---------------------------------------------------------
 # A guest that never halts, its console and trace in files (each written
 # to a temporary until the end): stopped by SIGINT or SIGTERM, the run

@@ -42,6 +42,9 @@ static void print_help(void)
 
 int main(int argc, char **argv)
 {
+    /* With stdout closed, the first file opened (a trace's temporary)
+     * would take descriptor 1 and get the guest's console (outfile.h). */
+    t32_out_keep_std_descriptors();
     if (argc < 2)
         return session_usage_error(NULL, "no command given");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
