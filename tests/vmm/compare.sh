@@ -96,6 +96,11 @@ awk '$1 == "best" && $3 == "runs" { for (i = 4; i <= NF; i++) if ($i < 2) bad = 
     fail "compare: a mode timed once, or no 'best of runs' row"
 "$T" compare --help | grep -q "fastest run" || fail "compare --help: which time is shown"
 
+# An image name that is not UTF-8 is escaped (\u00XX), so the JSON stays valid.
+cp "$hello" "$tmp/$(printf 'h\377\001').img"
+"$T" compare --json "$tmp/$(printf 'h\377\001').img" </dev/null >"$tmp/odd.json" 2>/dev/null
+python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["image"].endswith("h\u00ff\u0001.img")' \
+    <"$tmp/odd.json" 2>/dev/null || fail "compare --json: a non-UTF-8 image name is not escaped"
 "$T" compare --json "$BUILD/examples/modecheck.img" </dev/null >"$tmp/full.json"
 grep -v -e '"host_ms"' -e '"host_runs"' -e '"slowdown"' "$tmp/full.json" >"$tmp/modecheck.json"
 golden modecheck.json "compare --json modecheck"

@@ -39,6 +39,7 @@
 
 #include "vmm/cli/commands.h"
 #include "vmm/modes/mode.h"
+#include "vmm/report/stats.h"
 #include "vmm/session/probe.h"
 
 /* ---- options ------------------------------------------------------------------- */
@@ -616,19 +617,11 @@ static void print_text(const context *cx, const result *rows, int n, const char 
 
 /* ---- JSON ------------------------------------------------------------------------- */
 
+/* Every string goes through the shared writer: it escapes what is not
+ * printable ASCII (an image name need not be UTF-8). */
 static void json_string(const char *s)
 {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
+    stats_json_string(stdout, s);
 }
 
 static void json_stats(const vmm_stats *st)
@@ -645,7 +638,9 @@ static void json_stats(const vmm_stats *st)
     for (int c = 0; c < T32_CAUSE_LIMIT; c++) {
         if (st->exits_by_cause[c] == 0)
             continue;
-        printf("%s\"%s\": %" PRIu64, sep, t32_cause_name((t32_cause)c), st->exits_by_cause[c]);
+        printf("%s", sep);
+        json_string(t32_cause_name((t32_cause)c));
+        printf(": %" PRIu64, st->exits_by_cause[c]);
         sep = ", ";
     }
     printf("}},\n");
@@ -695,10 +690,13 @@ static void print_json(const context *cx, const result *rows, int n, const char 
     printf(",\n  \"modes\": [\n");
     for (int i = 0; i < n; i++) {
         const probe *p = &rows[i].p;
-        printf("    {\n      \"mode\": \"%s\",\n      \"image\": ", mode_name(rows[i].mode));
+        printf("    {\n      \"mode\": ");
+        json_string(mode_name(rows[i].mode));
+        printf(",\n      \"image\": ");
         json_string(rows[i].image);
-        printf(",\n      \"end\": \"%s\",\n      \"cycles\": %" PRIu64 ",\n",
-               end_name(p->out.end), p->cycles);
+        printf(",\n      \"end\": ");
+        json_string(end_name(p->out.end));
+        printf(",\n      \"cycles\": %" PRIu64 ",\n", p->cycles);
         json_stats(&p->stats);
         printf("      \"direct_percent\": %.2f,\n", direct_percent(&p->stats));
         printf("      \"console_bytes\": %zu,\n", p->conlen);

@@ -75,6 +75,21 @@ void stats_print(FILE *out, const char *title, const char *mode, bool vmm,
  * same file.
  */
 
+void stats_json_string(FILE *f, const char *s)
+{
+    putc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c > 0x7e)    /* controls, DEL, and bytes that may not be UTF-8 */
+            fprintf(f, "\\u%04x", c);
+        else
+            putc(c, f);
+    }
+    putc('"', f);
+}
+
 static void write_exits_by_cause(FILE *f, const vmm_stats *st, int ind)
 {
     fprintf(f, ",\n%*s\"exits_by_cause\": {", ind, "");
@@ -82,8 +97,9 @@ static void write_exits_by_cause(FILE *f, const vmm_stats *st, int ind)
     for (int c = 0; c < T32_CAUSE_LIMIT; c++) {
         if (st->exits_by_cause[c] == 0)
             continue;
-        fprintf(f, "%s\"%s\": %" PRIu64, sep, t32_cause_name((t32_cause)c),
-                st->exits_by_cause[c]);
+        fprintf(f, "%s", sep);
+        stats_json_string(f, t32_cause_name((t32_cause)c));
+        fprintf(f, ": %" PRIu64, st->exits_by_cause[c]);
         sep = ", ";
     }
     fprintf(f, "}");
@@ -92,7 +108,8 @@ static void write_exits_by_cause(FILE *f, const vmm_stats *st, int ind)
 /* The members of one statistics object, each line indented by `ind`. */
 static void write_members(FILE *f, const char *mode, const vmm_stats *st, int ind)
 {
-    fprintf(f, "%*s\"mode\": \"%s\"", ind, "", mode);
+    fprintf(f, "%*s\"mode\": ", ind, "");
+    stats_json_string(f, mode);
 #define MEMBER(field, label, shown)                                          \
     fprintf(f, ",\n%*s\"" #field "\": %" PRIu64, ind, "", st->field);       \
     if (&st->field == &st->exits_total)                                    \

@@ -71,4 +71,10 @@ void stats_print(FILE *out, const char *title, const char *mode, bool vmm,
 bool stats_write_json(FILE *out, const char *mode, const char *const *modes,
                       const vmm_stats *const *st, int n);
 
+/* Write `s` as a JSON string, quoted, to `out`.  Every byte that is not
+ * printable ASCII is written as \u00XX: a file name or symbol from the
+ * host need not be UTF-8, and a raw byte would make the JSON invalid.
+ * Every JSON string trapeze writes goes through here. */
+void stats_json_string(FILE *out, const char *s);
+
 #endif /* VMM_STATS_H */
