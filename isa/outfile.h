@@ -50,10 +50,10 @@
  *
  * A process killed between open and commit leaves its temporary behind
  * (named .NAME.PID.N.tmp next to NAME); the target itself is still whole.
- * A process that catches the signal can remove them first: its handler
- * calls t32_out_unlink_temporaries (trapeze does, for SIGINT and SIGTERM),
- * or it calls t32_out_cleanup_on_signals once at the start (t32as, t32dis
- * and t32mkdisk do).
+ * A process that catches the signal can remove them first: it calls
+ * t32_out_cleanup_on_signals once at the start (trapeze, t32as, t32dis and
+ * t32mkdisk do: SIGHUP, SIGINT, SIGPIPE and SIGTERM), or a handler of its
+ * own calls t32_out_unlink_temporaries.
  *
  * No file may be named twice where one use writes it - `t32as -o h.s h.s`
  * would replace the source by the image.  Before opening anything a tool

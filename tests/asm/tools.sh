@@ -133,5 +133,16 @@ cksum h.s h.img c.img ca.img | cmp -s - sums || fail "an input behind standard o
 got=$?
 [ "$got" = 2 ] && cmp -s big.img bigref.img || { fail "t32as with stdout closed: exit $got"; cat err.txt; }
 
+# The entry point as assembler/README.md and isa/IMAGE.md describe it: a
+# _start outside .text is an error, no fallback; .entry takes its value at
+# its own line.
+printf '        .text\nmain:   halt\n        .data\n_start: .word 1\n' >dstart.s
+expect 1 "the entry point 0x00002000 is not in .text" "$bin/t32as" -o dstart.img dstart.s
+printf '        .equ _start, 0x2000\nmain:   halt\n' >estart.s
+expect 1 "the entry point 0x00002000 is not in .text" "$bin/t32as" -o estart.img estart.s
+printf '        .set n, 0x1000\n        .entry n\n        .set n, 0x1004\n        halt\n        halt\n' >setentry.s
+"$bin/t32as" -o setentry.img setentry.s && "$bin/t32dis" setentry.img | grep -q '^; entry point 0x00001000$' ||
+    fail ".entry n takes n's value at the .entry line"
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
