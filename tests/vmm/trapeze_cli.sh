@@ -57,6 +57,7 @@ for opt in --disk --console --input --stats-json --trace --trace-insns; do
 done
 expect 2 "the IMAGE is an empty file name" "run ''" -- "$T" run ''
 expect 2 "the IMAGE is an empty file name" "compare ''" -- "$T" compare ''
+expect 2 "IMAGE needs a file name, not an empty one" "audit ''" -- "$T" audit ''
 expect 2 "option '--pv-image' needs a file name" "compare --pv-image ''" \
     -- "$T" compare --pv-image '' "$G/hello.img"
 expect 2 "option '-o' needs a file name" "dot -o ''" -- "$T" dot exits -o '' "$G/hello.img"

@@ -160,5 +160,7 @@ int cmd_audit(int argc, char **argv)
     }
     if (!image)
         return session_usage_error("audit", "no image to audit");
+    if (image[0] == '\0')
+        return session_usage_error("audit", "IMAGE needs a file name, not an empty one");
     return audit(image);
 }
