@@ -225,10 +225,18 @@ static bool c_enable(debugger *d, const char *fs, char *args)
 
 /* ---- reverse execution ---------------------------------------------------------------------- */
 
+/* Reverse execution follows one clock: the VM's time, which is vCPU 0's
+ * (vmm_vm_time; reverse.h).  Another vCPU's instructions do not line up
+ * with it - vCPU 1 may be halted while vCPU 0 runs on - so "one of its
+ * instructions back" has no checkpoint to go to: with another vCPU
+ * selected the reverse commands refuse rather than move vCPU 0. */
 static bool need_reverse(debugger *d)
 {
     if (!d->rev)
         return dbg_error(d, "no checkpoints: reverse execution is off (out of memory?)");
+    if (d->v && d->vcpu != 0)
+        return dbg_error(d, "reverse execution follows vCPU 0's time (the VM's): "
+                         "select it first (vcpu 0)");
     return true;
 }
 
@@ -260,10 +268,11 @@ static void after_reverse(debugger *d)
 
 static bool c_reverse_stepi(debugger *d, const char *fs, char *args)
 {
-    uint64_t n = 1, now = dbg_time(d);
+    uint64_t n = 1, now;
     (void)fs;
     if (!count_arg(d, args, &n) || !need_reverse(d))
         return false;
+    now = dbg_time(d);          /* vCPU 0's: need_reverse saw to it */
     if (n > now)
         return dbg_error(d, "cannot go back %" PRIu64 " cycles: the run is at cycle %" PRIu64,
                          n, now);
@@ -380,8 +389,8 @@ static bool i_all_registers(debugger *d, char *args)
 static bool i_checkpoints(debugger *d, char *args)
 {
     (void)args;
-    if (!need_reverse(d))
-        return false;
+    if (!d->rev)
+        return dbg_error(d, "no checkpoints: reverse execution is off (out of memory?)");
     fprintf(d->out, "%d checkpoints, %zu bytes\n", reverse_count(d->rev), reverse_bytes(d->rev));
     return true;
 }

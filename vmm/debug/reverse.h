@@ -15,7 +15,8 @@
  * checkpoint is dropped and the interval doubles (old history gets coarser,
  * never lost entirely; the first checkpoint is always kept).
  *
- * "Time" is the virtual time of one VM (vmm_vm_time: vCPU 0's cycles) or,
+ * "Time" is the virtual time of one VM (vmm_vm_time: vCPU 0's cycles, whichever
+ * vCPU the debugger has selected: it refuses to step back on another) or,
  * for a bare session, CPU 0's cycle count; `vm` is ignored there.  With
  * several VMs a step back moves VM `vm` only: the others are brought back
  * to exactly where they were (VMs share nothing, so each one's run

@@ -626,6 +626,11 @@ bool dc_info_state(debugger *d, char *args)
     for (int n = 0; n < T32_NSYSREGS; n++)
         h = (h ^ dbg_sysreg(d, n)) * 1099511628211u;
     fprintf(d->out, "cycle %" PRIu64 " pc 0x%08" PRIx32 " state %016" PRIx64 " memory %016"
-            PRIx64 "\n", dbg_time(d), dbg_pc(d), h, dbg_memhash(d));
+            PRIx64, dbg_time(d), dbg_pc(d), h, dbg_memhash(d));
+    /* The cycle is the selected vCPU's own; reverse execution counts the
+     * VM's time, vCPU 0's (reverse.h): say it when the two can differ. */
+    if (d->v && d->vcpu != 0)
+        fprintf(d->out, " (vcpu%d; vm time %" PRIu64 ")", d->vcpu, vmm_vm_time(dbg_vm(d)));
+    fprintf(d->out, "\n");
     return true;
 }
