@@ -675,6 +675,16 @@ void dbg_changed(debugger *d)
 {
     if (d->rev)
         reverse_cut(d->rev);
+    /* The console drops what a replay writes again until it passes what
+     * was shown (out_shown).  From here the guest runs a new history: what
+     * it writes next is new, even where the old history had written more
+     * before a step back - so what was shown ends here. */
+    if (!d->v) {
+        d->m->console.out_shown = d->m->console.out_count;
+        return;
+    }
+    for (int i = 0; i < d->v->nvms; i++)
+        d->v->vms[i]->con.out_shown = d->v->vms[i]->con.out_count;
 }
 
 /* run: back to the state the session had when the debugger started -
