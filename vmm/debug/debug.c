@@ -330,34 +330,99 @@ static bool c_reverse_continue(debugger *d, const char *fs, char *args)
     return true;
 }
 
-/* reverse-finish: back to the call of the current function - the last
- * time its first instruction ran, and one instruction before that.  At the
- * first instruction itself, that time is now: the call is the instruction
- * just before (an earlier entry would be an earlier call, not this one). */
-static uint32_t rf_entry;
-static bool at_entry(void *ctx)
+/* reverse-finish: back to the call of the current frame - the call
+ * instruction that made it, not merely the last time the function's first
+ * instruction ran (with recursion that is an inner call, already
+ * returned), and not a label (a loop's) taken for a function.  No symbols
+ * are used: the calls and returns that ran before now are counted.  Going
+ * back from now, a return closes a frame the next call (further back)
+ * opened; the first call with no such return is this frame's:
+ *
+ *     call A ... call B ... ret ... call C ... ret ... now
+ *       ^ the answer: B and C returned, A did not
+ *
+ * reverse_find stops in the newest checkpoint interval that has a call
+ * (hit says yes at every call), and every call and return it passed on the
+ * way is noted.  If those calls are all matched, the search goes on before
+ * the oldest one noted.  A guest that was never called (the top of
+ * _start, its loop) has no call to go back to: an error, and the guest
+ * stays where it was. */
+typedef struct rf_event {
+    uint64_t cycle;
+    bool     call;          /* else a return */
+} rf_event;
+
+typedef struct rf_search {
+    debugger *d;
+    rf_event *ev;           /* calls and returns seen by the last search */
+    size_t    n, cap;
+    bool      nomem;
+} rf_search;
+
+static bool rf_note(void *ctx)
 {
-    return dbg_pc(ctx) == rf_entry;
+    rf_search *f = ctx;
+    uint32_t pc = dbg_pc(f->d);
+    bool call = dbg_is_call(f->d, pc);
+    if (!call && !dbg_is_return(f->d, pc))
+        return false;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 256;
+        rf_event *ev = realloc(f->ev, cap * sizeof *ev);
+        if (!ev) {
+            f->nomem = true;
+            return false;
+        }
+        f->ev = ev, f->cap = cap;
+    }
+    f->ev[f->n++] = (rf_event){ dbg_time(f->d), call };
+    return call;
+}
+
+static int rf_newest_first(const void *a, const void *b)
+{
+    uint64_t x = ((const rf_event *)a)->cycle, y = ((const rf_event *)b)->cycle;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The cycle of this frame's call, if the history has it. */
+static bool rf_find_call(debugger *d, uint64_t *call)
+{
+    rf_search f = { .d = d };
+    uint64_t before = dbg_time(d), found;
+    uint64_t open = 0;          /* returns seen whose calls are further back */
+    bool ok = false;
+    while (!ok && !f.nomem && reverse_find(d->rev, d->vm, before, rf_note, &f, &found)) {
+        qsort(f.ev, f.n, sizeof *f.ev, rf_newest_first);
+        for (size_t i = 0; i < f.n && !ok; i++) {
+            if (!f.ev[i].call)
+                open++;
+            else if (open == 0)
+                ok = true, *call = f.ev[i].cycle;
+            else
+                open--;
+        }
+        before = f.n ? f.ev[f.n - 1].cycle : found;   /* each event counted once */
+        f.n = 0;
+    }
+    free(f.ev);
+    return ok && !f.nomem;
 }
 
 static bool c_reverse_finish(debugger *d, const char *fs, char *args)
 {
     (void)fs, (void)args;
-    uint32_t off;
-    uint64_t found = dbg_time(d);
-    const t32_image *img = dbg_image(d);
     if (!need_reverse(d))
         return false;
-    if (!dbg_symbol(img, dbg_pc(d), &off))
-        return dbg_error(d, "no symbol for the current pc: no function to leave");
-    rf_entry = dbg_pc(d) - off;
-    if (off != 0 && !reverse_find(d->rev, d->vm, dbg_time(d), at_entry, d, &found))
-        found = 0;
-    uint64_t cut;
-    if (found == 0 || !reverse_goto(d->rev, d->vm, found - 1))
-        return dbg_error(d, "the call of this function is before %s",
-                         reverse_cut_at(d->rev, d->vm, &cut) ? "the last change made by hand"
-                                                             : "the first checkpoint");
+    uint64_t now = dbg_time(d), call, cut;
+    if (!rf_find_call(d, &call) || !reverse_goto(d->rev, d->vm, call)) {
+        reverse_goto(d->rev, d->vm, now);   /* a failed command leaves the guest as it was */
+        if (reverse_cut_at(d->rev, d->vm, &cut))
+            return dbg_error(d, "no call of this frame since the last change made by hand "
+                             "(cycle %" PRIu64 ")", cut);
+        return dbg_error(d, "no call of this frame since the first checkpoint "
+                         "(it was never called: the top of the program?)");
+    }
     fprintf(d->out, "Run back to the call\n");
     after_reverse(d);
     return true;

@@ -141,6 +141,10 @@ bool      dbg_continue(debugger *d);
 bool      dbg_run_to(debugger *d, uint32_t addr);   /* advance / until */
 bool      dbg_finish(debugger *d);
 void      dbg_report_stop(debugger *d, bool show_events);
+/* Is the instruction at pc a call (jal, or jalr writing lr)?  A return
+ * (a jalr that does not link: ret)?  finish and reverse-finish count them. */
+bool      dbg_is_call(const debugger *d, uint32_t pc);
+bool      dbg_is_return(const debugger *d, uint32_t pc);
 /* After an event point stopped the guest (d->hit_id): does the stop stand?
  * (A mode-switch stop only if the virtual K changed; else hit_id is reset
  * and false.) */

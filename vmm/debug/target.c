@@ -353,7 +353,7 @@ static void step_one(debugger *d)
 }
 
 /* Is the instruction at pc a call (jal, or jalr writing lr)? */
-static bool is_call(const debugger *d, uint32_t pc)
+bool dbg_is_call(const debugger *d, uint32_t pc)
 {
     uint32_t w;
     if (!dbg_read_virt(d, pc, &w, 4))
@@ -362,7 +362,7 @@ static bool is_call(const debugger *d, uint32_t pc)
 }
 
 /* A return: jalr r0, lr, 0 (ret) or any jalr that does not link. */
-static bool is_return(const debugger *d, uint32_t pc)
+bool dbg_is_return(const debugger *d, uint32_t pc)
 {
     uint32_t w;
     return dbg_read_virt(d, pc, &w, 4) && T32_OPC(w) == T32_OP_JALR && T32_FA(w) == 0;
@@ -543,7 +543,7 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
     begin_run(d);
     for (uint64_t i = 0; i < n && dbg_alive(d) && !d->interrupted && !d->hit_id; i++) {
         uint32_t pc = dbg_pc(d);
-        if (over && is_call(d, pc)) {
+        if (over && dbg_is_call(d, pc)) {
             run_to(d, pc + 4);
             continue;
         }
@@ -569,7 +569,7 @@ bool dbg_finish(debugger *d)
     fprintf(d->out, "Run till exit\n");
     while (dbg_alive(d) && !d->interrupted) {
         uint32_t pc = dbg_pc(d);
-        bool call = is_call(d, pc), ret = is_return(d, pc);
+        bool call = dbg_is_call(d, pc), ret = dbg_is_return(d, pc);
         if (careful_step(d))
             break;
         depth += call;
