@@ -33,5 +33,17 @@ out=$(printf 'si 252058\ninfo state\nsi 8000\nrsi 8000\ninfo state\n' |
 if [ "$(echo "$out" | sort -u | wc -l)" -ne 1 ] || [ "$(echo "$out" | wc -l)" -ne 2 ]; then
     echo "reverse: pv, a long step back, FAILED: the states differ:"; echo "$out"; status=1
 fi
+# A search back (reverse-continue) re-runs history: --trace must not tell
+# it again - as many lines as for the forward run alone.
+g=$BUILD/tests/debug/guest.img
+"$BUILD/bin/t32as" -o "$g" tests/debug/guest.s
+t=$BUILD/tests/debug/rc-trace
+printf 'si 60\n' | "$BUILD/bin/trapeze" debug --batch --mode bt --trace "$t.1" "$g" >/dev/null 2>&1
+printf 'si 60\nbreak loop\nrc\nrc\n' |
+    "$BUILD/bin/trapeze" debug --batch --mode bt --trace "$t.2" "$g" >/dev/null 2>&1
+if [ "$(wc -l <"$t.1")" -ne "$(wc -l <"$t.2")" ]; then
+    echo "reverse: rc told --trace again: $(wc -l <"$t.1") lines forward, $(wc -l <"$t.2") with rc"
+    status=1
+fi
 [ $status -eq 0 ] && echo "reverse: a reverse step lands on the state forward execution had, in every mode"
 exit $status

@@ -317,7 +317,10 @@ static bool c_reverse_continue(debugger *d, const char *fs, char *args)
         return false;
     points_watch_reset(d);
     d->hit_id = 0;
-    if (!reverse_find(d->rev, d->vm, dbg_time(d), reverse_hit, d, &found)) {
+    d->replaying = true;
+    bool any = reverse_find(d->rev, d->vm, dbg_time(d), reverse_hit, d, &found);
+    d->replaying = false;
+    if (!any) {
         uint64_t cut;
         bool was_cut = reverse_cut_at(d->rev, d->vm, &cut);
         fprintf(d->out, "No breakpoint, watchpoint or VMM event before cycle %" PRIu64
@@ -392,6 +395,7 @@ static bool rf_find_call(debugger *d, uint64_t *call)
     uint64_t before = dbg_time(d), found;
     uint64_t open = 0;          /* returns seen whose calls are further back */
     bool ok = false;
+    d->replaying = true;
     while (!ok && !f.nomem && reverse_find(d->rev, d->vm, before, rf_note, &f, &found)) {
         qsort(f.ev, f.n, sizeof *f.ev, rf_newest_first);
         for (size_t i = 0; i < f.n && !ok; i++) {
@@ -405,6 +409,7 @@ static bool rf_find_call(debugger *d, uint64_t *call)
         before = f.n ? f.ev[f.n - 1].cycle : found;   /* each event counted once */
         f.n = 0;
     }
+    d->replaying = false;
     free(f.ev);
     return ok && !f.nomem;
 }

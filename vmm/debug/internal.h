@@ -104,6 +104,11 @@ struct debugger {
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;
     size_t       checkpoint_mem;
+    /* A reverse search is re-running a stretch the guest already ran: the
+     * VMM's events still reach the points (to find the stop), but nothing
+     * is counted again (hits, info hypercalls), no temporary point is
+     * spent, and --trace does not tell them twice. */
+    bool         replaying;
 };
 
 /* ---- debug.c ---- */

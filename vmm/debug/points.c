@@ -439,13 +439,13 @@ static bool event_matches(const dbg_point *p, const vmm_event *ev)
 void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
 {
     debugger *d = ctx;
-    if (d->chain)
+    if (d->chain && !d->replaying)
         d->chain(d->chain_ctx, vc, ev);
     int idx = d->nevents++;
     d->events[idx % DBG_MAX_EVENTS] = (dbg_event){
         .ev = *ev, .vm = vc->vm->id, .vcpu = vc->id, .cycle = vc->vcycles,
         .vpsr = vc->vpsr, .tvec = vc->vsr[T32_SR_TVEC] };
-    if (ev->kind == VMM_EV_HCALL && T32_IMM16(ev->insn) < 64)
+    if (ev->kind == VMM_EV_HCALL && T32_IMM16(ev->insn) < 64 && !d->replaying)
         d->hcalls[T32_IMM16(ev->insn)]++;
     if (d->hit_id)
         return;
@@ -453,7 +453,7 @@ void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
         dbg_point *p = &d->pts[i];
         if (!p->id || !p->enabled || p->kind < BP_EXIT || !event_matches(p, ev))
             continue;
-        p->hits++;
+        p->hits += !d->replaying;
         d->hit_id = p->id;
         d->hit_event = idx;
         d->vm = vc->vm->id;

@@ -475,8 +475,8 @@ bool dbg_event_stop_stands(debugger *d)
     if (((dbg_psr(d) ^ d->k_before) & T32_PSR_K) != 0)
         return true;
     for (int i = 0; i < DBG_MAX_POINTS; i++)
-        if (d->pts[i].id == d->hit_id && d->pts[i].kind == BP_MODESWITCH)
-            d->pts[i].hits--;
+        if (d->pts[i].id == d->hit_id && d->pts[i].kind == BP_MODESWITCH && !d->replaying)
+            d->pts[i].hits--;       /* a replay did not count it (points_observe) */
     d->hit_id = 0;
     d->hit_event = -1;
     return false;
