@@ -43,6 +43,17 @@ zs=$?
 timeout 20 "$BUILD/bin/trapeze" debug --batch -x tests "$img" </dev/null >"$out/dir.out" 2>&1
 ds=$?
 set -e
+# A script with CRLF line ends: the \r is no part of a command, so a
+# command of 1023 characters (the most there is) is not "too long".
+long=$(printf 'p 7%1020s' '')
+printf '%s\r\nhelp si\r\n' "$long" >"$out/crlf.x"
+set +e
+timeout 20 "$BUILD/bin/trapeze" debug --batch -x "$out/crlf.x" "$img" </dev/null >"$out/crlf.out" 2>&1
+cs=$?
+set -e
+if [ $cs -ne 0 ] || ! grep -q '^\$1 = 7$' "$out/crlf.out"; then
+    echo "debug: a CRLF script FAILED (status $cs)"; tail -n 3 "$out/crlf.out"; status=1
+fi
 if [ $zs -ne 1 ] || ! grep -q "more than a mebibyte" "$out/zero.out"; then
     echo "debug: /dev/zero as commands FAILED (status $zs)"; tail -n 3 "$out/zero.out"; status=1
 fi

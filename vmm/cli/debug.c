@@ -102,7 +102,7 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
  * is read into a bounded buffer: a longer one is cut there (debug_exec
  * reports it as too long), so input without newlines costs no memory; a
  * line of more than a mebibyte ends the stream (no command script has one,
- * /dev/zero does).  A NUL byte, which no command contains, reads as a
+ * /dev/zero does).  A line may end in CRLF (a script saved on Windows).  A NUL byte, which no command contains, reads as a
  * space.  False if the stream could not be read or is not text. */
 static bool run_stream(debugger *d, FILE *f, const char *name)
 {
@@ -122,6 +122,8 @@ static bool run_stream(debugger *d, FILE *f, const char *name)
         }
         if (c == EOF && total == 0)
             break;             /* the end, after the last newline */
+        if (len > 0 && (long)len == total && line[len - 1] == '\r')
+            len--;             /* a CRLF file: the \r is no part of the command */
         line[len] = '\0';
         debug_set_origin(d, name, ++n);
         debug_exec(d, line);

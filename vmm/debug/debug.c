@@ -632,6 +632,8 @@ static bool c_help(debugger *d, const char *fs, char *args)
         fprintf(d->out, "vmm/debug/README.md describes them all.\n");
         return true;
     }
+    if (*dbg_trim(args))
+        return dbg_error(d, "help takes one command name, not \"%s\"", dbg_trim(args));
     const struct command *c = lookup(d, w, true);
     if (!c)
         return false;

@@ -131,7 +131,8 @@ static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
         char s[256];
         size_t k = 0;
         uint8_t c = 1;
-        for (; k + 1 < sizeof s && read_mem(d, phys, a + (uint32_t)k, &c, 1) && c; k++)
+        for (; k + 1 < sizeof s && (uint64_t)a + k <= UINT32_MAX &&
+               read_mem(d, phys, a + (uint32_t)k, &c, 1) && c; k++)
             s[k] = (char)c;
         s[k] = '\0';
         if (k == 0 && c)
@@ -140,6 +141,8 @@ static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
         for (size_t j = 0; j < k; j++)
             fprintf(d->out, isprint((unsigned char)s[j]) ? "%c" : "\\%03o", (unsigned char)s[j]);
         fprintf(d->out, "\"\n");
+        if ((uint64_t)a + k + 1 > UINT32_MAX)
+            break;              /* the top of memory: no wrap to 0 */
         a += (uint32_t)k + 1;
     }
     d->xnext = a;
@@ -154,18 +157,30 @@ static bool examine(debugger *d, const char *fs, char *args, bool phys)
     uint32_t a = d->xnext;
     if (*args && !expr_eval(d, args, &a))
         return false;
+    if (f.letter == 'a' || f.letter == 'c')
+        f.unit = f.letter == 'a' ? 4 : 1;
+    unsigned unit = f.letter == 'i' ? 4 : f.letter == 's' ? 1 : f.unit;
+    /* Stop at the top of memory, as disassemble does: 0xfffffffc + 4 is
+     * no address, and wrapping to 0x00000000 would show memory the user
+     * did not ask for. */
+    uint64_t room = ((uint64_t)UINT32_MAX + 1 - a) / unit;
+    if (f.letter != 's' && room == 0)
+        return dbg_error(d, "cannot access memory at address 0x%08" PRIx32
+                         " (past the top of memory)", a);
+    if (f.letter != 's' && f.count > room)
+        f.count = (unsigned)room;
+    uint32_t next = (uint64_t)a + (uint64_t)f.count * unit > UINT32_MAX
+                  ? a + (f.count - 1) * unit : a + f.count * unit;
     if (f.letter == 'i') {
         for (unsigned i = 0; i < f.count; i++)
             show_insn(d, a + 4 * i, !phys && a + 4 * i == dbg_pc(d));
-        d->xnext = a + 4 * f.count;
+        d->xnext = next;
         d->xfmt = f.letter;
         return true;
     }
     d->xfmt = f.letter;
     if (f.letter == 's')
         return examine_string(d, phys, a, &f);
-    if (f.letter == 'a' || f.letter == 'c')
-        f.unit = f.letter == 'a' ? 4 : 1;
     d->xunit = f.unit;
     unsigned per_line = f.unit == 4 ? 4 : 8;
     for (unsigned i = 0; i < f.count; i++) {
@@ -188,7 +203,7 @@ static bool examine(debugger *d, const char *fs, char *args, bool phys)
         fprintf(d->out, "\t%s", val);
     }
     fprintf(d->out, "\n");
-    d->xnext = a + f.count * f.unit;
+    d->xnext = next;
     return true;
 }
 
