@@ -54,6 +54,16 @@ set -e
 if [ $cs -ne 0 ] || ! grep -q '^\$1 = 7$' "$out/crlf.out"; then
     echo "debug: a CRLF script FAILED (status $cs)"; tail -n 3 "$out/crlf.out"; status=1
 fi
+# Every command and info sub-command that help lists is in the README.
+printf 'help\nhelp info\n' | "$BUILD/bin/trapeze" debug --batch "$img" >"$out/help.out" 2>&1
+for word in $(sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' "$out/help.out" | grep -v '^info$'); do
+    grep -q "\`$word[] \`/]" vmm/debug/README.md ||
+        { echo "debug: help lists $word, vmm/debug/README.md does not"; status=1; }
+done
+for word in $(sed -n 's/^  info \([a-z-]*\).*/\1/p' "$out/help.out"); do
+    grep -q "info $word" vmm/debug/README.md ||
+        { echo "debug: help lists info $word, vmm/debug/README.md does not"; status=1; }
+done
 if [ $zs -ne 1 ] || ! grep -q "more than a mebibyte" "$out/zero.out"; then
     echo "debug: /dev/zero as commands FAILED (status $zs)"; tail -n 3 "$out/zero.out"; status=1
 fi
