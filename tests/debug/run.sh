@@ -51,15 +51,18 @@ set +e
 timeout 20 "$BUILD/bin/trapeze" debug --batch -x "$out/crlf.x" "$img" </dev/null >"$out/crlf.out" 2>&1
 cs=$?
 set -e
-if [ $cs -ne 0 ] || ! grep -q '^\$1 = 7$' "$out/crlf.out"; then
+# shellcheck disable=SC2016  # $1 is the debugger's first value, not the shell's
+if [ $cs -ne 0 ] || ! grep -qxF '$1 = 7' "$out/crlf.out"; then
     echo "debug: a CRLF script FAILED (status $cs)"; tail -n 3 "$out/crlf.out"; status=1
 fi
 # Every command and info sub-command that help lists is in the README.
 printf 'help\nhelp info\n' | "$BUILD/bin/trapeze" debug --batch "$img" >"$out/help.out" 2>&1
+# shellcheck disable=SC2013  # one command name per line: words are lines
 for word in $(sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' "$out/help.out" | grep -v '^info$'); do
-    grep -q "\`$word[] \`/]" vmm/debug/README.md ||
+    grep -q "\`${word}[] \`/]" vmm/debug/README.md ||
         { echo "debug: help lists $word, vmm/debug/README.md does not"; status=1; }
 done
+# shellcheck disable=SC2013
 for word in $(sed -n 's/^  info \([a-z-]*\).*/\1/p' "$out/help.out"); do
     grep -q "info $word" vmm/debug/README.md ||
         { echo "debug: help lists info $word, vmm/debug/README.md does not"; status=1; }
