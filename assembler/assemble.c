@@ -228,7 +228,11 @@ static bool build_image(as_state *as, const char *path, t32_image *img)
     for (size_t i = 0; i < img->nsegs; i++)
         code |= (img->segs[i].flags & T32_SEG_X) != 0;
     if (!s || !(s->flags & T32_SEG_X)) {
+        symbol *start = sym_find(as, "_start");
+        bool start_used = !as->opt->entry && !as->entry_set && start &&
+                          sym_defined_now(as, start);
         const char *hint = !code ? ": there is no code to run"
+                         : start_used ? " (it is _start's value: _start must label code in .text)"
                          : as->opt->entry || as->entry_set ? ""
                          : " (define _start there, or use .entry or -e)";
         as_diag_plain(as, DIAG_ERROR, efile, eline, "the entry point 0x%08x is not in .text%s",

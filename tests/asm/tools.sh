@@ -137,7 +137,7 @@ got=$?
 # _start outside .text is an error, no fallback; .entry takes its value at
 # its own line.
 printf '        .text\nmain:   halt\n        .data\n_start: .word 1\n' >dstart.s
-expect 1 "the entry point 0x00002000 is not in .text" "$bin/t32as" -o dstart.img dstart.s
+expect 1 "not in .text (it is _start's value: _start must label code in .text)" "$bin/t32as" -o dstart.img dstart.s
 printf '        .equ _start, 0x2000\nmain:   halt\n' >estart.s
 expect 1 "the entry point 0x00002000 is not in .text" "$bin/t32as" -o estart.img estart.s
 printf '        .set n, 0x1000\n        .entry n\n        .set n, 0x1004\n        halt\n        halt\n' >setentry.s
