@@ -6,18 +6,8 @@
 # kin write to the open descriptor where it stands, and SIGINT or SIGTERM
 # leaves no temporary behind.
 #   BUILD=build/san tests/asm/outputs.sh
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$root/${BUILD:-build}/bin"
-for t in t32as t32dis t32mkdisk; do
-    [ -x "$bin/$t" ] || { echo "outputs: no $bin/$t (build it first)"; exit 1; }
-done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-failed=0
-
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+name=outputs
+. "$(dirname "$0")/lib.sh"
 
 # expect STATUS CMD...: run CMD (stderr to err.txt) and check its exit status.
 expect() {

@@ -160,6 +160,21 @@ static void symbolic_targets(void **state)
 }
 
 /* Disassemble an image, assemble the text, compare the segments. */
+/* The image disassembled (*text, the caller frees it) and assembled again;
+ * a failure to assemble the disassembly fails the test, showing both. */
+static asm_run reassemble(const t32_image *img, char **text)
+{
+    size_t len;
+    *text = NULL;
+    FILE *f = open_memstream(text, &len);
+    dis_image(img, f);
+    fclose(f);
+    asm_run back = run(*text);
+    if (!back.ok)
+        fail_msg("%s\n---\n%s", *text, back.diag);
+    return back;
+}
+
 static void whole_image(void **state)
 {
     (void)state;
@@ -168,14 +183,8 @@ static void whole_image(void **state)
                     ".data\nmsg: .asciz \"odd\"\nw: .word msg\n.byte 1\n"
                     ".bss\nbuf: .space 64\ntop:\n");
     assert_true(r.ok);
-    char *text = NULL;
-    size_t len;
-    FILE *f = open_memstream(&text, &len);
-    dis_image(&r.img, f);
-    fclose(f);
-    asm_run back = run(text);
-    if (!back.ok)
-        fail_msg("%s\n---\n%s", text, back.diag);
+    char *text;
+    asm_run back = reassemble(&r.img, &text);
     assert_int_equal(back.img.entry, r.img.entry);
     assert_int_equal(back.img.nsegs, r.img.nsegs);
     for (size_t i = 0; i < r.img.nsegs; i++) {
@@ -246,14 +255,8 @@ static void entry_points(void **state)
         if (!r.ok)
             fail_msg("%s", r.diag);
         assert_int_equal(r.img.entry, cases[i].entry);
-        char *text = NULL;
-        size_t len;
-        FILE *f = open_memstream(&text, &len);
-        dis_image(&r.img, f);
-        fclose(f);
-        asm_run back = run(text);
-        if (!back.ok)
-            fail_msg("%s\n---\n%s", text, back.diag);
+        char *text;
+        asm_run back = reassemble(&r.img, &text);
         if (back.img.entry != cases[i].entry)
             fail_msg("case %zu: entry 0x%08x after the round trip, not 0x%08x:\n%s", i,
                      back.img.entry, cases[i].entry, text);

@@ -3,18 +3,8 @@
 # they print, their exit status (0 success, 1 a bad input file, 2 a bad
 # command line: the project's convention) and their messages.
 #   BUILD=build/san tests/asm/tools.sh
-set -u
-root=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$root/${BUILD:-build}/bin"
-for t in t32as t32dis t32mkdisk; do
-    [ -x "$bin/$t" ] || { echo "tools: no $bin/$t (build it first)"; exit 1; }
-done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp" || exit 1
-failed=0
-
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
+name=tools
+. "$(dirname "$0")/lib.sh"
 
 # expect STATUS PATTERN CMD...: run CMD (output to out.txt, messages to
 # err.txt), check its exit status and that err.txt holds PATTERN (fixed
