@@ -3,20 +3,8 @@
 # taken literally from the guide and run by make as Autolab would: on the
 # fixture's lab 02 with a handin below full marks, the last line of the
 # output must be the scores' JSON (a make error after it would hide it).
-set -u
-BUILD=${BUILD:-build}
-json="$PWD/$BUILD/bin/jsoncheck"
-grade="$PWD/$BUILD/bin/t32grade"
-fix="$PWD/tests/labs/fixture"
-for p in "$grade" "$json"; do
-    [ -x "$p" ] || { echo "FAIL: $p is not built"; exit 1; }
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/autolab-test.XXXXXX")
-chmod 755 "$work"     # a root grader runs submissions as other uids
-trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-pass() { echo "ok: $*"; }
+name=autolab
+. tests/labs/lib.sh
 
 # The Makefile: the fenced block of the guide that starts with 'autograde:'.
 awk '/^```/ { if (inblock && got) exit; inblock = !inblock; next }

@@ -5,20 +5,8 @@
 # endless loop, a crash, a fork loop, gigabytes of output, writes outside the
 # scratch tree, a build that never ends or does not compile - each contained
 # and scored 0 with a clear reason, the grader never hanging.
-set -u
-BUILD=${BUILD:-build}
-grade="$PWD/$BUILD/bin/t32grade"
-json="$PWD/$BUILD/bin/jsoncheck"
-fix="$PWD/tests/labs/fixture"
-for p in "$grade" "$json"; do
-    [ -x "$p" ] || { echo "FAIL: $p is not built"; exit 1; }
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/grader-test.XXXXXX")
-chmod 755 "$work"     # a root grader runs submissions as other uids
-trap '[ -n "${KEEP:-}" ] || { chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-pass() { echo "ok: $*"; }
+name=grader
+. tests/labs/lib.sh
 
 # A copy of the fixture as a submission, with answer.c's add() made to do
 # $2 (C statements) before it returns.
