@@ -5,7 +5,8 @@
  * demand), the state listed below is *everything* the future of a run
  * depends on.  Restore it and run again, and the machine retraces the same
  * instructions, prints the same bytes and ends in the same state.  Reverse
- * stepping, checkpoints and live migration are all built on that.
+ * stepping and checkpoints are built on that (and live migration, not yet
+ * built, will be).
  *
  * What a snapshot holds (the guest-visible machine):
  *   - every CPU's architectural state: registers, pc, PSR, system

@@ -9,7 +9,7 @@
  * The VMM's own memory is a simple frame allocator: a "bump" pointer
  * (vmm_next) that hands out never-used frames from the bottom of
  * [vmm_base, vmm_limit), and a stack of frames given back, reused first.
- * Shadow tables are the only users.  These frames lie above every VM's
+ * Shadow tables and bt's patched copies use them.  These frames lie above every VM's
  * RAM, so no guest-physical address can name them: shadow.c checks every
  * guest frame number against vm->size before it maps anything.
  */
