@@ -83,6 +83,11 @@ grep -q "bare run has no VMM" "$tmp/err" || fail "exits of bare: $(cat "$tmp/err
 [ ! -e "$tmp/x.dot" ] || fail "a failed graph left a file"
 [ "$(status "$T" dot exits --mode trap --vm-index 3 "$BUILD/examples/hello.img")" = 2 ] ||
     fail "no such VM: not status 2"
+# ... said before the guest runs: a guest that never halts is not run first.
+[ "$(status timeout 20 "$T" dot exits --mode trap --vm-index 1 "$BUILD/tests/vmm/hostile/spin.img")" = 2 ] ||
+    fail "no such VM, a guest that never halts: not status 2 at once"
+[ "$(status timeout 20 "$T" dot exits --bare "$BUILD/tests/vmm/hostile/spin.img")" = 2 ] ||
+    fail "exits of bare, a guest that never halts: not status 2 at once"
 # Graphviz missing: a clear error, no file.
 mkdir "$tmp/nodot"
 [ "$(PATH="$tmp/nodot" status "$T" dot vms --mode trap "$BUILD/examples/hello.img" -o "$tmp/y.svg")" = 1 ] ||

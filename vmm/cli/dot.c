@@ -200,6 +200,21 @@ static bool render(FILE *text, FILE *out, const char *format)
     return false;
 }
 
+/* What this session can never draw, said before its guests run (a run may
+ * take minutes): an exits graph needs the VMM, and exits and pagetable a VM
+ * that exists - as draw() would find after the run. */
+static int check_drawable(session *s, const dot_args *d)
+{
+    vmm *v = session_vmm(s);
+    bool exits = strcmp(d->kind, "exits") == 0, pagetable = strcmp(d->kind, "pagetable") == 0;
+    if (!v && exits)
+        return session_usage_error("dot", "no exits graph: a bare run has no VMM");
+    if (v && (exits || pagetable) && (d->vm < 0 || d->vm >= v->nvms))
+        return session_usage_error("dot", "--vm-index %d: there %s %d VM%s", d->vm,
+                                   v->nvms == 1 ? "is" : "are", v->nvms, v->nvms == 1 ? "" : "s");
+    return 0;
+}
+
 /* Open the graph's output (d->output, or stdout) before the guests run:
  * a name that cannot be written (a directory, a missing folder) is
  * reported at once, not after a run that may take minutes. */
@@ -267,6 +282,8 @@ int cmd_dot(int argc, char **argv)
     o.output = d.output;    /* checked with the session's files: never one of them */
     if (rc == 0)
         rc = session_open(&s, &o);
+    if (rc == 0)
+        rc = check_drawable(s, &d);
     t32_out graph;
     if (rc == 0)
         rc = open_graph(&graph, &d);
