@@ -114,7 +114,7 @@ for lab in $labs; do
     fi
     # ... and `make grade` in it - the starter as its own $REF - gives each
     # test the result it gets against the reference: a test that took its
-    # expected result from $REF's lab code would pass there on the stubs.
+    # expected result from $REF's lab code would pass there on starter code.
     if [ -d "$st" ]; then
         "$grade" --tree "$st" --ref "$st" --work "$work" --lab "$lab" "$st" >"$work/self-$lab.out" 2>&1
         sed -n 's/^\([^ :]*\): \(OK\|FAIL\).*/\1: \2/p' "$work/self-$lab.out" | LC_ALL=C sort >"$work/self-$lab"

@@ -29,8 +29,9 @@ else
     echo "FAIL: wrong '# loses:' line:"; cat "$work/wrong.out"; fails=$((fails + 1))
 fi
 
-# A test that takes its expected result from $REF's lab code passes on the
-# stubs when a student runs make grade (the starter is its own $REF).
+# A test that takes its expected result from $REF's lab code passes on
+# untouched starter code when a student runs make grade (the starter is its
+# own $REF).
 cp -R tests/labs/fixture "$work/selfref"
 rm -rf "$work/selfref/build"
 sed -i 's/^\[ "$out" = "12" \]/want=$("$REF\/build\/bin\/answer" mul 3 4); [ "$out" = "$want" ]/' \
