@@ -132,26 +132,6 @@ static void run_to(session *s, uint64_t at)
     }
 }
 
-/* The graph goes to stdout: a guest's console output must not go there
- * too, or the DOT text would begin with whatever the guest printed.  It
- * goes to stderr instead (a console=FILE given on the command line stays). */
-static void console_to_stderr(session *s)
-{
-    vmm *v = session_vmm(s);
-    if (!v) {
-        t32_console *con = &session_machine(s)->console;
-        if (con->out == stdout)
-            con->out = stderr;
-        return;
-    }
-    for (int i = 0; i < v->nvms; i++) {
-        if (v->vms[i]->con.out == stdout)
-            v->vms[i]->con.out = stderr;
-        if (v->vms[i]->prefix_out == stdout)     /* several VMs: [vmN] lines */
-            v->vms[i]->prefix_out = stderr;
-    }
-}
-
 static bool draw(FILE *out, session *s, const dot_args *d)
 {
     if (strcmp(d->kind, "pagetable") == 0)
@@ -279,7 +259,9 @@ int cmd_dot(int argc, char **argv)
     session_options o;
     session *s = NULL;
     int rc = session_parse(&o, argc - used, argv + used, "dot", extra_option, &d);
-    o.output = d.output;    /* checked with the session's files: never one of them */
+    /* The graph's file is checked with the session's files (never one of
+     * them); on standard output it moves the consoles to stderr. */
+    o.output = d.output ? d.output : "-";
     if (rc == 0)
         rc = session_open(&s, &o);
     if (rc == 0)
@@ -288,8 +270,6 @@ int cmd_dot(int argc, char **argv)
     if (rc == 0)
         rc = open_graph(&graph, &d);
     if (rc == 0) {
-        if (!d.output || strcmp(d.output, "-") == 0)
-            console_to_stderr(s);
         if (d.at)
             run_to(s, d.at);
         else

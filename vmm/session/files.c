@@ -71,14 +71,39 @@ static void collect_uses(const session_options *o, uses *us)
     add_use(us, o->output, true, "-o", 0);
 }
 
+/* The data outputs a run may write to standard output (a trace, JSON, a
+ * front end's own -o such as dot's graph), with their options' names. */
+#define NDATA 4
+static void data_outputs(const session_options *o, const char *outs[NDATA],
+                         const char *names[NDATA])
+{
+    const char *const n[NDATA] = { "--trace", "--trace-insns", "--stats-json", "the graph (-o)" };
+    const char *const p[NDATA] = { o->trace, o->trace_insns, o->stats_json, o->output };
+    for (int i = 0; i < NDATA; i++) {
+        outs[i] = p[i];
+        names[i] = n[i];
+    }
+}
+
+/* Does standard output carry data?  Then it must stay parseable. */
+static bool data_on_stdout(const session_options *o)
+{
+    const char *outs[NDATA], *names[NDATA];
+    data_outputs(o, outs, names);
+    for (int i = 0; i < NDATA; i++)
+        if (t32_out_is_stdout(outs[i]))
+            return true;
+    return false;
+}
+
 /* Standard output carries one data stream at most: a trace and JSON
  * interleaved there would be neither.  Returns 0 or SESSION_USAGE. */
 static int check_stdout(const session_options *o)
 {
-    const char *const outs[] = { o->trace, o->trace_insns, o->stats_json, o->output };
-    const char *const names[] = { "--trace", "--trace-insns", "--stats-json", "-o" };
+    const char *outs[NDATA], *names[NDATA];
+    data_outputs(o, outs, names);
     const char *first = NULL;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NDATA; i++) {
         if (!t32_out_is_stdout(outs[i]))
             continue;
         if (first)
@@ -125,12 +150,11 @@ static int open_output(t32_out *out, const char *path)
 
 int files_open_outputs(session_files *f, const session_options *o)
 {
-    /* Structured data on stdout (a trace, JSON) must stay parseable: a
-     * guest's console lines mixed into it would break every reader, so the
-     * consoles that have no file of their own move to stderr.  "-" and
-     * /dev/stdout are one stream. */
-    if (t32_out_is_stdout(o->trace) || t32_out_is_stdout(o->trace_insns) ||
-        t32_out_is_stdout(o->stats_json))
+    /* Structured data on stdout (a trace, JSON, a graph) must stay
+     * parseable: a guest's console lines mixed into it would break every
+     * reader, so the consoles that have no file of their own move to
+     * stderr.  "-" and /dev/stdout are one stream. */
+    if (data_on_stdout(o))
         f->console_out = stderr;
     int rc = open_output(&f->trace, o->trace);
     if (rc == 0 && f->trace.f)

@@ -73,8 +73,9 @@ typedef struct session_options {
         vmm_mode mode;
     } switches[SESSION_MAX_SWITCHES];
     int           nswitches;
-    const char   *output;      /* a front end's own output file (dot -o): only
-                                  for files_check_aliases, the front end writes it */
+    const char   *output;      /* a front end's own output file (dot's graph, "-"
+                                  for stdout): checked with the files, and data on
+                                  stdout; the front end writes it */
 } session_options;
 
 /* A front end's own options: called for each argument session_parse does
