@@ -10,6 +10,7 @@
  *   W/tests/NAME.test    the selected tests, copied from the instructor's tree
  *   W/ref/               the reference tree and its build (unless --ref)
  *   W/ref-copy/          a copy of $REF as it was before any submission ran
+ *                        (without root only: as root nothing can write $REF)
  *   W/ref.print          its fingerprint, shared by the workers (under flock)
  *   W/sub-K/tree/        submission K, copied and built: $SUB, the cwd
  *   W/sub-K/home, tmp    its $HOME and $TMP/$TMPDIR, emptied before each test
@@ -330,7 +331,7 @@ static int ref_written(const struct run *r)
     }
     unsigned long long now = tree_fingerprint(r->ref);
     int changed = now != want;
-    if (changed) {
+    if (changed && !r->root) {      /* (as root there is no copy: nothing can write) */
         tree_restore(copy, r->ref);
         now = tree_fingerprint(r->ref);
         if (pwrite(fd, &now, sizeof now, 0) != sizeof now)
@@ -340,15 +341,18 @@ static int ref_written(const struct run *r)
     return changed;
 }
 
-/* The copy of $REF that ref_written() puts back, and its fingerprint. */
+/* The copy of $REF that ref_written() puts back, and its fingerprint.  As
+ * root no copy is made: the sandbox's uids cannot write $REF (setup checks
+ * that nobody else can reach it), so there is nothing to put back - and
+ * $REF with its build can be large. */
 static int save_ref(const struct run *r)
 {
     char copy[GRADE_PATH_MAX], build[GRADE_PATH_MAX], err[600];
     PATHF(copy, "%s/ref-copy", r->work);
-    if (tree_copy(r->ref, copy, TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
+    if (!r->root && tree_copy(r->ref, copy, TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
         goto fail;
     PATHF(build, "%s/build", r->ref);
-    if (access(build, F_OK) == 0) {
+    if (!r->root && access(build, F_OK) == 0) {
         PATHF(copy, "%s/ref-copy/build", r->work);
         if (tree_copy(build, copy, 1 | TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
             goto fail;
