@@ -4,8 +4,9 @@
  * that records what trapped.
  *
  * The including file defines RAM, KCODE (where the prologue goes),
- * HANDLER (the trap vector), STACK, and `static uint8_t ram[RAM]` before
- * including this, and includes cmocka first.
+ * HANDLER (the trap vector), UCODE (where user code goes), STACK, and
+ * `static uint8_t ram[RAM]` before including this, and includes cmocka
+ * first.
  */
 #ifndef TESTS_VMM_PROG_H
 #define TESTS_VMM_PROG_H
@@ -74,6 +75,17 @@ static inline prog kernel_start(bool set_tvec)
         mtsr(&p, T32_SR_TVEC, 9);
     }
     return p;
+}
+
+/* Leave the kernel for user code at UCODE: EPC := UCODE, EPSR := psr (its
+ * K bit clear: user mode), rfe.  Uses r1. */
+static inline void to_user(prog *p, uint32_t psr)
+{
+    li(p, 1, UCODE);
+    mtsr(p, T32_SR_EPC, 1);
+    li(p, 1, psr);
+    mtsr(p, T32_SR_EPSR, 1);
+    op0(p, T32_OP_RFE);
 }
 
 /* A handler that records cause, epc, epsr, badvaddr in r9..r12 and halts. */

@@ -35,7 +35,7 @@
 #define UCODE    0x3000u
 #define DATA     0x8000u
 #define ROOT     0x9000u
-#define L2       0xa000u
+#define L2       (ROOT + T32_PAGE_SIZE)
 #define STACK    0xf000u
 #define LIMIT    200000u
 
@@ -45,99 +45,13 @@ static uint8_t ram[RAM];
 
 #include "tests/vmm/prog.h"
 
-/* Identity page tables for all of RAM at ROOT/L2, every page V R W X U. */
-static void identity_tables(void)
-{
-    poke(ROOT, L2 | T32_PTE_V);
-    for (uint32_t page = 0; page < RAM / T32_PAGE_SIZE; page++)
-        poke(L2 + 4 * page, page * T32_PAGE_SIZE | T32_PTE_V | T32_PTE_R | T32_PTE_W |
-                                T32_PTE_X | T32_PTE_U);
-}
+#include "tests/vmm/differential.h"
 
-/* ---- running the image both ways -------------------------------------------- */
-
-typedef struct runs {
-    t32_machine *bare;
-    vmm_outcome  bare_out;
-    vmm_stats    bare_stats;
-    vmm         *v;
-    vmm_vm      *vm;
-} runs;
-
-static uint8_t disk_image[4 * T32_SECTOR_SIZE];
-static const char *console_input;   /* bytes both consoles read, or NULL */
-
-/* Output collected in memory, input from console_input (or none). */
-static void quiet_console(t32_console *c)
-{
-    t32_console_free(c);
-    t32_console_init(c, NULL, -1);
-    t32_console_set_input(c, console_input, console_input ? strlen(console_input) : 0);
-}
-
-static void run_bare(runs *r, uint64_t limit, bool with_disk)
-{
-    r->bare = t32_machine_new(RAM, 1);
-    assert_non_null(r->bare);
-    memcpy(r->bare->mem, ram, RAM);
-    quiet_console(&r->bare->console);
-    if (with_disk)
-        t32_disk_init_mem(&r->bare->disk, disk_image, sizeof disk_image);
-    r->bare->cpu[0].pc = KCODE;
-    r->bare_out = vmm_bare_run(r->bare, limit, &r->bare_stats);
-}
-
-/* A VM in `mode` with the image, not run yet. */
-static void make_vm(runs *r, vmm_mode mode, uint64_t limit, bool with_disk)
-{
-    char err[128];
-    r->v = vmm_new(mode, 1, RAM, err, sizeof err);
-    assert_non_null(r->v);
-    r->vm = r->v->vms[0];
-    memcpy(r->vm->mem, ram, RAM);
-    quiet_console(&r->vm->con);
-    if (with_disk)
-        t32_disk_init_mem(&r->vm->disk, disk_image, sizeof disk_image);
-    r->vm->vcpus[0].pc = KCODE;
-    r->vm->limit = limit;
-}
+/* ---- running the image both ways (differential.h) ------------------------------ */
 
 static runs run_both(uint64_t limit, bool with_disk)
 {
-    runs r = { 0 };
-    run_bare(&r, limit, with_disk);
-    make_vm(&r, VMM_MODE_EMULATE, limit, with_disk);
-    vmm_sched_run(r.v);
-    return r;
-}
-
-static void free_runs(runs *r)
-{
-    t32_machine_free(r->bare);
-    vmm_free(r->v);
-}
-
-/* Fidelity: everything the guest can observe is the same. */
-static void assert_same(const runs *r)
-{
-    const t32_cpu *cpu = &r->bare->cpu[0];
-    const vmm_vcpu *vc = &r->vm->vcpus[0];
-    assert_int_equal(r->bare_out.end, r->vm->outcome.end);
-    assert_int_equal(r->bare_out.pc, r->vm->outcome.pc);
-    assert_int_equal(r->bare_out.cycles, r->vm->outcome.cycles);
-    for (int i = 0; i < T32_NREGS; i++)
-        assert_int_equal(cpu->r[i], vc->r[i]);
-    assert_int_equal(cpu->pc, vc->pc);
-    assert_int_equal(cpu->psr, vc->vpsr);
-    for (unsigned sr = 0; sr <= T32_SR_TIMER; sr++)
-        assert_int_equal(cpu->sr[sr], vc->vsr[sr]);
-    assert_int_equal(cpu->cycles, vc->vcycles);
-    assert_int_equal(r->bare_stats.guest_insns, r->vm->stats.guest_insns);
-    assert_int_equal(r->bare_stats.injected_irqs, r->vm->stats.injected_irqs);
-    assert_int_equal(r->bare->console.outlen, r->vm->con.outlen);
-    if (r->vm->con.outlen)
-        assert_memory_equal(r->bare->console.outbuf, r->vm->con.outbuf, r->vm->con.outlen);
-    assert_memory_equal(r->bare->mem, r->vm->mem, RAM);
+    return run_in(VMM_MODE_EMULATE, limit, with_disk);
 }
 
 /* Emulation: the real CPU ran nothing of the guest, and every guest
@@ -187,11 +101,7 @@ static void test_user_mode_popf_keeps_ie(void **state)
     (void)state;
     prog p = kernel_start(true);
     handler_record_and_halt();
-    li(&p, 1, UCODE);
-    mtsr(&p, T32_SR_EPC, 1);
-    li(&p, 1, T32_PSR_IE);               /* user mode, IE = 1 */
-    mtsr(&p, T32_SR_EPSR, 1);
-    op0(&p, T32_OP_RFE);
+    to_user(&p, T32_PSR_IE);        /* user mode, IE = 1 */
     prog u = { UCODE };
     emit(&u, T32_ENC_R(T32_OP_PUSH, 0, 0, 0));   /* a PSR of all zeroes */
     op0(&u, T32_OP_POPF);                         /* IE must stay 1 */
@@ -216,7 +126,7 @@ static void test_stale_translation_until_flush(void **state)
     (void)state;
     prog p = kernel_start(true);
     handler_record_and_halt();
-    identity_tables();
+    identity_tables(ROOT);
     poke(DATA, 0x11111111u);
     poke(0xb000, 0x22222222u);
     li(&p, 1, ROOT | T32_PTBR_E);
@@ -247,17 +157,14 @@ static void test_accessed_dirty_and_user_faults(void **state)
     (void)state;
     prog p = kernel_start(true);
     handler_record_and_halt();
-    identity_tables();
+    identity_tables(ROOT);
     uint32_t pte = DATA | T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_X;   /* U = 0 */
     poke(L2 + 4 * (DATA / T32_PAGE_SIZE), pte);
     li(&p, 1, ROOT | T32_PTBR_E);
     mtsr(&p, T32_SR_PTBR, 1);
     li(&p, 2, DATA);
     stw(&p, 2, 2, 0);                   /* kernel store: A and D */
-    li(&p, 1, UCODE);
-    mtsr(&p, T32_SR_EPC, 1);
-    mtsr(&p, T32_SR_EPSR, 0);
-    op0(&p, T32_OP_RFE);
+    to_user(&p, 0);
     prog u = { UCODE };
     ldw(&u, 3, 2, 4);                   /* user load from a U = 0 page */
     op0(&u, T32_OP_HALT);
@@ -310,59 +217,6 @@ static void test_switch_from_trap_to_emulate(void **state)
 
 /* ---- random programs ---------------------------------------------------------------------- */
 
-/* A deterministic generator (xorshift32): the same seeds every run. */
-static uint32_t rng;
-static uint32_t next_random(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-
-/* A random instruction: any opcode of the table - pushf and popf
- * included - with random registers and small immediates, so branches stay
- * nearby, loads and stores hit RAM (page tables included) and its edge,
- * and timers fire often.  System registers: all, and a few unknown ones. */
-static uint32_t random_insn(void)
-{
-    static unsigned ops[256];
-    static unsigned nops;
-    if (nops == 0)
-        for (unsigned op = 0; op < 256; op++)
-            if (t32_ops[op].mnemonic)
-                ops[nops++] = op;
-    unsigned op = ops[next_random() % nops];
-    uint32_t a = next_random() % 16, b = next_random() % 16;
-    uint32_t imm = next_random() % 64 - 32;
-    switch (t32_ops[op].format) {
-    case T32_FMT_J:
-        return T32_ENC_J(op, next_random() % 16 - 8);
-    case T32_FMT_MFSR:
-    case T32_FMT_MTSR:
-        return T32_ENC_I(op, a, 0, next_random() % 14);
-    case T32_FMT_IN:
-    case T32_FMT_OUT:
-        return T32_ENC_I(op, a, 0, next_random() % 0x28);
-    case T32_FMT_LOAD:
-    case T32_FMT_STORE:
-        return T32_ENC_I(op, a, b, next_random() % 0x10000);
-    case T32_FMT_R:
-    case T32_FMT_CMP:
-        return T32_ENC_R(op, a, b, next_random() % 16);
-    default:
-        return T32_ENC_I(op, a, b, imm);
-    }
-}
-
-/* Now and then, paging on (through the identity tables, which random
- * stores may damage) or off: r8 := ROOT | E or 0; mtsr ptbr, r8. */
-static void random_paging(prog *p)
-{
-    li(p, 8, next_random() % 2 ? ROOT | T32_PTBR_E : 0);
-    mtsr(p, T32_SR_PTBR, 8);
-}
-
 /* Fidelity on programs nobody wrote: random code in a loop, with a timer
  * armed, a trap handler that steps over whatever trapped, random timers,
  * port I/O, disk DMA, user mode via rfe, wfi, pushf/popf, and page tables
@@ -371,31 +225,9 @@ static void random_paging(prog *p)
 static void test_random_programs_match_bare(void **state)
 {
     (void)state;
+    const random_mix mix = { .pushf_popf = true, .paging = true, .root = ROOT };
     for (uint32_t seed = 1; seed <= 400; seed++) {
-        rng = seed * 2654435761u;
-        prog p = kernel_start(true);
-        identity_tables();
-        prog h = { HANDLER };
-        mfsr(&h, 13, T32_SR_EPC);
-        addi(&h, 13, 13, 4);
-        mtsr(&h, T32_SR_EPC, 13);
-        op0(&h, T32_OP_RFE);
-        li(&p, 1, 50 + next_random() % 2000);
-        mtsr(&p, T32_SR_TIMER, 1);
-        op0(&p, T32_OP_STI);
-        for (unsigned reg = 1; reg <= 12; reg++)   /* big values: carries, overflows */
-            li(&p, reg, next_random());
-        uint32_t start = p.pc;
-        while (p.pc < HANDLER - 16) {
-            if (next_random() % 40 == 0)
-                random_paging(&p);
-            else
-                emit(&p, random_insn());
-        }
-        branch(&p, T32_OP_B, start);
-        for (size_t i = 0; i < sizeof disk_image; i++)
-            disk_image[i] = (uint8_t)next_random();
-        console_input = "random input";
+        random_program(seed, &mix);
         runs r = run_both(20000, true);
         console_input = NULL;
         assert_same(&r);

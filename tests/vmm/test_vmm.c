@@ -44,87 +44,14 @@ static uint8_t ram[RAM];
 
 #include "tests/vmm/prog.h"
 
-/* ---- running the image both ways -------------------------------------------- */
+#include "tests/vmm/differential.h"
 
-typedef struct runs {
-    t32_machine *bare;
-    vmm_outcome  bare_out;
-    vmm_stats    bare_stats;
-    vmm         *v;
-    vmm_vm      *vm;
-} runs;
+/* ---- running the image both ways (differential.h) ------------------------------ */
 
-static uint8_t disk_image[4 * T32_SECTOR_SIZE];
-
-static void quiet_console(t32_console *c)
-{
-    t32_console_free(c);
-    t32_console_init(c, NULL, -1);
-}
-
-static const char *console_input;   /* bytes both consoles read, or NULL */
-
-static void feed_input(t32_console *c)
-{
-    if (console_input)
-        t32_console_set_input(c, console_input, strlen(console_input));
-}
-
-static vmm_mode vm_mode = VMM_MODE_TRAP;   /* the mode the VM side runs in */
-
+/* The image on bare T32 and in a VM under trap-and-emulate. */
 static runs run_both(uint64_t limit, bool with_disk)
 {
-    runs r = { 0 };
-    char err[128];
-    r.bare = t32_machine_new(RAM, 1);
-    assert_non_null(r.bare);
-    memcpy(r.bare->mem, ram, RAM);
-    quiet_console(&r.bare->console);
-    feed_input(&r.bare->console);
-    if (with_disk)
-        t32_disk_init_mem(&r.bare->disk, disk_image, sizeof disk_image);
-    r.bare->cpu[0].pc = KCODE;
-    r.bare_out = vmm_bare_run(r.bare, limit, &r.bare_stats);
-
-    r.v = vmm_new(vm_mode, 1, RAM, err, sizeof err);
-    assert_non_null(r.v);
-    r.vm = r.v->vms[0];
-    memcpy(r.vm->mem, ram, RAM);
-    quiet_console(&r.vm->con);
-    feed_input(&r.vm->con);
-    if (with_disk)
-        t32_disk_init_mem(&r.vm->disk, disk_image, sizeof disk_image);
-    r.vm->vcpus[0].pc = KCODE;
-    r.vm->limit = limit;
-    vmm_sched_run(r.v);
-    return r;
-}
-
-static void free_runs(runs *r)
-{
-    t32_machine_free(r->bare);
-    vmm_free(r->v);
-}
-
-/* Fidelity: everything the guest can observe is the same. */
-static void assert_same(const runs *r)
-{
-    const t32_cpu *cpu = &r->bare->cpu[0];
-    const vmm_vcpu *vc = &r->vm->vcpus[0];
-    assert_int_equal(r->bare_out.end, r->vm->outcome.end);
-    assert_int_equal(r->bare_out.pc, r->vm->outcome.pc);
-    assert_int_equal(r->bare_out.cycles, r->vm->outcome.cycles);
-    for (int i = 0; i < T32_NREGS; i++)
-        assert_int_equal(cpu->r[i], vc->r[i]);
-    assert_int_equal(cpu->psr, vc->vpsr);
-    for (unsigned sr = 0; sr <= T32_SR_TIMER; sr++)
-        assert_int_equal(cpu->sr[sr], vc->vsr[sr]);
-    assert_int_equal(cpu->cycles, vc->vcycles);
-    assert_int_equal(r->bare_stats.guest_insns, r->vm->stats.guest_insns);
-    assert_int_equal(r->bare->console.outlen, r->vm->con.outlen);
-    if (r->vm->con.outlen)
-        assert_memory_equal(r->bare->console.outbuf, r->vm->con.outbuf, r->vm->con.outlen);
-    assert_memory_equal(r->bare->mem, r->vm->mem, RAM);
+    return run_in(VMM_MODE_TRAP, limit, with_disk);
 }
 
 /* ---- emulation of privileged instructions ------------------------------------ */
@@ -194,11 +121,7 @@ static void test_rfe_to_user_and_syscall_reflected(void **state)
     (void)state;
     prog p = kernel_start(true);
     handler_record_and_halt();
-    li(&p, 1, UCODE);
-    mtsr(&p, T32_SR_EPC, 1);
-    li(&p, 1, T32_PSR_Z);            /* user mode, IE = 0, a flag set */
-    mtsr(&p, T32_SR_EPSR, 1);
-    op0(&p, T32_OP_RFE);
+    to_user(&p, T32_PSR_Z);         /* user mode, IE = 0, a flag set */
     prog u = { UCODE };
     addi(&u, 1, 0, 7);
     op0(&u, T32_OP_SYSCALL);
@@ -219,10 +142,7 @@ static void test_privileged_in_guest_user_mode_is_reflected(void **state)
     (void)state;
     prog p = kernel_start(true);
     handler_record_and_halt();
-    li(&p, 1, UCODE);
-    mtsr(&p, T32_SR_EPC, 1);
-    mtsr(&p, T32_SR_EPSR, 0);
-    op0(&p, T32_OP_RFE);
+    to_user(&p, 0);
     prog u = { UCODE };
     op0(&u, T32_OP_CLI);
     op0(&u, T32_OP_HALT);
@@ -322,11 +242,7 @@ static void timer_program(uint32_t interval, bool user)
     li(&p, 1, interval);
     mtsr(&p, T32_SR_TIMER, 1);
     if (user) {
-        li(&p, 1, UCODE);
-        mtsr(&p, T32_SR_EPC, 1);
-        li(&p, 1, T32_PSR_IE);
-        mtsr(&p, T32_SR_EPSR, 1);
-        op0(&p, T32_OP_RFE);
+        to_user(&p, T32_PSR_IE);
         p.pc = UCODE;
     } else {
         op0(&p, T32_OP_STI);
@@ -644,11 +560,7 @@ static void test_user_mode_pushf_is_faithful(void **state)
     (void)state;
     prog p = kernel_start(true);
     handler_record_and_halt();
-    li(&p, 1, UCODE);
-    mtsr(&p, T32_SR_EPC, 1);
-    li(&p, 1, T32_PSR_IE);           /* user mode, IE = 1 */
-    mtsr(&p, T32_SR_EPSR, 1);
-    op0(&p, T32_OP_RFE);
+    to_user(&p, T32_PSR_IE);        /* user mode, IE = 1 */
     prog u = { UCODE };
     op0(&u, T32_OP_PUSHF);
     emit(&u, T32_ENC_R(T32_OP_POP, 1, 0, 0));
@@ -790,107 +702,32 @@ static void test_frame_allocator(void **state)
 
 /* ---- random programs ---------------------------------------------------------------------- */
 
-/* A deterministic generator (xorshift32): the same seeds every run. */
-static uint32_t rng;
-static uint32_t next_random(void)
+/* Fidelity on programs nobody wrote: random programs (differential.h),
+ * all but pushf and popf (the two whose behaviour under trap-and-emulate
+ * is *meant* to differ), exactly the same on bare T32 and in a VM. */
+static void random_programs_match_bare(vmm_mode mode, const random_mix *mix)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-
-/* An operand for system registers: every one but PTBR (random page tables
- * would be edited without flushing, where bare T32's TLB and the shadows
- * may legitimately differ - ISA.md section 8), plus a few unknown ones. */
-static uint32_t random_sysreg(void)
-{
-    uint32_t sr = next_random() % 14;
-    return sr == T32_SR_PTBR ? T32_SR_TIMER : sr;
-}
-
-static bool with_pushf_popf;
-
-/* A random instruction: any opcode of the table except pushf and popf
- * (the two whose behaviour under trap-and-emulate is *meant* to differ;
- * with_pushf_popf: them too, now and then), with
- * random registers and small immediates, so branches stay nearby, loads
- * and stores hit RAM and its edge, and timers fire often. */
-static uint32_t random_insn(void)
-{
-    static unsigned ops[256];
-    static unsigned nops;
-    if (nops == 0)
-        for (unsigned op = 0; op < 256; op++)
-            if (t32_ops[op].mnemonic && op != T32_OP_PUSHF && op != T32_OP_POPF)
-                ops[nops++] = op;
-    if (with_pushf_popf && next_random() % 16 == 0)
-        return T32_ENC_R(next_random() % 2 ? T32_OP_PUSHF : T32_OP_POPF, 0, 0, 0);
-    unsigned op = ops[next_random() % nops];
-    uint32_t a = next_random() % 16, b = next_random() % 16;
-    uint32_t imm = next_random() % 64 - 32;
-    switch (t32_ops[op].format) {
-    case T32_FMT_J:
-        return T32_ENC_J(op, next_random() % 16 - 8);
-    case T32_FMT_MFSR:
-    case T32_FMT_MTSR:
-        return T32_ENC_I(op, a, 0, random_sysreg());
-    case T32_FMT_IN:
-    case T32_FMT_OUT:
-        return T32_ENC_I(op, a, 0, next_random() % 0x28);
-    case T32_FMT_LOAD:
-    case T32_FMT_STORE:
-        return T32_ENC_I(op, a, b, next_random() % 0x10000);
-    case T32_FMT_R:
-    case T32_FMT_CMP:
-        return T32_ENC_R(op, a, b, next_random() % 16);
-    default:
-        return T32_ENC_I(op, a, b, imm);
-    }
-}
-
-/* Fidelity on programs nobody wrote: random code in a loop (with a timer
- * armed, a trap handler that steps over whatever trapped, random timers,
- * port I/O, disk DMA, user mode via rfe, wfi) must do exactly the same on
- * bare T32 and in a VM. */
-static void test_random_programs_match_bare(void **state)
-{
-    (void)state;
     for (uint32_t seed = 1; seed <= 300; seed++) {
-        rng = seed * 2654435761u;
-        prog p = kernel_start(true);
-        prog h = { HANDLER };
-        mfsr(&h, 13, T32_SR_EPC);
-        addi(&h, 13, 13, 4);
-        mtsr(&h, T32_SR_EPC, 13);
-        op0(&h, T32_OP_RFE);
-        li(&p, 1, 50 + next_random() % 2000);
-        mtsr(&p, T32_SR_TIMER, 1);
-        op0(&p, T32_OP_STI);
-        uint32_t start = p.pc;
-        while (p.pc < HANDLER - 4)
-            emit(&p, random_insn());
-        branch(&p, T32_OP_B, start);
-        for (size_t i = 0; i < sizeof disk_image; i++)
-            disk_image[i] = (uint8_t)next_random();
-        console_input = "random input";
-        runs r = run_both(20000, true);
+        random_program(seed, mix);
+        runs r = run_in(mode, 20000, true);
         console_input = NULL;
         assert_same(&r);
         free_runs(&r);
     }
 }
 
+static void test_random_programs_match_bare(void **state)
+{
+    (void)state;
+    random_programs_match_bare(VMM_MODE_TRAP, &(random_mix){ .pushf_popf = false });
+}
+
 /* ---- binary translation (--mode bt) ---------------------------------------------------------- */
 
-/* The same program on bare T32 and under bt: the VM side's mode for one
- * run. */
+/* The same program on bare T32 and under bt. */
 static runs run_bt(uint64_t limit, bool with_disk)
 {
-    vm_mode = VMM_MODE_BT;
-    runs r = run_both(limit, with_disk);
-    vm_mode = VMM_MODE_TRAP;
-    return r;
+    return run_in(VMM_MODE_BT, limit, with_disk);
 }
 
 /* Kernel pushf sees K = 1 and popf restores IE, as on bare T32: the two
@@ -1154,10 +991,7 @@ static void test_bt_runs_on_after_pushf(void **state)
     op0(&p, T32_OP_CLI);                        /* run on ... */
     mfsr(&p, 4, T32_SR_SCRATCH);                /* ... and on */
     emit(&p, T32_ENC_R(T32_OP_POP, 3, 0, 0));
-    li(&p, 1, UCODE);
-    mtsr(&p, T32_SR_EPC, 1);
-    mtsr(&p, T32_SR_EPSR, 0);                   /* to user mode */
-    op0(&p, T32_OP_RFE);
+    to_user(&p, 0);
     prog u = { UCODE };
     op0(&u, T32_OP_PUSHF);
     out(&u, 0, T32_PORT_CON_DATA);              /* user mode: PRIVILEGED */
@@ -1239,11 +1073,8 @@ static void test_bt_run_on_stops_at_the_page_end(void **state)
  * is exactly what it is on bare T32. */
 static void test_bt_random_programs_match_bare(void **state)
 {
-    with_pushf_popf = true;
-    vm_mode = VMM_MODE_BT;
-    test_random_programs_match_bare(state);
-    vm_mode = VMM_MODE_TRAP;
-    with_pushf_popf = false;
+    (void)state;
+    random_programs_match_bare(VMM_MODE_BT, &(random_mix){ .pushf_popf = true });
 }
 
 int main(void)
