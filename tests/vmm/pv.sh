@@ -123,6 +123,25 @@ else
     fail "quantum 7: $(counter "$tmp/q7.json" guest_insns) instructions, 10000: $(counter "$tmp/q10000.json" guest_insns)"
 fi
 
+# ---- 3c. out of pv and back, without losing progress --------------------------------
+# --switch-mode (and the debugger's `mode`) may take a PV guest out of pv for
+# a while it makes no hypercall, and back: the guest cannot know, so its
+# shared page must still be registered when pv resumes - and the run must be
+# the run that never left pv.  Both at one cycle (nothing runs in trap), and
+# one instruction run by emulate.
+for sw in "300000:trap --switch-mode 300000:pv" "300000:emulate --switch-mode 300001:pv"; do
+    # shellcheck disable=SC2086  # the options are meant to split
+    "$T" run --mode pv --max-insns $LIMIT --switch-mode $sw --stats-json "$tmp/sw.json" \
+        "$OS/kernel-pv.img" --disk "$OS/default.disk" >"$tmp/sw.out" 2>&1
+    if [ "$(counter "$tmp/sw.json" guest_insns)" = "$(counter "$tmp/q10000.json" guest_insns)" ] &&
+       cmp -s "$tmp/q10000.out" "$tmp/sw.out"; then
+        pass "pv, --switch-mode $sw: the run that never left pv"
+    else
+        fail "pv, --switch-mode $sw: $(counter "$tmp/sw.json" guest_insns) instructions"
+        diff "$tmp/q10000.out" "$tmp/sw.out" | head -n 5
+    fi
+done
+
 # ---- 4. one ABI, three places ----------------------------------------------------
 sed -n 's/^ *X(\([A-Z_]*\), *\([0-9]*\),.*/\1 \2/p' vmm/modes/pv/pv.h | sort >"$tmp/abi.h"
 sed -n 's/^\.equ HC_\([A-Z_]*\), *\([0-9]*\).*/\1 \2/p' guestos/include/hcall.s | sort >"$tmp/abi.s"

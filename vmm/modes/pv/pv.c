@@ -130,13 +130,18 @@ static void pv_flush(vmm_vcpu *vc, t32_cpu *cpu)
     shadow_flush(vc, cpu);
 }
 
-/* Leaving PV mode: the shared page's contents go into the vCPU one last
- * time, and the page is forgotten (the next mode knows nothing of it). */
+/* Leaving PV mode: page and vCPU are made one - what the guest stored
+ * goes into the vCPU, what the VMM changed since (an interrupt it just
+ * delivered: EPC, IE := 0) into the page, where the guest's handler reads
+ * it.  The registration stays: the next mode ignores it, and on a return
+ * to pv the page is the guest's again (left "unread" by the push), so the
+ * guest goes on where it was without registering anew - it cannot know
+ * its VM changed mode. */
 static void pv_leave(vmm_vm *vm)
 {
     for (int i = 0; i < vm->nvcpus; i++) {
         pv_pull(&vm->vcpus[i]);
-        vm->vcpus[i].pv_shared = false;
+        pv_push(&vm->vcpus[i]);
     }
 }
 
