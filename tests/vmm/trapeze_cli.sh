@@ -160,6 +160,31 @@ for key in '"mode": "trap"' '"guest_insns": 3' '"direct_insns"' '"emulated_insns
     if grep -qF -- "$key" "$tmp/s.json"; then pass "stats json has $key"; else fail "stats json lacks $key"; fi
 done
 grep -q "exits" "$tmp/stats.txt" && pass "--stats prints a table" || fail "--stats prints no table"
+# A mode's own counters are in its --stats table even when they are zero:
+# bt's four (hello.img has no pushf/popf to patch, no patched page written)
+# and pv's hypercalls (an unmodified guest makes none).
+"$T" run --mode bt --stats "$G/hello.img" >/dev/null 2>"$tmp/stats.txt"
+if grep -q "^  pages scanned (bt) *1$" "$tmp/stats.txt" &&
+   grep -q "^  instructions patched *0$" "$tmp/stats.txt" &&
+   grep -q "^  patch exits *0$" "$tmp/stats.txt" &&
+   grep -q "^  patched pages written *0$" "$tmp/stats.txt"; then
+    pass "--stats under bt: bt's counters, zeros included"
+else
+    fail "--stats under bt: bt's counters, zeros included"; cat "$tmp/stats.txt"
+fi
+"$T" run --mode pv --stats "$G/hello.img" >/dev/null 2>"$tmp/stats.txt"
+"$T" run --mode trap --switch-mode 5:pv --stats "$G/hello.img" >/dev/null 2>"$tmp/sw.txt"
+if grep -q "^  hypercalls *0$" "$tmp/stats.txt" && grep -q "^  hypercalls *0$" "$tmp/sw.txt"; then
+    pass "--stats under pv: hypercalls, zero included"
+else
+    fail "--stats under pv: hypercalls, zero included"; cat "$tmp/stats.txt" "$tmp/sw.txt"
+fi
+"$T" run --mode trap --stats "$G/hello.img" >/dev/null 2>"$tmp/stats.txt"
+if grep -q "patch\|scanned\|hypercalls" "$tmp/stats.txt"; then
+    fail "--stats under trap shows bt's or pv's counters"; cat "$tmp/stats.txt"
+else
+    pass "--stats under trap: no bt or pv rows"
+fi
 # After --switch-mode the statistics name the mode the VM ended in.
 "$T" run --mode trap --switch-mode 50:bt --stats --stats-json "$tmp/sw.json" "$G/counter.img" \
     >/dev/null 2>"$tmp/stats.txt"

@@ -444,7 +444,7 @@ static bool always_shown(size_t off)
 }
 
 /* One counter's row.  A bare machine has only the STATS_ALL counters (the
- * others show "-"); a mode's own other counters (STATS_IF_SET) get a row
+ * others show "-"); a mode's own other counters (STATS_BT, STATS_PV) get a row
  * only when some mode counted something. */
 static void stat_row(table *t, const result *rows, int n, const char *label, int shown,
                      size_t off)
@@ -452,7 +452,7 @@ static void stat_row(table *t, const result *rows, int n, const char *label, int
     bool any = always_shown(off);
     for (int i = 0; i < n; i++)
         any |= counter(&rows[i].p.stats, off) != 0;
-    if (shown == STATS_IF_SET && !any)
+    if ((shown == STATS_BT || shown == STATS_PV) && !any)
         return;
     int r = add_row(t, label);
     for (int i = 0; i < n; i++) {

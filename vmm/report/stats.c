@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "vmm/report/stats.h"
 
@@ -40,13 +41,22 @@ static void print_exits_by_cause(FILE *out, const vmm_stats *st)
     }
 }
 
+/* Did the run end in mode `name`?  `mode` is the table's title: the final
+ * mode, perhaps followed by its story ("bt; started in trap, ..."). */
+static bool ended_in(const char *mode, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(mode, name, n) == 0 && (mode[n] == '\0' || mode[n] == ';');
+}
+
 /* Whether the table shows a row (stats.h says where each one belongs). */
-static bool show_row(int shown, bool vmm, uint64_t value)
+static bool show_row(int shown, bool vmm, const char *mode, uint64_t value)
 {
     switch (shown) {
     case STATS_ALL: return true;
     case STATS_VMM: return vmm;
-    default:        return value != 0;
+    case STATS_BT:  return value != 0 || ended_in(mode, "bt");
+    default:        return value != 0 || ended_in(mode, "pv");
     }
 }
 
@@ -57,7 +67,7 @@ void stats_print(FILE *out, const char *title, const char *mode, bool vmm,
 {
     fprintf(out, "%s (mode %s)\n", title, mode);
 #define ROW(field, label, shown)                                  \
-    if (show_row(shown, vmm, st->field))                          \
+    if (show_row(shown, vmm, mode, st->field))                    \
         print_row(out, label, st->field);                         \
     if (vmm && &st->field == &st->emulated_insns)                 \
         fprintf(out, "  %-22s %13.2f%%\n", "direct share", direct_percent(st)); \

@@ -22,12 +22,16 @@
  *   STATS_ALL     every run, bare T32 too
  *   STATS_VMM     runs under a VMM (a bare machine has none: nothing is
  *                 emulated, nothing exits)
- *   STATS_IF_SET  only when not zero: a mode's own counters (bt, pv)
+ *   STATS_BT,     a mode's own counters: in a run that ended in that
+ *   STATS_PV      mode, zero or not (a student looks for them there),
+ *                 and in any other only when not zero (after a
+ *                 --switch-mode)
  * The exits per cause follow "exits_total" as their own object.
  */
 #define STATS_ALL    0
 #define STATS_VMM    1
-#define STATS_IF_SET 2
+#define STATS_BT     2
+#define STATS_PV     3
 #define VMM_STATS(X)                                                                   \
     X(guest_insns,      "guest instructions",       STATS_ALL)    /* direct + emulated */ \
     X(direct_insns,     "  run directly",           STATS_VMM)    /* by the real CPU   */ \
@@ -38,12 +42,12 @@
     X(irqs_in_kernel,   "  taken in kernel mode",   STATS_ALL)    /* ... in kernel mode */ \
     X(reflected_traps,  "reflected traps",          STATS_VMM)    /* into the guest    */ \
     X(shadow_faults,    "hidden page faults",       STATS_VMM)    /* shadow fills      */ \
-    X(bt_scans,         "pages scanned (bt)",       STATS_IF_SET) /* before kernel use */ \
-    X(bt_patches,       "instructions patched",     STATS_IF_SET) /* in the copies     */ \
-    X(bt_patch_exits,   "patch exits",              STATS_IF_SET) /* patched ran       */ \
-    X(bt_run_on,        "  privileged run on",      STATS_IF_SET) /* in the same exit  */ \
-    X(bt_invalidations, "patched pages written",    STATS_IF_SET) /* patches dropped   */ \
-    X(hypercalls,       "hypercalls",               STATS_IF_SET) /* --mode pv         */
+    X(bt_scans,         "pages scanned (bt)",       STATS_BT)     /* before kernel use */ \
+    X(bt_patches,       "instructions patched",     STATS_BT)     /* in the copies     */ \
+    X(bt_patch_exits,   "patch exits",              STATS_BT)     /* patched ran       */ \
+    X(bt_run_on,        "  privileged run on",      STATS_BT)     /* in the same exit  */ \
+    X(bt_invalidations, "patched pages written",    STATS_BT)     /* patches dropped   */ \
+    X(hypercalls,       "hypercalls",               STATS_PV)     /* --mode pv         */
 
 /* Exit and event counters (--stats, --stats-json). */
 typedef struct vmm_stats {
@@ -56,8 +60,10 @@ typedef struct vmm_stats {
 /* sum += st, counter by counter. */
 void stats_add(vmm_stats *sum, const vmm_stats *st);
 
-/* Print the statistics as a table (--stats).  `mode` is the mode's name;
- * `vmm` false for a bare run: the rows only a VMM can have are left out. */
+/* Print the statistics as a table (--stats).  `mode` is the name of the
+ * mode the run ended in, perhaps followed by "; " and how it got there; it
+ * decides which mode's own rows show at zero.  `vmm` false for a bare run:
+ * the rows only a VMM can have are left out. */
 void stats_print(FILE *out, const char *title, const char *mode, bool vmm,
                  const vmm_stats *st);
 
