@@ -288,5 +288,20 @@ if [ -x "$drive" ]; then
         fail "compare: no long-run hint"
 fi
 
+# A guest that runs no instruction (its first wfi can never wake) has no
+# direct share - not 100%, which under emulate would be the opposite of the
+# truth: "-" in the table and in --stats, null in the JSON.
+idle=$BUILD/tests/vmm/guests/idle.img
+"$T" compare "$idle" >"$tmp/out" 2>&1 </dev/null
+"$T" compare --json "$idle" >"$tmp/json" 2>&1 </dev/null
+"$T" run --mode emulate --stats "$idle" >/dev/null 2>"$tmp/stats" </dev/null
+if grep -q '^  direct share  *- *- *- *- *-$' "$tmp/out" &&
+   [ "$(grep -c '"direct_percent": null,' "$tmp/json")" -eq 5 ] &&
+   grep -q '^  direct share  *-$' "$tmp/stats"; then
+    pass "no instruction run: no direct share"
+else
+    fail "no instruction run: a direct share"; grep -h 'direct' "$tmp/out" "$tmp/json" "$tmp/stats"
+fi
+
 echo "compare: $failures failed"
 [ "$failures" -eq 0 ]

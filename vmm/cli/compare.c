@@ -400,10 +400,12 @@ static const char *end_name(vmm_end end)
     return "?";
 }
 
+/* The share of guest instructions run directly, in percent.  When no
+ * instruction ran there is no share - not 100%, which under emulate would
+ * say the opposite of what happened - and the callers show "-" (null). */
 static double direct_percent(const vmm_stats *st)
 {
-    return st->guest_insns ? 100.0 * (double)st->direct_insns / (double)st->guest_insns
-                           : 100.0;
+    return 100.0 * (double)st->direct_insns / (double)st->guest_insns;
 }
 
 /* Exits per cause: a row for each cause some mode exited on. */
@@ -472,7 +474,10 @@ static void stats_rows(table *t, const result *rows, int n)
     if (offsetof(vmm_stats, field) == offsetof(vmm_stats, emulated_insns)) {    \
         int r_ = add_row(t, "  direct share");                                  \
         for (int i = 0; i < n; i++)                                             \
-            set_cell(t, r_, i + 1, "%.2f%%", direct_percent(&rows[i].p.stats)); \
+            if (rows[i].p.stats.guest_insns == 0)                               \
+                set_cell(t, r_, i + 1, "-");                                    \
+            else                                                                \
+                set_cell(t, r_, i + 1, "%.2f%%", direct_percent(&rows[i].p.stats)); \
     }                                                                           \
     if (offsetof(vmm_stats, field) == offsetof(vmm_stats, exits_total))         \
         exit_rows(t, rows, n);
@@ -698,7 +703,10 @@ static void print_json(const context *cx, const result *rows, int n, const char 
         json_string(end_name(p->out.end));
         printf(",\n      \"cycles\": %" PRIu64 ",\n", p->cycles);
         json_stats(&p->stats);
-        printf("      \"direct_percent\": %.2f,\n", direct_percent(&p->stats));
+        if (p->stats.guest_insns == 0)
+            printf("      \"direct_percent\": null,\n");
+        else
+            printf("      \"direct_percent\": %.2f,\n", direct_percent(&p->stats));
         printf("      \"console_bytes\": %zu,\n", p->conlen);
         printf("      \"ram_hash\": \"%016" PRIx64 "\",\n", p->ram_hash);
         json_verdict(cx, &rows[i]);

@@ -17,12 +17,17 @@ void stats_add(vmm_stats *sum, const vmm_stats *st)
         sum->exits_by_cause[c] += st->exits_by_cause[c];
 }
 
-/* Share of guest instructions that ran directly, in percent. */
-static double direct_percent(const vmm_stats *st)
+/* The "direct share" row: the share of guest instructions that ran
+ * directly, in percent - or "-" when no instruction ran, since 0 of 0 is
+ * no share (and 100% would say, under emulate, the opposite of what
+ * happened). */
+static void print_direct_share(FILE *out, const vmm_stats *st)
 {
     if (st->guest_insns == 0)
-        return 100.0;
-    return 100.0 * (double)st->direct_insns / (double)st->guest_insns;
+        fprintf(out, "  %-22s %14s\n", "direct share", "-");
+    else
+        fprintf(out, "  %-22s %13.2f%%\n", "direct share",
+                100.0 * (double)st->direct_insns / (double)st->guest_insns);
 }
 
 static void print_row(FILE *out, const char *name, uint64_t value)
@@ -70,7 +75,7 @@ void stats_print(FILE *out, const char *title, const char *mode, bool vmm,
     if (show_row(shown, vmm, mode, st->field))                    \
         print_row(out, label, st->field);                         \
     if (vmm && &st->field == &st->emulated_insns)                 \
-        fprintf(out, "  %-22s %13.2f%%\n", "direct share", direct_percent(st)); \
+        print_direct_share(out, st);                              \
     if (vmm && &st->field == &st->exits_total)                    \
         print_exits_by_cause(out, st);
     VMM_STATS(ROW)
