@@ -119,6 +119,11 @@ _start:
     hcall HC_MMU_UPDATE
     li r2, E_FAULT
     expect n_mmu_array
+    la r1, pairs + 2             ; the array misaligned: its words cannot be loaded
+    li r2, 1
+    hcall HC_MMU_UPDATE
+    li r2, E_FAULT
+    expect n_mmu_array_align
     la r9, RAM_END               ; a PTE in the next VM
     li r10, 0
     call one_update
@@ -262,6 +267,7 @@ n_ptbr_past:    .asciz "ptbr root past RAM"
 n_ptbr_top:     .asciz "ptbr root at the top"
 n_mmu_many:     .asciz "mmu-update: too many pairs"
 n_mmu_array:    .asciz "mmu-update: pairs past RAM"
+n_mmu_array_align: .asciz "mmu-update: pairs misaligned"
 n_mmu_pte_past: .asciz "mmu-update: a PTE past RAM"
 n_mmu_pte_top:  .asciz "mmu-update: a PTE at the top"
 n_mmu_pte_align: .asciz "mmu-update: a misaligned PTE"
