@@ -152,6 +152,16 @@ expect 5 "vm0: wfi with no timer" "several VMs: the first failure decides" -- \
 expect 0 "[vm1] hello from a guest" "several VMs: prefixed output" -- \
     "$T" run --mode trap --vm "$G/hello.img" --vm "$G/hello.img"
 
+# `run --help` names every kind of --trace line (report/trace.c's event_names).
+"$T" run --help >"$tmp/help" 2>&1
+events=$(sed -n '/event_names\[\] = {/,/};/p' vmm/report/trace.c | grep -o '= "[a-z]*"' | tr -d '="')
+missing=""
+for e in $events; do
+    grep -q "[ (]$e[,;) ]" "$tmp/help" || missing="$missing $e"
+done
+[ -n "$events" ] && [ -z "$missing" ] && pass "run --help names every --trace event" ||
+    fail "run --help does not name --trace's:$missing"
+
 # ---- statistics ------------------------------------------------------------------------------
 "$T" run --mode trap --stats --stats-json "$tmp/s.json" "$G/escape.img" >/dev/null 2>"$tmp/stats.txt" || true
 for key in '"mode": "trap"' '"guest_insns": 3' '"direct_insns"' '"emulated_insns"' \
