@@ -243,6 +243,10 @@ tail -1 "$tmp/out" | grep -q 'dataonly.img: 2 sites (2 in data ranges)$' &&
     fail "audit: the summary is '$(tail -1 "$tmp/out")'"
 status 0 "audit hello: none" "$T" audit "$hello"
 grep -q 'no sensitive but unprivileged instructions' "$tmp/out" || fail "audit hello: summary"
+# Nothing to list: no table header, and the last line counts, as always.
+[ "$(wc -l <"$tmp/out")" -eq 2 ] && tail -1 "$tmp/out" | grep -q 'hello.img: 0 sites$' &&
+    pass "audit hello: no table, the last line counts 0 sites" ||
+    fail "audit hello: the output is '$(cat "$tmp/out")'"
 status 1 "audit guestos: the kernel has sites" "$T" audit "$OS/kernel.img"
 n=$(grep -c -E ' (pushf|popf) ' "$tmp/out")
 grep -q ": $n sensitive but unprivileged instructions" "$tmp/out" &&

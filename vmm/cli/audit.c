@@ -34,7 +34,8 @@ static void print_help(void)
           "binary translator patches, since they do not trap when run deprivileged.\n"
           "Data in executable segments that decodes as one is listed too, marked\n"
           "\"data\": a page scanner patches it as well, corrupting the data.  The\n"
-          "last line counts every site listed (\"4 sites (1 in data ranges)\").\n"
+          "last line counts every site listed (\"4 sites (1 in data ranges)\", or\n"
+          "\"0 sites\" after the line that says there is none).\n"
           "\n"
           "options:\n"
           "  -h, --help           show this help\n"
@@ -69,7 +70,7 @@ static void print_site(const t32_image *img, uint32_t addr, unsigned op, bool da
  * words that look like one.  Only the bytes the image carries are
  * scanned: the rest of the segment is zeros, which decode as nothing. */
 static void scan_segment(const t32_image *img, const t32_segment *seg, uint64_t count[256],
-                         uint64_t *lookalikes)
+                         uint64_t *lookalikes, bool *listed)
 {
     uint32_t first = (4u - seg->addr % 4u) % 4u;      /* the first aligned word */
     for (uint32_t off = first; (uint64_t)off + 4 <= seg->filesz; off += 4) {
@@ -77,6 +78,9 @@ static void scan_segment(const t32_image *img, const t32_segment *seg, uint64_t 
         if (!t32_ops[op].mnemonic || t32_ops[op].cls != T32_SENSITIVE)
             continue;
         bool data = t32_image_data_at(img, seg->addr + off) != NULL;
+        if (!*listed)             /* the header over the first site: none, no table */
+            printf("%-40s  %-6s  %s\n", "address", "insn", "source");
+        *listed = true;
         print_site(img, seg->addr + off, op, data);
         if (data)
             ++*lookalikes;
@@ -95,6 +99,7 @@ static uint64_t print_summary(const char *path, const uint64_t count[256], uint6
         insns += count[op];
     if (insns + lookalikes == 0) {
         printf("%s: no sensitive but unprivileged instructions\n", path);
+        printf("%s: 0 sites\n", path);      /* the last line counts, always */
         return 0;
     }
     if (insns) {
@@ -130,10 +135,10 @@ static int audit(const char *path)
         return SESSION_ERROR;
     }
     uint64_t count[256] = { 0 }, lookalikes = 0;
-    printf("%-40s  %-6s  %s\n", "address", "insn", "source");
+    bool listed = false;
     for (size_t i = 0; i < img.nsegs; i++)
         if (img.segs[i].flags & T32_SEG_X)
-            scan_segment(&img, &img.segs[i], count, &lookalikes);
+            scan_segment(&img, &img.segs[i], count, &lookalikes, &listed);
     uint64_t sites = print_summary(path, count, lookalikes);
     t32_image_free(&img);
     if (fflush(stdout) != 0 || ferror(stdout)) {
