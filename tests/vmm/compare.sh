@@ -270,6 +270,20 @@ for args in "$hello $hello" "--vm $hello --vm $hello" "--vm $hello,disk=$OS/defa
     fi
 done
 
+# Options of run that compare refuses name themselves, with no advice that
+# compare would refuse too (--switch-mode once suggested --mode).
+for opt in "--switch-mode 5:bt" "--switch-mode=5:bt" "--stats" "--trace -" "--vcpus 2"; do
+    # shellcheck disable=SC2086  # the options are meant to split
+    "$T" compare $opt "$hello" >"$tmp/out" 2>"$tmp/err" </dev/null
+    got=$?
+    if [ "$got" -eq 2 ] && grep -q "error: ${opt%%[ =]*}.* is not for compare" "$tmp/err" &&
+       ! grep -q -- "--mode trap" "$tmp/err"; then
+        pass "compare $opt: not for compare"
+    else
+        fail "compare $opt: status $got"; cat "$tmp/err"
+    fi
+done
+
 # A guest that never halts, without --max-insns: compare must end (bare's
 # default limit, every mode stopped at the same cycle) and say why.
 timeout 60 "$T" compare "$BUILD/tests/vmm/hostile/spin.img" >"$tmp/out" 2>"$tmp/err" </dev/null

@@ -829,6 +829,13 @@ int cmd_compare(int argc, char **argv)
             return 0;
         }
     }
+    /* Found before session_parse, which would take compare's guest for a
+     * bare run and suggest --mode - which compare refuses too. */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--switch-mode") == 0 || strncmp(argv[i], "--switch-mode=", 14) == 0)
+            return session_usage_error("compare", "--switch-mode is not for compare (it "
+                                       "runs one guest, one vCPU, in every mode, and reports "
+                                       "itself)");
     session_options o;
     compare_args a = { 0 };
     int rc = session_parse(&o, argc, argv, "compare", extra_option, &a);
