@@ -75,5 +75,10 @@ for bad in "--bare --switch-mode 10:bt" "--mode trap --switch-mode 10:bare" \
     fi
 done
 
+# Cycle 0 is the start: the error says how to start in that mode.
+"$T" run --mode trap --switch-mode 0:bt "$K" >"$tmp/out" 2>&1 || true
+grep -q "switch-mode '0:bt' (CYCLES is a positive number; to start in bt, use --mode bt)" \
+    "$tmp/out" && pass "--switch-mode 0:bt: use --mode bt" || { fail "--switch-mode 0:bt"; cat "$tmp/out"; }
+
 echo "modes: $failures failures"
 [ "$failures" -eq 0 ]

@@ -238,7 +238,7 @@ static int add_switch(parser *p, char *val)
     if (!colon)
         return session_usage_error(p->cmd, "bad --switch-mode '%s' (expected CYCLES:MODE)", val);
     *colon = '\0';
-    bool ok = parse_u64(val, &at) && at > 0;
+    bool ok = parse_u64(val, &at);
     *colon = ':';
     int mode = mode_lookup(colon + 1);
     if (!ok)
@@ -247,6 +247,12 @@ static int add_switch(parser *p, char *val)
     if (mode < 0 || !mode_get((vmm_mode)mode))
         return session_usage_error(p->cmd, "bad --switch-mode '%s' (a VM can switch to: "
                                    "%s)", val, vmm_mode_names());
+    /* Virtual time 0 is the start: that is --mode's job, and two ways of
+     * saying it would only raise the question which one wins. */
+    if (at == 0)
+        return session_usage_error(p->cmd, "bad --switch-mode '%s' (CYCLES is a positive "
+                                   "number; to start in %s, use --mode %s)", val,
+                                   colon + 1, colon + 1);
     if (o->nswitches == SESSION_MAX_SWITCHES)
         return session_usage_error(p->cmd, "too many --switch-mode (at most %d)",
                                    SESSION_MAX_SWITCHES);
