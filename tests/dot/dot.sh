@@ -96,6 +96,21 @@ grep -q "cannot run Graphviz's 'dot'" "$tmp/err" || fail "dot missing: $(cat "$t
 [ ! -e "$tmp/y.svg" ] || fail "dot missing: a file was left"
 "$T" dot --help | grep -q 'pagetable VADDR' || fail "--help"
 
+# The debugger's dot writes the same pictures: .svg and .png rendered,
+# "-" on its standard output, and never over a file of the session.
+cp "$G/default.disk" "$tmp/d.disk"
+cp "$G/kernel.img" "$tmp/k.img"
+cp "$tmp/d.disk" "$tmp/d.orig"
+(cd "$tmp" && printf 'dot pagetable 0x1000 r.svg\ndot exits r.png\ndot vms -\ndot vms d.disk\ndot exits ./k.img\n' |
+    "$OLDPWD/$T" debug --batch --mode trap --disk d.disk k.img >repl.out 2>&1) && fail "repl dot: status 0"
+grep -q '<svg' "$tmp/r.svg" || fail "repl dot: .svg is not SVG"
+head -c 4 "$tmp/r.png" | grep -q 'PNG' || fail "repl dot: .png is not PNG"
+grep -q '^digraph vms' "$tmp/repl.out" || fail "repl dot: - is not stdout"
+[ ! -e "$tmp/-" ] || fail "repl dot: - made a file named -"
+cmp -s "$tmp/d.disk" "$tmp/d.orig" || fail "repl dot: the session's disk was overwritten"
+cmp -s "$tmp/k.img" "$G/kernel.img" || fail "repl dot: the session's image was overwritten"
+grep -q "'d.disk' is the disk of this session" "$tmp/repl.out" || fail "repl dot: $(cat "$tmp/repl.out")"
+
 # docs/diagrams: every committed source renders; the SVGs are up to date.
 for src in docs/diagrams/*.dot; do
     svg="${src%.dot}.svg"

@@ -6,23 +6,22 @@
  *   trapeze dot vms --vm a.img --vm b.img -o vms.png
  *
  * The graph is DOT text (vmm/report/dot.c).  A .dot file (or stdout)
- * gets the text; .svg and .png are rendered by Graphviz's `dot`, run as a
- * child process with the text on its standard input.
+ * gets the text; .svg and .png are rendered by Graphviz's `dot`
+ * (dot_write).  The debugger's `dot` command writes the same pictures.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "vmm/cli/commands.h"
 #include "vmm/report/dot.h"
 #include "vmm/session/session.h"
 
 typedef struct dot_args {
-    const char *kind;          /* "pagetable", "exits", "vms" */
+    const char *name;          /* "pagetable", "exits", "vms" */
+    dot_kind    kind;
     uint32_t    va;            /* pagetable: the guest virtual address */
     const char *output;        /* -o FILE; NULL: stdout */
     uint64_t    at;            /* --at CYCLES; 0: run to the end */
@@ -93,13 +92,13 @@ static int parse_kind(dot_args *d, int argc, char **argv)
 {
     if (argc < 2)
         return session_usage_error("dot", "which graph? pagetable VADDR, exits or vms"), -1;
-    d->kind = argv[1];
-    if (strcmp(d->kind, "exits") == 0 || strcmp(d->kind, "vms") == 0)
-        return 1;
-    if (strcmp(d->kind, "pagetable") != 0) {
-        session_usage_error("dot", "unknown graph '%s' (pagetable VADDR, exits or vms)", d->kind);
+    d->name = argv[1];
+    if (!dot_kind_named(d->name, &d->kind)) {
+        session_usage_error("dot", "unknown graph '%s' (pagetable VADDR, exits or vms)", d->name);
         return -1;
     }
+    if (d->kind != DOT_PAGETABLE)
+        return 1;
     char *end;
     errno = 0;
     unsigned long long va = argc > 2 ? strtoull(argv[2], &end, 0) : 0;
@@ -132,61 +131,13 @@ static void run_to(session *s, uint64_t at)
     }
 }
 
-static bool draw(FILE *out, session *s, const dot_args *d)
-{
-    if (strcmp(d->kind, "pagetable") == 0)
-        return dot_pagetable(out, s, d->vm, d->va);
-    if (strcmp(d->kind, "exits") == 0)
-        return dot_exits(out, s, d->vm);
-    return dot_vms(out, s);
-}
-
-/* The format the output's name asks for: "svg", "png", or NULL (DOT text). */
-static const char *format_of(const char *path)
-{
-    const char *dot = path ? strrchr(path, '.') : NULL;
-    if (dot && strcmp(dot, ".svg") == 0)
-        return "svg";
-    if (dot && strcmp(dot, ".png") == 0)
-        return "png";
-    return NULL;
-}
-
-/* Graphviz renders the text in `text` (a file at offset 0) into `out`. */
-static bool render(FILE *text, FILE *out, const char *format)
-{
-    char flag[16];
-    snprintf(flag, sizeof flag, "-T%s", format);
-    fflush(out);
-    pid_t pid = fork();
-    if (pid < 0)
-        return false;
-    if (pid == 0) {
-        dup2(fileno(text), STDIN_FILENO);
-        dup2(fileno(out), STDOUT_FILENO);
-        execlp("dot", "dot", flag, (char *)NULL);
-        fprintf(stderr, "trapeze dot: error: cannot run Graphviz's 'dot' (%s); install "
-                "graphviz, or write the DOT text with -o FILE.dot\n", strerror(errno));
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return false;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return true;
-    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127))
-        fprintf(stderr, "trapeze dot: error: 'dot' failed to render the graph\n");
-    return false;
-}
-
 /* What this session can never draw, said before its guests run (a run may
  * take minutes): an exits graph needs the VMM, and exits and pagetable a VM
  * that exists - as draw() would find after the run. */
 static int check_drawable(session *s, const dot_args *d)
 {
     vmm *v = session_vmm(s);
-    bool exits = strcmp(d->kind, "exits") == 0, pagetable = strcmp(d->kind, "pagetable") == 0;
+    bool exits = d->kind == DOT_EXITS, pagetable = d->kind == DOT_PAGETABLE;
     if (!v && exits)
         return session_usage_error("dot", "no exits graph: a bare run has no VMM");
     if (v && (exits || pagetable) && (d->vm < 0 || d->vm >= v->nvms))
@@ -211,29 +162,17 @@ static int open_graph(t32_out *o, const dot_args *d)
  * committed or aborted. */
 static int write_graph(t32_out *o, session *s, const dot_args *d)
 {
-    const char *format = format_of(d->output);
     char err[256];
-    FILE *text = format ? tmpfile() : o->f;
-    if (!text) {
-        fprintf(stderr, "trapeze dot: error: no temporary file: %s\n", strerror(errno));
-        t32_out_abort(o);
-        return SESSION_ERROR;
-    }
-    if (!draw(text, s, d) && !ferror(text)) {
-        fprintf(stderr, "trapeze dot: error: no %s graph for this session (%s)\n", d->kind,
+    dot_picture p = { .kind = d->kind, .vm = d->vm, .va = d->va };
+    dot_result r = dot_write(o->f, dot_format_of(d->output), s, &p, err, sizeof err);
+    if (r == DOT_NOT_DRAWABLE) {
+        fprintf(stderr, "trapeze dot: error: no %s graph for this session (%s)\n", d->name,
                 session_vmm(s) ? "no such VM" : "a bare run has no VMM");
-        if (format)
-            fclose(text);
         t32_out_abort(o);
         return SESSION_USAGE;
     }
-    bool ok = true;
-    if (format) {
-        rewind(text);
-        ok = render(text, o->f, format);
-        fclose(text);
-    }
-    if (!ok) {
+    if (r == DOT_FAILED) {
+        fprintf(stderr, "trapeze dot: error: %s\n", err);
         t32_out_abort(o);
         return SESSION_ERROR;
     }

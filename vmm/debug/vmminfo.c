@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "assembler/disasm.h"
+#include "outfile.h"
 #include "vmm/debug/internal.h"
 #include "vmm/memory/guest.h"
 #include "vmm/modes/bt/bt.h"
@@ -294,37 +295,50 @@ bool dc_info_pagetable(debugger *d, char *args)
 
 /* ---- dot ------------------------------------------------------------------------------------ */
 
-/* report/dot.c may not be linked in yet: the pictures are then missing,
- * not the debugger. */
-#pragma weak dot_pagetable
-#pragma weak dot_exits
-#pragma weak dot_vms
-
+/* dot KIND [VADDR] FILE: the pictures of `trapeze dot`, written the same
+ * way - DOT text, or .svg/.png rendered by Graphviz, "-" the debugger's
+ * standard output.  The file is replaced whole or not at all (outfile.h),
+ * and never one the session uses: `dot vms kernel.img` must not destroy
+ * the image, nor a disk the guest is writing. */
 bool dc_dot(debugger *d, const char *fs, char *args)
 {
     (void)fs;
+    static const char usage[] = "usage: dot pagetable VADDR FILE | dot exits FILE | dot vms FILE";
     char *what = dbg_word(&args), *a1 = dbg_word(&args), *a2 = dbg_word(&args);
-    bool page = what && strcmp(what, "pagetable") == 0;
-    char *file = page ? a2 : a1;
-    if (!what || !file || (page ? dbg_word(&args) != NULL : a2 != NULL))
-        return dbg_error(d, "usage: dot pagetable VADDR FILE | dot exits FILE | dot vms FILE");
-    uint32_t va = 0;
-    if (page && !expr_eval(d, a1, &va))
-        return false;
-    if (!page && strcmp(what, "exits") != 0 && strcmp(what, "vms") != 0)
+    dot_picture p = { .vm = d->vm };
+    if (!what)
+        return dbg_error(d, "%s", usage);
+    if (!dot_kind_named(what, &p.kind))
         return dbg_error(d, "no picture named '%s' (pagetable, exits, vms)", what);
-    if (!page && !dbg_need_vmm(d))
+    bool page = p.kind == DOT_PAGETABLE;
+    char *file = page ? a2 : a1;
+    if (!file || (page ? dbg_word(&args) != NULL : a2 != NULL))
+        return dbg_error(d, "%s", usage);
+    if (page && !expr_eval(d, a1, &p.va))
         return false;
-    if (!dot_pagetable || !dot_exits || !dot_vms)
-        return dbg_error(d, "this trapeze was built without Graphviz pictures (report/dot.c)");
-    FILE *f = fopen(file, "w");
-    if (!f)
-        return dbg_error(d, "cannot write %s", file);
-    bool ok = page ? dot_pagetable(f, d->s, d->vm, va)
-            : what[0] == 'e' ? dot_exits(f, d->s, d->vm) : dot_vms(f, d->s);
-    ok = fclose(f) == 0 && ok;
-    if (!ok)
-        return dbg_error(d, "could not write the picture to %s", file);
-    fprintf(d->out, "wrote %s (render it: dot -Tsvg %s -o picture.svg)\n", file, file);
+    if (p.kind == DOT_EXITS && !dbg_need_vmm(d))
+        return false;
+    char err[256];
+    if (session_names_file(d->s, file, err, sizeof err))
+        return dbg_error(d, "'%s' is %s of this session: it would be overwritten", file, err);
+    t32_out o;
+    if (!t32_out_open(&o, file, err, sizeof err))
+        return dbg_error(d, "%s: %s", file, err);
+    const char *format = dot_format_of(file);
+    fflush(d->out);
+    dot_result r = dot_write(o.f, format, d->s, &p, err, sizeof err);
+    if (r != DOT_WRITTEN) {
+        t32_out_abort(&o);
+        return dbg_error(d, "%s", r == DOT_FAILED ? err : "no such picture in this session");
+    }
+    bool to_stdout = o.kind == T32_OUT_STDOUT;
+    if (!t32_out_commit(&o, err, sizeof err))
+        return dbg_error(d, "%s: %s", file, err);
+    if (to_stdout)
+        return true;
+    if (format)
+        fprintf(d->out, "wrote %s\n", file);
+    else
+        fprintf(d->out, "wrote %s (render it: dot -Tsvg %s -o picture.svg)\n", file, file);
     return true;
 }

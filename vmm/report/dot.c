@@ -19,8 +19,12 @@
  * from outside (symbols of the guest's image) goes through put_str, which
  * escapes it, so any guest makes a valid graph.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "vmm/memory/guest.h"
 #include "vmm/modes/mode.h"
@@ -288,4 +292,102 @@ bool dot_vms(FILE *out, session *s)
         fprintf(out, "  vm%d_ram -> host:vm%d [label=\"+ 0x%08" PRIx32 "\"];\n", i, i, vm->base);
     }
     return finish(out);
+}
+
+/* ---- writing a picture: text, or rendered by Graphviz ---------------------------------- */
+
+bool dot_kind_named(const char *name, dot_kind *kind)
+{
+    static const char *const names[] = { [DOT_PAGETABLE] = "pagetable", [DOT_EXITS] = "exits",
+                                         [DOT_VMS] = "vms" };
+    for (int k = 0; k < 3; k++) {
+        if (strcmp(name, names[k]) == 0) {
+            *kind = (dot_kind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *dot_format_of(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    if (dot && strcmp(dot, ".svg") == 0)
+        return "svg";
+    if (dot && strcmp(dot, ".png") == 0)
+        return "png";
+    return NULL;
+}
+
+static bool draw(FILE *out, session *s, const dot_picture *p)
+{
+    switch (p->kind) {
+    case DOT_PAGETABLE: return dot_pagetable(out, s, p->vm, p->va);
+    case DOT_EXITS:     return dot_exits(out, s, p->vm);
+    case DOT_VMS:       return dot_vms(out, s);
+    }
+    return false;
+}
+
+/* Graphviz renders the text in `text` (a file at offset 0) into `out`.
+ * The child says nothing itself: a missing `dot` is the parent's message
+ * (status 127, as a shell reports a command not found). */
+static bool render(FILE *text, FILE *out, const char *format, char *err, size_t errlen)
+{
+    char flag[16];
+    snprintf(flag, sizeof flag, "-T%s", format);
+    fflush(out);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "cannot run Graphviz's 'dot': %s", strerror(errno));
+        return false;
+    }
+    if (pid == 0) {
+        dup2(fileno(text), STDIN_FILENO);
+        dup2(fileno(out), STDOUT_FILENO);
+        execlp("dot", "dot", flag, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            snprintf(err, errlen, "cannot wait for Graphviz's 'dot': %s", strerror(errno));
+            return false;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return true;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        snprintf(err, errlen, "cannot run Graphviz's 'dot'; install graphviz, or write "
+                 "the DOT text to a FILE.dot");
+    else
+        snprintf(err, errlen, "Graphviz's 'dot' failed to render the graph");
+    return false;
+}
+
+dot_result dot_write(FILE *out, const char *format, session *s, const dot_picture *p,
+                     char *err, size_t errlen)
+{
+    FILE *text = format ? tmpfile() : out;
+    if (!text) {
+        snprintf(err, errlen, "no temporary file: %s", strerror(errno));
+        return DOT_FAILED;
+    }
+    dot_result r = DOT_WRITTEN;
+    if (!draw(text, s, p)) {
+        if (ferror(text)) {
+            snprintf(err, errlen, "cannot write the graph: %s", strerror(errno));
+            r = DOT_FAILED;
+        } else {
+            r = DOT_NOT_DRAWABLE;
+        }
+    } else if (format) {
+        rewind(text);
+        if (!render(text, out, format, err, errlen))
+            r = DOT_FAILED;
+    }
+    if (format)
+        fclose(text);
+    return r;
 }

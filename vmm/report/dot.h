@@ -36,4 +36,36 @@ bool dot_exits(FILE *out, session *s, int vm);
  * memory as a block of host-physical memory, and the VMM's own memory. */
 bool dot_vms(FILE *out, session *s);
 
+/* One of the three pictures, as both front ends name it: `trapeze dot
+ * KIND` and the debugger's `dot KIND`. */
+typedef enum dot_kind { DOT_PAGETABLE, DOT_EXITS, DOT_VMS } dot_kind;
+
+typedef struct dot_picture {
+    dot_kind kind;
+    int      vm;           /* pagetable, exits: which VM */
+    uint32_t va;           /* pagetable: the guest virtual address */
+} dot_picture;
+
+/* The kind a name means ("pagetable", "exits", "vms"); false if none. */
+bool dot_kind_named(const char *name, dot_kind *kind);
+
+/* The format a file name asks for: "svg" or "png" (rendered by Graphviz),
+ * or NULL: DOT text (.dot, any other name, or standard output). */
+const char *dot_format_of(const char *path);
+
+/* The outcome of dot_write. */
+typedef enum dot_result {
+    DOT_WRITTEN,           /* the picture is in out */
+    DOT_NOT_DRAWABLE,      /* this session has no such picture (no such VM,
+                              exits of a bare run); nothing was written */
+    DOT_FAILED             /* a write failed or Graphviz could not render:
+                              err says which */
+} dot_result;
+
+/* Draw picture p of session s into out: DOT text when format is NULL,
+ * else (dot_format_of) rendered by Graphviz's `dot`, run as a child with
+ * the text on its standard input. */
+dot_result dot_write(FILE *out, const char *format, session *s, const dot_picture *p,
+                     char *err, size_t errlen);
+
 #endif /* VMM_REPORT_DOT_H */

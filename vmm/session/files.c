@@ -135,6 +135,19 @@ int files_check_aliases(const session_options *o)
                                "overwritten", us.u[j].path, us.what[i], us.what[j]);
 }
 
+bool files_named(const session_options *o, const char *path, char *what, size_t len)
+{
+    uses us;
+    collect_uses(o, &us);
+    for (int i = 0; i < us.n; i++) {
+        if (t32_out_same_file(us.u[i].path, path)) {
+            snprintf(what, len, "%s", us.what[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- opening ------------------------------------------------------------------ */
 
 static int open_output(t32_out *out, const char *path)

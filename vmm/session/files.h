@@ -29,6 +29,10 @@ void files_init(session_files *f);
  * Returns 0 or SESSION_USAGE. */
 int files_check_aliases(const session_options *o);
 
+/* Whether `path` is a file the options name, as files_check_aliases
+ * compares them: true with what it is in `what` (session_names_file). */
+bool files_named(const session_options *o, const char *path, char *what, size_t len);
+
 /* Open --trace, --trace-insns and --stats-json, and choose console_out.
  * Returns 0 or an exit status after a message. */
 int files_open_outputs(session_files *f, const session_options *o);

@@ -52,6 +52,11 @@ const t32_image *session_image(session *s, int i)
     return i >= 0 && i < s->nimgs ? &s->imgs[i] : NULL;
 }
 
+bool session_names_file(session *s, const char *path, char *what, size_t len)
+{
+    return files_named(&s->o, path, what, len);
+}
+
 /* ---- reporting how a guest ended --------------------------------------------
  *
  * A halt is the normal end and prints nothing (so a guest's transcript on

@@ -130,6 +130,12 @@ vmm         *session_vmm(session *s);
 t32_machine *session_machine(session *s);
 const t32_image *session_image(session *s, int i);
 
+/* Whether `path` is one of the files the session was opened with (an
+ * image, a disk, a console, a trace ...): true, with what it is ("the
+ * disk", "vm1's console") in `what`.  A file written later - the
+ * debugger's `dot FILE` - must not replace any of them. */
+bool session_names_file(session *s, const char *path, char *what, size_t len);
+
 /* The exit status for an outcome, and its one-line message on stderr
  * (nothing for a halt).  `who` is "" or "vmN: ". */
 int session_report(const char *who, const t32_image *img, const vmm_outcome *out);
