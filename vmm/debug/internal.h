@@ -169,6 +169,8 @@ void      points_remove(debugger *d, int id);
 void      points_report_watch(debugger *d, dbg_point *p);
 void      points_drop_spent(debugger *d);         /* temporary ones that hit */
 bool      points_have_watch(const debugger *d);
+/* Is point `id` a VMM event point (not a breakpoint or watchpoint)? */
+bool      points_is_event(const debugger *d, int id);
 /* The enabled BP_ADDR at pc that belongs to VM vm (d->vm; any in bare). */
 dbg_point *points_at(debugger *d, int vm, uint32_t pc);
 /* Is there a breakpoint at pc, but only other VMs' (the real CPU stopped

@@ -282,6 +282,14 @@ bool points_have_watch(const debugger *d)
     return false;
 }
 
+bool points_is_event(const debugger *d, int id)
+{
+    for (int i = 0; i < DBG_MAX_POINTS; i++)
+        if (d->pts[i].id == id)
+            return d->pts[i].kind > BP_RWATCH;
+    return false;
+}
+
 dbg_point *points_at(debugger *d, int vm, uint32_t pc)
 {
     for (int i = 0; i < DBG_MAX_POINTS; i++) {

@@ -547,11 +547,18 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
             run_to(d, pc + 4);
             continue;
         }
-        if (i + 1 < n)
+        bool last = i + 1 == n;
+        if (!last)
             d->nevents = 0;       /* narrate only the last instruction's exits */
-        step_one(d);
-        d->hit_id = 0;            /* si reports events, it does not stop at them */
-        d->hit_event = -1;
+        careful_step(d);
+        /* As in gdb, a breakpoint or watchpoint met on the way ends the
+         * count there.  So does a VMM event point - except on the last
+         * step, which tells its events in words rather than stopping. */
+        if (d->hit_id && points_is_event(d, d->hit_id) &&
+            (!dbg_event_stop_stands(d) || last)) {
+            d->hit_id = 0;
+            d->hit_event = -1;
+        }
     }
     dbg_report_stop(d, true);
     return true;
@@ -633,9 +640,7 @@ void dbg_report_stop(debugger *d, bool show_events)
             p = &d->pts[i];
     if (p && (p->kind == BP_WATCH || p->kind == BP_RWATCH))
         points_report_watch(d, p);
-    else if (p && p->kind == BP_ADDR)
-        fprintf(d->out, "\n%s %d, ", p->temporary ? "Temporary breakpoint" : "Breakpoint", p->id);
-    else if (p)
+    else if (p && p->kind != BP_ADDR)
         fprintf(d->out, "\nVMM event %d (%s):\n", p->id, p->what);
     if (d->v)
         report_events(d, show_events);
@@ -643,6 +648,10 @@ void dbg_report_stop(debugger *d, bool show_events)
         report_end(d);
         return;
     }
+    /* After the events a step told on its way there: "Breakpoint N, "
+     * heads the instruction line it stopped at. */
+    if (p && p->kind == BP_ADDR)
+        fprintf(d->out, "\n%s %d, ", p->temporary ? "Temporary breakpoint" : "Breakpoint", p->id);
     if (d->v && d->v->nvms > 1)
         fprintf(d->out, "[vm%d] ", d->vm);
     show_insn(d, dbg_pc(d), false);
