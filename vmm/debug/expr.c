@@ -1,7 +1,7 @@
 /*
  * expr.c - the debugger's expressions: C's operators over T32's values.
  *
- *   primary   123  0x7f  0b101  'a'  $pc $r3 $sp $tvec ...  $ $$ $N (values
+ *   primary   123  0x7f  0b101  017 (octal)  'a' '\n' '\033'  $pc $r3 $sp $tvec ...  $ $$ $N (values
  *             printed before)  symbol (its address)  ( expr )
  *   unary     - ~ ! * (the word at a guest-virtual address)  & (no-op on a
  *             symbol: a label already is its address)
@@ -75,6 +75,8 @@ static int64_t number(parser *ps)
         base = 16, s += 2;
     else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
         base = 2, s += 2;
+    else if (s[0] == '0' && isdigit((unsigned char)s[1]))
+        base = 8, s += 1;       /* C's octal, as print/o writes it: 010 is 8, 09 an error */
     uint64_t v = 0;
     const char *start = s;
     for (;; s++) {
@@ -141,6 +143,38 @@ static int64_t symbol(parser *ps)
     return v;
 }
 
+/* 'c', or one of C's escapes - '\n' '\t' '\r' '\0' '\\' '\'' ... and
+ * '\NNN' (octal, as print/c shows a byte that does not print) or '\xHH'. */
+static int64_t char_literal(parser *ps)
+{
+    static const char from[] = "nrtabfv0\\'\"", to[] = "\n\r\t\a\b\f\v\0\\'\"";
+    const char *s = ps->p + 1;
+    unsigned v = (unsigned char)*s;
+    if (*s == '\\') {
+        s++;
+        const char *e = *s ? strchr(from, *s) : NULL;
+        if (*s >= '0' && *s <= '7') {
+            v = 0;
+            for (int k = 0; k < 3 && *s >= '0' && *s <= '7'; k++)
+                v = v * 8 + (unsigned)(*s++ - '0');
+            s--;
+        } else if (*s == 'x' && isxdigit((unsigned char)s[1])) {
+            v = 0;
+            for (int k = 0; k < 2 && isxdigit((unsigned char)s[1]); k++, s++)
+                v = v * 16 + (unsigned)(isdigit((unsigned char)s[1]) ? s[1] - '0'
+                                        : tolower((unsigned char)s[1]) - 'a' + 10);
+        } else if (e) {
+            v = (unsigned char)to[e - from];
+        } else {
+            return fail(ps, "unknown escape in the character constant %s", ps->p), 0;
+        }
+    }
+    if (ps->p[1] == '\'' || v > 0xff || !*s || s[1] != '\'')
+        return fail(ps, "syntax error at '%s'", ps->p), 0;
+    ps->p = s + 2;
+    return v;
+}
+
 static int64_t primary(parser *ps)
 {
     skip(ps);
@@ -155,10 +189,8 @@ static int64_t primary(parser *ps)
         return number(ps);
     if (c == '$')
         return dollar(ps);
-    if (c == '\'' && ps->p[1] && ps->p[2] == '\'') {
-        ps->p += 3;
-        return (unsigned char)ps->p[-2];
-    }
+    if (c == '\'')
+        return char_literal(ps);
     if (is_ident(c, true))
         return symbol(ps);
     return fail(ps, c ? "syntax error at '%s'" : "%sexpression expected", ps->p), 0;
