@@ -27,6 +27,7 @@
 #include "vmm/debug/internal.h"
 #include "vmm/memory/guest.h"
 #include "vmm/modes/mode.h"
+#include "vmm/modes/pv/pv.h"
 
 #define BARE_CHUNK (1u << 20)   /* cycles between two looks at Ctrl-C (bare) */
 
@@ -594,14 +595,29 @@ static void report_end(debugger *d)
     const vmm_outcome *out = d->v ? &dbg_vm(d)->outcome : &d->bare_out;
     char where[256];
     dbg_where(d, where, sizeof where, out->pc);
-    if (out->end == VMM_END_HALT) {
-        fprintf(d->out, "[%s halted at %s after %" PRIu64 " cycles]\n",
-                d->v ? "vm" : "guest", where, out->cycles);
-        return;
-    }
     char who[32] = "";
     if (d->v)
         snprintf(who, sizeof who, "vm%d: ", d->vm);
+    if (out->end == VMM_END_HALT) {
+        /* A halt leaves pc past itself (pc := pc + 4), often on the next
+         * function's first word: "halted at <timer_tick>" would send the
+         * reader to the wrong place.  Name the instruction that halted. */
+        uint32_t w = 0;
+        bool by_insn = (!d->v || out->vcpu == d->vcpu) &&
+                       dbg_read_virt(d, out->pc - 4, &w, 4) &&
+                       (T32_OPC(w) == T32_OP_HALT ||
+                        (d->v && T32_OPC(w) == T32_OP_HCALL && T32_IMM16(w) == PV_HC_HALT));
+        if (by_insn)
+            dbg_where(d, where, sizeof where, out->pc - 4);
+        char name[16];      /* "guest", "vm", or with several VMs "vm1" */
+        snprintf(name, sizeof name, "%s", !d->v ? "guest" : "vm");
+        if (d->v && d->v->nvms > 1)
+            snprintf(name, sizeof name, "vm%d", d->vm);
+        fprintf(d->out, "[%s halted %s%s after %" PRIu64 " cycles]\n", name,
+                !by_insn ? "at " : T32_OPC(w) == T32_OP_HALT ? "by the halt at "
+                : "by hcall halt at ", where, out->cycles);
+        return;
+    }
     fflush(d->out);
     session_report(who, dbg_image(d), out);
     fflush(stderr);
