@@ -20,6 +20,7 @@
  * (vmm.h, vmm_event), and a matching point sets v->stop, so the run loop
  * stops at the next boundary - right after the VMM has handled the exit.
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -93,6 +94,14 @@ static bool event_arg(debugger *d, dbg_point *p, const char *arg)
         for (uint32_t n = 0; n < 64; n++)
             if (pv_hcall_name(n) && strcmp(pv_hcall_name(n), arg) == 0)
                 return (p->arg = (int)n), true;
+        /* A word is a hypercall's name: "no symbol" would mislead. */
+        if (isalpha((unsigned char)arg[0]) || arg[0] == '_') {
+            char names[256] = "";
+            for (uint32_t n = 1; n < 64; n++)
+                if (pv_hcall_name(n) && strlen(names) + strlen(pv_hcall_name(n)) + 3 < sizeof names)
+                    strcat(strcat(names, names[0] ? ", " : ""), pv_hcall_name(n));
+            return dbg_error(d, "no hypercall named '%s' (%s; or a number)", arg, names);
+        }
         uint32_t v;
         if (!expr_eval(d, arg, &v))
             return false;
