@@ -540,6 +540,34 @@ static bool code_address(const debugger *d, uint32_t a)
  * followed: a function that keeps one pushes lr, then fp, then sets
  * fp := sp, so the word at fp is the caller's fp and the word at fp + 4
  * the return address.  Without one, lr is the only caller we can know. */
+/* The frame convention (push lr; push fp; mov fp, sp ... pop fp; pop lr;
+ * ret) leaves two stretches where fp is still, or again, the caller's:
+ * the first three instructions of a function, and what follows its
+ * `pop fp`.  There the fp chain starts one frame up and would leave out
+ * the caller - the very case of `break inner`, `continue`, `backtrace`.
+ * The missing return address is then in lr, except at the `pop lr`,
+ * where it is the word at sp (lr may hold a return from a call made
+ * since).  Returns whether pc is in such a stretch, with that address. */
+static bool frame_not_set_up(debugger *d, uint32_t pc, uint32_t *ret)
+{
+    const uint32_t push_lr = T32_ENC_R(T32_OP_PUSH, T32_REG_LR, 0, 0),
+                   push_fp = T32_ENC_R(T32_OP_PUSH, T32_REG_FP, 0, 0),
+                   mov_fp = T32_ENC_R(T32_OP_ADD, T32_REG_FP, T32_REG_SP, 0),
+                   pop_fp = T32_ENC_R(T32_OP_POP, T32_REG_FP, 0, 0),
+                   pop_lr = T32_ENC_R(T32_OP_POP, T32_REG_LR, 0, 0);
+    const t32_image *img = dbg_image(d);
+    uint32_t off = 0, w[3];
+    *ret = dbg_reg(d, T32_REG_LR);
+    if (img && t32_image_symbolize(img, pc, &off) && off < 12 &&
+        dbg_read_virt(d, pc - off, w, 12) && w[0] == push_lr && w[1] == push_fp && w[2] == mov_fp)
+        return true;
+    if (pc < 8 || !dbg_read_virt(d, pc - 8, w, 12))
+        return false;
+    if (w[1] == pop_fp && w[2] == pop_lr)
+        return dbg_read_virt(d, dbg_reg(d, T32_REG_SP), ret, 4);
+    return w[0] == pop_fp && w[1] == pop_lr;
+}
+
 bool dc_backtrace(debugger *d, const char *fs, char *args)
 {
     (void)fs;
@@ -551,7 +579,11 @@ bool dc_backtrace(debugger *d, const char *fs, char *args)
     frame_line(d, 0, dbg_pc(d));
     uint32_t fp = dbg_reg(d, T32_REG_FP), lr = dbg_reg(d, T32_REG_LR);
     int n = 1;
-    if (fp == 0) {
+    uint32_t missing;
+    if (frame_not_set_up(d, dbg_pc(d), &missing)) {
+        if (code_address(d, missing) && n < (int)limit)
+            frame_line(d, n++, missing);
+    } else if (fp == 0) {
         if (code_address(d, lr) && lr != dbg_pc(d) && limit > 1)
             frame_line(d, n, lr);
         return true;
