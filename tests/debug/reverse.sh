@@ -8,8 +8,9 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 status=0
 check() {   # check NAME OPTIONS...
+    # (the breakpoint goes once reached: a count of steps stops at one)
     name=$1; shift
-    out=$(printf 'break kputs\nc\nsi 40\ninfo state\nsi 300\nrsi 300\ninfo state\nsi 7\nrsi 7\ninfo state\n' |
+    out=$(printf 'break kputs\nc\ndelete\nsi 40\ninfo state\nsi 300\nrsi 300\ninfo state\nsi 7\nrsi 7\ninfo state\n' |
         "$BUILD/bin/trapeze" debug --batch "$@" 2>&1 | grep '^cycle ')
     if [ "$(echo "$out" | sort -u | wc -l)" -ne 1 ] || [ "$(echo "$out" | wc -l)" -ne 3 ]; then
         echo "reverse: $name FAILED: the states differ:"; echo "$out"; status=1
