@@ -536,10 +536,6 @@ static bool code_address(const debugger *d, uint32_t a)
     return a && !(a & 3) && seg && (seg->flags & T32_SEG_X);
 }
 
-/* Frame 0 is the pc.  With a frame pointer (r13 != 0) the chain is
- * followed: a function that keeps one pushes lr, then fp, then sets
- * fp := sp, so the word at fp is the caller's fp and the word at fp + 4
- * the return address.  Without one, lr is the only caller we can know. */
 /* The frame convention (push lr; push fp; mov fp, sp ... pop fp; pop lr;
  * ret) leaves two stretches where fp is still, or again, the caller's:
  * the first three instructions of a function, and what follows its
@@ -568,6 +564,10 @@ static bool frame_not_set_up(debugger *d, uint32_t pc, uint32_t *ret)
     return w[0] == pop_fp && w[1] == pop_lr;
 }
 
+/* Frame 0 is the pc.  With a frame pointer (r13 != 0) the chain is
+ * followed: a function that keeps one pushes lr, then fp, then sets
+ * fp := sp, so the word at fp is the caller's fp and the word at fp + 4
+ * the return address.  Without one, lr is the only caller we can know. */
 bool dc_backtrace(debugger *d, const char *fs, char *args)
 {
     (void)fs;
