@@ -91,6 +91,15 @@ static void cond_if(as_state *as, lexer *lx, token dir, const char *name)
     cond_push(as, taken);
 }
 
+bool cond_is_directive(const char *name)
+{
+    static const char *const names[] = { ".if", ".ifdef", ".ifndef", ".else", ".endif" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
 bool cond_directive(as_state *as, lexer *lx, token dir, const char *name)
 {
     if (strcmp(name, ".if") == 0 || strcmp(name, ".ifdef") == 0 || strcmp(name, ".ifndef") == 0) {

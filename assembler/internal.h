@@ -328,6 +328,7 @@ bool lx_accept(lexer *lx, int op);            /* consume if the next token is op
 /* Copy the token's text into buf (truncated); returns its full length. */
 size_t lx_text(const lexer *lx, token t, char *buf, size_t bufsize);
 bool tok_is_name(const lexer *lx, token t, const char *name);
+void lx_skip_labels(lexer *lx);                /* past `name:` and `1:`, defining nothing */
 /* The token for a message: 'text' (quoted, shortened) or "end of line". */
 const char *tok_describe(const lexer *lx, token t, char *buf, size_t bufsize);
 /* Decode a T_STR token (already validated by the lexer) into bytes;
@@ -432,6 +433,7 @@ source_file *src_add_memory(as_state *as, const char *name, const char *text, si
  * if it is a conditional (returning true); cond_active says whether lines
  * are being assembled. */
 bool cond_directive(as_state *as, lexer *lx, token dir, const char *name);
+bool cond_is_directive(const char *name);       /* .if .ifdef .ifndef .else .endif */
 bool cond_active(const as_state *as);
 void cond_push(as_state *as, bool taken);
 void cond_else(as_state *as, token at);

@@ -263,6 +263,24 @@ size_t lx_text(const lexer *lx, token t, char *buf, size_t bufsize)
     return t.len;
 }
 
+/* Step over the labels that begin a statement (`name:` and `1:`) without
+ * defining them, quietly: the .if family and .endm are looked for before
+ * labels are defined, and may follow labels like any directive. */
+void lx_skip_labels(lexer *lx)
+{
+    for (;;) {
+        lexer ahead = *lx;
+        ahead.quiet = true;
+        token t = lx_next(&ahead), colon = lx_next(&ahead);
+        bool number = t.kind == T_NUM && lx->s[t.pos] >= '0' && lx->s[t.pos] <= '9';
+        if (!lx_is(colon, ':') || (t.kind != T_IDENT && !number))
+            return;
+        bool quiet = lx->quiet;
+        *lx = ahead;
+        lx->quiet = quiet;
+    }
+}
+
 bool tok_is_name(const lexer *lx, token t, const char *name)
 {
     return t.kind == T_IDENT && strlen(name) == t.len && memcmp(lx->s + t.pos, name, t.len) == 0;

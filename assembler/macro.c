@@ -149,19 +149,9 @@ void macro_begin(as_state *as, lexer *lx, token dir)
     }
 }
 
-void macro_record(as_state *as, const char *text, size_t len)
+/* Append one line to the body of the macro being defined. */
+static void macro_record_line(macro *m, const char *text, size_t len)
 {
-    macro *m = as->defining;
-    lexer lx;
-    lx_init(&lx, as, text, len);
-    lx.quiet = true;
-    token t = lx_next(&lx);
-    if (tok_is_name(&lx, t, ".macro"))
-        as->def_nesting++;
-    if (tok_is_name(&lx, t, ".endm") && as->def_nesting-- == 0) {
-        as->defining = NULL;
-        return;
-    }
     char **p = as_grow(m->body, &m->capbody, m->nbody, sizeof *p, 16);
     if (!p)
         return;
@@ -169,6 +159,26 @@ void macro_record(as_state *as, const char *text, size_t len)
     m->body[m->nbody] = copy_text(text, len);
     if (m->body[m->nbody])
         m->nbody++;
+}
+
+void macro_record(as_state *as, const char *text, size_t len)
+{
+    macro *m = as->defining;
+    lexer lx;
+    lx_init(&lx, as, text, len);
+    lx.quiet = true;
+    token first = lx_peek(&lx);
+    lx_skip_labels(&lx);                /* `done: .endm` ends the body too */
+    token t = lx_next(&lx);
+    if (tok_is_name(&lx, t, ".macro"))
+        as->def_nesting++;
+    if (tok_is_name(&lx, t, ".endm") && as->def_nesting-- == 0) {
+        as->defining = NULL;
+        if (t.pos != first.pos)         /* its labels are the body's last line */
+            macro_record_line(m, text, t.pos);
+        return;
+    }
+    macro_record_line(m, text, len);
 }
 
 /* Split the invocation's operands at top-level commas. */

@@ -293,17 +293,24 @@ static bool within_limits(as_state *as, size_t len)
     return false;
 }
 
-/* A conditional directive, handled even inside a false branch. */
-static bool conditional_line(as_state *as, const lexer *lx)
+/* A conditional directive, handled even inside a false branch.  Labels may
+ * come first (`1: .ifdef X`); they belong to the branch the line is in, so
+ * they are defined only if that branch is being assembled. */
+static bool conditional_line(as_state *as, lexer *lx, bool *defined)
 {
-    token first = lx_peek(lx);
+    lexer ahead = *lx;
+    lx_skip_labels(&ahead);
+    token first = lx_peek(&ahead);
     char name[16];
     if (first.kind != T_IDENT || first.len >= sizeof name)
         return false;
     lx_text(lx, first, name, sizeof name);
-    lexer rest = *lx;
-    lx_next(&rest);
-    return cond_directive(as, &rest, first, name);
+    if (!cond_is_directive(name))
+        return false;
+    if (!cond_active(as) || !labels(as, lx, defined))
+        lx_skip_labels(lx);             /* (after a bad label, reported: the rest) */
+    lx_next(lx);
+    return cond_directive(as, lx, first, name);
 }
 
 /* Labels and a statement, then the line table and the listing. */
@@ -339,8 +346,10 @@ void src_line(as_state *as, const char *text, size_t len)
     }
     lexer lx;
     lx_init(&lx, as, text, len);
-    if (conditional_line(as, &lx) || !cond_active(as)) {
-        list_statement(as, as->cur, 0, 0, false);
+    bool defined = false;
+    uint32_t here = (uint32_t)sec_here64(as);
+    if (conditional_line(as, &lx, &defined) || !cond_active(as)) {
+        list_statement(as, as->cur, here, 0, defined);
         return;
     }
     assemble_line(as, &lx);

@@ -478,6 +478,32 @@ static void nested_macro_definitions(void **state)
     run_free(&r);
 }
 
+/* A label may begin a line whose statement is .if, .ifdef, .ifndef, .else,
+ * .endif or .endm, as it may any other directive.  It belongs to the branch
+ * the line is in before the directive acts (`b: .else` to the first one) and
+ * is defined only if that branch is assembled; the directive still works. */
+static void labels_before_conditionals_and_endm(void **state)
+{
+    (void)state;
+    asm_run r = run("a:  .ifdef NOPE\n.word 1\nb:  .else\n.word 2\nc:  .endif\n"
+                    ".if 0\nd: .if 1\ne: .endif\nf: .endif\n"
+                    "1:  .ifndef NOPE\n.word 1b\n.endif\n"
+                    ".macro m\n.word 3\ng:  .endm\nm\n"
+                    ".word a, c, g\n"
+                    ".ifdef b\n.word 9\n.endif\n.ifdef d\n.word 9\n.endif\n"
+                    ".ifdef e\n.word 9\n.endif\n.ifdef f\n.word 9\n.endif\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.segs[0].size, 24);
+    assert_int_equal(word_at(&r.img, 0x1000), 2);
+    assert_int_equal(word_at(&r.img, 0x1004), 0x1004);     /* 1b: the label before .ifndef */
+    assert_int_equal(word_at(&r.img, 0x1008), 3);
+    assert_int_equal(word_at(&r.img, 0x100c), 0x1000);     /* a */
+    assert_int_equal(word_at(&r.img, 0x1010), 0x1004);     /* c */
+    assert_int_equal(word_at(&r.img, 0x1014), 0x100c);     /* g: after the expansion's .word */
+    run_free(&r);
+    expect_error("x: .endif\n", "t.s:1:4: error: '.endif' without '.if'");
+}
+
 static void listing_of_long_and_reserved_data(void **state)
 {
     (void)state;
@@ -518,6 +544,7 @@ int main(void)
         cmocka_unit_test(directive_operand_errors),
         cmocka_unit_test(nested_macro_definitions),
         cmocka_unit_test(listing_of_long_and_reserved_data),
+        cmocka_unit_test(labels_before_conditionals_and_endm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
