@@ -14,6 +14,13 @@
  * outside 0..63 - else `.word (1 << 62) * 4` would quietly store 0, which
  * the field check could not catch.
  *
+ * `&&`, `||` and `?:` evaluate as C does: the operand C would not evaluate
+ * (the right of `0 && x` or `1 || x`, the branch `?:` does not take) is
+ * still parsed and its symbols must exist, but its arithmetic cannot fail -
+ * so `.if N != 0 && 100 / N > 3` is fine when N is 0.  While the deciding
+ * value is not known yet (pass 1), both sides count as not evaluated; the
+ * final pass, where every value is known, reports what is really computed.
+ *
  * Each value also carries two facts.  `known` is false only in pass 1, for
  * a symbol defined further down.  `constant` is true when no address (label,
  * `.`, local label) went into it: `li` uses its short form only for
@@ -29,6 +36,7 @@ typedef struct parser {
     lexer *lx;
     int flags;
     int depth;       /* nesting of parentheses, unary operators and ?: */
+    int unevaluated; /* > 0 inside an operand that && || ?: do not evaluate */
 } parser;
 
 /* Deeper nesting is refused, so a hostile line cannot overflow the stack. */
@@ -161,11 +169,11 @@ static bool unary(parser *p, value *out)
     char text[48];
     switch (t.op) {
     case '-':
-        if (out->known && out->v == INT64_MIN) {
+        if (out->known && out->v == INT64_MIN && !p->unevaluated) {
             snprintf(text, sizeof text, "-(%lld)", (long long)out->v);
             return overflow(p, t, text);
         }
-        out->v = -out->v;
+        out->v = out->v == INT64_MIN ? 0 : -out->v;
         break;
     case '~': out->v = ~out->v; break;
     case '!': out->v = out->v == 0; break;
@@ -209,11 +217,27 @@ static bool compute(int op, int64_t a, int64_t b, int64_t *r)
     }
 }
 
+/* compute() for any operands: false (and *r unset) for a zero divisor or a
+ * shift count outside 0..63, as for a result that does not fit. */
+static bool compute_checked(int op, int64_t a, int64_t b, int64_t *r)
+{
+    if ((op == '/' || op == '%') && b == 0)
+        return false;
+    if ((op == OP_SHL || op == OP_SHR) && (b < 0 || b > 63))
+        return false;
+    return compute(op, a, b, r);
+}
+
 /* Apply a binary operator; `op` is the operator token (for messages). */
 static bool apply(parser *p, token op, value a, value b, value *out)
 {
     out->known = a.known && b.known;
     out->constant = a.constant && b.constant;
+    if (p->unevaluated) {               /* C would not compute it: no error */
+        if (!compute_checked(op.op, a.v, b.v, &out->v))
+            out->v = 0;
+        return true;
+    }
     if ((op.op == '/' || op.op == '%') && b.known && b.v == 0) {
         as_error(p->as, op, "division by zero in expression");
         return false;
@@ -246,8 +270,15 @@ static bool binary(parser *p, int min, value *out)
         if (prec == 0 || prec < min)
             return true;
         lx_next(p->lx);
+        /* The right of && and || is not evaluated when the left decides
+         * (or may decide: not known yet). */
+        bool lazy = (op.op == OP_ANDAND || op.op == OP_OROR) &&
+                    (!out->known || (out->v != 0) == (op.op == OP_OROR));
         value rhs;
-        if (!binary(p, prec + 1, &rhs) || !apply(p, op, *out, rhs, out))
+        p->unevaluated += lazy;
+        bool ok = binary(p, prec + 1, &rhs);
+        p->unevaluated -= lazy;
+        if (!ok || !apply(p, op, *out, rhs, out))
             return false;
     }
 }
@@ -261,7 +292,12 @@ static bool ternary(parser *p, value *out)
         return true;
     lx_next(p->lx);
     value a, b;
-    if (!nest(p, q) || !ternary(p, &a))
+    /* Only the branch taken is evaluated (neither, while the test is unknown). */
+    bool skip_a = !out->known || out->v == 0, skip_b = !out->known || out->v != 0;
+    p->unevaluated += skip_a;
+    bool ok = nest(p, q) && ternary(p, &a);
+    p->unevaluated -= skip_a;
+    if (!ok)
         return false;
     token colon = lx_next(p->lx);
     if (!lx_is(colon, ':')) {
@@ -269,7 +305,10 @@ static bool ternary(parser *p, value *out)
             as_error(p->as, colon, "expected ':' in a '?:' expression");
         return false;
     }
-    if (!ternary(p, &b))
+    p->unevaluated += skip_b;
+    ok = ternary(p, &b);
+    p->unevaluated -= skip_b;
+    if (!ok)
         return false;
     p->depth--;
     value test = *out;
@@ -281,7 +320,7 @@ static bool ternary(parser *p, value *out)
 
 bool expr(as_state *as, lexer *lx, int flags, value *out, token *start)
 {
-    parser p = { as, lx, flags, 0 };
+    parser p = { as, lx, flags, 0, 0 };
     if (start)
         *start = lx_peek(lx);
     *out = (value){ 0, false, false };

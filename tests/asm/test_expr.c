@@ -172,6 +172,30 @@ static void overflow(void **state)
     assert_int_equal(eval("-0x80000000 << 32 >> 32"), 0x80000000u);
 }
 
+/* && || ?: evaluate like C: the operand C skips cannot fail by its
+ * arithmetic (a division guarded by a test), but must still name symbols
+ * that exist; the operand C evaluates fails as always. */
+static void short_circuit(void **state)
+{
+    (void)state;
+    assert_int_equal(eval("0 && 1 / 0"), 0);
+    assert_int_equal(eval("1 || 1 % 0"), 1);
+    assert_int_equal(eval("0 ? 1 / 0 : 2"), 2);
+    assert_int_equal(eval("1 ? 3 : 1 << 64"), 3);
+    assert_int_equal(eval("0 && -(-0x7fffffffffffffff - 1)"), 0);
+    assert_int_equal(eval("1 ? 2 : (1 << 62) * 4"), 2);
+    asm_run r = run(".equ N, 0\n.if N != 0 && 100 / N > 3\n.word 1\n.else\n.word 2\n.endif\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 2);
+    run_free(&r);
+    /* A forward symbol decides in the final pass. */
+    assert_int_equal(eval("f && 1 / 0\n.equ f, 0"), 0);
+    expect_error(".word f && 1 / 0\n.equ f, 1\n", "t.s:1:14: error: division by zero");
+    expect_error(".word 1 && 1 / 0\n", "t.s:1:14: error: division by zero");
+    expect_error(".word 0 ? 1 : 1 << 64\n", "shift count 64 is out of range");
+    expect_error(".word 0 && nosuch\n", "undefined symbol 'nosuch'");
+}
+
 static void deep_nesting(void **state)
 {
     (void)state;
@@ -216,6 +240,7 @@ int main(void)
         cmocka_unit_test(symbols_and_dot),
         cmocka_unit_test(errors),
         cmocka_unit_test(overflow),
+        cmocka_unit_test(short_circuit),
         cmocka_unit_test(deep_nesting),
         cmocka_unit_test(caret_under_expression),
     };
