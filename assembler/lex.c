@@ -49,11 +49,22 @@ static token error_at(lexer *lx, size_t pos, size_t len)
     return (token){ .kind = T_ERROR, .pos = pos, .len = len };
 }
 
+/* What escape() returns for a sequence it refuses. */
+enum { ESC_UNKNOWN = -1, ESC_NO_HEX = -2, ESC_OCTAL_RANGE = -3 };
+
+static const char *escape_problem(int code)
+{
+    return code == ESC_NO_HEX      ? "\\x used with no following hex digits"
+         : code == ESC_OCTAL_RANGE ? "octal escape sequence out of range (at most \\377)"
+         :                           "unknown escape sequence";
+}
+
 /* One escape sequence after the backslash at s[*i]; advances *i past it.
- * Returns the byte value, or -1 for an unknown escape. */
+ * Returns the byte value, or an ESC_ code.  As in C, an octal escape is one
+ * to three octal digits, so `\0` is NUL and `\012` a newline. */
 static int escape(const lexer *lx, size_t *i)
 {
-    static const char from[] = "ntr0\\'\"abfve", to[] = "\n\t\r\0\\'\"\a\b\f\v\033";
+    static const char from[] = "ntr\\'\"abfve", to[] = "\n\t\r\\'\"\a\b\f\v\033";
     int c = at(lx, ++*i);
     if (c == 'x') {
         int v = 0, n = 0;
@@ -63,20 +74,20 @@ static int escape(const lexer *lx, size_t *i)
             n++;
         }
         ++*i;
-        return n ? v : -1;
+        return n ? v : ESC_NO_HEX;
     }
-    if (c >= '1' && c <= '7') {
+    if (c >= '0' && c <= '7') {
         int v = c - '0', n = 1;
         while (n < 3 && at(lx, *i + 1) >= '0' && at(lx, *i + 1) <= '7') {
             v = v * 8 + (at(lx, ++*i) - '0');
             n++;
         }
         ++*i;
-        return v <= 255 ? v : -1;
+        return v <= 255 ? v : ESC_OCTAL_RANGE;
     }
     const char *p = c > 0 ? memchr(from, c, sizeof from - 1) : NULL;
     ++*i;
-    return p ? (unsigned char)to[p - from] : -1;
+    return p ? (unsigned char)to[p - from] : ESC_UNKNOWN;
 }
 
 static token lex_char(lexer *lx, size_t start)
@@ -94,7 +105,7 @@ static token lex_char(lexer *lx, size_t start)
     if (at(lx, i) == '\\') {
         v = escape(lx, &i);
         if (v < 0) {
-            lex_error(lx, start + 1, i - start - 1, "unknown escape sequence");
+            lex_error(lx, start + 1, i - start - 1, "%s", escape_problem(v));
             return error_at(lx, start, 1);
         }
     } else {
@@ -120,8 +131,9 @@ static token lex_string(lexer *lx, size_t start)
         }
         if (at(lx, i) == '\\') {
             size_t esc = i;
-            if (escape(lx, &i) < 0) {
-                lex_error(lx, esc, i - esc, "unknown escape sequence");
+            int v = escape(lx, &i);
+            if (v < 0) {
+                lex_error(lx, esc, i - esc, "%s", escape_problem(v));
                 return error_at(lx, start, 1);
             }
         } else {

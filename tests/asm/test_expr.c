@@ -28,6 +28,19 @@ static void literals(void **state)
     assert_int_equal(eval("'\\\\'"), '\\');
     assert_int_equal(eval("'\\''"), '\'');
     assert_int_equal(eval("'\\0'"), 0);
+    /* Octal escapes are C's: 1 to 3 digits, a leading 0 included. */
+    assert_int_equal(eval("'\\012'"), 10);
+    assert_int_equal(eval("'\\07'"), 7);
+    assert_int_equal(eval("'\\377'"), 255);
+    asm_run r = run("_start: .ascii \"\\0101\\08\\00\"\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.segs[0].size, 5);
+    assert_int_equal(word_at(&r.img, 0x1000), 0x38003108u);   /* 08 '1' 00 '8' */
+    assert_int_equal(byte_at(&r.img, 0x1004), 0);
+    run_free(&r);
+    expect_error(".word '\\400'\n", "t.s:1:8: error: octal escape sequence out of range (at most \\377)");
+    expect_error(".ascii \"a\\xg\"\n", "t.s:1:10: error: \\x used with no following hex digits");
+    expect_error(".ascii \"\\q\"\n", "t.s:1:9: error: unknown escape sequence");
     assert_int_equal(eval("0xffffffff"), 0xffffffffu);
     /* Literals are 64-bit values like every other (README: "64-bit
      * arithmetic"); only the field that stores one checks its size. */
