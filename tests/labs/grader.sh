@@ -47,7 +47,7 @@ submission mutant
 (cd "$work/mutant" && patch -s -p1 <labs/01-arith/mutants/mul-adds.patch)
 run mutant "$work/mutant"
 if [ $rc -eq 1 ] && has mutant '^add: OK' &&
-   has mutant "^mul: FAIL (mul 3 4 printed '7', expected 12 - see answer.c, mul())$" &&
+   has mutant "^mul: FAIL (mul 3 4 printed '7', expected 12 - see answer.c, mul(), task 2)$" &&
    has mutant '^Score: 2/5$'; then pass "partial marks"; else fail "partial marks"; cat "$work/mutant.out"; fi
 
 # 4. Filters: a name, a wildcard, an unknown name (exit 2).

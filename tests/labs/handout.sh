@@ -28,7 +28,7 @@ if (cd "$s" && make >/dev/null 2>&1); then pass "starter builds"; else fail "sta
 rm -rf "$s/build"
 "$grade" --tree "$fix" --work "$work" --lab 01 "$s" >"$work/grade" 2>&1
 if [ $? -eq 1 ] && grep -q '^Score: 0/5$' "$work/grade" &&
-   grep -q "^add: FAIL (add 2 3 printed '0', expected 5 - see answer.c, add())$" "$work/grade"
+   grep -q "^add: FAIL (add 2 3 printed '0', expected 5 - see answer.c, add(), task 1)$" "$work/grade"
 then pass "starter scores below full marks"; else fail "starter grade:"; cat "$work/grade"; fi
 
 # Refusals.

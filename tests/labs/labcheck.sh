@@ -100,6 +100,12 @@ for lab in $labs; do
     if echo "$s" | grep -q '^build: OK' && [ -n "$score" ] && [ "${score%/*}" != "${score#*/}" ]
     then pass "lab $lab: starter builds, scores $score"
     else fail "lab $lab: starter: $score"; echo "$s" | sed 's/^/    /'; fi
+    # ... and each test it fails says which task to work on (labs/README.md:
+    # "each FAIL pointing at a task"): a reason like "the transcript differs
+    # at line 2" leaves a student with the starter's code and no lead.
+    untold=$(echo "$s" | grep '^[^ ]*: FAIL (' | grep -v '^build:' | grep -v '(.*task')
+    if [ -z "$untold" ]; then pass "lab $lab: every FAIL of the starter names a task"
+    else fail "lab $lab: the starter's FAILs that name no task:"; echo "$untold" | sed 's/^/    /'; fi
     # ... and boots guestos on bare T32 (its build is submission 1's).
     st="$kept/sub-1/tree"
     if [ -x "$st/build/bin/trapeze" ] && [ -f "$st/build/guestos/kernel.img" ]; then

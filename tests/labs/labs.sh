@@ -29,6 +29,20 @@ else
     echo "FAIL: wrong '# loses:' line:"; cat "$work/wrong.out"; fails=$((fails + 1))
 fi
 
+# A starter's FAIL that says what is wrong but not which task to work on.
+cp -R tests/labs/fixture "$work/untold"
+rm -rf "$work/untold/build"
+sed -i 's/ - see answer.c, neg(), task 1"/"/' "$work/untold/labs/02-neg/tests/neg.test"
+if grep -q 'task' "$work/untold/labs/02-neg/tests/neg.test"; then
+    echo "FAIL: could not take the task out of the fixture's neg.test"; fails=$((fails + 1))
+elif tests/labs/labcheck.sh --tree "$work/untold" 02 >"$work/untold.out" 2>&1; then
+    echo "FAIL: a starter FAIL that names no task went unnoticed"; fails=$((fails + 1))
+elif grep -q "FAIL: lab 02: the starter's FAILs that name no task:" "$work/untold.out"; then
+    echo "ok: a starter FAIL that names no task is reported"
+else
+    echo "FAIL: a starter FAIL without a task:"; cat "$work/untold.out"; fails=$((fails + 1))
+fi
+
 # A test that takes its expected result from $REF's lab code passes on
 # untouched starter code when a student runs make grade (the starter is its
 # own $REF).
