@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,16 +147,21 @@ static void kill_group(pid_t pgid)
 }
 
 /* Claim a sandbox uid for this grader: the first of [first, first + 1000)
- * that no other grader holds - each is locked by an flock on a file named
- * after it, held until this process and its children have all exited - and
- * that runs no process now.  Two graders on one machine (two labs graded at
- * once) would otherwise share a uid, and each would kill the other's
- * sandboxes at the end of every test (sandbox_killuid).  0 on success,
- * with *got; -1 if none is free. */
+ * that belongs to no account, that no other grader holds - each is locked
+ * by an flock on a file named after it, held until this process and its
+ * children have all exited - and that runs no process now.  Two graders on
+ * one machine (two labs graded at once) would otherwise share a uid, and
+ * each would kill the other's sandboxes at the end of every test
+ * (sandbox_killuid).  0 on success, with *got; -1 if none is free. */
 int sandbox_claim_uid(uid_t first, uid_t *got)
 {
     const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
     for (uid_t u = first; u < first + 1000; u++) {
+        /* A uid with an account (daemon, nobody, a person) is never taken:
+         * its files would be handed to the sandbox, and every process of it
+         * killed after each test. */
+        if (getpwuid(u))
+            continue;
         char path[64];
         snprintf(path, sizeof path, "%s/t32grade-uid-%ld.lock", dir, (long)u);
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -100,6 +100,23 @@ static int need_arg(int i, int argc, char **argv)
     return 1;
 }
 
+/* v as a whole number from min to max into *out; else 0 after saying why.
+ * Strictly: "--build-timeout 10m" must not quietly mean 10 seconds, nor
+ * "--jobs 2x" 2, nor "--uid-base abc" uid 0. */
+static int number(const char *opt, const char *v, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || errno || n < min || n > max) {
+        fprintf(stderr, "t32grade: error: %s '%s': a whole number from %ld to %ld\n", opt, v,
+                min, max);
+        return 0;
+    }
+    *out = n;
+    return 1;
+}
+
 /* Add the test names of list (separated by spaces or commas) to o->pats. */
 static int add_tests(struct opts *o, const char *list)
 {
@@ -159,12 +176,19 @@ static int parse(int argc, char **argv, struct opts *o)
                 o->ref = v;
             else if (!strcmp(a, "--work"))
                 o->work = v;
-            else if (!strcmp(a, "--jobs"))
-                o->jobs = atoi(v);
-            else if (!strcmp(a, "--build-timeout"))
-                o->build_timeout = atoi(v);
-            else
-                o->uid_base = atol(v);
+            else {
+                long n;
+                if (!strcmp(a, "--jobs") ? !number(a, v, 1, 64, &n)
+                    : !strcmp(a, "--build-timeout") ? !number(a, v, 1, 86400, &n)
+                    : !number(a, v, 1, 2000000000, &n))
+                    return -1;
+                if (!strcmp(a, "--jobs"))
+                    o->jobs = (int)n;
+                else if (!strcmp(a, "--build-timeout"))
+                    o->build_timeout = (int)n;
+                else
+                    o->uid_base = n;
+            }
         } else if (!strncmp(a, "--gradescope", 12)) {
             /* The file is optional; a following argument is taken for it
              * only when it ends in .json (else it is a submission). */
@@ -199,10 +223,6 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (!o->lab) {
         fprintf(stderr, "t32grade: error: which lab? (--lab NN)\n");
-        return -1;
-    }
-    if (o->jobs < 1 || o->jobs > 64 || o->build_timeout < 1) {
-        fprintf(stderr, "t32grade: error: --jobs is 1..64 and --build-timeout positive\n");
         return -1;
     }
     if (o->nsubs == 0)

@@ -257,6 +257,24 @@ else fail "--lab 1x"; cat "$work/badlab.out"; fi
 run badgs --gradescope="$work/x.txt" "$work/good"
 if [ $rc -eq 2 ] && has badgs 'must end in .json' && [ ! -e "$work/x.txt" ]; then pass "--gradescope=x.txt refused"
 else fail "--gradescope=x.txt"; cat "$work/badgs.out"; fi
+# Numbers are whole numbers in range: "10m" is not 10 seconds, "abc" not uid 0.
+for opt in "--build-timeout 10m" "--jobs 2x" "--jobs 0" "--uid-base abc"; do
+    run badnum $opt "$work/good"
+    if [ $rc -eq 2 ] && has badnum "error: ${opt% *} '${opt#* }': a whole number from"; then pass "$opt refused"
+    else fail "$opt"; cat "$work/badnum.out"; fi
+done
+# As root, a sandbox uid never belongs to an account (daemon, nobody, a
+# person): the grader would hand it the scratch tree and kill all its
+# processes after every test.  From 1 on, the first uids are accounts.
+if [ "$(id -u)" = 0 ] && getent passwd 1 >/dev/null; then
+    submission whoami 'system("echo sandbox uid $(id -u) >&2"); exit(3);'
+    run whoami --uid-base 1 -v "$work/whoami" --tests add
+    uid=$(sed -n 's/^ *sandbox uid \([0-9]*\)$/\1/p' "$work/whoami.out" | head -n 1)
+    if [ -n "$uid" ] && ! getent passwd "$uid" >/dev/null; then pass "--uid-base 1: uid $uid, no account's"
+    else fail "--uid-base 1 ran the submission as uid '$uid' ($(getent passwd "$uid" | cut -d: -f1))"; cat "$work/whoami.out"; fi
+else
+    echo "skip: sandbox uids and accounts (needs root and a passwd entry for uid 1)"
+fi
 
 # 14. Two root graders at once (two labs graded on one machine): each claims
 # sandbox uids of its own, so neither's end-of-test kill of its uid's
