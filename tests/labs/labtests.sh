@@ -2,7 +2,7 @@
 # The labs' test scripts with stand-in programs (no build of the project):
 # labs/grader/labtest.sh's helpers and lab 01's collatz.test on a guest
 # console that prints a NUL byte - grep and diff must still see lines, not
-# "binary file matches".
+# "binary file matches"; lab 05's unit.test with a stand-in compiler.
 set -u
 work=$(mktemp -d "${TMPDIR:-/tmp}/labtests-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -62,6 +62,29 @@ in_test "$work/same.sh"
 if [ "$(tail -n 1 "$work/out")" = "two runs: the transcript differs from x's at line 2" ]; then
     pass "same: a NUL in the transcripts"
 else fail "same with a NUL:"; cat "$work/out"; fi
+
+# lab 05's unit test: cmocka names a failed test twice (when it fails, and
+# in the summary); the reason names each once.  The stand-in compiler
+# makes a test_shadow that prints what cmocka prints for two failures.
+cat >"$t/build/bin/cc" <<'EOT'
+#!/bin/sh
+while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
+cat >"$out" <<'EOP'
+#!/bin/sh
+printf '[ RUN      ] test_a\n[  FAILED  ] test_a\n[ RUN      ] test_b\n[       OK ] test_b\n'
+printf '[ RUN      ] test_c\n[  FAILED  ] test_c\n[==========] 3 test(s) run.\n'
+printf '[  PASSED  ] 1 test(s).\n[  FAILED  ] 2 test(s), listed below:\n[  FAILED  ] test_a\n[  FAILED  ] test_c\n'
+exit 2
+EOP
+chmod +x "$out"
+EOT
+chmod +x "$t/build/bin/cc"
+rm -rf "$work/tmp"; mkdir "$work/tmp"
+(cd "$t" && env -i PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C SUB="$t" REF="$t" LAB=05 CC="$t/build/bin/cc" \
+    TMP="$work/tmp" HOME="$work/tmp" sh labs/05-shadow-paging/hidden/unit.test) >"$work/out" 2>&1
+if [ "$(tail -n 1 "$work/out")" = "shadow unit tests (tasks 1, 2: shadow.c): failed: test_a test_c" ]; then
+    pass "unit.test names each failed unit test once"
+else fail "unit.test's reason:"; cat "$work/out"; fi
 
 echo "labtests: $fails failure(s)"
 [ "$fails" -eq 0 ]
