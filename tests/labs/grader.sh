@@ -208,6 +208,17 @@ if has nul '^nul: FAIL (the real reason)$' &&
    "$json" "$work/nul.json" tests 0 output | grep -q 'after.*the real reason'
 then pass "a NUL byte in the output"; else fail "a NUL byte in the output"; cat "$work/nul.out"; fi
 
+# A test's environment is the one the guide's protocol lists, variable for
+# variable (PWD is the shell's own).
+printf '# points: 1\nenv | sed "s/=.*//" | grep -v "^PWD$" | LC_ALL=C sort | tr "\\n" " "; echo\nexit 1\n' \
+    >"$work/nultree/labs/01-arith/tests/env.test"
+"$grade" --tree "$work/nultree" --work "$work" --lab 01 --tests env "$work/good" >"$work/env.out" 2>&1
+got=$(sed -n 's/^env: FAIL (\(.*\))$/\1/p' "$work/env.out")
+documented=$(sed -n '/^The grader runs it as/,/^Exit status 0 is OK/p' labs/README.md |
+             grep -o '`\$\{0,1\}[A-Z_0-9]*[`=]' | tr -d '`$=' | LC_ALL=C sort -u | tr '\n' ' ')
+if [ -n "$got" ] && [ "$got " = "$documented" ]; then pass "a test's environment is the documented one ($got)"
+else fail "a test's environment is '$got', labs/README.md lists '$documented'"; cat "$work/env.out"; fi
+
 # 13. Without root, a submission can write into $REF: that fails its own
 # test, $REF is put back as it was, and the submissions after it are
 # graded as usual.  (As root the sandbox's uid cannot write there: the
