@@ -64,6 +64,18 @@ for lab in $labs; do
         continue
     fi
     subs="$subs $work/starter-$lab"
+    # Every file the handout names (`dir/file`, from the tree's top or the
+    # lab's folder; build/ outputs aside) is in the starter: the student
+    # reads it first.
+    labrel=$(cd "$work/starter-$lab" && ls -d labs/"$lab"-*)
+    missing=
+    for p in $(grep -o '`[A-Za-z0-9_.-]*/[A-Za-z0-9_./-]*`' "$work/starter-$lab/$labrel/README.md" |
+               tr -d '`' | LC_ALL=C sort -u); do
+        case $p in build/*) continue ;; esac
+        [ -e "$work/starter-$lab/$p" ] || [ -e "$work/starter-$lab/$labrel/$p" ] || missing="$missing $p"
+    done
+    if [ -z "$missing" ]; then pass "lab $lab: every file the handout names is in the starter"
+    else fail "lab $lab: the handout names files the starter does not have:$missing"; fi
     mutants=
     if [ -z "$quick" ] || [ "$mutlab" = "$lab" ]; then
         for p in "$tree"/labs/"$lab"-*/mutants/*.patch; do
