@@ -96,7 +96,14 @@ finish:
     call puts
     la r1, msg_colon
     call puts
-    addi r2, r13, '0'
+    li r3, 10                   ; the count in decimal, up to 99 (one
+    cmpi r13, 10                ; character '0' + n printed 16 as '@')
+    blt 1f
+    divu r2, r13, r3
+    addi r2, r2, '0'
+    out r2, PORT_CON_DATA(r0)
+1:  remu r2, r13, r3
+    addi r2, r2, '0'
     out r2, PORT_CON_DATA(r0)
     la r1, msg_failures
     call puts
