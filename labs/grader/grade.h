@@ -22,6 +22,7 @@
 #ifndef T32GRADE_H
 #define T32GRADE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <time.h>
@@ -101,6 +102,11 @@ void sandbox_describe(const struct outcome *o, const struct limits *l, char *buf
 void sandbox_killuid(uid_t uid);
 int sandbox_claim_uid(uid_t first, uid_t *got);
 double now_secs(void);
+/* Stopping: the signal (SIGINT, SIGTERM, SIGHUP) that asked the grader to
+ * stop, or 0.  A command running in a sandbox is then killed at once, with
+ * whatever it started, and sandbox_run returns. */
+extern volatile sig_atomic_t grade_stop;
+void sandbox_catch_stop(void);
 
 /* tree.c */
 struct ignored {                    /* what a copy left out, never followed */

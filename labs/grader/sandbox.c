@@ -40,6 +40,32 @@
 
 extern char **environ;
 
+volatile sig_atomic_t grade_stop;
+
+static void on_stop(int sig)
+{
+    grade_stop = sig;
+}
+
+/* Ctrl-C (or a SIGTERM, a SIGHUP) must not leave a submission running: its
+ * commands are in process groups of their own, which the terminal's SIGINT
+ * does not reach - a fork loop would go on for ever after the grader is
+ * gone.  The handler only notes the signal; the loops that wait for a
+ * command see it (poll and waitpid return early: no SA_RESTART), kill the
+ * command's group and uid, and the grader winds down.  A signal ignored
+ * from the start stays ignored (nohup t32grade ... keeps grading). */
+void sandbox_catch_stop(void)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+}
+
 double now_secs(void)
 {
     struct timespec ts;
@@ -205,6 +231,8 @@ static void collect(int fd, pid_t pid, double deadline, struct outcome *o, int *
     char buf[65536];
     for (;;) {
         double left = deadline - now_secs();
+        if (grade_stop)
+            return;
         if (left <= 0) {
             o->timed_out = !*reaped;
             return;
@@ -268,7 +296,7 @@ int sandbox_run(const struct jail *j, const struct limits *l, char *const argv[]
     int reaped = 0;
     collect(fds[0], pid, deadline, o, &reaped);
     /* EOF: the command closed its output; wait for it, still on the clock. */
-    while (!reaped && !o->timed_out && !o->flooded) {
+    while (!reaped && !o->timed_out && !o->flooded && !grade_stop) {
         if (waitpid(pid, &o->status, WNOHANG) == pid)
             reaped = 1;
         else if (now_secs() >= deadline)

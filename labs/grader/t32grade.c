@@ -69,7 +69,8 @@ static void usage(FILE *f)
           "(reason)' per test, the part scores and 'Score: N/M'.  Every argument that is\n"
           "not an option is a submission folder (one that does not exist scores 0).\n"
           "Exit status 0 only when every submission has full marks, 2 when the grader\n"
-          "itself cannot run.\n"
+          "itself cannot run or is stopped (Ctrl-C, SIGTERM, SIGHUP: the submissions'\n"
+          "commands are killed, nothing is reported).\n"
           "  --lab NN            the lab (labs/NN-*/ of the instructor's tree)\n"
           "  --hidden            also run the lab's hidden tests (labs/NN-*/hidden/)\n"
           "  --tests LIST        only the tests named in LIST (names separated by spaces\n"
@@ -688,15 +689,20 @@ static void grade_one(const struct run *r, int k, int slot)
         run_one(r, k, &j, &l, argv, &res);
         save(r, k, name, &res);
         free(res.output);
+        if (grade_stop)             /* the test was cut short: no result */
+            break;
     }
     free(b.output);
 }
 
-/* Run the workers, at most jobs at a time; each gets a free uid slot. */
+/* Run the workers, at most jobs at a time; each gets a free uid slot.  On
+ * a stop (grade_stop) no worker is started any more, and the running ones
+ * are told too - a SIGTERM sent to this process alone reaches no worker -
+ * and waited for: each kills its sandboxed command first. */
 static void grade_all(const struct run *r)
 {
     pid_t slots[64] = { 0 };
-    for (int k = 0; k < r->o.nsubs; k++) {
+    for (int k = 0; k < r->o.nsubs && !grade_stop; k++) {
         int slot = -1;
         for (int s = 0; s < r->o.jobs && slot < 0; s++)
             if (slots[s] == 0)
@@ -723,8 +729,20 @@ static void grade_all(const struct run *r)
         } else
             slots[slot] = pid;
     }
-    while (wait(NULL) > 0)
-        ;
+    for (int forwarded = 0;;) {
+        if (grade_stop && !forwarded) {
+            for (int s = 0; s < r->o.jobs; s++)
+                if (slots[s] > 0)
+                    kill(slots[s], SIGTERM);
+            forwarded = 1;
+        }
+        pid_t done = wait(NULL);
+        if (done < 0 && errno != EINTR)
+            break;                  /* ECHILD: every worker has ended */
+        for (int s = 0; s < r->o.jobs; s++)
+            if (slots[s] == done)
+                slots[s] = 0;
+    }
 }
 
 /* The scratch folder W and its fixed entries; the tests copied in. */
@@ -899,12 +917,24 @@ int main(int argc, char **argv)
     double start = now_secs();
     umask(022);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (setup(&r, argc, argv) < 0) {
+    sandbox_catch_stop();
+    if (setup(&r, argc, argv) < 0 || grade_stop) {
         if (r.work[0] && !r.o.keep)
             tree_remove(r.work);
+        if (grade_stop)
+            fprintf(stderr, "t32grade: stopped by signal %d: nothing graded\n", (int)grade_stop);
         return 2;
     }
     grade_all(&r);
+    if (grade_stop) {
+        /* No report: some tests were cut short, and a score made of them
+         * would be wrong.  The sandboxes are gone; so is the scratch. */
+        if (!r.o.keep)
+            tree_remove(r.work);
+        fprintf(stderr, "t32grade: stopped by signal %d: every command of the submissions was "
+                "killed, nothing graded\n", (int)grade_stop);
+        return 2;
+    }
     int rc = report(&r, now_secs() - start);
     if (r.o.keep)
         fprintf(stderr, "t32grade: the scratch folder is %s\n", r.work);
