@@ -695,6 +695,23 @@ static void grade_one(const struct run *r, int k, int slot)
     free(b.output);
 }
 
+/* A worker that has ended (its pid), 0 if a stop was asked first, -1 when
+ * none is left.  It polls rather than blocks in wait(): a signal that came
+ * just before a blocking wait() would not interrupt it, and the stop would
+ * wait for a worker's tests to end by themselves. */
+static pid_t worker_ended(void)
+{
+    for (;;) {
+        pid_t done = waitpid(-1, NULL, WNOHANG);
+        if (done != 0)
+            return done > 0 ? done : -1;
+        if (grade_stop)
+            return 0;
+        struct timespec ts = { 0, 20000000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Run the workers, at most jobs at a time; each gets a free uid slot.  On
  * a stop (grade_stop) no worker is started any more, and the running ones
  * are told too - a SIGTERM sent to this process alone reaches no worker -
@@ -708,7 +725,7 @@ static void grade_all(const struct run *r)
             if (slots[s] == 0)
                 slot = s;
         if (slot < 0) {
-            pid_t done = wait(NULL);
+            pid_t done = worker_ended();
             for (int s = 0; s < r->o.jobs; s++)
                 if (slots[s] == done)
                     slots[s] = 0, slot = s;
@@ -730,15 +747,18 @@ static void grade_all(const struct run *r)
             slots[slot] = pid;
     }
     for (int forwarded = 0;;) {
-        if (grade_stop && !forwarded) {
+        pid_t done = forwarded ? waitpid(-1, NULL, 0) : worker_ended();
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done < 0)
+            break;                  /* every worker has ended */
+        if (done == 0) {            /* a stop: tell the workers, then wait */
             for (int s = 0; s < r->o.jobs; s++)
                 if (slots[s] > 0)
                     kill(slots[s], SIGTERM);
             forwarded = 1;
+            continue;
         }
-        pid_t done = wait(NULL);
-        if (done < 0 && errno != EINTR)
-            break;                  /* ECHILD: every worker has ended */
         for (int s = 0; s < r->o.jobs; s++)
             if (slots[s] == done)
                 slots[s] = 0;
