@@ -146,19 +146,30 @@ hostile escape 'chmod("..", 0755); FILE *f = fopen("../escaped", "w"); if (!f) {
     '\(wrote outside its tree: $SUB/../escaped\|failed (status 3)\)'
 hostile ref '{ char p[4096]; snprintf(p, sizeof p, "%s/owned", getenv("REF")); FILE *f = fopen(p, "w"); if (!f) { perror(p); exit(3); } fclose(f); }' \
     '\(wrote outside its tree: in $REF\|failed (status 3)\)'
-# Stopped while a fork loop runs: a SIGTERM to the grader alone (or Ctrl-C's
-# SIGINT to its process group, which is not the submission's) must still
-# kill the submission's commands (and its uid's processes), remove the
-# scratch folder and exit 2, at once.  (SIGTERM: a script's background job
-# starts with SIGINT ignored, and the grader leaves an ignored signal so.)
-submission stopme 'for (;;) fork();'
-"$grade" --tree "$fix" --work "$work" --lab 01 "$work/stopme" --tests add >"$work/stopme.out" 2>&1 &
+# Stopped while a submission's commands run: a SIGTERM to the grader alone
+# (or Ctrl-C's SIGINT to its process group, which is not the submission's)
+# must still kill them (their groups and the sandbox uid's processes),
+# remove the scratch folder and exit 2, at once.  (SIGTERM: a script's
+# background job starts with SIGINT ignored, and the grader leaves an
+# ignored signal so.)  The submission's build never ends and keeps starting
+# processes that sleep - named by its scratch path, under $work - so the
+# test has a wide window (the build timeout), and nothing starves the
+# machine it watches with (a CPU-bound fork loop would, on a busy host).
+submission stopme
+cat >"$work/stopme/spin.sh" <<'EOF'
+if [ "${1:-}" = child ]; then while :; do sleep 1; done; fi
+while :; do sh "$0" child & sleep 0.2; done
+EOF
+printf 'all:\n\tsh $(CURDIR)/spin.sh\n' >"$work/stopme/Makefile"
+spinning() { ps -eo pid=,args= | grep -F -- "$work/" | grep 'spin\.sh' || true; }
+"$grade" --tree "$fix" --work "$work" --lab 01 --build-timeout 120 "$work/stopme" \
+    >"$work/stopme.out" 2>&1 &
 gpid=$!
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-    ps -eo args | grep -q '^[^ ]*/build/bin/answer add' && break
+i=0
+while [ $i -lt 240 ] && [ "$(spinning | wc -l)" -lt 3 ]; do
     sleep 0.25
+    i=$((i + 1))
 done
-sleep 0.5
 kill -TERM "$gpid"
 start=$(date +%s)
 wait "$gpid"
@@ -166,17 +177,13 @@ rc=$?
 took=$(( $(date +%s) - start ))
 sleep 1
 if [ $rc -eq 2 ] && [ "$took" -le 5 ] && has stopme 'stopped by signal 15' &&
-   ! ps -eo args | grep -q '^[^ ]*/build/bin/answer add' && ! ls "$work"/t32grade.* >/dev/null 2>&1
-then pass "stopped: the submission's fork loop killed, the scratch removed, exit 2 (${took}s)"
+   [ -z "$(spinning)" ] && ! ls "$work"/t32grade.* >/dev/null 2>&1
+then pass "stopped: the submission's commands killed, the scratch removed, exit 2 (${took}s)"
 else
-    fail "stopped (status $rc, ${took}s; $(ps -eo args | grep -c '^[^ ]*/build/bin/answer add') processes left)"
+    fail "stopped (status $rc, ${took}s; $(spinning | wc -l) processes left)"
     cat "$work/stopme.out"
     # what this test started must not outlive it (the grader no longer can)
-    for i in 1 2 3 4 5 6 7 8 9 10; do
-        pids=$(ps -eo pid=,args= | awk '$2 ~ /\/build\/bin\/answer$/ && $3 == "add" { print $1 }')
-        [ -n "$pids" ] && kill -STOP $pids 2>/dev/null
-    done
-    pids=$(ps -eo pid=,args= | awk '$2 ~ /\/build\/bin\/answer$/ && $3 == "add" { print $1 }')
+    pids=$(spinning | awk '{ print $1 }')
     [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
 fi
 if ! ls "$work"/t32grade.* >/dev/null 2>&1; then pass "scratch folders removed"
