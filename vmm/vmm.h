@@ -67,7 +67,9 @@ typedef enum vmm_end {
                         TVEC = 0, so it would jump to address 0 forever     */
     VMM_END_IDLE,    /* wfi with no timer and no disk transfer that could
                         ever wake it                                       */
-    VMM_END_NO_MEMORY /* the VMM ran out of its own memory (shadow tables) */
+    VMM_END_NO_MEMORY, /* the VMM ran out of its own memory (shadow tables) */
+    VMM_END_OUTPUT   /* its console output cannot be written (a full disk, a
+                        closed pipe): nobody would see the rest of its run  */
 } vmm_end;
 
 /* How a guest ended, with the facts a message needs. */

@@ -2,7 +2,9 @@
 # console_errors.sh - console output that the host cannot write (/dev/full)
 # is reported: "error: console output: No space left on device", exit
 # status 1 - on bare T32, for one VM, for several VMs sharing stdout, and
-# for a VM's console=FILE.  The guest itself runs as usual.
+# for a VM's console=FILE.  The guest itself runs as usual, until the
+# failure is noticed: a guest that prints for ever then stops (status 1,
+# not a run that never ends).
 set -eu
 BUILD=${BUILD:-build}
 T=$BUILD/bin/trapeze
@@ -13,6 +15,7 @@ fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
 "$BUILD/bin/t32as" -o "$tmp/hello.img" tests/vmm/guests/hello.s
 "$BUILD/bin/t32as" -D COUNT=100000 -o "$tmp/noline.img" tests/vmm/guests/noline.s
+"$BUILD/bin/t32as" -o "$tmp/spew.img" tests/vmm/guests/spew.s
 
 # full NAME -- COMMAND...: run it with stdout on /dev/full; expect status 1
 # and the message on stderr.
@@ -39,6 +42,30 @@ full "trap, two VMs on stdout" -- \
     "$T" run --mode trap --max-insns 10000000 --vm "$tmp/hello.img" --vm "$tmp/noline.img"
 full "trap, console=/dev/full" -- \
     "$T" run --mode trap --max-insns 100000 --vm "$tmp/hello.img,console=/dev/full" --vm "$tmp/hello.img"
+
+
+# A guest that never halts, with no --max-insns: its console failing ends
+# the run (the timeout's status 124 would mean it ran on, every byte lost).
+full "bare, for ever" -- "$T" run --bare "$tmp/spew.img"
+full "trap, for ever" -- "$T" run --mode trap "$tmp/spew.img"
+full "emulate, for ever" -- "$T" run --mode emulate "$tmp/spew.img"
+full "trap, two VMs for ever" -- "$T" run --vm "$tmp/spew.img" --vm "$tmp/spew.img"
+full "trap, console=/dev/full for ever" -- \
+    "$T" run --vm "$tmp/spew.img,console=/dev/full" --vm "$tmp/hello.img"
+# A closed pipe with SIGPIPE ignored (as under nohup or some shells'
+# scripts): the write fails with EPIPE instead of killing the process.
+for mode in bare trap; do
+    ( set +e; trap '' PIPE; timeout 20 "$T" run --mode "$mode" "$tmp/spew.img" 2>"$tmp/err"
+      echo $? >"$tmp/status" ) | head -c 2 >/dev/null
+    got=$(cat "$tmp/status")
+    if [ "$got" -ne 1 ]; then
+        fail "$mode, closed pipe: exit status $got, expected 1"; sed 's/^/    /' "$tmp/err"
+    elif ! grep -q 'error: console output: .*Broken pipe' "$tmp/err"; then
+        fail "$mode, closed pipe: no message"; sed 's/^/    /' "$tmp/err"
+    else
+        echo "PASS $mode, closed pipe"
+    fi
+done
 
 echo "console_errors: $failures failures"
 [ "$failures" -eq 0 ]

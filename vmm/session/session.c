@@ -106,6 +106,10 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
         fprintf(stderr, "trapeze: %sthe VMM ran out of memory for shadow page "
                 "tables, at pc %s\n", who, where);
         return SESSION_NO_MEMORY;
+    case VMM_END_OUTPUT:    /* the reason follows, from session_close */
+        fprintf(stderr, "trapeze: %sstopped after %" PRIu64 " cycles, at pc %s: its "
+                "console output cannot be written\n", who, out->cycles, where);
+        return SESSION_ERROR;
     }
     return SESSION_ERROR;
 }
