@@ -4,7 +4,8 @@
 # status 1 - on bare T32, for one VM, for several VMs sharing stdout, and
 # for a VM's console=FILE.  The guest itself runs as usual, until the
 # failure is noticed: a guest that prints for ever then stops (status 1,
-# not a run that never ends).
+# not a run that never ends).  A trace that cannot be written does the
+# same.
 set -eu
 BUILD=${BUILD:-build}
 T=$BUILD/bin/trapeze
@@ -52,6 +53,23 @@ full "emulate, for ever" -- "$T" run --mode emulate "$tmp/spew.img"
 full "trap, two VMs for ever" -- "$T" run --vm "$tmp/spew.img" --vm "$tmp/spew.img"
 full "trap, console=/dev/full for ever" -- \
     "$T" run --vm "$tmp/spew.img,console=/dev/full" --vm "$tmp/hello.img"
+# A trace that fails ends the run the same way (spin: no output of its own).
+printf '    .text\n_start:\n1:  b 1b\n' >"$tmp/spin.s"
+"$BUILD/bin/t32as" -o "$tmp/spin.img" "$tmp/spin.s"
+for mode in bare trap; do
+    set +e
+    timeout 20 "$T" run --mode "$mode" --trace-insns /dev/full "$tmp/spin.img" \
+        </dev/null >/dev/null 2>"$tmp/err"
+    got=$?
+    set -e
+    if [ "$got" -ne 1 ] || ! grep -q 'error: --trace-insns: write failed' "$tmp/err"; then
+        fail "$mode, --trace-insns /dev/full for ever: exit status $got"
+        sed 's/^/    /' "$tmp/err"
+    else
+        echo "PASS $mode, --trace-insns /dev/full for ever"
+    fi
+done
+
 # A closed pipe with SIGPIPE ignored (as under nohup or some shells'
 # scripts): the write fails with EPIPE instead of killing the process.
 for mode in bare trap; do

@@ -33,7 +33,7 @@ static bool trap_escapes(const t32_cpu *cpu)
 /* The longest batch t32_run gets at a time.  Between batches the run
  * looks at the console.  The CPU stops exactly at its budget and goes on
  * from there, so a run cut into batches is the same run; a batch of 2^24
- * cycles takes a few milliseconds. */
+ * cycles takes a few milliseconds.  (The console and the trace.) */
 #define BARE_BATCH (1u << 24)
 
 /* The cycles left before `limit` (0 = no limit). */
@@ -130,9 +130,11 @@ vmm_outcome vmm_bare_run_watched(t32_machine *m, uint64_t limit, vmm_stats *st,
     cpu->host_kernel = true;
     while (end == VMM_RUNNING && !(w && w->stopped && *w->stopped)) {
         uint64_t left = budget_left(cpu, limit);
-        /* A console the host can no longer write ends the run, as in a VM
-         * (run/sched.c): a guest printing for ever would run for ever. */
-        if (m->console.out_error != 0)
+        /* A console or trace the host can no longer write ends the run, as
+         * in a VM (run/sched.c): a guest printing for ever would run for
+         * ever. */
+        if (m->console.out_error != 0 || (w && w->output_failed &&
+                                          w->output_failed(w->insn_ctx)))
             end = VMM_END_OUTPUT;
         else
             end = left == 0 ? VMM_END_LIMIT

@@ -63,7 +63,8 @@ bool vmm_sched_round(vmm *v)
          * pipe) ends the VM here, at the end of its turn, as `yes` ends at
          * its first failed write: a guest that prints for ever would
          * otherwise run for ever with every byte lost.  The guest never
-         * sees the error; the front end reports it. */
+         * sees the error; the front end reports it (and ends the run the
+         * same way when a trace fails: session/session.c). */
         if (!done && vm->con.out_error != 0) {
             vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_OUTPUT);
             done = true;

@@ -106,9 +106,9 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
         fprintf(stderr, "trapeze: %sthe VMM ran out of memory for shadow page "
                 "tables, at pc %s\n", who, where);
         return SESSION_NO_MEMORY;
-    case VMM_END_OUTPUT:    /* the reason follows, from session_close */
+    case VMM_END_OUTPUT:    /* which output and why follow, from session_close */
         fprintf(stderr, "trapeze: %sstopped after %" PRIu64 " cycles, at pc %s: its "
-                "console output cannot be written\n", who, out->cycles, where);
+                "output cannot be written\n", who, out->cycles, where);
         return SESSION_ERROR;
     }
     return SESSION_ERROR;
@@ -349,14 +349,22 @@ int session_open(session **sp, const session_options *o)
 
 /* ---- running ---------------------------------------------------------------------- */
 
+/* A trace (--trace, --trace-insns) the host can no longer write: a full
+ * disk, /dev/full, a closed pipe.  The run ends there rather than go on
+ * with every line lost; session_close says why. */
+static bool traces_failed(void *ctx)
+{
+    session *s = ctx;
+    return (s->files.trace.f && ferror(s->files.trace.f)) ||
+           (s->files.itrace.f && ferror(s->files.itrace.f));
+}
+
 static int run_bare(session *s)
 {
     const vmm_stats *stp = &s->bare_stats;
-    vmm_watch w = { .trace = s->files.trace.f };
-    if (s->files.itrace.f) {
+    vmm_watch w = { .trace = s->files.trace.f, .output_failed = traces_failed, .insn_ctx = s };
+    if (s->files.itrace.f)
         w.insn_hook = insn_line;
-        w.insn_ctx = s;
-    }
     vmm_outcome out = vmm_bare_run_watched(s->bare, s->o.max_insns, &s->bare_stats, &w);
     t32_console_sync(&s->bare->console);   /* the transcript before any message */
     int status = session_report("", &s->imgs[0], &out);
@@ -384,14 +392,21 @@ static uint64_t switch_modes(session *s, vmm_vm *vm, int *next)
     return *next < s->o.nswitches ? s->o.switches[*next].at : 0;
 }
 
-static void run_switching(session *s)
+/* The VMs' rounds, with the --switch-mode pauses, until every VM has
+ * stopped - or a trace has failed, which stops them all. */
+static void run_rounds(session *s)
 {
     int next[VMM_MAX_VMS] = { 0 };
     bool running = true;
     while (running) {
-        for (int i = 0; i < s->v->nvms; i++)
+        for (int i = 0; s->o.nswitches > 0 && i < s->v->nvms; i++)
             s->v->vms[i]->pause_at = switch_modes(s, s->v->vms[i], &next[i]);
         running = vmm_sched_round(s->v);
+        for (int i = 0; running && traces_failed(s) && i < s->v->nvms; i++) {
+            vmm_vm *vm = s->v->vms[i];
+            if (vm->outcome.end == VMM_RUNNING)
+                vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_OUTPUT);
+        }
     }
 }
 
@@ -421,10 +436,7 @@ static int run_vms(session *s)
     vmm *v = s->v;
     const vmm_stats *st[VMM_MAX_VMS];
     int status = SESSION_HALT;
-    if (s->o.nswitches > 0)
-        run_switching(s);
-    else
-        vmm_sched_run(v);
+    run_rounds(s);
     for (int i = 0; i < v->nvms; i++)
         t32_console_sync(&v->vms[i]->con);   /* the transcripts before any message */
     for (int i = 0; i < v->nvms; i++) {
