@@ -282,6 +282,10 @@ vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum);
  * picks.  Returns vm->outcome.end. */
 vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
 
+/* vCPU vc has halted or run the VM's --max-insns.  Once every vCPU has,
+ * the VM stops: VMM_END_HALT if all halted, else VMM_END_LIMIT. */
+void vmm_vcpu_ended(vmm_vcpu *vc);
+
 /* Stop a VM for good with the given reason, at vCPU `vc`'s current pc. */
 void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end);
 

@@ -222,6 +222,21 @@ else
     fail "--stats-json: one final mode for all, not mixed"; grep mode "$tmp/same.json"
 fi
 
+# ---- --max-insns with several vCPUs: each runs to the limit, whatever the quantum --------------
+# (The VM used to stop when its first vCPU got there, the others wherever
+# the quantum had left them: 150000 + 140000 instructions with the default
+# quantum, other sums with others.)
+for q in 10000 7; do
+    "$T" run --vcpus 2 --max-insns 150000 --quantum "$q" --stats-json "$tmp/v$q.json" \
+        "$G/counter.img" >/dev/null 2>&1 || true
+done
+if grep -q '"guest_insns": 300000,' "$tmp/v10000.json" && grep -q '"guest_insns": 300000,' "$tmp/v7.json"; then
+    pass "--max-insns with --vcpus 2: each vCPU runs the limit, the same for every --quantum"
+else
+    fail "--max-insns with --vcpus 2: each vCPU runs the limit, the same for every --quantum"
+    grep guest_insns "$tmp/v10000.json" "$tmp/v7.json"
+fi
+
 # ---- --trace -----------------------------------------------------------------------------------
 # A header names the columns; each line has the guest's virtual K and IE.
 "$T" run --mode trap --trace "$tmp/trace.txt" "$G/escape.img" >/dev/null 2>&1 || true

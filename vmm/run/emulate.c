@@ -109,17 +109,13 @@ static void retire(vmm_vcpu *vc)
 }
 
 /* halt: the vCPU stops for good (T32 has no way to restart a halted CPU);
- * the VM has halted when all its vCPUs have. */
+ * the VM has halted when all its vCPUs have (vmm_vcpu_ended). */
 static void emulate_halt(vmm_vcpu *vc)
 {
     retire(vc);
     vc->pc += 4;
     vc->halted = true;
-    vmm_vm *vm = vc->vm;
-    for (int i = 0; i < vm->nvcpus; i++)
-        if (!vm->vcpus[i].halted)
-            return;
-    vmm_vm_stop(vm, vc, VMM_END_HALT);
+    vmm_vcpu_ended(vc);
 }
 
 /* wfi, as bare T32 does it (see vtimer_wait).  Idling costs the host

@@ -224,17 +224,42 @@ static uint64_t turn_end(const vmm_vcpu *vc, uint64_t quantum)
     return end;
 }
 
+/* Whether vCPU vc has run its VM's --max-insns: then it runs no more. */
+static bool at_limit(const vmm_vcpu *vc)
+{
+    return vc->vm->limit != 0 && vc->vcycles >= vc->vm->limit;
+}
+
+/* The limit holds per vCPU, as a bare machine's budget holds per CPU
+ * (isa/README.md): each vCPU runs up to it, and the VM has reached it once
+ * every vCPU has, or halted.  Stopping the VM at the first vCPU to get
+ * there would leave the others wherever the quantum happened to put them,
+ * so the counts and the transcript would change with --quantum. */
+void vmm_vcpu_ended(vmm_vcpu *vc)
+{
+    vmm_vm *vm = vc->vm;
+    bool all_halted = true;
+    for (int i = 0; i < vm->nvcpus; i++) {
+        const vmm_vcpu *other = &vm->vcpus[i];
+        if (!other->halted && !at_limit(other))
+            return;
+        all_halted &= other->halted;
+    }
+    vmm_vm_stop(vm, vc, all_halted ? VMM_END_HALT : VMM_END_LIMIT);
+}
+
 vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum)
 {
     vmm_vm *vm = vc->vm;
-    if (vm->outcome.end != VMM_RUNNING || vc->halted)
+    if (vm->outcome.end != VMM_RUNNING || vc->halted || at_limit(vc))
         return vm->outcome.end;
     vc->horizon = turn_end(vc, quantum);
     vcpu_load(vc, cpu);
     while (vm->outcome.end == VMM_RUNNING && !vc->halted) {
-        if (vm->limit != 0 && vc->vcycles >= vm->limit)
-            vmm_vm_stop(vm, vc, VMM_END_LIMIT);
-        else if (vc->vcycles >= vc->horizon || vm->vmm->stop)
+        if (at_limit(vc)) {
+            vmm_vcpu_ended(vc);
+            break;
+        } else if (vc->vcycles >= vc->horizon || vm->vmm->stop)
             break;
         else
             step(vc, cpu);
