@@ -98,6 +98,8 @@ typedef struct vmm_vcpu {
     uint64_t vtimer_deadline;  /* vcycles at which the virtual timer fires */
     uint32_t vpending;         /* latched virtual interrupt lines (the timer) */
     bool     halted;
+    bool     parked;           /* its last turn ended in a wfi that nothing could
+                                  wake (run/run.c, vmm_vcpu_ended) */
     t32_cpu *cpu;              /* the real CPU it is on, during its turn; else NULL */
     uint64_t horizon;          /* virtual time at which the current turn ends */
     uint64_t run_until;        /* ... and the current direct run (the next
@@ -282,8 +284,10 @@ vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum);
  * picks.  Returns vm->outcome.end. */
 vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
 
-/* vCPU vc has halted or run the VM's --max-insns.  Once every vCPU has,
- * the VM stops: VMM_END_HALT if all halted, else VMM_END_LIMIT. */
+/* vCPU vc has halted, run the VM's --max-insns, or parked in a wfi that
+ * nothing can wake.  Once every vCPU has, the VM stops: VMM_END_IDLE if
+ * one is parked, else VMM_END_LIMIT if one is at the limit, else
+ * VMM_END_HALT. */
 void vmm_vcpu_ended(vmm_vcpu *vc);
 
 /* Stop a VM for good with the given reason, at vCPU `vc`'s current pc. */

@@ -237,6 +237,18 @@ else
     grep guest_insns "$tmp/v10000.json" "$tmp/v7.json"
 fi
 
+# A second vCPU parked in a dead wfi does not end the VM while vCPU 0 runs
+# (it used to, before vCPU 0 printed, with a small quantum).
+"$BUILD/bin/t32as" -o "$tmp/park.img" tests/vmm/guests/park.s
+for q in 10000 1; do
+    expect 5 "wfi with no timer or disk transfer that could wake it, at pc" \
+        "--vcpus 2, vCPU 1 parked, --quantum $q: status 5" \
+        -- "$T" run --vcpus 2 --quantum "$q" "$tmp/park.img"
+    "$T" run --vcpus 2 --quantum "$q" "$tmp/park.img" >"$tmp/park.out" 2>/dev/null || true
+    [ "$(cat "$tmp/park.out")" = "A" ] && pass "--vcpus 2, vCPU 1 parked, --quantum $q: vCPU 0 runs to its halt" ||
+        fail "--vcpus 2, vCPU 1 parked, --quantum $q: vCPU 0 runs to its halt"
+done
+
 # ---- --trace -----------------------------------------------------------------------------------
 # A header names the columns; each line has the guest's virtual K and IE.
 "$T" run --mode trap --trace "$tmp/trace.txt" "$G/escape.img" >/dev/null 2>&1 || true

@@ -140,8 +140,9 @@ static void emulate_wfi(vmm_vcpu *vc)
         break;
     case VTIMER_IDLED:              /* pc stays: wfi executes again */
         break;
-    case VTIMER_NEVER:
-        vmm_vm_stop(vm, vc, VMM_END_IDLE);
+    case VTIMER_NEVER:              /* parked: the VM ends when all are */
+        vc->parked = true;
+        vmm_vcpu_ended(vc);
         break;
     }
 }

@@ -230,22 +230,43 @@ static bool at_limit(const vmm_vcpu *vc)
     return vc->vm->limit != 0 && vc->vcycles >= vc->vm->limit;
 }
 
-/* The limit holds per vCPU, as a bare machine's budget holds per CPU
- * (isa/README.md): each vCPU runs up to it, and the VM has reached it once
- * every vCPU has, or halted.  Stopping the VM at the first vCPU to get
- * there would leave the others wherever the quantum happened to put them,
+/* Whether vCPU vc can run no further: halted, at the limit, or parked in
+ * a wfi that still nothing can wake.  (Asked again, not remembered: vCPU
+ * 0's wfi is woken by a disk transfer another vCPU may have started.) */
+static bool vcpu_done(vmm_vcpu *vc)
+{
+    if (vc->halted || at_limit(vc))
+        return true;
+    return vc->parked && vtimer_lines(vc) == 0 && vtimer_next_event(vc) == UINT64_MAX;
+}
+
+/* A VM ends when all its vCPUs have, as a bare machine runs each CPU to
+ * its budget and leaves out one parked in a dead wfi (isa/README.md).  The
+ * limit holds per vCPU: each runs up to it.  Stopping the VM when its first
+ * vCPU got to the limit, or to a dead wfi (the usual way to park a second
+ * CPU), would leave the others wherever the quantum happened to put them,
  * so the counts and the transcript would change with --quantum. */
 void vmm_vcpu_ended(vmm_vcpu *vc)
 {
     vmm_vm *vm = vc->vm;
-    bool all_halted = true;
+    const vmm_vcpu *parked = NULL, *limited = NULL;
     for (int i = 0; i < vm->nvcpus; i++) {
-        const vmm_vcpu *other = &vm->vcpus[i];
-        if (!other->halted && !at_limit(other))
+        vmm_vcpu *other = &vm->vcpus[i];
+        if (!vcpu_done(other))
             return;
-        all_halted &= other->halted;
+        if (other->halted)
+            continue;
+        if (at_limit(other))
+            limited = limited ? limited : other;
+        else
+            parked = parked ? parked : other;
     }
-    vmm_vm_stop(vm, vc, all_halted ? VMM_END_HALT : VMM_END_LIMIT);
+    if (parked)
+        vmm_vm_stop(vm, parked, VMM_END_IDLE);
+    else if (limited)
+        vmm_vm_stop(vm, limited, VMM_END_LIMIT);
+    else
+        vmm_vm_stop(vm, vc, VMM_END_HALT);
 }
 
 vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum)
@@ -254,8 +275,9 @@ vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum)
     if (vm->outcome.end != VMM_RUNNING || vc->halted || at_limit(vc))
         return vm->outcome.end;
     vc->horizon = turn_end(vc, quantum);
+    vc->parked = false;             /* its wfi asks again */
     vcpu_load(vc, cpu);
-    while (vm->outcome.end == VMM_RUNNING && !vc->halted) {
+    while (vm->outcome.end == VMM_RUNNING && !vc->halted && !vc->parked) {
         if (at_limit(vc)) {
             vmm_vcpu_ended(vc);
             break;
