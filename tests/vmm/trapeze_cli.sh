@@ -52,6 +52,10 @@ expect 2 "bad --vm setting '' (the IMAGE is empty)" "--vm with an empty IMAGE" \
     -- "$T" run --mode trap --vm ,disk=x.disk
 expect 2 "bad --vm setting 'console=' (an empty file name)" "--vm with an empty console=" \
     -- "$T" run --mode trap --vm "$G/hello.img,console="
+for key in disk console input; do
+    expect 2 "bad --vm setting '$key=$tmp/b' (given twice for this VM)" "--vm with $key= twice" \
+        -- "$T" run --vm "$G/hello.img,$key=$tmp/a,$key=$tmp/b"
+done
 for opt in --disk --console --input --stats-json --trace --trace-insns; do
     expect 2 "option '$opt' needs a file name" "$opt ''" -- "$T" run "$opt" '' "$G/hello.img"
 done

@@ -162,6 +162,10 @@ static bool parse_guest_spec(char *text, session_guest *g, const char **bad, con
                           : strncmp(kv, "input=", 6) == 0 ? &g->input : NULL;
         if (!slot)
             return *bad = kv, false;
+        /* Two disks for one VM is a slip, not a choice: say so rather
+         * than let the last one quietly win. */
+        if (*slot)
+            return *bad = kv, *why = "given twice for this VM", false;
         *slot = strchr(kv, '=') + 1;
         if (**slot == '\0')
             return *bad = kv, *why = "an empty file name", false;
