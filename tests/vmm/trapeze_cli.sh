@@ -52,6 +52,12 @@ expect 2 "bad --vm setting '' (the IMAGE is empty)" "--vm with an empty IMAGE" \
     -- "$T" run --mode trap --vm ,disk=x.disk
 expect 2 "bad --vm setting 'console=' (an empty file name)" "--vm with an empty console=" \
     -- "$T" run --mode trap --vm "$G/hello.img,console="
+# What --help says of the defaults: --vcpus 2 implies trap; a positional
+# IMAGE next to --vm is vm0.
+expect 0 "trapeze statistics (mode trap)" "--vcpus 2 implies --mode trap" \
+    -- "$T" run --vcpus 2 --stats "$G/hello.img"
+expect 0 "[vm1] hello from a guest" "a positional IMAGE and --vm: two VMs" \
+    -- "$T" run "$G/hello.img" --vm "$G/hello.img"
 for key in disk console input; do
     expect 2 "bad --vm setting '$key=$tmp/b' (given twice for this VM)" "--vm with $key= twice" \
         -- "$T" run --vm "$G/hello.img,$key=$tmp/a,$key=$tmp/b"
