@@ -52,6 +52,13 @@ expect 2 "bad --vm setting '' (the IMAGE is empty)" "--vm with an empty IMAGE" \
     -- "$T" run --mode trap --vm ,disk=x.disk
 expect 2 "bad --vm setting 'console=' (an empty file name)" "--vm with an empty console=" \
     -- "$T" run --mode trap --vm "$G/hello.img,console="
+# A console named as standard output cannot share it with a data stream.
+expect 2 "--stats-json and the console cannot both write to standard output" \
+    "--stats-json - --console -" -- "$T" run --stats-json - --console - "$G/hello.img"
+expect 2 "--trace and a VM's console cannot both write to standard output" \
+    "--trace - with console=/dev/stdout" \
+    -- "$T" run --trace - --vm "$G/hello.img" --vm "$G/hello.img,console=/dev/stdout"
+
 # What --help says of the defaults: --vcpus 2 implies trap; a positional
 # IMAGE next to --vm is vm0.
 expect 0 "trapeze statistics (mode trap)" "--vcpus 2 implies --mode trap" \

@@ -97,7 +97,10 @@ static bool data_on_stdout(const session_options *o)
 }
 
 /* Standard output carries one data stream at most: a trace and JSON
- * interleaved there would be neither.  Returns 0 or SESSION_USAGE. */
+ * interleaved there would be neither.  Nor may a console named as standard
+ * output (--console -) join a data stream there: a console without a name
+ * moves to standard error (files_open_outputs), one named there cannot.
+ * Returns 0 or SESSION_USAGE. */
 static int check_stdout(const session_options *o)
 {
     const char *outs[NDATA], *names[NDATA];
@@ -111,6 +114,12 @@ static int check_stdout(const session_options *o)
                                        "output (it would mix them)", first, names[i]);
         first = names[i];
     }
+    for (int i = 0; first && i < o->nguests; i++)
+        if (t32_out_is_stdout(o->guests[i].console))
+            return session_usage_error(NULL, "%s and %s cannot both write to standard "
+                                       "output (it would mix them; a console not named "
+                                       "goes to standard error)", first,
+                                       o->nguests > 1 ? "a VM's console" : "the console");
     return 0;
 }
 
