@@ -266,6 +266,18 @@ for q in 10000 1; do
         fail "--vcpus 2, vCPU 1 parked, --quantum $q: vCPU 0 runs to its halt"
 done
 
+# --trace-insns with several vCPUs: a line for each vCPU's instruction,
+# named vm0.N as --trace names them (two vCPUs at the same cycle and pc
+# used to be taken for one retried instruction, and half the lines lost).
+"$T" run --vcpus 2 --quantum 1 --trace-insns "$tmp/v2.itrace" "$G/hello.img" >/dev/null 2>&1
+if [ "$(grep -vc '^#' "$tmp/v2.itrace")" -eq 200 ] &&
+   grep -q '^vm0\.1  *0 00001000 ' "$tmp/v2.itrace"; then
+    pass "--trace-insns --vcpus 2: every vCPU's every instruction, named vm0.N"
+else
+    fail "--trace-insns --vcpus 2: every vCPU's every instruction, named vm0.N"
+    head -n 5 "$tmp/v2.itrace"
+fi
+
 # ---- --trace -----------------------------------------------------------------------------------
 # A header names the columns; each line has the guest's virtual K and IE.
 "$T" run --mode trap --trace "$tmp/trace.txt" "$G/escape.img" >/dev/null 2>&1 || true

@@ -32,6 +32,7 @@ struct session {
     bool         opened;        /* session_open succeeded: the outputs are kept */
     bool         traced_any;    /* --trace-insns: the last line written */
     int          traced_vm;
+    int          traced_vcpu;
     uint64_t     traced_cycle;
     uint32_t     traced_pc;
     char         switched[VMM_MAX_VMS][200];  /* --switch-mode: ", bt at cycle N" ... */
@@ -289,21 +290,39 @@ static int open_vmm(session *s)
     return 0;
 }
 
-/* The instruction hook of --trace-insns: one line per instruction.  In a
- * VM an instruction can come round twice at the same time and pc - retried
- * after a hidden page fault - and is reported once. */
+/* The vCPU of VM i whose instruction is being reported: the one on a real
+ * CPU (the hook is called during its turn). */
+static int running_vcpu(session *s, int i)
+{
+    const vmm_vm *vm = s->v->vms[i];
+    for (int k = 0; k < vm->nvcpus; k++)
+        if (vm->vcpus[k].cpu)
+            return k;
+    return 0;
+}
+
+/* The instruction hook of --trace-insns: one line per instruction, named
+ * as --trace names it (vm0, or vm0.1 for vCPU 1 when there are several).
+ * In a VM an instruction can come round twice at the same time and pc -
+ * retried after a hidden page fault - and is reported once; two vCPUs at
+ * the same time and pc are two instructions. */
 static void insn_line(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                       const uint32_t *word)
 {
     session *s = ctx;
     int i = vm < 0 ? 0 : vm;
-    char who[16] = "bare";
-    if (vm >= 0)
+    int vcpu = vm < 0 ? 0 : running_vcpu(s, vm);
+    char who[32] = "bare";
+    if (vm >= 0 && s->v->vms[vm]->nvcpus > 1)
+        snprintf(who, sizeof who, "vm%d.%d", vm, vcpu);
+    else if (vm >= 0)
         snprintf(who, sizeof who, "vm%d", vm);
-    if (s->traced_any && s->traced_vm == i && s->traced_cycle == cycle && s->traced_pc == pc)
+    if (s->traced_any && s->traced_vm == i && s->traced_vcpu == vcpu &&
+        s->traced_cycle == cycle && s->traced_pc == pc)
         return;
     s->traced_any = true;
     s->traced_vm = i;
+    s->traced_vcpu = vcpu;
     s->traced_cycle = cycle;
     s->traced_pc = pc;
     trace_insn(s->files.itrace.f, who, session_image(s, i), cycle, pc, psr, word);
