@@ -132,9 +132,16 @@ bool dc_info_hypercalls(debugger *d, char *args)
 
 static const char *end_name(vmm_end e)
 {
-    static const char *const names[] = { "running", "halted", "limit", "escaped", "idle",
-                                         "no memory" };
-    return names[e];
+    switch (e) {        /* a switch: a new end is a compiler warning, not a wild read */
+    case VMM_RUNNING:       return "running";
+    case VMM_END_HALT:      return "halted";
+    case VMM_END_LIMIT:     return "limit";
+    case VMM_END_ESCAPE:    return "escaped";
+    case VMM_END_IDLE:      return "idle";
+    case VMM_END_NO_MEMORY: return "no memory";
+    case VMM_END_OUTPUT:    return "output error";
+    }
+    return "?";
 }
 
 bool dc_info_vm(debugger *d, char *args)
