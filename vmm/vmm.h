@@ -70,7 +70,8 @@ typedef enum vmm_end {
     VMM_END_NO_MEMORY, /* the VMM ran out of its own memory (shadow tables) */
     VMM_END_OUTPUT   /* its console, or a trace of the run, cannot be written
                         (a full disk, a closed pipe): nobody would see the
-                        rest of its run                                    */
+                        rest of its run.  A front end's decision (`run`'s:
+                        session/session.c), never the run loop's            */
 } vmm_end;
 
 /* How a guest ended, with the facts a message needs. */
@@ -162,8 +163,9 @@ typedef struct vmm_watch {
     bool          *stopped;    /* non-NULL: stop at a breakpoint set with
                                   t32_break_set (a debugger's) and set it true */
     bool         (*output_failed)(void *ctx);  /* asked between batches: true
-                                  ends the run (VMM_END_OUTPUT) - a trace the
-                                  host can no longer write; ctx is insn_ctx */
+                                  ends the run (VMM_END_OUTPUT) - a console or
+                                  trace the host can no longer write; ctx is
+                                  insn_ctx */
 } vmm_watch;
 
 /* A virtual machine. */

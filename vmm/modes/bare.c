@@ -30,10 +30,10 @@ static bool trap_escapes(const t32_cpu *cpu)
     return cpu->sr[T32_SR_TVEC] == 0 && (cpu->sr[T32_SR_EPSR] & T32_PSR_K);
 }
 
-/* The longest batch t32_run gets at a time.  Between batches the run
- * looks at the console.  The CPU stops exactly at its budget and goes on
- * from there, so a run cut into batches is the same run; a batch of 2^24
- * cycles takes a few milliseconds.  (The console and the trace.) */
+/* The longest batch t32_run gets at a time.  Between batches the front
+ * end may end the run (vmm_watch.output_failed).  The CPU stops exactly at
+ * its budget and goes on from there, so a run cut into batches is the same
+ * run; a batch of 2^24 cycles takes a few milliseconds. */
 #define BARE_BATCH (1u << 24)
 
 /* The cycles left before `limit` (0 = no limit). */
@@ -130,11 +130,7 @@ vmm_outcome vmm_bare_run_watched(t32_machine *m, uint64_t limit, vmm_stats *st,
     cpu->host_kernel = true;
     while (end == VMM_RUNNING && !(w && w->stopped && *w->stopped)) {
         uint64_t left = budget_left(cpu, limit);
-        /* A console or trace the host can no longer write ends the run, as
-         * in a VM (run/sched.c): a guest printing for ever would run for
-         * ever. */
-        if (m->console.out_error != 0 || (w && w->output_failed &&
-                                          w->output_failed(w->insn_ctx)))
+        if (w && w->output_failed && w->output_failed(w->insn_ctx))
             end = VMM_END_OUTPUT;
         else
             end = left == 0 ? VMM_END_LIMIT

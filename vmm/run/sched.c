@@ -59,16 +59,6 @@ bool vmm_sched_round(vmm *v)
         vmm_vm_run(vm, v->quantum);
         bool done = vm->outcome.end != VMM_RUNNING;
         vdev_console_flush(vm, done);
-        /* A console the host can no longer write (a full disk, a closed
-         * pipe) ends the VM here, at the end of its turn, as `yes` ends at
-         * its first failed write: a guest that prints for ever would
-         * otherwise run for ever with every byte lost.  The guest never
-         * sees the error; the front end reports it (and ends the run the
-         * same way when a trace fails: session/session.c). */
-        if (!done && vm->con.out_error != 0) {
-            vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_OUTPUT);
-            done = true;
-        }
         any_running |= !done;
         all_waiting &= done || vm->waiting_input;
     }

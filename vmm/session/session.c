@@ -368,20 +368,41 @@ int session_open(session **sp, const session_options *o)
 
 /* ---- running ---------------------------------------------------------------------- */
 
-/* A trace (--trace, --trace-insns) the host can no longer write: a full
- * disk, /dev/full, a closed pipe.  The run ends there rather than go on
- * with every line lost; session_close says why. */
-static bool traces_failed(void *ctx)
+/* An output the host can no longer write - a full disk, /dev/full, a
+ * closed pipe - ends the run, as `yes` ends at its first failed write: a
+ * guest that prints for ever would otherwise run for ever with every byte
+ * lost.  The guest never sees the error; session_close says what it was.
+ * (The debugger, which replays runs, lets them go on: it is `run`'s rule.)
+ * A trace (--trace, --trace-insns) that fails ends every guest. */
+static bool traces_failed(const session *s)
 {
-    session *s = ctx;
     return (s->files.trace.f && ferror(s->files.trace.f)) ||
            (s->files.itrace.f && ferror(s->files.itrace.f));
+}
+
+/* ... and a console that fails ends its own guest: here, bare T32's. */
+static bool bare_output_failed(void *ctx)
+{
+    session *s = ctx;
+    return s->bare->console.out_error != 0 || traces_failed(s);
+}
+
+/* ... or, at the end of each round of turns, a VM's. */
+static void stop_on_failed_outputs(session *s)
+{
+    bool traces = traces_failed(s);
+    for (int i = 0; i < s->v->nvms; i++) {
+        vmm_vm *vm = s->v->vms[i];
+        if (vm->outcome.end == VMM_RUNNING && (traces || vm->con.out_error != 0))
+            vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_OUTPUT);
+    }
 }
 
 static int run_bare(session *s)
 {
     const vmm_stats *stp = &s->bare_stats;
-    vmm_watch w = { .trace = s->files.trace.f, .output_failed = traces_failed, .insn_ctx = s };
+    vmm_watch w = { .trace = s->files.trace.f, .output_failed = bare_output_failed,
+                    .insn_ctx = s };
     if (s->files.itrace.f)
         w.insn_hook = insn_line;
     vmm_outcome out = vmm_bare_run_watched(s->bare, s->o.max_insns, &s->bare_stats, &w);
@@ -412,7 +433,7 @@ static uint64_t switch_modes(session *s, vmm_vm *vm, int *next)
 }
 
 /* The VMs' rounds, with the --switch-mode pauses, until every VM has
- * stopped - or a trace has failed, which stops them all. */
+ * stopped - or its output has failed. */
 static void run_rounds(session *s)
 {
     int next[VMM_MAX_VMS] = { 0 };
@@ -421,11 +442,7 @@ static void run_rounds(session *s)
         for (int i = 0; s->o.nswitches > 0 && i < s->v->nvms; i++)
             s->v->vms[i]->pause_at = switch_modes(s, s->v->vms[i], &next[i]);
         running = vmm_sched_round(s->v);
-        for (int i = 0; running && traces_failed(s) && i < s->v->nvms; i++) {
-            vmm_vm *vm = s->v->vms[i];
-            if (vm->outcome.end == VMM_RUNNING)
-                vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_OUTPUT);
-        }
+        stop_on_failed_outputs(s);
     }
 }
 
