@@ -230,13 +230,15 @@ static bool transfer_valid(const t32_disk *d, uint32_t dmasize, const uint8_t *d
 }
 
 /* Write sectors back to the image file.  A host error cannot be reported to
- * the guest (its outcome must not depend on the host), so it is reported
- * to the user, once. */
-static void write_through(t32_disk *d, uint64_t offset, size_t len)
+ * the guest (its outcome must not depend on the host), so it is kept for
+ * the end of the run, where t32_disk_sync hands it to the user: the file
+ * no longer holds what the guest wrote, and the run must not look like a
+ * success. */
+void t32_disk_write_through(t32_disk *d, uint64_t offset, size_t len)
 {
-    static bool warned;
     if (d->fd < 0)
         return;
+    d->dirty = true;
     size_t done = 0;
     while (done < len) {
         ssize_t n = pwrite(d->fd, d->data + offset + done, len - done,
@@ -244,14 +246,25 @@ static void write_through(t32_disk *d, uint64_t offset, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            if (!warned)
-                fprintf(stderr, "t32: warning: cannot write the disk image: %s\n",
-                        strerror(errno));
-            warned = true;
+            if (!d->write_error)
+                d->write_error = n < 0 ? errno : ENOSPC;   /* 0 bytes: no room */
             return;
         }
         done += (size_t)n;
     }
+}
+
+/* A file system may accept a write and fail it later (space is reserved
+ * only when the data is flushed, or the flush itself fails): fsync asks.
+ * Only a disk that was written is flushed, so a run that never writes
+ * its disk costs nothing. */
+int t32_disk_sync(t32_disk *d)
+{
+    if (d->fd >= 0 && d->dirty && !d->write_error && fsync(d->fd) != 0 &&
+        errno != EINVAL && errno != EROFS)   /* a file that cannot be synced */
+        d->write_error = errno;
+    d->dirty = false;
+    return d->write_error;
 }
 
 void t32_disk_tick(t32_disk *d, uint64_t now, uint8_t *dma, uint32_t dmasize)
@@ -268,7 +281,7 @@ void t32_disk_tick(t32_disk *d, uint64_t now, uint8_t *dma, uint32_t dmasize)
         memcpy(dma + d->addr, d->data + offset, len);
     } else {
         memcpy(d->data + offset, dma + d->addr, len);
-        write_through(d, offset, len);
+        t32_disk_write_through(d, offset, len);
     }
     d->status = T32_DISK_DONE;
 }

@@ -173,9 +173,7 @@ static void restore_disk_data(t32_disk *d, const t32_snapshot *s, uint8_t *fresh
         if (memcmp(d->data + off, s->disk.data + off, T32_SECTOR_SIZE) == 0)
             continue;
         memcpy(d->data + off, s->disk.data + off, T32_SECTOR_SIZE);
-        if (d->fd >= 0 &&
-            pwrite(d->fd, d->data + off, T32_SECTOR_SIZE, (off_t)off) != T32_SECTOR_SIZE)
-            fprintf(stderr, "t32: warning: cannot write the disk image\n");
+        t32_disk_write_through(d, off, T32_SECTOR_SIZE);
     }
 }
 

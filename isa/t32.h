@@ -397,6 +397,8 @@ typedef struct t32_disk {
     uint8_t *data;              /* the whole disk in memory */
     uint32_t nsectors;
     int      fd;                /* backing file, written through; -1 = none */
+    int      write_error;       /* the first failed write-through's errno, 0 if none */
+    bool     dirty;             /* written through since opened: sync must flush */
     uint32_t sector, addr, count, status, ctrl;
     uint32_t cmd;               /* command in flight */
     uint64_t done_at;           /* cycle of CPU 0 when the transfer completes */
@@ -522,6 +524,15 @@ void     t32_disk_out(t32_disk *d, unsigned off, uint32_t value, uint64_t now);
 void     t32_disk_tick(t32_disk *d, uint64_t now, uint8_t *dma, uint32_t dmasize);
 bool     t32_disk_irq(const t32_disk *d);
 void     t32_disk_free(t32_disk *d);
+/* Write bytes [offset, offset+len) of the disk's contents through to its
+ * image file (nothing for a disk in memory only).  A failure cannot be
+ * told to the guest, whose run must not depend on the host; it is kept in
+ * write_error (the first one) for t32_disk_sync. */
+void     t32_disk_write_through(t32_disk *d, uint64_t offset, size_t len);
+/* At the end of a run: flush the image file and say whether every write
+ * reached it.  0, or the errno of the first failure (the file then lacks
+ * some of what the guest wrote). */
+int      t32_disk_sync(t32_disk *d);
 
 /* A console and a disk that assert no line and cannot raise one by
  * themselves: no transfer under way, and both interrupts off (their CTRL

@@ -35,5 +35,8 @@ ifneq ($(wildcard vmm/build.mk),)
 CHECK_SCRIPTS += tests/machine/devices.sh
 # loaders.sh: trapeze given /dev/zero, a fifo, huge sparse files.
 CHECK_SCRIPTS += tests/machine/loaders.sh
+# disk_errors.sh: a guest's disk writes that fail on the host end the run
+# with an error.
+CHECK_SCRIPTS += tests/machine/disk_errors.sh
 endif
 endif

@@ -513,17 +513,36 @@ static int sync_consoles(session *s)
     return SESSION_ERROR;
 }
 
+/* Every guest write reached its disk image (a full file system or an I/O
+ * error loses sectors the guest believes written: the run failed, even
+ * if the guest ended well).  0 or SESSION_ERROR. */
+static int sync_disks(session *s)
+{
+    int rc = 0;
+    int n = s->bare ? 1 : s->v ? s->v->nvms : 0;
+    for (int i = 0; i < n && i < s->o.nguests; i++) {
+        int err = t32_disk_sync(s->bare ? &s->bare->disk : &s->v->vms[i]->disk);
+        if (err && s->o.guests[i].disk) {
+            fprintf(stderr, "%s: error: cannot write the disk image: %s: some of what "
+                    "the guest wrote is not in the file\n", s->o.guests[i].disk, strerror(err));
+            rc = SESSION_ERROR;
+        }
+    }
+    return rc;
+}
+
 int session_close(session *s, int status)
 {
     if (!s)
         return status;
     int consoles = sync_consoles(s);
+    int disks = sync_disks(s);
     /* A setup that failed (a missing disk or input, an image that does not
      * fit) ran no guest: its outputs would be a trace header, empty JSON. */
     int rc = files_close(&s->files, consoles != 0, s->opened);
     rc = rc ? rc : consoles;
     if (status == 0)
-        status = rc;
+        status = rc ? rc : disks;
     vmm_free(s->v);
     t32_machine_free(s->bare);
     for (int i = 0; i < s->nimgs; i++)

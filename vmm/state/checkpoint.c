@@ -139,9 +139,7 @@ static void disk_restore(t32_disk *d, const t32_disk *k)
         if (memcmp(d->data + off, k->data + off, T32_SECTOR_SIZE) == 0)
             continue;
         memcpy(d->data + off, k->data + off, T32_SECTOR_SIZE);
-        if (d->fd >= 0 &&
-            pwrite(d->fd, d->data + off, T32_SECTOR_SIZE, (off_t)off) != T32_SECTOR_SIZE)
-            fprintf(stderr, "trapeze: warning: cannot write the disk image\n");
+        t32_disk_write_through(d, off, T32_SECTOR_SIZE);
     }
     d->sector = k->sector;
     d->addr = k->addr;

@@ -1,0 +1,56 @@
+#!/bin/sh
+# disk_errors.sh - a guest's disk writes that do not reach the image file
+# are reported: "error: cannot write the disk image: ...", exit status 1,
+# on bare T32 and under the VMM.  The guest cannot be told (its run must
+# not depend on the host), so the run itself must not pass for a success.
+#
+# The failure comes from a file size limit (ulimit -f) below the offset
+# the guest writes to, with SIGXFSZ ignored: the write then fails with
+# EFBIG, as it would with ENOSPC on a full file system.
+set -eu
+BUILD=${BUILD:-build}
+T=$BUILD/bin/trapeze
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+"$BUILD/bin/t32as" -o "$tmp/dw.img" tests/machine/diskwrite.s
+
+# limited NAME -- COMMAND...: run it with writes past 2 KiB refused; expect
+# status 1 and the message naming the disk.
+limited() {
+    name=$1
+    shift 2
+    rm -f "$tmp/d.disk"
+    truncate -s 64k "$tmp/d.disk"
+    set +e
+    (trap '' XFSZ; ulimit -f 2; exec timeout 20 "$@") </dev/null >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    set -e
+    if [ "$got" -ne 1 ]; then
+        fail "$name: exit status $got, expected 1"; sed 's/^/    /' "$tmp/err"
+    elif ! grep -q "^$tmp/d.disk: error: cannot write the disk image: File too large" "$tmp/err"; then
+        fail "$name: no message"; sed 's/^/    /' "$tmp/err"
+    else
+        echo "PASS $name"
+    fi
+}
+
+limited "bare" -- "$T" run --bare --max-insns 100000 --disk "$tmp/d.disk" "$tmp/dw.img"
+limited "trap, one VM" -- "$T" run --mode trap --max-insns 100000 --disk "$tmp/d.disk" "$tmp/dw.img"
+limited "trap, two VMs" -- "$T" run --mode trap --max-insns 100000 \
+    --vm "$tmp/dw.img" --vm "$tmp/dw.img,disk=$tmp/d.disk"
+
+# Without the limit the same run succeeds and the file holds the data.
+rm -f "$tmp/d.disk"
+truncate -s 64k "$tmp/d.disk"
+if "$T" run --bare --max-insns 100000 --disk "$tmp/d.disk" "$tmp/dw.img" >"$tmp/out" 2>&1 &&
+   [ "$(cat "$tmp/out")" = 2 ] && [ "$(head -c 10 "$tmp/d.disk")" = "guest data" ]; then
+    echo "PASS a disk with room"
+else
+    fail "a disk with room"; sed 's/^/    /' "$tmp/out"
+fi
+
+echo "disk_errors: $failures failures"
+[ "$failures" -eq 0 ]
