@@ -43,6 +43,24 @@ zs=$?
 timeout 20 "$BUILD/bin/trapeze" debug --batch -x tests "$img" </dev/null >"$out/dir.out" 2>&1
 ds=$?
 set -e
+# An image's line table names its source files, and the image comes from
+# outside: a name that is /dev/zero (no newline, no end) or a fifo nobody
+# writes is no source to show - "(source not found)", not a hang.
+lt=$(mktemp -d)
+cp tests/debug/guest.s "$lt/src.s"
+"$BUILD/bin/t32as" -o "$lt/lt.img" "$lt/src.s"
+for kind in zero fifo; do
+    rm -f "$lt/src.s"
+    if [ $kind = zero ]; then ln -s /dev/zero "$lt/src.s"; else mkfifo "$lt/src.s"; fi
+    set +e
+    printf 'stepi\nlist\n' | timeout 20 "$BUILD/bin/trapeze" debug --batch "$lt/lt.img" >"$out/lt.out" 2>&1
+    ls=$?
+    set -e
+    if [ $ls -eq 124 ] || [ $ls -gt 128 ] || ! grep -q '(source not found)' "$out/lt.out"; then
+        echo "debug: a line table naming a $kind FAILED (status $ls)"; tail -n 3 "$out/lt.out"; status=1
+    fi
+done
+rm -rf "$lt"
 # A script with CRLF line ends: the \r is no part of a command, so a
 # command of 1023 characters (the most there is) is not "too long".
 long=$(printf 'p 7%1020s' '')

@@ -9,19 +9,45 @@
  * image's line table and the source files on disk.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "assembler/disasm.h"
 #include "vmm/debug/internal.h"
 
 /* ---- source lines --------------------------------------------------------------------- */
 
+/* The largest source file t32as reads: no line table can point further. */
+#define MAX_SOURCE_BYTES (64 << 20)
+
+/* Open a source file named by the image's line table, which comes from
+ * outside: the name may be /dev/zero (no newline ever, no end) or a fifo
+ * (open and read wait for a writer that may never come), and the debugger
+ * would hang at the first line it shows.  Only a regular file of at most
+ * the size t32as accepts is a source; O_NONBLOCK keeps open() itself from
+ * waiting before fstat can tell. */
+static FILE *open_source(const char *file)
+{
+    int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    FILE *f = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= MAX_SOURCE_BYTES)
+        f = fdopen(fd, "r");
+    if (!f)
+        close(fd);
+    return f;
+}
+
 /* Line `n` of `file` (without its newline) into buf; false if unreadable. */
 static bool source_line(const char *file, int n, char *buf, size_t len)
 {
-    FILE *f = fopen(file, "r");
+    FILE *f = open_source(file);
     if (!f)
         return false;
     int at = 1, c;
