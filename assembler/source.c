@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "outfile.h"
 
 /* ---- files -------------------------------------------------------------------- */
 
@@ -33,7 +34,7 @@ static source_file *load(as_state *as, const char *path, const char **why)
     source_file *f = cached(as, path);
     if (f)
         return f;
-    FILE *in = fopen(path, "rb");
+    FILE *in = t32_in_open(path);   /* a fifo without a writer: empty */
     if (!in) {
         *why = strerror(errno);
         return NULL;

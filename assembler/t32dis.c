@@ -41,7 +41,7 @@ static bool number(const char *s, uint32_t *out)
 
 static int raw_file(const char *path, uint32_t base, FILE *out)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = t32_in_open(path);   /* a fifo without a writer: empty */
     if (!f) {
         fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
         return 1;

@@ -553,7 +553,7 @@ static bool check_size(FILE *f, char *err, size_t errlen)
 bool t32_image_read(const char *path, t32_image *img, char *err, size_t errlen)
 {
     t32_image_init(img);
-    reader r = { .f = fopen(path, "rb") };
+    reader r = { .f = t32_in_open(path) };   /* a fifo without a writer: empty */
     if (!r.f)
         return fail(err, errlen, "cannot open: %s", strerror(errno));
     setvbuf(r.f, NULL, _IONBF, 0);  /* read() just what is asked, no read-ahead */

@@ -41,6 +41,30 @@ static bool fail(char *err, size_t errlen, const char *fmt, ...)
     return false;
 }
 
+/* ---- opening an input ----------------------------------------------------------
+ *
+ * O_NONBLOCK lets open() return on a fifo without a writer; it is cleared
+ * at once, so reads wait for bytes as usual.  With no writer a read sees
+ * the end of the file, and the caller refuses an empty input with its
+ * usual message.  For a regular file or a device the flag changes nothing.
+ */
+FILE *t32_in_open(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    int flags = fcntl(fd, F_GETFL);
+    FILE *f = NULL;
+    if (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0)
+        f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 /* ---- the temporaries that exist right now ------------------------------------
  *
  * A process stopped by Ctrl-C or kill between open and commit would leave

@@ -123,6 +123,15 @@ void t32_out_keep_std_descriptors(void);
 bool t32_out_write_file(const char *path, const void *bytes, size_t len,
                         char *err, size_t errlen);
 
+/* ---- opening an input ---- */
+
+/* fopen(path, "rb") for an input that may be anything - but open() never
+ * waits: a fifo that no process writes reads as empty at once (its end),
+ * instead of blocking the tool until a writer comes, which may be never.
+ * A fifo with a writer is read as it arrives, as before.  NULL with errno
+ * set if it cannot be opened. */
+FILE *t32_in_open(const char *path);
+
 /* ---- a file named twice ---- */
 
 /* One file a command line names. */

@@ -64,6 +64,17 @@ expect 0 "hello from a guest" \
     "an image in a fifo that does not end" -- "$T" run --bare --max-insns 100000 "$tmp/fifo"
 exec 3>&-
 
+# The same fifo with no writer left: open() must not wait for one (that is
+# for ever), and the empty input is refused - by every tool that reads an
+# image or a source.
+empty="$tmp/fifo: error: not a T32 image (only 0 bytes, shorter than the header)"
+expect 1 "$empty" "trapeze: a fifo without a writer as the image" -- "$T" run --bare "$tmp/fifo"
+expect 1 "$empty" "t32dis: a fifo without a writer" -- "$BUILD/bin/t32dis" "$tmp/fifo"
+expect 1 "$empty" "t32mkdisk: a fifo without a writer" -- \
+    "$BUILD/bin/t32mkdisk" -o "$tmp/f.disk" "a=$tmp/fifo"
+expect 1 "$tmp/fifo: error: the entry point 0x00001000 is not in .text: there is no code to run" \
+    "t32as: a fifo without a writer as the source" -- "$BUILD/bin/t32as" -o "$tmp/f.img" "$tmp/fifo"
+
 # ---- disks ------------------------------------------------------------------------
 expect 1 "/dev/zero: error: disk image is not a regular file" \
     "/dev/zero as the disk" -- "$T" run --bare --disk /dev/zero "$tmp/hello.img"
