@@ -19,12 +19,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool fail(char *err, size_t errlen, const char *fmt, ...)
@@ -41,28 +43,70 @@ static bool fail(char *err, size_t errlen, const char *fmt, ...)
     return false;
 }
 
-/* ---- opening an input ----------------------------------------------------------
+/* ---- fifos: never wait for ever for the other end ----------------------------
  *
- * O_NONBLOCK lets open() return on a fifo without a writer; it is cleared
- * at once, so reads wait for bytes as usual.  With no writer a read sees
- * the end of the file, and the caller refuses an empty input with its
- * usual message.  For a regular file or a device the flag changes nothing.
+ * open() on a fifo waits until a process opens the other end, which may be
+ * never: a tool given a fifo nobody reads or writes would hang before its
+ * first byte.  So a fifo is opened with O_NONBLOCK, and the other end gets
+ * FIFO_GRACE_MS to appear - enough for `reader fifo & writer -o fifo`,
+ * whichever starts first.  After that an input with no writer reads as
+ * empty (its end) and the caller refuses it with its usual message, and an
+ * output with no reader is refused.  O_NONBLOCK is then cleared, so reads
+ * and writes wait for a slow peer as usual; for a regular file or a device
+ * it changes nothing.
  */
-FILE *t32_in_open(const char *path)
+#define FIFO_GRACE_MS 2000
+#define FIFO_STEP_MS  10
+
+static void nap(void)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
+    struct timespec ts = { 0, FIFO_STEP_MS * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* fdopen with O_NONBLOCK cleared; closes fd on failure (errno kept). */
+static FILE *blocking_stream(int fd, const char *mode)
+{
     int flags = fcntl(fd, F_GETFL);
     FILE *f = NULL;
     if (flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0)
-        f = fdopen(fd, "rb");
+        f = fdopen(fd, mode);
     if (!f) {
         int e = errno;
         close(fd);
         errno = e;
     }
     return f;
+}
+
+FILE *t32_in_open(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        /* Until a writer has written (or come and gone), poll sees nothing;
+         * a writer that stays silent past the grace is waited for by the
+         * blocking reads, as stdin would be. */
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        while (poll(&p, 1, FIFO_GRACE_MS) < 0 && errno == EINTR)
+            continue;
+    }
+    return blocking_stream(fd, "rb");
+}
+
+/* fopen(path, "wb") for a device or a fifo, written in place. */
+static FILE *open_direct(const char *path)
+{
+    int fd = -1;
+    for (int waited = 0; fd < 0; waited += FIFO_STEP_MS) {
+        fd = open(path, O_WRONLY | O_TRUNC | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0 || errno != ENXIO || waited >= FIFO_GRACE_MS)
+            break;
+        nap();                      /* a fifo whose reader is not there yet */
+    }
+    return fd < 0 ? NULL : blocking_stream(fd, "wb");
 }
 
 /* ---- the temporaries that exist right now ------------------------------------
@@ -379,9 +423,10 @@ bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen)
     if (exists && S_ISDIR(st.st_mode))
         return fail(err, errlen, "is a directory");
     if (exists && !S_ISREG(st.st_mode)) {
-        o->f = fopen(path, "wb");
+        o->f = open_direct(path);
         if (!o->f)
-            return fail(err, errlen, "cannot open: %s", strerror(errno));
+            return fail(err, errlen, "cannot open: %s", errno == ENXIO
+                        ? "no process reads this fifo (waited 2 s)" : strerror(errno));
         o->kind = T32_OUT_DIRECT;
         return true;
     }

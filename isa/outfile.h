@@ -125,11 +125,12 @@ bool t32_out_write_file(const char *path, const void *bytes, size_t len,
 
 /* ---- opening an input ---- */
 
-/* fopen(path, "rb") for an input that may be anything - but open() never
- * waits: a fifo that no process writes reads as empty at once (its end),
- * instead of blocking the tool until a writer comes, which may be never.
- * A fifo with a writer is read as it arrives, as before.  NULL with errno
- * set if it cannot be opened. */
+/* fopen(path, "rb") for an input that may be anything - but a fifo that no
+ * process writes is not waited for past a short grace (2 s): it then reads
+ * as empty (its end), instead of blocking the tool for ever in open().  A
+ * fifo with a writer is read as it arrives, as before.  NULL with errno
+ * set if it cannot be opened.  (An output fifo without a reader gets the
+ * same grace in t32_out_open, then is refused.) */
 FILE *t32_in_open(const char *path);
 
 /* ---- a file named twice ---- */

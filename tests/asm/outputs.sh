@@ -153,12 +153,14 @@ log_kept "t32dis -o LINK-TO-/dev/stdout" halt
 grep -qx '_start: halt' good.s || fail "t32dis -o /dev/stdin replaced the file on stdin"
 rm -f log to-stdout
 
-# Stopped by SIGINT or SIGTERM while it waits for its source (a fifo with
-# no writer) with the image open as a temporary, a tool removes the
-# temporary and dies of the signal (status 128 + signal).  A shell that
-# runs this in the background starts it with SIGINT ignored: then
-# timeout's -k ends it (status 137) and that case is skipped.
+# Stopped by SIGINT or SIGTERM while it waits for its source (a fifo whose
+# writer - this script, on descriptor 4 - stays silent) with the image open
+# as a temporary, a tool removes the temporary and dies of the signal
+# (status 128 + signal).  A shell that runs this in the background starts
+# it with SIGINT ignored: then timeout's -k ends it (status 137) and that
+# case is skipped.
 mkfifo wait.s
+exec 4<>wait.s
 for sig in INT:130 TERM:143; do
     want=${sig#*:} sig=${sig%:*}
     for tool in "t32as -o z.t32" "t32dis -o z.s"; do
@@ -173,7 +175,21 @@ for sig in INT:130 TERM:143; do
         fi
     done
 done
+exec 4>&-
 rm -f wait.s
+
+# A fifo that no process reads, as an output: refused at once (opening it
+# would wait for a reader for ever), and it stays a fifo.
+mkfifo noreader
+expect 2 timeout 20 "$bin/t32as" -o noreader good.s
+grep -q 'noreader: error: cannot open: no process reads this fifo' err.txt ||
+    { fail "t32as -o fifo without a reader: no message"; cat err.txt; }
+expect 1 timeout 20 "$bin/t32dis" -o noreader prog.t32
+grep -q "no process reads this fifo" err.txt || { fail "t32dis -o fifo without a reader"; cat err.txt; }
+expect 1 timeout 20 "$bin/t32mkdisk" -o noreader p=user.t32
+grep -q "no process reads this fifo" err.txt || { fail "t32mkdisk -o fifo without a reader"; cat err.txt; }
+[ -p noreader ] || fail "a fifo without a reader was replaced"
+rm -f noreader
 
 echo "outputs: $failed failed"
 [ "$failed" = 0 ]
