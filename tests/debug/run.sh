@@ -60,6 +60,16 @@ for kind in zero fifo; do
         echo "debug: a line table naming a $kind FAILED (status $ls)"; tail -n 3 "$out/lt.out"; status=1
     fi
 done
+# A -x script that is a fifo nobody writes: an empty script after a short
+# wait, then the session goes on (it used to wait in open() for ever).
+mkfifo "$lt/script"
+set +e
+timeout 20 "$BUILD/bin/trapeze" debug --batch -x "$lt/script" "$img" </dev/null >"$out/ff.out" 2>&1
+fs=$?
+set -e
+if [ $fs -ne 0 ]; then
+    echo "debug: -x with a fifo nobody writes FAILED (status $fs)"; tail -n 3 "$out/ff.out"; status=1
+fi
 rm -rf "$lt"
 # A script with CRLF line ends: the \r is no part of a command, so a
 # command of 1023 characters (the most there is) is not "too long".

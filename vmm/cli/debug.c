@@ -22,6 +22,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "outfile.h"
 #include "vmm/cli/commands.h"
 #include "vmm/debug/debug.h"
 #include "vmm/session/session.h"
@@ -135,9 +136,11 @@ static bool run_stream(debugger *d, FILE *f, const char *name)
     return true;
 }
 
+/* (t32_in_open: a fifo that no process writes reads as empty after a
+ * short wait, instead of holding the debugger in open() for ever.) */
 static bool run_script(debugger *d, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = t32_in_open(path);
     if (!f) {
         fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
         return false;
