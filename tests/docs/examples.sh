@@ -6,12 +6,7 @@
 # The images are the ones `make` built into $BUILD/examples/.
 # UPDATE=1 rewrites the transcripts from the bare and trap runs.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+. tests/lib.sh
 
 n=0
 for src in examples/*.s; do

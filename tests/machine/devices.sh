@@ -4,12 +4,7 @@
 # transcripts are identical byte for byte (the VMM's virtual devices are
 # the same devices), and the guest's disk write reached the image file.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+. tests/lib.sh
 
 "$BUILD/bin/t32as" -o "$tmp/devices.img" tests/machine/devices.s
 

@@ -8,12 +8,7 @@
 # the guest writes to, with SIGXFSZ ignored: the write then fails with
 # EFBIG, as it would with ENOSPC on a full file system.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+. tests/lib.sh
 
 "$BUILD/bin/t32as" -o "$tmp/dw.img" tests/machine/diskwrite.s
 

@@ -5,12 +5,7 @@
 # needs (isa/IMAGE.md, "Size"; isa/README.md, "Disk").  `timeout 10` turns
 # a loader that reads without a bound into a failure instead of a hang.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+. tests/lib.sh
 
 "$BUILD/bin/t32as" -o "$tmp/hello.img" tests/vmm/guests/hello.s
 

@@ -12,15 +12,10 @@
 #
 #   UPDATE=1 tests/vmm/compare.sh    rewrite the golden files instead
 set -u
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 AS=$BUILD/bin/t32as
 OS=$BUILD/guestos
 HERE=tests/vmm/compare
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "PASS $*"; }
 
 # status WANT NAME CMD...: CMD must exit with status WANT.

@@ -7,12 +7,7 @@
 # not a run that never ends).  A trace that cannot be written does the
 # same.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+. tests/lib.sh
 
 "$BUILD/bin/t32as" -o "$tmp/hello.img" tests/vmm/guests/hello.s
 "$BUILD/bin/t32as" -D COUNT=100000 -o "$tmp/noline.img" tests/vmm/guests/noline.s

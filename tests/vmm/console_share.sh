@@ -4,14 +4,9 @@
 # every 4096 bytes with a trailing "\", control bytes shown escaped so no
 # guest can pose as another - and a single VM's console byte-exact.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 A=$BUILD/bin/t32as
 G=tests/vmm/guests
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "PASS $*"; }
 
 "$A" -D COUNT=50000 -o "$tmp/noline.img" $G/noline.s

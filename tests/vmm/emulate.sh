@@ -11,15 +11,10 @@
 # have run no instruction directly.  Guests that never halt are stopped by
 # --max-insns at the same cycle both ways.
 set -u
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 AS=$BUILD/bin/t32as
 OS=$BUILD/guestos
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
 checked=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 LIMIT=5000000
 
 # count FILE KEY: a number of a --stats-json file.

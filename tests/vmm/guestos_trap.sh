@@ -10,13 +10,8 @@
 #    VMs is invisible to them - whether it goes to stdout with a [vmN]
 #    prefix or to its own file.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 OS=$BUILD/guestos
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "PASS $*"; }
 LIMIT=100000000
 printf 'hello there\npid\nuptime\nexit\n' >"$tmp/input"

@@ -5,13 +5,8 @@
 # ptydrive (tests/debug) plays the terminal and types the line after the
 # hint's time, TRAPEZE_HINT_SECONDS = 1, has passed.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 drive=$BUILD/tests/debug/ptydrive
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "PASS $*"; }
 eof=$(printf '\004')
 

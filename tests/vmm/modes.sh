@@ -2,14 +2,9 @@
 # modes.sh - binary translation (--mode bt) and switching modes while a
 # guest runs (--switch-mode), end to end through `trapeze run`.
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 K=$BUILD/guestos/kernel.img
 D=$BUILD/guestos
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "PASS $*"; }
 
 # The instruction count and transcript of a run: "INSNS" on the first

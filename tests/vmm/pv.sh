@@ -16,13 +16,8 @@
 #    and vmm/HYPERCALLS.md.
 # 5. A hostile guest's summary counts its failures in decimal.
 set -u
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 OS=$BUILD/guestos
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "PASS $*"; }
 LIMIT=100000000
 printf 'hello there\npid\nuptime\nexit\n' >"$tmp/input"

@@ -3,13 +3,8 @@
 # help, usage errors, bad
 # files, and the exit status of each way a run can end (vmm/README.md).
 set -eu
-BUILD=${BUILD:-build}
-T=$BUILD/bin/trapeze
+. tests/lib.sh
 G=$BUILD/tests/vmm/guests
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 pass() { echo "PASS $*"; }
 
 # expect STATUS PATTERN NAME -- COMMAND...: run it (stdin empty), check the
