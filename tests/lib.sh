@@ -9,3 +9,16 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+# expect_error NAME STATUS PATTERN: a command just ended with STATUS, its
+# stderr in $tmp/err; it should have failed with status 1 and a line
+# matching PATTERN (grep's).  PASS NAME, or fail with what it printed.
+expect_error() {
+    if [ "$2" -ne 1 ]; then
+        fail "$1: exit status $2, expected 1"; sed 's/^/    /' "$tmp/err"
+    elif ! grep -q -- "$3" "$tmp/err"; then
+        fail "$1: no message"; sed 's/^/    /' "$tmp/err"
+    else
+        echo "PASS $1"
+    fi
+}

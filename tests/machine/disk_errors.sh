@@ -23,13 +23,7 @@ limited() {
     (trap '' XFSZ; ulimit -f 2; exec timeout 20 "$@") </dev/null >"$tmp/out" 2>"$tmp/err"
     got=$?
     set -e
-    if [ "$got" -ne 1 ]; then
-        fail "$name: exit status $got, expected 1"; sed 's/^/    /' "$tmp/err"
-    elif ! grep -q "^$tmp/d.disk: error: cannot write the disk image: File too large" "$tmp/err"; then
-        fail "$name: no message"; sed 's/^/    /' "$tmp/err"
-    else
-        echo "PASS $name"
-    fi
+    expect_error "$name" "$got" "^$tmp/d.disk: error: cannot write the disk image: File too large"
 }
 
 limited "bare" -- "$T" run --bare --max-insns 100000 --disk "$tmp/d.disk" "$tmp/dw.img"
