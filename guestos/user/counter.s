@@ -4,7 +4,8 @@
 ; away from it: when two counters run, their lines interleave because the
 ; kernel preempts them.
 ;
-; Assembled twice: t32as -D LETTER="'A'" and -D LETTER="'B'" (build.mk).
+; Assembled twice: t32as -D LETTER=65 and -D LETTER=66, 'A' and 'B'
+; (guestos/build.mk: counta and countb).
 
     .ifndef LETTER
     .equ LETTER, 'A'
