@@ -5,7 +5,7 @@
  * picture in vmm.h): a contiguous piece per VM, which *is* that VM's
  * guest-physical memory (guest physical address 0 is host physical
  * vm->base), and a piece at the top that only the VMM uses - for shadow page
- * tables.  Because each VM's RAM is one contiguous block, the
+ * tables and bt's patched copies (memory/frames.c).  Because each VM's RAM is one contiguous block, the
  * guest-physical -> host-physical map is just "add vm->base", and "is this
  * guest-physical address mine?" is just "gpa < vm->size".
  *

@@ -13,9 +13,10 @@
  *     `vpsr` and `vsr`;
  *   - virtual devices: console, disk, and a timer per vCPU;
  *   - a mode (modes/mode.h): how its sensitive instructions are handled -
- *     trap-and-emulate today - chosen per VM and switchable while it runs;
+ *     trap-and-emulate, binary translation, paravirtualization or
+ *     emulation - chosen per VM and switchable while it runs;
  *   - shadow page tables (memory/shadow.h), in frames of the VMM's own
- *     memory that no guest can map.
+ *     memory that no guest can map (bt's patched copies live there too).
  *
  * Host-physical memory, for n VMs:
  *
@@ -23,7 +24,7 @@
  *   +-------------+-------------+-- ... --+-------------+---------------+
  *   |  VM 0 RAM   |  VM 1 RAM   |         | VM n-1 RAM  |  VMM memory   |
  *   +-------------+-------------+-- ... --+-------------+---------------+
- *                                                         shadow tables
+ *                                                      shadow tables, bt copies
  *
  * The real CPU always runs guest code in real user mode, in the host-kernel
  * trap configuration: every trap ends t32_run() and becomes an *exit*.

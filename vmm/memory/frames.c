@@ -1,5 +1,6 @@
 /*
- * frames.c - the VMM's own memory: frames for shadow page tables.
+ * frames.c - the VMM's own memory: frames for shadow page tables and bt's
+ * patched copies.
  */
 #include <string.h>
 

@@ -2,8 +2,9 @@
  * session.h - the library under every front end: from run options to a
  * machine with its guests, files attached, run, and an exit status.
  *
- * `trapeze run` is this in four calls, and every other sub-command (debug,
- * compare, audit, dot, grade, ...) builds on the same ones:
+ * `trapeze run` is this in four calls, and the sub-commands that run guests
+ * (debug, compare, dot) build on the same ones; audit only reads an image
+ * and uses the helpers (session_usage_error, session_describe_pc):
  *
  *     session_options o;
  *     int rc = session_parse(&o, argc, argv, "run", NULL, NULL);  // argv -> options
