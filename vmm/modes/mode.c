@@ -1,7 +1,9 @@
 /*
  * mode.c - the registry of VMM modes: which table of operations (mode.h)
- * implements each --mode name.  A new mode is one new file with its table
- * and one line here.
+ * implements each --mode name.  A new mode is its own file or folder with
+ * its table, a VMM_MODE_* value (vmm.h), an extern (mode.h), one line in
+ * each of the two tables here, and its name in --mode's help
+ * (session/options.c).
  */
 #include <string.h>
 

@@ -20,6 +20,7 @@
  *   tlb_flush     the guest executed tlbflush            drop the shadow tables
  *   view_change   the guest's virtual K changed          switch shadow view
  *   run           the guest runs, not on the real CPU    (none: it runs directly)
+ *   pull          before deciding on an interrupt        (nothing to read)
  *   shadow_pte    a shadow entry is about to be filled   (nothing to change)
  *   memory_written  a device wrote guest memory (DMA)    (nothing to do)
  *   single_step   the next direct run is one instruction (never)
