@@ -7,7 +7,7 @@
 #   make bench    run the benchmarks (optimised build)
 #   make fuzz     run the libFuzzer harnesses for longer (FUZZ_SECONDS each)
 #                 and FIDELITY_FUZZ_PROGRAMS random programs bare against
-#                 every VMM mode
+#                 every VMM mode but pv (its guests must call hcall)
 #   make fidelity every guest bare and under every VMM mode (tests/fidelity/)
 #   make demo     the main demo: boot guestos bare and under the VMM
 #   make diagrams render docs/diagrams/*.dot to SVG (regenerating the ones

@@ -1,4 +1,4 @@
-# lib.sh - how most check scripts of tests/*/ start, run from the top of
+# lib.sh - how many check scripts of tests/*/ start, run from the top of
 # the tree: BUILD (the build folder, default build/), T (its trapeze), tmp
 # (a scratch folder, removed at exit) and fail MESSAGE, which prints it and
 # counts it in $failures.  A script sets its own `set` options, sources
