@@ -9,7 +9,7 @@
  *   expr.c     C-like expressions over registers, symbols and memory
  *   show.c     x, print, display, disassemble, list, backtrace, info ...
  *   vmminfo.c  the VMM's side: info vcpu/exits/vm/patches/hypercalls,
- *              info pagetable, vm N, mode, dot
+ *              info pagetable, vm N, vcpu N, mode, dot
  */
 #ifndef VMM_DEBUG_INTERNAL_H
 #define VMM_DEBUG_INTERNAL_H
