@@ -34,7 +34,7 @@ static void print_help(void)
           "     address 0 forever); cause, pc and symbol are printed\n"
           "  5  a guest executed wfi with no timer or disk transfer that could ever\n"
           "     wake it\n"
-          "  6  the VMM ran out of its own memory (for shadow page tables)\n"
+          "  6  the VMM ran out of its own memory (shadow page tables, bt's copies)\n"
           "With several VMs the status is that of the first VM (in --vm order) that\n"
           "did not halt.\n", stdout);
 }
