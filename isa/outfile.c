@@ -422,6 +422,12 @@ bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen)
         return fail(err, errlen, "cannot write: %s", strerror(errno));
     if (exists && S_ISDIR(st.st_mode))
         return fail(err, errlen, "is a directory");
+    /* A file this user may not write is not replaced either: the rename
+     * below needs only the folder's permission, and would silently take
+     * over a read-only file or another user's (as `>` would not). */
+    if (exists && S_ISREG(st.st_mode) &&
+        faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
+        return fail(err, errlen, "cannot write: %s", strerror(errno));
     if (exists && !S_ISREG(st.st_mode)) {
         o->f = open_direct(path);
         if (!o->f)

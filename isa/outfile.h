@@ -26,6 +26,9 @@
  *                            file as it was, or no file
  *
  * A symbolic link is followed: the file it names is the one replaced.
+ * A regular file this user may not write (read-only, another user's) is
+ * refused - "cannot write: Permission denied" - as `>` refuses it, though
+ * the rename would need only the folder's permission.
  * A replaced file keeps its permission bits; a new one gets 0666 less the
  * umask, as fopen would give it.
  *

@@ -191,5 +191,27 @@ grep -q "no process reads this fifo" err.txt || { fail "t32mkdisk -o fifo withou
 [ -p noreader ] || fail "a fifo without a reader was replaced"
 rm -f noreader
 
+# A file this user may not write (read-only, or another user's in a folder
+# anyone may write) is refused, not replaced by a rename: status 2 (as
+# any output t32as cannot open),
+# "cannot write: Permission denied", the file as it was.  Root may write
+# anything, so this runs as nobody, where nobody can reach the tools.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/t32as" --help >/dev/null 2>&1; then
+    chmod 777 .
+    echo keep >ro.t32 && chmod 444 ro.t32 && chown 65534 ro.t32
+    echo keep >roots.t32
+    for f in ro.t32 roots.t32; do
+        expect 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/t32as" -o $f good.s
+        grep -q "$f: error: cannot write: Permission denied" err.txt ||
+            { fail "t32as -o $f (not writable): no message"; cat err.txt; }
+        [ "$(cat $f)" = keep ] || fail "t32as -o $f replaced a file it may not write"
+    done
+    [ "$(stat -c %U roots.t32)" = root ] || fail "t32as -o roots.t32 took over root's file"
+    rm -f ro.t32 roots.t32
+else
+    echo "SKIP a file that may not be written: not root, or nobody cannot run the tools"
+fi
+
 echo "outputs: $failed failed"
 [ "$failed" = 0 ]
