@@ -121,9 +121,17 @@ static bool disk_load(t32_disk *d, const char *path, bool write_through, const c
     disk_reset(d);
     int fd = open(path, (write_through ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
+        /* The reason matters most when the file is there: a read-only
+         * image (chmod a-w, another user's file) is the usual case. */
+        bool denied = errno == EACCES || errno == EPERM, rofs = errno == EROFS;
         *err = errno == ENOENT ? "disk image not found"
+               : write_through && denied
+                   ? "cannot open disk image for reading and writing: Permission denied"
+               : write_through && rofs
+                   ? "cannot open disk image for reading and writing: Read-only file system"
                : write_through ? "cannot open disk image for reading and writing"
-                               : "cannot open disk image for reading";
+               : denied ? "cannot open disk image for reading: Permission denied"
+                        : "cannot open disk image for reading";
         return false;
     }
     size_t size = 0;

@@ -41,5 +41,22 @@ else
     fail "a disk with room"; sed 's/^/    /' "$tmp/out"
 fi
 
+# A disk image this user may not write: refused at the start with the
+# reason, status 1.  (Root may write anything: run as nobody.)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups "$T" --version >/dev/null 2>&1; then
+    chmod a+rx "$tmp" && chmod a+r "$tmp/dw.img"
+    truncate -s 64k "$tmp/ro.disk" && chmod 444 "$tmp/ro.disk"
+    set +e
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$T" run --bare --max-insns 100000 \
+        --disk "$tmp/ro.disk" "$tmp/dw.img" </dev/null >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    set -e
+    expect_error "a read-only disk image" "$got" \
+        "^$tmp/ro.disk: error: cannot open disk image for reading and writing: Permission denied"
+else
+    echo "SKIP a read-only disk image: not root, or nobody cannot run trapeze"
+fi
+
 echo "disk_errors: $failures failures"
 [ "$failures" -eq 0 ]
