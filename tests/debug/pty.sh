@@ -37,5 +37,27 @@ expect 'Breakpoint 1 at 0x00001054 <inner>' "$out/pty2.txt"
 # A blank line repeats the last command (si).
 "$drive" 'si\n\n\nquit\n' "$BUILD/bin/trapeze" debug --bare "$out/guest.img" >"$out/pty3.txt" 2>&1 || status=1
 expect '0x0000100c <_start+0xc>' "$out/pty3.txt"
+# A history file this user may not write is left alone (readline would
+# replace it by a rename, which needs only the folder's permission).  As
+# root only, where nobody can reach the tools: the session runs as nobody,
+# who owns the read-only file, in a folder anyone may write.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups "$BUILD/bin/trapeze" --version \
+       >/dev/null 2>&1; then
+    ro=$(mktemp -d)
+    chmod 777 "$ro"
+    cp "$out/guest.img" "$ro/guest.img"
+    printf 'p 1\n' >"$ro/history"
+    chmod 444 "$ro/history"
+    chown 65534:65534 "$ro/history"
+    TRAPEZE_HISTORY=$ro/history setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$drive" 'p 2\nquit\n' "$BUILD/bin/trapeze" debug --bare "$ro/guest.img" \
+        >"$out/pty4.txt" 2>&1 || status=1
+    expect '\$1 = 2' "$out/pty4.txt"
+    if [ "$(cat "$ro/history")" != "p 1" ]; then
+        echo "pty: FAILED: a read-only history file was rewritten:"; cat "$ro/history"; status=1
+    fi
+    rm -rf "$ro"
+fi
 [ $status -eq 0 ] && echo "pty: prompt, completion, history and repeat work on a terminal"
 exit $status

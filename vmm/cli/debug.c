@@ -204,7 +204,10 @@ static void repl(debugger *d)
     }
     if (!debug_done(d))
         printf("quit\n");
-    if (hist)
+    /* readline replaces the file through a temporary and a rename, which
+     * needs only the folder's permission: a history file this user may not
+     * write is left as it is, as a shell's `>` would leave it. */
+    if (hist && (access(hist, F_OK) != 0 || access(hist, W_OK) == 0))
         write_history(hist);
 }
 
