@@ -166,6 +166,7 @@ static int parse(int argc, char **argv, struct opts *o)
             if (!need_arg(i, argc, argv))
                 return -1;
             const char *v = argv[++i];
+            long n;
             if (!strcmp(a, "--tests") || !strcmp(a, "-t")) {
                 if (add_tests(o, v) < 0)
                     return -1;
@@ -177,18 +178,18 @@ static int parse(int argc, char **argv, struct opts *o)
                 o->ref = v;
             else if (!strcmp(a, "--work"))
                 o->work = v;
-            else {
-                long n;
-                if (!strcmp(a, "--jobs") ? !number(a, v, 1, 64, &n)
-                    : !strcmp(a, "--build-timeout") ? !number(a, v, 1, 86400, &n)
-                    : !number(a, v, 1, 2000000000, &n))
+            else if (!strcmp(a, "--jobs")) {
+                if (!number(a, v, 1, 64, &n))
                     return -1;
-                if (!strcmp(a, "--jobs"))
-                    o->jobs = (int)n;
-                else if (!strcmp(a, "--build-timeout"))
-                    o->build_timeout = (int)n;
-                else
-                    o->uid_base = n;
+                o->jobs = (int)n;
+            } else if (!strcmp(a, "--build-timeout")) {
+                if (!number(a, v, 1, 86400, &n))
+                    return -1;
+                o->build_timeout = (int)n;
+            } else {
+                if (!number(a, v, 1, 2000000000, &n))
+                    return -1;
+                o->uid_base = n;
             }
         } else if (!strncmp(a, "--gradescope", 12)) {
             /* The file is optional; a following argument is taken for it
