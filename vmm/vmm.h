@@ -68,7 +68,8 @@ typedef enum vmm_end {
                         TVEC = 0, so it would jump to address 0 forever     */
     VMM_END_IDLE,    /* wfi with no timer and no disk transfer that could
                         ever wake it                                       */
-    VMM_END_NO_MEMORY, /* the VMM ran out of its own memory (shadow tables) */
+    VMM_END_NO_MEMORY, /* the VMM ran out of its own memory (shadow tables,
+                          bt's copies) */
     VMM_END_OUTPUT   /* its console, or a trace of the run, cannot be written
                         (a full disk, a closed pipe): nobody would see the
                         rest of its run.  A front end's decision (`run`'s:
