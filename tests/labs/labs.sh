@@ -1,8 +1,9 @@
 #!/bin/sh
 # The labs end to end in `make check` (tests/labs/labcheck.sh does the work):
 #   1. the fixture's two labs, every mutant: all as intended;
-#   2. labcheck itself notices a mutant that does not lose what it says, and
-#      a test that takes its expected result from $REF's lab code;
+#   2. labcheck itself notices a mutant that does not lose what it says, a
+#      starter's FAIL that names no task, and a test that takes its expected
+#      result from $REF's lab code;
 #   3. the real labs, if any: every lab's reference and starter, and the
 #      mutants of the first lab (`make labcheck` runs every lab's mutants).
 set -u
@@ -18,46 +19,51 @@ else
     echo "FAIL: fixture labs"; cat "$work/fixture.out"; fails=$((fails + 1))
 fi
 
-cp -R tests/labs/fixture "$work/wrong"
-rm -rf "$work/wrong/build"
+# planted NAME: a copy of the fixture in $work/NAME, to plant a fault in.
+planted() {
+    cp -R tests/labs/fixture "$work/$1"
+    rm -rf "$work/$1/build"
+}
+# caught NAME WHAT MESSAGE LABCHECK-ARGS...: labcheck on $work/NAME must
+# fail, saying MESSAGE (a fixed string); WHAT is the planted fault.
+caught() {
+    name=$1 what=$2 message=$3
+    shift 3
+    if tests/labs/labcheck.sh --tree "$work/$name" "$@" >"$work/$name.out" 2>&1; then
+        echo "FAIL: $what went unnoticed"; fails=$((fails + 1))
+    elif grep -qF -- "$message" "$work/$name.out"; then
+        echo "ok: $what is reported"
+    else
+        echo "FAIL: $what:"; cat "$work/$name.out"; fails=$((fails + 1))
+    fi
+}
+
+planted wrong
 sed -i 's/^# loses: mul$/# loses: add/' "$work/wrong/labs/01-arith/mutants/mul-adds.patch"
-if tests/labs/labcheck.sh --tree "$work/wrong" 01 >"$work/wrong.out" 2>&1; then
-    echo "FAIL: a wrong '# loses:' line went unnoticed"; fails=$((fails + 1))
-elif grep -q "FAIL: lab 01: mutant mul-adds loses 'mul ', expected 'add '" "$work/wrong.out"; then
-    echo "ok: a wrong '# loses:' line is reported"
-else
-    echo "FAIL: wrong '# loses:' line:"; cat "$work/wrong.out"; fails=$((fails + 1))
-fi
+caught wrong "a wrong '# loses:' line" \
+    "FAIL: lab 01: mutant mul-adds loses 'mul ', expected 'add '" 01
 
 # A starter's FAIL that says what is wrong but not which task to work on.
-cp -R tests/labs/fixture "$work/untold"
-rm -rf "$work/untold/build"
+planted untold
 sed -i 's/ - see answer.c, neg(), task 1"/"/' "$work/untold/labs/02-neg/tests/neg.test"
 if grep -q 'task' "$work/untold/labs/02-neg/tests/neg.test"; then
     echo "FAIL: could not take the task out of the fixture's neg.test"; fails=$((fails + 1))
-elif tests/labs/labcheck.sh --tree "$work/untold" 02 >"$work/untold.out" 2>&1; then
-    echo "FAIL: a starter FAIL that names no task went unnoticed"; fails=$((fails + 1))
-elif grep -q "FAIL: lab 02: the starter's FAILs that name no task:" "$work/untold.out"; then
-    echo "ok: a starter FAIL that names no task is reported"
 else
-    echo "FAIL: a starter FAIL without a task:"; cat "$work/untold.out"; fails=$((fails + 1))
+    caught untold "a starter FAIL that names no task" \
+        "FAIL: lab 02: the starter's FAILs that name no task:" 02
 fi
 
 # A test that takes its expected result from $REF's lab code passes on
 # untouched starter code when a student runs make grade (the starter is its
 # own $REF).
-cp -R tests/labs/fixture "$work/selfref"
-rm -rf "$work/selfref/build"
+planted selfref
 sed -i 's/^\[ "$out" = "12" \]/want=$("$REF\/build\/bin\/answer" mul 3 4); [ "$out" = "$want" ]/' \
     "$work/selfref/labs/01-arith/tests/mul.test"
 if ! grep -q 'REF/build/bin/answer' "$work/selfref/labs/01-arith/tests/mul.test"; then
     echo "FAIL: could not make the fixture's mul.test ask \$REF"; fails=$((fails + 1))
-elif tests/labs/labcheck.sh --tree "$work/selfref" --quick 01 >"$work/selfref.out" 2>&1; then
-    echo "FAIL: a test whose expected result comes from \$REF went unnoticed"; fails=$((fails + 1))
-elif grep -q "FAIL: lab 01: the starter graded by itself (make grade) differs" "$work/selfref.out"; then
-    echo "ok: a test whose expected result comes from \$REF is reported"
 else
-    echo "FAIL: expected result from \$REF:"; cat "$work/selfref.out"; fails=$((fails + 1))
+    caught selfref "a test whose expected result comes from \$REF" \
+        "FAIL: lab 01: the starter graded by itself (make grade) differs" --quick 01
 fi
 
 first=$(ls -d labs/[0-9][0-9]-*/ 2>/dev/null | head -n 1)
