@@ -316,29 +316,40 @@ bool dc_set(debugger *d, const char *fs, char *args)
     return true;
 }
 
+/* A display's format asks for memory, as x shows it, when it has a count,
+ * a unit or an x-only letter (/2i, /s, /4xw): EXPR is then an address.
+ * Any other format (/x, /d, /c ...) only says how to print EXPR's value.
+ * gdb draws the same line. */
+static bool display_examines(const char *fs)
+{
+    return isdigit((unsigned char)fs[0]) || strpbrk(fs, "isbhw") != NULL;
+}
+
 static void show_display(debugger *d, int i)
 {
     const char *s = d->displays[i];
-    if (s[0] == '/') {             /* "/FMT EXPR": an x-style display */
-        const char *sp = strchr(s, ' ');
-        char fs[16], expr[128];
-        snprintf(fs, sizeof fs, "%.*s", sp ? (int)(sp - s - 1) : 0, s + 1);
-        snprintf(expr, sizeof expr, "%s", sp ? sp + 1 : "");
-        fprintf(d->out, "%d: x/%s %s\n", i + 1, fs, expr);
-        if (strchr(fs, 'i') || strchr(fs, 's')) {
-            char saved_f = d->xfmt;
-            unsigned saved_u = d->xunit;
-            uint32_t saved_n = d->xnext;
-            examine(d, fs, expr, false);
-            d->xfmt = saved_f, d->xunit = saved_u, d->xnext = saved_n;
-            return;
-        }
-        fprintf(d->out, "%s = ", expr);
+    if (s[0] != '/') {
+        fprintf(d->out, "%d: %s = ", i + 1, s);
+        print_value(d, NULL, s, false);
+        return;
+    }
+    const char *sp = strchr(s, ' ');   /* "/FMT EXPR" */
+    char fs[16], expr[128];
+    snprintf(fs, sizeof fs, "%.*s", sp ? (int)(sp - s - 1) : 0, s + 1);
+    snprintf(expr, sizeof expr, "%s", sp ? sp + 1 : "");
+    if (!display_examines(fs)) {       /* "2: /x $r3 = 0x00000000" */
+        fprintf(d->out, "%d: /%s %s = ", i + 1, fs, expr);
         print_value(d, fs, expr, false);
         return;
     }
-    fprintf(d->out, "%d: %s = ", i + 1, s);
-    print_value(d, NULL, s, false);
+    /* "3: x/4xw $sp" and the memory under it; x's own next address and
+     * format stay as the last x left them. */
+    fprintf(d->out, "%d: x/%s %s\n", i + 1, fs, expr);
+    char saved_f = d->xfmt;
+    unsigned saved_u = d->xunit;
+    uint32_t saved_n = d->xnext;
+    examine(d, fs, expr, false);
+    d->xfmt = saved_f, d->xunit = saved_u, d->xnext = saved_n;
 }
 
 void show_displays(debugger *d)
