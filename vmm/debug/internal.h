@@ -100,14 +100,13 @@ struct debugger {
     int          hit_event;  /* index in events[] of the event that stopped it, -1 */
     uint64_t     bare_limit; /* bare: --max-insns (0 none) */
     bool         killed;     /* kill: the guest is gone until `run` */
-    uint64_t     hcalls[64]; /* hypercalls seen, by number (info hypercalls) */
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;
     size_t       checkpoint_mem;
     /* A reverse search is re-running a stretch the guest already ran: the
-     * VMM's events still reach the points (to find the stop), but nothing
-     * is counted again (hits, info hypercalls), no temporary point is
-     * spent, and --trace does not tell them twice. */
+     * VMM's events still reach the points (to find the stop), but no
+     * point's hits are counted again, no temporary point is spent, and
+     * --trace does not tell them twice. */
     bool         replaying;
 };
 

@@ -462,8 +462,6 @@ void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
     d->events[idx % DBG_MAX_EVENTS] = (dbg_event){
         .ev = *ev, .vm = vc->vm->id, .vcpu = vc->id, .cycle = vc->vcycles,
         .vpsr = vc->vpsr, .tvec = vc->vsr[T32_SR_TVEC] };
-    if (ev->kind == VMM_EV_HCALL && T32_IMM16(ev->insn) < 64 && !d->replaying)
-        d->hcalls[T32_IMM16(ev->insn)]++;
     if (d->hit_id)
         return;
     for (int i = 0; i < DBG_MAX_POINTS; i++) {

@@ -122,11 +122,10 @@ bool dc_info_hypercalls(debugger *d, char *args)
     const vmm_vm *vm = dbg_vm(d);
     fprintf(d->out, "vm%d: %" PRIu64 " hypercalls (mode %s)\n", d->vm, vm->stats.hypercalls,
             vm->mode->name);
-    for (uint32_t n = 0; n < 64; n++)
+    for (uint32_t n = 0; n < VMM_STATS_HCALLS; n++)
         if (pv_hcall_name(n))
             fprintf(d->out, "  %2" PRIu32 " %-12s %" PRIu64 "\n", n, pv_hcall_name(n),
-                    d->hcalls[n]);
-    fprintf(d->out, "(counts since the debugger started)\n");
+                    vm->stats.hypercalls_by_number[n]);
     return true;
 }
 

@@ -15,6 +15,8 @@ void stats_add(vmm_stats *sum, const vmm_stats *st)
 #undef ADD
     for (int c = 0; c < T32_CAUSE_LIMIT; c++)
         sum->exits_by_cause[c] += st->exits_by_cause[c];
+    for (int n = 0; n < VMM_STATS_HCALLS; n++)
+        sum->hypercalls_by_number[n] += st->hypercalls_by_number[n];
 }
 
 /* The "direct share" row: the share of guest instructions that ran

@@ -49,12 +49,20 @@
     X(bt_invalidations, "patched pages written",    STATS_BT)     /* patches dropped   */ \
     X(hypercalls,       "hypercalls",               STATS_PV)     /* --mode pv         */
 
+/* Hypercall numbers counted one by one (modes/pv/pv.h has 1..10). */
+#define VMM_STATS_HCALLS 16
+
 /* Exit and event counters (--stats, --stats-json). */
 typedef struct vmm_stats {
 #define VMM_STATS_FIELD(field, label, shown) uint64_t field;
     VMM_STATS(VMM_STATS_FIELD)
 #undef VMM_STATS_FIELD
     uint64_t exits_by_cause[T32_CAUSE_LIMIT];
+    /* pv: `hypercalls` by number (a larger number counts in the total
+     * only), for the debugger's info hypercalls.  Kept with the other
+     * counters, so a checkpoint (reverse execution, `run`) puts them back
+     * with the state they describe. */
+    uint64_t hypercalls_by_number[VMM_STATS_HCALLS];
 } vmm_stats;
 
 /* sum += st, counter by counter. */

@@ -49,6 +49,8 @@
 #include "vmm/modes/mode.h"
 #include "vmm/modes/pv/pv.h"
 
+_Static_assert(PV_NHCALLS <= VMM_STATS_HCALLS, "stats count every hypercall by number");
+
 /* The shared page's first byte, in the VM's RAM (registered in range:
  * hcall.c checks it). */
 static uint8_t *shared(const vmm_vcpu *vc)
@@ -116,6 +118,8 @@ static vmm_next pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
         vc->vm->stats.exits_total++;
         vc->vm->stats.exits_by_cause[t->cause]++;
         vc->vm->stats.hypercalls++;
+        if (T32_IMM16(t->insn) < VMM_STATS_HCALLS)
+            vc->vm->stats.hypercalls_by_number[T32_IMM16(t->insn)]++;
         VMM_NOTIFY(vc, .kind = VMM_EV_HCALL, .pc = vc->pc, .insn = t->insn);
         pv_hcall(vc, cpu, T32_IMM16(t->insn));
         return VMM_NEXT_BOUNDARY;      /* most calls change virtual state */
