@@ -45,6 +45,11 @@ cp "$G/default.disk" "$tmp/d.disk"
 n=$("$T" run --mode trap --stats --disk "$tmp/d.disk" "$G/kernel.img" </dev/null 2>&1 >/dev/null |
     awk '/^  exits /{print $2}')
 grep -q "trap): $n exits" "$tmp/exits-trap.dot" || fail "exits trap: total is not $n"
+# --at with --switch-mode: the VM switches on the way, as under trapeze run.
+"$T" dot exits --mode trap --switch-mode 100000:bt --disk "$tmp/d.disk" --at 200000 \
+    "$G/kernel.img" -o "$tmp/exits-switch.dot" >/dev/null </dev/null
+valid exits-switch
+grep -q 'vm0 (bt): ' "$tmp/exits-switch.dot" || fail "--at past a --switch-mode: not in bt"
 
 # Several VMs: each with its RAM in host memory, vCPUs on the pCPU.
 "$T" dot vms --mode trap --vm "$BUILD/examples/hello.img" --vm "$BUILD/examples/timer.img" \

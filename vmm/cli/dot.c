@@ -110,7 +110,9 @@ static int parse_kind(dot_args *d, int argc, char **argv)
     return 2;
 }
 
-/* Run every guest to virtual time `at` (or its end, if sooner). */
+/* Run every guest to virtual time `at` (or its end, if sooner).  A VM
+ * pauses at each --switch-mode time on the way, to switch there as
+ * `trapeze run` does, and at `at` makes a switch due then too. */
 static void run_to(session *s, uint64_t at)
 {
     vmm *v = session_vmm(s);
@@ -119,13 +121,15 @@ static void run_to(session *s, uint64_t at)
         vmm_bare_run_watched(session_machine(s), at, &st, NULL);
         return;
     }
-    for (int i = 0; i < v->nvms; i++)
-        v->vms[i]->pause_at = at;
     bool more = true;
     while (more) {
         more = false;
-        for (int i = 0; i < v->nvms; i++)
-            more |= v->vms[i]->outcome.end == VMM_RUNNING && vmm_vm_time(v->vms[i]) < at;
+        for (int i = 0; i < v->nvms; i++) {
+            vmm_vm *vm = v->vms[i];
+            uint64_t next_switch = session_switch_modes(s, vm);
+            vm->pause_at = next_switch != 0 && next_switch < at ? next_switch : at;
+            more |= vm->outcome.end == VMM_RUNNING && vmm_vm_time(vm) < at;
+        }
         if (more)
             vmm_sched_round(v);
     }

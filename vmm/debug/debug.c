@@ -779,6 +779,7 @@ debugger *debug_new(session *s, FILE *out, size_t checkpoint_mem)
         d->m->cpu[0].host_kernel = true;
     }
     d->rev = reverse_new(s, checkpoint_mem, 0);   /* its first checkpoint: the start */
+    dbg_switch_modes(d);                           /* where --switch-mode pauses first */
     return d;
 }
 

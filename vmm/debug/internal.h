@@ -155,6 +155,7 @@ bool      dbg_is_return(const debugger *d, uint32_t pc);
 bool      dbg_event_stop_stands(debugger *d);
 void      dbg_restart(debugger *d);
 void      dbg_changed(debugger *d);              /* after set, mode: cut the history */
+void      dbg_switch_modes(debugger *d);         /* --switch-mode: those due, and the next */
 void      dbg_kill(debugger *d);
 uint64_t  dbg_memhash(const debugger *d);
 

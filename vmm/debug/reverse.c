@@ -101,6 +101,18 @@ static bool running(const reverse *r, int vm)
 
 /* ---- the checkpoints ---------------------------------------------------------- */
 
+/* Put checkpoint c back.  It holds each VM's mode; --switch-mode's
+ * switches still to come are then those after each VM's time (session.h). */
+static bool restore(reverse *r, const checkpoint *c)
+{
+    if (!checkpoint_restore(r->s, c))
+        return false;
+    vmm *v = session_vmm(r->s);
+    for (int vm = 0; v && vm < v->nvms; vm++)
+        session_switch_rewind(r->s, v->vms[vm]);
+    return true;
+}
+
 static void drop(reverse *r, int i)
 {
     r->bytes -= checkpoint_bytes(r->pts[i].c);
@@ -217,7 +229,7 @@ bool reverse_cut_at(const reverse *r, int vm, uint64_t *cycle)
 
 bool reverse_restart(reverse *r)
 {
-    if (!checkpoint_restore(r->s, r->pts[0].c))
+    if (!restore(r, r->pts[0].c))
         return false;
     if (r->floor > 0) {       /* the later ones hold a change the start never had */
         while (r->n > 1)
@@ -251,20 +263,24 @@ void reverse_free(reverse *r)
 
 /* One VM to exactly `cycle` of its time (only that VM runs: the others stay
  * where the checkpoint put them).  A debugger breakpoint (v->stop) does not
- * stop a replay.  False if the guest ended first. */
-static bool run_vm_to(vmm *v, vmm_vm *vm, uint64_t cycle)
+ * stop a replay.  It pauses, as the first run did, at each --switch-mode
+ * time on the way to make the switch there - and at `cycle` too, since
+ * the state the debugger stopped at had made it.  False if the guest
+ * ended first. */
+static bool run_vm_to(session *s, vmm_vm *vm, uint64_t cycle)
 {
-    uint64_t pause = vm->pause_at;
+    vmm *v = session_vmm(s);
     while (vm->outcome.end == VMM_RUNNING && vmm_vm_time(vm) < cycle) {
         uint64_t before = vmm_vm_time(vm);
+        uint64_t next_switch = session_switch_modes(s, vm);
         v->stop = false;
-        vm->pause_at = cycle;
+        vm->pause_at = next_switch != 0 && next_switch < cycle ? next_switch : cycle;
         vmm_vm_run(vm, v->quantum);
         vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
         if (vmm_vm_time(vm) == before && !v->stop)
             break;          /* no vCPU can move (never for a running VM) */
     }
-    vm->pause_at = pause;
+    vm->pause_at = session_switch_modes(s, vm);
     v->stop = false;
     return vmm_vm_time(vm) == cycle;
 }
@@ -309,10 +325,10 @@ static bool run_to(reverse *r, int vm, uint64_t cycle, const uint64_t now[VMM_MA
         vmm_insn_hook *hook = v->insn_hook;
         v->observer = NULL;
         v->insn_hook = NULL;
-        ok = run_vm_to(v, v->vms[vm], cycle);
+        ok = run_vm_to(r->s, v->vms[vm], cycle);
         for (int other = 0; other < v->nvms; other++)
             if (other != vm && vmm_vm_time(v->vms[other]) < now[other])
-                ok &= run_vm_to(v, v->vms[other], now[other]);
+                ok &= run_vm_to(r->s, v->vms[other], now[other]);
         v->observer = obs;
         v->insn_hook = hook;
     }
@@ -331,7 +347,7 @@ static bool goto_at(reverse *r, int vm, uint64_t cycle, const uint64_t now[VMM_M
      * on.  (A guest that ended, even at `cycle`, is restored: `run` after
      * `kill` at cycle 0 must bring it back.) */
     bool run_on = t <= cycle && t >= r->pts[i].t[vm] && running(r, vm);
-    if (!run_on && !checkpoint_restore(r->s, r->pts[i].c))
+    if (!run_on && !restore(r, r->pts[i].c))
         return false;
     return run_to(r, vm, cycle, now);
 }
@@ -349,6 +365,7 @@ bool reverse_goto(reverse *r, int vm, uint64_t cycle)
 
 /* What the instruction hook of a search knows. */
 typedef struct search {
+    session  *s;
     vmm      *v;
     vmm_vm   *vm;
     uint64_t  end;             /* look before this time */
@@ -395,7 +412,7 @@ static void search_vm(search *f)
     void *hook_ctx = f->v->insn_ctx;
     f->v->insn_hook = search_hook;
     f->v->insn_ctx = f;
-    run_vm_to(f->v, f->vm, f->end);
+    run_vm_to(f->s, f->vm, f->end);
     f->v->insn_hook = hook;
     f->v->insn_ctx = hook_ctx;
 }
@@ -445,9 +462,9 @@ bool reverse_find(reverse *r, int vm, uint64_t before,
     uint64_t now[VMM_MAX_VMS];
     times_now(r, now);
     uint64_t origin = now[vm];
-    search f = { .v = v, .vm = v ? v->vms[vm] : NULL, .end = before, .hit = hit, .ctx = ctx };
+    search f = { .s = r->s, .v = v, .vm = v ? v->vms[vm] : NULL, .end = before, .hit = hit, .ctx = ctx };
     for (int i = latest(r, vm, f.end, true, now); i >= 0; i = latest(r, vm, f.end, true, now)) {
-        if (!checkpoint_restore(r->s, r->pts[i].c))
+        if (!restore(r, r->pts[i].c))
             break;
         size_t breaks[T32_MAX_CPUS];
         breaks_aside(session_machine(r->s), breaks);

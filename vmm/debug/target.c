@@ -326,17 +326,29 @@ static bool bare_run(debugger *d, uint64_t limit, bool stop_at_breaks)
     return stopped;
 }
 
+/* --switch-mode: every VM makes the switches its time has reached and
+ * pauses at its next one (session.h), as `trapeze run` does - after every
+ * run or step, so the state at a stop (shown, or kept as a checkpoint)
+ * has made every switch up to its time. */
+void dbg_switch_modes(debugger *d)
+{
+    for (int i = 0; d->v && i < d->v->nvms; i++)
+        d->v->vms[i]->pause_at = session_switch_modes(d->s, d->v->vms[i]);
+}
+
 /* One boundary of a VM: each of its vCPUs runs one cycle (an instruction
  * that took a hidden page fault is retried until vCPU vc has run one). */
 static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc)
 {
     uint64_t before = vc->vcycles;
+    dbg_switch_modes(d);
     for (int tries = 0; tries < 8 && vc->vcycles == before && vm->outcome.end == VMM_RUNNING &&
          !vc->halted; tries++) {
         d->v->stop = false;
         vmm_vm_run(vm, 1);
     }
     d->v->stop = false;
+    dbg_switch_modes(d);
     vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
 }
 
@@ -386,8 +398,10 @@ static void run_fast(debugger *d)
     points_arm(d, true);
     if (d->v) {
         d->v->stop = false;
+        dbg_switch_modes(d);      /* a VM paused for a switch makes it, then goes on */
         while (!d->interrupted && !d->v->stop && vmm_sched_round(d->v))
-            ;
+            dbg_switch_modes(d);
+        dbg_switch_modes(d);
         d->v->stop = false;
     } else {
         while (!d->interrupted && dbg_alive(d) &&

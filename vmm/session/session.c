@@ -36,6 +36,7 @@ struct session {
     uint64_t     traced_cycle;
     uint32_t     traced_pc;
     char         switched[VMM_MAX_VMS][200];  /* --switch-mode: ", bt at cycle N" ... */
+    int          next_switch[VMM_MAX_VMS];    /* ... and each VM's first one not made */
 };
 
 vmm *session_vmm(session *s)
@@ -413,10 +414,10 @@ static int run_bare(session *s)
 }
 
 /* --switch-mode: each VM pauses at the time of its next switch, changes
- * mode there, and goes on.  Returns the time of VM vm's next switch (0: no
- * more), after making every switch that is due. */
-static uint64_t switch_modes(session *s, vmm_vm *vm, int *next)
+ * mode there, and goes on. */
+uint64_t session_switch_modes(session *s, vmm_vm *vm)
 {
+    int *next = &s->next_switch[vm->id];
     while (*next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[*next].at) {
         char *story = s->switched[vm->id];
         size_t used = strlen(story);
@@ -432,15 +433,22 @@ static uint64_t switch_modes(session *s, vmm_vm *vm, int *next)
     return *next < s->o.nswitches ? s->o.switches[*next].at : 0;
 }
 
+void session_switch_rewind(session *s, vmm_vm *vm)
+{
+    int next = 0;
+    while (next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[next].at)
+        next++;
+    s->next_switch[vm->id] = next;
+}
+
 /* The VMs' rounds, with the --switch-mode pauses, until every VM has
  * stopped - or its output has failed. */
 static void run_rounds(session *s)
 {
-    int next[VMM_MAX_VMS] = { 0 };
     bool running = true;
     while (running) {
         for (int i = 0; s->o.nswitches > 0 && i < s->v->nvms; i++)
-            s->v->vms[i]->pause_at = switch_modes(s, s->v->vms[i], &next[i]);
+            s->v->vms[i]->pause_at = session_switch_modes(s, s->v->vms[i]);
         running = vmm_sched_round(s->v);
         stop_on_failed_outputs(s);
     }

@@ -112,6 +112,19 @@ int session_open(session **s, const session_options *o);
  * --vm order, that did not halt decides). */
 int session_run(session *s);
 
+/* --switch-mode, for a front end that runs the VMs its own way (the
+ * debugger, trapeze dot --at), as session_run does it: make every switch
+ * of VM vm that its virtual time has reached and that is not made yet;
+ * returns the time of its next one (0: none left), where the front end
+ * pauses it (vm->pause_at) to call this again.  Called at every stop, a
+ * state the front end shows has made every switch up to its time. */
+uint64_t session_switch_modes(session *s, vmm_vm *vm);
+
+/* VM vm was put back to an earlier state (a checkpoint of reverse
+ * execution, which holds its mode): the switches still to make are those
+ * after its time now - a state had made every switch up to its time. */
+void session_switch_rewind(session *s, vmm_vm *vm);
+
 /* The hint for a run that goes on and on: with `on`, if stderr is a
  * terminal, say after 10 s of host time ($TRAPEZE_HINT_SECONDS) that the
  * run is still going and how to stop it; with !on, cancel it.  session_run
