@@ -34,6 +34,15 @@ for mode in trap bt emulate bare; do
     grep -q 'host physical' "$tmp/pt-$mode.dot" || fail "pagetable $mode: no host physical"
     grep -q 'shadow' "$tmp/pt-$mode.dot" || fail "pagetable $mode: no shadow entry"
 done
+# emulate mode keeps no shadow tables; an address the guest's own tables
+# do not map has no shadow entry to fill (its fault is the guest's).
+grep -q 'no shadow tables' "$tmp/pt-emulate.dot" || fail "pagetable emulate: no 'no shadow tables'"
+! grep -q 'hidden page fault' "$tmp/pt-emulate.dot" || fail "pagetable emulate: a hidden page fault"
+"$T" dot pagetable 0xdeadb000 --mode trap --disk "$tmp/d.disk" --at 300000 "$G/kernel.img" \
+    -o "$tmp/pt-unmapped.dot" >/dev/null </dev/null
+valid pt-unmapped
+grep -q 'load-fault' "$tmp/pt-unmapped.dot" || fail "pagetable unmapped: no fault"
+! grep -q 'hidden page fault' "$tmp/pt-unmapped.dot" || fail "pagetable unmapped: a hidden page fault"
 cp "$G/kernel-pv.img" "$tmp/" && cp "$G/default.disk" "$tmp/d.disk"
 "$T" dot exits --mode pv --disk "$tmp/d.disk" "$tmp/kernel-pv.img" -o "$tmp/exits-pv.dot" >/dev/null </dev/null
 valid exits-pv

@@ -286,6 +286,11 @@ bool dc_info_pagetable(debugger *d, char *args)
     const vmm_vm *vm = dbg_vm(d);
     fprintf(d->out, "guest physical 0x%08" PRIx32 " -> host physical 0x%08" PRIx32
             " (vm%d's RAM starts at 0x%08" PRIx32 ")\n", w.pa, vm->base + w.pa, d->vm, vm->base);
+    if (vm->mode->run) {    /* mode.h: it runs the guest itself, not on the real CPU */
+        fprintf(d->out, "shadow entry: none (%s mode runs no guest instruction on the real "
+                "CPU: it keeps no shadow tables and walks the guest's own)\n", vm->mode->name);
+        return true;
+    }
     uint32_t se = shadow_entry(dbg_vcpu(d), va);
     if (se) {
         char bits[16];

@@ -143,9 +143,15 @@ bool dot_pagetable(FILE *out, session *s, int vmi, uint32_t va)
                 vm->base + w.pa);
         fprintf(out, "  pa -> hpa [label=\"+ VM base 0x%08" PRIx32 "\"];\n", vm->base);
     }
-    /* The real MMU never sees the guest's tables: it walks the shadow. */
-    uint32_t spte = shadow_entry(vc, va);
-    if (spte) {
+    /* The real MMU never sees the guest's tables: it walks the shadow - in
+     * the modes that run guest code on it (mode.h: a mode with its own
+     * `run` interprets the guest and keeps no shadow). */
+    uint32_t spte = vm->mode->run ? 0 : shadow_entry(vc, va);
+    if (vm->mode->run) {
+        fprintf(out, "  shadow [label=\"no shadow tables\\n(%s mode runs no guest instruction "
+                "on the real CPU)\", color=blue, style=dashed];\n", vm->mode->name);
+        fprintf(out, "  va -> shadow [style=dashed, color=blue];\n");
+    } else if (spte) {
         char bits[16];
         pte_bits(bits, spte);
         fprintf(out, "  shadow [label=\"shadow L2 entry (real MMU)\\n0x%08" PRIx32 "\\n%s\", "
@@ -154,6 +160,10 @@ bool dot_pagetable(FILE *out, session *s, int vmi, uint32_t va)
         fprintf(out, "  shadowpa [label=\"host physical\\n0x%08" PRIx32 "\", shape=box, "
                 "color=blue];\n", (spte & T32_PTE_FRAME) | (va & (T32_PAGE_SIZE - 1)));
         fprintf(out, "  shadow -> shadowpa [color=blue];\n");
+    } else if (why != T32_CAUSE_NONE) {
+        fprintf(out, "  shadow [label=\"shadow: nothing mapped\\n(the guest's own walk faults: "
+                "the fault is the guest's)\", color=blue, style=dashed];\n");
+        fprintf(out, "  va -> shadow [style=dashed, color=blue];\n");
     } else {
         fprintf(out, "  shadow [label=\"shadow: not filled yet\\n(the next access is a hidden "
                 "page fault)\", color=blue, style=dashed];\n");
