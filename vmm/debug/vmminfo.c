@@ -29,7 +29,10 @@ static t32_cpu *real_cpu(const debugger *d)
     return &d->m->cpu[(vc->vm->id + vc->id) % d->m->ncpus];
 }
 
-/* info vcpu: what the guest believes, and what the hardware really is. */
+/* info vcpu: what the guest believes, and what the hardware really is.
+ * A mode with its own `run` (emulate: mode.h) interprets every guest
+ * instruction in the VMM, so no real CPU holds any of the guest's state:
+ * its column says so instead of showing what the VMM left there. */
 bool dc_info_vcpu(debugger *d, char *args)
 {
     (void)args;
@@ -37,20 +40,32 @@ bool dc_info_vcpu(debugger *d, char *args)
         return false;
     const vmm_vcpu *vc = dbg_vcpu(d);
     const t32_cpu *cpu = real_cpu(d);
+    bool direct = vc->vm->mode->run == NULL;
     bool ours = d->v->on_cpu[cpu->id] == vc;
-    fprintf(d->out, "vm%d vcpu%d, mode %s, on real CPU %d%s\n", d->vm, d->vcpu,
-            vc->vm->mode->name, cpu->id, ours ? "" : " (another vCPU ran there last)");
+    char real[5][160];
+    if (direct) {
+        fprintf(d->out, "vm%d vcpu%d, mode %s, on real CPU %d%s\n", d->vm, d->vcpu,
+                vc->vm->mode->name, cpu->id, ours ? "" : " (another vCPU ran there last)");
+        snprintf(real[0], sizeof real[0], "0x%08" PRIx32, cpu->pc);
+        snprintf(real[1], sizeof real[1], "%u   (guest code always runs with real K = 0; "
+                 "between turns the CPU is left as the VMM's last exit left it)",
+                 (cpu->psr & T32_PSR_K) != 0);
+        snprintf(real[2], sizeof real[2], "%u", (cpu->psr & T32_PSR_IE) != 0);
+        snprintf(real[3], sizeof real[3], "0x%08" PRIx32 " (shadow root)", cpu->sr[T32_SR_PTBR]);
+        snprintf(real[4], sizeof real[4], "(none: traps end the run, the VMM is the kernel)");
+    } else {
+        fprintf(d->out, "vm%d vcpu%d, mode %s, on no real CPU: the VMM interprets every "
+                "instruction\n", d->vm, d->vcpu, vc->vm->mode->name);
+        for (int i = 0; i < 5; i++)
+            snprintf(real[i], sizeof real[i], "-");
+    }
     fprintf(d->out, "%-10s %-26s %s\n", "", "virtual (the guest's view)", "real CPU");
-    fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s 0x%08" PRIx32 "\n", "pc", vc->pc, "", cpu->pc);
-    fprintf(d->out, "%-10s %-26u %u   (guest code always runs with real K = 0; between "
-            "turns the CPU is left as the VMM's last exit left it)\n", "K",
-            (vc->vpsr & T32_PSR_K) != 0, (cpu->psr & T32_PSR_K) != 0);
-    fprintf(d->out, "%-10s %-26u %u\n", "IE", (vc->vpsr & T32_PSR_IE) != 0,
-            (cpu->psr & T32_PSR_IE) != 0);
-    fprintf(d->out, "%-10s 0x%08" PRIx32 " (guest tables)   0x%08" PRIx32 " (shadow root)\n",
-            "ptbr", vc->vsr[T32_SR_PTBR], cpu->sr[T32_SR_PTBR]);
-    fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s (none: traps end the run, the VMM is the "
-            "kernel)\n", "tvec", vc->vsr[T32_SR_TVEC], "");
+    fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s %s\n", "pc", vc->pc, "", real[0]);
+    fprintf(d->out, "%-10s %-26u %s\n", "K", (vc->vpsr & T32_PSR_K) != 0, real[1]);
+    fprintf(d->out, "%-10s %-26u %s\n", "IE", (vc->vpsr & T32_PSR_IE) != 0, real[2]);
+    fprintf(d->out, "%-10s 0x%08" PRIx32 " (guest tables)   %s\n", "ptbr", vc->vsr[T32_SR_PTBR],
+            real[3]);
+    fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s %s\n", "tvec", vc->vsr[T32_SR_TVEC], "", real[4]);
     fprintf(d->out, "%-10s %" PRIu64 " cycles\n", "time", vc->vcycles);
     if (vc->vtimer_deadline != UINT64_MAX && vc->vsr[T32_SR_TIMER])
         fprintf(d->out, "%-10s every %" PRIu32 ", next at cycle %" PRIu64 "\n", "timer",
