@@ -59,6 +59,14 @@ grep -q "trap): $n exits" "$tmp/exits-trap.dot" || fail "exits trap: total is no
     "$G/kernel.img" -o "$tmp/exits-switch.dot" >/dev/null </dev/null
 valid exits-switch
 grep -q 'vm0 (bt): ' "$tmp/exits-switch.dot" || fail "--at past a --switch-mode: not in bt"
+# --at runs as trapeze run does, to that time: --stats at the end, and a
+# bare guest's --trace-insns (one line per instruction, after its header).
+"$T" dot exits --mode trap --stats --disk "$tmp/d.disk" --at 50000 "$G/kernel.img" \
+    -o "$tmp/exits-at.dot" 2>"$tmp/at.err" >/dev/null </dev/null
+grep -q '^  guest instructions  *50000$' "$tmp/at.err" || fail "--at with --stats: $(cat "$tmp/at.err")"
+"$T" dot vms --bare --trace-insns "$tmp/at.trace" --at 1000 "$G/kernel.img" --disk "$tmp/d.disk" \
+    -o "$tmp/vms-at.dot" >/dev/null 2>&1 </dev/null
+[ "$(wc -l <"$tmp/at.trace")" -eq 1001 ] || fail "--at with --trace-insns, bare: $(wc -l <"$tmp/at.trace") lines"
 
 # Several VMs: each with its RAM in host memory, vCPUs on the pCPU.
 "$T" dot vms --mode trap --vm "$BUILD/examples/hello.img" --vm "$BUILD/examples/timer.img" \

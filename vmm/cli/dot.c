@@ -110,31 +110,6 @@ static int parse_kind(dot_args *d, int argc, char **argv)
     return 2;
 }
 
-/* Run every guest to virtual time `at` (or its end, if sooner).  A VM
- * pauses at each --switch-mode time on the way, to switch there as
- * `trapeze run` does, and at `at` makes a switch due then too. */
-static void run_to(session *s, uint64_t at)
-{
-    vmm *v = session_vmm(s);
-    if (!v) {
-        vmm_stats st;
-        vmm_bare_run_watched(session_machine(s), at, &st, NULL);
-        return;
-    }
-    bool more = true;
-    while (more) {
-        more = false;
-        for (int i = 0; i < v->nvms; i++) {
-            vmm_vm *vm = v->vms[i];
-            uint64_t next_switch = session_switch_modes(s, vm);
-            vm->pause_at = next_switch != 0 && next_switch < at ? next_switch : at;
-            more |= vm->outcome.end == VMM_RUNNING && vmm_vm_time(vm) < at;
-        }
-        if (more)
-            vmm_sched_round(v);
-    }
-}
-
 /* What this session can never draw, said before its guests run (a run may
  * take minutes): an exits graph needs the VMM, and exits and pagetable a VM
  * that exists - as draw() would find after the run. */
@@ -213,10 +188,7 @@ int cmd_dot(int argc, char **argv)
     if (rc == 0)
         rc = open_graph(&graph, &d);
     if (rc == 0) {
-        if (d.at)
-            run_to(s, d.at);
-        else
-            session_run(s);         /* its messages, --stats; the graph comes anyway */
+        session_run_to(s, d.at);    /* its messages, --stats; the graph comes anyway */
         rc = write_graph(&graph, s, &d);
     }
     return session_close(s, rc);

@@ -399,14 +399,20 @@ static void stop_on_failed_outputs(session *s)
     }
 }
 
-static int run_bare(session *s)
+/* Bare T32 to its end, or to cycle `at` (0: none): a guest still running
+ * there has not ended, and gets no message. */
+static int run_bare(session *s, uint64_t at)
 {
     const vmm_stats *stp = &s->bare_stats;
     vmm_watch w = { .trace = s->files.trace.f, .output_failed = bare_output_failed,
                     .insn_ctx = s };
     if (s->files.itrace.f)
         w.insn_hook = insn_line;
-    vmm_outcome out = vmm_bare_run_watched(s->bare, s->o.max_insns, &s->bare_stats, &w);
+    uint64_t max = s->o.max_insns;
+    bool stop_early = at != 0 && (max == 0 || at < max);
+    vmm_outcome out = vmm_bare_run_watched(s->bare, stop_early ? at : max, &s->bare_stats, &w);
+    if (stop_early && out.end == VMM_END_LIMIT)
+        out.end = VMM_RUNNING;
     t32_console_sync(&s->bare->console);   /* the transcript before any message */
     int status = session_report("", &s->imgs[0], &out);
     int srt = write_stats(s, &stp, 1);
@@ -442,15 +448,25 @@ void session_switch_rewind(session *s, vmm_vm *vm)
 }
 
 /* The VMs' rounds, with the --switch-mode pauses, until every VM has
- * stopped - or its output has failed. */
-static void run_rounds(session *s)
+ * stopped - or its output has failed - or, with `at` (0: none), reached
+ * virtual time `at` (where it makes a switch due then, as at any pause). */
+static void run_rounds(session *s, uint64_t at)
 {
     bool running = true;
     while (running) {
-        for (int i = 0; s->o.nswitches > 0 && i < s->v->nvms; i++)
-            s->v->vms[i]->pause_at = session_switch_modes(s, s->v->vms[i]);
-        running = vmm_sched_round(s->v);
-        stop_on_failed_outputs(s);
+        running = false;
+        for (int i = 0; i < s->v->nvms; i++) {
+            vmm_vm *vm = s->v->vms[i];
+            uint64_t next = s->o.nswitches > 0 ? session_switch_modes(s, vm) : 0;
+            if (at != 0 && (next == 0 || next > at))
+                next = at;
+            vm->pause_at = next;
+            running |= vm->outcome.end == VMM_RUNNING && (at == 0 || vmm_vm_time(vm) < at);
+        }
+        if (running) {
+            vmm_sched_round(s->v);
+            stop_on_failed_outputs(s);
+        }
     }
 }
 
@@ -475,12 +491,12 @@ static void find_escaped_insn(vmm_vm *vm)
 
 /* Run the VMs and report on each; the status is the first VM's that did
  * not halt. */
-static int run_vms(session *s)
+static int run_vms(session *s, uint64_t at)
 {
     vmm *v = s->v;
     const vmm_stats *st[VMM_MAX_VMS];
     int status = SESSION_HALT;
-    run_rounds(s);
+    run_rounds(s, at);
     for (int i = 0; i < v->nvms; i++)
         t32_console_sync(&v->vms[i]->con);   /* the transcripts before any message */
     for (int i = 0; i < v->nvms; i++) {
@@ -496,12 +512,17 @@ static int run_vms(session *s)
     return status ? status : srt;
 }
 
-int session_run(session *s)
+int session_run_to(session *s, uint64_t at)
 {
     session_hint(true);
-    int status = s->v ? run_vms(s) : run_bare(s);
+    int status = s->v ? run_vms(s, at) : run_bare(s, at);
     session_hint(false);
     return status;
+}
+
+int session_run(session *s)
+{
+    return session_run_to(s, 0);
 }
 
 /* The guests' console output reached the host (a full disk, /dev/full and

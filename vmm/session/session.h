@@ -112,6 +112,11 @@ int session_open(session **s, const session_options *o);
  * --vm order, that did not halt decides). */
 int session_run(session *s);
 
+/* session_run, but a guest still running at virtual time `at` (0: no such
+ * time) stops there - as if paused, with no message - and the statistics
+ * are those of that moment (trapeze dot --at). */
+int session_run_to(session *s, uint64_t at);
+
 /* --switch-mode, for a front end that runs the VMs its own way (the
  * debugger, trapeze dot --at), as session_run does it: make every switch
  * of VM vm that its virtual time has reached and that is not made yet;
