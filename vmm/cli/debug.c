@@ -256,5 +256,6 @@ int cmd_debug(int argc, char **argv)
     int status = ok ? debug_status(d) : SESSION_ERROR;
     debug_free(d);
     active = NULL;
-    return session_close(s, status);
+    int stats = session_write_stats(s);   /* --stats, --stats-json: of the end state */
+    return session_close(s, status ? status : stats);
 }

@@ -285,11 +285,11 @@ static bool run_vm_to(session *s, vmm_vm *vm, uint64_t cycle)
     return vmm_vm_time(vm) == cycle;
 }
 
-static bool run_bare_to(t32_machine *m, uint64_t cycle)
+static bool run_bare_to(session *s, uint64_t cycle)
 {
-    vmm_stats st;
+    t32_machine *m = session_machine(s);
     if (m->cpu[0].cycles < cycle)
-        vmm_bare_run_watched(m, cycle, &st, NULL);
+        session_bare_run(s, cycle, NULL, false);
     return m->cpu[0].cycles == cycle;
 }
 
@@ -319,7 +319,7 @@ static bool run_to(reverse *r, int vm, uint64_t cycle, const uint64_t now[VMM_MA
     breaks_aside(session_machine(r->s), breaks);
     bool ok;
     if (!v) {
-        ok = run_bare_to(session_machine(r->s), cycle);
+        ok = run_bare_to(r->s, cycle);
     } else {
         vmm_observer *obs = v->observer;
         vmm_insn_hook *hook = v->insn_hook;
@@ -420,14 +420,13 @@ static void search_vm(search *f)
 /* The same on a bare machine, one instruction at a time. */
 static void search_bare(search *f, t32_machine *m)
 {
-    vmm_stats st;
     while (m->cpu[0].cycles < f->end) {
         if (f->hit(f->ctx)) {
             f->any = true;
             f->last = m->cpu[0].cycles;
             f->last_pc = m->cpu[0].pc;
         }
-        vmm_outcome out = vmm_bare_run_watched(m, m->cpu[0].cycles + 1, &st, NULL);
+        vmm_outcome out = session_bare_run(f->s, m->cpu[0].cycles + 1, NULL, false);
         if (out.end != VMM_END_LIMIT)
             break;
     }

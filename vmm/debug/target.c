@@ -311,13 +311,11 @@ uint64_t dbg_memhash(const debugger *d)
  * stop_at_breaks, a breakpoint.  True if a breakpoint stopped it. */
 static bool bare_run(debugger *d, uint64_t limit, bool stop_at_breaks)
 {
-    vmm_stats st;
     bool stopped = false;
-    vmm_watch w = { .stopped = stop_at_breaks ? &stopped : NULL };
     uint64_t max = d->bare_limit;
     if (max != 0 && limit > max)
         limit = max;
-    vmm_outcome out = vmm_bare_run_watched(d->m, limit, &st, &w);
+    vmm_outcome out = session_bare_run(d->s, limit, stop_at_breaks ? &stopped : NULL, true);
     fflush(d->m->console.out);
     if (out.end == VMM_END_LIMIT && (max == 0 || bare_cpu(d)->cycles < max))
         return stopped;                       /* our own limit, not --max-insns */

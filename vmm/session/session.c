@@ -329,6 +329,30 @@ static void insn_line(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t p
     trace_insn(s->files.itrace.f, who, session_image(s, i), cycle, pc, psr, word);
 }
 
+vmm_outcome session_bare_run(session *s, uint64_t limit, bool *stopped, bool told)
+{
+    vmm_watch w = { .stopped = stopped, .insn_ctx = s };
+    if (told) {
+        w.trace = s->files.trace.f;
+        if (s->files.itrace.f)
+            w.insn_hook = insn_line;
+    }
+    vmm_stats st;
+    vmm_outcome out = vmm_bare_run_watched(s->bare, limit, &st, &w);
+    /* Instructions and idle cycles are the CPU's own totals; the rest is
+     * what this run counted. */
+    stats_add(&s->bare_stats, &st);
+    s->bare_stats.guest_insns = st.guest_insns;
+    s->bare_stats.direct_insns = st.direct_insns;
+    s->bare_stats.idle_cycles = st.idle_cycles;
+    return out;
+}
+
+vmm_stats *session_bare_stats(session *s)
+{
+    return s->bare ? &s->bare_stats : NULL;
+}
+
 static void watch_vmm(session *s)
 {
     if (s->files.trace.f) {
@@ -523,6 +547,18 @@ int session_run_to(session *s, uint64_t at)
 int session_run(session *s)
 {
     return session_run_to(s, 0);
+}
+
+int session_write_stats(session *s)
+{
+    const vmm_stats *st[VMM_MAX_VMS] = { &s->bare_stats };
+    int n = 1;
+    if (s->v) {
+        n = s->v->nvms;
+        for (int i = 0; i < n; i++)
+            st[i] = &s->v->vms[i]->stats;
+    }
+    return write_stats(s, st, n);
 }
 
 /* The guests' console output reached the host (a full disk, /dev/full and

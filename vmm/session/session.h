@@ -130,6 +130,22 @@ uint64_t session_switch_modes(session *s, vmm_vm *vm);
  * after its time now - a state had made every switch up to its time. */
 void session_switch_rewind(session *s, vmm_vm *vm);
 
+/* For a front end that runs the guests its own way, a little at a time
+ * (the debugger):
+ *   session_bare_run    bare T32 to cycle `limit` (0: none) or, with
+ *                       `stopped`, a breakpoint (vmm_watch): counted in
+ *                       the statistics, and told to --trace and
+ *                       --trace-insns if `told` (not when re-running a
+ *                       stretch already told: reverse execution);
+ *   session_bare_stats  those statistics (NULL under a VMM, whose VMs keep
+ *                       their own), for a checkpoint to keep and put back;
+ *   session_write_stats --stats and --stats-json, as session_run writes
+ *                       them at its end, of the guests as they are now;
+ *                       0 or SESSION_ERROR. */
+vmm_outcome session_bare_run(session *s, uint64_t limit, bool *stopped, bool told);
+vmm_stats  *session_bare_stats(session *s);
+int         session_write_stats(session *s);
+
 /* The hint for a run that goes on and on: with `on`, if stderr is a
  * terminal, say after 10 s of host time ($TRAPEZE_HINT_SECONDS) that the
  * run is still going and how to stop it; with !on, cancel it.  session_run

@@ -3,7 +3,8 @@
  *
  * What must be saved follows from one question: what does the rest of the
  * run depend on?  For a bare machine isa/ already answers it
- * (t32_snapshot_take).  Under the VMM each VM is the sum of:
+ * (t32_snapshot_take); the session's statistics of it (--stats) go with
+ * it.  Under the VMM each VM is the sum of:
  *
  *   guest RAM          a copy of its guest-physical memory
  *   vCPUs              the whole vmm_vcpu but its `vm` back pointer (and
@@ -75,7 +76,8 @@ typedef struct ck_vm {
 
 struct checkpoint {
     t32_snapshot *bare;        /* a bare session: the machine ... */
-    ck_console    bare_con;    /* ... and its console's input position */
+    ck_console    bare_con;    /* ... its console's input position ... */
+    vmm_stats     bare_stats;  /* ... and what --stats has counted of it */
     ck_vm         vms[VMM_MAX_VMS];   /* a VMM session: every VM */
     int           nvms;
     size_t        bytes;
@@ -251,6 +253,7 @@ checkpoint *checkpoint_take(session *s)
         t32_machine *m = session_machine(s);
         c->bare = t32_snapshot_take(m);
         ok = c->bare && console_take(&c->bare_con, &m->console);
+        c->bare_stats = *session_bare_stats(s);
         c->bytes += m->memsize + disk_bytes(&m->disk);
     }
     for (int i = 0; ok && v && i < v->nvms; i++) {
@@ -287,8 +290,12 @@ static bool restore_bare(t32_machine *m, const checkpoint *c)
 bool checkpoint_restore(session *s, const checkpoint *c)
 {
     vmm *v = session_vmm(s);
-    if (!v)
-        return restore_bare(session_machine(s), c);
+    if (!v) {
+        if (!restore_bare(session_machine(s), c))
+            return false;
+        *session_bare_stats(s) = c->bare_stats;
+        return true;
+    }
     if (c->bare || c->nvms != v->nvms)
         return false;
     for (int i = 0; i < v->nvms; i++)
