@@ -36,7 +36,9 @@ struct session {
     uint64_t     traced_cycle;
     uint32_t     traced_pc;
     char         switched[VMM_MAX_VMS][200];  /* --switch-mode: ", bt at cycle N" ... */
-    int          next_switch[VMM_MAX_VMS];    /* ... and each VM's first one not made */
+    int          next_switch[VMM_MAX_VMS];    /* ... each VM's first one not made ... */
+    size_t       story_at[VMM_MAX_VMS][SESSION_MAX_SWITCHES];  /* ... and the length of
+                                                  `switched` before each one was made */
 };
 
 vmm *session_vmm(session *s)
@@ -451,6 +453,7 @@ uint64_t session_switch_modes(session *s, vmm_vm *vm)
     while (*next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[*next].at) {
         char *story = s->switched[vm->id];
         size_t used = strlen(story);
+        s->story_at[vm->id][*next] = used;
         if (vmm_vm_set_mode(vm, s->o.switches[*next].mode))
             snprintf(story + used, sizeof s->switched[0] - used, ", %s at cycle %" PRIu64,
                      vm->mode->name, s->o.switches[*next].at);
@@ -468,6 +471,8 @@ void session_switch_rewind(session *s, vmm_vm *vm)
     int next = 0;
     while (next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[next].at)
         next++;
+    if (next < s->next_switch[vm->id])   /* the switches after it are no longer history */
+        s->switched[vm->id][s->story_at[vm->id][next]] = '\0';
     s->next_switch[vm->id] = next;
 }
 
