@@ -82,8 +82,15 @@ static bool event_arg(debugger *d, dbg_point *p, const char *arg)
     switch (p->kind) {
     case BP_EXIT:
     case BP_REFLECT:
-        if ((p->arg = cause_lookup(arg)) >= 0)
+        /* Only a trap the guest's own instruction takes exits: an
+         * interrupt is injected by the VMM, and "none" is no trap - a
+         * point on either would never stop. */
+        p->arg = cause_lookup(arg);
+        if (p->arg > T32_CAUSE_NONE && p->arg < T32_IRQ_BASE)
             return true;
+        if (p->arg >= T32_IRQ_BASE)
+            return dbg_error(d, "%s is an interrupt, not an exit: the VMM injects it "
+                             "(break inject)", arg);
         return dbg_error(d, "no trap cause named '%s' (try: privileged, syscall, load-fault ...)",
                          arg);
     case BP_EMULATE:
