@@ -331,7 +331,7 @@ bool dc_dot(debugger *d, const char *fs, char *args)
     (void)fs;
     static const char usage[] = "usage: dot pagetable VADDR FILE | dot exits FILE | dot vms FILE";
     char *what = dbg_word(&args), *a1 = dbg_word(&args), *a2 = dbg_word(&args);
-    dot_picture p = { .vm = d->vm };
+    dot_picture p = { .vm = d->vm, .vcpu = d->vcpu };   /* the walk info pagetable shows */
     if (!what)
         return dbg_error(d, "%s", usage);
     if (!dot_kind_named(what, &p.kind))

@@ -123,7 +123,7 @@ static bool pagetable_bare(FILE *out, t32_machine *m, uint32_t va)
     return finish(out);
 }
 
-bool dot_pagetable(FILE *out, session *s, int vmi, uint32_t va)
+bool dot_pagetable(FILE *out, session *s, int vmi, int vcpu, uint32_t va)
 {
     vmm *v = session_vmm(s);
     if (!v)
@@ -131,11 +131,13 @@ bool dot_pagetable(FILE *out, session *s, int vmi, uint32_t va)
     if (vmi < 0 || vmi >= v->nvms)
         return false;
     vmm_vm *vm = v->vms[vmi];
-    const vmm_vcpu *vc = &vm->vcpus[0];
+    if (vcpu < 0 || vcpu >= vm->nvcpus)
+        vcpu = 0;
+    const vmm_vcpu *vc = &vm->vcpus[vcpu];
     t32_walk_result w = { 0 };
     t32_cause why = guest_walk(vc, va, T32_LOAD, &w);
     fprintf(out, "digraph pagetable {\n  rankdir=LR;\n  node [shape=record, fontname=\"monospace\"];\n");
-    fprintf(out, "  label=\"vm%d, vCPU 0 in virtual %s mode (%s)\";\n", vm->id,
+    fprintf(out, "  label=\"vm%d, vCPU %d in virtual %s mode (%s)\";\n", vm->id, vcpu,
             (vc->vpsr & T32_PSR_K) ? "kernel" : "user", vm->mode->name);
     walk_chain(out, vc->vsr[T32_SR_PTBR], va, why, &w, "guest physical");
     if (why == T32_CAUSE_NONE) {
@@ -332,7 +334,7 @@ const char *dot_format_of(const char *path)
 static bool draw(FILE *out, session *s, const dot_picture *p)
 {
     switch (p->kind) {
-    case DOT_PAGETABLE: return dot_pagetable(out, s, p->vm, p->va);
+    case DOT_PAGETABLE: return dot_pagetable(out, s, p->vm, p->vcpu, p->va);
     case DOT_EXITS:     return dot_exits(out, s, p->vm);
     case DOT_VMS:       return dot_vms(out, s);
     }

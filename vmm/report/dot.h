@@ -24,8 +24,10 @@
  * bits) -> the guest-physical address -> the host-physical address, and
  * beside it the shadow entry the real MMU uses for the same address (or
  * "not filled yet").  A fault on the way is drawn where the walk stops.
- * On a bare session the chain ends at the physical address (vm ignored). */
-bool dot_pagetable(FILE *out, session *s, int vm, uint32_t va);
+ * The walk is vCPU `vcpu`'s (its PTBR and virtual mode; 0 if there is no
+ * such vCPU).  On a bare session the chain ends at the physical address
+ * (vm and vcpu ignored). */
+bool dot_pagetable(FILE *out, session *s, int vm, int vcpu, uint32_t va);
 
 /* Where VM `vm`'s exits went: exit causes -> the handler that took them
  * (emulate, reflect, hidden page fault, patch, hypercall) -> outcomes,
@@ -43,6 +45,7 @@ typedef enum dot_kind { DOT_PAGETABLE, DOT_EXITS, DOT_VMS } dot_kind;
 typedef struct dot_picture {
     dot_kind kind;
     int      vm;           /* pagetable, exits: which VM */
+    int      vcpu;         /* pagetable: whose walk (the debugger's selected vCPU) */
     uint32_t va;           /* pagetable: the guest virtual address */
 } dot_picture;
 
