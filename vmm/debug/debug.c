@@ -93,19 +93,28 @@ static bool c_nexti(debugger *d, const char *fs, char *args)
     return count_arg(d, args, &n) && dbg_stepi(d, n, true);
 }
 
+/* continue N, as gdb: the point the guest is stopped at is passed N-1
+ * more times without a stop; any other stop (another point, an event, the
+ * end) ends the count there.  Only the last stop is reported. */
 static bool c_continue(debugger *d, const char *fs, char *args)
 {
     (void)fs;
-    if (*args && dbg_alive(d)) {   /* continue N: ignore this breakpoint N-1 more times */
-        uint64_t n = 1;
-        if (!count_arg(d, args, &n))
-            return false;
-        for (uint64_t i = 1; i < n && dbg_alive(d) && !d->interrupted; i++)
-            dbg_continue(d);
-        if (!dbg_alive(d) || d->interrupted)
-            return true;           /* it ran to its end (or was stopped) first */
+    uint64_t n = 1;
+    if (*args && !count_arg(d, args, &n))
+        return false;
+    if (n == 1 || !dbg_alive(d))
+        return dbg_continue(d, 0, 0);
+    int id = d->hit_id;            /* what stopped the guest last, if a point did ... */
+    bool still = false;            /* ... and is still there (not deleted since) */
+    for (int i = 0; i < DBG_MAX_POINTS && id != 0; i++)
+        still |= d->pts[i].id == id;
+    if (!still) {
+        fprintf(d->out, "Not stopped at any breakpoint; the count %" PRIu64 " is ignored.\n", n);
+        return dbg_continue(d, 0, 0);
     }
-    return dbg_continue(d);
+    fprintf(d->out, "Will ignore next %" PRIu64 " crossing%s of breakpoint %d.  Continuing.\n",
+            n - 1, n == 2 ? "" : "s", id);
+    return dbg_continue(d, id, n - 1);
 }
 
 static bool c_finish(debugger *d, const char *fs, char *args)
@@ -550,7 +559,8 @@ static const struct command {
     { "delete", "d", c_delete, 0, "delete [N...]", "delete breakpoints (all without N)" },
     { "disable", NULL, c_disable, 0, "disable [N...]", "disable breakpoints" },
     { "enable", NULL, c_enable, 0, "enable [N...]", "enable breakpoints" },
-    { "continue", "c cont fg", c_continue, REPEAT, "continue [N]", "run until a breakpoint, an event or the end (Ctrl-C stops it)" },
+    { "continue", "c cont fg", c_continue, REPEAT, "continue [N]", "run until a breakpoint, an event or the end (Ctrl-C stops it);\n"
+      "N: pass the breakpoint it is stopped at N-1 more times" },
     { "stepi", "si", c_stepi, REPEAT, "stepi [N]", "execute N instructions (1); exits to the VMM are told in words" },
     { "nexti", "ni", c_nexti, REPEAT, "nexti [N]", "like stepi, but a call runs to its return" },
     { "finish", "fin", c_finish, REPEAT, "finish", "run until the current function returns" },

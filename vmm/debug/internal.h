@@ -141,7 +141,8 @@ const char *dbg_symbol(const t32_image *img, uint32_t addr, uint32_t *off);
 /* Run: one instruction, or until a point, an event, an end or Ctrl-C.
  * Each prints how it stopped. */
 bool      dbg_stepi(debugger *d, uint64_t n, bool over);
-bool      dbg_continue(debugger *d);
+/* continue: passing point `id` (0: none) `ignore` times without a stop. */
+bool      dbg_continue(debugger *d, int id, uint64_t ignore);
 bool      dbg_run_to(debugger *d, uint32_t addr);   /* advance / until */
 bool      dbg_finish(debugger *d);
 void      dbg_report_stop(debugger *d, bool show_events);

@@ -518,12 +518,18 @@ static void run_until_stop(debugger *d)
     }
 }
 
-bool dbg_continue(debugger *d)
+bool dbg_continue(debugger *d, int id, uint64_t ignore)
 {
     if (!dbg_alive(d))
         return dbg_error(d, "the guest is not running");
     begin_run(d);
     run_until_stop(d);
+    for (; ignore > 0 && id != 0 && d->hit_id == id && dbg_alive(d) && !d->interrupted;
+         ignore--) {
+        points_drop_spent(d);      /* a temporary point stops once: the count ends */
+        begin_run(d);
+        run_until_stop(d);
+    }
     dbg_report_stop(d, false);
     return true;
 }
@@ -734,6 +740,7 @@ void dbg_restart(debugger *d)
     }
     d->bare_out = (vmm_outcome){ .end = VMM_RUNNING };
     d->killed = false;
+    d->hit_id = 0;              /* at the start, stopped by no point */
     fprintf(d->out, "Starting over at cycle 0.\n");
     show_insn(d, dbg_pc(d), false);
     show_source_line(d, dbg_pc(d));
