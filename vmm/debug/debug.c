@@ -559,7 +559,8 @@ static const struct command {
     { "delete", "d", c_delete, 0, "delete [N...]", "delete breakpoints (all without N)" },
     { "disable", NULL, c_disable, 0, "disable [N...]", "disable breakpoints" },
     { "enable", NULL, c_enable, 0, "enable [N...]", "enable breakpoints" },
-    { "continue", "c cont fg", c_continue, REPEAT, "continue [N]", "run until a breakpoint, an event or the end (Ctrl-C stops it);\n"
+    { "continue", "c cont fg", c_continue, REPEAT, "continue [N]",
+      "run until a breakpoint, an event or the end (Ctrl-C stops it);\n"
       "N: pass the breakpoint it is stopped at N-1 more times" },
     { "stepi", "si", c_stepi, REPEAT, "stepi [N]", "execute N instructions (1); exits to the VMM are told in words" },
     { "nexti", "ni", c_nexti, REPEAT, "nexti [N]", "like stepi, but a call runs to its return" },

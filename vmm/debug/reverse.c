@@ -461,7 +461,8 @@ bool reverse_find(reverse *r, int vm, uint64_t before,
     uint64_t now[VMM_MAX_VMS];
     times_now(r, now);
     uint64_t origin = now[vm];
-    search f = { .s = r->s, .v = v, .vm = v ? v->vms[vm] : NULL, .end = before, .hit = hit, .ctx = ctx };
+    search f = { .s = r->s, .v = v, .vm = v ? v->vms[vm] : NULL, .end = before, .hit = hit,
+                 .ctx = ctx };
     for (int i = latest(r, vm, f.end, true, now); i >= 0; i = latest(r, vm, f.end, true, now)) {
         if (!restore(r, r->pts[i].c))
             break;
