@@ -83,6 +83,16 @@ set -e
 if [ $cs -ne 0 ] || ! grep -qxF '$1 = 7' "$out/crlf.out"; then
     echo "debug: a CRLF script FAILED (status $cs)"; tail -n 3 "$out/crlf.out"; status=1
 fi
+# The debugger's output cannot be written (a full disk): status 1, with
+# the reason - not blamed on the guest console as an "Input/output error".
+set +e
+printf 'si\ninfo registers\n' | "$BUILD/bin/trapeze" debug --batch "$img" >/dev/full 2>"$out/full.err"
+us=$?
+set -e
+if [ $us -ne 1 ] || grep -q 'console output' "$out/full.err" ||
+   ! grep -q "cannot write the debugger's output: No space left on device" "$out/full.err"; then
+    echo "debug: output to /dev/full FAILED (status $us)"; cat "$out/full.err"; status=1
+fi
 # Every command and info sub-command that help lists is in the README.
 printf 'help\nhelp info\n' | "$BUILD/bin/trapeze" debug --batch "$img" >"$out/help.out" 2>&1
 # shellcheck disable=SC2013  # one command name per line: words are lines

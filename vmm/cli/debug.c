@@ -252,8 +252,18 @@ int cmd_debug(int argc, char **argv)
         else
             ok = run_stream(d, stdin, "<stdin>");
     }
-    fflush(stdout);
     int status = ok ? debug_status(d) : SESSION_ERROR;
+    int out_error = debug_output_error(d);
+    if (fflush(stdout) != 0 && out_error == 0)
+        out_error = errno ? errno : EIO;
+    if (out_error) {
+        /* Said here, with its reason; cleared so that the guest console,
+         * which may share stdout, is not blamed for it as an "I/O error". */
+        fprintf(stderr, "trapeze debug: error: cannot write the debugger's output: %s\n",
+                strerror(out_error));
+        clearerr(stdout);
+        status = SESSION_ERROR;
+    }
     debug_free(d);
     active = NULL;
     int stats = session_write_stats(s);   /* --stats, --stats-json: of the end state */

@@ -11,6 +11,7 @@
  * mistake is one line of error and the guest as it was.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -699,7 +700,10 @@ int debug_exec(debugger *d, const char *line)
     }
     int rc = run_line(d, buf);
     d->failures += rc;
-    fflush(d->out);
+    /* The debugger's own output may fail (a full disk): the first reason
+     * is kept for the end of the session (debug_output_error). */
+    if (fflush(d->out) != 0 && d->out_errno == 0)
+        d->out_errno = errno ? errno : EIO;
     return rc;
 }
 
@@ -820,7 +824,12 @@ void debug_interrupt(debugger *d)
 
 int debug_status(const debugger *d)
 {
-    return d->failures ? 1 : 0;
+    return d->failures || d->out_errno ? 1 : 0;
+}
+
+int debug_output_error(const debugger *d)
+{
+    return d->out_errno;
 }
 
 void debug_show_start(debugger *d)

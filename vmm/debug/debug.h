@@ -65,6 +65,10 @@ void debug_interrupt(debugger *d);
  * vmm/debug/README.md ("Exit status"). */
 int debug_status(const debugger *d);
 
+/* Why writing the debugger's output failed (an errno), or 0 if it never
+ * did: the front end says so, as the error of its own output. */
+int debug_output_error(const debugger *d);
+
 void debug_free(debugger *d);
 
 #endif /* VMM_DEBUG_DEBUG_H */

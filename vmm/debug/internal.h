@@ -70,6 +70,7 @@ struct debugger {
     vmm_outcome  bare_out;   /* bare: how it ended (end = VMM_RUNNING while not) */
     bool         done;       /* quit */
     int          failures;   /* commands that failed */
+    int          out_errno;  /* why writing to `out` failed first (0: it never did) */
     const char  *origin;     /* for error lines */
     int          origin_line;
     char         last[512];  /* the command a blank line repeats */
