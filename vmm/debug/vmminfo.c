@@ -281,13 +281,20 @@ bool dc_info_pagetable(debugger *d, char *args)
         fprintf(d->out, "root table at physical 0x%08" PRIx32 "\n", root);
         fprintf(d->out, "L1[%" PRIu32 "] at 0x%08" PRIx32 " = 0x%08" PRIx32, T32_VA_L1(va),
                 root + 4 * T32_VA_L1(va), w.l1);
+        /* An entry without V points nowhere: the walk stops there. */
         pte_bits(bits, sizeof bits, w.l1);
-        fprintf(d->out, " %s -> L2 table at 0x%08" PRIx32 "\n", bits, w.l1 & T32_PTE_FRAME);
+        if (w.l1 & T32_PTE_V)
+            fprintf(d->out, " %s -> L2 table at 0x%08" PRIx32 "\n", bits, w.l1 & T32_PTE_FRAME);
+        else
+            fprintf(d->out, " %s: not valid, no L2 table\n", bits);
         if (w.pte_pa || w.pte) {
             pte_bits(bits, sizeof bits, w.pte);
-            fprintf(d->out, "L2[%" PRIu32 "] at 0x%08" PRIx32 " = 0x%08" PRIx32 " %s -> frame "
-                    "0x%08" PRIx32 "\n", T32_VA_L2(va), w.pte_pa, w.pte, bits,
-                    w.pte & T32_PTE_FRAME);
+            fprintf(d->out, "L2[%" PRIu32 "] at 0x%08" PRIx32 " = 0x%08" PRIx32 " %s",
+                    T32_VA_L2(va), w.pte_pa, w.pte, bits);
+            if (w.pte & T32_PTE_V)
+                fprintf(d->out, " -> frame 0x%08" PRIx32 "\n", w.pte & T32_PTE_FRAME);
+            else
+                fprintf(d->out, ": not valid, no frame\n");
         }
     }
     if (c != T32_CAUSE_NONE) {
