@@ -670,9 +670,15 @@ static int run_line(debugger *d, char *line)
     const struct command *c = lookup(d, w, true);
     if (!c)
         return 1;
-    if (fs && c->fn != dc_x && c->fn != dc_xp && c->fn != dc_print && c->fn != dc_display)
+    bool formats = c->fn == dc_x || c->fn == dc_xp || c->fn == dc_print || c->fn == dc_display;
+    if (fs && !formats)
         return dbg_error(d, "%s takes no /FORMAT", c->name), 1;
     rest = dbg_trim(rest);
+    if (!fs && formats && rest[0] == '/') {   /* "p /x 255", as gdb takes it too: no
+                                                 expression starts with '/' */
+        fs = dbg_word(&rest) + 1;
+        rest = dbg_trim(rest);
+    }
     if (*rest && !strchr(c->usage, ' '))   /* its usage is its name alone: "finish" */
         return dbg_error(d, "%s takes no arguments", c->name), 1;
     if (c->repeat == NO_ARGS_REPEAT)
