@@ -118,7 +118,7 @@ int session_run(session *s);
 int session_run_to(session *s, uint64_t at);
 
 /* --switch-mode, for a front end that runs the VMs its own way (the
- * debugger, trapeze dot --at), as session_run does it: make every switch
+ * debugger), as session_run does it: make every switch
  * of VM vm that its virtual time has reached and that is not made yet;
  * returns the time of its next one (0: none left), where the front end
  * pauses it (vm->pause_at) to call this again.  Called at every stop, a
