@@ -334,6 +334,16 @@ typedef enum vmm_next {
  * vc->pc/vpsr say where the guest goes next. */
 vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu);
 
+/* One exit, of the real CPU's trap `cause`, and the route the VMM sent it
+ * (--stats counts exits by cause, `dot exits` by cause and route). */
+static inline void vmm_exit_count(vmm_vcpu *vc, t32_cause cause, vmm_exit_route route)
+{
+    vmm_stats *st = &vc->vm->stats;
+    st->exits_total++;
+    st->exits_by_cause[cause]++;
+    st->exits_by_route[route][cause]++;
+}
+
 /* The cycle accounting of an exit.  The real CPU charged the trapping
  * instruction one cycle, as bare T32 charges any instruction that traps;
  * the run loop leaves that cycle out (run.c), and whoever handles the exit

@@ -49,6 +49,17 @@ valid exits-pv
 grep -q 'hypercall' "$tmp/exits-pv.dot" || fail "exits pv: no hypercalls"
 grep -q 'bt patch' "$tmp/exits-bt.dot" || fail "exits bt: no patch exits"
 grep -q 'syscall' "$tmp/exits-trap.dot" || fail "exits trap: no syscall exits"
+# Each cause's edges carry its exits, one route each: they add up to the
+# cause's count.  Under trap an illegal instruction is never emulated.
+for m in trap bt pv; do
+    awk '/^  cause[0-9]+ \[/ { split($0, a, "\\\\n"); split(a[2], b, " "); want[$1] = b[1] }
+         /^  cause[0-9]+ -> / { if ($0 !~ /label="[0-9]+"/) { print "unlabelled: " $0; bad = 1 }
+                                match($0, /label="[0-9]+"/); got[$1] += substr($0, RSTART + 7, RLENGTH - 8) }
+         END { for (c in want) if (got[c] != want[c]) { print c ": " got[c] + 0 " of " want[c]; bad = 1 }
+               exit bad }' "$tmp/exits-$m.dot" >"$tmp/sums" ||
+        fail "exits $m: the edges do not add up: $(cat "$tmp/sums")"
+done
+! grep -q 'cause1 -> emulate' "$tmp/exits-trap.dot" || fail "exits trap: illegal -> emulate"
 # The counts are the --stats counts.
 cp "$G/default.disk" "$tmp/d.disk"
 n=$("$T" run --mode trap --stats --disk "$tmp/d.disk" "$G/kernel.img" </dev/null 2>&1 >/dev/null |

@@ -491,7 +491,7 @@ static const struct info_cmd {
     { "state", dc_info_state, "cycle, pc and hashes of registers and memory" },
     { "checkpoints", i_checkpoints, "how many checkpoints reverse execution holds" },
     { "vcpu", dc_info_vcpu, "the vCPU's virtual state next to the real CPU's" },
-    { "exits", dc_info_exits, "exits to the VMM, by cause" },
+    { "exits", dc_info_exits, "exits to the VMM, by cause, and where each went" },
     { "patches", dc_info_patches, "bt: the patch table" },
     { "hypercalls", dc_info_hypercalls, "pv: hypercalls by number" },
     { "vm", dc_info_vm, "the VMs: mode, memory, state" },

@@ -87,10 +87,25 @@ bool dc_info_exits(debugger *d, char *args)
     fprintf(d->out, "vm%d: %" PRIu64 " exits in %" PRIu64 " guest instructions (%" PRIu64
             " run directly, %" PRIu64 " emulated)\n", d->vm, st->exits_total, st->guest_insns,
             st->direct_insns, st->emulated_insns);
-    for (int c = 0; c < T32_CAUSE_LIMIT; c++)
-        if (st->exits_by_cause[c])
-            fprintf(d->out, "  %-12s %" PRIu64 "\n", t32_cause_name((t32_cause)c),
-                    st->exits_by_cause[c]);
+    /* Each cause, then where the VMM sent its exits. */
+    static const char *const routes[VMM_EXIT_ROUTES] = {
+        [VMM_TO_EMULATE] = "emulated", [VMM_TO_REFLECT] = "reflected",
+        [VMM_TO_HIDDEN] = "hidden", [VMM_TO_PATCH] = "patch", [VMM_TO_HCALL] = "hypercall",
+        [VMM_TO_STOP] = "stopped the VM",
+    };
+    for (int c = 0; c < T32_CAUSE_LIMIT; c++) {
+        if (!st->exits_by_cause[c])
+            continue;
+        fprintf(d->out, "  %-12s %-8" PRIu64, t32_cause_name((t32_cause)c), st->exits_by_cause[c]);
+        const char *sep = " ";
+        for (int r = 0; r < VMM_EXIT_ROUTES; r++) {
+            if (st->exits_by_route[r][c]) {
+                fprintf(d->out, "%s%s %" PRIu64, sep, routes[r], st->exits_by_route[r][c]);
+                sep = ", ";
+            }
+        }
+        fprintf(d->out, "\n");
+    }
     fprintf(d->out, "reflected %" PRIu64 ", hidden page faults %" PRIu64 ", interrupts "
             "injected %" PRIu64 "\n", st->reflected_traps, st->shadow_faults, st->injected_irqs);
     return true;

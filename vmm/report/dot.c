@@ -176,25 +176,23 @@ bool dot_pagetable(FILE *out, session *s, int vmi, int vcpu, uint32_t va)
 
 /* ---- dot_exits --------------------------------------------------------------- */
 
-/* The handlers of the exit path, with the counter of --stats that counts
- * what each one did. */
+/* The handlers of the exit path: the route that sends exits there, and
+ * the counter of --stats that counts what the handler did (an instruction
+ * emulated, a trap reflected, ...: bt's run-on and a pushf's fault add
+ * to those without an exit of their own). */
 typedef struct handler {
-    const char *id, *label, *outcome;
-    uint64_t    count;
+    const char    *id, *label, *unit, *outcome;
+    vmm_exit_route route;
+    uint64_t       count;
 } handler;
 
-/* Which handler an exit cause goes to (a cause may go to several: a page
- * fault is either hidden or the guest's own). */
-static bool cause_goes(t32_cause c, const char *h)
+/* The exits that went from cause c to route r, over every cause. */
+static uint64_t routed(const vmm_stats *st, vmm_exit_route r)
 {
-    bool fault = c >= T32_CAUSE_FETCH_FAULT && c <= T32_CAUSE_BUS_ERROR;
-    if (strcmp(h, "emulate") == 0)
-        return c == T32_CAUSE_PRIVILEGED || c == T32_CAUSE_ILLEGAL;
-    if (strcmp(h, "hidden") == 0)
-        return fault;
-    if (strcmp(h, "patch") == 0 || strcmp(h, "hcall") == 0)
-        return c == T32_CAUSE_ILLEGAL;
-    return true;        /* reflect: any cause the guest may own */
+    uint64_t n = 0;
+    for (int c = 0; c < T32_CAUSE_LIMIT; c++)
+        n += st->exits_by_route[r][c];
+    return n;
 }
 
 bool dot_exits(FILE *out, session *s, int vmi)
@@ -205,39 +203,49 @@ bool dot_exits(FILE *out, session *s, int vmi)
     const vmm_vm *vm = v->vms[vmi];
     const vmm_stats *st = &vm->stats;
     handler hs[] = {
-        { "emulate", "emulate\\n(run/emulate.c)", "resume after the instruction", st->emulated_insns },
-        { "reflect", "reflect\\n(run/reflect.c)", "guest's trap handler (TVEC)", st->reflected_traps },
-        { "hidden", "hidden page fault\\n(memory/shadow.c)", "retry the instruction", st->shadow_faults },
-        { "patch", "bt patch\\n(modes/bt)", "emulated original, resume", st->bt_patch_exits },
-        { "hcall", "hypercall\\n(modes/pv)", "resume after the hcall", st->hypercalls },
+        { "emulate", "emulate\\n(run/emulate.c)", "instructions", "resume after the instruction",
+          VMM_TO_EMULATE, st->emulated_insns },
+        { "reflect", "reflect\\n(run/reflect.c)", "traps", "guest's trap handler (TVEC)",
+          VMM_TO_REFLECT, st->reflected_traps },
+        { "hidden", "hidden page fault\\n(memory/shadow.c)", "entries filled",
+          "retry the instruction", VMM_TO_HIDDEN, st->shadow_faults },
+        { "patch", "bt patch\\n(modes/bt)", "patch exits", "emulated original, resume",
+          VMM_TO_PATCH, st->bt_patch_exits },
+        { "hcall", "hypercall\\n(modes/pv)", "hypercalls", "resume after the hcall",
+          VMM_TO_HCALL, st->hypercalls },
+        { "stop", "out of VMM memory\\n(memory/frames.c)", "exits", "the VM stops",
+          VMM_TO_STOP, routed(st, VMM_TO_STOP) },
     };
     fprintf(out, "digraph exits {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n");
     fprintf(out, "  label=\"vm%d (%s): %" PRIu64 " exits, %" PRIu64 " guest instructions, %"
             PRIu64 " interrupts injected\";\n", vm->id, vm->mode->name, st->exits_total,
             st->guest_insns, st->injected_irqs);
     for (size_t h = 0; h < sizeof hs / sizeof hs[0]; h++) {
-        if (hs[h].count == 0)
+        if (hs[h].count == 0 && routed(st, hs[h].route) == 0)
             continue;
-        fprintf(out, "  %s [shape=box, label=\"%s\\n%" PRIu64 "\"];\n", hs[h].id, hs[h].label,
-                hs[h].count);
+        fprintf(out, "  %s [shape=box, label=\"%s\\n%" PRIu64 " %s\"];\n", hs[h].id,
+                hs[h].label, hs[h].count, hs[h].unit);
         fprintf(out, "  %s_out [shape=ellipse, style=dashed, label=\"%s\"];\n", hs[h].id,
                 hs[h].outcome);
         fprintf(out, "  %s -> %s_out [label=\"%" PRIu64 "\"];\n", hs[h].id, hs[h].id, hs[h].count);
     }
+    /* cause -> handler: how many exits of the cause the VMM sent there. */
     for (int c = 0; c < T32_CAUSE_LIMIT; c++) {
         uint64_t n = st->exits_by_cause[c];
         if (n == 0)
             continue;
-        fprintf(out, "  cause%d [shape=octagon, label=\"%s\\n%" PRIu64 " exits\"];\n", c,
-                t32_cause_name((t32_cause)c), n);
-        for (size_t h = 0; h < sizeof hs / sizeof hs[0]; h++)
-            if (hs[h].count && cause_goes((t32_cause)c, hs[h].id))
-                fprintf(out, "  cause%d -> %s;\n", c, hs[h].id);
+        fprintf(out, "  cause%d [shape=octagon, label=\"%s\\n%" PRIu64 " exit%s\"];\n", c,
+                t32_cause_name((t32_cause)c), n, n == 1 ? "" : "s");
+        for (size_t h = 0; h < sizeof hs / sizeof hs[0]; h++) {
+            uint64_t e = st->exits_by_route[hs[h].route][c];
+            if (e != 0)
+                fprintf(out, "  cause%d -> %s [label=\"%" PRIu64 "\"];\n", c, hs[h].id, e);
+        }
     }
     if (st->injected_irqs) {
         fprintf(out, "  inject [shape=box, label=\"inject interrupt\\n(run/reflect.c)\\n%" PRIu64
-                "\"];\n  inject_out [shape=ellipse, style=dashed, label=\"guest's trap handler "
-                "(TVEC)\"];\n  inject -> inject_out [label=\"%" PRIu64 "\"];\n",
+                " interrupts\"];\n  inject_out [shape=ellipse, style=dashed, label=\"guest's trap "
+                "handler (TVEC)\"];\n  inject -> inject_out [label=\"%" PRIu64 "\"];\n",
                 st->injected_irqs, st->injected_irqs);
     }
     return finish(out);

@@ -15,6 +15,9 @@ void stats_add(vmm_stats *sum, const vmm_stats *st)
 #undef ADD
     for (int c = 0; c < T32_CAUSE_LIMIT; c++)
         sum->exits_by_cause[c] += st->exits_by_cause[c];
+    for (int r = 0; r < VMM_EXIT_ROUTES; r++)
+        for (int c = 0; c < T32_CAUSE_LIMIT; c++)
+            sum->exits_by_route[r][c] += st->exits_by_route[r][c];
     for (int n = 0; n < VMM_STATS_HCALLS; n++)
         sum->hypercalls_by_number[n] += st->hypercalls_by_number[n];
 }

@@ -49,6 +49,19 @@
     X(bt_invalidations, "patched pages written",    STATS_BT)     /* patches dropped   */ \
     X(hypercalls,       "hypercalls",               STATS_PV)     /* --mode pv         */
 
+/* Where the VMM sent an exit.  Each exit takes exactly one route, so for
+ * each cause the routes add up to exits_by_cause (`dot exits` draws them
+ * as the edges cause -> handler). */
+typedef enum vmm_exit_route {
+    VMM_TO_EMULATE,   /* run/emulate.c: the guest kernel's privileged insn */
+    VMM_TO_REFLECT,   /* run/reflect.c: the guest's own trap, delivered   */
+    VMM_TO_HIDDEN,    /* memory/shadow.c: a hidden fault, entry filled    */
+    VMM_TO_PATCH,     /* modes/bt: a patched pushf or popf                */
+    VMM_TO_HCALL,     /* modes/pv: a hypercall                            */
+    VMM_TO_STOP,      /* no VMM frame left for the shadow: the VM stops   */
+    VMM_EXIT_ROUTES
+} vmm_exit_route;
+
 /* Hypercall numbers counted one by one (modes/pv/pv.h has 1..10). */
 #define VMM_STATS_HCALLS 16
 
@@ -58,6 +71,7 @@ typedef struct vmm_stats {
     VMM_STATS(VMM_STATS_FIELD)
 #undef VMM_STATS_FIELD
     uint64_t exits_by_cause[T32_CAUSE_LIMIT];
+    uint64_t exits_by_route[VMM_EXIT_ROUTES][T32_CAUSE_LIMIT];   /* of those */
     /* pv: `hypercalls` by number (a larger number counts in the total
      * only), for the debugger's info hypercalls.  Kept with the other
      * counters, so a checkpoint (reverse execution, `run`) puts them back

@@ -57,6 +57,7 @@ static t32_access fault_access(const t32_trap *t)
 
 static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
 {
+    vmm_exit_count(vc, t->cause, VMM_TO_REFLECT);
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = cause, .badvaddr = t->badvaddr);
     vmm_exit_count_direct(vc);
     vc->vm->stats.reflected_traps++;
@@ -70,12 +71,14 @@ static vmm_next page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
     t32_cause cause;
     switch (shadow_fault(vc, cpu, t->badvaddr, fault_access(t), &cause)) {
     case SHADOW_FIXED:
+        vmm_exit_count(vc, t->cause, VMM_TO_HIDDEN);
         VMM_NOTIFY(vc, .kind = VMM_EV_HIDDEN, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
         return VMM_NEXT_RESUME;         /* hidden: retry the instruction */
     case SHADOW_REFLECT:
         reflect(vc, cpu, cause, t);
         break;
     case SHADOW_NO_MEMORY:
+        vmm_exit_count(vc, t->cause, VMM_TO_STOP);
         vmm_vm_stop(vc->vm, vc, VMM_END_NO_MEMORY);
         break;
     }
@@ -87,13 +90,12 @@ vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu)
     /* (Read in place, field by field: the CPU has just written the record
      * that way, and copying it whole would wait on those stores.) */
     const t32_trap *t = &cpu->trap;
-    vc->vm->stats.exits_total++;
-    vc->vm->stats.exits_by_cause[t->cause]++;
-
     switch (t->cause) {
     case T32_CAUSE_PRIVILEGED:
-        if (vc->vpsr & T32_PSR_K)
+        if (vc->vpsr & T32_PSR_K) {
+            vmm_exit_count(vc, t->cause, VMM_TO_EMULATE);
             return vmm_emulate(vc, cpu, t->insn);  /* kind 1 */
+        }
         reflect(vc, cpu, t->cause, t);             /* guest user code */
         break;
     case T32_CAUSE_FETCH_FAULT:

@@ -119,10 +119,8 @@ static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
  * interrupt. */
 static vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
 {
-    vmm_stats *st = &vc->vm->stats;
-    st->exits_total++;
-    st->exits_by_cause[T32_CAUSE_ILLEGAL]++;
-    st->bt_patch_exits++;
+    vmm_exit_count(vc, T32_CAUSE_ILLEGAL, VMM_TO_PATCH);
+    vc->vm->stats.bt_patch_exits++;
     VMM_NOTIFY(vc, .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original, .gpa = p->gpa);
     vmm_exit_count_emulated(vc);   /* one cycle, as on bare T32, fault or not */
     switch (T32_OPC(p->original)) {

@@ -115,8 +115,7 @@ static vmm_next pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
     pv_pull(vc);
     if (t->cause == T32_CAUSE_ILLEGAL && T32_OPC(t->insn) == T32_OP_HCALL &&
         (vc->vpsr & T32_PSR_K)) {
-        vc->vm->stats.exits_total++;
-        vc->vm->stats.exits_by_cause[t->cause]++;
+        vmm_exit_count(vc, t->cause, VMM_TO_HCALL);
         vc->vm->stats.hypercalls++;
         if (T32_IMM16(t->insn) < VMM_STATS_HCALLS)
             vc->vm->stats.hypercalls_by_number[T32_IMM16(t->insn)]++;
