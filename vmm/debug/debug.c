@@ -471,7 +471,8 @@ static bool i_checkpoints(debugger *d, char *args)
     (void)args;
     if (!d->rev)
         return dbg_error(d, "no checkpoints: reverse execution is off (out of memory?)");
-    fprintf(d->out, "%d checkpoints, %zu bytes\n", reverse_count(d->rev), reverse_bytes(d->rev));
+    int n = reverse_count(d->rev);
+    fprintf(d->out, "%d checkpoint%s, %zu bytes\n", n, n == 1 ? "" : "s", reverse_bytes(d->rev));
     return true;
 }
 
