@@ -455,6 +455,12 @@ static void get_cpu(reader *r, t32_cpu *cpu)
         fail(r, "snapshot has a non-zero r0");
     if (cpu->psr & ~T32_PSR_MASK)
         fail(r, "snapshot has a bad psr");
+    /* EPSR is a PSR too (mtsr keeps only PSR bits, and mfsr epsr would
+     * show any other), and cpuid is the CPU's own number. */
+    if (cpu->sr[T32_SR_EPSR] & ~T32_PSR_MASK)
+        fail(r, "snapshot has a bad epsr");
+    if (cpu->sr[T32_SR_CPUID] != (uint32_t)cpu->id)
+        fail(r, "snapshot has a bad cpuid");
     if (cpu->pending & ~((1u << T32_NIRQS) - 1))
         fail(r, "snapshot has bad pending interrupt lines");
     if (!known_cause(cause))

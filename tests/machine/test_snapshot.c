@@ -392,7 +392,7 @@ enum {
     OFF_VERSION = 8, OFF_MEMSIZE = 12, OFF_NCPUS = 16, OFF_QUANTUM = 20,
     OFF_RR_CPU = 24, OFF_RR_USED = 28,
     OFF_CPU = 44,                           /* r[16] pc psr sr[11] ... */
-    OFF_PSR = OFF_CPU + 68, OFF_PENDING = OFF_CPU + 140,
+    OFF_PSR = OFF_CPU + 68, OFF_SR = OFF_CPU + 72, OFF_PENDING = OFF_CPU + 140,
     OFF_HALTED = OFF_CPU + 144, OFF_CAUSE = OFF_CPU + 152,
     OFF_CON = OFF_CPU + 184,                /* ctrl eof queued(8) bytes */
     OFF_DISK = OFF_CON + 16 + 3,            /* nsectors sector addr count status ctrl cmd */
@@ -431,6 +431,11 @@ static void test_deserialize_rejects_bad_fields(void **state)
     expect_field_rejected(OFF_RR_USED, 0xffffffffu);
     expect_field_rejected(OFF_CPU, 5);                      /* r0 != 0 */
     expect_field_rejected(OFF_PSR, 0x100);
+    /* EPSR holds a PSR: its reserved bits read as zero (ISA.md 2), and
+     * mfsr epsr would show them.  cpuid is the CPU's own number. */
+    expect_field_rejected(OFF_SR + 4 * T32_SR_EPSR, 0xffffffffu);
+    expect_field_rejected(OFF_SR + 4 * T32_SR_EPSR, T32_PSR_K | 0x4);
+    expect_field_rejected(OFF_SR + 4 * T32_SR_CPUID, 1);
     expect_field_rejected(OFF_PENDING, 8);
     expect_field_rejected(OFF_HALTED, 2);
     expect_field_rejected(OFF_CAUSE, 11);
@@ -448,6 +453,8 @@ static void test_deserialize_rejects_bad_fields(void **state)
     /* BUSY with no command in flight cannot happen. */
     size_t len;
     uint8_t *buf = small_snapshot(&len);
+    /* (A full PSR in EPSR is fine: the offset is right.) */
+    put32_at(buf, OFF_SR + 4 * T32_SR_EPSR, T32_PSR_MASK);
     put32_at(buf, OFF_DISK + 16, T32_DISK_BUSY);
     put32_at(buf, OFF_DISK + 24, 0);
     expect_rejected(buf, len);
