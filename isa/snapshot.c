@@ -461,6 +461,13 @@ static void get_cpu(reader *r, t32_cpu *cpu)
         fail(r, "snapshot has a bad epsr");
     if (cpu->sr[T32_SR_CPUID] != (uint32_t)cpu->id)
         fail(r, "snapshot has a bad cpuid");
+    /* An armed timer fires at most one interval from now (arming sets
+     * the deadline `timer` cycles ahead, and each tick moves it one
+     * interval on). */
+    uint32_t interval = cpu->sr[T32_SR_TIMER];
+    if (interval != 0 && cpu->timer_deadline > cpu->cycles &&
+        cpu->timer_deadline - cpu->cycles > interval)
+        fail(r, "snapshot has a timer deadline beyond its interval");
     if (cpu->pending & ~((1u << T32_NIRQS) - 1))
         fail(r, "snapshot has bad pending interrupt lines");
     if (!known_cause(cause))

@@ -392,7 +392,8 @@ enum {
     OFF_VERSION = 8, OFF_MEMSIZE = 12, OFF_NCPUS = 16, OFF_QUANTUM = 20,
     OFF_RR_CPU = 24, OFF_RR_USED = 28,
     OFF_CPU = 44,                           /* r[16] pc psr sr[11] ... */
-    OFF_PSR = OFF_CPU + 68, OFF_SR = OFF_CPU + 72, OFF_PENDING = OFF_CPU + 140,
+    OFF_PSR = OFF_CPU + 68, OFF_SR = OFF_CPU + 72, OFF_CYCLES = OFF_CPU + 116,
+    OFF_DEADLINE = OFF_CPU + 132, OFF_PENDING = OFF_CPU + 140,
     OFF_HALTED = OFF_CPU + 144, OFF_CAUSE = OFF_CPU + 152,
     OFF_CON = OFF_CPU + 184,                /* ctrl eof queued(8) bytes */
     OFF_DISK = OFF_CON + 16 + 3,            /* nsectors sector addr count status ctrl cmd */
@@ -455,6 +456,16 @@ static void test_deserialize_rejects_bad_fields(void **state)
     uint8_t *buf = small_snapshot(&len);
     /* (A full PSR in EPSR is fine: the offset is right.) */
     put32_at(buf, OFF_SR + 4 * T32_SR_EPSR, T32_PSR_MASK);
+    /* A timer of 100 cycles fires within 100 cycles of now, never later. */
+    put32_at(buf, OFF_SR + 4 * T32_SR_TIMER, 100);
+    put32_at(buf, OFF_CYCLES, 1000);
+    put32_at(buf, OFF_DEADLINE, 1101);
+    put32_at(buf, OFF_DEADLINE + 4, 0);
+    expect_rejected(buf, len);
+    put32_at(buf, OFF_DEADLINE + 4, 1);             /* 2^32 + 1101 */
+    expect_rejected(buf, len);
+    put32_at(buf, OFF_DEADLINE + 4, 0);
+    put32_at(buf, OFF_DEADLINE, 1100);
     put32_at(buf, OFF_DISK + 16, T32_DISK_BUSY);
     put32_at(buf, OFF_DISK + 24, 0);
     expect_rejected(buf, len);
