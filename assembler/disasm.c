@@ -328,14 +328,19 @@ static const char *section_of(const t32_segment *s)
 }
 
 /* Can a label for this address be printed in the listing of segment s?
- * Not in the middle of an instruction word (data has no such middle). */
+ * Not in the middle of an instruction word (data has no such middle).
+ * The words code_segment() decodes are those on word boundaries - of the
+ * address, not of the offset in the segment, which may start anywhere -
+ * that lie wholly in the stored bytes and hold no data. */
 static bool label_fits(const t32_image *img, const t32_segment *s, uint32_t value)
 {
     if (value < s->addr || (uint64_t)value > (uint64_t)s->addr + s->size)
         return false;
-    uint32_t off = value - s->addr;
-    return !(s->flags & T32_SEG_X) || off % 4 == 0 || off >= (s->filesz & ~3u) ||
-           t32_image_data_at(img, value & ~3u) || data_within_word(img, value & ~3u);
+    if (!(s->flags & T32_SEG_X) || value % 4 == 0)
+        return true;
+    uint32_t word = value & ~3u;
+    return word < s->addr || (uint64_t)word + 4 > (uint64_t)s->addr + s->filesz ||
+           t32_image_data_at(img, word) || data_within_word(img, word);
 }
 
 /* The entry point t32as gives the source we print when it says nothing:

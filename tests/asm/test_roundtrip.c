@@ -204,6 +204,33 @@ static void whole_image(void **state)
     run_free(&r);
 }
 
+/* A code segment may start at an odd address (`.org` to one, then data up
+ * to the next word): instructions still sit on word boundaries, and the
+ * labels on them are printed as labels, once - not also as .equ. */
+static void unaligned_code_segment(void **state)
+{
+    (void)state;
+    asm_run r = run("_start: halt\n .byte 1, 2, 3\n .org 0x1013\n .byte 9\n"
+                    "f: nop\ng: b f\n halt\n");
+    assert_true(r.ok);
+    assert_int_equal(r.img.nsegs, 2);
+    assert_int_equal(r.img.segs[1].addr, 0x1013);
+    char *text;
+    asm_run back = reassemble(&r.img, &text);
+    assert_int_equal(back.img.nsegs, 2);
+    for (size_t i = 0; i < r.img.nsegs; i++) {
+        assert_int_equal(back.img.segs[i].addr, r.img.segs[i].addr);
+        assert_int_equal(back.img.segs[i].filesz, r.img.segs[i].filesz);
+        assert_memory_equal(back.img.segs[i].data, r.img.segs[i].data, r.img.segs[i].filesz);
+    }
+    assert_null(strstr(text, ".equ"));
+    assert_non_null(strstr(text, "f:\n        nop "));
+    assert_non_null(strstr(text, "g:\n        b f "));
+    free(text);
+    run_free(&back);
+    run_free(&r);
+}
+
 /* dis_raw() output (t32dis -r, -w) assembles to the same words at the same
  * address, whatever the base: branches are printed as absolute targets. */
 static void raw_words(void **state)
@@ -279,6 +306,7 @@ int main(void)
         cmocka_unit_test(symbolic_targets),
         cmocka_unit_test(whole_image),
         cmocka_unit_test(entry_points),
+        cmocka_unit_test(unaligned_code_segment),
         cmocka_unit_test(raw_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
