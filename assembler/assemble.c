@@ -76,8 +76,11 @@ static void define_one(as_state *as, const char *def)
     token name = lx_next(&lx);
     char text[256];
     value v = { 1, true, true };
-    if (name.kind != T_IDENT || name.len != namelen || namelen >= sizeof text) {
+    if (name.kind != T_IDENT || name.len != namelen) {
         as_diag(as, DIAG_ERROR, 0, namelen ? namelen : 1, "-D needs a symbol name, as in -D NAME=VALUE");
+    } else if (namelen >= sizeof text) {
+        as_diag(as, DIAG_ERROR, 0, namelen, "-D: symbol name is too long (more than %zu characters)",
+                sizeof text - 1);
     } else {
         lx_text(&lx, name, text, sizeof text);
         bool ok = true;

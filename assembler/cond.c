@@ -76,7 +76,9 @@ static void cond_if(as_state *as, lexer *lx, token dir, const char *name)
         char sym[256];
         t = lx_next(lx);
         evaluated = t.kind == T_IDENT && t.len < sizeof sym;
-        if (!evaluated && t.kind != T_ERROR)
+        if (t.kind == T_IDENT && !evaluated)
+            as_error(as, t, "symbol name is too long (more than %zu characters)", sizeof sym - 1);
+        else if (!evaluated && t.kind != T_ERROR)
             as_error(as, t, "'%s' needs a symbol name, found %s", name,
                      tok_describe(lx, t, buf, sizeof buf));
         if (evaluated) {

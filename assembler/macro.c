@@ -110,14 +110,16 @@ void macro_begin(as_state *as, lexer *lx, token dir)
 {
     token t = lx_next(lx);
     char name[256], buf[48];
-    if (t.kind != T_IDENT || t.len >= sizeof name) {
+    if (t.kind != T_IDENT) {
         if (t.kind != T_ERROR)
             as_error(as, t.kind == T_EOL ? dir : t, "'.macro' needs a name, found %s",
                      tok_describe(lx, t, buf, sizeof buf));
         return;
     }
-    lx_text(lx, t, name, sizeof name);
-    macro *old = macro_find(as, name);
+    bool too_long = lx_text(lx, t, name, sizeof name) >= sizeof name;
+    if (too_long)
+        as_error(as, t, "macro name is too long (more than %zu characters)", sizeof name - 1);
+    macro *old = too_long ? NULL : macro_find(as, name);
     if (old) {
         as_error(as, t, "redefinition of macro '%s'", name);
         as_diag_plain(as, DIAG_NOTE, old->file, old->line, "previous definition of '%s' was here",
@@ -130,14 +132,14 @@ void macro_begin(as_state *as, lexer *lx, token dir)
     }
     m->file = as->frame->file;
     m->line = as->frame->line;
-    /* A duplicate still collects its body (so it is not assembled), but
-     * is not the one macro_find returns. */
+    /* A duplicate, or a macro whose name is too long, still collects its
+     * body (so it is not assembled), but is not one macro_find returns. */
     macro **link = &as->macros;
     while (old && *link)
         link = &(*link)->next;
     m->next = *link;
     *link = m;
-    symbol *s = old ? NULL : sym_get(as, name);
+    symbol *s = old || too_long ? NULL : sym_get(as, name);
     if (s)
         s->macro = m;
     as->defining = m;

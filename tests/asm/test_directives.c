@@ -269,6 +269,11 @@ static void macros(void **state)
     expect_error(".macro m\n.word 1\n", "unterminated '.macro m' (missing '.endm')");
     expect_error(".endm\n", "'.endm' without '.macro'");
     expect_error(".macro m\n.endm\n.macro m\n.endm\n", "redefinition of macro 'm'");
+    /* A name of more than 255 characters is a name, too long: not "no name". */
+    char src[400];
+    snprintf(src, sizeof src, ".macro %0256d\n.endm\n", 0);
+    src[7] = 'm';
+    expect_error(src, "t.s:1:8: error: macro name is too long (more than 255 characters)");
 }
 
 static void conditionals(void **state)
@@ -293,6 +298,9 @@ static void conditionals(void **state)
     expect_error("nop\n.if 1\nnop\n", "t.s:2: error: unterminated '.if'");
     expect_error(".if later\n.endif\nlater:\n", "'later' is used before its definition");
     expect_error(".if\n.endif\n", "'.if' needs an expression");
+    char src[400];
+    snprintf(src, sizeof src, ".ifdef x%0255d\n.endif\n", 0);
+    expect_error(src, "t.s:1:8: error: symbol name is too long (more than 255 characters)");
 }
 
 static void command_line_defines(void **state)
@@ -309,6 +317,14 @@ static void command_line_defines(void **state)
     r = run_opt("nop\n", (asm_options){ .defines = bad, .ndefines = 1 });
     assert_false(r.ok);
     assert_non_null(strstr(r.diag, "<command line>:1:1: error: -D needs a symbol name"));
+    run_free(&r);
+    char name[300];
+    snprintf(name, sizeof name, "x%0255d=1", 0);
+    const char *longname[] = { name };
+    r = run_opt("nop\n", (asm_options){ .defines = longname, .ndefines = 1 });
+    assert_false(r.ok);
+    assert_non_null(strstr(r.diag, "<command line>:1:1: error: -D: symbol name is too long "
+                                   "(more than 255 characters)"));
     run_free(&r);
 }
 
