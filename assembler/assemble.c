@@ -277,10 +277,21 @@ static bool assemble(as_state *as, const char *path, t32_image *img, asm_result 
 {
     t32_image_init(img);
     bool final = run_passes(as, path);
-    if (!final && !as->stop && as->errors == 0)
-        as_diag_plain(as, DIAG_ERROR, path, 0, "the addresses do not settle after %d passes "
-                      "(a .space, .align or .org depends on where a section is placed): place "
-                      "the sections with .org", as->pass);
+    if (!final && !as->stop && as->errors == 0) {
+        /* Every address settled but a constant still changes: each pass
+         * carries a forward reference one .equ further, and there were
+         * not enough passes for the whole chain. */
+        const symbol *e = as->moved_equ;
+        if (e && !as->moved_label && e->def_file)
+            as_diag_plain(as, DIAG_ERROR, e->def_file, e->def_line, "the value of '%s' does not "
+                          "settle after %d passes: it comes through too many .equ/.set that "
+                          "use symbols defined further down (each pass follows one more); "
+                          "define those above it", e->name, as->pass);
+        else
+            as_diag_plain(as, DIAG_ERROR, path, 0, "the addresses do not settle after %d passes "
+                          "(a .space, .align or .org depends on where a section is placed): "
+                          "place the sections with .org", as->pass);
+    }
     bool ok = !as->stop && as->errors == 0 && sec_check_overlap(as, path) &&
               build_image(as, path, img) && as->errors == 0;
     if (!ok)

@@ -213,14 +213,27 @@ void sym_begin_pass(as_state *as)
     }
 }
 
+/* s moved.  Of the .equ/.set symbols that moved, the one defined on the
+ * lowest line is named if the passes run out: in a chain of forward
+ * references it is the first link, the one still waiting for the rest. */
+static void note_moved(as_state *as, symbol *s)
+{
+    as->moved = true;
+    if (s->kind == SYM_LABEL)
+        as->moved_label = true;
+    else if (!as->moved_equ || s->def_line < as->moved_equ->def_line)
+        as->moved_equ = s;
+}
+
 void sym_end_pass(as_state *as)
 {
-    as->moved = false;
+    as->moved = as->moved_label = false;
+    as->moved_equ = NULL;
     for (size_t b = 0; b < as->symcap; b++)
         for (symbol *s = as->symtab[b]; s; s = s->next) {
             bool now = sym_defined_now(as, s);
             if (now != s->prev_defined || (now && s->value != s->prev_value))
-                as->moved = true;
+                note_moved(as, s);
             s->prev_defined = now;
             s->prev_value = s->value;
             s->prev_constant = s->constant;
@@ -229,7 +242,7 @@ void sym_end_pass(as_state *as)
         local_label *l = &as->locals[i];
         if (l->ncur != l->nprev ||
             (l->ncur && memcmp(l->cur, l->prev, l->ncur * sizeof *l->cur) != 0))
-            as->moved = true;
+            as->moved = as->moved_label = true;
     }
 }
 

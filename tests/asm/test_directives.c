@@ -303,6 +303,25 @@ static void conditionals(void **state)
     expect_error(src, "t.s:1:8: error: symbol name is too long (more than 255 characters)");
 }
 
+/* Each pass carries a forward reference one .equ further: four forward
+ * steps fit in the passes there are, five do not, and the error names the
+ * constant that is still waiting, where it is defined - not the layout. */
+static void forward_equ_chains(void **state)
+{
+    (void)state;
+    asm_run r = run(".word e0\n.equ e0, e1 + 1\n.equ e1, e2 + 1\n.equ e2, e3 + 1\n"
+                    ".equ e3, e4 + 1\n.equ e4, 5\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x1000), 9);
+    run_free(&r);
+    expect_error(".word e0\n.equ e0, e1 + 1\n.equ e1, e2 + 1\n.equ e2, e3 + 1\n"
+                 ".equ e3, e4 + 1\n.equ e4, e5 + 1\n.equ e5, 5\n",
+                 "t.s:2: error: the value of 'e0' does not settle after 6 passes");
+    /* A layout that never settles is still blamed on the layout. */
+    expect_error(".data\nd: .word 1\n.text\n.space d == 0x2000 ? 0x2000 : 0x1000\n",
+                 "t.s: error: the addresses do not settle after 6 passes");
+}
+
 static void command_line_defines(void **state)
 {
     (void)state;
@@ -552,6 +571,7 @@ int main(void)
         cmocka_unit_test(local_labels),
         cmocka_unit_test(macros),
         cmocka_unit_test(conditionals),
+        cmocka_unit_test(forward_equ_chains),
         cmocka_unit_test(command_line_defines),
         cmocka_unit_test(include_files),
         cmocka_unit_test(listing_and_map),
