@@ -98,6 +98,8 @@ static const char *check_image(int fd, size_t *size)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return "cannot stat disk image";
+    if (S_ISDIR(st.st_mode))
+        return "disk image is a directory";
     if (!S_ISREG(st.st_mode))
         return "disk image is not a regular file";
     if (st.st_size == 0)
@@ -124,7 +126,8 @@ static bool disk_load(t32_disk *d, const char *path, bool write_through, const c
         /* The reason matters most when the file is there: a read-only
          * image (chmod a-w, another user's file) is the usual case. */
         bool denied = errno == EACCES || errno == EPERM, rofs = errno == EROFS;
-        *err = errno == ENOENT ? "disk image not found"
+        *err = errno == ENOENT || errno == ENOTDIR ? "disk image not found"
+               : errno == EISDIR ? "disk image is a directory"
                : write_through && denied
                    ? "cannot open disk image for reading and writing: Permission denied"
                : write_through && rofs

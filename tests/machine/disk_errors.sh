@@ -41,6 +41,19 @@ else
     fail "a disk with room"; sed 's/^/    /' "$tmp/out"
 fi
 
+# A directory, or a path through a file, is no disk image: said plainly.
+set +e
+"$T" run --bare --max-insns 100000 --disk "$tmp" "$tmp/dw.img" </dev/null >"$tmp/out" 2>"$tmp/err"
+got=$?
+set -e
+expect_error "a directory as the disk" "$got" "^$tmp: error: disk image is a directory$"
+set +e
+"$T" run --bare --max-insns 100000 --disk "$tmp/dw.img/d.disk" "$tmp/dw.img" </dev/null \
+    >"$tmp/out" 2>"$tmp/err"
+got=$?
+set -e
+expect_error "a path through a file" "$got" "^$tmp/dw.img/d.disk: error: disk image not found$"
+
 # A disk image this user may not write: refused at the start with the
 # reason, status 1.  (Root may write anything: run as nobody.)
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
