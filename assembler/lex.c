@@ -50,7 +50,8 @@ static token error_at(lexer *lx, size_t pos, size_t len)
 }
 
 /* What escape() returns for a sequence it refuses. */
-enum { ESC_UNKNOWN = -1, ESC_NO_HEX = -2, ESC_OCTAL_RANGE = -3 };
+enum { ESC_UNKNOWN = -1, ESC_NO_HEX = -2, ESC_OCTAL_RANGE = -3,
+       ESC_END = -4 /* the line ends after the backslash */ };
 
 static const char *escape_problem(int code)
 {
@@ -66,6 +67,8 @@ static int escape(const lexer *lx, size_t *i)
 {
     static const char from[] = "ntr\\'\"abfve", to[] = "\n\t\r\\'\"\a\b\f\v\033";
     int c = at(lx, ++*i);
+    if (c < 0)
+        return ESC_END;
     if (c == 'x') {
         int v = 0, n = 0;
         while (n < 2 && isxdigit(at(lx, *i + 1))) {
@@ -104,6 +107,10 @@ static token lex_char(lexer *lx, size_t start)
     }
     if (at(lx, i) == '\\') {
         v = escape(lx, &i);
+        if (v == ESC_END) {
+            lex_error(lx, start, 1, "missing terminating ' character");
+            return error_at(lx, start, 1);
+        }
         if (v < 0) {
             lex_error(lx, start + 1, i - start - 1, "%s", escape_problem(v));
             return error_at(lx, start, 1);
@@ -132,6 +139,10 @@ static token lex_string(lexer *lx, size_t start)
         if (at(lx, i) == '\\') {
             size_t esc = i;
             int v = escape(lx, &i);
+            if (v == ESC_END) {
+                lex_error(lx, start, 1, "missing terminating \" character");
+                return error_at(lx, start, 1);
+            }
             if (v < 0) {
                 lex_error(lx, esc, i - esc, "%s", escape_problem(v));
                 return error_at(lx, start, 1);

@@ -151,6 +151,9 @@ static void errors(void **state)
     expect_error(".word 'ab'\n", "character constant holds more than one character");
     expect_error(".word 'a\n", "missing terminating ' character");
     expect_error(".word '\\q'\n", "unknown escape sequence");
+    /* A backslash that ends the line escapes nothing: the quote is missing. */
+    expect_error(".word '\\\n", "t.s:1:7: error: missing terminating ' character");
+    expect_error(".ascii \"a\\\n", "t.s:1:8: error: missing terminating \" character");
     expect_error(".word 1 @ 2\n", "stray '@' in program");
     expect_error(".space later\nlater:\n", "'later' is used before its definition");
 }
