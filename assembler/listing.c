@@ -98,6 +98,23 @@ static int by_value(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* The section whose bytes hold `addr` (or end at it, like a label after
+ * the last byte): the kind of an .equ/.set whose value is an address
+ * (`.equ end, buf + 64`) - it is wherever that address is, not where the
+ * .equ line stands.  Its own section if the address is in none. */
+static int section_of_address(const as_state *as, const symbol *s)
+{
+    for (int past_end = 0; past_end < 2; past_end++)     /* inside first */
+        for (int i = 0; i < SEC_COUNT; i++)
+            for (size_t k = 0; k < as->sec[i].nchunks; k++) {
+                const chunk *c = &as->sec[i].chunks[k];
+                int64_t end = (int64_t)(c->start + c->size);
+                if (s->value >= c->start && (s->value < end || (past_end && s->value == end)))
+                    return i;
+            }
+    return s->section;
+}
+
 void list_symbol_map(as_state *as, FILE *out)
 {
     symbol **all = sym_sorted(as);
@@ -110,7 +127,9 @@ void list_symbol_map(as_state *as, FILE *out)
     qsort(all, n, sizeof *all, by_value);
     for (size_t i = 0; i < n; i++) {
         const symbol *s = all[i];
-        char kind = s->kind != SYM_LABEL && s->constant ? 'A' : "TDB"[s->section];
+        char kind = s->kind == SYM_LABEL ? "TDB"[s->section]
+                  : s->constant            ? 'A'
+                                           : "TDB"[section_of_address(as, s)];
         if (!s->global)
             kind = (char)(kind - 'A' + 'a');
         fprintf(out, "%08x %c %s\n", (uint32_t)s->value, kind, s->name);

@@ -417,6 +417,21 @@ static void listing_and_map(void **state)
     free(list);
     free(map);
     run_free(&r);
+
+    /* An .equ whose value is an address has the kind of the section that
+     * address is in, wherever the .equ line stands; a constant is A. */
+    map = NULL;
+    mf = open_memstream(&map, &mlen);
+    r = run_opt("_start: halt\n.equ in_data, v + 2\n.equ past_bss, buf + 8\n.equ k, 3\n"
+                ".data\nv: .word 1\n.equ in_text, _start\n.bss\nbuf: .space 8\n",
+                (asm_options){ .map = mf });
+    fclose(mf);
+    assert_true(r.ok);
+    assert_string_equal(map, "00000003 a k\n00001000 t _start\n00001000 t in_text\n"
+                             "00002000 d v\n00002002 d in_data\n00003000 b buf\n"
+                             "00003008 b past_bss\n");
+    free(map);
+    run_free(&r);
 }
 
 /* The README: .word lists as words and .half as halves - also when they
