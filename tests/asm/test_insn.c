@@ -117,6 +117,7 @@ static void li_size_rule(void **state)
     assert_int_equal(li_size("a: li r1, a\nend:\n"), 8);             /* an address: long form */
     assert_int_equal(li_size("li r1, .\nend:\n"), 8);
     assert_int_equal(li_size(".equ A, x\nx: li r1, A\nend:\n"), 8);  /* address via .equ */
+    assert_int_equal(li_size(".equ A, K\nli r1, A\nend:\n.equ K, 1\n"), 8); /* above, from below */
     assert_int_equal(li_size("la r1, 5\nend:\n"), 8);                /* la: always two words */
     assert_int_equal(first_word("li r2, -2\n"), T32_ENC_I(T32_OP_ADDI, 2, 0, -2));
     asm_run r = run("li r2, 0x8000\n");
