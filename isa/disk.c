@@ -197,9 +197,14 @@ uint32_t t32_disk_in(t32_disk *d, unsigned off)
 /* Start a transfer.  Its outcome is decided when it completes (the DMA
  * range can only be checked against the memory it will go to), but its
  * duration is fixed now: 200 + 50 x COUNT cycles, whatever the outcome. */
+uint64_t t32_disk_latency(uint32_t count)
+{
+    return LATENCY_BASE + (uint64_t)LATENCY_PER_SECT * count;
+}
+
 static void start(t32_disk *d, uint32_t cmd, uint64_t now)
 {
-    uint64_t latency = LATENCY_BASE + (uint64_t)LATENCY_PER_SECT * d->count;
+    uint64_t latency = t32_disk_latency(d->count);
     d->cmd = cmd;
     d->status = T32_DISK_BUSY;
     d->done_at = now > UINT64_MAX - latency ? UINT64_MAX : now + latency;

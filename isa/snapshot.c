@@ -489,7 +489,8 @@ static void get_console(reader *r, t32_snapshot *s)
     s->con_queue = get_copy(r, s->con_queued);
 }
 
-static void get_disk(reader *r, t32_disk *d)
+/* `now` is CPU 0's cycle count: device time. */
+static void get_disk(reader *r, t32_disk *d, uint64_t now)
 {
     d->fd = -1;
     d->nsectors = get32(r);
@@ -505,6 +506,11 @@ static void get_disk(reader *r, t32_disk *d)
     if (d->status > T32_DISK_ERROR || d->ctrl > 1 || d->cmd > T32_DISK_CMD_WRITE ||
         (d->status == T32_DISK_BUSY && d->cmd == 0))
         fail(r, "snapshot has bad disk registers");
+    /* A transfer completes at most 200 + 50 x COUNT cycles after its
+     * command, which came at or before now. */
+    if (d->status == T32_DISK_BUSY && d->done_at > now &&
+        d->done_at - now > t32_disk_latency(d->count))
+        fail(r, "snapshot has a disk transfer that ends later than its length allows");
     if (r->err || d->nsectors == 0)
         return;
     d->data = get_copy(r, (size_t)d->nsectors * T32_SECTOR_SIZE);
@@ -553,7 +559,7 @@ t32_snapshot *t32_snapshot_deserialize(const void *buf, size_t len, const char *
             get_cpu(&r, &s->cpu[i]);
         }
         get_console(&r, s);
-        get_disk(&r, &s->disk);
+        get_disk(&r, &s->disk, s->cpu[0].cycles);
         if (!r.err && remaining(&r) != s->memsize)
             fail(&r, remaining(&r) < s->memsize ? "snapshot is truncated"
                                                 : "snapshot has trailing bytes");

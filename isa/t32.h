@@ -524,6 +524,8 @@ void     t32_disk_out(t32_disk *d, unsigned off, uint32_t value, uint64_t now);
 void     t32_disk_tick(t32_disk *d, uint64_t now, uint8_t *dma, uint32_t dmasize);
 bool     t32_disk_irq(const t32_disk *d);
 void     t32_disk_free(t32_disk *d);
+/* How long a transfer of `count` sectors takes: 200 + 50 x count cycles. */
+uint64_t t32_disk_latency(uint32_t count);
 /* Write bytes [offset, offset+len) of the disk's contents through to its
  * image file (nothing for a disk in memory only).  A failure cannot be
  * told to the guest, whose run must not depend on the host; it is kept in

@@ -471,6 +471,18 @@ static void test_deserialize_rejects_bad_fields(void **state)
     expect_rejected(buf, len);
     /* ...but BUSY with a read in flight is fine: the offsets are right. */
     put32_at(buf, OFF_DISK + 24, T32_DISK_CMD_READ);
+    /* A transfer completes 200 + 50 x COUNT cycles of CPU 0 after its
+     * command at the latest: a later completion is not a state a run can
+     * reach (the disk would stay BUSY longer than the guest was promised). */
+    put32_at(buf, OFF_CYCLES, 1000);
+    put32_at(buf, OFF_DISK + 12, 2);                        /* count */
+    put32_at(buf, OFF_DISK + 28, 1000 + 300 + 1);           /* done_at */
+    expect_rejected(buf, len);
+    put32_at(buf, OFF_DISK + 32, 1);                        /* 2^32 later still */
+    put32_at(buf, OFF_DISK + 28, 1000);
+    expect_rejected(buf, len);
+    put32_at(buf, OFF_DISK + 32, 0);
+    put32_at(buf, OFF_DISK + 28, 1000 + 300);
     const char *err = NULL;
     t32_snapshot *s = t32_snapshot_deserialize(buf, len, &err);
     assert_non_null(s);
