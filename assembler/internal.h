@@ -232,7 +232,7 @@ struct as_state {
     size_t local_index_cap;
     bool moved;                      /* a symbol's value changed since last pass */
     bool moved_label;                /* ... a label's (or a numeric local label's) */
-    struct symbol *moved_equ;        /* ... else the first .equ/.set in the source that did */
+    struct symbol *moved_equ;        /* ... the .equ/.set that did, on the lowest line */
     bool collecting;                 /* expr() notes symbols it reads (for .equ) */
     symbol **collect;                /* ... here */
     size_t ncollect, capcollect;

@@ -98,7 +98,7 @@ static int by_value(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* The section whose bytes hold `addr` (or end at it, like a label after
+/* The section whose bytes hold s's value (or end at it, like a label after
  * the last byte): the kind of an .equ/.set whose value is an address
  * (`.equ end, buf + 64`) - it is wherever that address is, not where the
  * .equ line stands.  Its own section if the address is in none. */

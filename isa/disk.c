@@ -194,14 +194,16 @@ uint32_t t32_disk_in(t32_disk *d, unsigned off)
     }
 }
 
-/* Start a transfer.  Its outcome is decided when it completes (the DMA
- * range can only be checked against the memory it will go to), but its
- * duration is fixed now: 200 + 50 x COUNT cycles, whatever the outcome. */
+/* How long a transfer takes, good or bad (a snapshot's reader checks a
+ * transfer in flight against it too). */
 uint64_t t32_disk_latency(uint32_t count)
 {
     return LATENCY_BASE + (uint64_t)LATENCY_PER_SECT * count;
 }
 
+/* Start a transfer.  Its outcome is decided when it completes (the DMA
+ * range can only be checked against the memory it will go to), but its
+ * duration is fixed now: 200 + 50 x COUNT cycles, whatever the outcome. */
 static void start(t32_disk *d, uint32_t cmd, uint64_t now)
 {
     uint64_t latency = t32_disk_latency(d->count);
