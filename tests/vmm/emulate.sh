@@ -87,5 +87,36 @@ printf '\001\033\133\112' | dd of="$tmp/bad.disk" bs=1 seek=$((32 + 32 * 6 + 2))
 same guestos-badentry /dev/null "$tmp/bad.disk" "$OS/kernel.img"
 same guestos-smallmem /dev/null "$OS/idle.disk" "$OS/kernel.img" --mem 1M
 
+# The traces: each trap bare T32 takes (a "trap" line of --bare --trace) is
+# a "reflect" or "inject" line under emulate, at the same cycle - the one
+# the trapping instruction started at, as every mode reports it - with the
+# same pc, K, IE and cause.
+traps_of() {   # traps_of MODE IMAGE [DISK]: cycle, pc, K, IE, cause, address
+    d=""
+    if [ -n "${3:-}" ]; then
+        cp "$3" "$tmp/trace.disk"
+        d="--disk $tmp/trace.disk"
+    fi
+    # shellcheck disable=SC2086  # $d is split into words
+    "$T" run --mode "$1" --max-insns $LIMIT --trace - $d "$2" </dev/null 2>/dev/null |
+        awk '$6 == "trap" || $6 == "reflect" || $6 == "inject" { $1 = ""; $6 = ""; print }'
+}
+for g in examples-syscall examples-paging examples-timer guests-fidelity guestos; do
+    case $g in
+    guestos) img=$OS/kernel.img disk=$OS/default.disk ;;
+    *)       img=$tmp/$g.img disk="" ;;
+    esac
+    traps_of bare "$img" "$disk" >"$tmp/$g.bare.traps"
+    traps_of emulate "$img" "$disk" >"$tmp/$g.emulate.traps"
+    if [ ! -s "$tmp/$g.bare.traps" ]; then
+        fail "$g: bare T32 took no trap"
+    elif cmp -s "$tmp/$g.bare.traps" "$tmp/$g.emulate.traps"; then
+        echo "PASS $g: --trace, $(wc -l <"$tmp/$g.bare.traps") traps at bare's cycles"
+    else
+        fail "$g: the traps in --trace differ (bare <, emulate >)"
+        diff "$tmp/$g.bare.traps" "$tmp/$g.emulate.traps" | head -5 | sed 's/^/    /'
+    fi
+done
+
 echo "emulate: $checked guests, $failures failed"
 [ "$failures" -eq 0 ] && [ "$checked" -gt 30 ]

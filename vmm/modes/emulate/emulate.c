@@ -92,10 +92,13 @@ t32_cause emu_tlb_fill(vmm_vcpu *vc, emu_vcpu *ev, uint32_t va, t32_access acces
 
 /* A trap the guest is owed: delivered into its kernel as bare T32 would
  * (run/reflect.c).  Not an exit - nothing left the VMM - so only the
- * reflected traps are counted. */
+ * reflected traps are counted.  It is reported (--trace, the debugger) at
+ * the cycle the trapping instruction started at, as bare T32 and the other
+ * modes report a trap, and then that instruction's cycle is charged. */
 static void reflect(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
 {
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
+    vmm_exit_count_emulated(vc);
     vc->vm->stats.reflected_traps++;
     vmm_reflect(vc, cpu, t->cause, t->epc, t->badvaddr);
 }

@@ -48,15 +48,16 @@ typedef enum emu_stop {
     EMU_DONE,     /* `n` instructions ran, or one that may change interrupt
                      state (popf): the run loop's next boundary decides   */
     EMU_TRAP,     /* an instruction trapped: *trap says how (its cycle is
-                     counted); the guest is owed it                      */
+                     not counted yet); the guest is owed it              */
     EMU_SYSTEM    /* a privileged instruction in virtual kernel mode, not
                      executed yet (trap->insn): run/emulate.c's business  */
 } emu_stop;
 
 /* Interpret at most `n` guest instructions of vCPU `vc` (its general
  * registers are cpu->r during its turn; pc and PSR are the vCPU's).
- * Counts every instruction it executed - a trapping one included - as a
- * virtual cycle and an emulated instruction. */
+ * Counts every instruction it executed as a virtual cycle and an emulated
+ * instruction - all but the one it stopped at with EMU_TRAP or EMU_SYSTEM,
+ * whose cycle the caller charges. */
 emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
                        t32_trap *trap);
 

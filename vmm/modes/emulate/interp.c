@@ -75,10 +75,14 @@ emu_stop emu_interpret(vmm_vcpu *vc, t32_cpu *cpu, emu_vcpu *ev, uint64_t n,
 
 /* Leave through the one exit. */
 #define STOP(reason) do { why = (reason); goto leave; } while (0)
+/* A trap: its cycle is given back, for emulate.c to charge once the trap
+ * has been reported at the time the instruction started (as run/exit.c
+ * does for a trap the real CPU took). */
 #define TRAP(c, at, bad)                                                      \
     do {                                                                      \
         *trap = (t32_trap){ .cause = (c), .epc = (at), .insn = w,             \
                             .badvaddr = t32_cause_sets_badvaddr(c) ? (bad) : 0 }; \
+        left++;                                                               \
         STOP(EMU_TRAP);                                                       \
     } while (0)
 
