@@ -155,6 +155,41 @@ for mode in bare trap; do
         "$T" run --mode $mode --max-insns 5000 "$BUILD/tests/vmm/hostile/spin.img"
 done
 expect 0 "hello from a guest" "halt ($mode)" -- "$T" run --mode $mode "$G/hello.img"
+# Status 6: the VMM's own memory runs out.  Under bt every page that runs
+# in kernel mode with a pushf in it gets a patched copy in VMM memory, 4 MiB
+# per VM (1024 frames, shared with the shadow tables).  This kernel writes
+# `pushf; pop r1; ret` into each page from 0x2000 up and calls it, page
+# after page; code and stack stay below 4 MiB, so an instruction needs only
+# a shadow root and one L2 table.  Bare T32 runs it to its halt.
+cat >"$tmp/copies.s" <<'EOF'
+    .text
+_start:
+    la sp, 0x2000
+    la r4, stub
+    ldw r5, 0(r4)
+    ldw r6, 4(r4)
+    ldw r7, 8(r4)
+    la r8, 0x2000               ; the page being filled
+    la r9, 1100                 ; pages: more than 1024
+1:  stw r5, 0(r8)
+    stw r6, 4(r8)
+    stw r7, 8(r8)
+    jalr lr, r8, 0
+    la r1, 0x1000
+    add r8, r8, r1
+    subi r9, r9, 1
+    bnez r9, 1b
+    halt
+stub:
+    pushf
+    pop r1
+    ret
+EOF
+"$BUILD/bin/t32as" -o "$tmp/copies.img" "$tmp/copies.s"
+expect 0 "" "1100 pages with a pushf each: bare T32 halts" -- "$T" run --bare "$tmp/copies.img"
+expect 6 "the VMM ran out of its own memory (shadow page tables, bt's patched copies), at pc 0x003ff000" \
+    "1100 pages with a pushf each: bt's copies fill the VMM's memory (status 6)" -- \
+    "$T" run --mode bt "$tmp/copies.img"
 # Several VMs: the first (in --vm order) that did not halt decides, and
 # each message names its VM.
 expect 4 "vm1: unhandled trap" "several VMs: status of the first failure" -- \

@@ -107,8 +107,8 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
                 "wake it, at pc %s\n", who, where);
         return SESSION_IDLE;
     case VMM_END_NO_MEMORY:
-        fprintf(stderr, "trapeze: %sthe VMM ran out of memory for shadow page "
-                "tables, at pc %s\n", who, where);
+        fprintf(stderr, "trapeze: %sthe VMM ran out of its own memory (shadow page "
+                "tables, bt's patched copies), at pc %s\n", who, where);
         return SESSION_NO_MEMORY;
     case VMM_END_OUTPUT:    /* which output and why follow, from session_close */
         fprintf(stderr, "trapeze: %sstopped after %" PRIu64 " cycles, at pc %s: its "
