@@ -236,6 +236,17 @@ grep -q 'no sensitive' "$tmp/out" && fail "audit: the summary says there is noth
 tail -1 "$tmp/out" | grep -q 'dataonly.img: 2 sites (2 in data ranges)$' &&
     pass "audit: the summary counts the data sites" ||
     fail "audit: the summary is '$(tail -1 "$tmp/out")'"
+# bt scans whole pages: a data segment placed in a page of code (.org) is
+# scanned and patched with it, so audit lists its words too, as data.  A
+# data segment in a page of its own is never scanned.
+printf '    .text\n_start: halt\n    .data\n    .org 0x1800\n    .word 0x42000000\n    .org 0x2000\n    .word 0x43000000\n' \
+    >"$tmp/datapage.s"
+"$AS" -o "$tmp/datapage.img" "$tmp/datapage.s" || fail "datapage.s: t32as"
+status 1 "audit: a data segment in a page of code has a site" "$T" audit "$tmp/datapage.img"
+grep -q '^0x00001800 .* pushf .*  data$' "$tmp/out" && ! grep -q 'popf' "$tmp/out" &&
+tail -1 "$tmp/out" | grep -q 'datapage.img: 1 site (1 in data ranges)$' &&
+    pass "audit: the data word in the code page, and not the one in a page of its own" ||
+    { fail "audit: a data segment sharing a page with code"; cat "$tmp/out"; }
 status 0 "audit hello: none" "$T" audit "$hello"
 grep -q 'no sensitive but unprivileged instructions' "$tmp/out" || fail "audit hello: summary"
 # Nothing to list: no table header, and the last line counts, as always.

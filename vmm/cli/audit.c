@@ -10,12 +10,15 @@
  * patch before the code may run in the guest kernel (the lecture's "VMware's
  * solution"), and the sites a paravirtual port has to rewrite by hand.
  *
- * It reads the image only: every aligned word of an executable segment is
- * decoded with the opcode table, whose class column decides.  A word that
- * the image's data ranges say is data (.word, .ascii, ... in .text) but
- * that decodes as pushf or popf is listed apart, marked "data": it is no
- * instruction, but a translator that scans code pages cannot tell, and
- * would patch it - corrupting the data.
+ * It reads the image only.  A translator scans whole pages, so every
+ * aligned word the image puts in a page that holds code - a page an
+ * executable segment touches - is decoded with the opcode table, whose
+ * class column decides.  A word that is data but decodes as pushf or popf
+ * is listed apart, marked "data": a word of a data range (.word, .ascii,
+ * ... in .text), or of a segment that is not executable but shares the
+ * page (.data placed there with .org).  It is no instruction, but a
+ * translator that scans code pages cannot tell, and would patch it -
+ * corrupting the data.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,10 +32,11 @@ static void print_help(void)
     fputs("usage: trapeze audit IMAGE\n"
           "\n"
           "List every sensitive but unprivileged instruction (opcode class SENSITIVE:\n"
-          "pushf, popf) in IMAGE's executable segments: its address, symbol+offset,\n"
-          "source file:line (from the image's line table) and mnemonic - the sites a\n"
-          "binary translator patches, since they do not trap when run deprivileged.\n"
-          "Data in executable segments that decodes as one is listed too, marked\n"
+          "pushf, popf) in the pages of IMAGE's executable segments: its address,\n"
+          "symbol+offset, source file:line (from the image's line table) and mnemonic\n"
+          "- the sites a binary translator patches, since they do not trap when run\n"
+          "deprivileged.  Data in those pages that decodes as one (a data word in\n"
+          "code, or a data segment sharing a page with code) is listed too, marked\n"
           "\"data\": a page scanner patches it as well, corrupting the data.  The\n"
           "last line counts every site listed (\"4 sites (1 in data ranges)\", or\n"
           "\"0 sites\" after the line that says there is none).\n"
@@ -66,22 +70,38 @@ static void print_site(const t32_image *img, uint32_t addr, unsigned op, bool da
     printf("%-40s  %-6s  %s%s\n", where, t32_ops[op].mnemonic, source, data ? "  data" : "");
 }
 
-/* Scan one executable segment; count the sites per opcode, and the data
- * words that look like one.  Only the bytes the image carries are
- * scanned: the rest of the segment is zeros, which decode as nothing. */
+/* Does the page at `page` hold code: does an executable segment touch it?
+ * A translator scans the whole page before it runs in kernel mode. */
+static bool page_has_code(const t32_image *img, uint32_t page)
+{
+    for (size_t i = 0; i < img->nsegs; i++) {
+        const t32_segment *seg = &img->segs[i];
+        if ((seg->flags & T32_SEG_X) && seg->addr < (uint64_t)page + T32_PAGE_SIZE &&
+            page < (uint64_t)seg->addr + seg->size)
+            return true;
+    }
+    return false;
+}
+
+/* Scan the words of one segment that lie in pages holding code; count
+ * the sites per opcode, and the data words that look like one.  Only the
+ * bytes the image carries are scanned: the rest of the segment is zeros,
+ * which decode as nothing. */
 static void scan_segment(const t32_image *img, const t32_segment *seg, uint64_t count[256],
                          uint64_t *lookalikes, bool *listed)
 {
     uint32_t first = (4u - seg->addr % 4u) % 4u;      /* the first aligned word */
     for (uint32_t off = first; (uint64_t)off + 4 <= seg->filesz; off += 4) {
+        uint32_t addr = seg->addr + off;
         unsigned op = T32_OPC(word_at(seg, off));
-        if (!t32_ops[op].mnemonic || t32_ops[op].cls != T32_SENSITIVE)
+        if (!t32_ops[op].mnemonic || t32_ops[op].cls != T32_SENSITIVE ||
+            !page_has_code(img, addr & ~(T32_PAGE_SIZE - 1u)))
             continue;
-        bool data = t32_image_data_at(img, seg->addr + off) != NULL;
+        bool data = !(seg->flags & T32_SEG_X) || t32_image_data_at(img, addr) != NULL;
         if (!*listed)             /* the header over the first site: none, no table */
             printf("%-40s  %-6s  %s\n", "address", "insn", "source");
         *listed = true;
-        print_site(img, seg->addr + off, op, data);
+        print_site(img, addr, op, data);
         if (data)
             ++*lookalikes;
         else
@@ -115,7 +135,7 @@ static uint64_t print_summary(const char *path, const uint64_t count[256], uint6
         printf("): none of them traps when run deprivileged\n");
     }
     if (lookalikes)
-        printf("%s: %" PRIu64 " data word%s in code decode%s as one: a translator patches "
+        printf("%s: %" PRIu64 " data word%s in code pages decode%s as one: a translator patches "
                "%s too\n", path, lookalikes, lookalikes == 1 ? "" : "s",
                lookalikes == 1 ? "s" : "", lookalikes == 1 ? "it" : "them");
     uint64_t sites = insns + lookalikes;
@@ -136,9 +156,8 @@ static int audit(const char *path)
     }
     uint64_t count[256] = { 0 }, lookalikes = 0;
     bool listed = false;
-    for (size_t i = 0; i < img.nsegs; i++)
-        if (img.segs[i].flags & T32_SEG_X)
-            scan_segment(&img, &img.segs[i], count, &lookalikes, &listed);
+    for (size_t i = 0; i < img.nsegs; i++)      /* in address order */
+        scan_segment(&img, &img.segs[i], count, &lookalikes, &listed);
     uint64_t sites = print_summary(path, count, lookalikes);
     t32_image_free(&img);
     if (fflush(stdout) != 0 || ferror(stdout)) {

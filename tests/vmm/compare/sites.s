@@ -2,7 +2,8 @@
 ; (tests/vmm/compare.sh): in code, in an included file, and a data word in
 ; the executable section that decodes as popf - no instruction, but a
 ; scanner of code pages cannot tell it from code, so it is listed, marked
-; "data".  The word in .data is not executable and is not listed.
+; "data".  The word in .data, in a page of its own, is not listed: no
+; scanner looks at a page without code.
     .text
 _start:
     la sp, 0x8000
