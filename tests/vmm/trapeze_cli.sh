@@ -251,6 +251,15 @@ if grep -qF "trapeze statistics (mode bt; started in trap, bt at cycle 50)" "$tm
 else
     fail "--stats after --switch-mode: the final mode"; grep mode "$tmp/stats.txt" "$tmp/sw.json"
 fi
+# A switch to the mode the VM is in changes nothing, and the title does not
+# list it (as --trace has no `mode` line for it).
+"$T" run --mode trap --switch-mode 30:trap --switch-mode 50:bt --switch-mode 60:bt --stats \
+    "$G/counter.img" >/dev/null 2>"$tmp/stats.txt"
+if grep -qF "trapeze statistics (mode bt; started in trap, bt at cycle 50)" "$tmp/stats.txt"; then
+    pass "--stats after --switch-mode to the mode a VM is in: no switch listed"
+else
+    fail "--stats after --switch-mode to the mode a VM is in"; grep mode "$tmp/stats.txt"
+fi
 
 # Each VM's JSON names its own final mode; the totals say "mixed" only when
 # they differ (hello halts before cycle 1000, counter switches there).

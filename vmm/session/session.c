@@ -446,7 +446,8 @@ static int run_bare(session *s, uint64_t at)
 }
 
 /* --switch-mode: each VM pauses at the time of its next switch, changes
- * mode there, and goes on. */
+ * mode there, and goes on.  A switch to the mode the VM is in already
+ * changes nothing, and is not told in the --stats title. */
 uint64_t session_switch_modes(session *s, vmm_vm *vm)
 {
     int *next = &s->next_switch[vm->id];
@@ -454,14 +455,15 @@ uint64_t session_switch_modes(session *s, vmm_vm *vm)
         char *story = s->switched[vm->id];
         size_t used = strlen(story);
         s->story_at[vm->id][*next] = used;
-        if (vmm_vm_set_mode(vm, s->o.switches[*next].mode))
+        const struct session_switch *sw = &s->o.switches[(*next)++];
+        if (vm->mode->id == sw->mode)
+            continue;                   /* there already */
+        if (vmm_vm_set_mode(vm, sw->mode))
             snprintf(story + used, sizeof s->switched[0] - used, ", %s at cycle %" PRIu64,
-                     vm->mode->name, s->o.switches[*next].at);
+                     vm->mode->name, sw->at);
         else
             fprintf(stderr, "trapeze: vm%d: cannot switch to mode %s (no memory); "
-                    "staying in %s\n", vm->id, mode_name(s->o.switches[*next].mode),
-                    vm->mode->name);
-        ++*next;
+                    "staying in %s\n", vm->id, mode_name(sw->mode), vm->mode->name);
     }
     return *next < s->o.nswitches ? s->o.switches[*next].at : 0;
 }
