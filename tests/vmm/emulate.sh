@@ -9,7 +9,8 @@
 # byte, the same messages and exit status, and the same guest instruction,
 # idle-cycle and interrupt counts (--stats-json); and the emulated run must
 # have run no instruction directly.  Guests that never halt are stopped by
-# --max-insns at the same cycle both ways.
+# --max-insns at the same cycle both ways.  For a few guests, the traps in
+# --trace are compared too: the same cycle, pc, K, IE and cause.
 set -u
 . tests/lib.sh
 AS=$BUILD/bin/t32as
