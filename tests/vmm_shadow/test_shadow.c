@@ -263,6 +263,7 @@ static t32_access access_of(const t32_trap *t)
 /* One guest instruction under the shadow, through the exit loop. */
 static outcome step_shadowed(rig *r)
 {
+    r->vm.vcpus[0].vcycles++;   /* a new instruction: virtual time has moved on */
     for (int exits = 0; exits < 8; exits++) {
         shadow_activate(&r->vm.vcpus[0], r->cpu);
         uint64_t retired = r->cpu->retired;
@@ -802,6 +803,20 @@ static void test_out_of_frames_reclaims(void **state)
     assert_true(pool.in_use <= 3);
 }
 
+/* One instruction needs a root and two L2 tables here (code and data lie
+ * in different 4 MiB regions); with two frames each fault would take back
+ * the other's, for ever - hidden faults retire nothing.  The VMM gives
+ * everything back once, and then says it is out of memory. */
+static void test_out_of_frames_no_livelock(void **state)
+{
+    rig *r = *state;
+    gmap(r, DATA_VA, DATA_GPA | T32_PTE_V | T32_PTE_R);
+    pool.limit = 2;
+    assert_true(guest_do(r, T32_LOAD, DATA_VA).no_memory);
+    pool.limit = 3;                             /* enough for it */
+    assert_int_equal(guest_do(r, T32_LOAD, DATA_VA).cause, T32_CAUSE_NONE);
+}
+
 /* One VM's shadows must not starve another: when the pool is empty, the
  * faulting VM takes frames back from the other VM's shadows, which are
  * rebuilt when that VM runs again. */
@@ -937,6 +952,7 @@ int main(void)
         T(test_stale_until_flush),
         T(test_flush_loop_does_not_leak),
         T(test_out_of_frames_reclaims),
+        T(test_out_of_frames_no_livelock),
         T(test_out_of_frames_takes_from_other_vm),
         T(test_no_memory_is_reported),
         T(test_lru_replacement),

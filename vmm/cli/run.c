@@ -34,7 +34,9 @@ static void print_help(void)
           "     address 0 forever); cause, pc and symbol are printed\n"
           "  5  a guest executed wfi with no timer or disk transfer that could ever\n"
           "     wake it\n"
-          "  6  the VMM ran out of its own memory (shadow page tables, bt's copies)\n"
+          "  6  the VMM ran out of its own memory (shadow page tables, bt's copies):\n"
+          "     not even all of it would hold what one instruction needs (with 4 MiB\n"
+          "     per VM, never seen: those are caches, given back when they fill it)\n"
           "With several VMs the status is that of the first VM (in --vm order) that\n"
           "did not halt.\n", stdout);
 }

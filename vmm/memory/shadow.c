@@ -321,32 +321,62 @@ static void park(vmm_vm *vm, t32_cpu *cpu)
     vm->shadow.loaded = 0;
 }
 
-/* Out of VMM frames: shadows are only a cache of the guest's tables, so
- * give some back.  Round 0 drops this VM's spaces, round 1 every VM's (one
- * busy guest must not starve the others).  The other VMs are not on the
- * CPU; shadow_activate builds them a fresh root before they run again. */
-static void reclaim(vmm_vm *vm, t32_cpu *cpu, int round)
+/* Drop the caches that hold VMM frames: vm's shadow spaces, and with
+ * `mode_too` what its mode caches (bt's copies).  The other VMs are not on
+ * the CPU; shadow_activate builds them a fresh root before they run again. */
+static void drop_caches(vmm_vm *vm, bool mode_too)
 {
-    if (round == 0) {
-        drop_all(vm);
-    } else {
+    drop_all(vm);
+    if (mode_too && vm->mode && vm->mode->reclaim)
+        vm->mode->reclaim(vm);
+}
+
+/*
+ * Out of VMM frames: shadow tables are only a cache of the guest's tables,
+ * and bt's copies a cache of its scans, so give frames back - first this
+ * VM's shadows, then every VM's shadows and copies (one busy guest must not
+ * starve the others; VMware, too, flushed its translation cache when full).
+ *
+ * Why the second round must come: one instruction can need several frames
+ * at once - a root, the L2 tables of its fetch and of its data, bt's copy
+ * of its code page - each got by a hidden fault of its own.  If the first
+ * round frees enough for one of them but not for all, the next fault of the
+ * same instruction would take back what the last one got, and so on for
+ * ever: a hidden fault retires nothing, so neither the turn nor --max-insns
+ * would end it, and no other VM would run again.  So the rounds count per
+ * instruction (the vCPU's virtual time has not moved since the last
+ * reclaim): its second reclaim is the big one, and a third means that even
+ * the whole pool is too small for it - out of memory, an honest status 6.
+ */
+bool shadow_reclaim(const vmm_vcpu *vc, t32_cpu *cpu)
+{
+    vmm_vm *vm = vc->vm;
+    shadow_reclaims *last = &vm->shadow.reclaims;
+    if (last->vc != vc || last->vcycles != vc->vcycles)
+        *last = (shadow_reclaims){ .vc = vc, .vcycles = vc->vcycles };
+    switch (last->count++) {
+    case 0:
+        drop_caches(vm, false);
+        break;
+    case 1:
         for (int i = 0; i < vm->vmm->nvms; i++)
             if (vm->vmm->vms[i])
-                drop_all(vm->vmm->vms[i]);
+                drop_caches(vm->vmm->vms[i], true);
+        break;
+    default:
+        return false;
     }
     park(vm, cpu);
+    return true;
 }
 
 /* install(), reclaiming frames between attempts. */
 static bool install_reclaiming(const vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, uint32_t spte)
 {
-    vmm_vm *vm = vc->vm;
-    for (int round = 0; round < 2; round++) {
-        if (install(vc, cpu, va, spte))
-            return true;
-        reclaim(vm, cpu, round);
-    }
-    return install(vc, cpu, va, spte);
+    while (!install(vc, cpu, va, spte))
+        if (!shadow_reclaim(vc, cpu))
+            return false;
+    return true;
 }
 
 /* ======================================================================
@@ -372,14 +402,12 @@ void shadow_destroy(vmm_vm *vm)
 
 void shadow_activate(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    vmm_vm *vm = vc->vm;
-    for (int round = 0; round < 2; round++) {
-        if (space_load(vc, cpu))
+    while (!space_load(vc, cpu)) {
+        if (!shadow_reclaim(vc, cpu)) {
+            park(vc->vm, cpu);    /* the guest's next access faults, and finds out */
             return;
-        reclaim(vm, cpu, round);
+        }
     }
-    if (!space_load(vc, cpu))
-        park(vm, cpu);
 }
 
 /*

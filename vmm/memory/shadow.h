@@ -40,6 +40,15 @@ typedef struct shadow_space {
     uint64_t last_used;        /* vmm_shadow.clock when last activated (LRU) */
 } shadow_space;
 
+/* The instruction that last ran out of VMM frames (shadow_reclaim): its
+ * vCPU and its virtual time (which does not move until it completes: a
+ * hidden fault costs nothing), and how often it has so far. */
+typedef struct shadow_reclaims {
+    const struct vmm_vcpu *vc;
+    uint64_t       vcycles;
+    int            count;
+} shadow_reclaims;
+
 /* Per-VM shadow state. */
 typedef struct vmm_shadow {
     shadow_space spaces[SHADOW_MAX_SPACES];
@@ -50,14 +59,15 @@ typedef struct vmm_shadow {
     uint64_t     epoch;        /* counts the spaces dropped: a translation a mode
                                   remembers (bt's verified patch sites) holds
                                   until it changes */
+    shadow_reclaims reclaims;
 } vmm_shadow;
 
 /* What the VMM should do about a real page fault taken while the guest ran. */
 typedef enum shadow_result {
     SHADOW_FIXED,              /* hidden fault: shadow filled, just resume     */
     SHADOW_REFLECT,            /* the guest's own tables forbid it: reflect    */
-    SHADOW_NO_MEMORY           /* no VMM frame left even after dropping every
-                                  VM's shadows: stop this VM with an error     */
+    SHADOW_NO_MEMORY           /* no VMM frame left even after every cache gave
+                                  its frames back: stop this VM with an error  */
 } shadow_result;
 
 /* Set up a VM's shadow state (empty: nothing allocated yet).  vm->vmm,
@@ -76,6 +86,12 @@ void shadow_destroy(struct vmm_vm *vm);
  * real PTBR is "parked" on a root outside RAM: the guest's next access ends
  * in a real BUS_ERROR, which goes to shadow_fault like any other fault. */
 void shadow_activate(struct vmm_vcpu *vc, t32_cpu *cpu);
+/* Out of VMM frames while the vCPU's current instruction needs one: give
+ * frames back from the caches (shadow spaces, a mode's own: bt's copies),
+ * a little, then all of them.  False if even all of them were not enough
+ * for this one instruction: the VMM is out of memory.  `cpu` is the real
+ * CPU the vCPU is on. */
+bool shadow_reclaim(const struct vmm_vcpu *vc, t32_cpu *cpu);
 
 /* Handle a real FETCH/LOAD/STORE fault (or BUS_ERROR) at guest virtual `va`;
  * `access` is what the faulting instruction was doing (for a BUS_ERROR: a

@@ -24,6 +24,7 @@
  *   shadow_pte    a shadow entry is about to be filled   (nothing to change)
  *   memory_written  a device wrote guest memory (DMA)    (nothing to do)
  *   single_step   the next direct run is one instruction (never)
+ *   reclaim       the VMM ran out of its own frames       (nothing cached)
  */
 #ifndef VMM_MODE_H
 #define VMM_MODE_H
@@ -87,6 +88,11 @@ struct vmm_mode_ops {
     /* True if the next direct run must be a single instruction (bt lets one
      * instruction use a mapping no other may).  May be NULL. */
     bool (*single_step)(const vmm_vcpu *vc);
+
+    /* The VMM's frames ran out: give back those the mode keeps only as a
+     * cache (bt's patched copies: they can be made again).  Every shadow
+     * space of the VM has been dropped already.  May be NULL. */
+    void (*reclaim)(vmm_vm *vm);
 };
 
 /* The mode with this id, or NULL (bare has no table: no VMM runs). */

@@ -188,6 +188,17 @@ static void bt_memory_written(vmm_vm *vm, uint32_t gpa, uint32_t len)
     bt_invalidate(vm, gpa, len, "dma");
 }
 
+/* Out of VMM frames: the copies are a cache of the scans, as VMware's
+ * translation cache was - drop them (their shadows are gone already), and
+ * each page is scanned again before it next runs in kernel mode.  Not the
+ * copies of the pages the vCPUs are executing: the fault that ran out of
+ * frames may be mapping one of those. */
+static void bt_reclaim(vmm_vm *vm)
+{
+    bt_forget_idle(vm);
+    bt_of(vm)->reactivate = true;
+}
+
 /* Start: nothing scanned, and no shadow entry that maps guest code
  * executable for the kernel - so every kernel page is scanned before it
  * runs. */
@@ -234,4 +245,5 @@ const vmm_mode_ops mode_bt = {
     .shadow_pte = bt_shadow_pte,
     .memory_written = bt_memory_written,
     .single_step = bt_single_step,
+    .reclaim = bt_reclaim,
 };

@@ -85,6 +85,9 @@ static inline bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const c
 
 /* Free every copy and patch (the VM leaves bt). */
 void bt_forget_all(vmm_vm *vm);
+/* The same for every page but those the vCPUs are executing: a shadow
+ * entry being filled for a kernel fetch may point at such a page's copy. */
+void bt_forget_idle(vmm_vm *vm);
 
 /* The patch entry for a patch word executed at guest virtual `pc` in the
  * vCPU's current mode, or NULL if the word at pc is not one of ours (the

@@ -105,26 +105,24 @@ static uint8_t *host(const vmm_vm *vm, uint32_t host_pa)
     return vm->vmm->m->mem + host_pa;
 }
 
-/* A frame of VMM memory for a copy; when there is none, the shadow tables
- * (a cache) give theirs back first. */
-static uint32_t copy_frame(vmm_vcpu *vc)
+/* A frame of VMM memory for a copy; when there is none, the caches give
+ * theirs back (shadow_reclaim: the shadow tables, then other copies). */
+static uint32_t copy_frame(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    uint32_t frame = vmm_frame_alloc(vc->vm->vmm);
-    if (frame == 0) {
-        shadow_flush(vc, NULL);
-        bt_of(vc->vm)->reactivate = true;
-        frame = vmm_frame_alloc(vc->vm->vmm);
-    }
+    uint32_t frame;
+    while ((frame = vmm_frame_alloc(vc->vm->vmm)) == 0)
+        if (!shadow_reclaim(vc, cpu))
+            return 0;
     return frame;
 }
 
 /* Patch every sensitive instruction of guest frame `f` in a copy.  Returns
  * the copy's host frame, or 0 if VMM memory ran out. */
-static uint32_t patch_copy(vmm_vcpu *vc, uint32_t f, const uint32_t *words)
+static uint32_t patch_copy(vmm_vcpu *vc, t32_cpu *cpu, uint32_t f, const uint32_t *words)
 {
     vmm_vm *vm = vc->vm;
     bt_state *b = bt_of(vm);
-    uint32_t copy = copy_frame(vc);
+    uint32_t copy = copy_frame(vc, cpu);
     if (copy == 0)
         return 0;
     uint32_t *out = (uint32_t *)(void *)host(vm, copy);
@@ -149,7 +147,7 @@ static uint32_t patch_copy(vmm_vcpu *vc, uint32_t f, const uint32_t *words)
 /* Scan guest frame `f` before it runs in kernel mode.  False if VMM memory
  * ran out.  Scanning makes the frame read-only everywhere, so every mapping
  * that might still let the guest write it is dropped. */
-static bool scan(vmm_vcpu *vc, uint32_t f)
+static bool scan(vmm_vcpu *vc, t32_cpu *cpu, uint32_t f)
 {
     vmm_vm *vm = vc->vm;
     bt_state *b = bt_of(vm);
@@ -160,7 +158,7 @@ static bool scan(vmm_vcpu *vc, uint32_t f)
     vm->stats.bt_scans++;
     VMM_NOTIFY(vc, .kind = VMM_EV_SCAN, .pc = vc->pc, .gpa = f * PAGE, .count = found);
     uint32_t state = BT_CLEAN;
-    if (found > 0 && (state = patch_copy(vc, f, words)) == 0)
+    if (found > 0 && (state = patch_copy(vc, cpu, f, words)) == 0)
         return false;
     shadow_flush(vc, NULL);
     b->reactivate = true;
@@ -204,7 +202,6 @@ static uint32_t pc_frame(const vmm_vcpu *vc)
 uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_result *w,
                        t32_access access, uint32_t spte)
 {
-    (void)cpu;
     (void)va;
     /* LAB 03 BEGIN bt-map */
     vmm_vm *vm = vc->vm;
@@ -224,7 +221,7 @@ uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_r
             return run_alone(b, vc, w, spte);
         if (!(kernel_view && access == T32_FETCH))
             return kernel_view ? spte & ~T32_PTE_X : spte;   /* promise 1 */
-        if (!scan(vc, f))
+        if (!scan(vc, cpu, f))
             return 0;
     }
     spte &= ~T32_PTE_W;                                  /* promise 3 */
@@ -295,4 +292,19 @@ void bt_forget_all(vmm_vm *vm)
     for (uint32_t f = 0; f < b->nframes; f++)
         if (b->frames[f] != BT_UNSCANNED)
             unpatch(vm, f);
+}
+
+void bt_forget_idle(vmm_vm *vm)
+{
+    bt_state *b = bt_of(vm);
+    uint32_t executing[VMM_MAX_VCPUS];
+    for (int i = 0; i < vm->nvcpus; i++)
+        executing[i] = pc_frame(&vm->vcpus[i]);
+    for (uint32_t f = 0; f < b->nframes; f++) {
+        bool keep = b->frames[f] == BT_UNSCANNED;
+        for (int i = 0; i < vm->nvcpus && !keep; i++)
+            keep = executing[i] == f;
+        if (!keep)
+            unpatch(vm, f);
+    }
 }
