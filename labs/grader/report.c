@@ -139,19 +139,27 @@ static char *visible_report(const struct graded *g, const struct test *t, int n)
     return out;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
+/* Length of the well-formed UTF-8 sequence at s, or 0.  Well-formed as
+ * RFC 3629 has it: no overlong form (C0, C1, E0 80..9F, F0 80..8F), no
+ * UTF-16 surrogate (ED A0..BF), nothing above U+10FFFF (F4 90.., F5..).
+ * A JSON reader that decodes UTF-8 strictly rejects the whole file for
+ * one such sequence, and a guest's console can print any bytes. */
 static int utf8_len(const unsigned char *s)
 {
-    int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    if (s[0] >= 0xf5)
-        n = 0;
-    for (int i = 1; i < n; i++)
+    if (s[0] < 0xc2 || s[0] > 0xf4)
+        return 0;
+    int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (int i = 2; i < n; i++)
         if ((s[i] & 0xc0) != 0x80)
             return 0;
     return n;
 }
 
-/* s as a JSON string; bytes that are not UTF-8 become '?'. */
+/* s as a JSON string; bytes that are not well-formed UTF-8 become '?'. */
 void json_string(FILE *f, const char *s)
 {
     fputc('"', f);

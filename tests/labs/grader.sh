@@ -251,6 +251,19 @@ if has nul '^nul: FAIL (the real reason)$' &&
    "$json" "$work/nul.json" tests 0 output | grep -q 'after.*the real reason'
 then pass "a NUL byte in the output"; else fail "a NUL byte in the output"; cat "$work/nul.out"; fi
 
+# Bytes that only look like UTF-8 (a surrogate, an overlong form, a code
+# point above U+10FFFF - a guest's console can print anything) become '?'
+# in results.json, which a strict reader would otherwise reject whole; real
+# UTF-8 (e acute, the euro sign, a 4-byte emoji) is kept.
+printf '# points: 1\nprintf "bad \\355\\240\\200 \\340\\200\\200 \\364\\220\\200\\200 good \\303\\251\\342\\202\\254\\360\\237\\230\\200\\n"\nexit 1\n' \
+    >"$work/nultree/labs/01-arith/tests/utf8.test"
+"$grade" --tree "$work/nultree" --work "$work" --lab 01 --tests utf8 --gradescope "$work/utf8.json" \
+    "$work/good" >"$work/utf8.out" 2>&1
+if "$json" "$work/utf8.json" tests 0 output >"$work/utf8.got" &&
+   grep -q "bad ??? ??? ???? good $(printf '\303\251\342\202\254\360\237\230\200')" "$work/utf8.got"
+then pass "results.json is UTF-8 whatever bytes a test prints"
+else fail "results.json with ill-formed UTF-8 in a test's output"; cat "$work/utf8.out" "$work/utf8.got"; fi
+
 # A test's environment is the one the guide's protocol lists, variable for
 # variable (PWD is the shell's own).
 printf '# points: 1\nenv | sed "s/=.*//" | grep -v "^PWD$" | LC_ALL=C sort | tr "\\n" " "; echo\nexit 1\n' \

@@ -1,6 +1,6 @@
 /*
- * jsoncheck FILE [KEY|INDEX|# ...] - a strict JSON (RFC 8259) checker for the
- * tests of the grader's output formats.  Exit status 0 when FILE holds
+ * jsoncheck FILE [KEY|INDEX|# ...] - a strict JSON (RFC 8259, in UTF-8)
+ * checker for the tests of the grader's output formats.  Exit status 0 when FILE holds
  * exactly one valid JSON value; with a path, print the value it reaches:
  * an object member by KEY, an array element by INDEX (from 0), '#' for an
  * array's length.  Strings print without their quotes, others as written.
@@ -20,13 +20,33 @@ static void ws(void)
 
 static int value(void);
 
+/* Skip the UTF-8 sequence at p whose lead byte c was just read; 0 if it is
+ * not well-formed (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF) - JSON text is UTF-8 (RFC 8259, section 8.1). */
+static int utf8_rest(unsigned char c)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    int n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;     /* continuation bytes */
+    if (c < 0xc2 || c > 0xf4)
+        return 0;
+    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (s[0] < lo || s[0] > hi)
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    p += n;
+    return 1;
+}
+
 static int string(void)
 {
     if (*p++ != '"')
         return 0;
     while (*p != '"') {
         unsigned char c = (unsigned char)*p++;
-        if (c < 0x20)
+        if (c < 0x20 || (c >= 0x80 && !utf8_rest(c)))
             return 0;
         if (c == '\\') {
             c = (unsigned char)*p++;
