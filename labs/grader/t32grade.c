@@ -11,10 +11,12 @@
  *   W/ref/               the reference tree and its build (unless --ref)
  *   W/ref-copy/          a copy of $REF as it was before any submission ran
  *                        (without root only: as root nothing can write $REF)
- *   W/ref.print          its fingerprint, shared by the workers (under flock)
+ *   W/ref.print          the fingerprints of $REF and of W/tests, shared by
+ *                        the workers (under flock)
  *   W/sub-K/tree/        submission K, copied and built: $SUB, the cwd
  *   W/sub-K/home, tmp    its $HOME and $TMP/$TMPDIR, emptied before each test
- *   W/res-K/             the worker's results, read back by the parent
+ *   W/res-K/             the worker's results, written when its last command
+ *                        has ended and read back by the parent at once
  *
  * Object reuse.  Building every submission from nothing costs the whole
  * project's compile time, 20 times over.  A submission differs from the
@@ -59,6 +61,7 @@ struct run {
     int ntests;
     int root;                       /* running as root: drop to a uid ... */
     uid_t uids[64];                 /* ... uids[slot], claimed for this run */
+    struct graded *graded;          /* each submission's results, once its worker has ended */
 };
 
 static void usage(FILE *f)
@@ -331,42 +334,80 @@ static void last_line(const char *s, char *buf, size_t n)
     textf(buf, n, "%.*s", (int)(end - p), p);
 }
 
-/* $REF is the judge of every submission.  One that writes there fails the
- * command that did it, and $REF is put back as it was (from W/ref-copy)
- * for the next commands and submissions: a submission's misbehaviour
- * costs only that submission.  The fingerprint of $REF as it should be is
- * kept in W/ref.print, shared by the workers under a lock: the first that
- * sees a change puts $REF back.  (Without root, with --jobs above 1, that
- * can be a submission graded at the same time as the guilty one.)
- * Returns 1 if $REF had changed. */
-static int ref_written(const struct run *r)
+/* The grader's own copy of the tests, W/tests/NAME.test, made again from
+ * the instructor's tree (at the start, and after a submission changed it). */
+static int copy_tests(const struct run *r)
 {
-    char path[GRADE_PATH_MAX], copy[GRADE_PATH_MAX];
+    char d[GRADE_PATH_MAX], to[GRADE_PATH_MAX + 200];
+    path_of(d, sizeof d, r->work, "tests");
+    tree_remove(d);
+    mkdir(d, 0755);
+    for (int i = 0; i < r->ntests; i++) {
+        PATHF(to, "%s/%s.test", d, r->tests[i].name);
+        FILE *in = fopen(r->tests[i].path, "rb"), *out = fopen(to, "wb");
+        int c;
+        while (in && out && (c = getc(in)) != EOF)
+            putc(c, out);
+        if (in)
+            fclose(in);
+        if (!in || !out || fclose(out) != 0) {
+            fprintf(stderr, "t32grade: error: cannot copy %s\n", r->tests[i].path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* $REF is the judge of every submission, and W/tests the tests that judge.
+ * One that writes there fails the command that did it, and both are put
+ * back as they were ($REF from W/ref-copy, the tests from the instructor's
+ * tree) for the next commands and submissions: a submission's misbehaviour
+ * costs only that submission.  Their fingerprints as they should be are
+ * kept in W/ref.print, shared by the workers under a lock: the first that
+ * sees a change puts things back.  (As root the sandbox's uids can write
+ * neither; without root, with --jobs above 1, the one that sees it can be
+ * a submission graded at the same time as the guilty one.)  Returns
+ * WROTE_REF and WROTE_TESTS for what had changed. */
+enum { WROTE_REF = 1, WROTE_TESTS = 2 };
+
+static int grader_files_written(const struct run *r)
+{
+    char path[GRADE_PATH_MAX], copy[GRADE_PATH_MAX], tests[GRADE_PATH_MAX];
     PATHF(path, "%s/ref.print", r->work);
     PATHF(copy, "%s/ref-copy", r->work);
+    PATHF(tests, "%s/tests", r->work);
     int fd = open(path, O_RDWR);
-    unsigned long long want = 0;
-    if (fd < 0 || flock(fd, LOCK_EX) < 0 || pread(fd, &want, sizeof want, 0) != sizeof want) {
+    unsigned long long want[2] = { 0, 0 };
+    if (fd < 0 || flock(fd, LOCK_EX) < 0 || pread(fd, want, sizeof want, 0) != sizeof want) {
         if (fd >= 0)
             close(fd);
         return 0;
     }
-    unsigned long long now = tree_fingerprint(r->ref);
-    int changed = now != want;
-    if (changed && !r->root) {      /* (as root there is no copy: nothing can write) */
-        tree_restore(copy, r->ref);
-        now = tree_fingerprint(r->ref);
-        if (pwrite(fd, &now, sizeof now, 0) != sizeof now)
-            perror(path);
+    unsigned long long now[2] = { tree_fingerprint(r->ref), tree_fingerprint(tests) };
+    int changed = 0;
+    if (now[0] != want[0]) {
+        changed |= WROTE_REF;
+        if (!r->root) {             /* (as root there is no copy: nothing can write) */
+            tree_restore(copy, r->ref);
+            now[0] = tree_fingerprint(r->ref);
+        }
     }
+    if (now[1] != want[1]) {
+        changed |= WROTE_TESTS;
+        copy_tests(r);
+        now[1] = tree_fingerprint(tests);
+    }
+    if (changed && pwrite(fd, now, sizeof now, 0) != sizeof now)
+        perror(path);
     close(fd);                      /* and the lock with it */
     return changed;
 }
 
-/* The copy of $REF that ref_written() puts back, and its fingerprint.  As
- * root no copy is made: the sandbox's uids cannot write $REF (setup checks
- * that nobody else can reach it), so there is nothing to put back - and
- * $REF with its build can be large. */
+/* The copy of $REF that grader_files_written() puts back, and the
+ * fingerprints of $REF and of the tests.  As root no copy is made: the
+ * sandbox's uids cannot write $REF (setup checks that nobody else can
+ * reach it), so there is nothing to put back - and $REF with its build
+ * can be large. */
 static int save_ref(const struct run *r)
 {
     char copy[GRADE_PATH_MAX], build[GRADE_PATH_MAX], err[600];
@@ -379,10 +420,11 @@ static int save_ref(const struct run *r)
         if (tree_copy(build, copy, 1 | TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
             goto fail;
     }
+    PATHF(copy, "%s/tests", r->work);
+    unsigned long long print[2] = { tree_fingerprint(r->ref), tree_fingerprint(copy) };
     PATHF(copy, "%s/ref.print", r->work);
-    unsigned long long print = tree_fingerprint(r->ref);
     int fd = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0 || write(fd, &print, sizeof print) != sizeof print || close(fd) < 0) {
+    if (fd < 0 || write(fd, print, sizeof print) != sizeof print || close(fd) < 0) {
         textf(err, sizeof err, "%s: %s", copy, strerror(errno));
         goto fail;
     }
@@ -393,8 +435,8 @@ fail:
 }
 
 /* Writes where the child had no business writing: next to its tree in
- * W/sub-K, in W itself, in $REF.  Returns 1 with a line in note if found
- * (and removes what it can). */
+ * W/sub-K, in $REF, in the tests.  Returns 1 with a line in note if found
+ * (and removes or puts back what it can). */
 static int wrote_outside(const struct run *r, int k, char *note, size_t n)
 {
     char dir[GRADE_PATH_MAX], extra[256], path[GRADE_PATH_MAX + 300];
@@ -406,9 +448,15 @@ static int wrote_outside(const struct run *r, int k, char *note, size_t n)
         tree_remove(path);
         return 1;
     }
-    if (ref_written(r)) {
+    int wrote = grader_files_written(r);
+    if (wrote & WROTE_REF) {
         textf(note, n, "t32grade: wrote outside its tree: in $REF (the reference build; "
               "put back as it was)");
+        return 1;
+    }
+    if (wrote & WROTE_TESTS) {
+        textf(note, n, "t32grade: wrote outside its tree: in $TESTS (the grader's tests; "
+              "put back as they were)");
         return 1;
     }
     return 0;
@@ -670,30 +718,63 @@ static void grade_one(const struct run *r, int k, int slot)
     char note[sizeof b.note];
     build(r, k, &j, note, sizeof note, &b);
     textf(b.note, sizeof b.note, "%s", note);
-    save(r, k, "build", &b);
 
-    for (int i = 0; i < r->ntests; i++) {
+    /* The results stay here until the last command has ended: without
+     * root a test runs as the grader's own user, and could rewrite files
+     * of results saved before it. */
+    struct result *res = calloc((size_t)r->ntests, sizeof *res);
+    if (!res)
+        return;
+    for (int i = 0; i < r->ntests && !grade_stop; i++) {
         const struct test *t = &r->tests[i];
-        struct result res;
-        char name[16], script[GRADE_PATH_MAX];
-        textf(name, sizeof name, "%d", i);
+        char script[GRADE_PATH_MAX];
         if (!b.ok) {
-            memset(&res, 0, sizeof res);
-            textf(res.reason, sizeof res.reason, "build failed: %.480s", b.reason);
-            save(r, k, name, &res);
+            textf(res[i].reason, sizeof res[i].reason, "build failed: %.480s", b.reason);
             continue;
         }
         fresh_dirs(r, k, &j);
         PATHF(script, "%s/tests/%s.test", r->work, t->name);
         struct limits l = { t->timeout, t->timeout, 1LL << 30, 64LL << 20, 128 };
         char *argv[] = { "sh", script, NULL };
-        run_one(r, k, &j, &l, argv, &res);
-        save(r, k, name, &res);
-        free(res.output);
-        if (grade_stop)             /* the test was cut short: no result */
-            break;
+        run_one(r, k, &j, &l, argv, &res[i]);
     }
+    if (!grade_stop) {              /* (stopped: tests were cut short, no result) */
+        save(r, k, "build", &b);
+        for (int i = 0; i < r->ntests; i++) {
+            char name[16];
+            textf(name, sizeof name, "%d", i);
+            save(r, k, name, &res[i]);
+        }
+    }
+    for (int i = 0; i < r->ntests; i++)
+        free(res[i].output);
+    free(res);
     free(b.output);
+}
+
+/* The results of submission k, read back from its worker's files into
+ * r->graded[k] as soon as the worker has ended - before a next
+ * submission's commands run, which could change them (without root).
+ * Its folder W/res-K is made anew just before the worker starts. */
+static void collect_results(struct run *r, int k)
+{
+    struct graded *g = &r->graded[k];
+    g->dir = r->o.subs[k];
+    g->res = calloc((size_t)r->ntests, sizeof *g->res);
+    load(r, k, "build", &g->build);
+    for (int i = 0; g->res && i < r->ntests; i++) {
+        char name[16];
+        textf(name, sizeof name, "%d", i);
+        load(r, k, name, &g->res[i]);
+    }
+}
+
+static void fresh_results(const struct run *r, int k)
+{
+    char d[GRADE_PATH_MAX];
+    PATHF(d, "%s/res-%d", r->work, k);
+    tree_remove(d);
+    mkdir(d, 0700);
 }
 
 /* A worker that has ended (its pid), 0 if a stop was asked first, -1 when
@@ -717,9 +798,10 @@ static pid_t worker_ended(void)
  * a stop (grade_stop) no worker is started any more, and the running ones
  * are told too - a SIGTERM sent to this process alone reaches no worker -
  * and waited for: each kills its sandboxed command first. */
-static void grade_all(const struct run *r)
+static void grade_all(struct run *r)
 {
     pid_t slots[64] = { 0 };
+    int sub_of[64] = { 0 };         /* the submission each slot grades */
     for (int k = 0; k < r->o.nsubs && !grade_stop; k++) {
         int slot = -1;
         for (int s = 0; s < r->o.jobs && slot < 0; s++)
@@ -728,13 +810,16 @@ static void grade_all(const struct run *r)
         if (slot < 0) {
             pid_t done = worker_ended();
             for (int s = 0; s < r->o.jobs; s++)
-                if (slots[s] == done)
+                if (slots[s] == done) {
+                    collect_results(r, sub_of[s]);
                     slots[s] = 0, slot = s;
+                }
             if (slot < 0) {
                 k--;
                 continue;
             }
         }
+        fresh_results(r, k);
         fflush(NULL);
         pid_t pid = fork();
         if (pid == 0) {
@@ -744,8 +829,9 @@ static void grade_all(const struct run *r)
         if (pid < 0) {
             perror("t32grade: fork");
             grade_one(r, k, slot);
+            collect_results(r, k);
         } else
-            slots[slot] = pid;
+            slots[slot] = pid, sub_of[slot] = k;
     }
     for (int forwarded = 0;;) {
         pid_t done = forwarded ? waitpid(-1, NULL, 0) : worker_ended();
@@ -761,8 +847,11 @@ static void grade_all(const struct run *r)
             continue;
         }
         for (int s = 0; s < r->o.jobs; s++)
-            if (slots[s] == done)
+            if (slots[s] == done) {
+                if (!grade_stop)
+                    collect_results(r, sub_of[s]);
                 slots[s] = 0;
+            }
     }
 }
 
@@ -777,31 +866,15 @@ static int make_work(struct run *r)
         return -1;
     }
     chmod(r->work, 0711);
-    char d[GRADE_PATH_MAX + 64], err[600];
+    char d[GRADE_PATH_MAX + 64];
     for (int k = 0; k < r->o.nsubs; k++) {
         PATHF(d, "%s/sub-%d", r->work, k);
         mkdir(d, 0755);
-        PATHF(d, "%s/res-%d", r->work, k);
-        mkdir(d, 0700);
     }
-    path_of(d, sizeof d, r->work, "tests");
-    mkdir(d, 0755);
-    for (int i = 0; i < r->ntests; i++) {
-        char to[GRADE_PATH_MAX + 200];
-        PATHF(to, "%s/%s.test", d, r->tests[i].name);
-        FILE *in = fopen(r->tests[i].path, "rb"), *out = fopen(to, "wb");
-        int c;
-        while (in && out && (c = getc(in)) != EOF)
-            putc(c, out);
-        if (in)
-            fclose(in);
-        if (!in || !out || fclose(out) != 0) {
-            fprintf(stderr, "t32grade: error: cannot copy %s\n", r->tests[i].path);
-            return -1;
-        }
-    }
-    (void)err;
-    return 0;
+    r->graded = calloc((size_t)r->o.nsubs, sizeof *r->graded);
+    if (!r->graded)
+        return -1;
+    return copy_tests(r);
 }
 
 /* $REF: --ref, or a copy of the instructor's tree built here (once). */
@@ -900,34 +973,21 @@ static int report(const struct run *r, double secs)
 {
     int all_full = 1;
     for (int k = 0; k < r->o.nsubs; k++) {
-        struct graded g;
-        memset(&g, 0, sizeof g);
-        g.dir = r->o.subs[k];
-        g.res = calloc((size_t)r->ntests, sizeof *g.res);
-        if (!g.res)
+        const struct graded *g = &r->graded[k];
+        if (!g->res)
             return 2;
-        load(r, k, "build", &g.build);
-        for (int i = 0; i < r->ntests; i++) {
-            char name[16];
-            textf(name, sizeof name, "%d", i);
-            load(r, k, name, &g.res[i]);
-        }
         if (r->o.nsubs > 1)
-            printf("== %s ==\n", g.dir);
-        report_text(stdout, &g, r->tests, r->ntests, r->o.verbose, 1);
-        int max, got = report_score(&g, r->tests, r->ntests, &max);
+            printf("== %s ==\n", g->dir);
+        report_text(stdout, g, r->tests, r->ntests, r->o.verbose, 1);
+        int max, got = report_score(g, r->tests, r->ntests, &max);
         all_full &= got == max;
         if (r->o.gradescope &&
-            report_gradescope(r->o.gradescope, &g, r->tests, r->ntests, secs) < 0) {
+            report_gradescope(r->o.gradescope, g, r->tests, r->ntests, secs) < 0) {
             fprintf(stderr, "t32grade: error: %s: %s\n", r->o.gradescope, strerror(errno));
             all_full = 0;
         }
         if (r->o.autolab)
-            report_autolab(stdout, &g, r->tests, r->ntests);
-        for (int i = 0; i < r->ntests; i++)
-            free(g.res[i].output);
-        free(g.res);
-        free(g.build.output);
+            report_autolab(stdout, g, r->tests, r->ntests);
     }
     return all_full ? 0 : 1;
 }

@@ -316,6 +316,33 @@ if section_has refsneak refsneak '^add: FAIL (t32grade: wrote outside its tree: 
 else fail "a write into \$REF with its times set back"; cat "$work/refsneak.out"; fi
 [ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/refsneak" "$work/good"
 
+# ... nor can it change the grader's own files: its copies of the tests
+# (the submission and every one graded after it passed everything), nor
+# the results of tests run before (its own, or those of the submission
+# graded before it).  wrong (add and mul wrong) is graded with each.
+submission wrong
+(cd "$work/wrong" && patch -s -p1 <labs/01-arith/mutants/mul-adds.patch &&
+    patch -s -p1 <labs/01-arith/mutants/add-short.patch)
+submission testsbad 'system("sh forge.sh");'
+(cd "$work/testsbad" && patch -s -p1 <labs/01-arith/mutants/mul-adds.patch)
+echo 'for t in ../../tests/*.test; do printf "# points: 1\nexit 0\n" >"$t"; done' >"$work/testsbad/forge.sh"
+submission resbad 'system("sh forge.sh");'
+(cd "$work/resbad" && patch -s -p1 <labs/01-arith/mutants/mul-adds.patch)
+echo 'for f in ../../res-*/*.meta; do printf "1 0.0\nforged\n\n" >"$f"; done' >"$work/resbad/forge.sh"
+[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$nr" "$work/testsbad" "$work/resbad" "$work/wrong"
+$as_user "$grade" --tree "$fix" --ref "$nr/ref" --work "$nr" --lab 01 --hidden \
+    "$work/testsbad" "$work/wrong" >"$work/testsbad.out" 2>&1
+$as_user "$grade" --tree "$fix" --ref "$nr/ref" --work "$nr" --lab 01 --hidden \
+    "$work/wrong" "$work/resbad" >"$work/resbad.out" 2>&1
+if section_has testsbad testsbad '^add: FAIL (t32grade: wrote outside its tree: in $TESTS' &&
+   section_has testsbad testsbad '^Score: 0/10$' && section_has testsbad wrong '^Score: 2/10$'
+then pass "a write into the grader's tests fails only its submission, the tests put back"
+else fail "a write into the grader's tests"; cat "$work/testsbad.out"; fi
+if section_has resbad wrong '^Score: 2/10$' && section_has resbad resbad '^Score: 7/10$' &&
+   ! grep -q forged "$work/resbad.out"; then pass "a submission cannot rewrite results already given"
+else fail "a submission rewrote results"; cat "$work/resbad.out"; fi
+[ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/testsbad" "$work/resbad" "$work/wrong"
+
 # 11. Options that do not make sense are refused (exit 2): a lab that is not
 # a number, a Gradescope file that is not .json (as --help says).
 run badlab --lab 1x "$work/good"
