@@ -638,8 +638,8 @@ static void build(const struct run *r, int k, const struct jail *j, char *note, 
     for (;;) {
         memset(b, 0, sizeof *b);
         if (prepare(r, k, j, note, nn, err, sizeof err) < 0) {
-            textf(b->reason, sizeof b->reason, "%s", err);
-            b->output = strdup(err);
+            b->output = sanitize(err, r, k);        /* (it may name a scratch path) */
+            textf(b->reason, sizeof b->reason, "%s", b->output ? b->output : err);
             return;
         }
         textf(jobs, sizeof jobs, "-j%ld", n);

@@ -137,9 +137,10 @@ struct copy {
     size_t nerr;
 };
 
-/* What a copy leaves out: a tree's top-level build/ and .git/; in a copy of
- * a build folder (build), its logs/ and the other build folders inside it
- * (BUILD=build/NAME: they hold obj/). */
+/* What a copy leaves out: a tree's top-level build/ and .git/ (folders or
+ * not: build/ is made by the build, from the reference's when it can be);
+ * in a copy of a build folder (build), its logs/ and the other build
+ * folders inside it (BUILD=build/NAME: they hold obj/). */
 static int skipped(const struct copy *c, const char *path, const char *rel)
 {
     if (strchr(rel, '/'))
@@ -167,6 +168,8 @@ static int copy_one(void *ctx, const char *path, const char *rel, const struct s
                      S_ISLNK(st->st_mode) ? "symbolic link" : "special file", rel);
         return 0;
     }
+    if (skipped(c, path, rel))      /* (a file named build/.git: it is not the tree's) */
+        return 0;
     c->left -= st->st_size;
     if (c->left < 0 || ++c->files > 50000) {
         snprintf(c->err, c->nerr, "the submission is too large (more than %ld files or "

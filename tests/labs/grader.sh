@@ -238,6 +238,15 @@ if [ $rc -eq 1 ] && has linkfile '^Score: 0/5$' && has linkfile '^build: FAIL' &
    has linkfile '^    t32grade: symbolic link ignored: answer.c'; then pass "a linked file is left out and named"
 else fail "a linked file"; cat "$work/linkfile.out"; fi
 
+# A file named build at the top (not a folder) is left out like build/: the
+# tree builds into a build/ of its own (the copy had failed, naming the
+# grader's random scratch folder - a different reason every time).
+submission buildfile
+echo "my notes on how to build" >"$work/buildfile/build"
+run buildfile "$work/buildfile"
+if [ $rc -eq 0 ] && has buildfile '^Score: 5/5$'; then pass "a file named build is left out"
+else fail "a file named build"; cat "$work/buildfile.out"; fi
+
 # 12. A NUL byte in a test's output does not cut it: the reason is still the
 # last line, and results.json still holds what came after the NUL.
 mkdir -p "$work/nultree"
