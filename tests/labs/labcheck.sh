@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/labs/labcheck.sh [--tree TREE] [--quick] [--mutants NN] [NN ...] -
 # the labs end to end, for each lab NN (default: every labs/NN-*/):
-#   - the reference (TREE itself) scores full marks, hidden tests included;
+#   - the reference (TREE itself) scores full marks, hidden tests included,
+#     and runs every command block of the lab's handout with status 0;
 #   - the starter (labs/handout.sh) builds and scores below full marks, and
 #     graded by itself (make grade there: the starter is its own $REF) each
 #     test has the result it gets against the reference;
@@ -76,6 +77,20 @@ for lab in $labs; do
     done
     if [ -z "$missing" ]; then pass "lab $lab: every file the handout names is in the starter"
     else fail "lab $lab: the handout names files the starter does not have:$missing"; fi
+    # Every command block of the handout (between ``` lines) runs as
+    # written in the reference tree, each command with status 0: a student
+    # copies them.  (Their files in /tmp go to a folder of this check's.)
+    mkdir -p "$work/cmds-$lab"
+    awk '/^```/ { inside = !inside; if (!inside) print "#"; next } inside' \
+        "$work/starter-$lab/$labrel/README.md" | sed "s|/tmp/|$work/cmds-$lab/|g" >"$work/cmds-$lab.txt"
+    bad=
+    while IFS= read -r cmd; do
+        case $cmd in ''|'#') continue ;; esac
+        (cd "$work/ref" && eval "$cmd") >"$work/cmds-$lab.log" 2>&1 </dev/null ||
+            bad="$bad; '$cmd' (status $?: $(tail -n 1 "$work/cmds-$lab.log"))"
+    done <"$work/cmds-$lab.txt"
+    if [ -z "$bad" ]; then pass "lab $lab: the handout's commands run on the reference"
+    else fail "lab $lab: the handout's commands fail on the reference${bad}"; fi
     mutants=
     if [ -z "$quick" ] || [ "$mutlab" = "$lab" ]; then
         for p in "$tree"/labs/"$lab"-*/mutants/*.patch; do
