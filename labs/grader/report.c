@@ -51,6 +51,22 @@ int report_score(const struct graded *g, const struct test *t, int n, int *max)
     return got;
 }
 
+/* The first n bytes of s (up to a NUL) as a terminal shows them
+ * harmlessly: a control character as cat -v writes it (^M, ^[), tabs
+ * aside.  A reason is often a line of a guest's console, which can print
+ * any byte: a carriage return or an escape sequence in it could make a
+ * FAIL line look like an OK line, or reset the instructor's terminal. */
+static void put_text(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            fprintf(f, "^%c", c ^ 0x40);
+        else
+            fputc(c, f);
+    }
+}
+
 /* The last lines (at most k) of s, each indented. */
 static void last_lines(FILE *f, const char *s, int k)
 {
@@ -63,8 +79,10 @@ static void last_lines(FILE *f, const char *s, int k)
             break;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        int len = (int)((nl ? nl : end) - p);
-        fprintf(f, "    %.*s\n", len, p);
+        size_t len = (size_t)((nl ? nl : end) - p);
+        fputs("    ", f);
+        put_text(f, p, len);
+        fputc('\n', f);
         p += len + 1;
     }
 }
@@ -80,19 +98,27 @@ static void text(FILE *f, const struct graded *g, const struct test *t, int n, i
     else if (g->build.ok)
         fprintf(f, "build: OK\n");
     else {
-        fprintf(f, "build: FAIL (%s)\n", g->build.reason);
+        fputs("build: FAIL (", f);
+        put_text(f, g->build.reason, sizeof g->build.reason);
+        fputs(")\n", f);
         last_lines(f, g->build.output ? g->build.output : "", 12);
     }
-    if (g->build.note[0])
-        fprintf(f, "    %s\n", g->build.note);
+    if (g->build.note[0]) {
+        fputs("    ", f);
+        put_text(f, g->build.note, sizeof g->build.note);
+        fputc('\n', f);
+    }
     for (int i = 0; i < n; i++) {
         const struct result *r = &g->res[i];
         if (r->ok && times)
             fprintf(f, "%s: OK (%.1fs)\n", t[i].name, r->secs);
         else if (r->ok)
             fprintf(f, "%s: OK\n", t[i].name);
-        else
-            fprintf(f, "%s: FAIL (%s)\n", t[i].name, r->reason);
+        else {
+            fprintf(f, "%s: FAIL (", t[i].name);
+            put_text(f, r->reason, sizeof r->reason);
+            fputs(")\n", f);
+        }
         if (!r->ok && verbose && r->output && g->build.ok)
             last_lines(f, r->output, 1000);
     }

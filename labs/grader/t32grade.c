@@ -682,8 +682,11 @@ static void load(const struct run *r, int k, const char *name, struct result *re
     textf(res->reason, sizeof res->reason, "t32grade: the grader's worker died");
     PATHF(path, "%s/res-%d/%s.meta", r->work, k, name);
     FILE *f = fopen(path, "r");
+    char head[64];
     if (f) {
-        if (fscanf(f, "%d %lf\n", &res->ok, &res->secs) == 2 &&
+        /* (fgets, then sscanf: a "\n" in fscanf's format would also eat
+         * the blanks and carriage returns that begin the reason) */
+        if (fgets(head, sizeof head, f) && sscanf(head, "%d %lf", &res->ok, &res->secs) == 2 &&
             fgets(res->reason, sizeof res->reason, f))
             res->reason[strcspn(res->reason, "\n")] = '\0';
         if (fgets(res->note, sizeof res->note, f))

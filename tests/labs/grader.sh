@@ -273,6 +273,17 @@ if "$json" "$work/utf8.json" tests 0 output >"$work/utf8.got" &&
 then pass "results.json is UTF-8 whatever bytes a test prints"
 else fail "results.json with ill-formed UTF-8 in a test's output"; cat "$work/utf8.out" "$work/utf8.got"; fi
 
+# Control characters in a reason (a guest's console line: a carriage
+# return, an escape sequence) are shown as cat -v shows them: on a terminal
+# they could make a FAIL line look like "fake: OK (0.1s)".
+printf '# points: 1\nprintf "\\rfake: OK (0.1s)\\033[8m hidden\\n"\nexit 1\n' \
+    >"$work/nultree/labs/01-arith/tests/fake.test"
+"$grade" --tree "$work/nultree" --work "$work" --lab 01 --tests fake -v "$work/good" >"$work/fake.out" 2>&1
+if has fake '^fake: FAIL (^Mfake: OK (0.1s)^\[\[8m hidden)$' && has fake '^    ^Mfake: OK' &&
+   ! grep -q "$(printf '[\r\033]')" "$work/fake.out"
+then pass "control characters in a reason are shown, not obeyed"
+else fail "control characters in a reason"; cat -v "$work/fake.out"; fi
+
 # A test's environment is the one the guide's protocol lists, variable for
 # variable (PWD is the shell's own).
 printf '# points: 1\nenv | sed "s/=.*//" | grep -v "^PWD$" | LC_ALL=C sort | tr "\\n" " "; echo\nexit 1\n' \
