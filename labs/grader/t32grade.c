@@ -322,7 +322,8 @@ static char *sanitize(const char *s, const struct run *r, int k)
     return out;
 }
 
-/* The last non-empty line of s, into buf. */
+/* The last non-empty line of s, into buf; one too long for it ends with
+ * "..." where it was cut, so that a cut name does not pass for another. */
 static void last_line(const char *s, char *buf, size_t n)
 {
     const char *end = s + strlen(s);
@@ -331,7 +332,12 @@ static void last_line(const char *s, char *buf, size_t n)
     const char *p = end;
     while (p > s && p[-1] != '\n')
         p--;
-    textf(buf, n, "%.*s", (int)(end - p), p);
+    if ((size_t)(end - p) < n) {
+        textf(buf, n, "%.*s", (int)(end - p), p);
+        return;
+    }
+    textf(buf, n - 3, "%.*s", (int)(end - p), p);
+    strcat(buf, "...");
 }
 
 /* The grader's own copy of the tests, W/tests/NAME.test, made again from

@@ -284,6 +284,18 @@ if has fake '^fake: FAIL (^Mfake: OK (0.1s)^\[\[8m hidden)$' && has fake '^    ^
 then pass "control characters in a reason are shown, not obeyed"
 else fail "control characters in a reason"; cat -v "$work/fake.out"; fi
 
+# A reason too long for the report (a list of failed unit tests) ends with
+# "..." where it was cut: "test_lru_replacement" cut to "test" read as a
+# test of that name.
+printf '# points: 1\nfor i in $(seq 40); do printf "test_number_%%d " $i; done; echo\nexit 1\n' \
+    >"$work/nultree/labs/01-arith/tests/long.test"
+"$grade" --tree "$work/nultree" --work "$work" --lab 01 --tests long "$work/good" >"$work/long.out" 2>&1
+reason=$(sed -n 's/^long: FAIL (\(.*\))$/\1/p' "$work/long.out")
+case $reason in
+    "test_number_1 test_number_2 "*...) pass "a cut reason ends with ... (${#reason} characters)" ;;
+    *) fail "a long reason: '$reason'"; cat "$work/long.out" ;;
+esac
+
 # A test's environment is the one the guide's protocol lists, variable for
 # variable (PWD is the shell's own).
 printf '# points: 1\nenv | sed "s/=.*//" | grep -v "^PWD$" | LC_ALL=C sort | tr "\\n" " "; echo\nexit 1\n' \
