@@ -764,7 +764,9 @@ static void grade_one(const struct run *r, int k, int slot)
 /* The results of submission k, read back from its worker's files into
  * r->graded[k] as soon as the worker has ended - before a next
  * submission's commands run, which could change them (without root).
- * Its folder W/res-K is made anew just before the worker starts. */
+ * Its folder W/res-K is made anew just before the worker starts.  Its
+ * scratch tree goes now too (unless --keep): 300 submissions, each a
+ * tree with a build, would fill a small /tmp before the last one ends. */
 static void collect_results(struct run *r, int k)
 {
     struct graded *g = &r->graded[k];
@@ -775,6 +777,13 @@ static void collect_results(struct run *r, int k)
         char name[16];
         textf(name, sizeof name, "%d", i);
         load(r, k, name, &g->res[i]);
+    }
+    if (!r->o.keep) {
+        char d[GRADE_PATH_MAX];
+        PATHF(d, "%s/sub-%d", r->work, k);
+        tree_remove(d);
+        PATHF(d, "%s/res-%d", r->work, k);
+        tree_remove(d);
     }
 }
 

@@ -296,6 +296,17 @@ case $reason in
     *) fail "a long reason: '$reason'"; cat "$work/long.out" ;;
 esac
 
+# A submission's scratch tree (its copy, its build) is removed once it is
+# graded, not at the end of the run: with hundreds of submissions they
+# would fill a small /tmp.  The test, in the third submission, sees that
+# the first's is gone.
+printf '# points: 1\ncase $SUB in */sub-2/tree) [ ! -e "$SUB/../../sub-0" ] || { echo "sub-0 is still there"; exit 1; } ;; esac\n' \
+    >"$work/nultree/labs/01-arith/tests/gone.test"
+"$grade" --tree "$work/nultree" --work "$work" --lab 01 --tests gone "$work/good" "$work/good" \
+    "$work/good" >"$work/gone.out" 2>&1
+if [ "$(grep -c '^gone: OK' "$work/gone.out")" = 3 ]; then pass "a graded submission's scratch tree is removed at once"
+else fail "a graded submission's scratch tree"; cat "$work/gone.out"; fi
+
 # A test's environment is the one the guide's protocol lists, variable for
 # variable (PWD is the shell's own).
 printf '# points: 1\nenv | sed "s/=.*//" | grep -v "^PWD$" | LC_ALL=C sort | tr "\\n" " "; echo\nexit 1\n' \
