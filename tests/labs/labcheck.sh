@@ -7,7 +7,8 @@
 #     graded by itself (make grade there: the starter is its own $REF) each
 #     test has the result it gets against the reference;
 #   - every mutant labs/NN-*/mutants/NAME.patch, applied to the reference,
-#     builds and loses exactly the tests its '# loses:' line names.
+#     builds and loses exactly the tests its '# loses:' line names, each
+#     '# says: TEST TEXT' line's TEST with TEXT in its reason.
 # --quick leaves the mutants out, except those of the lab named by
 # --mutants.  The reference is built once; every lab's submissions are
 # graded in one t32grade run with --jobs 2.  BUILD names the build folder
@@ -177,6 +178,17 @@ for lab in $labs; do
             fail "lab $lab: mutant $m loses '$got', expected '$want'"
             echo "$s" | grep -v ': OK' | sed 's/^/    /'
         fi
+        # '# says: TEST TEXT': TEST's reason holds TEXT (the task it names).
+        sed -n 's/^# says: //p' "$p" | while read -r t text; do
+            if echo "$s" | grep "^$t: FAIL (" | grep -qF -- "$text"; then
+                pass "lab $lab: mutant $m: $t says '$text'"
+            else
+                echo "FAIL: lab $lab: mutant $m: $t does not say '$text':"
+                echo "$s" | grep "^$t: " | sed 's/^/    /'
+            fi
+        done >"$work/says.out"
+        cat "$work/says.out"
+        fails=$((fails + $(grep -c '^FAIL' "$work/says.out")))
     done
 done
 echo "labcheck: $fails failure(s) ($(( $(date +%s) - start ))s)"
