@@ -2,7 +2,8 @@
 # The labs' test scripts with stand-in programs (no build of the project):
 # labs/grader/labtest.sh's helpers and lab 01's collatz.test on a guest
 # console that prints a NUL byte - grep and diff must still see lines, not
-# "binary file matches"; lab 05's unit.test with a stand-in compiler.
+# "binary file matches"; lab 01's getpid.test on a kernel stopped by the
+# instruction budget; lab 05's unit.test with a stand-in compiler.
 set -u
 work=$(mktemp -d "${TMPDIR:-/tmp}/labtests-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -24,6 +25,10 @@ cat >"$t/build/bin/trapeze" <<EOT
 #!/bin/sh
 while [ \$# -gt 0 ]; do [ "\$1" = --stats-json ] && echo '{"guest_insns": 1}' >"\$2"; shift; done
 cat "$work/console"
+if [ -e "$work/limit" ]; then
+    echo "trapeze: instruction limit reached after 5000000 cycles, at pc 0x00001318 <sys_write+0x40>" >&2
+    exit 3
+fi
 EOT
 chmod +x "$t/build/bin/"*
 { cat labs/01-asm-syscall/tests/collatz.out; printf 'noise \000 from the guest\n'; } >"$work/console"
@@ -38,6 +43,18 @@ in_test() {
 in_test labs/01-asm-syscall/tests/collatz.test
 if [ $? -eq 0 ] && [ "$(tail -n 1 "$work/out")" = "collatz: right" ]; then pass "collatz.test with a NUL on the console"
 else fail "collatz.test with a NUL on the console:"; cat "$work/out"; fi
+
+# Lab 01's kernel tests: a kernel stopped by the instruction budget (a
+# slow write, a loop) is told so, with where trapeze stopped it - not
+# "expected the line ..., got ''" about the lines it never printed.
+: >"$work/limit"
+in_test labs/01-asm-syscall/tests/getpid.test
+rm -f "$work/limit"
+case $(tail -n 1 "$work/out") in
+    *"did not finish within 5000000 instructions; it said: trapeze: instruction limit reached"*)
+        pass "getpid.test: a kernel stopped by the budget is told so" ;;
+    *) fail "getpid.test with a kernel stopped by the budget:"; cat "$work/out" ;;
+esac
 
 # samefile (lab 01's): a NUL inside a line is shown (^@) in the reason, so its
 # two halves do not look the same.

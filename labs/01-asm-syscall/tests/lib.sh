@@ -28,6 +28,15 @@ guestos() {
     sort "$TMP/$1.norm" >"$TMP/$1.sorted"
 }
 
+# finished NAME WHAT: run NAME must have ended by itself, not by the
+# instruction budget ($LIMIT, several times what the course's kernel
+# needs): else WHAT, with where trapeze stopped it - not "expected the
+# line ..., got ''" about lines it never reached.
+finished() {
+    [ "$(cat "$TMP/$1.rc")" != 3 ] ||
+        fail "$2: your kernel did not finish within $LIMIT instructions$(said "$1")"
+}
+
 # samefile EXPECTED GOT WHAT: two files must be equal
 samefile() {
     if ! cmp -s "$1" "$2"; then
