@@ -97,8 +97,10 @@ $(BUILD)/obj/%.o: %.c
 
 all: $(foreach p,$(PROGS),$(BUILD)/bin/$(p)) $(EXTRA_ALL)
 
+# (sh, not ./: a tree that lost its files' exec bits - a zip made on
+# Windows, a submission uploaded through a browser - must still build)
 deps:
-	@./scripts/deps.sh
+	@sh scripts/deps.sh
 
 # The test suite: sanitizer build, every test program, every check script.
 check: deps

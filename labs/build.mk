@@ -18,7 +18,7 @@ t32grade_SRCS := $(sort $(wildcard labs/grader/*.c))
 
 handout:
 	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make handout LAB=NN DEST=DIR" >&2; exit 2; }
-	@./labs/handout.sh $(LAB) $(DEST)
+	@sh labs/handout.sh $(LAB) $(DEST)
 
 # The tree grades itself: it is both the submission and $REF (its build/).
 # TESTS names tests only when given on make's command line (the Makefile's
@@ -37,12 +37,12 @@ grade: deps
 expected: deps
 	@test -n "$(LAB)" || { echo "usage: make expected LAB=NN" >&2; exit 2; }
 	@$(MAKE) --no-print-directory BUILD=build all
-	@./labs/record.sh $(LAB)
+	@sh labs/record.sh $(LAB)
 
 gradescope:
 	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NN" >&2; exit 2; }
-	@./labs/gradescope/package.sh $(LAB) build/gradescope
+	@sh labs/gradescope/package.sh $(LAB) build/gradescope
 
 labcheck: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) $(BUILD)/bin/t32grade
-	@BUILD=$(BUILD) ./tests/labs/labcheck.sh $(LABS)
+	@BUILD=$(BUILD) sh tests/labs/labcheck.sh $(LABS)

@@ -3,9 +3,10 @@
 # the labs end to end, for each lab NN (default: every labs/NN-*/):
 #   - the reference (TREE itself) scores full marks, hidden tests included,
 #     and runs every command block of the lab's handout with status 0;
-#   - the starter (labs/handout.sh) builds and scores below full marks, and
-#     graded by itself (make grade there: the starter is its own $REF) each
-#     test has the result it gets against the reference;
+#   - the starter (labs/handout.sh), without its files' exec bits, builds
+#     and scores below full marks, and graded by itself (make grade there:
+#     the starter is its own $REF) each test has the result it gets
+#     against the reference;
 #   - every mutant labs/NN-*/mutants/NAME.patch, applied to the reference,
 #     builds and loses exactly the tests its '# loses:' line names, each
 #     '# says: TEST TEXT' line's TEST with TEXT in its reason.
@@ -65,6 +66,10 @@ for lab in $labs; do
         fail "lab $lab: no starter: $(tail -n 3 "$work/handout-$lab.log")"
         continue
     fi
+    # A student may get the starter, and hand it in, as a zip that keeps no
+    # file modes (made on Windows, uploaded through a browser): it must
+    # build without its exec bits.
+    find "$work/starter-$lab" -type f -exec chmod a-x {} +
     subs="$subs $work/starter-$lab"
     # Every file the handout names (`dir/file`, from the tree's top or the
     # lab's folder; build/ outputs aside) is in the starter: the student
