@@ -9,7 +9,7 @@
 #   autolab.sh     the guide's Autolab Makefile, as written, ends with the scores
 #   labtests.sh    the labs' test helpers and lab 01's collatz.test with
 #                  stand-in programs (a NUL byte on a guest's console), its
-#                  getpid.test on a kernel stopped by the instruction budget
+#                  default.test on a kernel stopped by the instruction budget
 #   labcheck.sh    every lab: reference full marks, starter builds and scores
 #                  less, each mutant loses exactly its tests (--tree for the
 #                  fixture; `make labcheck` runs it on the real labs)
