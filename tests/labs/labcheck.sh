@@ -2,7 +2,9 @@
 # tests/labs/labcheck.sh [--tree TREE] [--quick] [--mutants NN] [NN ...] -
 # the labs end to end, for each lab NN (default: every labs/NN-*/):
 #   - the reference (TREE itself) scores full marks, hidden tests included,
-#     and runs every command block of the lab's handout with status 0;
+#     runs every command block of the lab's handout with status 0, and
+#     `make expected` there (labs/record.sh) stores exactly the committed
+#     tests/expected/;
 #   - the starter (labs/handout.sh), without its files' exec bits, builds
 #     and scores below full marks, and graded by itself (make grade there:
 #     the starter is its own $REF) each test has the result it gets
@@ -97,6 +99,20 @@ for lab in $labs; do
     done <"$work/cmds-$lab.txt"
     if [ -z "$bad" ]; then pass "lab $lab: the handout's commands run on the reference"
     else fail "lab $lab: the handout's commands fail on the reference${bad}"; fi
+    # `make expected` on the reference stores exactly the committed
+    # tests/expected/: nothing a test may need is left out (a file read only
+    # on a failing submission's path was not stored, and then missing).
+    exp="$labrel/tests/expected"
+    if [ -d "$tree/$exp" ] || [ -f "$work/ref/labs/record.sh" ]; then
+        if sh "$work/ref/labs/record.sh" "$lab" >"$work/record-$lab.log" 2>&1 &&
+           diff -r "$tree/$exp" "$work/ref/$exp" >"$work/record-$lab.diff" 2>&1 ||
+           { [ ! -d "$tree/$exp" ] && [ ! -d "$work/ref/$exp" ]; }; then
+            pass "lab $lab: make expected stores the committed tests/expected/"
+        else
+            fail "lab $lab: make expected does not store the committed tests/expected/:"
+            tail -n 3 "$work/record-$lab.log" "$work/record-$lab.diff" | sed 's/^/    /'
+        fi
+    fi
     mutants=
     if [ -z "$quick" ] || [ "$mutlab" = "$lab" ]; then
         for p in "$tree"/labs/"$lab"-*/mutants/*.patch; do
