@@ -59,7 +59,9 @@ const char session_options_help[] =
     "  --switch-mode CYCLES:MODE\n"
     "                       switch every VM to MODE when its virtual time reaches\n"
     "                       CYCLES, at that exact instruction boundary, without\n"
-    "                       losing progress (repeatable: trap -> bt -> trap ...)\n";
+    "                       losing progress (repeatable: trap -> bt -> trap ...);\n"
+    "                       with several vCPUs each pauses there, which ends that\n"
+    "                       round's turns early, as a shorter --quantum would\n";
 
 int session_usage_error(const char *cmd, const char *fmt, ...)
 {
