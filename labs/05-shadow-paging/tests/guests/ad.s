@@ -1,6 +1,6 @@
 ; ad.s - the accessed (A) and dirty (D) bits, as the guest sees them.
 ;
-; Six test pages at virtual 0x00800000 + i * 4 KiB, each with its own L2
+; Seven test pages at virtual 0x00800000 + i * 4 KiB, each with its own L2
 ; entry (PERMS below), touched only in ways their entries allow, but for
 ; page 6: its first access, a store, faults (the handler steps over it).
 ; So what this guest checks is the A and D bits alone - matrix.s checks
