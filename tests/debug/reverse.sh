@@ -46,5 +46,17 @@ if [ "$(wc -l <"$t.1")" -ne "$(wc -l <"$t.2")" ]; then
     echo "reverse: rc told --trace again: $(wc -l <"$t.1") lines forward, $(wc -l <"$t.2") with rc"
     status=1
 fi
+# vmm/debug/README.md's walkthrough says its two `info state` lines print
+# the same: run its commands (the printf line of its ```sh block) on a
+# copy of the disk and compare them.
+cmds=$(sed -n "s/^printf '\(break kputs[^']*\)'.*/\1/p" vmm/debug/README.md)
+cp "$BUILD/guestos/default.disk" "$t.disk"
+# shellcheck disable=SC2059  # the README's commands are the format
+out=$(printf "$cmds" | "$BUILD/bin/trapeze" debug --batch --mode trap "$k" --disk "$t.disk" 2>&1 |
+    grep '^cycle ')
+if [ -z "$cmds" ] || [ "$(echo "$out" | sort -u | wc -l)" -ne 1 ] || [ "$(echo "$out" | wc -l)" -ne 2 ]; then
+    echo "reverse: vmm/debug/README.md's walkthrough FAILED: its two info state lines differ:"
+    echo "$out"; status=1
+fi
 [ $status -eq 0 ] && echo "reverse: a reverse step lands on the state forward execution had, in every mode"
 exit $status
