@@ -102,8 +102,16 @@ DONE=0
 trap '[ "$DONE" = 1 ] || { echo "FAIL $DOC: the block stopped before its end" >&3; FAILED=$((FAILED + 1)); }; exit $FAILED' EXIT
 CHECK
 
+# Any other document of the tree with a runnable block is run too (after
+# those above, in name order), so that no ```sh block escapes the check.
+others=$(cd "$root" && find . -name '*.md' ! -path './.blocks/*' ! -path './build/*' | sed 's|^\./||' | LC_ALL=C sort |
+    while read -r doc; do
+        case " $DOCS " in *" $doc "*) continue ;; esac
+        if grep -q -E '^```(sh|bash)[[:space:]]*$' "$doc"; then echo "$doc"; fi
+    done)
+
 failures=0
-for doc in $DOCS; do
+for doc in $DOCS $others; do
     [ -f "$root/$doc" ] || { echo "FAIL $doc: not found"; failures=$((failures + 1)); continue; }
     extract "$doc"
     found=0
