@@ -75,5 +75,17 @@ done
 grep -q "switch-mode '0:bt' (CYCLES is a positive number; to start in bt, use --mode bt)" \
     "$tmp/out" && pass "--switch-mode 0:bt: use --mode bt" || { fail "--switch-mode 0:bt"; cat "$tmp/out"; }
 
+# ---- the mode interface as vmm/README.md tells it ------------------------------------------------
+# Every operation of vmm/modes/mode.h has its row in the README's table.
+ops=$(sed -n 's/^ *[a-z_0-9 ]* (\*\([a-z_]*\))(.*/\1/p' vmm/modes/mode.h)
+[ -n "$ops" ] || fail "no operations found in vmm/modes/mode.h"
+for op in $ops; do
+    if grep -q "^| \`$op\`" vmm/README.md || grep -q "^| \`[a-z_]*\`, \`$op\`" vmm/README.md; then
+        pass "mode interface: $op is in vmm/README.md's table"
+    else
+        fail "mode interface: vmm/modes/mode.h has $op, vmm/README.md's table does not"
+    fi
+done
+
 echo "modes: $failures failures"
 [ "$failures" -eq 0 ]
