@@ -199,7 +199,13 @@ int main(int argc, char **argv)
     /* SCALE multiplies every loop's iterations; the smallest loop (the
      * memory one, 5e7) must still run at least once, and the largest fit
      * in the loop counter, a 32-bit register. */
-    if (!(scale >= 1e-7 && scale <= 20) || argc > 3) {
+    /* A NAME that is none of the four would run nothing and say nothing
+     * (a figure's name, alu_mips, is not a benchmark's): refused. */
+    bool known = !only || strcmp(only, "alu") == 0 || strcmp(only, "paged") == 0 ||
+                 strcmp(only, "mem") == 0 || strcmp(only, "trap") == 0;
+    if (!known)
+        fprintf(stderr, "t32bench: error: no benchmark is named '%s'\n", only);
+    if (!(scale >= 1e-7 && scale <= 20) || argc > 3 || !known) {
         fprintf(stderr, "usage: t32bench [SCALE [alu|paged|mem|trap]]  (SCALE: 1e-7 .. 20)\n");
         return 2;
     }
