@@ -79,11 +79,11 @@ static FILE *blocking_stream(int fd, const char *mode)
     return f;
 }
 
-FILE *t32_in_open(const char *path)
+int t32_in_open_fd(const char *path)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return NULL;
+        return -1;
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
         /* Until a writer has written (or come and gone), poll sees nothing;
@@ -93,7 +93,26 @@ FILE *t32_in_open(const char *path)
         while (poll(&p, 1, FIFO_GRACE_MS) < 0 && errno == EINTR)
             continue;
     }
-    return blocking_stream(fd, "rb");
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+FILE *t32_in_open(const char *path)
+{
+    int fd = t32_in_open_fd(path);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
+    if (fd >= 0 && !f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
 }
 
 /* fopen(path, "wb") for a device or a fifo, written in place. */

@@ -136,6 +136,10 @@ bool t32_out_write_file(const char *path, const void *bytes, size_t len,
  * same grace in t32_out_open, then is refused.) */
 FILE *t32_in_open(const char *path);
 
+/* The same, as a descriptor (blocking, close-on-exec), for a reader that
+ * reads with read() and poll(): -1 with errno set if it cannot be opened. */
+int t32_in_open_fd(const char *path);
+
 /* ---- a file named twice ---- */
 
 /* One file a command line names. */

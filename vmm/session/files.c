@@ -214,7 +214,10 @@ int files_attach(session_files *f, const session_guest *g, int i, int n,
         con->out = f->console_out;
     }
     if (g->input) {
-        f->in[i] = open(g->input, O_RDONLY);
+        /* (A fifo that no process writes reads as ended after a short
+         * grace, as every tool's input does, instead of holding the run
+         * in open() for ever: isa/outfile.h.) */
+        f->in[i] = t32_in_open_fd(g->input);
         if (f->in[i] < 0)
             return file_error(g->input, strerror(errno));
         /* A directory opens fine and then reads as nothing at all: the
