@@ -327,5 +327,33 @@ else
     fail "no instruction run: a direct share"; grep -h 'direct' "$tmp/out" "$tmp/json" "$tmp/stats"
 fi
 
+# --input is read once and every run gets the same bytes: a fifo (or a
+# pipe) written once would otherwise feed the first run alone, and every
+# mode after it would "differ" on an input that ended at once.  A fifo no
+# process writes reads as ended after a short grace, never a hang.
+mkfifo "$tmp/fifo"
+(printf 'pid\nuptime\nexit\n' >"$tmp/fifo") &
+set +e
+timeout 60 "$T" compare --disk "$BUILD/guestos/shell.disk" --input "$tmp/fifo" \
+    "$BUILD/guestos/kernel.img" >"$tmp/out" 2>&1 </dev/null
+set -e
+wait
+if grep -q '^fidelity .* identical .* identical$' "$tmp/out" &&
+   [ "$(grep -c '^console .* same .* same$' "$tmp/out")" -eq 1 ]; then
+    pass "compare --input FIFO: every mode reads the same input"
+else
+    fail "compare --input FIFO: the modes read different input"
+    grep -E '^(console|fidelity)' "$tmp/out" || true
+fi
+set +e
+timeout 60 "$T" compare --input "$tmp/fifo" "$BUILD/examples/hello.img" >"$tmp/out" 2>&1 </dev/null
+got=$?
+set -e
+if [ "$got" -eq 0 ]; then
+    pass "compare --input FIFO nobody writes: ends"
+else
+    fail "compare --input FIFO nobody writes: status $got"; tail -3 "$tmp/out"
+fi
+
 echo "compare: $failures failed"
 [ "$failures" -eq 0 ]

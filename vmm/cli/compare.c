@@ -31,12 +31,16 @@
  * repeated runs (time_mode): one run of a small guest is too short to
  * time.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "outfile.h"
 #include "vmm/cli/commands.h"
 #include "vmm/modes/mode.h"
 #include "vmm/report/stats.h"
@@ -120,8 +124,8 @@ static void print_help(void)
           "options:\n"
           "  --disk FILE          the guest's disk; every run gets a copy in memory,\n"
           "                       so FILE is never written\n"
-          "  --input FILE         console input for every run (default: none, input\n"
-          "                       ended)\n"
+          "  --input FILE         console input, read once: every run gets the same\n"
+          "                       bytes (default: none, input ended)\n"
           "  --pv-image IMAGE     the paravirtual build of the guest, run by --mode pv\n"
           "                       (default: IMAGE); its fidelity is its transcript.\n"
           "                       A paravirtual kernel as IMAGE stops at its first\n"
@@ -771,6 +775,62 @@ static int read_disk(const char *path, uint8_t **bytes, size_t *len)
     return 0;
 }
 
+/* The console input's bytes, read once: every run is given the same ones,
+ * where reading the file again would give a pipe's or a fifo's bytes to
+ * the first run alone.  (A fifo that no process writes reads as empty
+ * after a short grace: t32_in_open.) */
+#define INPUT_MAX (64u << 20)
+static int read_input(const char *path, uint8_t **bytes, size_t *len)
+{
+    *bytes = NULL;
+    *len = 0;
+    if (!path)
+        return 0;
+    FILE *f = t32_in_open(path);
+    if (!f) {
+        fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
+        return SESSION_ERROR;
+    }
+    struct stat st;
+    const char *problem = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode) ? "is a directory"
+                                                                             : NULL;
+    size_t cap = 0;
+    while (!problem) {
+        if (*len == cap) {          /* full: grow, to one byte past the bound */
+            if (cap > INPUT_MAX) {
+                problem = "console input larger than 64 MiB";
+                break;
+            }
+            size_t more = cap ? 2 * cap : 4096;
+            if (more > INPUT_MAX + 1)
+                more = INPUT_MAX + 1;
+            uint8_t *grown = realloc(*bytes, more);
+            if (!grown) {
+                problem = "out of memory for the console input";
+                break;
+            }
+            *bytes = grown;
+            cap = more;
+        }
+        size_t got = fread(*bytes + *len, 1, cap - *len, f);
+        *len += got;
+        if (got == 0) {
+            if (ferror(f))
+                problem = "read failed";
+            break;
+        }
+    }
+    fclose(f);
+    if (problem) {
+        fprintf(stderr, "%s: error: %s\n", path, problem);
+        free(*bytes);
+        *bytes = NULL;
+        *len = 0;
+        return SESSION_ERROR;
+    }
+    return 0;
+}
+
 static int run_all(context *cx, const compare_args *a, result *rows, int *n)
 {
     session_hint(true);
@@ -795,11 +855,14 @@ static int compare(const session_options *o, const compare_args *a)
         return SESSION_ERROR;
     }
     context cx = { .in = { .o = o, .image = o->guests[0].image }, .img = &img };
-    uint8_t *disk;
+    uint8_t *disk, *input = NULL;
     result rows[VMM_NMODES];
     int n = 0;
     int rc = read_disk(o->guests[0].disk, &disk, &cx.in.disklen);
     cx.in.disk = disk;
+    if (rc == 0)
+        rc = read_input(o->guests[0].input, &input, &cx.in.inputlen);
+    cx.in.input = input;
     if (rc == 0)
         rc = run_all(&cx, a, rows, &n);
     if (rc == 0) {
@@ -814,6 +877,7 @@ static int compare(const session_options *o, const compare_args *a)
     for (int i = 0; i < n; i++)
         probe_free(&rows[i].p);
     free(disk);
+    free(input);
     t32_image_free(&img);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "trapeze compare: error: writing standard output failed\n");

@@ -40,20 +40,20 @@ static session_options probe_options(const probe_input *in, vmm_mode mode, uint6
     o.mode = mode;
     o.mode_given = true;
     o.nguests = 1;
-    o.guests[0] = (session_guest){ .image = in->image, .input = in->o->guests[0].input };
+    o.guests[0] = (session_guest){ .image = in->image };   /* input: prepare_devices */
     o.max_insns = limit;
     o.stats = false;
     o.stats_json = o.trace = o.trace_insns = NULL;
     return o;
 }
 
-/* Capture the console; give the guest the disk copy; no input but
- * --input's (never the terminal's: every run must read the same bytes). */
+/* Capture the console; give the guest the disk copy and the input's
+ * bytes (never the terminal's, nor a file read again: every run must read
+ * the same bytes). */
 static void prepare_devices(const probe_input *in, t32_console *con, t32_disk *disk)
 {
     con->out = NULL;
-    if (!in->o->guests[0].input)
-        t32_console_set_input(con, NULL, 0);
+    t32_console_set_input(con, in->input, in->inputlen);
     if (in->disk) {
         t32_disk_free(disk);
         t32_disk_init_mem(disk, in->disk, in->disklen);

@@ -23,14 +23,17 @@
 
 #include "vmm/session/session.h"
 
-/* What to run: the shared run options (memory, quantum, guests[0].input;
- * the mode, the limit and every output are the probe's own), the image,
- * and the disk's bytes (NULL: no disk). */
+/* What to run: the shared run options (memory, quantum; the mode, the
+ * limit, the console input and every output are the probe's own), the
+ * image, the disk's bytes (NULL: no disk) and the console input's bytes
+ * (all there is: every run reads the same, then its end). */
 typedef struct probe_input {
     const session_options *o;
     const char    *image;
     const uint8_t *disk;
     size_t         disklen;
+    const uint8_t *input;
+    size_t         inputlen;
 } probe_input;
 
 /* What a run left behind.  For a VM: its vCPU 0 (virtual PSR and system
