@@ -27,9 +27,11 @@
  * must: the first failure is kept in out_error for the front end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "t32.h"
@@ -196,6 +198,38 @@ static void want_input(t32_console *c)
         refill(c);
 }
 
+/* poll() found nothing to read: is that a fifo that no process has opened
+ * for writing?  poll() does not report its end (Linux does only once a
+ * writer has come and gone), yet read() returns that end at once - as the
+ * blocking read of bare T32's refill does.  So ask read() itself, without
+ * blocking: the end, or bytes that came just now, settle it (true); EAGAIN
+ * is a writer that has not written yet (false: wait for it). */
+static bool fifo_settled(t32_console *c)
+{
+    struct stat st;
+    if (fstat(c->in_fd, &st) != 0 || !S_ISFIFO(st.st_mode) || !reserve_input(c, REFILL_CHUNK))
+        return false;
+    int flags = fcntl(c->in_fd, F_GETFL);
+    if (flags < 0 || fcntl(c->in_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+        return false;
+    ssize_t n;
+    do
+        n = read(c->in_fd, c->inbuf + c->inlen, REFILL_CHUNK);
+    while (n < 0 && errno == EINTR);
+    int e = errno;
+    fcntl(c->in_fd, F_SETFL, flags);
+    if (n < 0 && (e == EAGAIN || e == EWOULDBLOCK))
+        return false;
+    if (n <= 0) {
+        c->in_eof = true;
+        c->in_host_eof = c->in_keep;
+    } else {
+        c->inlen += (size_t)n;
+        note_refill(c);
+    }
+    return true;
+}
+
 /* Ask the host, without waiting, whether it has input.  poll() with a zero
  * timeout says whether a read() would return at once: for a pipe, socket or
  * terminal only when bytes (or the end) are there; for a regular file or
@@ -216,11 +250,12 @@ t32_con_input t32_console_poll(t32_console *c)
     do
         n = poll(&p, 1, 0);
     while (n < 0 && errno == EINTR);
-    if (n == 0) {
+    if (n == 0 && !fifo_settled(c)) {
         flush_output(c);    /* the guest waits: show its prompt */
         return T32_CON_INPUT_WAIT;
     }
-    refill(c);              /* readable, at its end, or broken: read() says */
+    if (n != 0)
+        refill(c);          /* readable, at its end, or broken: read() says */
     if (!queue_empty(c))
         return T32_CON_INPUT_READY;
     return T32_CON_INPUT_EOF;

@@ -45,5 +45,22 @@ printf 'one\ntwo\n' >"$tmp/file"
 cmp -s "$tmp/a" "$tmp/b" && grep -q '^\[vm0\] two$' "$tmp/a" &&
     pass "input from a file: deterministic" || fail "input from a file"
 
+# A fifo that no process ever opens for writing: bare T32's read sees its
+# end at once (after --input's grace), and so must a VM, whose poll sees
+# nothing at all there - not wait for a writer for ever.
+mkfifo "$tmp/nowriter"
+for mode in bare trap; do
+    st=0
+    timeout 30 "$T" run --mode $mode --input "$tmp/nowriter" "$G/reader.img" \
+        >"$tmp/$mode" 2>&1 </dev/null || st=$?
+    if [ "$st" -eq 0 ]; then
+        pass "--mode $mode, a fifo nobody writes: the end of input"
+    else
+        fail "--mode $mode, a fifo nobody writes: status $st"; cat "$tmp/$mode"
+    fi
+done
+cmp -s "$tmp/bare" "$tmp/trap" && pass "a fifo nobody writes: the same transcript bare and in a VM" ||
+    fail "a fifo nobody writes: bare and VM differ"
+
 echo "input_fair: $failures failures"
 [ "$failures" -eq 0 ]
