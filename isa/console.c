@@ -161,9 +161,33 @@ bool t32_console_keep_input(t32_console *c)
     return true;
 }
 
+/* One read() of the host's input into the queue's free room (which the
+ * caller reserved); what it returned, and errno. */
+static ssize_t read_host(t32_console *c)
+{
+    ssize_t n;
+    do
+        n = read(c->in_fd, c->inbuf + c->inlen, REFILL_CHUNK);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+/* Take what read_host() got: bytes for the queue, or its end - 0, or an
+ * error, which counts as the end of input. */
+static void took(t32_console *c, ssize_t n)
+{
+    if (n <= 0) {
+        c->in_eof = true;
+        c->in_host_eof = c->in_keep;
+    } else {
+        c->inlen += (size_t)n;
+        note_refill(c);
+    }
+}
+
 /* The queue is empty and the guest wants input: wait for the host.  A
  * blocking read() returns as soon as at least one byte is there (or at end
- * of input).  A read error counts as the end of input. */
+ * of input). */
 static void refill(t32_console *c)
 {
     if (replay(c))
@@ -177,17 +201,7 @@ static void refill(t32_console *c)
         return;
     }
     flush_output(c);        /* let the user see the prompt before we wait */
-    ssize_t n;
-    do
-        n = read(c->in_fd, c->inbuf + c->inlen, REFILL_CHUNK);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0) {
-        c->in_eof = true;
-        c->in_host_eof = c->in_keep;
-    } else {
-        c->inlen += (size_t)n;
-        note_refill(c);
-    }
+    took(c, read_host(c));
 }
 
 /* What a guest read of CON_STATUS or CON_DATA sees: refill first if the
@@ -212,21 +226,12 @@ static bool fifo_settled(t32_console *c)
     int flags = fcntl(c->in_fd, F_GETFL);
     if (flags < 0 || fcntl(c->in_fd, F_SETFL, flags | O_NONBLOCK) != 0)
         return false;
-    ssize_t n;
-    do
-        n = read(c->in_fd, c->inbuf + c->inlen, REFILL_CHUNK);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = read_host(c);
     int e = errno;
     fcntl(c->in_fd, F_SETFL, flags);
     if (n < 0 && (e == EAGAIN || e == EWOULDBLOCK))
         return false;
-    if (n <= 0) {
-        c->in_eof = true;
-        c->in_host_eof = c->in_keep;
-    } else {
-        c->inlen += (size_t)n;
-        note_refill(c);
-    }
+    took(c, n);
     return true;
 }
 
