@@ -195,7 +195,7 @@ static void bt_memory_written(vmm_vm *vm, uint32_t gpa, uint32_t len)
  * frames may be mapping one of those. */
 static void bt_reclaim(vmm_vm *vm)
 {
-    bt_forget_idle(vm);
+    bt_forget(vm, true);
     bt_of(vm)->reactivate = true;
 }
 
@@ -224,7 +224,7 @@ static void bt_leave(vmm_vm *vm)
 {
     bt_state *b = bt_of(vm);
     shadow_destroy(vm);
-    bt_forget_all(vm);
+    bt_forget(vm, false);
     free(b->patches);
     free(b->frames);
     free(b);

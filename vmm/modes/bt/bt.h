@@ -83,11 +83,11 @@ static inline bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const c
     return bt_drop_written(vm, gpa, len, why);
 }
 
-/* Free every copy and patch (the VM leaves bt). */
-void bt_forget_all(vmm_vm *vm);
-/* The same for every page but those the vCPUs are executing: a shadow
- * entry being filled for a kernel fetch may point at such a page's copy. */
-void bt_forget_idle(vmm_vm *vm);
+/* Free every copy and patch (the VM leaves bt) - or, with keep_executing,
+ * all but those of the pages the vCPUs are executing (the VMM ran out of
+ * frames: a shadow entry being filled for a kernel fetch may point at such
+ * a page's copy). */
+void bt_forget(vmm_vm *vm, bool keep_executing);
 
 /* The patch entry for a patch word executed at guest virtual `pc` in the
  * vCPU's current mode, or NULL if the word at pc is not one of ours (the

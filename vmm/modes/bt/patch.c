@@ -286,23 +286,16 @@ bool bt_drop_written(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why)
     return true;
 }
 
-void bt_forget_all(vmm_vm *vm)
-{
-    bt_state *b = bt_of(vm);
-    for (uint32_t f = 0; f < b->nframes; f++)
-        if (b->frames[f] != BT_UNSCANNED)
-            unpatch(vm, f);
-}
-
-void bt_forget_idle(vmm_vm *vm)
+void bt_forget(vmm_vm *vm, bool keep_executing)
 {
     bt_state *b = bt_of(vm);
     uint32_t executing[VMM_MAX_VCPUS];
-    for (int i = 0; i < vm->nvcpus; i++)
+    int n = keep_executing ? vm->nvcpus : 0;
+    for (int i = 0; i < n; i++)
         executing[i] = pc_frame(&vm->vcpus[i]);
     for (uint32_t f = 0; f < b->nframes; f++) {
         bool keep = b->frames[f] == BT_UNSCANNED;
-        for (int i = 0; i < vm->nvcpus && !keep; i++)
+        for (int i = 0; i < n && !keep; i++)
             keep = executing[i] == f;
         if (!keep)
             unpatch(vm, f);
