@@ -791,35 +791,15 @@ static int read_input(const char *path, uint8_t **bytes, size_t *len)
         fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
         return SESSION_ERROR;
     }
+    /* Room for one byte past the bound, which only tells it is exceeded
+     * (untouched pages of a large malloc cost nothing). */
     struct stat st;
-    const char *problem = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode) ? "is a directory"
-                                                                             : NULL;
-    size_t cap = 0;
-    while (!problem) {
-        if (*len == cap) {          /* full: grow, to one byte past the bound */
-            if (cap > INPUT_MAX) {
-                problem = "console input larger than 64 MiB";
-                break;
-            }
-            size_t more = cap ? 2 * cap : 4096;
-            if (more > INPUT_MAX + 1)
-                more = INPUT_MAX + 1;
-            uint8_t *grown = realloc(*bytes, more);
-            if (!grown) {
-                problem = "out of memory for the console input";
-                break;
-            }
-            *bytes = grown;
-            cap = more;
-        }
-        size_t got = fread(*bytes + *len, 1, cap - *len, f);
-        *len += got;
-        if (got == 0) {
-            if (ferror(f))
-                problem = "read failed";
-            break;
-        }
-    }
+    bool dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
+    *bytes = dir ? NULL : malloc(INPUT_MAX + 1);
+    *len = *bytes ? fread(*bytes, 1, INPUT_MAX + 1, f) : 0;
+    const char *problem = dir ? "is a directory" : !*bytes ? "out of memory for the console input"
+                        : ferror(f) ? "read failed"
+                        : *len > INPUT_MAX ? "console input larger than 64 MiB" : NULL;
     fclose(f);
     if (problem) {
         fprintf(stderr, "%s: error: %s\n", path, problem);
@@ -828,6 +808,8 @@ static int read_input(const char *path, uint8_t **bytes, size_t *len)
         *len = 0;
         return SESSION_ERROR;
     }
+    uint8_t *fit = realloc(*bytes, *len ? *len : 1);   /* give the rest back */
+    *bytes = fit ? fit : *bytes;
     return 0;
 }
 
