@@ -172,7 +172,7 @@ for stack in 0x2000 0xf00000; do
     .text
 _start:
     la sp, $stack
-    la r4, stub
+    la r4, body
     ldw r5, 0(r4)
     ldw r6, 4(r4)
     ldw r7, 8(r4)
@@ -187,7 +187,7 @@ _start:
     subi r9, r9, 1
     bnez r9, 1b
     halt
-stub:
+body:
     pushf
     pop r1
     ret
