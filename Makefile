@@ -27,6 +27,8 @@
 #   CHECK_SCRIPTS += path a shell script run by `make check` (after the test
 #                         programs), with BUILD set to the build folder
 #   BENCH_SCRIPTS += path run by `make bench` with BUILD set
+# A folder lists its C files with $(call sources,dir/*.c), not $(wildcard):
+# a lab's starter may give some of them compiled (see `sources` below).
 #   EXTRA_ALL += file     anything else `make` must build (guest images, disks)
 # Build switches are documented in isa/config.h.
 
@@ -63,6 +65,13 @@ LDFLAGS += $(filter -fsanitize=%,$(OPT))
 .PHONY: all check check-run bench fuzz fidelity demo diagrams deps clean
 all: deps
 
+# A lab's starter (labs/README.md) may give a C file compiled instead of as
+# source: prebuilt/PATH.o then stands for PATH.c.  `sources` lists the C
+# files matching the wildcards, given compiled or not; OBJ (below) finds
+# each one's object.
+sources = $(sort $(wildcard $(1)) \
+                 $(patsubst prebuilt/%.o,%.c,$(wildcard $(addprefix prebuilt/,$(1:.c=.o)))))
+
 LIBS :=
 PROGS :=
 TESTS :=
@@ -73,7 +82,10 @@ include isa/build.mk
 include $(sort $(wildcard assembler/build.mk guestos/build.mk vmm/build.mk labs/build.mk examples/build.mk))
 include $(sort $(wildcard tests/*/build.mk))
 
-OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# The object of each C file: compiled into $(BUILD)/obj/, or prebuilt/ when
+# the file is given compiled (see `sources`).
+obj_of = $(if $(wildcard $(1)),$(BUILD)/obj/$(1:.c=.o),$(or $(wildcard prebuilt/$(1:.c=.o)),$(BUILD)/obj/$(1:.c=.o)))
+OBJ = $(foreach s,$(1),$(call obj_of,$(s)))
 
 define LIB_template
 $(BUILD)/lib/lib$(1).a: $(call OBJ,$($(1)_SRCS))

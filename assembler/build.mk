@@ -1,6 +1,6 @@
 # assembler/ - t32as, t32dis and the assembler library (libt32asm.a).
 LIBS += t32asm
-t32asm_SRCS := $(filter-out assembler/t32as.c assembler/t32dis.c,$(wildcard assembler/*.c))
+t32asm_SRCS := $(filter-out assembler/t32as.c assembler/t32dis.c,$(call sources,assembler/*.c))
 
 PROGS += t32as t32dis
 t32as_SRCS := assembler/t32as.c

@@ -12,9 +12,23 @@
 #                                  the starter builds and scores less, every
 #                                  mutant loses exactly the tests it names
 PROGS += t32grade
-t32grade_SRCS := $(sort $(wildcard labs/grader/*.c))
+t32grade_SRCS := $(call sources,labs/grader/*.c)
 
 .PHONY: handout grade expected gradescope labcheck
+
+# A starter gets the other labs' C files compiled (prebuilt/, made by
+# labs/handout.sh), against the headers prebuilt/SHA256SUMS lists.  Were one
+# of those headers changed, the compiled files would disagree with the rest
+# of the build about a structure's layout - silently - so the build stops
+# before it links them.
+ifneq ($(wildcard prebuilt/SHA256SUMS),)
+$(wildcard prebuilt/*.o prebuilt/*/*.o prebuilt/*/*/*.o prebuilt/*/*/*/*.o): | $(BUILD)/prebuilt.ok
+$(BUILD)/prebuilt.ok: prebuilt/SHA256SUMS $(shell sed 's/^[0-9a-f]*  //' prebuilt/SHA256SUMS)
+	@mkdir -p $(@D)
+	@if sha256sum --check --quiet prebuilt/SHA256SUMS >$@.log 2>&1; then touch $@; else \
+	    sed -n 's/^\(.*\): FAILED.*$$/\1: error: changed, but the other labs'"'"' code in prebuilt\/ was compiled with it as it was handed out: undo the change/p' $@.log >&2; \
+	    exit 1; fi
+endif
 
 handout:
 	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make handout LAB=NN DEST=DIR" >&2; exit 2; }

@@ -7,15 +7,25 @@
 #       /* LAB NN BEGIN id */ ... /* LAB NN END id */     (C)
 #       ; LAB NN BEGIN id ... ; LAB NN END id             (T32 assembly)
 #     is replaced by the file labs/NN-*/stubs/id, verbatim;
-#   - the marker lines of every lab are removed (other labs' regions keep
-#     their code);
+#   - no other lab's solution is left in source form:
+#       * a C file holding regions of other labs only is given compiled,
+#         as prebuilt/PATH.o in place of PATH.c (the tree's Makefile builds
+#         $(BUILD)/obj/PATH.o from PATH.c, and links prebuilt/PATH.o when
+#         PATH.c is absent), and prebuilt/SHA256SUMS records the tree's
+#         headers it was compiled against;
+#       * any other region of lab MM is replaced by labs/MM-*/stubs/id,
+#         unless it is marked shared (`LAB MM BEGIN id shared`): then it
+#         keeps its code, as code every lab's starter needs and that
+#         cannot be given compiled (guestos's system calls, in assembly);
+#   - the marker lines of every lab are removed;
 #   - labs/ keeps only what the starter needs: labs/build.mk, labs/grader/
 #     and labs/NN-*/ without hidden/ and mutants/ (no other lab, no hidden
 #     test, no mutant, no Gradescope packaging, no instructors' guide);
 #   - tests/labs/ (the tests of this infrastructure) is left out.
 # DEST must not exist or be empty.  TREE defaults to the tree holding this
 # script.  Errors (a region without its stub, an END without its BEGIN,
-# nested regions) stop with file:line: error: lines and leave no DEST.
+# nested regions, a file that does not compile) stop with file:line:
+# error: lines and leave no DEST.
 set -eu
 
 tree=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,15 +78,28 @@ keep() {
     return 0
 }
 
+# The folder of each lab, as "NN=path NN=path ...", for the other labs' stubs.
+labdirs=
+for d in "$tree"/labs/[0-9][0-9]-*/; do
+    [ -d "$d" ] || continue
+    d=${d%/}
+    n=${d##*/}
+    labdirs="$labdirs ${n%%-*}=$d"
+done
+
 # Rewrite one file's regions (awk): stdin -> stdout, errors on stderr.
 regions() {
-    awk -v lab="$lab" -v stubs="$labdir/stubs" -v file="$1" '
+    awk -v lab="$lab" -v labdirs="$labdirs" -v file="$1" '
+    BEGIN {
+        n = split(labdirs, d, " ")
+        for (i = 1; i <= n; i++) { split(d[i], kv, "="); dir[kv[1]] = kv[2] }
+    }
     function marker(line,   m) {
-        if (match(line, /(\/\*|;)[ \t]*LAB [0-9][0-9] (BEGIN|END) [a-z0-9-]+/)) {
+        if (match(line, /(\/\*|;)[ \t]*LAB [0-9][0-9] (BEGIN|END) [a-z0-9-]+( shared)?/)) {
             m = substr(line, RSTART, RLENGTH)
             sub(/^(\/\*|;)[ \t]*LAB /, "", m)
             split(m, f, " ")
-            mlab = f[1]; mkind = f[2]; mid = f[3]
+            mlab = f[1]; mkind = f[2]; mid = f[3]; mshared = f[4] == "shared"
             return 1
         }
         return 0
@@ -87,8 +110,9 @@ regions() {
         if (mkind == "BEGIN") {
             if (open != "") fail("LAB " mlab " BEGIN " mid " inside region " open)
             open = mlab " " mid
-            if (mlab == lab) {
-                stub = stubs "/" mid
+            if (mlab == lab || !mshared) {      # this lab'"'"'s task, or another lab'"'"'s answer
+                if (!(mlab in dir)) { fail("region " mid " of lab " mlab ", which has no folder labs/" mlab "-*/"); next }
+                stub = dir[mlab] "/stubs/" mid
                 if ((getline l < stub) < 0) { fail("no stub " stub " for region " mid); next }
                 print l
                 while ((getline l < stub) > 0) print l
@@ -106,22 +130,69 @@ regions() {
     }'
 }
 
+# Whether a file is given compiled: C, with no region of this lab and some
+# region of another lab that is not shared.
+compiled() {
+    case $1 in *.c) ;; *) return 1 ;; esac
+    ! grep -Eq "LAB $lab (BEGIN|END) " "$tree/$1" &&
+        grep -E 'LAB [0-9]{2} BEGIN [a-z0-9-]+' "$tree/$1" | grep -Evq 'BEGIN [a-z0-9-]+ shared'
+}
+
 tmp="$dest.tmp.$$"
 rm -rf "$tmp"
 mkdir -p "$tmp"
-trap 'rm -rf "$tmp"' EXIT
+bld=$(mktemp -d "${TMPDIR:-/tmp}/handout-build.XXXXXX")   # the files given compiled
+trap 'rm -rf "$tmp" "$tmp.compiled" "$bld"' EXIT
+: >"$tmp.compiled"
 list | while IFS= read -r f; do
     keep "$f" || continue
     [ -f "$tree/$f" ] || continue          # tracked but deleted in the work tree
-    mkdir -p "$tmp/$(dirname "$f")"
-    if grep -Eq 'LAB [0-9]{2} (BEGIN|END) ' "$tree/$f" 2>/dev/null; then
-        regions "$f" <"$tree/$f" >"$tmp/$f"
-    else
+    if ! grep -Eq 'LAB [0-9]{2} (BEGIN|END) ' "$tree/$f" 2>/dev/null; then
+        mkdir -p "$tmp/$(dirname "$f")"
         cp "$tree/$f" "$tmp/$f"
+    elif compiled "$f"; then
+        echo "$f" >>"$tmp.compiled"
+        continue
+    else
+        mkdir -p "$tmp/$(dirname "$f")"
+        regions "$f" <"$tree/$f" >"$tmp/$f"
     fi
     [ -x "$tree/$f" ] && chmod +x "$tmp/$f"
     :
 done
+# The files given compiled: built by the tree's own Makefile (its flags,
+# without debugging information), whatever make this script runs under.
+if [ -s "$tmp.compiled" ]; then
+    objs=$(sed "s|\.c\$|.o|; s|^|$bld/obj/|" "$tmp.compiled")
+    if ! (unset MAKEFLAGS MFLAGS MAKELEVEL
+          # shellcheck disable=SC2086  # one word per object
+          make -C "$tree" BUILD="$bld" OPT=-O2 V= $objs) >"$bld/make.log" 2>&1; then
+        grep -E ': (error|fatal error):' "$bld/make.log" >&2 || cat "$bld/make.log" >&2
+        rm -f "$bld/make.log"
+        echo "handout: error: the files of other labs, which the starter gets compiled, do not build" >&2
+        exit 1
+    fi
+    rm -f "$bld/make.log"
+    headers=
+    while IFS= read -r f; do
+        mkdir -p "$tmp/prebuilt/$(dirname "$f")"
+        cp "$bld/obj/${f%.c}.o" "$tmp/prebuilt/${f%.c}.o"
+        # The tree's headers it includes (from the compiler's -MMD list).
+        if [ -f "$bld/obj/${f%.c}.d" ]; then
+            headers="$headers $(sed 's/\\$//; s/^[^:]*://' "$bld/obj/${f%.c}.d" |
+                tr ' ' '\n' | grep '\.h$' | grep -v '^/' || :)"
+        fi
+    done <"$tmp.compiled"
+    headers=$(printf '%s\n' $headers | LC_ALL=C sort -u)
+    for h in $headers; do
+        if grep -Eq 'LAB [0-9]{2} (BEGIN|END) ' "$tree/$h"; then
+            echo "$h: error: a lab's region in a header that files given compiled include" >&2
+            exit 1
+        fi
+    done
+    # shellcheck disable=SC2086  # one word per header
+    [ -z "$headers" ] || (cd "$tmp" && sha256sum $headers) >"$tmp/prebuilt/SHA256SUMS"
+fi
 # Every stub must have been used: a stub for a region no file has is a typo.
 for s in "$labdir"/stubs/*; do
     [ -f "$s" ] || continue

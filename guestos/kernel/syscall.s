@@ -88,7 +88,7 @@ sys_exit:
 ; through the process's line buffer (console.s), so lines from different
 ; processes never mix.
 sys_write:
-; LAB 01 BEGIN sys-write
+; LAB 01 BEGIN sys-write shared
     push lr, r9, r10, r11
     mov r9, r1                  ; buf
     mov r10, r2                 ; len
@@ -149,7 +149,7 @@ sys_yield:
 
 ; getpid(): the caller's process id.
 sys_getpid:
-; LAB 01 BEGIN sys-getpid
+; LAB 01 BEGIN sys-getpid shared
     ldw r1, current(r0)
     ldw r1, P_PID(r1)
     ret

@@ -9,6 +9,9 @@
 #     and scores below full marks, and graded by itself (make grade there:
 #     the starter is its own $REF) each test has the result it gets
 #     against the reference;
+#   - the starter holds no other lab's answer (no telling line of another
+#     lab's region that is not shared), and with this lab's answer put
+#     back (the reference's files holding its regions) scores full marks;
 #   - every mutant labs/NN-*/mutants/NAME.patch, applied to the reference,
 #     builds and loses exactly the tests its '# loses:' line names, each
 #     '# says: TEST TEXT' line's TEST with TEXT in its reason.
@@ -52,6 +55,43 @@ pass() { echo "ok: $*"; }
 # A copy of the tree without build/ and .git/.
 copy() { mkdir -p "$1" && (cd "$tree" && tar cf - --exclude=./build --exclude=./.git .) | (cd "$1" && tar xf -); }
 
+# sources_with REGEX: the tree's source files (C, T32 assembly) holding
+# REGEX, from its top - the files labs' regions are in.
+sources_with() {
+    (cd "$tree" && grep -rlE "$1" --include='*.c' --include='*.h' --include='*.s' \
+        --exclude-dir=build --exclude-dir=.git . | sed 's|^\./||' | grep -v '^tests/labs/')
+}
+
+# leaked LAB FILE STARTER-FILE: the lines of FILE's regions of labs other
+# than LAB (not shared) that STARTER-FILE still has - another lab's answer
+# left in the starter.  Only telling lines count: 8 characters or more,
+# found neither outside the regions nor in the region's stub.
+leaked() {
+    [ -f "$3" ] || return 0
+    awk -v lab="$1" -v labs="$tree/labs" '
+    function trim(l) { gsub(/^[ \t]+|[ \t]+$/, "", l); return l }
+    FNR == 1 { part++ }
+    part == 1 {
+        if (match($0, /LAB [0-9][0-9] (BEGIN|END) [a-z0-9-]+( shared)?/)) {
+            split(substr($0, RSTART, RLENGTH), f, " ")
+            if (f[3] == "BEGIN" && f[2] != lab && f[5] != "shared") {
+                inside = 1
+                cmd = "cat " labs "/" f[2] "-*/stubs/" f[4] " 2>/dev/null"
+                while ((cmd | getline l) > 0) stub[trim(l)] = 1
+                close(cmd)
+            } else inside = 0
+            next
+        }
+        l = trim($0)
+        if (inside && length(l) >= 8) answer[l] = 1
+        else if (!inside) outside[l] = 1
+        next
+    }
+    { l = trim($0) }
+    (l in answer) && !(l in outside) && !(l in stub) { print FILENAME ":" FNR ": " l }
+    ' "$2" "$3"
+}
+
 start=$(date +%s)
 copy "$work/ref"
 if ! (cd "$work/ref" && make -j2 BUILD=build >"$work/ref.log" 2>&1); then
@@ -68,11 +108,25 @@ for lab in $labs; do
         fail "lab $lab: no starter: $(tail -n 3 "$work/handout-$lab.log")"
         continue
     fi
+    # No other lab's answer is in the starter (labs/README.md: other labs'
+    # C files come compiled, their other regions as their stubs).
+    leaks=$(sources_with 'LAB [0-9]{2} BEGIN' | while read -r f; do
+            leaked "$lab" "$tree/$f" "$work/starter-$lab/$f"
+        done)
+    if [ -z "$leaks" ]; then pass "lab $lab: the starter holds no other lab's answer"
+    else fail "lab $lab: the starter holds other labs' answers:"; echo "$leaks" | sed 's/^/    /'; fi
     # A student may get the starter, and hand it in, as a zip that keeps no
     # file modes (made on Windows, uploaded through a browser): it must
     # build without its exec bits.
     find "$work/starter-$lab" -type f -exec chmod a-x {} +
     subs="$subs $work/starter-$lab"
+    # The starter with this lab's answer put back (the reference's files
+    # holding its regions): full marks, hidden tests included - the other
+    # labs' code it is given, compiled or not, does its part.
+    rm -rf "$work/solved-$lab"
+    cp -R "$work/starter-$lab" "$work/solved-$lab"
+    sources_with "LAB $lab BEGIN" | while read -r f; do cp "$tree/$f" "$work/solved-$lab/$f"; done
+    subs="$subs $work/solved-$lab"
     # Every file the handout names (`dir/file`, from the tree's top or the
     # lab's folder; build/ outputs aside) is in the starter: the student
     # reads it first.
@@ -133,7 +187,7 @@ for lab in $labs; do
         --keep $subs >"$out" 2>"$work/grade-$lab.err"
     cat "$work/grade-$lab.err" >>"$out"
     kept=$(sed -n 's/^t32grade: the scratch folder is //p' "$work/grade-$lab.err")
-    echo "labcheck: lab $lab graded: reference, starter,$mutants ($(( $(date +%s) - t0 ))s)"
+    echo "labcheck: lab $lab graded: reference, starter, starter with the answer,$mutants ($(( $(date +%s) - t0 ))s)"
     if [ "$(echo $subs | wc -w)" -eq 1 ]; then   # one submission: no '== DIR ==' header
         sed -i "1i== $work/ref ==" "$out"
     fi
@@ -142,6 +196,11 @@ for lab in $labs; do
     score=$(section "$out" "$work/ref" | sed -n 's/^Score: //p')
     if [ -n "$score" ] && [ "${score%/*}" = "${score#*/}" ]; then pass "lab $lab: reference $score"
     else fail "lab $lab: reference scores '$score'"; section "$out" "$work/ref" | grep -v ': OK'; fi
+
+    # The starter with the answer put back: full marks.
+    score=$(section "$out" "$work/solved-$lab" | sed -n 's/^Score: //p')
+    if [ -n "$score" ] && [ "${score%/*}" = "${score#*/}" ]; then pass "lab $lab: starter with the answer put back $score"
+    else fail "lab $lab: starter with the answer put back scores '$score'"; section "$out" "$work/solved-$lab" | grep -v ': OK'; fi
 
     # The starter: builds, below full marks.
     s=$(section "$out" "$work/starter-$lab")

@@ -5,7 +5,8 @@
 #      starter's FAIL that names no task, and a test that takes its expected
 #      result from $REF's lab code;
 #   3. the real labs, if any: every lab's reference and starter, and the
-#      mutants of the first lab (`make labcheck` runs every lab's mutants).
+#      mutants of the first lab (`make labcheck` runs every lab's mutants);
+#      a changed header of a starter's compiled files stops its build.
 set -u
 BUILD=${BUILD:-build}
 fails=0
@@ -71,6 +72,23 @@ if [ -n "$first" ]; then
     first=${first#labs/}; first=${first%%-*}
     if tests/labs/labcheck.sh --quick --mutants "$first"; then echo "ok: the labs end to end"
     else echo "FAIL: the labs end to end"; fails=$((fails + 1)); fi
+    # A starter's compiled files pin the headers they were compiled with: a
+    # changed one stops the build before they are linked (labs/build.mk).
+    s="$work/pinned"
+    if ! labs/handout.sh "$first" "$s" >"$work/pinned.out" 2>&1 || [ ! -s "$s/prebuilt/SHA256SUMS" ]; then
+        echo "FAIL: lab $first's starter has no prebuilt/SHA256SUMS"; cat "$work/pinned.out"; fails=$((fails + 1))
+    else
+        h=$(sed -n '1s/^[0-9a-f]*  //p' "$s/prebuilt/SHA256SUMS")
+        echo '/* changed */' >>"$s/$h"
+        if (cd "$s" && make -j2 BUILD=build build/lib/libvmm.a) >"$work/pinned.out" 2>&1; then
+            echo "FAIL: a changed $h went unnoticed"; fails=$((fails + 1))
+        elif grep -q "^$h: error: changed, but the other labs' code in prebuilt/ was compiled with it" \
+                "$work/pinned.out"; then
+            echo "ok: a changed header of the compiled files stops the build"
+        else
+            echo "FAIL: a changed $h:"; cat "$work/pinned.out"; fails=$((fails + 1))
+        fi
+    fi
 else
     echo "ok: no labs yet (labs/NN-*/), nothing more to check"
 fi
