@@ -78,21 +78,22 @@ keep() {
     return 0
 }
 
-# The folder of each lab, as "NN=path NN=path ...", for the other labs' stubs.
+# The folder of each lab, one "NN=path" a line, for the other labs' stubs.
 labdirs=
 for d in "$tree"/labs/[0-9][0-9]-*/; do
     [ -d "$d" ] || continue
     d=${d%/}
     n=${d##*/}
-    labdirs="$labdirs ${n%%-*}=$d"
+    labdirs="$labdirs${n%%-*}=$d
+"
 done
 
 # Rewrite one file's regions (awk): stdin -> stdout, errors on stderr.
 regions() {
     awk -v lab="$lab" -v labdirs="$labdirs" -v file="$1" '
     BEGIN {
-        n = split(labdirs, d, " ")
-        for (i = 1; i <= n; i++) { split(d[i], kv, "="); dir[kv[1]] = kv[2] }
+        n = split(labdirs, d, "\n")
+        for (i = 1; i <= n; i++) if (d[i] != "") dir[substr(d[i], 1, 2)] = substr(d[i], 4)
     }
     function marker(line,   m) {
         if (match(line, /(\/\*|;)[ \t]*LAB [0-9][0-9] (BEGIN|END) [a-z0-9-]+( shared)?/)) {
