@@ -1,9 +1,12 @@
 /*
- * jsoncheck FILE [KEY|INDEX|# ...] - a strict JSON (RFC 8259, in UTF-8)
+ * jsoncheck FILE [KEY|INDEX|# ...] [?] - a strict JSON (RFC 8259, in UTF-8)
  * checker for the tests of the grader's output formats.  Exit status 0 when FILE holds
  * exactly one valid JSON value; with a path, print the value it reaches:
  * an object member by KEY, an array element by INDEX (from 0), '#' for an
  * array's length.  Strings print without their quotes, others as written.
+ * A last '?' prints the value's type instead (object, array, string,
+ * number, boolean, null): the value alone does not tell a string "80"
+ * from a number 80.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +208,7 @@ static int step(const char *key)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: jsoncheck FILE [KEY|INDEX|# ...]\n");
+        fprintf(stderr, "usage: jsoncheck FILE [KEY|INDEX|# ...] [?]\n");
         return 2;
     }
     FILE *f = fopen(argv[1], "rb");
@@ -223,11 +226,18 @@ int main(int argc, char **argv)
         return 1;
     }
     p = text;
-    for (int i = 2; i < argc; i++)
+    for (int i = 2; i < argc; i++) {
+        if (i == argc - 1 && !strcmp(argv[i], "?")) {
+            ws();
+            puts(*p == '{' ? "object" : *p == '[' ? "array" : *p == '"' ? "string" :
+                 *p == 't' || *p == 'f' ? "boolean" : *p == 'n' ? "null" : "number");
+            return 0;
+        }
         if (!step(argv[i])) {
             fprintf(stderr, "%s: error: no '%s' on the path\n", argv[1], argv[i]);
             return 1;
         }
+    }
     if (argc > 2) {
         ws();
         const char *s = p;
