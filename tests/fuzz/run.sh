@@ -18,15 +18,19 @@ srcs=$(find isa assembler vmm -name '*.c' | LC_ALL=C sort |
     grep -v -e '^assembler/t32as\.c$' -e '^assembler/t32dis\.c$' -e '^vmm/cli/')
 
 # The execution engine - the interpreter, the MMU and devices, and the whole
-# VMM but its option and file parsing (vmm/session/) - runs every guest
-# instruction.  libFuzzer's comparison tracing there (the trace-cmp part of
+# VMM but its parsers of untrusted text - runs every guest instruction.
+# libFuzzer's comparison tracing there (the trace-cmp part of
 # -fsanitize=fuzzer) would cost fuzz_guest most of its speed and guide
 # little: what the engine compares are times and values the guest computed,
 # not bytes of the input.  Edge coverage stays on everywhere, and the
-# parsers (assembler, image and snapshot readers, sessions) keep comparison
-# tracing.
+# parsers keep comparison tracing: the assembler, the image and snapshot
+# readers, the options and files of vmm/session/, and the debugger's
+# command lines - its words (debug.c), expressions and locations (expr.c)
+# and the arguments of its commands (points.c, show.c, vmminfo.c).  Its
+# target.c (running the guest, hashing its RAM for every `info state`) and
+# reverse.c (replaying it) stay with the engine.
 engine=$(echo "$srcs" | grep -E '^isa/(cpu|mmu|machine|console|disk)\.c$|^vmm/' |
-    grep -v '^vmm/session/')
+    grep -v -E '^vmm/session/|^vmm/debug/(debug|expr|points|show|vmminfo)\.c$')
 
 echo "fuzz: compiling the libraries"
 rm -f "$out"/obj/*.o
