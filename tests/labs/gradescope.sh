@@ -7,7 +7,8 @@
 # run_autograder, copied to the top as Gradescope does, on
 #   1. the reference solution (the zip's own tree): full marks;
 #   2. the starter (labs/handout.sh, `make handout`), uploaded as a zip
-#      with the tree in one folder: below full marks, the build OK;
+#      with the tree in one folder (and a Mac's __MACOSX/): below full
+#      marks, the build OK;
 #   3. no t32grade at all: score 0 and a message for the staff.
 # Each results.json must be valid JSON with what Gradescope reads: a
 # numeric score; tests[] each with a name, numeric score and max_score,
@@ -112,8 +113,10 @@ if grade reference; then
     else fail "the reference solution scores $score/$max"; cat "$work/reference.out"; fi
 fi
 
-# 2. The starter, in one folder (a zip of the tree) as students upload it.
-rm -rf "$ag/submission" && mkdir -p "$ag/submission"
+# 2. The starter, in one folder (a zip of the tree) as students upload it;
+# a zip made on a Mac has a __MACOSX/ folder next to it.
+rm -rf "$ag/submission" && mkdir -p "$ag/submission/__MACOSX/lab$lab"
+echo "Mac OS X resource fork" >"$ag/submission/__MACOSX/lab$lab/._Makefile"
 if ! sh labs/handout.sh "$lab" "$ag/submission/lab$lab" >"$work/handout.out" 2>&1; then
     fail "handout $lab: $(tail -n 3 "$work/handout.out")"
 elif grade starter; then
