@@ -69,6 +69,16 @@ grep -q "^trapeze compare: error: " "$tmp/err" || fail "compare: usage message"
 status 1 "compare: a missing image" "$T" compare "$tmp/none.img"
 status 1 "compare: a missing disk" "$T" compare --disk "$tmp/none.disk" "$hello"
 status 1 "compare: a missing --pv-image" "$T" compare --pv-image "$tmp/none.img" "$hello"
+# ... refused before any mode runs, as a missing IMAGE is: a guest that
+# never halts would have bare report its limit first.
+printf '    .text\n_start: b _start\n' >"$tmp/loop.s"
+"$AS" -o "$tmp/loop.img" "$tmp/loop.s" || fail "loop.s: t32as"
+for pv in "$tmp/none.img" "$tmp/loop.s"; do
+    status 1 "compare: a bad --pv-image ($(basename "$pv"))" "$T" compare --pv-image "$pv" "$tmp/loop.img"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^$pv: error: " "$tmp/err" &&
+        pass "compare: a bad --pv-image is refused before any mode runs" ||
+        { fail "compare: a bad --pv-image is not refused up front"; sed 's/^/    /' "$tmp/err"; }
+done
 
 # ---- compare: the table ----------------------------------------------------------------
 

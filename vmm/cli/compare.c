@@ -828,12 +828,31 @@ static int run_all(context *cx, const compare_args *a, result *rows, int *n)
     return rc;
 }
 
+/* Is PATH an image a run can load?  Asked of --pv-image before any mode
+ * runs, as of IMAGE: a bad file argument is refused up front, not after
+ * every other mode has taken its turn. */
+static bool image_usable(const char *path)
+{
+    t32_image img;
+    char err[256];
+    if (!t32_image_read(path, &img, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
+        return false;
+    }
+    t32_image_free(&img);
+    return true;
+}
+
 static int compare(const session_options *o, const compare_args *a)
 {
     t32_image img;
     char err[256];
     if (!t32_image_read(o->guests[0].image, &img, err, sizeof err)) {
         fprintf(stderr, "%s: error: %s\n", o->guests[0].image, err);
+        return SESSION_ERROR;
+    }
+    if (a->pv_image && !image_usable(a->pv_image)) {
+        t32_image_free(&img);
         return SESSION_ERROR;
     }
     context cx = { .in = { .o = o, .image = o->guests[0].image }, .img = &img };
