@@ -473,7 +473,7 @@ static bool finish_writes(t32_out *o, char *err, size_t errlen)
     int e = errno;
     if (ok && ferror(o->f)) {           /* an earlier write failed */
         ok = false;
-        e = errno;
+        e = o->error;                   /* why, if it was noted then */
     }
     if (o->kind != T32_OUT_STDOUT) {
         errno = 0;
@@ -502,6 +502,12 @@ bool t32_out_commit(t32_out *o, char *err, size_t errlen)
         unlink(o->tmp);
     reset(o);
     return ok;
+}
+
+void t32_out_note_error(t32_out *o)
+{
+    if (o->f && ferror(o->f) && o->error == 0)
+        o->error = errno ? errno : EIO;
 }
 
 void t32_out_abort(t32_out *o)

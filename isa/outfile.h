@@ -34,8 +34,10 @@
  *
  * Write errors are sticky in stdio, so callers need not check every
  * fprintf: commit flushes, checks ferror and fclose, and reports the first
- * problem (a full disk, /dev/full) as a message.  Messages are lower case,
- * without the file name (the caller prints "PATH: error: MESSAGE").
+ * problem (a full disk, /dev/full) as a message, with its reason if the
+ * failure was at commit or was noted when it happened (t32_out_note_error).
+ * Messages are lower case, without the file name (the caller prints
+ * "PATH: error: MESSAGE").
  *
  *     t32_out o;
  *     char err[256];
@@ -82,6 +84,8 @@ typedef struct t32_out {
     t32_out_kind kind;
     char *target;        /* T32_OUT_REPLACE: the path to rename over (links resolved) */
     char *tmp;           /* T32_OUT_REPLACE: the temporary being written */
+    int   error;         /* errno of the first failed write, once noted
+                            (t32_out_note_error); 0: none noted */
 } t32_out;
 
 /* Open `path` for writing as described above.  On failure returns false
@@ -93,6 +97,14 @@ bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen);
  * with a message if any write failed; then nothing was renamed (the
  * temporary is removed).  The t32_out is closed either way. */
 bool t32_out_commit(t32_out *o, char *err, size_t errlen);
+
+/* stdio keeps only the fact that a write failed, not why: by commit time
+ * errno is long gone and the message would say just "write failed".  A
+ * writer that goes on after a failure (a trace, line after line) calls
+ * this right after each write: the first failure's errno is kept in
+ * o->error, and commit's message gives it ("write failed: No space left
+ * on device"). */
+void t32_out_note_error(t32_out *o);
 
 /* Give up: close without committing.  A temporary is removed; the target
  * is untouched.  Harmless on a closed t32_out. */

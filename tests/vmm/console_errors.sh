@@ -5,7 +5,7 @@
 # for a VM's console=FILE.  The guest itself runs as usual, until the
 # failure is noticed: a guest that prints for ever then stops (status 1,
 # not a run that never ends).  A trace that cannot be written does the
-# same.
+# same, and says why.
 set -eu
 . tests/lib.sh
 
@@ -42,16 +42,29 @@ full "emulate, for ever" -- "$T" run --mode emulate "$tmp/spew.img"
 full "trap, two VMs for ever" -- "$T" run --vm "$tmp/spew.img" --vm "$tmp/spew.img"
 full "trap, console=/dev/full for ever" -- \
     "$T" run --vm "$tmp/spew.img,console=/dev/full" --vm "$tmp/hello.img"
-# A trace that fails ends the run the same way (spin: no output of its own).
-printf '    .text\n_start:\n1:  b 1b\n' >"$tmp/spin.s"
-"$BUILD/bin/t32as" -o "$tmp/spin.img" "$tmp/spin.s"
+# A trace that fails ends the run the same way, and says why, as a console
+# does (trapper: no output of its own, a trap - a --trace line - per turn).
+cat >"$tmp/trapper.s" <<'EOF'
+    .text
+_start:
+    la r1, handler
+    mtsr tvec, r1
+1:  syscall
+    b 1b
+handler:
+    rfe
+EOF
+"$BUILD/bin/t32as" -o "$tmp/trapper.img" "$tmp/trapper.s"
 for mode in bare trap; do
-    set +e
-    timeout 20 "$T" run --mode "$mode" --trace-insns /dev/full "$tmp/spin.img" \
-        </dev/null >/dev/null 2>"$tmp/err"
-    got=$?
-    set -e
-    expect_error "$mode, --trace-insns /dev/full for ever" "$got" 'error: --trace-insns: write failed'
+    for trace in --trace --trace-insns; do
+        set +e
+        timeout 20 "$T" run --mode "$mode" "$trace" /dev/full "$tmp/trapper.img" \
+            </dev/null >/dev/null 2>"$tmp/err"
+        got=$?
+        set -e
+        expect_error "$mode, $trace /dev/full for ever" "$got" \
+            "error: $trace: write failed: No space left on device"
+    done
 done
 
 # A closed pipe with SIGPIPE ignored (as under nohup or some shells'

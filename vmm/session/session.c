@@ -329,6 +329,7 @@ static void insn_line(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t p
     s->traced_cycle = cycle;
     s->traced_pc = pc;
     trace_insn(s->files.itrace.f, who, session_image(s, i), cycle, pc, psr, word);
+    t32_out_note_error(&s->files.itrace);   /* why a write failed, while errno says */
 }
 
 vmm_outcome session_bare_run(session *s, uint64_t limit, bool *stopped, bool told)
@@ -355,11 +356,20 @@ vmm_stats *session_bare_stats(session *s)
     return s->bare ? &s->bare_stats : NULL;
 }
 
+/* The observer of --trace in a VM: trace_event's line, and the reason if
+ * writing it failed (bare T32's trap lines: bare_output_failed). */
+static void trace_line(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
+{
+    session *s = ctx;
+    trace_event(s->files.trace.f, vc, ev);
+    t32_out_note_error(&s->files.trace);
+}
+
 static void watch_vmm(session *s)
 {
     if (s->files.trace.f) {
-        s->v->observer = trace_event;
-        s->v->observer_ctx = s->files.trace.f;
+        s->v->observer = trace_line;
+        s->v->observer_ctx = s;
     }
     if (s->files.itrace.f) {
         s->v->insn_hook = insn_line;
@@ -411,6 +421,7 @@ static bool traces_failed(const session *s)
 static bool bare_output_failed(void *ctx)
 {
     session *s = ctx;
+    t32_out_note_error(&s->files.trace);    /* a trap line of the step just run */
     return s->bare->console.out_error != 0 || traces_failed(s);
 }
 
