@@ -189,6 +189,12 @@ void      points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev);
 void      points_hit(debugger *d, dbg_point *p);  /* count it; drop a temporary */
 void      points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t len);
 
+/* ---- show.c ---- */
+/* Does backtrace find a frame above the current one?  Not in the
+ * outermost frame (the top of _start), where finish has nothing to
+ * return to. */
+bool      dbg_has_caller(debugger *d);
+
 /* ---- expr.c ---- */
 /* Evaluate; false after printing the error. */
 bool      expr_eval(debugger *d, const char *text, uint32_t *value);

@@ -601,10 +601,53 @@ static bool frame_not_set_up(debugger *d, uint32_t pc, uint32_t *ret)
     return w[0] == pop_fp && w[1] == pop_lr;
 }
 
-/* Frame 0 is the pc.  With a frame pointer (r13 != 0) the chain is
- * followed: a function that keeps one pushes lr, then fp, then sets
- * fp := sp, so the word at fp is the caller's fp and the word at fp + 4
- * the return address.  Without one, lr is the only caller we can know. */
+/* One frame found: shown (frame_line), or only counted (show NULL). */
+typedef void frame_fn(debugger *d, int n, uint32_t pc);
+
+static void add_frame(debugger *d, int *n, uint32_t pc, frame_fn *show)
+{
+    if (show)
+        show(d, *n, pc);
+    ++*n;
+}
+
+/* The call chain, at most `limit` frames past frame 0; returns how many
+ * frames it has.  Frame 0 is the pc.  With a frame pointer (r13 != 0) the
+ * chain is followed: a function that keeps one pushes lr, then fp, then
+ * sets fp := sp, so the word at fp is the caller's fp and the word at
+ * fp + 4 the return address.  Without one, lr is the only caller we can
+ * know. */
+static int walk_frames(debugger *d, uint32_t limit, frame_fn *show)
+{
+    int n = 0;
+    add_frame(d, &n, dbg_pc(d), show);
+    uint32_t fp = dbg_reg(d, T32_REG_FP), lr = dbg_reg(d, T32_REG_LR);
+    uint32_t missing;
+    if (frame_not_set_up(d, dbg_pc(d), &missing)) {
+        if (code_address(d, missing) && n < (int)limit)
+            add_frame(d, &n, missing, show);
+    } else if (fp == 0) {
+        if (code_address(d, lr) && lr != dbg_pc(d) && limit > 1)
+            add_frame(d, &n, lr, show);
+        return n;
+    }
+    while (fp && n < (int)limit) {
+        uint32_t words[2];
+        if (!dbg_read_virt(d, fp, words, 8) || !code_address(d, words[1]))
+            break;
+        add_frame(d, &n, words[1], show);
+        if (words[0] != 0 && words[0] <= fp)
+            break;                  /* a chain must go up the stack */
+        fp = words[0];
+    }
+    return n;
+}
+
+bool dbg_has_caller(debugger *d)
+{
+    return walk_frames(d, 2, NULL) > 1;
+}
+
 bool dc_backtrace(debugger *d, const char *fs, char *args)
 {
     (void)fs;
@@ -613,27 +656,7 @@ bool dc_backtrace(debugger *d, const char *fs, char *args)
         return false;
     if (!dbg_alive(d))
         return dbg_error(d, "no stack: the guest is not running");
-    frame_line(d, 0, dbg_pc(d));
-    uint32_t fp = dbg_reg(d, T32_REG_FP), lr = dbg_reg(d, T32_REG_LR);
-    int n = 1;
-    uint32_t missing;
-    if (frame_not_set_up(d, dbg_pc(d), &missing)) {
-        if (code_address(d, missing) && n < (int)limit)
-            frame_line(d, n++, missing);
-    } else if (fp == 0) {
-        if (code_address(d, lr) && lr != dbg_pc(d) && limit > 1)
-            frame_line(d, n, lr);
-        return true;
-    }
-    for (; fp && n < (int)limit; n++) {
-        uint32_t words[2];
-        if (!dbg_read_virt(d, fp, words, 8) || !code_address(d, words[1]))
-            break;
-        frame_line(d, n, words[1]);
-        if (words[0] != 0 && words[0] <= fp)
-            break;                  /* a chain must go up the stack */
-        fp = words[0];
-    }
+    walk_frames(d, limit, frame_line);
     return true;
 }
 

@@ -585,11 +585,15 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
 
 /* finish: step until the current function returns - a return executed at
  * the call depth we started at (calls made on the way go one deeper, and
- * their returns come back up). */
+ * their returns come back up).  In the outermost frame there is no return
+ * to wait for: it would run to the end of the program.  As gdb, refuse. */
 bool dbg_finish(debugger *d)
 {
     if (!dbg_alive(d))
         return dbg_error(d, "the guest is not running");
+    if (!dbg_has_caller(d))
+        return dbg_error(d, "\"finish\" not meaningful in the outermost frame "
+                         "(backtrace finds no caller)");
     begin_run(d);
     int depth = 0;
     fprintf(d->out, "Run till exit\n");
