@@ -121,6 +121,7 @@ static bool run_passes(as_state *as, const char *path)
         src_include(as, path, (token){ .kind = T_EOL }, false);
         if (!as->stop)
             check_globals(as);
+        sec_end_pass(as);
         sym_end_pass(as);
         sec_layout(as, next);
         bool final = as->pass >= 2 && !as->moved && memcmp(base, next, sizeof base) == 0;

@@ -89,7 +89,8 @@ static bool symbol_value(parser *p, token t, value *out)
     if (s && as->collecting)
         sym_note_dep(as, s);
     if (s && sym_defined_now(as, s)) {
-        *out = (value){ s->value, true, s->constant };
+        int64_t v = s->kind == SYM_LABEL ? sec_label_value(as, s->value) : s->value;
+        *out = (value){ v, true, s->constant };
         return true;
     }
     if (s && s->prev_defined && (p->flags & EXPR_NOW)) {

@@ -156,12 +156,21 @@ typedef struct chunk {
     size_t cap;
 } chunk;
 
+/* A label defined where its chunk holds nothing yet: a named label, or
+ * the def-th definition this pass of the local label as->locals[local]. */
+typedef struct label_ref {
+    symbol *sym;             /* NULL: a local label */
+    size_t local, def;
+} label_ref;
+
 typedef struct section {
     const char *name;
     uint32_t flags;          /* T32_SEG_* */
     uint32_t base;           /* where it starts unless an .org places it */
     chunk *chunks;
     size_t nchunks;
+    label_ref *waiting;      /* labels on the last chunk while it is empty */
+    size_t nwaiting, capwaiting;
 } section;
 
 /* ---- macros -------------------------------------------------------------------- */
@@ -357,8 +366,9 @@ bool sym_defined_now(const as_state *as, const symbol *s);
 void sym_begin_pass(as_state *as);
 void sym_end_pass(as_state *as);
 void sym_free_all(as_state *as);
-/* Numeric local labels: define `num:` here; resolve a `1b`/`1f` token. */
-bool local_define(as_state *as, int64_t num, int64_t addr);
+/* Numeric local labels: define `num:` here (*ref names the definition);
+ * resolve a `1b`/`1f` token. */
+bool local_define(as_state *as, int64_t num, int64_t addr, label_ref *ref);
 bool local_ref(as_state *as, token t, value *out, int flags);
 symbol **sym_sorted(as_state *as);                        /* malloc'd, by creation */
 /* Circular .equ.  While as->collecting, expr() passes each symbol it reads
@@ -387,6 +397,17 @@ bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill);
 bool sec_note_data(as_state *as, uint32_t addr, uint64_t n);
 /* .org: move the location counter to addr (forward only, once bytes exist). */
 bool sec_org(as_state *as, token at, int64_t addr);
+/* A label was just defined at the location counter.  If its chunk is
+ * still empty, an .org may yet move the chunk, and the label names its
+ * first byte wherever that goes: until the chunk's place is settled (its
+ * first byte, the end of the pass) the label holds LABEL_AT_START(section)
+ * instead of an address, which sec_label_value reads as the chunk's start.
+ * False (out of memory, reported) if it cannot be noted. */
+#define LABEL_AT_START(sec) (-1 - (int64_t)(sec))
+bool sec_label_defined(as_state *as, token at, label_ref ref);
+int64_t sec_label_value(const as_state *as, int64_t stored);
+/* The end of a pass: every label holds its address. */
+void sec_end_pass(as_state *as);
 /* The default addresses the next pass should use (IMAGE.md's layout). */
 void sec_layout(const as_state *as, uint32_t base[SEC_COUNT]);
 /* Report overlapping pieces of sections; false if any. */

@@ -5,9 +5,11 @@
  * which `.` reads - and a list of chunks: runs of contiguous bytes.  A
  * section starts as one empty chunk at its default address (IMAGE.md: .text
  * at 0x1000, .data and .bss each on the next page after the section
- * before).  `.org ADDR` before a section's first byte moves the chunk;
- * after it, an .org forward starts a new chunk, and an .org backward is an
- * error.  Each non-empty chunk becomes one segment of the image.
+ * before).  `.org ADDR` before a section's first byte moves the chunk,
+ * and the labels defined on it so far with it: a label names the address
+ * its next byte goes to.  After the first byte, an .org forward starts a
+ * new chunk, and an .org backward is an error.  Each non-empty chunk
+ * becomes one segment of the image.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,7 @@ void sec_begin_pass(as_state *as, const uint32_t base[SEC_COUNT])
         s->name = kinds[i].name;
         s->flags = kinds[i].flags;
         s->base = base[i];
+        s->nwaiting = 0;
         if (!new_chunk(s, base[i]))
             abort();                    /* a few bytes at start-up */
     }
@@ -79,6 +82,57 @@ uint32_t sec_here(const as_state *as)
 {
     return (uint32_t)sec_here64(as);
 }
+
+/* ---- labels on an empty chunk ------------------------------------------------ */
+
+/* Where a label's value is stored (label_ref). */
+static int64_t *label_slot(as_state *as, label_ref r)
+{
+    return r.sym ? &r.sym->value : &as->locals[r.local].cur[r.def];
+}
+
+bool sec_label_defined(as_state *as, token at, label_ref ref)
+{
+    section *s = &as->sec[as->cur];
+    if (current(as)->size != 0)
+        return true;                    /* where it is for good */
+    label_ref *p = as_grow(s->waiting, &s->capwaiting, s->nwaiting, sizeof *p, 8);
+    if (!p) {
+        as_error(as, at, "out of memory");
+        return false;
+    }
+    s->waiting = p;
+    s->waiting[s->nwaiting++] = ref;
+    *label_slot(as, ref) = LABEL_AT_START(as->cur);
+    return true;
+}
+
+int64_t sec_label_value(const as_state *as, int64_t stored)
+{
+    if (stored >= 0)
+        return stored;
+    const section *s = &as->sec[-1 - stored];
+    return s->chunks[s->nchunks - 1].start;
+}
+
+/* Section i's last chunk has its place (its first byte comes, or the pass
+ * ends): the labels waiting on it get their address.  Each label waits
+ * once, so an .org that moves an empty chunk costs nothing per label. */
+static void settle(as_state *as, int i)
+{
+    section *s = &as->sec[i];
+    for (size_t k = 0; k < s->nwaiting; k++)
+        *label_slot(as, s->waiting[k]) = s->chunks[s->nchunks - 1].start;
+    s->nwaiting = 0;
+}
+
+void sec_end_pass(as_state *as)
+{
+    for (int i = 0; i < SEC_COUNT; i++)
+        settle(as, i);
+}
+
+/* ---- bytes ------------------------------------------------------------------- */
 
 /* Can n more bytes go at the location counter?  `stored` says whether they
  * are kept in the image (not for .bss). */
@@ -131,6 +185,7 @@ static uint8_t *reserve(as_state *as, token at, size_t n)
         as_error(as, at, "out of memory");
         return NULL;
     }
+    settle(as, as->cur);
     c->size += n;
     as->stored += n;
     return p;
@@ -160,6 +215,8 @@ bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill)
         }
         if (!room_for(as, at, n, false))
             return false;
+        if (n > 0)
+            settle(as, as->cur);
         current(as)->size += n;
         return true;
     }
@@ -182,7 +239,7 @@ bool sec_org(as_state *as, token at, int64_t addr)
         return false;
     }
     if (c->size == 0) {
-        c->start = (uint32_t)addr;      /* nothing here yet: just move */
+        c->start = (uint32_t)addr;      /* nothing here yet: just move (its labels follow) */
         return true;
     }
     if ((uint64_t)addr < here) {
@@ -289,6 +346,8 @@ bool sec_note_data(as_state *as, uint32_t addr, uint64_t n)
 void sec_free_all(as_state *as)
 {
     free(as->data);
-    for (int i = 0; i < SEC_COUNT; i++)
+    for (int i = 0; i < SEC_COUNT; i++) {
         free_chunks(&as->sec[i]);
+        free(as->sec[i].waiting);
+    }
 }

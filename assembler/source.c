@@ -231,7 +231,10 @@ static bool labels(as_state *as, lexer *lx, bool *defined)
         lx_next(lx);
         *defined = true;
         if (number) {
-            local_define(as, t.num, (int64_t)sec_here64(as));
+            label_ref ref;
+            if (local_define(as, t.num, (int64_t)sec_here64(as), &ref) &&
+                !sec_label_defined(as, t, ref))
+                return false;
             continue;
         }
         char name[256];
@@ -243,7 +246,9 @@ static bool labels(as_state *as, lexer *lx, bool *defined)
             as_error(as, t, "'.' cannot be used as a label");
             return false;
         }
-        sym_define(as, t, name, SYM_LABEL, (value){ (int64_t)sec_here64(as), true, false });
+        if (sym_define(as, t, name, SYM_LABEL, (value){ (int64_t)sec_here64(as), true, false }) &&
+            !sec_label_defined(as, t, (label_ref){ .sym = sym_find(as, name) }))
+            return false;
     }
 }
 

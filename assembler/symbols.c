@@ -156,7 +156,7 @@ static local_label *local_new(as_state *as, int64_t num)
     return l;
 }
 
-bool local_define(as_state *as, int64_t num, int64_t addr)
+bool local_define(as_state *as, int64_t num, int64_t addr, label_ref *ref)
 {
     local_label *l = local_find(as, num);
     if (!l && !(l = local_new(as, num)))
@@ -166,6 +166,7 @@ bool local_define(as_state *as, int64_t num, int64_t addr)
         return false;
     l->cur = p;
     l->cur[l->ncur++] = addr;
+    *ref = (label_ref){ .local = (size_t)(l - as->locals), .def = l->ncur - 1 };
     return true;
 }
 
@@ -175,7 +176,7 @@ bool local_ref(as_state *as, token t, value *out, int flags)
     *out = (value){ 0, true, false };
     if (!t.fwd) {
         if (l && l->ncur) {
-            out->v = l->cur[l->ncur - 1];
+            out->v = sec_label_value(as, l->cur[l->ncur - 1]);
             return true;
         }
         as_error(as, t, "no local label '%lld:' before this point", (long long)t.num);

@@ -108,6 +108,30 @@ static void space_align_org(void **state)
     free(many);
 }
 
+/* A label names the address its next byte goes to: one just before an
+ * .org that places its section - or moves a chunk still empty - names the
+ * .org's address, not the default one (numeric labels too, in every
+ * section).  After bytes, a label names the end of them. */
+static void label_before_org(void **state)
+{
+    (void)state;
+    asm_run r = run(".text\nstart:\n1:\n.org 0x2000\n_start: halt\n.word start, 1b\nend:\n"
+                    ".org 0x3000\nlater:\n.org 0x3800\n.word later, end\n"
+                    ".data\nd:\n.org 0x5000\n.word d\n.bss\nb:\n.org 0x8000\n.space 4\n");
+    assert_true(r.ok);
+    uint32_t v;
+    assert_true(t32_image_lookup(&r.img, "start", &v));
+    assert_int_equal(v, 0x2000);
+    assert_int_equal(word_at(&r.img, 0x2004), 0x2000);   /* start */
+    assert_int_equal(word_at(&r.img, 0x2008), 0x2000);   /* 1b */
+    assert_int_equal(word_at(&r.img, 0x3800), 0x3800);   /* later, moved twice */
+    assert_int_equal(word_at(&r.img, 0x3804), 0x200c);   /* end: after the bytes */
+    assert_int_equal(word_at(&r.img, 0x5000), 0x5000);   /* d */
+    assert_true(t32_image_lookup(&r.img, "b", &v));
+    assert_int_equal(v, 0x8000);
+    run_free(&r);
+}
+
 static void sections_layout(void **state)
 {
     (void)state;
@@ -579,6 +603,7 @@ int main(void)
         cmocka_unit_test(data_ranges),
         cmocka_unit_test(data_in_text),
         cmocka_unit_test(space_align_org),
+        cmocka_unit_test(label_before_org),
         cmocka_unit_test(sections_layout),
         cmocka_unit_test(entry_point),
         cmocka_unit_test(entry_directive),
