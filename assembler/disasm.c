@@ -374,14 +374,96 @@ static void entry_line(const t32_image *img, FILE *out)
     fprintf(out, "        .entry 0x%08x\n", img->entry);
 }
 
-/* Constants, and symbols no segment can show as a label, become .equ. */
-static void header(const t32_image *img, FILE *out)
+/* ---- addresses no segment holds ------------------------------------------------ */
+
+/* A label of a section with nothing after it (`.bss` / `buf:` and no
+ * .space) names an address no segment holds, and so may an address .equ
+ * (`.equ end, buf + 64`).  As an .equ of a number it would come back a
+ * constant, so it comes back a label where a section can take one: after
+ * every segment, that section's `.org` to the address, then the labels.
+ * Each section takes one address (a second .org would carry the labels
+ * of its still-empty piece along), at or past the end of its segments. */
+#define NSECTIONS 3
+
+typedef struct loose {
+    uint32_t    addr[NSECTIONS];
+    const char *section[NSECTIONS];
+    int         n;
+} loose;
+
+/* An address symbol outside every segment (an end is inside: the label
+ * past the end, like stack_top, is printed there). */
+static bool outside_segments(const t32_image *img, const t32_symbol *y)
+{
+    if (y->flags & T32_SYM_ABS)
+        return false;
+    for (size_t k = 0; k < img->nsegs; k++)
+        if (y->value >= img->segs[k].addr &&
+            (uint64_t)y->value <= (uint64_t)img->segs[k].addr + img->segs[k].size)
+            return false;
+    return true;
+}
+
+/* The first address past the segments printed in `section`, 0 if none. */
+static uint64_t section_end(const t32_image *img, const char *section)
+{
+    uint64_t end = 0;
+    for (size_t k = 0; k < img->nsegs; k++)
+        if (strcmp(section_of(&img->segs[k]), section) == 0)
+            end = (uint64_t)img->segs[k].addr + img->segs[k].size;   /* in address order */
+    return end;
+}
+
+/* Give each address outside the segments (lowest first) a section that can
+ * take it; those left over stay .equ. */
+static void place_loose(const t32_image *img, labels *l, loose *lo)
+{
+    static const char *const sections[NSECTIONS] = { ".bss", ".data", ".text" };
+    bool used[NSECTIONS] = { false };
+    lo->n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        uint32_t a = l->v[i]->value;
+        if (!outside_segments(img, l->v[i]) || (lo->n && lo->addr[lo->n - 1] == a))
+            continue;
+        for (int k = 0; k < NSECTIONS; k++)
+            if (!used[k] && section_end(img, sections[k]) <= a) {
+                used[k] = true;
+                lo->addr[lo->n] = a;
+                lo->section[lo->n++] = sections[k];
+                break;
+            }
+        if (lo->n == NSECTIONS)
+            break;
+    }
+}
+
+static bool placed_loose(const loose *lo, const t32_image *img, const t32_symbol *y)
+{
+    for (int i = 0; i < lo->n; i++)
+        if (y->value == lo->addr[i] && outside_segments(img, y))
+            return true;
+    return false;
+}
+
+/* After every segment: each placed address, its section and labels. */
+static void loose_labels(const t32_image *img, const loose *lo, FILE *out)
+{
+    for (int i = 0; i < lo->n; i++) {
+        fprintf(out, "\n        %s\n        .org 0x%08x\n", lo->section[i], lo->addr[i]);
+        for (size_t k = 0; k < img->nsyms; k++)
+            if (img->syms[k].value == lo->addr[i] && outside_segments(img, &img->syms[k]))
+                fprintf(out, "%s:\n", img->syms[k].name);
+    }
+}
+
+/* Constants, and symbols no segment or section can show as a label, become .equ. */
+static void header(const t32_image *img, const loose *lo, FILE *out)
 {
     fprintf(out, "; entry point 0x%08x\n", img->entry);
     entry_line(img, out);
     for (size_t i = 0; i < img->nsyms; i++) {
         const t32_symbol *y = &img->syms[i];
-        bool placed = false;
+        bool placed = placed_loose(lo, img, y);
         for (size_t k = 0; k < img->nsegs && !(y->flags & T32_SYM_ABS); k++)
             placed |= label_fits(img, &img->segs[k], y->value);
         if (!placed)
@@ -394,8 +476,10 @@ static void header(const t32_image *img, FILE *out)
 void dis_image(const t32_image *img, FILE *out)
 {
     labels l;
+    loose lo;
     labels_init(&l, img);
-    header(img, out);
+    place_loose(img, &l, &lo);
+    header(img, &lo, out);
     for (size_t i = 0; i < img->nsegs; i++) {
         const t32_segment *s = &img->segs[i];
         fprintf(out, "\n        %s\n        .org 0x%08x\n", section_of(s), s->addr);
@@ -413,6 +497,7 @@ void dis_image(const t32_image *img, FILE *out)
         if (end < (1ull << 32) && (i + 1 == img->nsegs || img->segs[i + 1].addr != end))
             labels_at(&l, (uint32_t)end, out);
     }
+    loose_labels(img, &lo, out);
     free(l.v);
 }
 

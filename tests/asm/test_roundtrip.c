@@ -204,6 +204,46 @@ static void whole_image(void **state)
     run_free(&r);
 }
 
+/* Every symbol of a comes back in b with its value and flags (an address
+ * is no constant: T32_SYM_ABS stays as it was). */
+static void same_symbols(const t32_image *a, const t32_image *b, const char *text)
+{
+    assert_int_equal(a->nsyms, b->nsyms);
+    for (size_t i = 0; i < a->nsyms; i++) {
+        size_t k = 0;
+        while (k < b->nsyms && strcmp(a->syms[i].name, b->syms[k].name) != 0)
+            k++;
+        if (k == b->nsyms || b->syms[k].value != a->syms[i].value ||
+            b->syms[k].flags != a->syms[i].flags)
+            fail_msg("%s did not come back as it was:\n%s", a->syms[i].name, text);
+    }
+}
+
+/* A label no segment holds - of a section with nothing after it, or an
+ * address .equ past the program - comes back as a label, not as an .equ
+ * of a number, which would be a constant. */
+static void labels_outside_segments(void **state)
+{
+    (void)state;
+    static const char *const sources[] = {
+        "_start: halt\n.bss\nbuf:\n",
+        "_start: halt\n.data\nd:\n.bss\nb:\n",
+        "_start: halt\n.bss\nb: .space 8\n.org 0x9000\nlate:\n.equ past, late + 16\n.equ K, 5\n",
+    };
+    for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+        asm_run r = run(sources[i]);
+        if (!r.ok)
+            fail_msg("%s", r.diag);
+        char *text;
+        asm_run back = reassemble(&r.img, &text);
+        same_symbols(&r.img, &back.img, text);
+        assert_int_equal(back.img.nsegs, r.img.nsegs);
+        free(text);
+        run_free(&back);
+        run_free(&r);
+    }
+}
+
 /* A code segment may start at an odd address (`.org` to one, then data up
  * to the next word): instructions still sit on word boundaries, and the
  * labels on them are printed as labels, once - not also as .equ. */
@@ -307,6 +347,7 @@ int main(void)
         cmocka_unit_test(whole_image),
         cmocka_unit_test(entry_points),
         cmocka_unit_test(unaligned_code_segment),
+        cmocka_unit_test(labels_outside_segments),
         cmocka_unit_test(raw_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
