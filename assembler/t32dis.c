@@ -187,8 +187,14 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             return usage(stdout);
         } else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
-            if (!number(argv[++i], &base) || base % 4) {
-                fprintf(stderr, "t32dis: error: -b needs a word-aligned address\n");
+            if (!number(argv[++i], &base)) {
+                fprintf(stderr, "t32dis: error: -b: '%s' is not a 32-bit address "
+                        "(0..0xfffffffc)\n", argv[i]);
+                return 2;
+            }
+            if (base % 4) {
+                fprintf(stderr, "t32dis: error: -b needs a word-aligned address, "
+                        "not 0x%08x\n", base);
                 return 2;
             }
         } else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {

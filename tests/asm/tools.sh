@@ -47,6 +47,12 @@ expect 2 "t32dis: error: 2 words at 0xfffffffc run past the end of the 32-bit ad
     "$bin/t32dis" -w 1 2 -b 0xfffffffc
 expect 1 "raw.bin: error: 12 bytes at 0xfffffff8 run past the end of the 32-bit address space" \
     "$bin/t32dis" -r raw.bin -b 0xfffffff8
+# -b: an address out of range is not called unaligned.
+expect 2 "t32dis: error: -b: '4294967296' is not a 32-bit address (0..0xfffffffc)" \
+    "$bin/t32dis" -w 1 -b 4294967296
+expect 2 "t32dis: error: -b: '-4' is not a 32-bit address" "$bin/t32dis" -w 1 -b -4
+expect 2 "t32dis: error: -b needs a word-aligned address, not 0x00001002" \
+    "$bin/t32dis" -w 1 -b 0x1002
 
 # ---- t32mkdisk: one or more NAME=IMAGE; a bad command line is status 2
 # and writes nothing, a bad image is status 1.
