@@ -336,12 +336,12 @@ void dbg_switch_modes(debugger *d)
 
 /* One boundary of a VM: each of its vCPUs runs one cycle (an instruction
  * that took a hidden page fault is retried until vCPU vc has run one). */
-static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc)
+static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc, bool until_event)
 {
     uint64_t before = vc->vcycles;
     dbg_switch_modes(d);
     for (int tries = 0; tries < 8 && vc->vcycles == before && vm->outcome.end == VMM_RUNNING &&
-         !vc->halted; tries++) {
+         !vc->halted && !(until_event && d->hit_id); tries++) {
         d->v->stop = false;
         vmm_vm_run(vm, 1);
     }
@@ -350,15 +350,15 @@ static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc)
     vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
 }
 
-static void vm_step(debugger *d)
-{
-    vm_step_of(d, dbg_vm(d), dbg_vcpu(d));
-}
-
-static void step_one(debugger *d)
+/* One instruction of the selected vCPU.  An exit that retires nothing - a
+ * hidden page fault - is followed by the instruction's retry, unless
+ * until_event and it met a VMM event point: a continue stops there, as it
+ * would had the fault come later in the run (run_fast stops at the event);
+ * a step goes on to finish its instruction. */
+static void step_one(debugger *d, bool until_event)
 {
     if (d->v)
-        vm_step(d);
+        vm_step_of(d, dbg_vm(d), dbg_vcpu(d), until_event);
     else
         bare_run(d, bare_cpu(d)->cycles + 1, false);
 }
@@ -440,7 +440,7 @@ static void step_foreign(debugger *d)
         vmm_vm *vm = d->v->vms[i];
         for (int c = 0; c < vm->nvcpus; c++) {
             if (vm->outcome.end == VMM_RUNNING && points_foreign(d, i, vm->vcpus[c].pc)) {
-                vm_step_of(d, vm, &vm->vcpus[c]);
+                vm_step_of(d, vm, &vm->vcpus[c], false);
                 break;          /* the step ran each of its vCPUs */
             }
         }
@@ -448,15 +448,15 @@ static void step_foreign(debugger *d)
 }
 
 /* One instruction, checked: true if a watchpoint, a breakpoint at the new
- * pc, a VMM event, an end or Ctrl-C stops here. */
-static bool careful_step(debugger *d)
+ * pc, a VMM event, an end or Ctrl-C stops here (until_event: see step_one). */
+static bool careful_step(debugger *d, bool until_event)
 {
     uint32_t regs[16];
     for (int r = 0; r < 16; r++)
         regs[r] = dbg_reg(d, r);
     uint32_t pc = dbg_pc(d), word = 0;
     bool have_word = dbg_read_virt(d, pc, &word, 4);
-    step_one(d);
+    step_one(d, until_event);
     if (d->hit_id || !dbg_alive(d) || d->interrupted)
         return true;
     dbg_point *p = points_watch_check(d, pc, word, have_word, regs);
@@ -499,11 +499,11 @@ bool dbg_event_stop_stands(debugger *d)
  * fast (or carefully, if a watchpoint needs it) until something stops. */
 static void run_until_stop(debugger *d)
 {
-    if (careful_step(d) && (d->hit_id == 0 || dbg_event_stop_stands(d)))
+    if (careful_step(d, true) && (d->hit_id == 0 || dbg_event_stop_stands(d)))
         return;
     for (;;) {
         if (points_have_watch(d)) {
-            while (!careful_step(d))
+            while (!careful_step(d, true))
                 ;
         } else {
             run_fast(d);
@@ -569,7 +569,7 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
         bool last = i + 1 == n;
         if (!last)
             d->nevents = 0;       /* narrate only the last instruction's exits */
-        careful_step(d);
+        careful_step(d, false);
         /* As in gdb, a breakpoint or watchpoint met on the way ends the
          * count there.  So does a VMM event point - except on the last
          * step, which tells its events in words rather than stopping. */
@@ -600,7 +600,7 @@ bool dbg_finish(debugger *d)
     while (dbg_alive(d) && !d->interrupted) {
         uint32_t pc = dbg_pc(d);
         bool call = dbg_is_call(d, pc), ret = dbg_is_return(d, pc);
-        if (careful_step(d))
+        if (careful_step(d, true))
             break;
         depth += call;
         if (ret && depth-- == 0)
