@@ -43,12 +43,4 @@ crit:
     popf
     ret
 
-; show(r1): hex and a newline.
-show:
-    push lr
-    call puthex
-    li r1, 10
-    out r1, CON_DATA(r0)
-    pop lr
-    ret
-    .include "print.s"
+    .include "show.s"             ; show(r1): hex and a newline (tests/guests/)

@@ -39,12 +39,4 @@ getpsr:
 new_word:
     push r0
 
-; show(r1): hex and a newline.
-show:
-    push lr
-    call puthex
-    li r1, 10
-    out r1, CON_DATA(r0)
-    pop lr
-    ret
-    .include "print.s"
+    .include "show.s"             ; show(r1): hex and a newline (tests/guests/)

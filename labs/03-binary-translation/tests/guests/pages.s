@@ -21,15 +21,7 @@ _start:
 new_word:
     li r1, 0x33                  ; what `three` becomes
 
-; show(r1): hex and a newline.
-show:
-    push lr
-    call puthex
-    li r1, 10
-    out r1, CON_DATA(r0)
-    pop lr
-    ret
-    .include "print.s"
+    .include "show.s"             ; show(r1): hex and a newline
 
     .org 0x2000
 one:
