@@ -76,7 +76,7 @@ leaked() {
             split(substr($0, RSTART, RLENGTH), f, " ")
             if (f[3] == "BEGIN" && f[2] != lab && f[5] != "shared") {
                 inside = 1
-                cmd = "cat " labs "/" f[2] "-*/stubs/" f[4] " 2>/dev/null"
+                cmd = "cat \"" labs "\"/" f[2] "-*/stubs/" f[4] " 2>/dev/null"
                 while ((cmd | getline l) > 0) stub[trim(l)] = 1
                 close(cmd)
             } else inside = 0
