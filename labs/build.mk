@@ -29,6 +29,14 @@ $(BUILD)/prebuilt.ok: prebuilt/SHA256SUMS $(shell sed 's/^[0-9a-f]*  //' prebuil
 	    sed -n 's/^\(.*\): FAILED.*$$/\1: error: changed, but the other labs'"'"' code in prebuilt\/ was compiled with it as it was handed out: undo the change/p' $@.log >&2; \
 	    exit 1; fi
 endif
+# The starter lists those files (labs/NN-*/compiled).  A tree that has lost
+# prebuilt/ - a submission uploaded without it - is told what is missing,
+# rather than failing to link.
+compiled_missing := $(foreach f,$(shell sed '/^\#/d' $(wildcard labs/[0-9][0-9]-*/compiled) /dev/null),\
+                      $(if $(wildcard $(f) prebuilt/$(f:.c=.o)),,$(f)))
+ifneq ($(strip $(compiled_missing)),)
+$(error prebuilt/$(patsubst %.c,%.o,$(firstword $(compiled_missing))) is missing: this starter has $(firstword $(compiled_missing)) only compiled, in prebuilt/ (labs/*/compiled) - restore prebuilt/ from the starter)
+endif
 
 handout:
 	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make handout LAB=NN DEST=DIR" >&2; exit 2; }

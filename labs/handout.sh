@@ -11,8 +11,9 @@
 #       * a C file holding regions of other labs only is given compiled,
 #         as prebuilt/PATH.o in place of PATH.c (the tree's Makefile builds
 #         $(BUILD)/obj/PATH.o from PATH.c, and links prebuilt/PATH.o when
-#         PATH.c is absent), and prebuilt/SHA256SUMS records the tree's
-#         headers it was compiled against;
+#         PATH.c is absent), prebuilt/SHA256SUMS records the tree's
+#         headers it was compiled against, and labs/NN-*/compiled lists
+#         the files given so;
 #       * any other region of lab MM is replaced by labs/MM-*/stubs/id,
 #         unless it is marked shared (`LAB MM BEGIN id shared`): then it
 #         keeps its code, as code every lab's starter needs and that
@@ -193,6 +194,11 @@ if [ -s "$tmp.compiled" ]; then
     done
     # shellcheck disable=SC2086  # one word per header
     [ -z "$headers" ] || (cd "$tmp" && sha256sum $headers) >"$tmp/prebuilt/SHA256SUMS"
+    # The list, in the lab's folder: for the student, and for the build,
+    # which without prebuilt/ says what is missing (labs/build.mk).
+    { echo "# The files this starter has compiled, in prebuilt/, not as source: they"
+      echo "# hold other labs' answers.  Keep prebuilt/ with your tree: the build needs it."
+      cat "$tmp.compiled"; } >"$tmp/labs/$labname/compiled"
 fi
 # Every stub must have been used: a stub for a region no file has is a typo.
 for s in "$labdir"/stubs/*; do

@@ -23,7 +23,7 @@ s="$work/starter"
 if labs/handout.sh --tree "$fix" 01 "$s" >"$work/out" 2>&1; then pass "handout made"
 else fail "handout: $(cat "$work/out")"; fi
 if [ "$(cd "$s" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" = \
-     "./Makefile ./answer.c ./labs/01-arith/README.md ./labs/01-arith/stubs/add ./labs/01-arith/stubs/mul ./labs/01-arith/tests/add.test ./labs/01-arith/tests/mul.test ./prebuilt/SHA256SUMS ./prebuilt/twice.o ./twice.h " ]
+     "./Makefile ./answer.c ./labs/01-arith/README.md ./labs/01-arith/compiled ./labs/01-arith/stubs/add ./labs/01-arith/stubs/mul ./labs/01-arith/tests/add.test ./labs/01-arith/tests/mul.test ./prebuilt/SHA256SUMS ./prebuilt/twice.o ./twice.h " ]
 then pass "only the starter's files, twice.c given compiled"; else fail "files: $(cd "$s" && find . -type f)"; fi
 if ! grep -q 'LAB [0-9]' "$s/answer.c" && grep -q 'Lab 01: add a and b here' "$s/answer.c" &&
    ! grep -q 'return a \* b;' "$s/answer.c" &&
@@ -32,6 +32,8 @@ then pass "regions replaced by their labs' stubs, markers removed"; else fail "a
 if [ "$(cat "$s/prebuilt/SHA256SUMS")" = "$(cd "$fix" && sha256sum twice.h)" ]
 then pass "prebuilt/SHA256SUMS lists the header twice.c includes"
 else fail "SHA256SUMS: $(cat "$s/prebuilt/SHA256SUMS")"; fi
+if [ "$(grep -v '^#' "$s/labs/01-arith/compiled")" = twice.c ]
+then pass "labs/01-arith/compiled lists twice.c"; else fail "compiled: $(cat "$s/labs/01-arith/compiled")"; fi
 if (cd "$s" && make BUILD=build >/dev/null 2>&1) && [ "$("$s/build/bin/answer" twice 21)" = 42 ]
 then pass "starter builds, with lab 02's twice() compiled in"; else fail "starter does not build or twice() is wrong"; fi
 rm -rf "$s/build"

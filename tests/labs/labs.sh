@@ -6,7 +6,8 @@
 #      result from $REF's lab code;
 #   3. the real labs, if any: every lab's reference and starter, and the
 #      mutants of the first lab (`make labcheck` runs every lab's mutants);
-#      a changed header of a starter's compiled files stops its build.
+#      a changed header of a starter's compiled files stops its build, and
+#      a starter without prebuilt/ says so.
 set -u
 BUILD=${BUILD:-build}
 fails=0
@@ -87,6 +88,15 @@ if [ -n "$first" ]; then
             echo "ok: a changed header of the compiled files stops the build"
         else
             echo "FAIL: a changed $h:"; cat "$work/pinned.out"; fails=$((fails + 1))
+        fi
+        # ... and a tree that lost prebuilt/ is told so, not left to fail linking.
+        rm -rf "$s/prebuilt"
+        if (cd "$s" && make -j2 BUILD=build all) >"$work/pinned.out" 2>&1; then
+            echo "FAIL: a starter without prebuilt/ built"; fails=$((fails + 1))
+        elif grep -q "prebuilt/.*\.o is missing: this starter has .*\.c only compiled" "$work/pinned.out"; then
+            echo "ok: a starter without prebuilt/ says what is missing"
+        else
+            echo "FAIL: a starter without prebuilt/:"; tail -n 5 "$work/pinned.out"; fails=$((fails + 1))
         fi
     fi
 else
