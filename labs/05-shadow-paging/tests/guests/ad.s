@@ -110,42 +110,8 @@ dump:
     pop lr
     ret
 
-; build(): page tables, and a `ret` at the start of every test page.
-build:
-    la r1, L2K                   ; kernel: 0..256 KiB identity, R W X
-    li r2, 0
-1:  ori r3, r2, 0xf
-    stw r3, 0(r1)
-    addi r1, r1, 4
-    li r4, 0x1000
-    add r2, r2, r4
-    la r4, 0x40000
-    cmp r2, r4
-    bltu 1b
-    la r1, L2T
-    la r2, TEST_PA
-    la r5, perms
-    li r6, NPAGES
-    ldw r7, ret_word(r0)
-2:  ldw r3, 0(r5)
-    or r3, r3, r2
-    stw r3, 0(r1)
-    stw r7, 0(r2)
-    addi r1, r1, 4
-    addi r5, r5, 4
-    li r4, 0x1000
-    add r2, r2, r4
-    subi r6, r6, 1
-    bnz r6, 2b
-    la r1, L1
-    la r2, L2K | 1
-    stw r2, 0(r1)
-    la r2, L2T | 1
-    stw r2, 8(r1)
-    ret
+    .include "tables.s"          ; build(): the page tables
 
-ret_word:
-    ret
 perms:  .word 0x3, 0x7, 0x7, 0xb, 0x47, 0x7, 0x3
 msg_kernel: .asciz "kernel pages:\n"
 msg_again:  .asciz "after a tlbflush:\n"

@@ -23,6 +23,7 @@ _start:
     la r1, handler
     mtsr tvec, r1
     call build
+    call build_user
     la r1, L1 | 1
     mtsr ptbr, r1
     li r9, 0                     ; kind: 0 load, 1 store, 2 fetch
@@ -139,47 +140,18 @@ handler:
     mtsr epsr, r5
     rfe
 
-; build(): page tables, and a `ret` at the start of every test page.
-build:
-    la r1, L2K                   ; kernel: 0..256 KiB identity, RWX
-    li r2, 0
-1:  ori r3, r2, 0xf
-    stw r3, 0(r1)
-    addi r1, r1, 4
-    li r4, 0x1000
-    add r2, r2, r4
-    la r4, 0x40000
-    cmp r2, r4
-    bltu 1b
-    la r1, L2U + 4 * 3           ; the probe page, user R X
+; build_user(): the user's table, L2U (4..8 MiB): the probe page, user R X.
+build_user:
+    la r1, L2U + 4 * 3
     la r2, 0x3000 | 0x1b
     stw r2, 0(r1)
-    la r1, L2T
-    la r2, TEST_PA
-    la r5, perms
-    li r6, NPAGES
-    ldw r7, ret_word(r0)
-2:  ldw r3, 0(r5)
-    or r3, r3, r2
-    stw r3, 0(r1)
-    stw r7, 0(r2)
-    addi r1, r1, 4
-    addi r5, r5, 4
-    li r4, 0x1000
-    add r2, r2, r4
-    subi r6, r6, 1
-    bnz r6, 2b
     la r1, L1
-    la r2, L2K | 1
-    stw r2, 0(r1)
     la r2, L2U | 1
     stw r2, 4(r1)
-    la r2, L2T | 1
-    stw r2, 8(r1)
     ret
 
-ret_word:
-    ret
+    .include "tables.s"          ; build(): the kernel's and the test pages' tables
+
 perms:  .word 0, 0x3, 0x7, 0xb, 0xf, 0x13, 0x17, 0x1b, 0x1f
 kinds:  .asciz "load   "
         .asciz "store  "
