@@ -405,7 +405,10 @@ bool sec_org(as_state *as, token at, int64_t addr);
  * False (out of memory, reported) if it cannot be noted. */
 #define LABEL_AT_START(sec) (-1 - (int64_t)(sec))
 bool sec_label_defined(as_state *as, token at, label_ref ref);
-int64_t sec_label_value(const as_state *as, int64_t stored);
+/* A label's value as an expression reads it: `stored`, or for a label
+ * still waiting, where it settled in the last pass (`prev`; NULL in its
+ * first pass: then where its chunk starts now). */
+int64_t sec_label_value(const as_state *as, int64_t stored, const int64_t *prev);
 /* The end of a pass: every label holds its address. */
 void sec_end_pass(as_state *as);
 /* The default addresses the next pass should use (IMAGE.md's layout). */

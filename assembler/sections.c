@@ -107,10 +107,18 @@ bool sec_label_defined(as_state *as, token at, label_ref ref)
     return true;
 }
 
-int64_t sec_label_value(const as_state *as, int64_t stored)
+/* A waiting label names the byte its chunk will start with, which this pass
+ * does not know yet: an .org further down may still move the chunk.  The
+ * last pass knows - where the label settled then is where it settles again,
+ * unless something moved, and then another pass follows - so that is its
+ * value, as for a forward reference.  (Reading the chunk's start now would
+ * give `.equ x, start` the address before the .org, for ever.) */
+int64_t sec_label_value(const as_state *as, int64_t stored, const int64_t *prev)
 {
     if (stored >= 0)
         return stored;
+    if (prev)
+        return *prev;
     const section *s = &as->sec[-1 - stored];
     return s->chunks[s->nchunks - 1].start;
 }

@@ -215,9 +215,12 @@ bool src_include(as_state *as, const char *path, token at, bool search)
 
 /* ---- one line ------------------------------------------------------------------------------ */
 
-/* Labels at the start of a statement: `name:` and `1:`. */
-static bool labels(as_state *as, lexer *lx, bool *defined)
+/* Labels at the start of a statement: `name:` and `1:`.  *named is the
+ * address they name, for the listing: the location counter, or where the
+ * last pass put them if they wait for an .org to place their chunk. */
+static bool labels(as_state *as, lexer *lx, bool *defined, uint64_t *named)
 {
+    *named = sec_here64(as);
     for (;;) {
         lexer ahead = *lx;
         ahead.quiet = true;
@@ -235,6 +238,9 @@ static bool labels(as_state *as, lexer *lx, bool *defined)
             if (local_define(as, t.num, (int64_t)sec_here64(as), &ref) &&
                 !sec_label_defined(as, t, ref))
                 return false;
+            value v;
+            if (local_ref(as, t, &v, 0) && v.known)
+                *named = (uint64_t)v.v;
             continue;
         }
         char name[256];
@@ -246,9 +252,13 @@ static bool labels(as_state *as, lexer *lx, bool *defined)
             as_error(as, t, "'.' cannot be used as a label");
             return false;
         }
+        symbol *s = NULL;
         if (sym_define(as, t, name, SYM_LABEL, (value){ (int64_t)sec_here64(as), true, false }) &&
-            !sec_label_defined(as, t, (label_ref){ .sym = sym_find(as, name) }))
+            !sec_label_defined(as, t, (label_ref){ .sym = s = sym_find(as, name) }))
             return false;
+        if (s)
+            *named = (uint64_t)sec_label_value(as, s->value,
+                                               s->prev_defined ? &s->prev_value : NULL);
     }
 }
 
@@ -313,7 +323,8 @@ static bool conditional_line(as_state *as, lexer *lx, bool *defined)
     lx_text(lx, first, name, sizeof name);
     if (!cond_is_directive(name))
         return false;
-    if (!cond_active(as) || !labels(as, lx, defined))
+    uint64_t named;
+    if (!cond_active(as) || !labels(as, lx, defined, &named))
         lx_skip_labels(lx);             /* (after a bad label, reported: the rest) */
     lx_next(lx);
     return cond_directive(as, lx, first, name);
@@ -326,9 +337,10 @@ static void assemble_line(as_state *as, lexer *lx)
     size_t nchunks = as->sec[sec].nchunks;
     uint32_t start = sec_chunk_start(as);
     uint64_t before = sec_here64(as);
+    uint64_t named = before;
     bool defined = false;
     as->list_unit = 1;
-    if (labels(as, lx, &defined) && statement(as, lx))
+    if (labels(as, lx, &defined, &named) && statement(as, lx))
         return;                         /* macro or .include: its lines did all that */
     /* What this line emitted (nothing if it switched section or .org'd). */
     bool same_run = as->cur == sec && as->sec[sec].nchunks == nchunks &&
@@ -336,7 +348,7 @@ static void assemble_line(as_state *as, lexer *lx)
     uint64_t size = same_run ? sec_here64(as) - before : 0;
     if (size)
         as_note_line(as, (uint32_t)before);
-    list_statement(as, sec, (uint32_t)before, size, defined || size);
+    list_statement(as, sec, (uint32_t)(size ? before : named), size, defined || size);
 }
 
 void src_line(as_state *as, const char *text, size_t len)

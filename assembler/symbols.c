@@ -176,7 +176,13 @@ bool local_ref(as_state *as, token t, value *out, int flags)
     *out = (value){ 0, true, false };
     if (!t.fwd) {
         if (l && l->ncur) {
-            out->v = sec_label_value(as, l->cur[l->ncur - 1]);
+            size_t i = l->ncur - 1;
+            out->v = sec_label_value(as, l->cur[i], i < l->nprev ? &l->prev[i] : NULL);
+            if ((flags & EXPR_NOW) && out->v != sec_label_value(as, l->cur[i], NULL)) {
+                as_error(as, t, "'%lldb' is where an .org at or after this point places its "
+                         "section: its value is not known here", (long long)t.num);
+                return false;
+            }
             return true;
         }
         as_error(as, t, "no local label '%lld:' before this point", (long long)t.num);

@@ -130,6 +130,22 @@ static void label_before_org(void **state)
     assert_true(t32_image_lookup(&r.img, "b", &v));
     assert_int_equal(v, 0x8000);
     run_free(&r);
+    /* An .equ above the .org reads the label where the .org puts it. */
+    r = run(".text\nstart:\n1:\n.equ x, start\n.equ y, 1b + 4\n.org 0x2000\n.word x, y\n");
+    assert_true(r.ok);
+    assert_true(t32_image_lookup(&r.img, "x", &v));
+    assert_int_equal(v, 0x2000);
+    assert_int_equal(word_at(&r.img, 0x2000), 0x2000);
+    assert_int_equal(word_at(&r.img, 0x2004), 0x2004);
+    run_free(&r);
+    /* A size cannot depend on it: the .org it waits for would move it. */
+    expect_error(".text\nstart: .org start + 0x100\nhalt\n",
+                 "'start' is where an .org at or after this point places its section");
+    expect_error(".text\n1: .org 1b + 0x100\nhalt\n",
+                 "'1b' is where an .org at or after this point places its section");
+    r = run(".text\nstart:\n.space 8 - (. - start)\n.org 0x2000\nhalt\n");   /* no .org yet */
+    assert_true(r.ok);
+    run_free(&r);
 }
 
 static void sections_layout(void **state)
