@@ -601,6 +601,28 @@ static bool frame_not_set_up(debugger *d, uint32_t pc, uint32_t *ret)
     return w[0] == pop_fp && w[1] == pop_lr;
 }
 
+/* Is lr, with no frame to confirm it, the return address of the call
+ * that pc's function is running for?  A return address follows a call.
+ * But a call that has come back leaves lr pointing just after it, in the
+ * function that made it - `_start: call f` / `li r1, 0` leaves lr inside
+ * _start, which has no caller.  Then pc has gone on from there: it lies
+ * past lr, and either before the called function (f placed after
+ * _start) or past both (f before _start) - never where it is while f
+ * runs: in f, at or past its start and not past lr on the way there.  An
+ * indirect call's target is unknown: there only lr == pc is ruled out. */
+static bool lr_is_caller(debugger *d, uint32_t lr, uint32_t pc)
+{
+    uint32_t call;
+    if (!code_address(d, lr) || lr == pc || !dbg_read_virt(d, lr - 4, &call, 4))
+        return false;
+    if (T32_OPC(call) == T32_OP_JALR && T32_FA(call) == T32_REG_LR)
+        return true;
+    if (T32_OPC(call) != T32_OP_JAL)
+        return false;
+    uint32_t target = lr - 4 + 4u * T32_OFF24(call);
+    return target <= pc && !(target < lr && lr < pc);
+}
+
 /* One frame found: shown (frame_line), or only counted (show NULL). */
 typedef void frame_fn(debugger *d, int n, uint32_t pc);
 
@@ -627,7 +649,7 @@ static int walk_frames(debugger *d, uint32_t limit, frame_fn *show)
         if (code_address(d, missing) && n < (int)limit)
             add_frame(d, &n, missing, show);
     } else if (fp == 0) {
-        if (code_address(d, lr) && lr != dbg_pc(d) && limit > 1)
+        if (lr_is_caller(d, lr, dbg_pc(d)) && limit > 1)
             add_frame(d, &n, lr, show);
         return n;
     }
