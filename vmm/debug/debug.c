@@ -140,8 +140,8 @@ static bool c_until(debugger *d, const char *fs, char *args)
     if (*args)
         return c_advance(d, fs, args);
     uint32_t w, pc = dbg_pc(d);
-    if (!dbg_alive(d))
-        return dbg_error(d, "the guest is not running");
+    if (!dbg_need_alive(d))
+        return false;
     bool backward = dbg_read_virt(d, pc, &w, 4) && T32_OPC(w) >= T32_OP_B &&
                     T32_OPC(w) <= T32_OP_BLEU && (int32_t)T32_OFF24(w) <= 0;
     return backward ? dbg_run_to(d, pc + 4) : dbg_stepi(d, 1, true);
@@ -150,8 +150,8 @@ static bool c_until(debugger *d, const char *fs, char *args)
 static bool c_kill(debugger *d, const char *fs, char *args)
 {
     (void)fs, (void)args;
-    if (!dbg_alive(d))
-        return dbg_error(d, "the guest is not running");
+    if (!dbg_need_alive(d))
+        return false;
     dbg_kill(d);
     fprintf(d->out, "[guest killed]\n");
     return true;
@@ -244,16 +244,16 @@ static bool need_reverse(debugger *d)
 {
     if (!d->rev)
         return dbg_error(d, "no checkpoints: reverse execution is off (out of memory?)");
+    /* kill ends the guest for good: its history is no way back to life,
+     * only `run` starts it again. */
+    if (d->killed)
+        return dbg_need_alive(d);
     if (d->v && d->vcpu != 0)
         return dbg_error(d, "reverse execution follows vCPU 0's time (the VM's): "
                          "select it first (vcpu 0)");
     return true;
 }
 
-/* After a step back the guest is at a time it reached while running, so
- * it runs again.  A VM's outcome came back with the checkpoint; a bare
- * machine's end (a halt, --max-insns, an escaped trap, kill) is the
- * debugger's own note, taken back here. */
 /* Why a step back to `cycle` failed. */
 static bool cannot_go_back(debugger *d, uint64_t cycle)
 {
@@ -264,12 +264,14 @@ static bool cannot_go_back(debugger *d, uint64_t cycle)
     return dbg_error(d, "cycle %" PRIu64 " is before the first checkpoint", cycle);
 }
 
+/* After a step back the guest is at a time it reached while running, so
+ * it runs again.  A VM's outcome came back with the checkpoint; a bare
+ * machine's end (a halt, --max-insns, an escaped trap) is the debugger's
+ * own note, taken back here.  (Not kill's: need_reverse refuses then.) */
 static void after_reverse(debugger *d)
 {
-    if (dbg_bare(d)) {
+    if (dbg_bare(d))
         d->bare_out = (vmm_outcome){ .end = VMM_RUNNING };
-        d->killed = false;
-    }
     d->hit_id = 0;
     d->nevents = 0;
     d->interrupted = 0;

@@ -122,6 +122,9 @@ vmm_vm   *dbg_vm(const debugger *d);
 vmm_vcpu *dbg_vcpu(const debugger *d);
 const t32_image *dbg_image(const debugger *d);
 bool      dbg_alive(const debugger *d);      /* the selected guest has not ended */
+/* dbg_alive, or an error saying why not (ended, or killed); kill ends
+ * every guest until `run`, and a step back does not undo it. */
+bool      dbg_need_alive(debugger *d);
 uint64_t  dbg_time(const debugger *d);
 uint32_t  dbg_pc(const debugger *d);
 uint32_t  dbg_psr(const debugger *d);        /* virtual PSR in a VM */

@@ -61,6 +61,13 @@ bool dbg_alive(const debugger *d)
     return d->v ? dbg_vm(d)->outcome.end == VMM_RUNNING : d->bare_out.end == VMM_RUNNING;
 }
 
+bool dbg_need_alive(debugger *d)
+{
+    if (d->killed)
+        return dbg_error(d, "the guest is not running (killed: run starts it again)");
+    return dbg_alive(d) || dbg_error(d, "the guest is not running");
+}
+
 uint64_t dbg_time(const debugger *d)
 {
     return d->v ? dbg_vcpu(d)->vcycles : bare_cpu(d)->cycles;
@@ -520,8 +527,8 @@ static void run_until_stop(debugger *d)
 
 bool dbg_continue(debugger *d, int id, uint64_t ignore)
 {
-    if (!dbg_alive(d))
-        return dbg_error(d, "the guest is not running");
+    if (!dbg_need_alive(d))
+        return false;
     begin_run(d);
     run_until_stop(d);
     for (; ignore > 0 && id != 0 && d->hit_id == id && dbg_alive(d) && !d->interrupted;
@@ -547,8 +554,8 @@ static void run_to(debugger *d, uint32_t addr)
 
 bool dbg_run_to(debugger *d, uint32_t addr)
 {
-    if (!dbg_alive(d))
-        return dbg_error(d, "the guest is not running");
+    if (!dbg_need_alive(d))
+        return false;
     begin_run(d);
     run_to(d, addr);
     dbg_report_stop(d, false);
@@ -557,8 +564,8 @@ bool dbg_run_to(debugger *d, uint32_t addr)
 
 bool dbg_stepi(debugger *d, uint64_t n, bool over)
 {
-    if (!dbg_alive(d))
-        return dbg_error(d, "the guest is not running");
+    if (!dbg_need_alive(d))
+        return false;
     begin_run(d);
     for (uint64_t i = 0; i < n && dbg_alive(d) && !d->interrupted && !d->hit_id; i++) {
         uint32_t pc = dbg_pc(d);
@@ -589,8 +596,8 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
  * to wait for: it would run to the end of the program.  As gdb, refuse. */
 bool dbg_finish(debugger *d)
 {
-    if (!dbg_alive(d))
-        return dbg_error(d, "the guest is not running");
+    if (!dbg_need_alive(d))
+        return false;
     if (!dbg_has_caller(d))
         return dbg_error(d, "\"finish\" not meaningful in the outermost frame "
                          "(backtrace finds no caller)");

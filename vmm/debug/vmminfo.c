@@ -244,8 +244,8 @@ bool dc_mode(debugger *d, const char *fs, char *args)
         return dbg_error(d, "no mode named '%s' (modes: %s)", args, mode_names());
     if (m == VMM_MODE_BARE)
         return dbg_error(d, "a VM cannot switch to bare: bare means no VMM");
-    if (!dbg_alive(d))
-        return dbg_error(d, "the guest is not running");
+    if (!dbg_need_alive(d))
+        return false;
     if (!vmm_vm_set_mode(dbg_vm(d), (vmm_mode)m))
         return dbg_error(d, "cannot switch vm%d to %s (no memory)", d->vm, args);
     dbg_changed(d);
