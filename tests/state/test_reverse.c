@@ -214,6 +214,17 @@ static bool hit_timer(void *ctx)
     return hit_tvec(ctx) && v->vms[0]->vcpus[0].vsr[T32_SR_CAUSE] == T32_CAUSE_IRQ_TIMER;
 }
 
+/* reverse_find asks them: a pc is seen at a boundary, not in the step into it. */
+static reverse_hit ask_tvec(void *ctx, reverse_ask at)
+{
+    return at != REVERSE_LAST && hit_tvec(ctx) ? REVERSE_HERE : REVERSE_NO;
+}
+
+static reverse_hit ask_timer(void *ctx, reverse_ask at)
+{
+    return at != REVERSE_LAST && hit_timer(ctx) ? REVERSE_HERE : REVERSE_NO;
+}
+
 static bool timer_only;
 
 /* Where a plain run (no checkpoints) last entered the handler before
@@ -238,6 +249,7 @@ static void entry_hook(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t 
 static void find(const char *mode, bool timer)
 {
     bool (*hit)(void *) = timer ? hit_timer : hit_tvec;
+    reverse_hit (*ask)(void *, reverse_ask) = timer ? ask_timer : ask_tvec;
     timer_only = timer;
     const uint64_t before = 300001;   /* guestos takes its first trap near 140000 */
     uint64_t expect = 0;
@@ -262,7 +274,7 @@ static void find(const char *mode, bool timer)
     state end = state_of(r.s);
     at_tvec a = { r.s };
     uint64_t found = 0;
-    assert_true(reverse_find(rv, 0, before, hit, &a, &found));
+    assert_true(reverse_find(rv, 0, before, ask, &a, &found));
     if (expect)
         assert_int_equal(found, expect);
     assert_true(found < before && found > 100000);
@@ -271,7 +283,7 @@ static void find(const char *mode, bool timer)
     /* Nothing before the first checkpoint: back where it was. */
     assert_true(reverse_goto(rv, 0, 350000));
     uint64_t none;
-    assert_false(reverse_find(rv, 0, 3, hit_tvec, &a, &none));
+    assert_false(reverse_find(rv, 0, 3, ask_tvec, &a, &none));
     assert_int_equal(now(r.s), 350000);
     assert_same_but_transcript(&end, state_of(r.s));
     reverse_free(rv);
@@ -288,6 +300,74 @@ static void test_find(void **st)
         if (!timer)             /* bare: asked between cycles, before delivery */
             find("bare", timer);
     }
+}
+
+/* ---- a change no instruction makes: the disk's DMA ------------------------------------ */
+
+/* The first word of guestos's directory buffer, which the disk fills by
+ * DMA: no store instruction writes it. */
+typedef struct watched {
+    session *s;
+    uint32_t addr, seen;
+} watched;
+
+static uint32_t watched_word(const watched *w)
+{
+    vmm *v = session_vmm(w->s);
+    const uint8_t *mem = v ? v->vms[0]->mem : session_machine(w->s)->mem;
+    uint32_t x;
+    memcpy(&x, mem + w->addr, 4);
+    return x;
+}
+
+/* The step into this boundary changed it: the hit is the boundary before. */
+static reverse_hit ask_changed(void *ctx, reverse_ask at)
+{
+    watched *w = ctx;
+    uint32_t x = watched_word(w);
+    bool changed = at != REVERSE_FIRST && x != w->seen;
+    w->seen = x;
+    return changed ? REVERSE_BEFORE : REVERSE_NO;
+}
+
+/* reverse_find lands before the step that changed the word - also when
+ * that step ends where a checkpoint was taken, so that only the interval
+ * before it, re-run to its last boundary, sees the change. */
+static void find_change(const char *mode)
+{
+    run p;
+    open_guestos(&p, mode, "default.disk", NULL);
+    watched w = { .s = p.s };
+    assert_true(t32_image_lookup(session_image(p.s, 0), "DIRBUF", &w.addr));
+    uint32_t before = watched_word(&w);
+    while (watched_word(&w) == before && now(p.s) < 100000)
+        run_to(p.s, now(p.s) + 1);
+    uint64_t changed = now(p.s);         /* the first boundary with the new value */
+    assert_true(changed > 1000 && changed < 100000);
+    close_run(&p);
+
+    run r;
+    open_guestos(&r, mode, "default.disk", NULL);
+    reverse *rv = reverse_new(r.s, 0, changed);
+    run_to(r.s, changed);
+    reverse_note(rv);                    /* a checkpoint right after the change */
+    assert_int_equal(reverse_count(rv), 2);
+    run_to(r.s, changed + 300);
+    uint64_t found = 0;
+    w.s = r.s;
+    assert_true(reverse_find(rv, 0, now(r.s), ask_changed, &w, &found));
+    assert_int_equal(found, changed - 1);
+    assert_int_equal(now(r.s), changed - 1);
+    assert_int_equal(watched_word(&w), before);
+    reverse_free(rv);
+    close_run(&r);
+}
+
+static void test_find_change(void **st)
+{
+    (void)st;
+    find_change("trap");
+    find_change("bare");
 }
 
 /* ---- the memory bound ---------------------------------------------------------------------- */
@@ -334,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_events_found),
         MODES(ENTRY)
         cmocka_unit_test(test_find),
+        cmocka_unit_test(test_find_change),
         cmocka_unit_test(test_bound),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -295,13 +295,17 @@ static bool c_reverse_stepi(debugger *d, const char *fs, char *args)
 }
 
 /* reverse-continue: the last boundary before now where a breakpoint
- * would have stopped, a VMM event point fired, or the instruction about to
- * run stores to a watched word (loads, for rwatch): it stops before it. */
-static bool reverse_hit(void *ctx)
+ * would have stopped or a VMM event point fired (after the event, as
+ * continue stops), or before the instruction that stores to a watched
+ * word (loads, for rwatch) or during which its value changed (a DMA, a
+ * hypercall: what forward execution's watch sees, by comparing). */
+static reverse_hit reverse_hit_at(void *ctx, reverse_ask at)
 {
     debugger *d = ctx;
+    if (at == REVERSE_FIRST)    /* an event seen now happened in another run */
+        d->hit_id = 0, d->tentative_k = false;
     bool event = d->hit_id != 0 && dbg_event_stop_stands(d);   /* as continue does */
-    bool hit = event || points_at(d, d->vm, dbg_pc(d)) != NULL;
+    bool here = event, before = false;
     d->hit_id = 0;
     if (d->v)
         d->v->stop = false;
@@ -309,16 +313,21 @@ static bool reverse_hit(void *ctx)
     for (int r = 0; r < 16; r++)
         regs[r] = dbg_reg(d, r);
     bool have = dbg_read_virt(d, dbg_pc(d), &word, 4);
+    if (at != REVERSE_LAST)     /* (the next interval's first boundary asked these) */
+        here |= points_at(d, d->vm, dbg_pc(d)) != NULL;
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
         uint32_t now;
         if (!p->id || !p->enabled || (p->kind != BP_WATCH && p->kind != BP_RWATCH))
             continue;
-        hit |= points_about_to_touch(p, have, word, regs);
-        if (p->kind == BP_WATCH && dbg_read_virt(d, p->addr, &now, 4))
+        if (at != REVERSE_LAST)
+            here |= points_about_to_touch(p, have, word, regs);
+        if (p->kind == BP_WATCH && dbg_read_virt(d, p->addr, &now, 4)) {
+            before |= at != REVERSE_FIRST && now != p->old;
             p->old = now;
+        }
     }
-    return hit;
+    return here ? REVERSE_HERE : before ? REVERSE_BEFORE : REVERSE_NO;
 }
 
 static bool c_reverse_continue(debugger *d, const char *fs, char *args)
@@ -330,7 +339,7 @@ static bool c_reverse_continue(debugger *d, const char *fs, char *args)
     points_watch_reset(d);
     d->hit_id = 0;
     d->replaying = true;
-    bool any = reverse_find(d->rev, d->vm, dbg_time(d), reverse_hit, d, &found);
+    bool any = reverse_find(d->rev, d->vm, dbg_time(d), reverse_hit_at, d, &found);
     d->replaying = false;
     if (!any) {
         uint64_t cut;
@@ -374,24 +383,24 @@ typedef struct rf_search {
     bool      nomem;
 } rf_search;
 
-static bool rf_note(void *ctx)
+static reverse_hit rf_note(void *ctx, reverse_ask at)
 {
     rf_search *f = ctx;
     uint32_t pc = dbg_pc(f->d);
     bool call = dbg_is_call(f->d, pc);
-    if (!call && !dbg_is_return(f->d, pc))
-        return false;
+    if (at == REVERSE_LAST || (!call && !dbg_is_return(f->d, pc)))
+        return REVERSE_NO;    /* (the last: noted as the next interval's first) */
     if (f->n == f->cap) {
         size_t cap = f->cap ? 2 * f->cap : 256;
         rf_event *ev = realloc(f->ev, cap * sizeof *ev);
         if (!ev) {
             f->nomem = true;
-            return false;
+            return REVERSE_NO;
         }
         f->ev = ev, f->cap = cap;
     }
     f->ev[f->n++] = (rf_event){ dbg_time(f->d), call };
-    return call;
+    return call ? REVERSE_HERE : REVERSE_NO;
 }
 
 static int rf_newest_first(const void *a, const void *b)

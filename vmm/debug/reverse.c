@@ -15,8 +15,10 @@
  * reverse_find() answers "when did this last happen?" (reverse-continue):
  * from the newest checkpoint before the question's time backwards, it
  * re-runs one interval at a time with an instruction hook, asking hit()
- * before every instruction, and remembers the last time it said yes.  The
- * first interval with a hit has the answer; older ones are never looked at.
+ * before every instruction, and remembers the last time it said yes (or,
+ * for a change that the step into a boundary made - a DMA into a watched
+ * word - the boundary before).  The first interval with a hit has the
+ * answer; older ones are never looked at.
  *
  * Memory is bounded: when the checkpoints pass max_bytes, every other one
  * is dropped (the first always stays) and the interval doubles - recent
@@ -368,13 +370,35 @@ typedef struct search {
     session  *s;
     vmm      *v;
     vmm_vm   *vm;
-    uint64_t  end;             /* look before this time */
-    bool    (*hit)(void *ctx);
+    uint64_t  end;             /* look before this time ... */
+    bool      at_end;          /* ... or at it, too (an older interval) */
+    reverse_hit (*hit)(void *ctx, reverse_ask ask);
     void     *ctx;
     bool      any;
     uint64_t  last;            /* the latest time hit() said yes ... */
     uint32_t  last_pc;         /* ... and the pc it said it at */
+    bool      seen;            /* a boundary asked since the restore: */
+    uint64_t  cur, prev;       /* the last one's time and the one before's */
+    uint32_t  cur_pc, prev_pc;
 } search;
+
+/* Ask hit() at the boundary (cycle, pc), and note a hit. */
+static void ask(search *f, uint64_t cycle, uint32_t pc)
+{
+    if (cycle > f->end || (cycle == f->end && !f->at_end))
+        return;
+    reverse_ask at = !f->seen ? REVERSE_FIRST : cycle == f->end ? REVERSE_LAST : REVERSE_NEXT;
+    if (at == REVERSE_FIRST || cycle != f->cur) {  /* (a retried instruction: the same boundary) */
+        f->prev = f->cur, f->prev_pc = f->cur_pc;
+        f->cur = cycle, f->cur_pc = pc;
+        f->seen = true;
+    }
+    reverse_hit h = f->hit(f->ctx, at);
+    if (h == REVERSE_HERE)
+        f->any = true, f->last = cycle, f->last_pc = pc;
+    else if (h == REVERSE_BEFORE && at != REVERSE_FIRST)
+        f->any = true, f->last = f->prev, f->last_pc = f->prev_pc;
+}
 
 /* During a turn the vCPU's general registers live in the real CPU it was
  * loaded on (run/run.c): copy them into the vCPU so hit() sees them. */
@@ -395,24 +419,22 @@ static void search_hook(void *ctx, int vm, uint64_t cycle, uint32_t pc,
     (void)vm;
     (void)psr;
     (void)word;
-    if (vc->vcycles != cycle || vc->pc != pc || cycle >= f->end)
+    if (vc->vcycles != cycle || vc->pc != pc)
         return;
     sync_registers(f->v, vc);
-    if (f->hit(f->ctx)) {
-        f->any = true;
-        f->last = cycle;
-        f->last_pc = pc;
-    }
+    ask(f, cycle, pc);
 }
 
-/* Re-run the VM from where it is to f->end, asking hit() all the way. */
+/* Re-run the VM from where it is to f->end, asking hit() all the way (at
+ * f->end too if f->at_end: the run goes one cycle further, so that the
+ * hook sees that boundary as the run loop is about to run from it). */
 static void search_vm(search *f)
 {
     vmm_insn_hook *hook = f->v->insn_hook;
     void *hook_ctx = f->v->insn_ctx;
     f->v->insn_hook = search_hook;
     f->v->insn_ctx = f;
-    run_vm_to(f->s, f->vm, f->end);
+    run_vm_to(f->s, f->vm, f->end + f->at_end);
     f->v->insn_hook = hook;
     f->v->insn_ctx = hook_ctx;
 }
@@ -420,12 +442,8 @@ static void search_vm(search *f)
 /* The same on a bare machine, one instruction at a time. */
 static void search_bare(search *f, t32_machine *m)
 {
-    while (m->cpu[0].cycles < f->end) {
-        if (f->hit(f->ctx)) {
-            f->any = true;
-            f->last = m->cpu[0].cycles;
-            f->last_pc = m->cpu[0].pc;
-        }
+    while (m->cpu[0].cycles < f->end + f->at_end) {
+        ask(f, m->cpu[0].cycles, m->cpu[0].pc);
         vmm_outcome out = session_bare_run(f->s, m->cpu[0].cycles + 1, NULL, false);
         if (out.end != VMM_END_LIMIT)
             break;
@@ -453,7 +471,7 @@ static bool land(reverse *r, int vm, const search *f, const uint64_t now[VMM_MAX
 }
 
 bool reverse_find(reverse *r, int vm, uint64_t before,
-                  bool (*hit)(void *ctx), void *ctx, uint64_t *found)
+                  reverse_hit (*hit)(void *ctx, reverse_ask ask), void *ctx, uint64_t *found)
 {
     if (!vm_valid(r, vm))
         return false;
@@ -468,6 +486,7 @@ bool reverse_find(reverse *r, int vm, uint64_t before,
             break;
         size_t breaks[T32_MAX_CPUS];
         breaks_aside(session_machine(r->s), breaks);
+        f.seen = false;
         if (v)
             search_vm(&f);
         else
@@ -477,7 +496,10 @@ bool reverse_find(reverse *r, int vm, uint64_t before,
             *found = f.last;
             return true;
         }
+        /* The interval before ends where this one began: its last
+         * boundary is asked too, for what the step into it did. */
         f.end = r->pts[i].t[vm];
+        f.at_end = true;
     }
     goto_at(r, vm, origin, now);
     return false;

@@ -76,7 +76,25 @@ bool     reverse_restart(reverse *r);
  * checkpoint or the floor (or the guest ended before reaching `cycle`). */
 bool reverse_goto(reverse *r, int vm, uint64_t cycle);
 
-/* The latest time < `before` at which `hit(ctx)` says a breakpoint,
+/* Which boundary of a re-run interval a search's hit() is asked about. */
+typedef enum reverse_ask {
+    REVERSE_FIRST,      /* the first after a restore: nothing before it was seen
+                           (no event, no earlier value to compare with) */
+    REVERSE_NEXT,       /* one after it */
+    REVERSE_LAST        /* an older interval's last, the newer one's first: asked
+                           already, but only now with the step into it seen - tell
+                           what that step did (events, changed values) only */
+} reverse_ask;
+
+/* What hit() says of it. */
+typedef enum reverse_hit {
+    REVERSE_NO,         /* nothing here */
+    REVERSE_HERE,       /* a hit: stop at this boundary */
+    REVERSE_BEFORE      /* the step that led here did it (a watched word changed,
+                           by a store or by a DMA): stop at the boundary before */
+} reverse_hit;
+
+/* The latest time < `before` at which `hit(ctx, ask)` says a breakpoint,
  * watchpoint or VMM event hit: re-executes checkpoint intervals backwards,
  * newest first, calling hit() before every instruction of vCPU 0 (as the
  * run loop is about to run it: an interrupt due there already delivered;
@@ -86,7 +104,7 @@ bool reverse_goto(reverse *r, int vm, uint64_t cycle);
  * left at that point; false (the session back where it was) if nothing hit
  * since the first checkpoint or the floor (for reverse-continue). */
 bool reverse_find(reverse *r, int vm, uint64_t before,
-                  bool (*hit)(void *ctx), void *ctx, uint64_t *found);
+                  reverse_hit (*hit)(void *ctx, reverse_ask ask), void *ctx, uint64_t *found);
 
 /* Bytes of checkpoints held now, and how many. */
 size_t reverse_bytes(const reverse *r);
