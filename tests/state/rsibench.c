@@ -2,9 +2,9 @@
  * rsibench.c - how long a step back takes after a long run (`make bench`).
  *
  * tests/state/long.s runs about 10^8 cycles under trap-and-emulate (a
- * timer interrupt every 10000).  The debugger's way of running: continue in
- * slices, a checkpoint whenever one is due (reverse_due, reverse_note),
- * within the default bound of 256 MiB.  At 10^8 cycles, one `rsi` - reverse
+ * timer interrupt every 10000).  The debugger's way of running a continue:
+ * scheduler rounds, and after each a checkpoint if one is due
+ * (reverse_tick), within the default bound of 256 MiB.  At 10^8 cycles, one `rsi` - reverse
  * step instruction, reverse_goto(now - 1) - is timed:
  *
  *   debug_rsi_ms: N ms          the step back (restore + replay)
@@ -50,10 +50,9 @@ int main(int argc, char **argv)
     if (!r)
         return 1;
     while (vm->outcome.end == VMM_RUNNING && vmm_vm_time(vm) < TARGET) {
-        uint64_t due = reverse_due(r);
-        vm->pause_at = due < TARGET ? due : TARGET;
+        vm->pause_at = TARGET;
         vmm_sched_round(v);
-        reverse_note(r);
+        reverse_tick(r);
     }
     vm->pause_at = 0;
     if (vmm_vm_time(vm) != TARGET) {

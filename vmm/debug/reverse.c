@@ -5,8 +5,9 @@
  *                                    \__________/
  *                        reverse_goto(T): restore C2, run forward to T
  *
- * The debugger calls reverse_note() whenever the guest stops; every
- * `interval` cycles of virtual time that passed, a checkpoint is kept
+ * The debugger calls reverse_note() whenever the guest stops, and
+ * reverse_tick() as a long run goes on; every `interval` cycles of virtual
+ * time that passed (longer while running: reverse.h), a checkpoint is kept
  * (state/checkpoint.h).  Going to an earlier time T restores the latest
  * checkpoint at or before T and re-runs the guest to exactly T: the run
  * loop pauses at vm->pause_at (a bare machine at its cycle limit), at an
@@ -195,20 +196,36 @@ reverse *reverse_new(session *s, size_t max_bytes, uint64_t interval)
     return r;
 }
 
-uint64_t reverse_due(const reverse *r)
+/* The time of the latest checkpoint at or before now (from the floor on;
+ * now itself if none is). */
+static uint64_t last_taken(const reverse *r)
 {
     uint64_t now = time_of(r, 0), last = now;
     bool any = false;
     for (int i = r->floor; i < r->n; i++)
         if (r->pts[i].t[0] <= now && (!any || r->pts[i].t[0] > last))
             last = r->pts[i].t[0], any = true;
-    return last + r->interval;
+    return last;
+}
+
+uint64_t reverse_due(const reverse *r)
+{
+    return last_taken(r) + r->interval;
 }
 
 void reverse_note(reverse *r)
 {
     if (time_of(r, 0) >= reverse_due(r))
         take(r);            /* out of memory: no checkpoint this time */
+}
+
+void reverse_tick(reverse *r)
+{
+    uint64_t gap = REVERSE_RUN_CYCLES_PER_BYTE * (uint64_t)checkpoint_bytes(r->pts[0].c);
+    if (gap < r->interval)
+        gap = r->interval;
+    if (time_of(r, 0) >= last_taken(r) + gap)
+        take(r);
 }
 
 void reverse_cut(reverse *r)

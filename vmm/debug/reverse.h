@@ -37,6 +37,7 @@
 
 #define REVERSE_DEFAULT_MEM      (256u << 20)  /* bytes of checkpoints (--checkpoint-mem) */
 #define REVERSE_DEFAULT_INTERVAL 1000000u      /* cycles between two checkpoints */
+#define REVERSE_RUN_CYCLES_PER_BYTE 2u         /* ... at least, while running (reverse_tick) */
 
 typedef struct reverse reverse;
 
@@ -51,10 +52,20 @@ reverse *reverse_new(session *s, size_t max_bytes, uint64_t interval);
 void reverse_note(reverse *r);
 
 /* The time (VM 0's, or the bare CPU's) at which reverse_note would take
- * the next checkpoint.  A front end that runs the guest for a long stretch
- * (continue) pauses there - vm->pause_at, or a bare run's limit - and calls
- * reverse_note, so a step back never replays more than one interval. */
+ * the next checkpoint. */
 uint64_t reverse_due(const reverse *r);
+
+/* While the guest runs a long stretch (continue, si N, finish ...): called
+ * at the pauses the run makes anyway - after each scheduler round, each
+ * chunk of a bare run, each step - it takes a checkpoint when the run has
+ * gone on long enough since the last one, so that a step back after a
+ * long run replays a stretch of it, not all of it.  Long enough is the
+ * interval, but at least REVERSE_RUN_CYCLES_PER_BYTE cycles per byte a
+ * checkpoint holds: copying the guest's RAM then costs the run a few per
+ * cent (a 16 MiB guest: one every 32 Mi cycles).  Taking a checkpoint only
+ * reads the session, and the run makes the same pauses without it: the
+ * guest does exactly what it would have done. */
+void reverse_tick(reverse *r);
 
 /* The guest's state was just changed by hand (the debugger wrote a
  * register or memory, or switched a VM's mode): every checkpoint but the

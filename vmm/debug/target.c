@@ -357,6 +357,14 @@ static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc, bool until_e
     vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
 }
 
+/* A long run takes checkpoints as it goes, at the pauses it makes anyway
+ * (reverse_tick): a step back after it replays a stretch, not the run. */
+static void checkpoint_on_the_way(debugger *d)
+{
+    if (d->rev)
+        reverse_tick(d->rev);
+}
+
 /* One instruction of the selected vCPU.  An exit that retires nothing - a
  * hidden page fault - is followed by the instruction's retry, unless
  * until_event and it met a VMM event point: a continue stops there, as it
@@ -368,6 +376,7 @@ static void step_one(debugger *d, bool until_event)
         vm_step_of(d, dbg_vm(d), dbg_vcpu(d), until_event);
     else
         bare_run(d, bare_cpu(d)->cycles + 1, false);
+    checkpoint_on_the_way(d);
 }
 
 /* Is the instruction at pc a call (jal, or jalr writing lr)? */
@@ -404,14 +413,16 @@ static void run_fast(debugger *d)
     if (d->v) {
         d->v->stop = false;
         dbg_switch_modes(d);      /* a VM paused for a switch makes it, then goes on */
-        while (!d->interrupted && !d->v->stop && vmm_sched_round(d->v))
+        while (!d->interrupted && !d->v->stop && vmm_sched_round(d->v)) {
             dbg_switch_modes(d);
+            checkpoint_on_the_way(d);
+        }
         dbg_switch_modes(d);
         d->v->stop = false;
     } else {
         while (!d->interrupted && dbg_alive(d) &&
                !bare_run(d, bare_cpu(d)->cycles + BARE_CHUNK, true))
-            ;
+            checkpoint_on_the_way(d);
     }
     points_arm(d, false);
 }
