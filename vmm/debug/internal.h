@@ -109,6 +109,7 @@ struct debugger {
      * point's hits are counted again, no temporary point is spent, and
      * --trace does not tell them twice. */
     bool         replaying;
+    bool         running;    /* a run or step is going on (from begin_run to its report) */
 };
 
 /* ---- debug.c ---- */

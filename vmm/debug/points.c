@@ -460,11 +460,30 @@ static bool event_matches(const dbg_point *p, const vmm_event *ev)
     }
 }
 
+/* A --switch-mode switch is no exit and stops nothing, but a run that
+ * makes one says so at once - a step, si N or continue alike, whichever
+ * step of it reaches the switch (not a replay: it was told the first time,
+ * nor `mode`, which says it itself). */
+static void tell_mode_switch(debugger *d, const vmm_vcpu *vc, const vmm_event *ev)
+{
+    if (!d->running || d->replaying)
+        return;
+    dbg_event e = { .ev = *ev, .vm = vc->vm->id, .vcpu = vc->id, .cycle = vc->vcycles };
+    char line[320];
+    points_describe_event(d, &e, line, sizeof line);
+    fflush(stdout);
+    fprintf(d->out, "%s\n", line);
+}
+
 void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
 {
     debugger *d = ctx;
     if (d->chain && !d->replaying)
         d->chain(d->chain_ctx, vc, ev);
+    if (ev->kind == VMM_EV_MODE) {
+        tell_mode_switch(d, vc, ev);
+        return;
+    }
     int idx = d->nevents++;
     d->events[idx % DBG_MAX_EVENTS] = (dbg_event){
         .ev = *ev, .vm = vc->vm->id, .vcpu = vc->id, .cycle = vc->vcycles,

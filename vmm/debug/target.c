@@ -487,6 +487,7 @@ static bool careful_step(debugger *d, bool until_event)
 
 static void begin_run(debugger *d)
 {
+    d->running = true;
     d->hit_id = 0;
     d->hit_event = -1;
     d->nevents = 0;
@@ -578,15 +579,18 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
     if (!dbg_need_alive(d))
         return false;
     begin_run(d);
+    bool stepped = true;          /* the last instruction was stepped, not run over */
     for (uint64_t i = 0; i < n && dbg_alive(d) && !d->interrupted && !d->hit_id; i++) {
         uint32_t pc = dbg_pc(d);
-        if (over && dbg_is_call(d, pc)) {
+        /* Narrate the last instruction's exits only, so that "resume at"
+         * is where that instruction's exits resumed the guest. */
+        d->nevents = 0;
+        stepped = !(over && dbg_is_call(d, pc));
+        if (!stepped) {           /* told as continue tells: only what stopped it */
             run_to(d, pc + 4);
             continue;
         }
         bool last = i + 1 == n;
-        if (!last)
-            d->nevents = 0;       /* narrate only the last instruction's exits */
         careful_step(d, false);
         /* As in gdb, a breakpoint or watchpoint met on the way ends the
          * count there.  So does a VMM event point - except on the last
@@ -597,7 +601,7 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
             d->hit_event = -1;
         }
     }
-    dbg_report_stop(d, true);
+    dbg_report_stop(d, stepped);
     return true;
 }
 
@@ -687,6 +691,7 @@ static void report_events(debugger *d, bool all)
 
 void dbg_report_stop(debugger *d, bool show_events)
 {
+    d->running = false;
     fflush(stdout);
     if (d->interrupted)
         fprintf(d->out, "\nInterrupted.\n");
