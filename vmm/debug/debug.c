@@ -73,9 +73,9 @@ static bool count_arg(debugger *d, char *args, uint64_t *n)
         return false;
     if (v == 0)
         return dbg_error(d, "a count must be at least 1");
-    if (v > INT32_MAX)
-        return dbg_error(d, "a count must be positive (at most %" PRId32 "), not %" PRId32,
-                         INT32_MAX, (int32_t)v);
+    if (v > INT32_MAX)    /* (as typed: 4294967295 and -1 are the same 32 bits) */
+        return dbg_error(d, "a count must be positive (at most %" PRId32 "), not %s",
+                         INT32_MAX, dbg_trim(args));
     *n = v;
     return true;
 }
