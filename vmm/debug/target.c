@@ -574,9 +574,19 @@ bool dbg_run_to(debugger *d, uint32_t addr)
     return true;
 }
 
+/* A step moves the selected vCPU, and a halted one never moves again
+ * (its VM's other vCPUs may: continue runs them). */
+static bool need_vcpu_running(debugger *d)
+{
+    if (d->v && dbg_vcpu(d)->halted)
+        return dbg_error(d, "vcpu%d has halted: it runs no more (select another: vcpu N)",
+                         d->vcpu);
+    return true;
+}
+
 bool dbg_stepi(debugger *d, uint64_t n, bool over)
 {
-    if (!dbg_need_alive(d))
+    if (!dbg_need_alive(d) || !need_vcpu_running(d))
         return false;
     begin_run(d);
     bool stepped = true;          /* the last instruction was stepped, not run over */
@@ -611,7 +621,7 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
  * to wait for: it would run to the end of the program.  As gdb, refuse. */
 bool dbg_finish(debugger *d)
 {
-    if (!dbg_need_alive(d))
+    if (!dbg_need_alive(d) || !need_vcpu_running(d))
         return false;
     if (!dbg_has_caller(d))
         return dbg_error(d, "\"finish\" not meaningful in the outermost frame "
@@ -647,10 +657,13 @@ static void report_end(debugger *d)
          * function's first word: "halted at <timer_tick>" would send the
          * reader to the wrong place.  Name the instruction that halted. */
         uint32_t w = 0;
-        bool by_insn = (!d->v || out->vcpu == d->vcpu) &&
-                       dbg_read_virt(d, out->pc - 4, &w, 4) &&
+        int selected = d->vcpu;
+        if (d->v)
+            d->vcpu = out->vcpu;    /* read it as the vCPU that halted sees it */
+        bool by_insn = dbg_read_virt(d, out->pc - 4, &w, 4) &&
                        (T32_OPC(w) == T32_OP_HALT ||
                         (d->v && T32_OPC(w) == T32_OP_HCALL && T32_IMM16(w) == PV_HC_HALT));
+        d->vcpu = selected;
         if (by_insn)
             dbg_where(d, where, sizeof where, out->pc - 4);
         char name[16];      /* "guest", "vm", or with several VMs "vm1" */
