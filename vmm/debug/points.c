@@ -508,6 +508,16 @@ void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
 
 /* ---- the events in words ---------------------------------------------------------------- */
 
+/* Is e the trap the VM stopped at, instead of reflecting it (vmm_reflect:
+ * a trap in kernel mode with no vector escapes)?  The VM's outcome says:
+ * that trap, taken then (the trap's own cycle counted, or not yet). */
+static bool ended_the_vm(const debugger *d, const dbg_event *e)
+{
+    const vmm_outcome *out = &d->v->vms[e->vm]->outcome;
+    return out->end == VMM_END_ESCAPE && out->vcpu == e->vcpu && out->trap.cause == e->ev.cause &&
+           out->trap.epc == e->ev.pc && e->cycle <= out->cycles && out->cycles - e->cycle <= 1;
+}
+
 void points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t len)
 {
     const vmm_event *ev = &e->ev;
@@ -525,8 +535,12 @@ void points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t le
                  "virtual state", vm, insn, at, (e->vpsr & T32_PSR_K) != 0);
         break;
     case VMM_EV_REFLECT:
-        snprintf(buf, len, "%sexit: %s at %s -> reflected into the guest: virtual EPC, "
-                 "CAUSE, K=1, pc := tvec 0x%08" PRIx32, vm, cause, at, e->tvec);
+        if (ended_the_vm(d, e))
+            snprintf(buf, len, "%sexit: %s at %s -> not reflected: the guest has no handler "
+                     "(tvec 0 in kernel mode), so the VM stops", vm, cause, at);
+        else
+            snprintf(buf, len, "%sexit: %s at %s -> reflected into the guest: virtual EPC, "
+                     "CAUSE, K=1, pc := tvec 0x%08" PRIx32, vm, cause, at, e->tvec);
         break;
     case VMM_EV_HIDDEN:
         snprintf(buf, len, "%sexit: %s 0x%08" PRIx32 " at %s -> hidden page fault: shadow "
