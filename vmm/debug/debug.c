@@ -466,9 +466,7 @@ static bool i_breakpoints(debugger *d, char *args)
 static bool i_display(debugger *d, char *args)
 {
     (void)args;
-    for (int i = 0; i < DBG_MAX_DISPLAYS; i++)
-        if (d->displays[i][0])
-            fprintf(d->out, "%d: %s\n", i + 1, d->displays[i]);
+    show_display_list(d);
     return true;
 }
 

@@ -90,6 +90,8 @@ struct debugger {
     volatile sig_atomic_t interrupted;
 
     char         displays[DBG_MAX_DISPLAYS][128];
+    int          display_id[DBG_MAX_DISPLAYS];  /* its number: as gdb, never reused */
+    int          next_display;
     uint32_t     history[DBG_MAX_HISTORY];
     int          nhistory;
     char         xfmt;       /* x's last format and unit, and next address */
@@ -225,6 +227,7 @@ bool dc_info_hypercalls(debugger *d, char *args);
 bool dc_info_vm(debugger *d, char *args);
 bool dc_info_pagetable(debugger *d, char *args);
 void show_displays(debugger *d);
+void show_display_list(debugger *d);   /* info display */
 void show_source_line(debugger *d, uint32_t pc);
 void show_insn(debugger *d, uint32_t pc, bool mark);
 bool dbg_need_vmm(debugger *d);

@@ -329,7 +329,7 @@ static void show_display(debugger *d, int i)
 {
     const char *s = d->displays[i];
     if (s[0] != '/') {
-        fprintf(d->out, "%d: %s = ", i + 1, s);
+        fprintf(d->out, "%d: %s = ", d->display_id[i], s);
         print_value(d, NULL, s, false);
         return;
     }
@@ -338,13 +338,13 @@ static void show_display(debugger *d, int i)
     snprintf(fs, sizeof fs, "%.*s", sp ? (int)(sp - s - 1) : 0, s + 1);
     snprintf(expr, sizeof expr, "%s", sp ? sp + 1 : "");
     if (!display_examines(fs)) {       /* "2: /x $r3 = 0x00000000" */
-        fprintf(d->out, "%d: /%s %s = ", i + 1, fs, expr);
+        fprintf(d->out, "%d: /%s %s = ", d->display_id[i], fs, expr);
         print_value(d, fs, expr, false);
         return;
     }
     /* "3: x/4xw $sp" and the memory under it; x's own next address and
      * format stay as the last x left them. */
-    fprintf(d->out, "%d: x/%s %s\n", i + 1, fs, expr);
+    fprintf(d->out, "%d: x/%s %s\n", d->display_id[i], fs, expr);
     char saved_f = d->xfmt;
     unsigned saved_u = d->xunit;
     uint32_t saved_n = d->xnext;
@@ -372,6 +372,7 @@ bool dc_display(debugger *d, const char *fs, char *args)
     for (int i = 0; i < DBG_MAX_DISPLAYS; i++) {
         if (d->displays[i][0])
             continue;
+        d->display_id[i] = ++d->next_display;
         if (fs)
             snprintf(d->displays[i], sizeof d->displays[i], "/%s %s", fs, args);
         else
@@ -391,11 +392,33 @@ bool dc_undisplay(debugger *d, const char *fs, char *args)
         memset(d->displays, 0, sizeof d->displays);
     while ((w = dbg_word(&args)) != NULL) {
         long n = strtol(w, NULL, 10);
-        if (n < 1 || n > DBG_MAX_DISPLAYS || !d->displays[n - 1][0])
+        int i = 0;
+        while (i < DBG_MAX_DISPLAYS && (!d->displays[i][0] || d->display_id[i] != n))
+            i++;
+        if (i == DBG_MAX_DISPLAYS)
             return dbg_error(d, "no display number %s", w);
-        d->displays[n - 1][0] = '\0';
+        /* The ones after it move down: displays stay in the order given. */
+        for (; i + 1 < DBG_MAX_DISPLAYS; i++) {
+            memcpy(d->displays[i], d->displays[i + 1], sizeof d->displays[i]);
+            d->display_id[i] = d->display_id[i + 1];
+        }
+        d->displays[i][0] = '\0';
     }
     return true;
+}
+
+/* info display: the numbers are the displays' own, as they were given. */
+void show_display_list(debugger *d)
+{
+    bool any = false;
+    for (int i = 0; i < DBG_MAX_DISPLAYS; i++) {
+        if (!d->displays[i][0])
+            continue;
+        fprintf(d->out, "%d: %s\n", d->display_id[i], d->displays[i]);
+        any = true;
+    }
+    if (!any)
+        fprintf(d->out, "There are no auto-display expressions now.\n");
 }
 
 /* ---- disassemble ---------------------------------------------------------------------------- */
