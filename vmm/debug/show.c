@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -699,6 +700,8 @@ bool dc_backtrace(debugger *d, const char *fs, char *args)
     uint32_t limit = 64;
     if (*args && !expr_eval(d, args, &limit))
         return false;
+    if (limit > INT32_MAX)      /* -1 would be four billion frames: every one */
+        return dbg_error(d, "a frame count must not be negative, not %s", args);
     if (!dbg_alive(d))
         return dbg_error(d, "no stack: the guest is not running");
     walk_frames(d, limit, frame_line);
