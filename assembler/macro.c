@@ -8,6 +8,7 @@
  * expansion point at the body line and add "in expansion of macro".  The
  * nesting depth is bounded: a macro that invokes itself ends in an error.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,21 +164,43 @@ static void macro_record_line(macro *m, const char *text, size_t len)
         m->nbody++;
 }
 
+/* Where a body line's statement starts, after its labels as written - not
+ * yet substituted, so a label may be built of \PARAM and \@ (`e\@:`): a
+ * run of name characters and backslashes, then a colon. */
+static size_t after_raw_labels(const char *s, size_t len, bool *labels)
+{
+    size_t pos = 0;
+    for (*labels = false;; *labels = true) {
+        size_t i = pos;
+        while (i < len && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        size_t start = i;
+        while (i < len && s[i] && (isalnum((unsigned char)s[i]) || strchr("_.$\\@", s[i])))
+            i++;
+        size_t end = i;
+        while (i < len && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (end == start || i == len || s[i] != ':')
+            return start;
+        pos = i + 1;
+    }
+}
+
 void macro_record(as_state *as, const char *text, size_t len)
 {
     macro *m = as->defining;
+    bool labels;
+    size_t at = after_raw_labels(text, len, &labels);   /* `done: .endm` ends it too */
     lexer lx;
-    lx_init(&lx, as, text, len);
+    lx_init(&lx, as, text + at, len - at);
     lx.quiet = true;
-    token first = lx_peek(&lx);
-    lx_skip_labels(&lx);                /* `done: .endm` ends the body too */
     token t = lx_next(&lx);
     if (tok_is_name(&lx, t, ".macro"))
         as->def_nesting++;
     if (tok_is_name(&lx, t, ".endm") && as->def_nesting-- == 0) {
         as->defining = NULL;
-        if (t.pos != first.pos)         /* its labels are the body's last line */
-            macro_record_line(m, text, t.pos);
+        if (labels)                     /* they are the body's last line */
+            macro_record_line(m, text, at + t.pos);
         return;
     }
     macro_record_line(m, text, len);

@@ -297,6 +297,16 @@ static void macros(void **state)
     assert_true(r.ok);
     assert_memory_equal(r.img.segs[0].data, "a,b", 3);
     run_free(&r);
+    /* A label on the .endm line is the body's last line, even one made of
+     * \@ or an argument; an indented .endm adds no line. */
+    r = run(".macro end name\nnop\ne\\@: \\name: .endm\n.macro two\nnop\n   .endm\n"
+            "end a\nend b\ntwo\n.word e0, a, e1, b\n");
+    assert_true(r.ok);
+    assert_int_equal(word_at(&r.img, 0x100c), 0x1004);     /* e0, after the first nop */
+    assert_int_equal(word_at(&r.img, 0x1010), 0x1004);     /* a */
+    assert_int_equal(word_at(&r.img, 0x1014), 0x1008);     /* e1 */
+    assert_int_equal(word_at(&r.img, 0x1018), 0x1008);     /* b */
+    run_free(&r);
     expect_error(".macro m x\n.word \\x\n.endm\nm\n", "macro 'm' needs a value for its argument 'x'");
     expect_error(".macro m x\n.word \\x\n.endm\nm 1, 2\n",
                  "macro 'm' takes 1 argument, but 2 were given");
