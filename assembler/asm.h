@@ -47,6 +47,15 @@ typedef struct asm_result {
     int warnings;
 } asm_result;
 
+/* The longest name of a symbol, a label or a macro. */
+#define AS_MAX_NAME 255
+
+/* Is `name` one t32as takes for a label: a letter, '_', '.' or '$', then
+ * those or digits, at most AS_MAX_NAME of them, not a register's name nor
+ * `.` alone?  (t32dis asks before writing an image's symbols as source:
+ * the image format allows any name.) */
+bool asm_is_symbol_name(const char *name);
+
 /* Assemble the file at `path`.  Returns true when there were no errors; then
  * *img holds the program (free it with t32_image_free).  On failure *img is
  * left empty.  `res` (may be NULL) receives the diagnostic counts. */

@@ -215,7 +215,7 @@ static bool name_operand(as_state *as, lexer *lx, token dir, char *name, size_t 
 
 static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
 {
-    char name[256];
+    char name[AS_MAX_NAME + 1];
     token t, comma;
     value v;
     if (!name_operand(as, lx, dir, name, sizeof name, &t))
@@ -248,7 +248,7 @@ static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
 static bool global(as_state *as, lexer *lx, token dir)
 {
     do {
-        char name[256];
+        char name[AS_MAX_NAME + 1];
         token t;
         if (!name_operand(as, lx, dir, name, sizeof name, &t))
             return false;

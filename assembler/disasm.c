@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asm.h"
 #include "disasm.h"
 #include "t32.h"
 
@@ -137,6 +138,54 @@ static void line(FILE *out, const char *text, uint32_t addr, const char *code)
 }
 
 /* Address symbols sorted by value, so labels can be printed in order. */
+/* ---- symbols that can be written back ------------------------------------------- */
+
+static const t32_symbol *sort_base;
+
+static int by_name(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_base[i].name, sort_base[j].name);
+    return c ? c : (i > j) - (i < j);        /* the same name: the earlier first */
+}
+
+size_t dis_drop_unwritable_symbols(t32_image *img, void (*dropped)(void *ctx,
+                                   const t32_symbol *s, bool duplicate), void *ctx)
+{
+    size_t n = img->nsyms, *order = malloc((n + 1) * sizeof *order);
+    bool *drop = calloc(n + 1, sizeof *drop);
+    if (!order || !drop) {
+        free(order);
+        free(drop);
+        return 0;                            /* (then t32as says what it cannot take) */
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_base = img->syms;
+    qsort(order, n, sizeof *order, by_name);
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(img->syms[order[k]].name, img->syms[order[k - 1]].name) == 0)
+            drop[order[k]] = true;
+    size_t kept = 0, gone = 0;
+    for (size_t i = 0; i < n; i++) {
+        t32_symbol *y = &img->syms[i];
+        bool bad = !asm_is_symbol_name(y->name);
+        if (bad || drop[i]) {
+            dropped(ctx, y, !bad);
+            free(y->name);
+            gone++;
+        } else {
+            img->syms[kept++] = *y;
+        }
+    }
+    img->nsyms = kept;
+    free(order);
+    free(drop);
+    return gone;
+}
+
+/* ---- labels, in address order ------------------------------------------------------- */
+
 typedef struct labels {
     const t32_symbol **v;
     size_t n, next;

@@ -30,6 +30,13 @@ bool dis_insn(uint32_t word, uint32_t pc, const t32_image *img, char *buf, size_
  * and encoding in a comment. */
 void dis_image(const t32_image *img, FILE *out);
 
+/* Take out of img the symbols dis_image could not write as t32as source:
+ * a name t32as does not accept (asm_is_symbol_name: the image format
+ * allows any), or a name an earlier symbol has.  dropped(ctx, sym,
+ * duplicate) is told of each before it goes.  Returns how many went. */
+size_t dis_drop_unwritable_symbols(t32_image *img, void (*dropped)(void *ctx,
+                                   const t32_symbol *s, bool duplicate), void *ctx);
+
 /* Disassemble raw little-endian words (a flat binary) loaded at `base`
  * (base + len must not pass 2^32), as t32as source that starts with
  * `.org base`, so it assembles back to the same words there. */

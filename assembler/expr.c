@@ -76,7 +76,7 @@ static int precedence(token t)
 static bool symbol_value(parser *p, token t, value *out)
 {
     as_state *as = p->as;
-    char name[256];
+    char name[AS_MAX_NAME + 1];
     if (lx_text(p->lx, t, name, sizeof name) >= sizeof name) {
         as_error(as, t, "name is too long (more than %zu characters)", sizeof name - 1);
         return false;

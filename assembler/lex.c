@@ -337,6 +337,18 @@ bool lx_string(const lexer *lx, token t, uint8_t **out, size_t *outlen)
     return true;
 }
 
+bool asm_is_symbol_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > AS_MAX_NAME || !is_name_start((unsigned char)name[0]) ||
+        strcmp(name, ".") == 0 || as_register(name) >= 0)
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!is_name_char((unsigned char)name[i]))
+            return false;
+    return true;
+}
+
 int as_register(const char *name)
 {
     static const struct { const char *name; int reg; } alias[] = {

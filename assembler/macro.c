@@ -110,7 +110,7 @@ static bool macro_param(as_state *as, lexer *lx, macro *m)
 void macro_begin(as_state *as, lexer *lx, token dir)
 {
     token t = lx_next(lx);
-    char name[256], buf[48];
+    char name[AS_MAX_NAME + 1], buf[48];
     if (t.kind != T_IDENT) {
         if (t.kind != T_ERROR)
             as_error(as, t.kind == T_EOL ? dir : t, "'.macro' needs a name, found %s",

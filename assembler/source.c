@@ -243,7 +243,7 @@ static bool labels(as_state *as, lexer *lx, bool *defined, uint64_t *named)
                 *named = (uint64_t)v.v;
             continue;
         }
-        char name[256];
+        char name[AS_MAX_NAME + 1];
         if (lx_text(lx, t, name, sizeof name) >= sizeof name) {
             as_error(as, t, "label is too long (more than %zu characters)", sizeof name - 1);
             return false;
@@ -267,7 +267,7 @@ static bool labels(as_state *as, lexer *lx, bool *defined, uint64_t *named)
 static bool statement(as_state *as, lexer *lx)
 {
     token t = lx_next(lx);
-    char name[256], buf[48];
+    char name[AS_MAX_NAME + 1], buf[48];
     if (t.kind == T_EOL || t.kind == T_ERROR)
         return false;
     if (t.kind != T_IDENT) {

@@ -103,6 +103,24 @@ static int words(char **argv, int count, uint32_t base, FILE *out)
     return 0;
 }
 
+/* A symbol the output cannot hold (t32as would refuse it) is left out,
+ * with a warning that shows its name safely: control and non-ASCII bytes
+ * as \xNN, at most 40 characters. */
+static void left_out(void *ctx, const t32_symbol *s, bool duplicate)
+{
+    char shown[4 * 40 + 4];
+    size_t n = 0, i = 0;
+    for (; s->name[i] && i < 40; i++) {
+        unsigned char c = (unsigned char)s->name[i];
+        n += (size_t)snprintf(shown + n, sizeof shown - n, c >= 0x20 && c < 0x7f && c != '\\'
+                              ? "%c" : "\\x%02x", c);
+    }
+    snprintf(shown + n, sizeof shown - n, "%s", s->name[i] ? "..." : "");
+    fprintf(stderr, "%s: warning: symbol '%s' (0x%08x) left out: %s\n", (const char *)ctx,
+            shown, s->value, duplicate ? "an earlier symbol has that name"
+                                       : "not a name t32as accepts");
+}
+
 static int image(const char *path, FILE *out)
 {
     t32_image img;
@@ -114,6 +132,7 @@ static int image(const char *path, FILE *out)
                     path, path);
         return 1;
     }
+    dis_drop_unwritable_symbols(&img, left_out, (void *)path);
     dis_image(&img, out);
     t32_image_free(&img);
     return 0;

@@ -54,6 +54,20 @@ expect 2 "t32dis: error: -b: '-4' is not a 32-bit address" "$bin/t32dis" -w 1 -b
 expect 2 "t32dis: error: -b needs a word-aligned address, not 0x00001002" \
     "$bin/t32dis" -w 1 -b 0x1002
 
+# ---- t32dis of an image whose symbol names t32as would refuse (the image
+# format allows any name): they are left out with a warning, and the
+# output still assembles - a name cannot smuggle a line into the source.
+printf '_start: halt\nzzzzzzzzzzzz: halt\nyyyyyy: .word 1\n' >names.s
+"$bin/t32as" -o names.t32 names.s || fail "t32as names.s"
+sed 's/zzzzzzzzzzzz/x\
+.word 9999/; s/yyyyyy/_start/' names.t32 >odd.t32
+expect 0 "odd.t32: warning: symbol 'x\x0a.word 9999' (0x00001004) left out: not a name t32as accepts" \
+    "$bin/t32dis" -o odd.s odd.t32
+grep -qF "symbol '_start' (0x00001008) left out: an earlier symbol has that name" err.txt ||
+    { fail "t32dis: a second _start was not left out"; cat err.txt; }
+"$bin/t32as" -o odd-back.t32 odd.s 2>as.err || { fail "t32dis's output for odd names does not assemble"; cat as.err; }
+grep -q '^_start:$' odd.s || fail "t32dis: the first _start is lost"
+
 # ---- t32mkdisk: one or more NAME=IMAGE; a bad command line is status 2
 # and writes nothing, a bad image is status 1.
 printf '.org 0x00400000\n_start: halt\n' >user.s
