@@ -60,8 +60,10 @@ uint32_t fit_field(as_state *as, token at, value v, int bits, fit_mode mode, con
     int64_t lo = mode == FIT_UNSIGNED ? 0 : -((int64_t)1 << (bits - 1));
     int64_t hi = mode == FIT_SIGNED ? ((int64_t)1 << (bits - 1)) - 1 : ((int64_t)1 << bits) - 1;
     uint32_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1;
-    /* As GNU as does: a value that does not fit is an error, never a
-     * silent (or merely warned) truncation that changes the program. */
+    /* A value that does not fit is an error, never a truncation: GNU as
+     * only warns when a .byte or .word overflows, but a constant changed
+     * behind a warning that scrolled past is a bug hunted in the debugger
+     * (t32as has no warnings at all: every doubtful case is an error). */
     if (v.known && (v.v < lo || v.v > hi))
         as_error(as, at, "value %lld is out of range for %s (%lld..%lld)",
                  (long long)v.v, what, (long long)lo, (long long)hi);
