@@ -129,8 +129,9 @@ static char *default_output(const char *source)
 
 /* The three outputs.  Each is written under a temporary name and renamed
  * into place only when complete (isa/outfile.h), so a failed run never
- * leaves a partial file and never destroys an old one; devices such as
- * /dev/null are written in place. */
+ * leaves a partial file; devices such as /dev/null are written in place.
+ * All three are finished before any is renamed: a write that fails in one
+ * leaves the old files of all three. */
 typedef struct outputs {
     t32_out image, listing, map;
 } outputs;
@@ -146,7 +147,18 @@ static bool open_output(t32_out *o, const char *path)
     return false;
 }
 
-/* Commit `o` (if open); false (reported) if a write failed. */
+/* Finish `o` (if open): its writes done, not yet renamed; false (reported)
+ * if one failed. */
+static bool finish_output(t32_out *o, const char *path)
+{
+    char err[256];
+    if (o->kind == T32_OUT_CLOSED || t32_out_finish(o, err, sizeof err))
+        return true;
+    fprintf(stderr, "%s: error: %s\n", path, err);
+    return false;
+}
+
+/* Commit `o` (if open); false (reported) if it failed. */
 static bool commit_output(t32_out *o, const char *path)
 {
     char err[256];
@@ -156,7 +168,7 @@ static bool commit_output(t32_out *o, const char *path)
     return false;
 }
 
-/* Encode the image into its output. */
+/* Encode the image into its output; false (reported) if it cannot be. */
 static bool write_image(const t32_image *img, t32_out *o, const char *path)
 {
     uint8_t *bytes;
@@ -164,12 +176,44 @@ static bool write_image(const t32_image *img, t32_out *o, const char *path)
     char err[256];
     if (!t32_image_encode(img, &bytes, &len, err, sizeof err)) {
         fprintf(stderr, "%s: error: %s\n", path, err);
-        t32_out_abort(o);
         return false;
     }
-    fwrite(bytes, 1, len, o->f);    /* an error shows at commit */
+    fwrite(bytes, 1, len, o->f);    /* an error shows when it is finished */
     free(bytes);
-    return commit_output(o, path);
+    return true;
+}
+
+/* A program with errors: its listing is still written (the errors are in
+ * it), but no image or map - and an old one is removed, as gcc does, so
+ * that nothing runs the old program believing it built from this source. */
+static int failed_build(outputs *o, const char *image, const char *map, const char *listing)
+{
+    t32_out_abort(&o->image);
+    t32_out_abort(&o->map);
+    t32_out_remove_stale(image);
+    t32_out_remove_stale(map);
+    return commit_output(&o->listing, listing) ? 1 : 2;
+}
+
+/* A program without errors: every output finished, then all renamed - or,
+ * if a write failed, none. */
+static int built(outputs *o, const t32_image *img, const char *image, const char *map,
+                 const char *listing)
+{
+    bool ok = write_image(img, &o->image, image);
+    ok = finish_output(&o->image, image) && ok;
+    ok = finish_output(&o->listing, listing) && ok;
+    ok = finish_output(&o->map, map) && ok;
+    if (!ok) {
+        t32_out_abort(&o->image);
+        t32_out_abort(&o->listing);
+        t32_out_abort(&o->map);
+        return 2;
+    }
+    ok = commit_output(&o->image, image);
+    ok = commit_output(&o->listing, listing) && ok;
+    ok = commit_output(&o->map, map) && ok;
+    return ok ? 0 : 2;
 }
 
 /* No file may be two of the source and the three outputs: `-o h.s h.s`
@@ -214,18 +258,10 @@ int main(int argc, char **argv)
                         .diag = stderr, .listing = o.listing.f, .map = o.map.f,
                         .max_errors = c.max_errors };
     t32_image img;
-    int status = 0;
-    if (!asm_assemble_file(c.source, &opt, &img, NULL)) {
-        t32_out_abort(&o.image);     /* any old image stays as it was */
-        t32_out_abort(&o.map);
-        status = 1;
-    } else if (!write_image(&img, &o.image, out)) {
-        status = 2;
-    }
+    int status = asm_assemble_file(c.source, &opt, &img, NULL)
+                 ? built(&o, &img, out, c.map, c.listing)
+                 : failed_build(&o, out, c.map, c.listing);
     t32_image_free(&img);
-    bool listed = commit_output(&o.listing, c.listing);   /* even after errors */
-    if (!commit_output(&o.map, c.map) || !listed)
-        status = 2;
     free(output);
     return status;
 }

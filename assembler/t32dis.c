@@ -170,6 +170,8 @@ static int run(const char *out_path, job *j)
     int status = dispatch(j);
     if (status != 0) {
         t32_out_abort(&o);
+        if (status == 1)
+            t32_out_remove_stale(out_path);   /* a bad input: no old output left */
         return status;
     }
     if (!t32_out_commit(&o, err, sizeof err)) {

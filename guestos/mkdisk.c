@@ -175,7 +175,8 @@ static void make_directory(uint8_t dir[SECTOR], const program *progs, size_t n)
 /* Write the directory and every program, each padded to whole sectors.
  * The disk is written under a temporary name and renamed into place only
  * when complete (isa/outfile.h): make never sees a half-written disk, and
- * a failed run leaves the old one (or a device such as /dev/null) alone. */
+ * a write that fails leaves the old one (or a device such as /dev/null)
+ * alone.  (A bad program image removes an old disk file: main.) */
 static bool write_disk(const char *path, const program *progs, size_t n)
 {
     t32_out o;
@@ -252,8 +253,10 @@ int main(int argc, char **argv)
     size_t loaded = 0;
     for (; ok && loaded < n; loaded++)
         ok = load_program(argv[3 + loaded], &progs[loaded]);
-    if (!ok)
+    if (!ok) {
         loaded--;   /* the failed one owns nothing */
+        t32_out_remove_stale(out);   /* a bad program: no old disk left to be taken for new */
+    }
     if (ok)
         ok = write_disk(out, progs, n);
     for (size_t i = 0; i < loaded; i++)

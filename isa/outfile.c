@@ -491,11 +491,31 @@ static bool finish_writes(t32_out *o, char *err, size_t errlen)
              : fail(err, errlen, "write failed");
 }
 
+bool t32_out_finish(t32_out *o, char *err, size_t errlen)
+{
+    if (o->kind == T32_OUT_CLOSED)
+        return fail(err, errlen, "not open");
+    if (!o->f || finish_writes(o, err, errlen))
+        return true;
+    if (o->kind == T32_OUT_REPLACE)
+        unlink(o->tmp);
+    reset(o);
+    return false;
+}
+
+void t32_out_remove_stale(const char *path)
+{
+    struct stat st;
+    if (path && !t32_out_is_stdout(path) && strcmp(path, "-") != 0 &&
+        lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+        unlink(path);
+}
+
 bool t32_out_commit(t32_out *o, char *err, size_t errlen)
 {
     if (o->kind == T32_OUT_CLOSED)
         return fail(err, errlen, "not open");
-    bool ok = finish_writes(o, err, errlen);
+    bool ok = !o->f || finish_writes(o, err, errlen);
     if (ok && o->kind == T32_OUT_REPLACE && rename(o->tmp, o->target) != 0)
         ok = fail(err, errlen, "cannot replace it: %s", strerror(errno));
     if (!ok && o->kind == T32_OUT_REPLACE)
@@ -512,7 +532,7 @@ void t32_out_note_error(t32_out *o)
 
 void t32_out_abort(t32_out *o)
 {
-    if (o->kind == T32_OUT_STDOUT)
+    if (o->kind == T32_OUT_STDOUT && o->f)
         fflush(o->f);
     else if (o->f)
         fclose(o->f);

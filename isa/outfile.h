@@ -98,6 +98,20 @@ bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen);
  * temporary is removed).  The t32_out is closed either way. */
 bool t32_out_commit(t32_out *o, char *err, size_t errlen);
 
+/* The first half of a commit: flush and close (a write that fails shows
+ * here), without renaming.  A program with several outputs finishes them
+ * all before it commits any, so that a failed write of one leaves the
+ * others as they were too.  On failure (a message in err) the temporary
+ * is removed and the t32_out closed; otherwise commit or abort follows. */
+bool t32_out_finish(t32_out *o, char *err, size_t errlen);
+
+/* A build that failed on its input (t32as on a program with errors,
+ * t32dis on a bad image, t32mkdisk on a bad program) leaves no old output
+ * behind to be taken for a new one, as gcc does: the file at `path` is
+ * removed if it is a regular file - never a link, a device, a fifo or a
+ * directory, and never standard output.  Call it after t32_out_abort. */
+void t32_out_remove_stale(const char *path);
+
 /* stdio keeps only the fact that a write failed, not why: by commit time
  * errno is long gone and the message would say just "write failed".  A
  * writer that goes on after a failure (a trace, line after line) calls

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Output files of t32as, t32dis and t32mkdisk (isa/outfile.h): a failed run
-# never removes or truncates what the output path names - a device node, a
-# fifo, an old file - a directory is refused and survives, a write error
+# never removes or truncates a device node, a fifo or a link, removes an old
+# regular output only when the input was bad (as gcc does), and replaces
+# none of several outputs if one cannot be written; a directory is refused
+# and survives, a write error
 # (/dev/full) is reported with a non-zero exit status, /dev/stdout and its
 # kin write to the open descriptor where it stands, and SIGINT or SIGTERM
 # leaves no temporary behind.
@@ -58,12 +60,20 @@ wait
 [ "$(head -c 4 from-fifo)" = T32I ] || fail "t32as -o fifo: the image did not go through the fifo"
 rm -f fifo from-fifo
 
-# An old image survives a failed assembly untouched (we keep it rather than
-# remove it, as gcc would: the rule is only never to leave a partial file).
-expect 0 "$bin/t32as" -o prog.t32 good.s
-cp prog.t32 prog.orig
-expect 1 "$bin/t32as" -o prog.t32 bad.s
-cmp -s prog.t32 prog.orig || fail "t32as: a failed assembly changed the old image"
+# A failed assembly removes an old image and map, as gcc does (nothing may
+# run the old program believing it new), but not the listing, which shows
+# the errors; and only a regular file - through a symbolic link the file
+# behind it stays (the devices and fifos above did too).
+expect 0 "$bin/t32as" -o prog.t32 -m prog.map good.s
+expect 1 "$bin/t32as" -o prog.t32 -l prog.lst -m prog.map bad.s
+[ ! -e prog.t32 ] || fail "t32as: a failed assembly left the old image"
+[ ! -e prog.map ] || fail "t32as: a failed assembly left the old map"
+grep -q bogus prog.lst || fail "t32as -l: no listing of a failed assembly"
+expect 0 "$bin/t32as" -o prog.orig good.s
+ln -s prog.orig link.t32
+expect 1 "$bin/t32as" -o link.t32 bad.s
+[ -L link.t32 ] && [ -s prog.orig ] || fail "t32as: a failed assembly removed a link or its file"
+rm -f link.t32
 printf 'old listing\n' >prog.lst
 expect 0 "$bin/t32as" -o prog.t32 -l prog.lst -m prog.map good.s
 grep -q halt prog.lst || fail "t32as -l: the listing was not replaced"
@@ -89,8 +99,16 @@ mknod full c 1 7 2>/dev/null && full=$tmp/full
 if [ -w "$full" ]; then
     expect 2 "$bin/t32as" -o "$full" good.s
     grep -q 'full: error: write failed' err.txt || fail "t32as -o full: no message"
-    expect 2 "$bin/t32as" -o prog.t32 -l "$full" good.s
-    expect 2 "$bin/t32as" -o prog.t32 -m "$full" good.s
+    # One output that cannot be written: none is replaced.
+    cp prog.t32 prog.orig
+    cp prog.map map.orig
+    printf 'nop\n_start: halt\n' >other.s
+    expect 2 "$bin/t32as" -o prog.t32 -l "$full" other.s
+    expect 2 "$bin/t32as" -o prog.t32 -m "$full" other.s
+    cmp -s prog.t32 prog.orig || fail "t32as -m full: the image was replaced all the same"
+    expect 2 "$bin/t32as" -o "$full" -m prog.map other.s
+    cmp -s prog.map map.orig || fail "t32as -o full: the map was replaced all the same"
+    rm -f other.s map.orig
     expect 1 "$bin/t32dis" -o "$full" prog.t32
     grep -q 'error: write failed' err.txt || fail "t32dis -o full: no message"
     "$bin/t32dis" prog.t32 >"$full" 2>err.txt
@@ -103,16 +121,14 @@ if [ -w "$full" ]; then
     rm -f full
 fi
 
-# t32dis and t32mkdisk keep an old output when their input is bad.
+# t32dis and t32mkdisk remove an old output when their input is bad, too.
 expect 0 "$bin/t32dis" -o prog.dis prog.t32
 grep -q halt prog.dis || fail "t32dis -o: no source written"
-cp prog.dis dis.orig
 expect 1 "$bin/t32dis" -o prog.dis bad.s
-cmp -s prog.dis dis.orig || fail "t32dis: a failed run changed the old output"
+[ ! -e prog.dis ] || fail "t32dis: a failed run left the old output"
 expect 0 "$bin/t32mkdisk" -o prog.disk p=user.t32
-cp prog.disk disk.orig
 expect 1 "$bin/t32mkdisk" -o prog.disk p=bad.s
-cmp -s prog.disk disk.orig || fail "t32mkdisk: a failed run changed the old disk"
+[ ! -e prog.disk ] || fail "t32mkdisk: a failed run left the old disk"
 
 # /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name a descriptor
 # that is already open: written where it stands (here, appended to a log),

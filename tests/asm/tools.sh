@@ -136,12 +136,12 @@ cksum h.s h.img c.img ca.img | cmp -s - sums || fail "an input behind standard o
 
 # With standard output closed, the image's temporary must not take
 # descriptor 1: a listing longer than stdio's buffer would be flushed into
-# it.  The listing's write fails (status 2); the image is whole.
+# it, and the broken image written.  The listing's write fails (status 2),
+# so no output is written at all.
 { printf '_start: halt\n'; i=0; while [ $i -lt 2000 ]; do echo "        nop"; i=$((i + 1)); done; } >big.s
-"$bin/t32as" -o bigref.img big.s || fail "t32as big.s"
 "$bin/t32as" -o big.img -l - big.s >&- 2>err.txt
 got=$?
-[ "$got" = 2 ] && cmp -s big.img bigref.img || { fail "t32as with stdout closed: exit $got"; cat err.txt; }
+[ "$got" = 2 ] && [ ! -e big.img ] || { fail "t32as with stdout closed: exit $got"; cat err.txt; }
 
 # The entry point as assembler/README.md and isa/IMAGE.md describe it: a
 # _start outside .text is an error, no fallback; .entry takes its value at
