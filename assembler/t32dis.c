@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "disasm.h"
 #include "outfile.h"
@@ -39,6 +40,27 @@ static bool number(const char *s, uint32_t *out)
     return true;
 }
 
+/* The most raw bytes t32dis reads: as much as the largest image. */
+#define RAW_MAX (1u << 30)
+
+/* What is wrong with the file f as raw input, before reading it (a
+ * directory, a regular file too large: told without reading a byte), or
+ * NULL. */
+static const char *raw_unusable(FILE *f, char *buf, size_t len)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0)
+        return NULL;                    /* (reading will tell) */
+    if (S_ISDIR(st.st_mode))
+        return "is a directory";
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > RAW_MAX) {
+        snprintf(buf, len, "%llu bytes, more than %u (1 GiB), the most t32dis reads",
+                 (unsigned long long)st.st_size, RAW_MAX);
+        return buf;
+    }
+    return NULL;
+}
+
 static int raw_file(const char *path, uint32_t base, FILE *out)
 {
     FILE *f = t32_in_open(path);   /* a fifo without a writer: empty */
@@ -46,21 +68,32 @@ static int raw_file(const char *path, uint32_t base, FILE *out)
         fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
         return 1;
     }
+    char why[128];
+    const char *unusable = raw_unusable(f, why, sizeof why);
+    if (unusable) {
+        fprintf(stderr, "%s: error: %s\n", path, unusable);
+        fclose(f);
+        return 1;
+    }
     size_t cap = 1 << 16, n = 0;
     uint8_t *buf = malloc(cap);
-    while (buf && (n += fread(buf + n, 1, cap - n, f)) == cap && cap < (1u << 30)) {
+    while (buf && (n += fread(buf + n, 1, cap - n, f)) == cap && cap < RAW_MAX) {
         uint8_t *p = realloc(buf, cap * 2);
-        if (!p)
-            break;
-        buf = p;
-        cap *= 2;
+        if (!p) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf = p;
+            cap *= 2;
+        }
     }
-    bool bad = !buf || ferror(f) || (n == cap && fgetc(f) != EOF);
+    int err = ferror(f) ? errno : 0;
+    bool more = buf && !err && n == cap && fgetc(f) != EOF;
     fclose(f);
+    const char *bad = !buf ? "out of memory" : err ? strerror(err)
+                    : more ? "more than 1 GiB (1073741824 bytes), the most t32dis reads" : NULL;
     if (bad) {
-        fprintf(stderr, "%s: error: cannot read it whole (a read error, out of memory, or more "
-                "than 1 GiB)\n",
-                path);
+        fprintf(stderr, "%s: error: cannot read it whole: %s\n", path, bad);
         free(buf);
         return 1;
     }

@@ -47,6 +47,12 @@ expect 2 "t32dis: error: 2 words at 0xfffffffc run past the end of the 32-bit ad
     "$bin/t32dis" -w 1 2 -b 0xfffffffc
 expect 1 "raw.bin: error: 12 bytes at 0xfffffff8 run past the end of the 32-bit address space" \
     "$bin/t32dis" -r raw.bin -b 0xfffffff8
+# -r of a directory, or of a file larger than t32dis reads, is refused
+# before anything is read (a sparse file: no disk used).
+expect 1 ".: error: is a directory" "$bin/t32dis" -r .
+truncate -s 3G huge.bin
+expect 1 "huge.bin: error: 3221225472 bytes, more than 1073741824 (1 GiB)" "$bin/t32dis" -r huge.bin
+rm -f huge.bin
 # -b: an address out of range is not called unaligned.
 expect 2 "t32dis: error: -b: '4294967296' is not a 32-bit address (0..0xfffffffc)" \
     "$bin/t32dis" -w 1 -b 4294967296
