@@ -92,7 +92,7 @@ static bool parse_args(command *c, int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
-            exit(0);
+            exit(t32_out_stdout_flushed("t32as") ? 0 : 2);
         }
         if (a[0] == '-' && a[1] && (strchr("olmeID", a[1]) || strcmp(a, "--max-errors") == 0)) {
             if ((a[1] == '-' || strchr("olmeID", a[1])) && !parse_option(c, argc, argv, &i))
@@ -136,6 +136,12 @@ typedef struct outputs {
     t32_out image, listing, map;
 } outputs;
 
+/* An output's name in a message: `-` is standard output. */
+static const char *named(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "t32as: standard output" : path;
+}
+
 /* Open `path` (if any) into *o; false (reported) if it cannot be written. */
 static bool open_output(t32_out *o, const char *path)
 {
@@ -143,7 +149,7 @@ static bool open_output(t32_out *o, const char *path)
     *o = (t32_out){ 0 };
     if (!path || t32_out_open(o, path, err, sizeof err))
         return true;
-    fprintf(stderr, "%s: error: %s\n", path, err);
+    fprintf(stderr, "%s: error: %s\n", named(path), err);
     return false;
 }
 
@@ -154,7 +160,7 @@ static bool finish_output(t32_out *o, const char *path)
     char err[256];
     if (o->kind == T32_OUT_CLOSED || t32_out_finish(o, err, sizeof err))
         return true;
-    fprintf(stderr, "%s: error: %s\n", path, err);
+    fprintf(stderr, "%s: error: %s\n", named(path), err);
     return false;
 }
 
@@ -164,7 +170,7 @@ static bool commit_output(t32_out *o, const char *path)
     char err[256];
     if (o->kind == T32_OUT_CLOSED || t32_out_commit(o, err, sizeof err))
         return true;
-    fprintf(stderr, "%s: error: %s\n", path, err);
+    fprintf(stderr, "%s: error: %s\n", named(path), err);
     return false;
 }
 
@@ -258,9 +264,11 @@ int main(int argc, char **argv)
                         .diag = stderr, .listing = o.listing.f, .map = o.map.f,
                         .max_errors = c.max_errors };
     t32_image img;
-    int status = asm_assemble_file(c.source, &opt, &img, NULL)
-                 ? built(&o, &img, out, c.map, c.listing)
-                 : failed_build(&o, out, c.map, c.listing);
+    bool assembled = asm_assemble_file(c.source, &opt, &img, NULL);
+    t32_out_note_error(&o.listing);   /* why a write failed, while errno says */
+    t32_out_note_error(&o.map);
+    int status = assembled ? built(&o, &img, out, c.map, c.listing)
+                           : failed_build(&o, out, c.map, c.listing);
     t32_image_free(&img);
     free(output);
     return status;

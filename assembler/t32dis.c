@@ -201,6 +201,7 @@ static int run(const char *out_path, job *j)
     }
     j->out = o.f;
     int status = dispatch(j);
+    t32_out_note_error(&o);           /* why a write failed, while errno says */
     if (status != 0) {
         t32_out_abort(&o);
         if (status == 1)
@@ -239,7 +240,7 @@ int main(int argc, char **argv)
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            return usage(stdout);
+            return usage(stdout) == 0 && t32_out_stdout_flushed("t32dis") ? 0 : 1;
         } else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
             if (!number(argv[++i], &base)) {
                 fprintf(stderr, "t32dis: error: -b: '%s' is not a 32-bit address "

@@ -222,7 +222,7 @@ int main(int argc, char **argv)
     t32_out_keep_std_descriptors();   /* stdout closed: no output takes its number */
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         usage(stdout);
-        return 0;
+        return t32_out_stdout_flushed("t32mkdisk") ? 0 : 1;
     }
     /* A bad command line is exit status 2, as for t32as and t32dis; a bad
      * image or an output that cannot be written is 1. */

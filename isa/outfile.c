@@ -524,6 +524,16 @@ bool t32_out_commit(t32_out *o, char *err, size_t errlen)
     return ok;
 }
 
+bool t32_out_stdout_flushed(const char *prog)
+{
+    errno = 0;
+    bool ok = fflush(stdout) == 0 && !ferror(stdout);
+    if (!ok)
+        fprintf(stderr, "%s: standard output: error: write failed%s%s\n", prog,
+                errno ? ": " : "", errno ? strerror(errno) : "");
+    return ok;
+}
+
 void t32_out_note_error(t32_out *o)
 {
     if (o->f && ferror(o->f) && o->error == 0)

@@ -120,6 +120,12 @@ void t32_out_remove_stale(const char *path);
  * on device"). */
 void t32_out_note_error(t32_out *o);
 
+/* Flush standard output after a program printed to it directly (its
+ * --help): a write that failed (`--help >/dev/full`) is told on stderr,
+ * "PROG: standard output: error: write failed: REASON", and the result is
+ * false - a program's help must not vanish with status 0. */
+bool t32_out_stdout_flushed(const char *prog);
+
 /* Give up: close without committing.  A temporary is removed; the target
  * is untouched.  Harmless on a closed t32_out. */
 void t32_out_abort(t32_out *o);

@@ -27,6 +27,7 @@ files_only() {
 }
 
 printf '_start: halt\n' >good.s
+{ printf '_start: halt\n'; i=0; while [ $i -lt 3000 ]; do echo "        nop"; i=$((i + 1)); done; } >big.s
 printf '_start: addi r1, r0, 1\n        bogus\n' >bad.s
 printf '.org 0x00400000\n_start: halt\n' >user.s     # a guestos user program
 "$bin/t32as" user.s || fail "t32as user.s"
@@ -78,7 +79,7 @@ printf 'old listing\n' >prog.lst
 expect 0 "$bin/t32as" -o prog.t32 -l prog.lst -m prog.map good.s
 grep -q halt prog.lst || fail "t32as -l: the listing was not replaced"
 grep -q _start prog.map || fail "t32as -m: the map was not written"
-files_only bad.s good.s user.s user.t32 prog.lst prog.map prog.orig prog.t32
+files_only bad.s big.s good.s user.s user.t32 prog.lst prog.map prog.orig prog.t32
 
 # A directory is refused and survives, even an empty one.
 mkdir empty
@@ -116,6 +117,22 @@ if [ -w "$full" ]; then
     grep -q 'standard output: error: write failed' err.txt || fail "t32dis >full: no message"
     "$bin/t32as" -l - good.s >"$full" 2>err.txt
     [ $? = 2 ] || fail "t32as -l - >full: exit status"
+    grep -q '^t32as: standard output: error: write failed: No space left on device$' err.txt ||
+        { fail "t32as -l - >full: the message"; cat err.txt; }
+    # A write error keeps its reason however long the output (stdio's
+    # buffer fills and fails long before the end) ...
+    expect 2 "$bin/t32as" -o prog.t32 -l "$full" big.s
+    grep -q 'write failed: No space left on device' err.txt || { fail "t32as -l full: no reason"; cat err.txt; }
+    "$bin/t32as" -o big.t32 big.s || fail "t32as big.s"
+    "$bin/t32dis" big.t32 >"$full" 2>err.txt
+    grep -q 'write failed: No space left on device' err.txt || { fail "t32dis >full: no reason"; cat err.txt; }
+    rm -f big.t32
+    # ... and --help written nowhere is an error too.
+    for tool in t32as t32dis t32mkdisk; do
+        "$bin/$tool" --help >"$full" 2>err.txt && fail "$tool --help >full: exit status 0"
+        grep -q "^$tool: standard output: error: write failed: No space left on device" err.txt ||
+            { fail "$tool --help >full: the message"; cat err.txt; }
+    done
     expect 1 "$bin/t32mkdisk" -o "$full" p=user.t32
     grep -q 'full: error: write failed' err.txt || fail "t32mkdisk -o full: no message"
     rm -f full
