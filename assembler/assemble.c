@@ -24,7 +24,7 @@ void as_note_line(as_state *as, uint32_t addr)
     if (!p)
         return;
     as->lines = p;
-    as->lines[as->nlines++] = (line_entry){ addr, file, f->line };
+    as->lines[as->nlines++] = (line_entry){ addr, file, f->line, as->cur };
 }
 
 /* A memory stream for this pass's diagnostics or listing. */
@@ -104,8 +104,8 @@ static void check_globals(as_state *as)
     symbol **all = sym_sorted(as);
     for (size_t i = 0; all && all[i]; i++)
         if (all[i]->global && !sym_defined_now(as, all[i]))
-            as_diag_plain(as, DIAG_ERROR, all[i]->glob_file, all[i]->glob_line,
-                          "'%s' is declared .global but never defined", all[i]->name);
+            as_diag_at(as, DIAG_ERROR, all[i]->glob_file, all[i]->glob_line, all[i]->glob_col,
+                       "'%s' is declared .global but never defined", all[i]->name);
     free(all);
 }
 
@@ -134,16 +134,17 @@ static bool run_passes(as_state *as, const char *path)
 /* ---- the image ------------------------------------------------------------------- */
 
 /* The entry point, by the README's rule: -e SYMBOL, else .entry EXPR,
- * else _start, else the start of .text.  *file and *line say where to
- * report a problem with it (line 0: the file as a whole). */
+ * else _start, else the start of .text.  *file, *line and *col say where
+ * to report a problem with it (line 0: the file as a whole). */
 static bool entry_point(as_state *as, const char *path, uint32_t *entry,
-                        const char **file, int *line)
+                        const char **file, int *line, int *col)
 {
     *file = path;
-    *line = 0;
+    *line = *col = 0;
     if (!as->opt->entry && as->entry_set) {
         *file = as->entry_file;
         *line = as->entry_line;
+        *col = as->entry_col;
         *entry = (uint32_t)as->entry.v;        /* .entry checked the range */
         return true;
     }
@@ -151,6 +152,11 @@ static bool entry_point(as_state *as, const char *path, uint32_t *entry,
     symbol *s = sym_find(as, name);
     if (s && sym_defined_now(as, s)) {
         *entry = (uint32_t)s->value;
+        if (s->def_file) {                   /* a problem is the definition's */
+            *file = s->def_file;
+            *line = s->def_line;
+            *col = s->def_col;
+        }
         return true;
     }
     if (as->opt->entry) {
@@ -217,8 +223,8 @@ static bool build_image(as_state *as, const char *path, t32_image *img)
 {
     char err[256];
     const char *efile;
-    int eline;
-    if (!entry_point(as, path, &img->entry, &efile, &eline))
+    int eline, ecol;
+    if (!entry_point(as, path, &img->entry, &efile, &eline, &ecol))
         return false;
     bool data = true;
     for (size_t i = 0; data && i < as->ndata; i++)
@@ -239,13 +245,13 @@ static bool build_image(as_state *as, const char *path, t32_image *img)
                          : start_used ? " (it is _start's value: _start must label code in .text)"
                          : as->opt->entry || as->entry_set ? ""
                          : " (define _start there, or use .entry or -e)";
-        as_diag_plain(as, DIAG_ERROR, efile, eline, "the entry point 0x%08x is not in .text%s",
-                      img->entry, hint);
+        as_diag_at(as, DIAG_ERROR, efile, eline, ecol, "the entry point 0x%08x is not in .text%s",
+                   img->entry, hint);
         return false;
     }
     if (img->entry % 4) {
-        as_diag_plain(as, DIAG_ERROR, efile, eline, "the entry point 0x%08x is not "
-                      "word-aligned", img->entry);
+        as_diag_at(as, DIAG_ERROR, efile, eline, ecol, "the entry point 0x%08x is not "
+                   "word-aligned", img->entry);
         return false;
     }
     if (!t32_image_check(img, err, sizeof err)) {
@@ -284,10 +290,10 @@ static bool assemble(as_state *as, const char *path, t32_image *img, asm_result 
          * not enough passes for the whole chain. */
         const symbol *e = as->moved_equ;
         if (e && !as->moved_label && e->def_file)
-            as_diag_plain(as, DIAG_ERROR, e->def_file, e->def_line, "the value of '%s' does not "
-                          "settle after %d passes: it comes through too many .equ/.set that "
-                          "use symbols defined further down (each pass follows one more); "
-                          "define those above it", e->name, as->pass);
+            as_diag_at(as, DIAG_ERROR, e->def_file, e->def_line, e->def_col, "the value of '%s' "
+                       "does not settle after %d passes: it comes through too many .equ/.set "
+                       "that use symbols defined further down (each pass follows one more); "
+                       "define those above it", e->name, as->pass);
         else
             as_diag_plain(as, DIAG_ERROR, path, 0, "the addresses do not settle after %d passes "
                           "(a .space, .align or .org depends on where a section is placed): "

@@ -19,7 +19,7 @@ bool cond_active(const as_state *as)
     return as->cond_depth == 0 || as->conds[as->cond_depth - 1].active;
 }
 
-void cond_push(as_state *as, bool taken)
+void cond_push(as_state *as, bool taken, token dir)
 {
     if (as->cond_depth == as->cond_cap) {
         int cap = as->cond_cap ? as->cond_cap * 2 : 16;
@@ -32,7 +32,7 @@ void cond_push(as_state *as, bool taken)
     bool parent = cond_active(as);
     /* Inside a false branch every branch stays off: mark it taken. */
     as->conds[as->cond_depth++] = (cond){ parent && taken, !parent || taken, false,
-                                          as->frame->file, as->frame->line };
+                                          as->frame->file, as->frame->line, (int)dir.pos + 1 };
 }
 
 void cond_else(as_state *as, token at)
@@ -90,7 +90,7 @@ static void cond_if(as_state *as, lexer *lx, token dir, const char *name)
     if (evaluated && (t = lx_next(lx)).kind != T_EOL && t.kind != T_ERROR)
         as_error(as, t, "unexpected %s after the operand of '%s'",
                  tok_describe(lx, t, buf, sizeof buf), name);
-    cond_push(as, taken);
+    cond_push(as, taken, dir);
 }
 
 bool cond_is_directive(const char *name)

@@ -116,11 +116,14 @@ void as_diag(as_state *as, diag_kind kind, size_t pos, size_t len, const char *f
     }
 }
 
-void as_diag_plain(as_state *as, diag_kind kind, const char *file, int line, const char *fmt, ...)
+void as_diag_at(as_state *as, diag_kind kind, const char *file, int line, int col,
+                const char *fmt, ...)
 {
     if (!count(as, kind))
         return;
-    if (line > 0)
+    if (line > 0 && col > 0)
+        fprintf(as->diag, "%s:%d:%d: %s: ", file, line, col, kind_name(kind));
+    else if (line > 0)
         fprintf(as->diag, "%s:%d: %s: ", file, line, kind_name(kind));
     else
         fprintf(as->diag, "%s: %s: ", file, kind_name(kind));

@@ -181,8 +181,8 @@ static bool entry(as_state *as, lexer *lx, token dir)
         if (v.known && as->entry.known && v.v != as->entry.v) {
             as_error(as, at, "a second '.entry' (0x%08llx) differs from the first (0x%08llx)",
                      (unsigned long long)v.v, (unsigned long long)as->entry.v);
-            as_diag_plain(as, DIAG_NOTE, as->entry_file, as->entry_line,
-                          "the first '.entry' was here");
+            as_diag_at(as, DIAG_NOTE, as->entry_file, as->entry_line, as->entry_col,
+                       "the first '.entry' was here");
             return false;
         }
         return true;
@@ -191,6 +191,7 @@ static bool entry(as_state *as, lexer *lx, token dir)
     as->entry = v;
     as->entry_file = as->frame->file;
     as->entry_line = as->frame->line;
+    as->entry_col = (int)at.pos + 1;
     return true;
 }
 

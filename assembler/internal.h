@@ -182,7 +182,7 @@ typedef struct macro {
     char **body;             /* lines, without the .macro/.endm lines */
     size_t nbody, capbody;
     const char *file;        /* where it was defined */
-    int line;                /* line of the .macro directive */
+    int line, col;           /* line of the .macro directive, column of the name */
     struct macro *next;
 } macro;
 
@@ -191,7 +191,7 @@ typedef struct macro {
 typedef struct cond {
     bool active, taken, seen_else;
     const char *file;
-    int line;
+    int line, col;
 } cond;
 
 /* ---- the line table and listing ------------------------------------------------ */
@@ -200,6 +200,7 @@ typedef struct line_entry {
     uint32_t addr;
     int file;                /* index into as->files */
     int line;
+    int sec;                 /* the section its bytes went to */
 } line_entry;
 
 /* A loaded source file, kept for every pass. */
@@ -259,7 +260,7 @@ struct as_state {
     bool entry_set;
     value entry;
     const char *entry_file;          /* where it was written, for messages */
-    int entry_line;
+    int entry_line, entry_col;
 
     /* Macros and conditionals. */
     macro *macros;
@@ -316,9 +317,14 @@ void as_diag(as_state *as, diag_kind kind, size_t pos, size_t len, const char *f
 #define as_error(as, tok, ...)   as_diag((as), DIAG_ERROR, (tok).pos, (tok).len, __VA_ARGS__)
 #define as_warning(as, tok, ...) as_diag((as), DIAG_WARNING, (tok).pos, (tok).len, __VA_ARGS__)
 
-/* A message without a source line (file-level problems). */
-void as_diag_plain(as_state *as, diag_kind kind, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* A message about a place other than the current line - the .if that an
+ * end of file leaves open, the .global never defined - given as file,
+ * line and column (`x.s:3:5: error: ...`; col 0: no column, line 0: the
+ * file as a whole). */
+void as_diag_at(as_state *as, diag_kind kind, const char *file, int line, int col,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define as_diag_plain(as, kind, file, line, ...) as_diag_at((as), (kind), (file), (line), 0, \
+                                                            __VA_ARGS__)
 
 /* Levenshtein distance between two names, for "did you mean" hints. */
 int edit_distance(const char *a, const char *b);
@@ -461,7 +467,7 @@ source_file *src_add_memory(as_state *as, const char *name, const char *text, si
 bool cond_directive(as_state *as, lexer *lx, token dir, const char *name);
 bool cond_is_directive(const char *name);       /* .if .ifdef .ifndef .else .endif */
 bool cond_active(const as_state *as);
-void cond_push(as_state *as, bool taken);
+void cond_push(as_state *as, bool taken, token dir);
 void cond_else(as_state *as, token at);
 void cond_endif(as_state *as, token at);
 int  file_index(as_state *as, const char *file);

@@ -123,8 +123,8 @@ void macro_begin(as_state *as, lexer *lx, token dir)
     macro *old = too_long ? NULL : macro_find(as, name);
     if (old) {
         as_error(as, t, "redefinition of macro '%s'", name);
-        as_diag_plain(as, DIAG_NOTE, old->file, old->line, "previous definition of '%s' was here",
-                      name);
+        as_diag_at(as, DIAG_NOTE, old->file, old->line, old->col,
+                   "previous definition of '%s' was here", name);
     }
     macro *m = calloc(1, sizeof *m);
     if (!m || !(m->name = copy_text(name, strlen(name)))) {
@@ -133,6 +133,7 @@ void macro_begin(as_state *as, lexer *lx, token dir)
     }
     m->file = as->frame->file;
     m->line = as->frame->line;
+    m->col = (int)t.pos + 1;
     /* A duplicate, or a macro whose name is too long, still collects its
      * body (so it is not assembled), but is not one macro_find returns. */
     macro **link = &as->macros;

@@ -303,6 +303,20 @@ static int by_start(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
+/* The first line (in source order) that put bytes of section sec in
+ * [lo, hi): where an overlap is reported.  False if none did (.bss). */
+static bool line_in(const as_state *as, int sec, uint64_t lo, uint64_t hi, const char **file,
+                    int *line)
+{
+    for (size_t i = 0; i < as->nlines; i++)
+        if (as->lines[i].sec == sec && as->lines[i].addr >= lo && as->lines[i].addr < hi) {
+            *file = as->files[as->lines[i].file];
+            *line = as->lines[i].line;
+            return true;
+        }
+    return false;
+}
+
 bool sec_check_overlap(as_state *as, const char *file)
 {
     span v[T32_IMAGE_MAX_SEGS];
@@ -323,7 +337,12 @@ bool sec_check_overlap(as_state *as, const char *file)
     qsort(v, n, sizeof v[0], by_start);
     for (size_t i = 1; i < n; i++)
         if (v[i].start < v[i - 1].end) {
-            as_diag_plain(as, DIAG_ERROR, file, 0,
+            const char *where = file;
+            int line = 0;
+            uint64_t hi = v[i].end < v[i - 1].end ? v[i].end : v[i - 1].end;
+            if (!line_in(as, v[i].sec, v[i].start, hi, &where, &line))
+                where = file;
+            as_diag_plain(as, DIAG_ERROR, where, line,
                           "%s at 0x%08llx..0x%08llx overlaps %s at 0x%08llx..0x%08llx",
                           as->sec[v[i].sec].name, (unsigned long long)v[i].start,
                           (unsigned long long)v[i].end - 1, as->sec[v[i - 1].sec].name,

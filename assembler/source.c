@@ -150,13 +150,13 @@ typedef struct saved_line {
 void src_end_frame(as_state *as, as_frame *f)
 {
     if (as->defining && !f->macro) {
-        as_diag_plain(as, DIAG_ERROR, as->defining->file, as->defining->line,
-                      "unterminated '.macro %s' (missing '.endm')", as->defining->name);
+        as_diag_at(as, DIAG_ERROR, as->defining->file, as->defining->line, as->defining->col,
+                   "unterminated '.macro %s' (missing '.endm')", as->defining->name);
         as->defining = NULL;   /* the half-defined macro is in as->macros already */
     }
     while (as->cond_depth > f->cond_depth) {
         const cond *c = &as->conds[--as->cond_depth];
-        as_diag_plain(as, DIAG_ERROR, c->file, c->line, "unterminated '.if' (no '.endif' before "
+        as_diag_at(as, DIAG_ERROR, c->file, c->line, c->col, "unterminated '.if' (no '.endif' before "
                       "the end of the %s)", f->macro ? "macro" : "file");
     }
 }

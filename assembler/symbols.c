@@ -92,8 +92,8 @@ bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v
     }
     if (sym_defined_now(as, s) && !(kind == SYM_SET && s->kind == SYM_SET)) {
         as_error(as, at, "redefinition of '%s'", name);
-        as_diag_plain(as, DIAG_NOTE, s->def_file, s->def_line,
-                      "previous definition of '%s' was here", name);
+        as_diag_at(as, DIAG_NOTE, s->def_file, s->def_line, s->def_col,
+                   "previous definition of '%s' was here", name);
         return false;
     }
     s->kind = kind;

@@ -175,7 +175,7 @@ static void sections_layout(void **state)
     run_free(&r);
     expect_error(".bss\n.word 1\n", ".bss holds no stored bytes");
     expect_error(".bss\n.space 4, 1\n", "the fill byte must be 0");
-    expect_error("nop\n.data\n.org 0x1000\n.word 1\n", ".data at 0x00001000..0x00001003 overlaps "
+    expect_error("nop\n.data\n.org 0x1000\n.word 1\n", "t.s:4: error: .data at 0x00001000..0x00001003 overlaps "
                  ".text at 0x00001000..0x00001003");
 }
 
@@ -224,11 +224,11 @@ static void entry_directive(void **state)
     expect_error(".entry main\nnop\nmain: nop\n.entry 0x1000\n",
                  "t.s:4:8: error: a second '.entry' (0x00001000) differs from the first "
                  "(0x00001004)\n    4 | .entry 0x1000\n      |        ^~~~~~\n"
-                 "t.s:1: note: the first '.entry' was here\n");
-    expect_error("nop\n.entry 0x1002\n", "t.s:2: error: the entry point 0x00001002 is not "
+                 "t.s:1:8: note: the first '.entry' was here\n");
+    expect_error("nop\n.entry 0x1002\n", "t.s:2:8: error: the entry point 0x00001002 is not "
                  "word-aligned");
     expect_error("nop\n.entry d\n.data\nd: .word 1\n",
-                 "t.s:2: error: the entry point 0x00002000 is not in .text\n");
+                 "t.s:2:8: error: the entry point 0x00002000 is not in .text\n");
     expect_error(".entry 0x100000000\nnop\n", "t.s:1:8: error: entry point 4294967296 is "
                  "outside the 32-bit address space (0..0xffffffff)");
     expect_error(".entry nowhere\nnop\n", "t.s:1:8: error: undefined symbol 'nowhere'");
@@ -252,10 +252,10 @@ static void symbols_equ_set_global(void **state)
     assert_true(saw_n && saw_start);
     run_free(&r);
     expect_error("a: nop\na: nop\n", "t.s:2:1: error: redefinition of 'a'");
-    expect_error("a: nop\na: nop\n", "t.s:1: note: previous definition of 'a' was here");
+    expect_error("a: nop\na: nop\n", "t.s:1:1: note: previous definition of 'a' was here");
     expect_error(".equ A, 1\n.equ A, 2\n", "redefinition of 'A'");
     expect_error(".equ A, 1\n.set A, 2\n", "redefinition of 'A'");
-    expect_error(".global nothere\nnop\n", "t.s:1: error: 'nothere' is declared .global but never defined");
+    expect_error(".global nothere\nnop\n", "t.s:1:9: error: 'nothere' is declared .global but never defined");
     expect_error("r1: nop\n", "'r1' is a register name and cannot be used as a symbol");
     expect_error(".equ 5, 1\n", "expected a symbol name, found '5'");
 }
@@ -316,7 +316,7 @@ static void macros(void **state)
                  "      | ^~~~~\n"
                  "t.s:5:1: note: in expansion of macro 'm'\n");
     expect_error(".macro m\nm\n.endm\nm\n", "macro 'm' expanded too deeply (more than 64 levels)");
-    expect_error(".macro m\n.word 1\n", "unterminated '.macro m' (missing '.endm')");
+    expect_error(".macro m\n.word 1\n", "t.s:1:8: error: unterminated '.macro m' (missing '.endm')");
     expect_error(".endm\n", "'.endm' without '.macro'");
     expect_error(".macro m\n.endm\n.macro m\n.endm\n", "redefinition of macro 'm'");
     /* A name of more than 255 characters is a name, too long: not "no name". */
@@ -345,7 +345,7 @@ static void conditionals(void **state)
     expect_error(".else\n", "'.else' without '.if'");
     expect_error(".endif\n", "'.endif' without '.if'");
     expect_error(".if 1\n.else\n.else\n.endif\n", "second '.else' for the same '.if'");
-    expect_error("nop\n.if 1\nnop\n", "t.s:2: error: unterminated '.if'");
+    expect_error("nop\n.if 1\nnop\n", "t.s:2:1: error: unterminated '.if'");
     expect_error(".if later\n.endif\nlater:\n", "'later' is used before its definition");
     expect_error(".if\n.endif\n", "'.if' needs an expression");
     char src[400];
@@ -366,7 +366,7 @@ static void forward_equ_chains(void **state)
     run_free(&r);
     expect_error(".word e0\n.equ e0, e1 + 1\n.equ e1, e2 + 1\n.equ e2, e3 + 1\n"
                  ".equ e3, e4 + 1\n.equ e4, e5 + 1\n.equ e5, 5\n",
-                 "t.s:2: error: the value of 'e0' does not settle after 6 passes");
+                 "t.s:2:6: error: the value of 'e0' does not settle after 6 passes");
     /* A layout that never settles is still blamed on the layout. */
     expect_error(".data\nd: .word 1\n.text\n.space d == 0x2000 ? 0x2000 : 0x1000\n",
                  "t.s: error: the addresses do not settle after 6 passes");
