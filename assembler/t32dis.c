@@ -235,6 +235,7 @@ int main(int argc, char **argv)
 {
     t32_out_keep_std_descriptors();   /* stdout closed: no output takes its number */
     uint32_t base = 0;
+    bool based = false;
     const char *raw = NULL, *out = NULL;
     int first_word = 0, nwords = 0;
     const char *path = NULL;
@@ -242,6 +243,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             return usage(stdout) == 0 && t32_out_stdout_flushed("t32dis") ? 0 : 1;
         } else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
+            based = true;
             if (!number(argv[++i], &base)) {
                 fprintf(stderr, "t32dis: error: -b: '%s' is not a 32-bit address "
                         "(0..0xfffffffc)\n", argv[i]);
@@ -267,11 +269,19 @@ int main(int argc, char **argv)
         }
     }
     job j = { .path = path, .raw = raw, .base = base };
-    if (first_word && nwords && !raw && !path) {
+    const char *wrong = (first_word != 0) + (raw != NULL) + (path != NULL) > 1
+                        ? "give one of IMAGE, -r FILE and -w WORD..."
+                      : first_word && !nwords ? "-w needs at least one word"
+                      : !first_word && !raw && !path ? "nothing to disassemble"
+                      : path && based ? "-b applies to -r and -w (an image says where it goes)"
+                      : NULL;
+    if (wrong) {
+        fprintf(stderr, "t32dis: error: %s\n", wrong);
+        return usage(stderr);
+    }
+    if (first_word) {
         j.words = argv + first_word;
         j.nwords = nwords;
-    } else if (!(raw && !path && !first_word) && !(path && !raw && !first_word)) {
-        return usage(stderr);
     }
     if (!distinct_files(&j, out ? out : "-"))    /* stdout may be the image: `1<>p.t32` */
         return 2;

@@ -53,6 +53,11 @@ expect 1 ".: error: is a directory" "$bin/t32dis" -r .
 truncate -s 3G huge.bin
 expect 1 "huge.bin: error: 3221225472 bytes, more than 1073741824 (1 GiB)" "$bin/t32dis" -r huge.bin
 rm -f huge.bin
+# A command line that chooses no input, or two, says which.
+expect 2 "t32dis: error: -w needs at least one word" "$bin/t32dis" -w
+expect 2 "t32dis: error: give one of IMAGE, -r FILE and -w WORD..." "$bin/t32dis" -r raw.bin -w 1
+expect 2 "t32dis: error: nothing to disassemble" "$bin/t32dis"
+expect 2 "t32dis: error: -b applies to -r and -w" "$bin/t32dis" -b 4 raw.bin
 # -b: an address out of range is not called unaligned.
 expect 2 "t32dis: error: -b: '4294967296' is not a 32-bit address (0..0xfffffffc)" \
     "$bin/t32dis" -w 1 -b 4294967296
