@@ -443,7 +443,11 @@ bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen)
         return fail(err, errlen, "is a directory");
     /* A file this user may not write is not replaced either: the rename
      * below needs only the folder's permission, and would silently take
-     * over a read-only file or another user's (as `>` would not). */
+     * over a read-only file or another user's (as `>` would not).  Root
+     * may write anything, so for root "read-only" is the mode alone: a
+     * file with no write bit is someone's way of saying "keep this". */
+    if (exists && S_ISREG(st.st_mode) && (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+        return fail(err, errlen, "cannot write: %s", strerror(EACCES));
     if (exists && S_ISREG(st.st_mode) &&
         faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
         return fail(err, errlen, "cannot write: %s", strerror(errno));

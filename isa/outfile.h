@@ -28,7 +28,8 @@
  * A symbolic link is followed: the file it names is the one replaced.
  * A regular file this user may not write (read-only, another user's) is
  * refused - "cannot write: Permission denied" - as `>` refuses it, though
- * the rename would need only the folder's permission.
+ * the rename would need only the folder's permission.  A file with no
+ * write permission bit at all is refused even to root, who could write it.
  * A replaced file keeps its permission bits; a new one gets 0666 less the
  * umask, as fopen would give it.
  *

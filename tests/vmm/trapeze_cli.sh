@@ -501,6 +501,88 @@ if [ -w /dev/full ]; then
     fi
 fi
 
+# A write that failed is status 1 whatever the guests' ends - the limit
+# (3), an escaped trap (4), another VM's end: what the run made is not all
+# there, and a script must not take 3 for "the limit, the output whole".
+"$BUILD/bin/t32as" -D COUNT=10000 -o "$tmp/noline.img" tests/vmm/guests/noline.s
+spin=$BUILD/tests/vmm/hostile/spin.img
+if [ -w /dev/full ]; then
+    for mode in bare trap; do
+        expect 1 "console output: No space left on device" "--console /dev/full at the limit ($mode)" \
+            -- "$T" run --mode $mode --max-insns 50 --console /dev/full "$tmp/noline.img"
+        expect 1 "--trace: write failed" "--trace /dev/full at the limit ($mode)" \
+            -- "$T" run --mode $mode --max-insns 50 --trace /dev/full "$tmp/noline.img"
+        expect 1 "--stats-json: write failed" "--stats-json /dev/full at the limit ($mode)" \
+            -- "$T" run --mode $mode --max-insns 50 --stats-json /dev/full "$tmp/noline.img"
+        expect 1 "console output: No space left on device" "--console /dev/full, a trap escapes ($mode)" \
+            -- "$T" run --mode $mode --console /dev/full "$G/escape.img"
+        set +e
+        "$T" run --mode $mode --max-insns 50 --stats "$tmp/noline.img" >/dev/null 2>/dev/full; got=$?
+        "$T" run --mode $mode "$G/escape.img" >/dev/full 2>"$tmp/err"; got2=$?
+        set -e
+        [ "$got" -eq 1 ] && pass "--stats onto a full stderr at the limit ($mode)" ||
+            fail "--stats onto a full stderr at the limit ($mode): status $got"
+        [ "$got2" -eq 1 ] && grep -q "No space left on device" "$tmp/err" &&
+            pass "stdout on /dev/full, a trap escapes ($mode)" ||
+            { fail "stdout on /dev/full, a trap escapes ($mode): status $got2"; cat "$tmp/err"; }
+    done
+    expect 1 "vm1: stopped after" "vm0 at its limit first, vm1's console on /dev/full" \
+        -- "$T" run --max-insns 100000 --vm "$spin" --vm "$tmp/noline.img,console=/dev/full"
+fi
+
+# A closed pipe is a write error like /dev/full: a message and status 1,
+# not a silent death by SIGPIPE (status 141).  The pipe's reading end is
+# closed before trapeze starts, with SIGPIPE at its default as a shell
+# leaves it.  (A help longer than stdio's buffer fails before its last
+# flush, which is then all that is left to say: "failed", without EPIPE.)
+closed_pipe() {
+    python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+rc = subprocess.call(sys.argv[1:], stdout=w, stdin=subprocess.DEVNULL, restore_signals=True)
+sys.exit(rc if rc >= 0 else 128 - rc)' "$@"
+}
+for args in "run --mode trap $G/counter.img" "run --bare $G/counter.img" "--help" "--version" \
+            "run --help" "compare --help" "audit --help" "audit $G/hello.img"; do
+    set +e
+    # shellcheck disable=SC2086  # the arguments are meant to split
+    closed_pipe "$T" $args 2>"$tmp/err"; got=$?
+    set -e
+    if [ "$got" -eq 1 ] && grep -q "Broken pipe\|writing standard output failed" "$tmp/err"; then
+        pass "trapeze $args | (closed): status 1, said why"
+    else
+        fail "trapeze $args | (closed): status $got"; cat "$tmp/err"
+    fi
+done
+
+# What --help and --version print is checked as any output is.
+if [ -w /dev/full ]; then
+    for args in "--help" "--version" "run --help" "compare --help" "audit --help" "dot --help" \
+                "debug --help"; do
+        set +e
+        # shellcheck disable=SC2086  # the arguments are meant to split
+        "$T" $args >/dev/full 2>"$tmp/err"; got=$?
+        set -e
+        if [ "$got" -eq 1 ] && grep -q "error: writing standard output failed" "$tmp/err"; then
+            pass "trapeze $args >/dev/full: status 1"
+        else
+            fail "trapeze $args >/dev/full: status $got"; cat "$tmp/err"
+        fi
+    done
+fi
+
+# A file with no write permission bit is never replaced, even by root (who
+# could write it: the mode is the owner's "keep this").
+printf 'keep\n' >"$tmp/ro.txt"
+chmod 444 "$tmp/ro.txt"
+for opt in --console --trace --stats-json; do
+    expect 1 "ro.txt: error: cannot write: Permission denied" "$opt onto a read-only file" \
+        -- "$T" run --mode trap "$opt" "$tmp/ro.txt" "$G/hello.img"
+done
+[ "$(cat "$tmp/ro.txt")" = keep ] && pass "a read-only file is kept" ||
+    fail "a read-only file was replaced: $(cat "$tmp/ro.txt")"
+chmod 644 "$tmp/ro.txt"
+
 # With stdout closed, the trace's temporary must not take descriptor 1 and
 # get the guest's console: the console's write fails (status 1).
 set +e

@@ -880,24 +880,20 @@ static int compare(const session_options *o, const compare_args *a)
     free(disk);
     free(input);
     t32_image_free(&img);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "trapeze compare: error: writing standard output failed\n");
+    if (session_check_stdout("compare") != 0)
         return SESSION_ERROR;
-    }
     return rc ? SESSION_ERROR : 0;
 }
 
 int cmd_compare(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_help();
-            return 0;
-        }
+    if (session_asks_help(argc, argv)) {
+        print_help();
+        return 0;
     }
     /* Found before session_parse, which would take compare's guest for a
      * bare run and suggest --mode - which compare refuses too. */
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--switch-mode") == 0 || strncmp(argv[i], "--switch-mode=", 14) == 0)
             return session_usage_error("compare", "--switch-mode is not for compare (it "
                                        "runs one guest, one vCPU, in every mode, and reports "

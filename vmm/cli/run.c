@@ -38,16 +38,16 @@ static void print_help(void)
           "     not even all of it would hold what one instruction needs (with 4 MiB\n"
           "     per VM, never seen: those are caches, given back when they fill it)\n"
           "With several VMs the status is that of the first VM (in --vm order) that\n"
-          "did not halt.\n", stdout);
+          "did not halt.  A write that failed (a console, --trace, --stats-json,\n"
+          "standard output, a disk image: a full disk, /dev/full, a closed pipe)\n"
+          "makes it 1, whatever the guests' ends.\n", stdout);
 }
 
 int cmd_run(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_help();
-            return 0;
-        }
+    if (session_asks_help(argc, argv)) {
+        print_help();
+        return 0;
     }
     session_options o;
     session *s = NULL;

@@ -3,6 +3,7 @@
  * arguments.  Each sub-command is a file of its own in this folder, thin
  * over the session library (vmm/session/session.h).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,11 +41,17 @@ static void print_help(void)
            "`trapeze COMMAND --help` describes a command.\n", mode_names());
 }
 
-int main(int argc, char **argv)
+/* The command named argv[1], or NULL. */
+static const struct command *find_command(const char *name)
 {
-    /* With stdout closed, the first file opened (a trace's temporary)
-     * would take descriptor 1 and get the guest's console (outfile.h). */
-    t32_out_keep_std_descriptors();
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2)
         return session_usage_error(NULL, "no command given");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -55,8 +62,25 @@ int main(int argc, char **argv)
         printf("trapeze %s\n", TRAPEZE_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    return session_usage_error(NULL, "unknown command '%s'", argv[1]);
+    const struct command *c = find_command(argv[1]);
+    if (!c)
+        return session_usage_error(NULL, "unknown command '%s'", argv[1]);
+    return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    /* With stdout closed, the first file opened (a trace's temporary)
+     * would take descriptor 1 and get the guest's console (outfile.h). */
+    t32_out_keep_std_descriptors();
+    /* A closed pipe (`trapeze run ... | head`) is a write error like a full
+     * disk: EPIPE, reported with where the run stopped, status 1 - not a
+     * silent death by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    int status = dispatch(argc, argv);
+    /* A command that failed has said why; one that succeeded (--help,
+     * --version included) has not checked what it printed. */
+    if (status == 0)
+        status = session_check_stdout(argc >= 2 && find_command(argv[1]) ? argv[1] : NULL);
+    return status;
 }

@@ -74,6 +74,26 @@ int session_usage_error(const char *cmd, const char *fmt, ...)
     return SESSION_USAGE;
 }
 
+bool session_asks_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+int session_check_stdout(const char *cmd)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    /* errno is fflush's reason; a write that failed earlier left only the
+     * error flag. */
+    fprintf(stderr, "trapeze%s%s: error: writing standard output failed%s%s\n",
+            cmd ? " " : "", cmd ? cmd : "", errno ? ": " : "", errno ? strerror(errno) : "");
+    return SESSION_ERROR;
+}
+
 /* ---- numbers ----------------------------------------------------------------- */
 
 /* A decimal number that fits in 64 bits: digits only, no sign, no wrap. */

@@ -453,7 +453,7 @@ static int run_bare(session *s, uint64_t at)
     t32_console_sync(&s->bare->console);   /* the transcript before any message */
     int status = session_report("", &s->imgs[0], &out);
     int srt = write_stats(s, &stp, 1);
-    return status ? status : srt;
+    return srt ? srt : status;     /* a failed write first (session_close) */
 }
 
 /* --switch-mode: each VM pauses at the time of its next switch, changes
@@ -551,7 +551,7 @@ static int run_vms(session *s, uint64_t at)
         st[i] = &v->vms[i]->stats;
     }
     int srt = write_stats(s, st, v->nvms);
-    return status ? status : srt;
+    return srt ? srt : status;     /* a failed write first (session_close) */
 }
 
 int session_run_to(session *s, uint64_t at)
@@ -614,6 +614,13 @@ static int sync_disks(session *s)
     return rc;
 }
 
+/* A write that failed - a console, a trace, the statistics, standard
+ * output, a disk image - makes the status 1, whatever the guests' ends:
+ * a run whose results are not all there failed, and a script that reads
+ * status 3 as "the limit was reached, the output is whole" must not be
+ * misled.  (The guest's end has been said already, on stderr.)  Only a
+ * usage error found after the opening (dot's graph of a bare run) stays 2:
+ * the command line is the first thing to fix. */
 int session_close(session *s, int status)
 {
     if (!s)
@@ -622,10 +629,9 @@ int session_close(session *s, int status)
     int disks = sync_disks(s);
     /* A setup that failed (a missing disk or input, an image that does not
      * fit) ran no guest: its outputs would be a trace header, empty JSON. */
-    int rc = files_close(&s->files, consoles != 0, s->opened);
-    rc = rc ? rc : consoles;
-    if (status == 0)
-        status = rc ? rc : disks;
+    int files = files_close(&s->files, consoles != 0, s->opened);
+    if ((files || consoles || disks) && status != SESSION_USAGE)
+        status = SESSION_ERROR;
     vmm_free(s->v);
     t32_machine_free(s->bare);
     for (int i = 0; i < s->nimgs; i++)

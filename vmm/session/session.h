@@ -24,6 +24,8 @@
  *   2  bad command line               5  a guest waits for an interrupt that
  *                                        can never come (wfi, nothing armed)
  *                                     6  the VMM ran out of its own memory
+ * A write that failed (an output, stdout, a disk image) is status 1 whatever
+ * the guests' ends: what the run produced is not all there.
  */
 #ifndef VMM_SESSION_H
 #define VMM_SESSION_H
@@ -98,6 +100,15 @@ int session_parse(session_options *o, int argc, char **argv, const char *cmd,
  * "trapeze CMD: error: MESSAGE" and the --help hint; returns SESSION_USAGE. */
 int session_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Whether argv[1..argc) asks for --help (or -h) among its options: before
+ * a "--", after which every argument is an IMAGE. */
+bool session_asks_help(int argc, char **argv);
+
+/* Whether everything written to standard output got there (a full disk,
+ * /dev/full, a closed pipe): flush it; 0, or SESSION_ERROR after
+ * "trapeze CMD: error: writing standard output failed: REASON". */
+int session_check_stdout(const char *cmd);
 
 typedef struct session session;
 
