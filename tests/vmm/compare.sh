@@ -224,7 +224,7 @@ fi
 # ---- audit --------------------------------------------------------------------------------
 
 status 0 "audit --help" "$T" audit --help
-grep -q '^usage: trapeze audit IMAGE' "$tmp/out" || fail "audit --help: no usage line"
+grep -q '^usage: trapeze audit \[--\] IMAGE' "$tmp/out" || fail "audit --help: no usage line"
 status 2 "audit: no image" "$T" audit
 status 2 "audit: two images" "$T" audit "$hello" "$hello"
 status 2 "audit: an unknown option" "$T" audit --all "$hello"

@@ -54,6 +54,49 @@ expect 2 "--trace and a VM's console cannot both write to standard output" \
     "--trace - with console=/dev/stdout" \
     -- "$T" run --trace - --vm "$G/hello.img" --vm "$G/hello.img,console=/dev/stdout"
 
+# Every usage error names its command, those found with the files too.
+printf 'x' >"$tmp/u.disk"
+expect 2 "trapeze run: error: '$tmp/u.disk' is both" "a file named twice: run's error" \
+    -- "$T" run --bare --disk "$tmp/u.disk" --console "$tmp/u.disk" "$G/hello.img"
+expect 2 "Try 'trapeze run --help'." "a file named twice: run's hint" \
+    -- "$T" run --bare --disk "$tmp/u.disk" --console "$tmp/u.disk" "$G/hello.img"
+expect 2 "trapeze run: error: --trace and --stats-json cannot both" "two on stdout: run's error" \
+    -- "$T" run --mode trap --stats-json - --trace - "$G/hello.img"
+expect 2 "trapeze dot: error: '$tmp/u.disk' is both" "a file named twice: dot's error" \
+    -- "$T" dot exits --mode trap --disk "$tmp/u.disk" -o "$tmp/u.disk" "$G/hello.img"
+expect 2 "Try 'trapeze debug --help'." "a file named twice: debug's hint" \
+    -- "$T" debug --batch --trace - --stats-json - "$G/hello.img"
+
+# Standard input cannot be named as an input (it would open a file "-");
+# "--" ends the options.
+expect 2 "bad --input '-' (standard input cannot be named" "--input -" \
+    -- "$T" run --input - "$G/hello.img"
+expect 2 "bad --vm setting 'input=-' (standard input cannot be named" "--vm ...,input=-" \
+    -- "$T" run --vm "$G/hello.img,input=-"
+expect 2 "bad --input '-'" "compare --input -" -- "$T" compare --input - "$G/hello.img"
+expect 0 "hello from a guest" "run -- IMAGE" -- "$T" run --mode trap -- "$G/hello.img"
+expect 1 "-x.img: error:" "run -- -x.img: an IMAGE, not an option" -- "$T" run -- -x.img
+expect 1 "--help: error:" "run -- --help: an IMAGE, not the help" -- "$T" run -- --help
+expect 0 "0 sites" "audit -- IMAGE" -- "$T" audit -- "$G/hello.img"
+expect 0 "fidelity" "compare -- IMAGE" -- "$T" compare -- "$G/hello.img"
+
+# Options that contradict each other are refused, not "the last one wins".
+expect 2 "--mode trap contradicts --bare" "--bare --mode trap" -- "$T" run --bare --mode trap "$G/hello.img"
+expect 2 "--bare contradicts --mode bt" "--mode bt --bare" -- "$T" run --mode bt --bare "$G/hello.img"
+expect 2 "--mode emulate contradicts --mode trap" "--mode trap --mode=emulate" \
+    -- "$T" run --mode trap --mode=emulate "$G/hello.img"
+expect 0 "hello from a guest" "--mode trap twice: one mode" -- "$T" run --mode trap --mode trap "$G/hello.img"
+expect 2 "--quantum is a VM's turn; --bare has no VMM" "--bare --quantum 5" \
+    -- "$T" run --bare --quantum 5 "$G/hello.img"
+expect 2 "--switch-mode '100:trap' comes after one at cycle 200" "--switch-mode out of order" \
+    -- "$T" run --mode trap --switch-mode 200:bt --switch-mode 100:trap "$G/counter.img"
+# Several at one cycle are made in the order given (pv.sh: pv -> trap -> pv).
+"$T" run --mode trap --switch-mode 50:bt --switch-mode 50:emulate --stats "$G/counter.img" \
+    >/dev/null 2>"$tmp/stats.txt"
+grep -qF "(mode emulate; started in trap, bt at cycle 50, emulate at cycle 50)" "$tmp/stats.txt" &&
+    pass "--switch-mode twice at one cycle: both, in the order given" ||
+    { fail "--switch-mode twice at one cycle"; grep mode "$tmp/stats.txt"; }
+
 # What --help says of the defaults: --vcpus 2 implies trap; a positional
 # IMAGE next to --vm is vm0.
 expect 0 "trapeze statistics (mode trap)" "--vcpus 2 implies --mode trap" \

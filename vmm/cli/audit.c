@@ -29,7 +29,7 @@
 
 static void print_help(void)
 {
-    fputs("usage: trapeze audit IMAGE\n"
+    fputs("usage: trapeze audit [--] IMAGE\n"
           "\n"
           "List every sensitive but unprivileged instruction (opcode class SENSITIVE:\n"
           "pushf, popf) in the pages of IMAGE's executable segments: its address,\n"
@@ -160,23 +160,26 @@ static int audit(const char *path)
         scan_segment(&img, &img.segs[i], count, &lookalikes, &listed);
     uint64_t sites = print_summary(path, count, lookalikes);
     t32_image_free(&img);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "trapeze audit: error: writing standard output failed\n");
+    if (session_check_stdout("audit") != 0)
         return SESSION_ERROR;
-    }
     return sites ? 1 : 0;
 }
 
 int cmd_audit(int argc, char **argv)
 {
     const char *image = NULL;
+    bool options_end = false;       /* after "--", an IMAGE */
+    if (session_asks_help(argc, argv)) {
+        print_help();
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            print_help();
-            return 0;
+        if (!options_end && strcmp(a, "--") == 0) {
+            options_end = true;
+            continue;
         }
-        if (a[0] == '-' && a[1] != '\0')
+        if (!options_end && a[0] == '-' && a[1] != '\0')
             return session_usage_error("audit", "unknown option '%s'", a);
         if (image)
             return session_usage_error("audit", "more than one IMAGE ('%s')", a);

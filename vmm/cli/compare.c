@@ -86,9 +86,9 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
 }
 
 /* compare chooses the modes and captures the consoles itself. */
-static int check_args(const session_options *o, const compare_args *a)
+static int check_args(const session_options *o)
 {
-    if (o->nguests > a->images)
+    if (o->nguests > (o->image ? 1 : 0))
         return session_usage_error("compare", "--vm is not for compare (it runs one guest, "
                                    "in every mode: give IMAGE, with --disk and --input)");
     const char *bad = o->mode_given ? "--mode/--bare"
@@ -103,7 +103,7 @@ static int check_args(const session_options *o, const compare_args *a)
 
 static void print_help(void)
 {
-    fputs("usage: trapeze compare [OPTIONS] IMAGE\n"
+    fputs("usage: trapeze compare [OPTIONS] [--] IMAGE\n"
           "\n"
           "Run IMAGE on bare T32 and under every VMM mode, each from the same start\n"
           "(a private copy of the disk, the same console input), and print one table:\n"
@@ -125,12 +125,19 @@ static void print_help(void)
           "  --disk FILE          the guest's disk; every run gets a copy in memory,\n"
           "                       so FILE is never written\n"
           "  --input FILE         console input, read once: every run gets the same\n"
-          "                       bytes (default: none, input ended)\n"
+          "                       bytes (default: none, input ended; '-' is refused:\n"
+          "                       /dev/stdin reads standard input)\n"
           "  --pv-image IMAGE     the paravirtual build of the guest, run by --mode pv\n"
           "                       (default: IMAGE); its fidelity is its transcript.\n"
           "                       A paravirtual kernel as IMAGE stops at its first\n"
           "                       hcall in every other mode: compare says so\n"
-          "  --json               the same as JSON on stdout\n"
+          "  --json               the same as JSON on stdout: one object per mode,\n"
+          "                       with the table's counters and a \"fidelity\" object of\n"
+          "                       the same shape in every mode: \"reference\" (true for\n"
+          "                       bare), \"identical\", and each thing compared with\n"
+          "                       bare (\"end\", \"console\"; with the same image\n"
+          "                       \"cycles\", \"registers\", \"ram\"), and where they\n"
+          "                       differ (\"console_differs_at\", \"first_divergence\")\n"
           "  --mem SIZE           RAM per machine or VM (default 16M)\n"
           "  --max-insns N        stop every run after N cycles; without it, bare runs\n"
           "                       to its end, at most 200000000 cycles, and every mode\n"
@@ -902,7 +909,7 @@ int cmd_compare(int argc, char **argv)
     compare_args a = { 0 };
     int rc = session_parse(&o, argc, argv, "compare", extra_option, &a);
     if (rc == 0)
-        rc = check_args(&o, &a);
+        rc = check_args(&o);
     if (rc == 0)
         rc = compare(&o, &a);
     return rc;

@@ -16,7 +16,7 @@
 
 static void print_help(void)
 {
-    fputs("usage: trapeze run [OPTIONS] IMAGE\n"
+    fputs("usage: trapeze run [OPTIONS] [--] IMAGE\n"
           "       trapeze run [OPTIONS] --vm IMAGE[,disk=F][,console=F][,input=F] ...\n"
           "\n"
           "Run a T32 image on bare T32 or in virtual machines under the VMM.\n"

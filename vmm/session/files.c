@@ -110,13 +110,13 @@ static int check_stdout(const session_options *o)
         if (!t32_out_is_stdout(outs[i]))
             continue;
         if (first)
-            return session_usage_error(NULL, "%s and %s cannot both write to standard "
+            return session_usage_error(o->cmd, "%s and %s cannot both write to standard "
                                        "output (it would mix them)", first, names[i]);
         first = names[i];
     }
     for (int i = 0; first && i < o->nguests; i++)
         if (t32_out_is_stdout(o->guests[i].console))
-            return session_usage_error(NULL, "%s and %s cannot both write to standard "
+            return session_usage_error(o->cmd, "%s and %s cannot both write to standard "
                                        "output (it would mix them; a console not named "
                                        "goes to standard error)", first,
                                        o->nguests > 1 ? "a VM's console" : "the console");
@@ -137,10 +137,10 @@ int files_check_aliases(const session_options *o)
     if (j < 0)
         return 0;
     if (strstr(us.what[i], "disk") && strstr(us.what[j], "disk"))
-        return session_usage_error(NULL, "two VMs cannot share the disk image "
+        return session_usage_error(o->cmd, "two VMs cannot share the disk image "
                                    "'%s' (each would write its own copy to it)",
                                    us.u[j].path);
-    return session_usage_error(NULL, "'%s' is both %s and %s: it would be "
+    return session_usage_error(o->cmd, "'%s' is both %s and %s: it would be "
                                "overwritten", us.u[j].path, us.what[i], us.what[j]);
 }
 

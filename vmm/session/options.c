@@ -7,6 +7,7 @@
  * wrapped value or a silent default.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 
 const char session_options_help[] =
     "  --bare               same as --mode bare\n"
-    "  --mode MODE          bare: no VMM, the guest is the kernel (the default with\n"
+    "  --mode MODE          (one mode: --bare --mode trap is an error)\n"
+    "                       bare: no VMM, the guest is the kernel (the default with\n"
     "                       one guest); trap: trap-and-emulate (the default with\n"
     "                       several guests or --vcpus 2 or more); bt: binary\n"
     "                       translation, kernel pushf/popf patched; pv:\n"
@@ -26,6 +28,7 @@ const char session_options_help[] =
     "  --disk FILE          attach a disk image (written through) to IMAGE's machine\n"
     "  --console FILE       IMAGE's console output goes to FILE instead of stdout\n"
     "  --input FILE         IMAGE's console input comes from FILE instead of stdin\n"
+    "                       (a file: '-' is refused; ./- names a file called -)\n"
     "  --mem SIZE           RAM per machine or VM: bytes, or with K/M suffix\n"
     "                       (default 16M; a multiple of 4K, at most 256M); all VMs\n"
     "                       together, with 4M of the VMM's own per VM, must fit in\n"
@@ -43,7 +46,8 @@ const char session_options_help[] =
     "                       reads stdin unless given input=\n"
     "  --vcpus N            vCPUs per VM (1..8; default 1); all start at the entry,\n"
     "                       each reads its own number from the cpuid register\n"
-    "  --quantum N          virtual cycles per vCPU per turn (default 10000)\n"
+    "  --quantum N          virtual cycles per vCPU per turn (default 10000); for\n"
+    "                       VMs: an error with --bare\n"
     "  --stats              print statistics to stderr at the end\n"
     "  --stats-json FILE    write the statistics as JSON (FILE - is stdout)\n"
     "  --trace FILE         a line per VMM decision: emulate, reflect, hidden (page\n"
@@ -59,9 +63,12 @@ const char session_options_help[] =
     "  --switch-mode CYCLES:MODE\n"
     "                       switch every VM to MODE when its virtual time reaches\n"
     "                       CYCLES, at that exact instruction boundary, without\n"
-    "                       losing progress (repeatable: trap -> bt -> trap ...);\n"
+    "                       losing progress (repeatable, in time order: trap ->\n"
+    "                       bt -> trap ...; several at one cycle are made one\n"
+    "                       after the other, with no instruction between them);\n"
     "                       with several vCPUs each pauses there, which ends that\n"
-    "                       round's turns early, as a shorter --quantum would\n";
+    "                       round's turns early, as a shorter --quantum would\n"
+    "  --                   the end of the options: what follows is the IMAGE\n";
 
 int session_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -171,6 +178,12 @@ static char *next_field(char **text)
     return field;
 }
 
+/* Standard input is not a file an option can name: it has its own users
+ * (run's first guest when given no input file, the debugger's commands
+ * under --batch), and a second reader would take bytes from them at
+ * random.  "-" as an input would otherwise open a file called "-". */
+#define STDIN_NOT_NAMED "standard input cannot be named as an input; a file called '-' is ./-"
+
 /* Split "IMAGE,disk=F,console=F,input=F" (modified in place).  On a
  * mistake: *bad is the field, *why what is wrong with it. */
 static bool parse_guest_spec(char *text, session_guest *g, const char **bad, const char **why)
@@ -193,6 +206,8 @@ static bool parse_guest_spec(char *text, session_guest *g, const char **bad, con
         *slot = strchr(kv, '=') + 1;
         if (**slot == '\0')
             return *bad = kv, *why = "an empty file name", false;
+        if (slot == &g->input && strcmp(*slot, "-") == 0)
+            return *bad = kv, *why = STDIN_NOT_NAMED, false;
     }
     return true;
 }
@@ -219,15 +234,25 @@ static const struct {
 typedef struct parser {
     session_options *o;
     const char      *cmd;
+    char             mode_opt[40];   /* how the mode was given: "--mode trap" */
+    bool             quantum_given;
 } parser;
 
-static int set_mode(parser *p, const char *s)
+/* One mode for the run.  A second one that differs (--bare --mode trap)
+ * contradicts the first: refused, not "the last one wins", which would
+ * silently run a mode the user may not have meant. */
+static int set_mode(parser *p, const char *s, const char *opt)
 {
+    session_options *o = p->o;
     int mode = mode_lookup(s);
     if (mode < 0)
         return session_usage_error(p->cmd, "unknown mode '%s' (modes: %s)", s, mode_names());
-    p->o->mode = (vmm_mode)mode;
-    p->o->mode_given = true;
+    if (o->mode_given && o->mode != (vmm_mode)mode)
+        return session_usage_error(p->cmd, "%s contradicts %s: a run starts in one mode "
+                                   "(--switch-mode changes it as it runs)", opt, p->mode_opt);
+    o->mode = (vmm_mode)mode;
+    o->mode_given = true;
+    snprintf(p->mode_opt, sizeof p->mode_opt, "%s", opt);
     return 0;
 }
 
@@ -258,7 +283,10 @@ static const char *vmm_mode_names(void)
     return list;
 }
 
-/* --switch-mode CYCLES:MODE - kept in time order. */
+/* --switch-mode CYCLES:MODE.  The switches are made in the order given,
+ * which must be time order; several at one cycle are made one after the
+ * other with no instruction between them (pv -> trap -> pv leaves pv and
+ * comes back). */
 static int add_switch(parser *p, char *val)
 {
     session_options *o = p->o;
@@ -285,12 +313,11 @@ static int add_switch(parser *p, char *val)
     if (o->nswitches == SESSION_MAX_SWITCHES)
         return session_usage_error(p->cmd, "too many --switch-mode (at most %d)",
                                    SESSION_MAX_SWITCHES);
-    int i = o->nswitches++;
-    while (i > 0 && o->switches[i - 1].at > at) {
-        o->switches[i] = o->switches[i - 1];
-        i--;
-    }
-    o->switches[i] = (struct session_switch){ at, (vmm_mode)mode };
+    const struct session_switch *last = o->nswitches ? &o->switches[o->nswitches - 1] : NULL;
+    if (last && last->at > at)
+        return session_usage_error(p->cmd, "--switch-mode '%s' comes after one at cycle %"
+                                   PRIu64 ": give the switches in time order", val, last->at);
+    o->switches[o->nswitches++] = (struct session_switch){ at, (vmm_mode)mode };
     return 0;
 }
 
@@ -322,6 +349,7 @@ static int set_number(parser *p, valued_option opt, const char *name, const char
             return session_usage_error(p->cmd, "bad %s '%s' (1 to %u)", name, val,
                                        (unsigned)UINT32_MAX);
         o->quantum = (uint32_t)n;
+        p->quantum_given = true;
         return 0;
     }
 }
@@ -334,8 +362,13 @@ static int apply_option(parser *p, valued_option opt, const char *name, char *va
     if (file && val[0] == '\0')
         return session_usage_error(p->cmd, "option '%s' needs a file name, not an empty "
                                    "one", name);
+    if (opt == OPT_INPUT && strcmp(val, "-") == 0)
+        return session_usage_error(p->cmd, "bad --input '-' (%s)", STDIN_NOT_NAMED);
+    char mode_opt[40];
     switch (opt) {
-    case OPT_MODE:        return set_mode(p, val);
+    case OPT_MODE:
+        snprintf(mode_opt, sizeof mode_opt, "--mode %s", val);
+        return set_mode(p, val, mode_opt);
     case OPT_DISK:        o->positional.disk = val; return 0;
     case OPT_CONSOLE:     o->positional.console = val; return 0;
     case OPT_INPUT:       o->positional.input = val; return 0;
@@ -374,6 +407,7 @@ static int parse_valued_option(parser *p, int argc, char **argv, int *i)
 static int check_options(parser *p, const char *image)
 {
     session_options *o = p->o;
+    o->image = image;
     if (image) {
         if (o->nguests == VMM_MAX_VMS)
             return session_usage_error(p->cmd, "too many VMs (at most %d)", VMM_MAX_VMS);
@@ -395,6 +429,12 @@ static int check_options(parser *p, const char *image)
                                    "--mode trap), not --bare");
     if (o->mode == VMM_MODE_BARE && o->vcpus > 1)
         return session_usage_error(p->cmd, "--vcpus is for VMs; it needs a VMM mode");
+    /* (Only a --bare that was asked for: compare runs bare T32 and every
+     * mode with one --quantum, and bare T32 just has no turns.) */
+    if (o->mode_given && o->mode == VMM_MODE_BARE && p->quantum_given)
+        return session_usage_error(p->cmd, "--quantum is a VM's turn; %s has no VMM to "
+                                   "take turns (give a VMM mode, e.g. --mode trap)",
+                                   p->mode_opt);
     /* The VMs, and the VMM's own memory for each, share one T32 machine of
      * at most 1 GiB (vmm_new lays them out). */
     uint64_t need = (uint64_t)o->nguests * ((uint64_t)o->mem + VMM_MEM_PER_VM);
@@ -409,37 +449,55 @@ static int check_options(parser *p, const char *image)
     return 0;
 }
 
+/* The option at argv[*i] (*i moved past its value): 0 taken, or an exit
+ * status; -1 if argv[*i] is no option but an IMAGE.  A front end's own
+ * options (extra) come after the shared ones; it sees IMAGEs too. */
+static int take_option(parser *p, int argc, char **argv, int *i,
+                       session_extra_option *extra, void *ctx)
+{
+    const char *a = argv[*i];
+    int rc = parse_valued_option(p, argc, argv, i);
+    if (rc < 0 && extra)
+        rc = extra(ctx, argc, argv, i);
+    if (rc >= 0)
+        return rc;
+    if (strcmp(a, "--bare") == 0)
+        return set_mode(p, "bare", "--bare");
+    if (strcmp(a, "--stats") == 0) {
+        p->o->stats = true;
+        return 0;
+    }
+    if (a[0] == '-' && a[1] != '\0')
+        return session_usage_error(p->cmd, "unknown option '%s'", a);
+    return -1;
+}
+
 int session_parse(session_options *o, int argc, char **argv, const char *cmd,
                   session_extra_option *extra, void *ctx)
 {
     parser p = { .o = o, .cmd = cmd };
     const char *image = NULL;
-    *o = (session_options){ .mode = VMM_MODE_BARE, .mem = T32_DEFAULT_MEM,
+    bool options_end = false;      /* after "--", every argument is an IMAGE */
+    *o = (session_options){ .cmd = cmd, .mode = VMM_MODE_BARE, .mem = T32_DEFAULT_MEM,
                             .quantum = VMM_DEFAULT_QUANTUM, .vcpus = 1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int rc = parse_valued_option(&p, argc, argv, &i);
-        if (rc < 0 && extra)
-            rc = extra(ctx, argc, argv, &i);
-        if (rc > 0)
-            return rc;
-        if (rc == 0)
+        if (!options_end && strcmp(a, "--") == 0) {
+            options_end = true;
             continue;
-        if (strcmp(a, "--bare") == 0) {
-            o->mode = VMM_MODE_BARE;
-            o->mode_given = true;
-        } else if (strcmp(a, "--stats") == 0) {
-            o->stats = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return session_usage_error(cmd, "unknown option '%s'", a);
-        } else if (image) {
+        }
+        int rc = options_end ? -1 : take_option(&p, argc, argv, &i, extra, ctx);
+        if (rc >= 0) {
+            if (rc > 0)
+                return rc;
+            continue;
+        }
+        if (image)
             return session_usage_error(cmd, "more than one IMAGE ('%s'); use --vm for "
                                        "several", a);
-        } else if (a[0] == '\0') {
+        if (a[0] == '\0')
             return session_usage_error(cmd, "the IMAGE is an empty file name");
-        } else {
-            image = a;
-        }
+        image = a;
     }
     return check_options(&p, image);
 }

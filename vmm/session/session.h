@@ -58,6 +58,8 @@ typedef struct session_guest {
 
 /* Everything `trapeze run` (and every command that runs guests) is asked. */
 typedef struct session_options {
+    const char   *cmd;         /* the command, for messages: "run" (NULL: none) */
+    const char   *image;       /* the positional IMAGE (NULL: only --vm) */
     vmm_mode      mode;
     bool          mode_given;  /* --mode or --bare appeared */
     session_guest guests[VMM_MAX_VMS];
@@ -71,7 +73,8 @@ typedef struct session_options {
     const char   *stats_json;
     const char   *trace;       /* --trace FILE ("-": stdout) */
     const char   *trace_insns; /* --trace-insns FILE ("-": stdout) */
-    struct session_switch {    /* --switch-mode CYCLES:MODE, in time order */
+    struct session_switch {    /* --switch-mode CYCLES:MODE, in time order (as
+                                  given: several at one cycle, one after another) */
         uint64_t at;           /* the VM's virtual time (cycles) */
         vmm_mode mode;
     } switches[SESSION_MAX_SWITCHES];
@@ -90,8 +93,9 @@ typedef int session_extra_option(void *ctx, int argc, char **argv, int *i);
  * lists them), one per line, for a command's own --help. */
 extern const char session_options_help[];
 
-/* Parse argv[1..argc) into *o.  `cmd` names the command in messages
- * ("trapeze CMD: error: ...").  Returns 0, or SESSION_USAGE after printing
+/* Parse argv[1..argc) into *o; after "--" every argument is an IMAGE.
+ * `cmd` names the command in messages ("trapeze CMD: error: ..."), those
+ * of session_open included.  Returns 0, or SESSION_USAGE after printing
  * the mistake. */
 int session_parse(session_options *o, int argc, char **argv, const char *cmd,
                   session_extra_option *extra, void *ctx);
