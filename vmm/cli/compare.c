@@ -128,7 +128,11 @@ static void print_help(void)
           "                       bytes (default: none, input ended; '-' is refused:\n"
           "                       /dev/stdin reads standard input)\n"
           "  --pv-image IMAGE     the paravirtual build of the guest, run by --mode pv\n"
-          "                       (default: IMAGE); its fidelity is its transcript.\n"
+          "                       (default: IMAGE); its fidelity is its transcript:\n"
+          "                       the same, or how many lines either side lacks and\n"
+          "                       whether the rest keep bare's order (another kernel's\n"
+          "                       ticks fall elsewhere: \"1 line differs\" can be its\n"
+          "                       tick count).\n"
           "                       A paravirtual kernel as IMAGE stops at its first\n"
           "                       hcall in every other mode: compare says so\n"
           "  --json               the same as JSON on stdout: one object per mode,\n"
@@ -165,6 +169,9 @@ typedef struct verdict {
     size_t   console_at;        /* first byte that differs */
     char     regs_differ[256];  /* "pc r3 r5": all of them (room for every one) */
     bool     identical;
+    size_t   lines_differ;      /* another image: lines of either transcript that
+                                   the other lacks (the larger count) ... */
+    bool     same_order;        /* ... and whether the rest come in the same order */
     uint64_t diverge_at;        /* first cycle whose state differs; 0: none */
     uint32_t diverge_pc;        /* bare's pc just before it */
 } verdict;
@@ -188,6 +195,70 @@ static size_t first_byte_differing(const probe *a, const probe *b)
         if (a->console[i] != b->console[i])
             return i;
     return a->conlen == b->conlen ? SIZE_MAX : n;
+}
+
+/* ---- another image: the same work, line by line ------------------------------------ */
+
+/* A transcript cut into its lines (the last one may lack its newline). */
+typedef struct lines {
+    const char **at;
+    size_t *len, n;
+} lines;
+
+static bool split_lines(const probe *p, lines *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->conlen; i++)
+        n += p->console[i] == '\n' || i + 1 == p->conlen;
+    l->at = malloc((n + 1) * sizeof *l->at);
+    l->len = malloc((n + 1) * sizeof *l->len);
+    l->n = 0;
+    if (!l->at || !l->len)
+        return false;
+    for (size_t i = 0, start = 0; i < p->conlen; i++)
+        if (p->console[i] == '\n' || i + 1 == p->conlen) {
+            l->at[l->n] = p->console + start;
+            l->len[l->n++] = i + 1 - start;
+            start = i + 1;
+        }
+    return true;
+}
+
+static bool line_eq(const lines *a, size_t i, const lines *b, size_t j)
+{
+    return a->len[i] == b->len[j] && memcmp(a->at[i], b->at[j], a->len[i]) == 0;
+}
+
+/* The paravirtual kernel is another program: its transcript cannot be
+ * bare's byte for byte when anything it prints depends on when the timer
+ * fell (a tick count; with several processes, the order of their lines).
+ * So it is judged by its lines: how many of either side's the other lacks
+ * (each line matched once), and whether the matched ones keep bare's
+ * order.  Quadratic, on transcripts of a few hundred lines. */
+static void judge_lines(const probe *bare, const probe *p, verdict *v)
+{
+    lines a = { 0 }, b = { 0 };
+    bool *used = NULL;
+    if (split_lines(bare, &a) && split_lines(p, &b) && (used = calloc(b.n + 1, sizeof *used))) {
+        size_t matched = 0, last = 0;
+        v->same_order = true;
+        for (size_t i = 0; i < a.n; i++)
+            for (size_t j = 0; j < b.n; j++)
+                if (!used[j] && line_eq(&a, i, &b, j)) {
+                    used[j] = true;
+                    v->same_order &= matched == 0 || j > last;
+                    last = j;
+                    matched++;
+                    break;
+                }
+        size_t lost = a.n - matched, extra = b.n - matched;
+        v->lines_differ = lost > extra ? lost : extra;
+    }
+    free(used);
+    free(a.at);
+    free(a.len);
+    free(b.at);
+    free(b.len);
 }
 
 static void add_name(char *buf, size_t len, const char *name)
@@ -228,6 +299,8 @@ static verdict judge(const probe *bare, const probe *p, bool same_image)
     v.ram = bare->ram_hash == p->ram_hash;
     v.identical = same_image ? v.end && v.cycles && v.console && v.regs && v.ram
                              : v.end && v.console;
+    if (!same_image && !v.console)
+        judge_lines(bare, p, &v);
     return v;
 }
 
@@ -535,7 +608,16 @@ static void verdict_cells(table *t, const context *cx, const result *r, int col,
     if (!r->same_image) {
         set_cell(t, rows_at + 1, col, "(other image)");
         set_cell(t, rows_at + 2, col, "(other image)");
-        set_cell(t, rows_at + 3, col, v->identical ? "same transcript" : "transcript differs");
+        if (v->identical)
+            set_cell(t, rows_at + 3, col, "same transcript");
+        else if (!v->end)
+            set_cell(t, rows_at + 3, col, "ends otherwise");
+        else if (v->lines_differ == 0)
+            set_cell(t, rows_at + 3, col, "same lines, other order");
+        else
+            set_cell(t, rows_at + 3, col, "%s%zu line%s differ%s", v->same_order ? "" : "reordered, ",
+                     v->lines_differ, v->lines_differ == 1 ? "" : "s",
+                     v->lines_differ == 1 ? "s" : "");
         return;
     }
     if (v->regs)
@@ -672,6 +754,9 @@ static void json_verdict(const context *cx, const result *r)
            v->console ? "true" : "false");
     if (!v->console)
         printf(", \"console_differs_at\": %zu", v->console_at);
+    if (!r->same_image && !v->console)
+        printf(", \"lines_differ\": %zu, \"same_order\": %s", v->lines_differ,
+               v->same_order ? "true" : "false");
     if (r->same_image) {
         printf(", \"cycles\": %s, \"registers\": %s, \"ram\": %s",
                v->cycles ? "true" : "false", v->regs ? "true" : "false",
