@@ -6,9 +6,10 @@
  *
  * The guest is built exactly as `trapeze run` builds it (the session
  * library) and stops before its first instruction.  Commands come from
- * -x FILE first, then from the terminal through readline (line editing,
- * history in ~/.trapeze_history or $TRAPEZE_HISTORY, tab completion), or,
- * with --batch or when stdin is not a terminal, from stdin without a prompt.
+ * each -x FILE first, in the order given (as gdb runs them), then from the
+ * terminal through readline (line editing, history in ~/.trapeze_history
+ * or $TRAPEZE_HISTORY, tab completion), or, with --batch or when stdin is
+ * not a terminal, from stdin without a prompt.
  * Only this file knows readline: the debugger itself is a library of
  * commands (vmm/debug/debug.h).
  */
@@ -28,7 +29,8 @@
 #include "vmm/session/session.h"
 
 typedef struct debug_opts {
-    const char *script;      /* -x FILE */
+    const char **scripts;    /* each -x FILE, in order (room for argc) */
+    int         nscripts;
     bool        batch;
     size_t      checkpoint_mem;
 } debug_opts;
@@ -44,7 +46,8 @@ static void print_help(void)
           "stops before its first instruction; type `help` at the prompt.\n"
           "\n"
           "debugger options:\n"
-          "  -x FILE              run the commands in FILE first\n"
+          "  -x FILE              run the commands in FILE first (repeatable: each\n"
+          "                       file in the order given)\n"
           "  --batch              read commands from stdin, without a prompt, and exit at\n"
           "                       its end (the guest's console input is then /dev/null\n"
           "                       unless --input says otherwise)\n"
@@ -93,7 +96,7 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
         return session_usage_error("debug", "%s needs a value", a);
     const char *val = argv[++*i];
     if (x)
-        o->script = val;
+        o->scripts[o->nscripts++] = val;
     else if (!parse_size(val, &o->checkpoint_mem))
         return session_usage_error("debug", "bad size '%s' for --checkpoint-mem", val);
     return 0;
@@ -211,26 +214,21 @@ static void repl(debugger *d)
         write_history(hist);
 }
 
-int cmd_debug(int argc, char **argv)
+/* The session, its debugger, and the commands: scripts, then the
+ * terminal or stdin. */
+static int debug_main(debug_opts *dopt, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_help();
-            return 0;
-        }
-    }
-    debug_opts dopt = { 0 };
     session_options o;
     session *s = NULL;
-    int rc = session_parse(&o, argc, argv, "debug", extra_option, &dopt);
+    int rc = session_parse(&o, argc, argv, "debug", extra_option, dopt);
     if (rc)
         return rc;
-    if (dopt.batch && o.nguests > 0 && !o.guests[0].input)
+    if (dopt->batch && o.nguests > 0 && !o.guests[0].input)
         o.guests[0].input = "/dev/null";   /* stdin holds the commands */
     rc = session_open(&s, &o);
     if (rc)
         return session_close(s, rc);
-    debugger *d = debug_new(s, stdout, dopt.checkpoint_mem);
+    debugger *d = debug_new(s, stdout, dopt->checkpoint_mem);
     if (!d) {
         fprintf(stderr, "trapeze debug: error: out of memory\n");
         return session_close(s, SESSION_ERROR);
@@ -241,11 +239,15 @@ int cmd_debug(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
 
-    bool interactive = !dopt.batch && isatty(STDIN_FILENO);
+    bool interactive = !dopt->batch && isatty(STDIN_FILENO);
     if (interactive)
         printf("Trapeze debugger: the guest stops before its first instruction; type `help`.\n");
     debug_show_start(d);
-    bool ok = !dopt.script || run_script(d, dopt.script);
+    /* A failing command stops neither its script nor the next; a script
+     * that cannot be read ends the session, as it does alone. */
+    bool ok = true;
+    for (int i = 0; ok && i < dopt->nscripts && !debug_done(d); i++)
+        ok = run_script(d, dopt->scripts[i]);
     if (ok && !debug_done(d)) {
         if (interactive)
             repl(d);
@@ -268,4 +270,22 @@ int cmd_debug(int argc, char **argv)
     active = NULL;
     int stats = session_write_stats(s);   /* --stats, --stats-json: of the end state */
     return session_close(s, status ? status : stats);
+}
+
+int cmd_debug(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_help();
+            return 0;
+        }
+    }
+    debug_opts dopt = { .scripts = calloc((size_t)argc, sizeof(char *)) };
+    if (!dopt.scripts) {
+        fprintf(stderr, "trapeze debug: error: out of memory\n");
+        return SESSION_ERROR;
+    }
+    int rc = debug_main(&dopt, argc, argv);
+    free(dopt.scripts);
+    return rc;
 }

@@ -1,0 +1,3 @@
+# the second -x file runs after the first, before stdin
+si
+info state
