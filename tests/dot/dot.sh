@@ -116,6 +116,28 @@ grep -q "bare run has no VMM" "$tmp/err" || fail "exits of bare: $(cat "$tmp/err
 [ ! -e "$tmp/x.dot" ] || fail "a failed graph left a file"
 [ "$(status "$T" dot exits --mode trap --vm-index 3 "$BUILD/examples/hello.img")" = 2 ] ||
     fail "no such VM: not status 2"
+# A bare run has one guest, 0: another index is no VM either, not ignored
+# (the guest given as IMAGE or as --vm alone).
+for g in "$BUILD/examples/hello.img" "--vm $BUILD/examples/hello.img"; do
+    # shellcheck disable=SC2086  # "--vm IMAGE" is meant to split
+    [ "$(status "$T" dot pagetable 0x1000 --vm-index 5 $g -o "$tmp/vi.dot")" = 2 ] ||
+        fail "bare, --vm-index 5 ($g): not status 2"
+    grep -q "^trapeze dot: error: --vm-index 5: a bare run has no VMs" "$tmp/err" ||
+        fail "bare, --vm-index 5: $(cat "$tmp/err")"
+    [ ! -e "$tmp/vi.dot" ] || fail "bare, --vm-index 5: a graph was drawn"
+done
+[ "$(status "$T" dot pagetable 0x1000 --vm-index 0 "$BUILD/examples/hello.img" -o "$tmp/vi.dot")" = 0 ] ||
+    fail "bare, --vm-index 0: $(cat "$tmp/err")"
+# -o naming a file of the session, or a folder: usage errors of trapeze dot.
+cp "$BUILD/examples/hello.img" "$tmp/h.img"
+[ "$(status "$T" dot vms "$tmp/h.img" -o "$tmp/h.img")" = 2 ] || fail "-o IMAGE: not status 2"
+grep -q "^trapeze dot: error: .* is both the image and -o" "$tmp/err" || fail "-o IMAGE: $(cat "$tmp/err")"
+grep -qF "Try 'trapeze dot --help'." "$tmp/err" || fail "-o IMAGE: $(cat "$tmp/err")"
+cmp -s "$tmp/h.img" "$BUILD/examples/hello.img" || fail "-o IMAGE: the image was overwritten"
+mkdir "$tmp/folder"
+[ "$(status "$T" dot vms "$tmp/h.img" -o "$tmp/folder")" = 2 ] || fail "-o FOLDER: not status 2"
+grep -q "^trapeze dot: error: option '-o' needs a file name, not the folder" "$tmp/err" ||
+    fail "-o FOLDER: $(cat "$tmp/err")"
 # ... said before the guest runs: a guest that never halts is not run first.
 [ "$(status timeout 20 "$T" dot exits --mode trap --vm-index 1 "$BUILD/tests/vmm/hostile/spin.img")" = 2 ] ||
     fail "no such VM, a guest that never halts: not status 2 at once"

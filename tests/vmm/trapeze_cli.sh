@@ -118,7 +118,7 @@ expect 2 "option '--pv-image' needs a file name" "compare --pv-image ''" \
 expect 2 "option '-o' needs a file name" "dot -o ''" -- "$T" dot exits -o '' "$G/hello.img"
 # dot's output is checked before the guest runs (this one never ends).
 mkdir -p "$tmp/odir"
-expect 1 "odir: error: is a directory" "dot -o DIR, before running" \
+expect 2 "option '-o' needs a file name, not the folder" "dot -o DIR, before running" \
     -- timeout 20 "$T" dot exits --mode trap -o "$tmp/odir" "$BUILD/tests/vmm/hostile/spin.img"
 expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to an unknown mode" \
     -- "$T" run --mode trap --switch-mode 100:foo x.img

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vmm/cli/commands.h"
 #include "vmm/report/dot.h"
@@ -54,8 +55,9 @@ static void print_help(void)
     fputs("  -h, --help           show this help\n"
           "\n"
           "exit status: 0 the graph was written; 1 a file could not be read or written,\n"
-          "or `dot` failed; 2 bad command line (or a picture the session cannot have:\n"
-          "exits of a bare run, a VM that does not exist).\n", stdout);
+          "or `dot` failed; 2 bad command line (a folder for -o, or a picture the\n"
+          "session cannot have: exits of a bare run, a VM that does not exist - in a\n"
+          "bare run, any --vm-index but 0).\n", stdout);
 }
 
 static int extra_option(void *ctx, int argc, char **argv, int *i)
@@ -70,9 +72,13 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
         return session_usage_error("dot", "option '%s' needs a value", arg);
     const char *val = argv[++*i];
     char *end;
+    struct stat st;
     if (o) {
         if (val[0] == '\0')
             return session_usage_error("dot", "option '-o' needs a file name, not an empty one");
+        if (stat(val, &st) == 0 && S_ISDIR(st.st_mode))
+            return session_usage_error("dot", "option '-o' needs a file name, not the folder "
+                                       "'%s'", val);
         d->output = val;
         return 0;
     }
@@ -112,13 +118,17 @@ static int parse_kind(dot_args *d, int argc, char **argv)
 
 /* What this session can never draw, said before its guests run (a run may
  * take minutes): an exits graph needs the VMM, and exits and pagetable a VM
- * that exists - as draw() would find after the run. */
+ * that exists - as draw() would find after the run.  A bare run has its
+ * one guest, 0, and no other to draw. */
 static int check_drawable(session *s, const dot_args *d)
 {
     vmm *v = session_vmm(s);
     bool exits = d->kind == DOT_EXITS, pagetable = d->kind == DOT_PAGETABLE;
     if (!v && exits)
         return session_usage_error("dot", "no exits graph: a bare run has no VMM");
+    if (!v && pagetable && d->vm != 0)
+        return session_usage_error("dot", "--vm-index %d: a bare run has no VMs, only its "
+                                   "one guest (0)", d->vm);
     if (v && (exits || pagetable) && (d->vm < 0 || d->vm >= v->nvms))
         return session_usage_error("dot", "--vm-index %d: there %s %d VM%s", d->vm,
                                    v->nvms == 1 ? "is" : "are", v->nvms, v->nvms == 1 ? "" : "s");
