@@ -165,6 +165,16 @@ grep -q '^digraph vms' "$tmp/repl.out" || fail "repl dot: - is not stdout"
 cmp -s "$tmp/d.disk" "$tmp/d.orig" || fail "repl dot: the session's disk was overwritten"
 cmp -s "$tmp/k.img" "$G/kernel.img" || fail "repl dot: the session's image was overwritten"
 grep -q "'d.disk' is the disk of this session" "$tmp/repl.out" || fail "repl dot: $(cat "$tmp/repl.out")"
+# A double-quoted FILE may have blanks (and \" in it); the hint quotes it
+# for the shell.
+(cd "$tmp" && printf '%s\n' 'dot exits "with space.dot"' 'dot pagetable 0x1000 "p \"q\".svg"' \
+    'dot vms "open' | "$OLDPWD/$T" debug --batch --mode trap --disk d.disk k.img >quoted.out 2>&1) &&
+    fail "repl dot, a quote left open: status 0"
+valid "with space"
+grep -q '<svg' "$tmp/p \"q\".svg" || fail "repl dot, a quoted .svg: $(cat "$tmp/quoted.out")"
+grep -qF "dot -Tsvg 'with space.dot' -o" "$tmp/quoted.out" || fail "repl dot, quoted: $(cat "$tmp/quoted.out")"
+grep -q "3: error: a quoted name without its closing" "$tmp/quoted.out" ||
+    fail "repl dot, a quote left open: $(cat "$tmp/quoted.out")"
 
 # docs/diagrams: every committed source renders; the SVGs are up to date.
 for src in docs/diagrams/*.dot; do

@@ -62,6 +62,31 @@ char *dbg_word(char **p)
     return w;
 }
 
+/* A double-quoted word ("out/a picture.dot"): a file name with blanks.
+ * Inside, \" is a quote and \\ a backslash; the name is unquoted in place.
+ * A bare word is taken as it is. */
+bool dbg_file_word(debugger *d, char **p, char **word)
+{
+    char *s = *p;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s != '"')
+        return *word = dbg_word(p), true;
+    char *w = ++s, *o = s;
+    for (; *s && *s != '"'; s++)
+        *o++ = s[0] == '\\' && (s[1] == '"' || s[1] == '\\') ? *++s : *s;
+    if (*s != '"')
+        return dbg_error(d, "a quoted name without its closing '\"'");
+    if (s[1] && !isspace((unsigned char)s[1]))
+        return dbg_error(d, "junk after the quoted name: '%s'", s + 1);
+    if (o == w)
+        return dbg_error(d, "an empty file name");
+    *o = '\0';
+    *p = s[1] ? s + 2 : s + 1;
+    *word = w;
+    return true;
+}
+
 /* ---- running commands ------------------------------------------------------------------------ */
 
 /* A count (continue N, si N ...): 1..2^31-1.  An expression is 32 bits

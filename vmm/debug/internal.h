@@ -117,6 +117,9 @@ struct debugger {
 /* ---- debug.c ---- */
 bool dbg_error(debugger *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *dbg_word(char **p);           /* next blank-separated word, or NULL */
+/* The next word into *word (NULL: none), or a double-quoted name with
+ * blanks, unquoted; false after an error (a quote left open). */
+bool  dbg_file_word(debugger *d, char **p, char **word);
 char *dbg_trim(char *s);
 
 /* ---- target.c ---- */

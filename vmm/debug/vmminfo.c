@@ -343,26 +343,49 @@ bool dc_info_pagetable(debugger *d, char *args)
 
 /* ---- dot ------------------------------------------------------------------------------------ */
 
+/* A file name as a shell command takes it: quoted if it has more than
+ * letters, digits and . / _ - + (the hint's `dot -Tsvg NAME`). */
+static void shell_name(FILE *out, const char *name)
+{
+    if (name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                          "0123456789./_-+")] == '\0') {
+        fputs(name, out);
+        return;
+    }
+    fputc('\'', out);
+    for (const char *c = name; *c; c++) {
+        if (*c == '\'')
+            fputs("'\\''", out);     /* close, a quoted quote, open again */
+        else
+            fputc(*c, out);
+    }
+    fputc('\'', out);
+}
+
 /* dot KIND [VADDR] FILE: the pictures of `trapeze dot`, written the same
  * way - DOT text, or .svg/.png rendered by Graphviz, "-" the debugger's
- * standard output.  The file is replaced whole or not at all (outfile.h),
- * and never one the session uses: `dot vms kernel.img` must not destroy
- * the image, nor a disk the guest is writing. */
+ * standard output.  FILE may be double-quoted ("out/a picture.dot").  The
+ * file is replaced whole or not at all (outfile.h), and never one the
+ * session uses: `dot vms kernel.img` must not destroy the image, nor a
+ * disk the guest is writing. */
 bool dc_dot(debugger *d, const char *fs, char *args)
 {
     (void)fs;
     static const char usage[] = "usage: dot pagetable VADDR FILE | dot exits FILE | dot vms FILE";
-    char *what = dbg_word(&args), *a1 = dbg_word(&args), *a2 = dbg_word(&args);
+    char *what = dbg_word(&args), *va = NULL, *file;
     dot_picture p = { .vm = d->vm, .vcpu = d->vcpu };   /* the walk info pagetable shows */
     if (!what)
         return dbg_error(d, "%s", usage);
     if (!dot_kind_named(what, &p.kind))
         return dbg_error(d, "no picture named '%s' (pagetable, exits, vms)", what);
     bool page = p.kind == DOT_PAGETABLE;
-    char *file = page ? a2 : a1;
-    if (!file || (page ? dbg_word(&args) != NULL : a2 != NULL))
+    if (page)
+        va = dbg_word(&args);
+    if (!dbg_file_word(d, &args, &file))
+        return false;
+    if (!file || *dbg_trim(args))
         return dbg_error(d, "%s", usage);
-    if (page && !expr_eval(d, a1, &p.va))
+    if (page && !expr_eval(d, va, &p.va))
         return false;
     if (p.kind == DOT_EXITS && !dbg_need_vmm(d))
         return false;
@@ -384,9 +407,12 @@ bool dc_dot(debugger *d, const char *fs, char *args)
         return dbg_error(d, "%s: %s", file, err);
     if (to_stdout)
         return true;
-    if (format)
-        fprintf(d->out, "wrote %s\n", file);
-    else
-        fprintf(d->out, "wrote %s (render it: dot -Tsvg %s -o picture.svg)\n", file, file);
+    fprintf(d->out, "wrote %s", file);
+    if (!format) {
+        fputs(" (render it: dot -Tsvg ", d->out);
+        shell_name(d->out, file);
+        fputs(" -o picture.svg)", d->out);
+    }
+    fputc('\n', d->out);
     return true;
 }
