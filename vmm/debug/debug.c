@@ -5,7 +5,8 @@
  * aliases (b, c, si, p, bt ...) or any prefix that names one command only;
  * /FMT is x's, print's and display's format (x/8xw).  A blank line typed at
  * the prompt repeats the last command (x and list go on from where they
- * stopped); in a script it does nothing.  `#` starts a comment line.
+ * stopped); in a script it does nothing.  A `#` that starts a word begins
+ * a comment (cut_comment).
  *
  * Every handler checks its arguments before it changes anything, so a
  * mistake is one line of error and the guest as it was.
@@ -693,11 +694,34 @@ static bool c_help(debugger *d, const char *fs, char *args)
     return true;
 }
 
+/* A comment runs from a '#' that starts a word to the end of the line, as
+ * in sh: "si 2  # two" steps twice.  A '#' inside a double-quoted name or
+ * a character literal ('#', '\'') is no comment, nor one inside a word
+ * ("p 1#2" is an error, not 1). */
+static void cut_comment(char *s)
+{
+    char quote = 0;
+    for (char *p = s; *p; p++) {
+        if (quote) {
+            if (*p == '\\' && p[1])
+                p++;                    /* \' and \" do not close it */
+            else if (*p == quote)
+                quote = 0;
+        } else if (*p == '"' || *p == '\'') {
+            quote = *p;
+        } else if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
+            *p = '\0';
+            return;
+        }
+    }
+}
+
 static int run_line(debugger *d, char *line)
 {
+    cut_comment(line);
     char *rest = dbg_trim(line);
     char *w = dbg_word(&rest);
-    if (!w || w[0] == '#')
+    if (!w)
         return 0;
     char *fs = strchr(w, '/');
     if (fs)
