@@ -156,7 +156,7 @@ static bool c_advance(debugger *d, const char *fs, char *args)
     uint32_t a;
     if (!*args)
         return dbg_error(d, "argument required (a location)");
-    return expr_location(d, args, &a) && dbg_run_to(d, a);
+    return expr_code_location(d, args, &a) && dbg_run_to(d, a);
 }
 
 /* until: with a location, advance; without, step over calls and do not go

@@ -394,3 +394,13 @@ bool expr_location(debugger *d, const char *text, uint32_t *addr)
         return dbg_error(d, "line %d of %s made no code", line, file);
     return true;
 }
+
+bool expr_code_location(debugger *d, const char *text, uint32_t *addr)
+{
+    if (!expr_location(d, text, addr))
+        return false;
+    if (*addr & 3)
+        return dbg_error(d, "0x%08" PRIx32 " is not an instruction address (a multiple of 4)",
+                         *addr);
+    return true;
+}

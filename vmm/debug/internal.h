@@ -76,7 +76,8 @@ struct debugger {
     char         last[512];  /* the command a blank line repeats */
 
     dbg_point    pts[DBG_MAX_POINTS];
-    int          next_id;
+    int          next_id;    /* the last number a point was given */
+    int          next_internal;  /* the debugger's own points: -1, -2 ... */
     int          hit_id;     /* the point that stopped the last run, or 0 */
     int          hit_vm;
     bool         tentative_k;/* a mode-switch point asked for a stop: verify */
@@ -175,7 +176,7 @@ bool      points_add(debugger *d, dbg_kind kind, const char *args, bool temp);
 bool      points_command(debugger *d, const char *cmd, char *args); /* delete/disable/enable */
 void      points_info(debugger *d);
 void      points_arm(debugger *d, bool on);       /* real-CPU breakpoints */
-int       points_add_internal(debugger *d, uint32_t addr);  /* id, or -1 */
+int       points_add_internal(debugger *d, uint32_t addr);  /* id (< 0), or 0: no room */
 void      points_remove(debugger *d, int id);
 void      points_report_watch(debugger *d, dbg_point *p);
 void      points_drop_spent(debugger *d);         /* temporary ones that hit */
@@ -210,6 +211,10 @@ bool      expr_eval(debugger *d, const char *text, uint32_t *value);
 /* A location for break/advance/list: *ADDR, SYMBOL[+OFF], FILE:LINE, LINE,
  * or an expression. */
 bool      expr_location(debugger *d, const char *text, uint32_t *addr);
+/* A location an instruction can be at (break, tbreak, advance, until): as
+ * expr_location, and a multiple of 4 - instructions are words, and the pc
+ * is never anything else (ISA.md: an unaligned fetch traps). */
+bool      expr_code_location(debugger *d, const char *text, uint32_t *addr);
 bool      expr_file_line(const t32_image *img, const char *file, int line, uint32_t *addr);
 
 /* ---- the commands (debug.c's table), in show.c and vmminfo.c ---- */

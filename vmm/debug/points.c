@@ -38,18 +38,21 @@ static const char *const kind_names[] = {
     [BP_PATCH] = "patch", [BP_HCALL] = "hcall",
 };
 
+/* The debugger's own points (advance, until, ni over a call) are numbered down
+ * from -1, as gdb's internal breakpoints: they take no user number, so the
+ * next `break` is numbered as if they had never been. */
 static bool is_internal(const dbg_point *p)
 {
-    return p->id != 0 && p->temporary && p->what[0] == '\0';
+    return p->id < 0;
 }
 
-static dbg_point *new_point(debugger *d, dbg_kind kind)
+static dbg_point *new_point(debugger *d, dbg_kind kind, bool internal)
 {
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         if (d->pts[i].id == 0) {
             dbg_point *p = &d->pts[i];
-            *p = (dbg_point){ .id = ++d->next_id, .kind = kind, .enabled = true,
-                              .arg = -1, .vm = -1 };
+            int id = internal ? --d->next_internal : ++d->next_id;
+            *p = (dbg_point){ .id = id, .kind = kind, .enabled = true, .arg = -1, .vm = -1 };
             return p;
         }
     }
@@ -146,6 +149,8 @@ static bool add_watch(debugger *d, dbg_point *p, const char *args)
     uint32_t addr;
     if (!expr_eval(d, args, &addr))
         return false;
+    if (addr & 3)     /* a word is aligned: no load or store touches one that is not */
+        return dbg_error(d, "0x%08" PRIx32 " is not a word address (a multiple of 4)", addr);
     p->addr = addr;
     p->len = 4;
     if (!dbg_read_virt(d, addr, &p->old, 4))
@@ -161,14 +166,11 @@ bool points_add(debugger *d, dbg_kind kind, const char *args, bool temp)
     if ((kind == BP_WATCH || kind == BP_RWATCH) && !*args)
         return dbg_error(d, "argument required (an address to watch)");
     uint32_t addr = 0;
-    if (kind == BP_ADDR && *args && !expr_location(d, args, &addr))
+    if (kind == BP_ADDR && *args && !expr_code_location(d, args, &addr))
         return false;
     if (kind == BP_ADDR && !*args)
         addr = dbg_pc(d);
-    if (kind == BP_ADDR && (addr & 3))
-        return dbg_error(d, "0x%08" PRIx32 " is not an instruction address (a multiple of 4)",
-                         addr);
-    dbg_point *p = new_point(d, kind);
+    dbg_point *p = new_point(d, kind, false);
     if (!p)
         return false;
     p->temporary = temp;
@@ -204,9 +206,9 @@ bool points_add(debugger *d, dbg_kind kind, const char *args, bool temp)
 
 int points_add_internal(debugger *d, uint32_t addr)
 {
-    dbg_point *p = new_point(d, BP_ADDR);
+    dbg_point *p = new_point(d, BP_ADDR, true);
     if (!p)
-        return -1;
+        return 0;
     p->temporary = true;
     p->addr = addr;
     p->vm = d->v ? d->vm : -1;
