@@ -239,5 +239,8 @@ void show_display_list(debugger *d);   /* info display */
 void show_source_line(debugger *d, uint32_t pc);
 void show_insn(debugger *d, uint32_t pc, bool mark);
 bool dbg_need_vmm(debugger *d);
+/* A VMM whose selected VM runs in `mode`, or an error naming both: the
+ * patches (`what`) of bt, the hypercalls of pv. */
+bool dbg_need_mode(debugger *d, vmm_mode mode, const char *what);
 
 #endif /* VMM_DEBUG_INTERNAL_H */

@@ -128,18 +128,11 @@ static bool event_arg(debugger *d, dbg_point *p, const char *arg)
 /* Which mode an event point needs (patch: bt, hcall: pv). */
 static bool mode_allows(debugger *d, dbg_kind kind)
 {
-    if (kind < BP_EXIT)
-        return true;
-    if (!dbg_need_vmm(d))
-        return false;
-    vmm_mode m = dbg_vm(d)->mode->id;
-    if (kind == BP_PATCH && m != VMM_MODE_BT)
-        return dbg_error(d, "vm%d runs in %s mode: patches exist in bt mode only", d->vm,
-                         dbg_vm(d)->mode->name);
-    if (kind == BP_HCALL && m != VMM_MODE_PV)
-        return dbg_error(d, "vm%d runs in %s mode: hypercalls exist in pv mode only", d->vm,
-                         dbg_vm(d)->mode->name);
-    return true;
+    if (kind == BP_PATCH)
+        return dbg_need_mode(d, VMM_MODE_BT, "patches");
+    if (kind == BP_HCALL)
+        return dbg_need_mode(d, VMM_MODE_PV, "hypercalls");
+    return kind < BP_EXIT || dbg_need_vmm(d);
 }
 
 static bool add_watch(debugger *d, dbg_point *p, const char *args)

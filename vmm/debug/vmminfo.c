@@ -23,6 +23,17 @@ bool dbg_need_vmm(debugger *d)
     return d->v ? true : dbg_error(d, "no VMM in bare mode");
 }
 
+bool dbg_need_mode(debugger *d, vmm_mode mode, const char *what)
+{
+    if (!dbg_need_vmm(d))
+        return false;
+    const vmm_vm *vm = dbg_vm(d);
+    if (vm->mode->id != mode)
+        return dbg_error(d, "vm%d runs in %s mode: %s exist in %s mode only", d->vm,
+                         vm->mode->name, what, mode_name(mode));
+    return true;
+}
+
 static t32_cpu *real_cpu(const debugger *d)
 {
     const vmm_vcpu *vc = dbg_vcpu(d);
@@ -114,13 +125,9 @@ bool dc_info_exits(debugger *d, char *args)
 bool dc_info_patches(debugger *d, char *args)
 {
     (void)args;
-    if (!dbg_need_vmm(d))
+    if (!dbg_need_mode(d, VMM_MODE_BT, "patches"))
         return false;
-    vmm_vm *vm = dbg_vm(d);
-    if (vm->mode->id != VMM_MODE_BT)
-        return dbg_error(d, "vm%d runs in %s mode: patches exist in bt mode only", d->vm,
-                         vm->mode->name);
-    const bt_state *bt = bt_of(vm);
+    const bt_state *bt = bt_of(dbg_vm(d));
     uint32_t scanned = 0, copies = 0, live = 0;
     for (uint32_t f = 0; f < bt->nframes; f++) {
         scanned += bt->frames[f] != BT_UNSCANNED;
@@ -147,7 +154,7 @@ bool dc_info_patches(debugger *d, char *args)
 bool dc_info_hypercalls(debugger *d, char *args)
 {
     (void)args;
-    if (!dbg_need_vmm(d))
+    if (!dbg_need_mode(d, VMM_MODE_PV, "hypercalls"))
         return false;
     const vmm_vm *vm = dbg_vm(d);
     fprintf(d->out, "vm%d: %" PRIu64 " hypercalls (mode %s)\n", d->vm, vm->stats.hypercalls,
