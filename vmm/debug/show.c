@@ -152,6 +152,16 @@ static bool read_mem(debugger *d, bool phys, uint32_t a, void *buf, size_t n)
     return phys ? dbg_read_phys(d, a, buf, n) : dbg_read_virt(d, a, buf, n);
 }
 
+/* The address a line of x starts with: "0x00003000 <msg_boot>" as gdb
+ * shows it (the symbols are guest-virtual: xp's lines have none). */
+static void line_where(debugger *d, bool phys, uint32_t a, char *buf, size_t len)
+{
+    if (phys)
+        snprintf(buf, len, "0x%08" PRIx32, a);
+    else
+        dbg_where(d, buf, len, a);
+}
+
 static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
 {
     for (unsigned i = 0; i < f->count; i++) {
@@ -164,7 +174,9 @@ static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
         s[k] = '\0';
         if (k == 0 && c)
             return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
-        fprintf(d->out, "0x%08" PRIx32 ":\t\"", a);
+        char where[256];
+        line_where(d, phys, a, where, sizeof where);
+        fprintf(d->out, "%s:\t\"", where);
         for (size_t j = 0; j < k; j++)
             fprintf(d->out, isprint((unsigned char)s[j]) ? "%c" : "\\%03o", (unsigned char)s[j]);
         fprintf(d->out, "\"\n");
@@ -221,10 +233,7 @@ static bool examine(debugger *d, const char *fs, char *args, bool phys)
         format_value(d, val, sizeof val, v, f.letter, f.unit);
         if (i % per_line == 0) {
             char where[256];
-            if (phys)
-                snprintf(where, sizeof where, "0x%08" PRIx32, at);
-            else
-                dbg_where(d, where, sizeof where, at);
+            line_where(d, phys, at, where, sizeof where);
             fprintf(d->out, "%s%s:", i ? "\n" : "", where);
         }
         fprintf(d->out, "\t%s", val);
