@@ -37,14 +37,14 @@ static const char *reg(unsigned r)
     return names[r & 15];
 }
 
-/* A branch target as text: a symbol (+offset) inside the image, or hex. */
+/* A branch target as text: a symbol (+ a hex offset) inside the image, or hex. */
 static void target(uint32_t addr, const t32_image *img, char *buf, size_t len)
 {
     uint32_t off = 0;
     const char *sym = img && t32_image_segment_at(img, addr)
                     ? t32_image_symbolize(img, addr, &off) : NULL;
     if (sym && off)
-        snprintf(buf, len, "%s+%u", sym, off);
+        snprintf(buf, len, "%s+0x%x", sym, off);   /* hex, as the debugger's <sym+0x2c> */
     else if (sym)
         snprintf(buf, len, "%s", sym);
     else

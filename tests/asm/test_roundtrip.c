@@ -155,7 +155,7 @@ static void symbolic_targets(void **state)
     dis_insn(word_at(&r.img, 0x1000), 0x1000, &r.img, t, sizeof t);
     assert_string_equal(t, "b loop");
     dis_insn(word_at(&r.img, 0x1008), 0x1008, &r.img, t, sizeof t);
-    assert_string_equal(t, "bnz r1, loop+4");
+    assert_string_equal(t, "bnz r1, loop+0x4");
     run_free(&r);
 }
 
