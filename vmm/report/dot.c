@@ -366,6 +366,7 @@ static bool render(FILE *text, FILE *out, const char *format, char *err, size_t 
     if (pid == 0) {
         dup2(fileno(text), STDIN_FILENO);
         dup2(fileno(out), STDOUT_FILENO);
+        signal(SIGPIPE, SIG_DFL);   /* trapeze ignores it; Graphviz gets the default */
         execlp("dot", "dot", flag, (char *)NULL);
         _exit(127);
     }
