@@ -441,31 +441,33 @@ fail:
 }
 
 /* Writes where the child had no business writing: next to its tree in
- * W/sub-K, in $REF, in the tests.  Returns 1 with a line in note if found
- * (and removes or puts back what it can). */
+ * W/sub-K, in $REF, in the tests.  Returns 1 with a line in note (the
+ * first that was found) if any, after removing or putting back all of
+ * them: every check runs whichever hits, or what it left would be blamed
+ * on the next command - another submission's. */
 static int wrote_outside(const struct run *r, int k, char *note, size_t n)
 {
     char dir[GRADE_PATH_MAX], extra[256], path[GRADE_PATH_MAX + 300];
     static const char *const mine[] = { "tree", "home", "tmp", NULL };
+    int next_to = 0;
     PATHF(dir, "%s/sub-%d", r->work, k);
-    if (tree_onlyentries(dir, mine, extra, sizeof extra)) {
-        textf(note, n, "t32grade: wrote outside its tree: $SUB/../%s", extra);
+    while (tree_onlyentries(dir, mine, extra, sizeof extra)) {
+        if (!next_to++)
+            textf(note, n, "t32grade: wrote outside its tree: $SUB/../%s", extra);
         PATHF(path, "%s/%s", dir, extra);
-        tree_remove(path);
-        return 1;
+        if (tree_remove(path) < 0 || next_to > 1000)
+            break;                  /* (it stays: the next test is blamed, still this one's) */
     }
     int wrote = grader_files_written(r);
-    if (wrote & WROTE_REF) {
+    if (next_to)
+        return 1;
+    if (wrote & WROTE_REF)
         textf(note, n, "t32grade: wrote outside its tree: in $REF (the reference build; "
               "put back as it was)");
-        return 1;
-    }
-    if (wrote & WROTE_TESTS) {
+    else if (wrote & WROTE_TESTS)
         textf(note, n, "t32grade: wrote outside its tree: in $TESTS (the grader's tests; "
               "put back as they were)");
-        return 1;
-    }
-    return 0;
+    return wrote != 0;
 }
 
 /* Empty the scratch $HOME and $TMP (each test starts from the same state). */

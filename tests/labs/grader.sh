@@ -359,6 +359,20 @@ if section_has refsneak refsneak '^add: FAIL (t32grade: wrote outside its tree: 
 else fail "a write into \$REF with its times set back"; cat "$work/refsneak.out"; fi
 [ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/refsneak" "$work/good"
 
+# ... also when the same command writes next to its tree too: every check
+# runs and puts back what it watches, whichever catches it first - else
+# $REF stays changed, and the next submission (add is the guilty one's
+# last test) is blamed for it.
+submission twowrites 'chmod("..", 0755); { FILE *f = fopen("../outside-written", "w"); if (f) fclose(f); char p[4096]; snprintf(p, sizeof p, "%s/answer.c", getenv("REF")); unlink(p); }'
+[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$nr" "$work/twowrites" "$work/good"
+$as_user "$grade" --tree "$fix" --ref "$nr/ref" --work "$nr" --lab 01 --tests add \
+    "$work/twowrites" "$work/good" >"$work/twowrites.out" 2>&1
+if section_has twowrites twowrites '^add: FAIL (t32grade: wrote outside its tree: $SUB/../outside-written)$' &&
+   section_has twowrites good '^Score: 2/2$' && cmp -s "$nr/ref/answer.c" "$fix/answer.c"
+then pass "a write next to its tree and into \$REF at once: \$REF put back, only its submission fails"
+else fail "a write next to its tree and into \$REF at once"; cat "$work/twowrites.out"; fi
+[ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/twowrites" "$work/good"
+
 # ... nor can it change the grader's own files: its copies of the tests
 # (the submission and every one graded after it passed everything), nor
 # the results of tests run before (its own, or those of the submission
