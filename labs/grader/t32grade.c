@@ -64,6 +64,21 @@ struct run {
     struct graded *graded;          /* each submission's results, once its worker has ended */
 };
 
+/* 1 if stdout took everything printed so far; else 0, said once.  The
+ * report is the grader's work: one lost to a full disk or a closed pipe
+ * must not pass for one given.  Called right after printing, while errno
+ * is still the failed write's (glibc drops what it could not write, and
+ * a later fflush succeeds). */
+static int printed(void)
+{
+    static int said;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 1;
+    if (!said++)
+        fprintf(stderr, "t32grade: error: standard output: %s\n", strerror(errno));
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: t32grade --lab NN [options] [SUBMISSION_DIR...]\n"
@@ -72,8 +87,9 @@ static void usage(FILE *f)
           "(reason)' per test, the part scores and 'Score: N/M'.  Every argument that is\n"
           "not an option is a submission folder (one that does not exist scores 0).\n"
           "Exit status 0 only when every submission has full marks, 2 when the grader\n"
-          "itself cannot run or is stopped (Ctrl-C, SIGTERM, SIGHUP: the submissions'\n"
-          "commands are killed, nothing is reported).\n"
+          "itself cannot run, cannot write its report (stdout) or is stopped\n"
+          "(Ctrl-C, SIGTERM, SIGHUP: the submissions' commands are killed,\n"
+          "nothing is reported).\n"
           "  --lab NN            the lab (labs/NN-*/ of the instructor's tree)\n"
           "  --hidden            also run the lab's hidden tests (labs/NN-*/hidden/)\n"
           "  --tests LIST        only the tests named in LIST (names separated by spaces\n"
@@ -161,7 +177,7 @@ static int parse(int argc, char **argv, struct opts *o)
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            exit(0);
+            exit(printed() ? 0 : 2);
         } else if (!strcmp(a, "--lab") || !strcmp(a, "--tree") || !strcmp(a, "--ref") ||
                    !strcmp(a, "--jobs") || !strcmp(a, "--work") ||
                    !strcmp(a, "--build-timeout") || !strcmp(a, "--uid-base") ||
@@ -988,10 +1004,12 @@ static int setup(struct run *r, int argc, char **argv)
     return 0;
 }
 
-/* Print the reports (in the order the submissions were given). */
+/* Print the reports (in the order the submissions were given).  The exit
+ * status: 0 when every submission has full marks, 1 when one has not, 2
+ * when a report could not be given. */
 static int report(const struct run *r, double secs)
 {
-    int all_full = 1;
+    int all_full = 1, lost = 0;
     for (int k = 0; k < r->o.nsubs; k++) {
         const struct graded *g = &r->graded[k];
         if (!g->res)
@@ -999,6 +1017,7 @@ static int report(const struct run *r, double secs)
         if (r->o.nsubs > 1)
             printf("== %s ==\n", g->dir);
         report_text(stdout, g, r->tests, r->ntests, r->o.verbose, 1);
+        lost |= !printed();
         int max, got = report_score(g, r->tests, r->ntests, &max);
         all_full &= got == max;
         if (r->o.gradescope &&
@@ -1006,10 +1025,12 @@ static int report(const struct run *r, double secs)
             fprintf(stderr, "t32grade: error: %s: %s\n", r->o.gradescope, strerror(errno));
             all_full = 0;
         }
-        if (r->o.autolab)
+        if (r->o.autolab) {
             report_autolab(stdout, g, r->tests, r->ntests);
+            lost |= !printed();
+        }
     }
-    return all_full ? 0 : 1;
+    return lost ? 2 : all_full ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -1018,6 +1039,7 @@ int main(int argc, char **argv)
     double start = now_secs();
     umask(022);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGPIPE, SIG_IGN);       /* a closed stdout is a failed write (printed) */
     sandbox_catch_stop();
     if (setup(&r, argc, argv) < 0 || grade_stop) {
         if (r.work[0] && !r.o.keep)

@@ -107,6 +107,16 @@ if "$json" "$work/al.json" && [ "$("$json" "$work/al.json" scores Sums)" = 7 ] &
    [ "$("$json" "$work/al.json" scores Products)" = 0 ]; then pass "autolab last line"
 else fail "autolab last line"; cat "$work/al.out"; fi
 
+# A report that cannot be written (a full disk) is not a report given: an
+# error on stderr and exit 2, the report and Autolab's line alike.
+for opt in --verbose --autolab; do
+    "$grade" --tree "$fix" --work "$work" --lab 01 $opt "$work/good" >/dev/full 2>"$work/full.out"
+    rc=$?
+    if [ $rc -eq 2 ] && has full '^t32grade: error: standard output: No space left on device$'
+    then pass "a report lost to a full disk ($opt): exit 2"
+    else fail "a report lost to a full disk ($opt): status $rc"; cat "$work/full.out"; fi
+done
+
 # 7. Determinism: the same submission twice, the same report (times aside).
 run again --hidden --gradescope "$work/results2.json" "$work/mutant"
 notimes gs >"$work/a.txt"; notimes again >"$work/b.txt"
