@@ -7,6 +7,7 @@
  * at the end of an OK line, "execution_time" on the last line of
  * results.json.  Everything else is a function of the submission.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,6 +214,22 @@ void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* fclose(f) for a file just written: 0, or -1 with errno if any write
+ * failed (a full disk) - also one before the last, which stdio only
+ * marks with ferror, dropping what it could not write. */
+static int close_written(FILE *f)
+{
+    errno = 0;
+    int ok = fflush(f) == 0 && !ferror(f);
+    int err = errno ? errno : EIO;
+    if (fclose(f) != 0 && ok) {
+        ok = 0;
+        err = errno;
+    }
+    errno = err;
+    return ok ? 0 : -1;
+}
+
 /* Gradescope's results.json: one key per line at the top, the tests one per
  * line, execution_time alone on the last line. */
 int report_gradescope(const char *file, const struct graded *g, const struct test *t, int n,
@@ -253,7 +270,7 @@ int report_gradescope(const char *file, const struct graded *g, const struct tes
         fprintf(f, "}%s\n", i + 1 < n ? "," : "");
     }
     fprintf(f, "],\n\"execution_time\": %.0f\n}\n", secs);
-    return fclose(f) == 0 ? 0 : -1;
+    return close_written(f);
 }
 
 /* Autolab reads the last line of the autograder's output: the score of

@@ -87,8 +87,8 @@ static void usage(FILE *f)
           "(reason)' per test, the part scores and 'Score: N/M'.  Every argument that is\n"
           "not an option is a submission folder (one that does not exist scores 0).\n"
           "Exit status 0 only when every submission has full marks, 2 when the grader\n"
-          "itself cannot run, cannot write its report (stdout) or is stopped\n"
-          "(Ctrl-C, SIGTERM, SIGHUP: the submissions' commands are killed,\n"
+          "itself cannot run, cannot write its report (stdout, results.json) or is\n"
+          "stopped (Ctrl-C, SIGTERM, SIGHUP: the submissions' commands are killed,\n"
           "nothing is reported).\n"
           "  --lab NN            the lab (labs/NN-*/ of the instructor's tree)\n"
           "  --hidden            also run the lab's hidden tests (labs/NN-*/hidden/)\n"
@@ -1023,7 +1023,7 @@ static int report(const struct run *r, double secs)
         if (r->o.gradescope &&
             report_gradescope(r->o.gradescope, g, r->tests, r->ntests, secs) < 0) {
             fprintf(stderr, "t32grade: error: %s: %s\n", r->o.gradescope, strerror(errno));
-            all_full = 0;
+            lost = 1;
         }
         if (r->o.autolab) {
             report_autolab(stdout, g, r->tests, r->ntests);

@@ -100,6 +100,16 @@ case $top in
     *) fail "results.json's output: $top" ;;
 esac
 
+# A results.json that cannot be written (a full disk, a missing folder, a
+# folder in its place) is a report not given: exit 2, not 1, the file named.
+ln -s /dev/full "$work/full.json"
+mkdir -p "$work/dir.json"
+for f in "$work/full.json" "$work/nosuchdir/r.json" "$work/dir.json"; do
+    run gsbad --gradescope "$f" "$work/good"
+    if [ $rc -eq 2 ] && has gsbad "^t32grade: error: $f: [A-Z]"; then pass "results.json unwritable (${f##*/}): exit 2"
+    else fail "results.json unwritable (${f##*/}): status $rc"; cat "$work/gsbad.out"; fi
+done
+
 # 6. Autolab: the last line is {"scores": {part: points}}.
 run al --hidden --autolab "$work/mutant"
 tail -n 1 "$work/al.out" >"$work/al.json"
