@@ -93,7 +93,8 @@ static void usage(FILE *f)
           "  --lab NN            the lab (labs/NN-*/ of the instructor's tree)\n"
           "  --hidden            also run the lab's hidden tests (labs/NN-*/hidden/)\n"
           "  --tests LIST        only the tests named in LIST (names separated by spaces\n"
-          "                      or commas; wildcards as in the shell: quote them)\n"
+          "                      or commas; wildcards as in the shell: quote them);\n"
+          "                      a name that matches no test, or no name, is an error\n"
           "  -t NAME             only test NAME (may be repeated; the same as --tests)\n"
           "  --jobs N            grade N submissions at a time (default 1)\n"
           "  --gradescope [FILE] also write Gradescope's results.json (default\n"
@@ -137,9 +138,16 @@ static int number(const char *opt, const char *v, long min, long max, long *out)
     return 1;
 }
 
-/* Add the test names of list (separated by spaces or commas) to o->pats. */
-static int add_tests(struct opts *o, const char *list)
+/* Add the test names of list (separated by spaces or commas) to o->pats.
+ * A list without a name is an error, like a name that matches no test: it
+ * must not mean every test. */
+static int add_tests(struct opts *o, const char *opt, const char *list)
 {
+    if (!list[strspn(list, " ,\t\n")]) {
+        fprintf(stderr, "t32grade: error: %s '%s': no test named (names separated by spaces "
+                "or commas)\n", opt, list);
+        return -1;
+    }
     char *copy = strdup(list);
     if (!copy)
         return -1;
@@ -187,7 +195,7 @@ static int parse(int argc, char **argv, struct opts *o)
             const char *v = argv[++i];
             long n;
             if (!strcmp(a, "--tests") || !strcmp(a, "-t")) {
-                if (add_tests(o, v) < 0)
+                if (add_tests(o, a, v) < 0)
                     return -1;
             } else if (!strcmp(a, "--lab"))
                 o->lab = v;

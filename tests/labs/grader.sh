@@ -60,6 +60,12 @@ else fail "filter by wildcard"; cat "$work/glob.out"; fi
 run unknown "$work/good" --tests nosuchtest
 if [ $rc -eq 2 ] && has unknown "no test is called 'nosuchtest'"; then pass "unknown test name"
 else fail "unknown test name"; cat "$work/unknown.out"; fi
+# A list without a name is refused too: it must not mean every test.
+for list in '' ' , '; do
+    run emptylist "$work/good" --tests "$list"
+    if [ $rc -eq 2 ] && has emptylist "error: --tests '$list': no test named" && ! has emptylist '^add:'
+    then pass "--tests '$list' refused"; else fail "--tests '$list': status $rc"; cat "$work/emptylist.out"; fi
+done
 # A test name that is also a folder here, a wildcard that the shell could
 # expand: tests come only from --tests, submissions only from the rest.
 mkdir -p "$work/mul"
