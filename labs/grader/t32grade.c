@@ -45,6 +45,7 @@
 /* The options of one run. */
 struct opts {
     const char *lab, *tree, *ref, *gradescope, *work;
+    const char *after_gs;           /* the argument after --gradescope, if not its FILE */
     int hidden, autolab, jobs, verbose, keep, build_timeout;
     long uid_base;
     char **subs, **pats;
@@ -98,8 +99,10 @@ static void usage(FILE *f)
           "  -t NAME             only test NAME (may be repeated; the same as --tests)\n"
           "  --jobs N            grade N submissions at a time (default 1)\n"
           "  --gradescope [FILE] also write Gradescope's results.json (default\n"
-          "                      ./results.json; a FILE must end in .json)\n"
-          "  --autolab           end with Autolab's line {\"scores\": {PART: points}}\n"
+          "                      ./results.json; a FILE must end in .json, else it is\n"
+          "                      a submission); one submission only\n"
+          "  --autolab           end with Autolab's line {\"scores\": {PART: points}};\n"
+          "                      one submission only\n"
           "  --tree DIR          the instructor's tree (default: the one holding t32grade)\n"
           "  --ref DIR           a trusted, built tree to use as $REF (default: build a\n"
           "                      copy of the instructor's tree once per run)\n"
@@ -228,6 +231,8 @@ static int parse(int argc, char **argv, struct opts *o)
                 goto unknown;
             else if (i + 1 < argc && is_json(argv[i + 1]))
                 o->gradescope = argv[++i];
+            else if (i + 1 < argc && argv[i + 1][0] != '-')
+                o->after_gs = argv[i + 1];
             if (!is_json(o->gradescope)) {
                 fprintf(stderr, "t32grade: error: --gradescope=%s: the file's name must end in "
                         ".json\n", o->gradescope);
@@ -257,7 +262,14 @@ static int parse(int argc, char **argv, struct opts *o)
     if (o->nsubs == 0)
         o->subs[o->nsubs++] = ".";
     if ((o->gradescope || o->autolab) && o->nsubs != 1) {
-        fprintf(stderr, "t32grade: error: --gradescope and --autolab grade one submission\n");
+        /* (one score, for one submission: their formats have no other) */
+        fprintf(stderr, "t32grade: error: %s one submission, not %d",
+                !o->gradescope ? "--autolab grades" : !o->autolab ? "--gradescope grades" :
+                "--gradescope and --autolab grade", o->nsubs);
+        if (o->after_gs)
+            fprintf(stderr, " ('%s' after --gradescope is one: a FILE for results must end in "
+                    ".json)", o->after_gs);
+        fputc('\n', stderr);
         return -1;
     }
     return 0;

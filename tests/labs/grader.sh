@@ -434,6 +434,15 @@ else fail "--lab 1x"; cat "$work/badlab.out"; fi
 run badgs --gradescope="$work/x.txt" "$work/good"
 if [ $rc -eq 2 ] && has badgs 'must end in .json' && [ ! -e "$work/x.txt" ]; then pass "--gradescope=x.txt refused"
 else fail "--gradescope=x.txt"; cat "$work/badgs.out"; fi
+# A FILE for --gradescope that does not end in .json is a submission: with
+# the real one, two submissions, which the message says, naming the file.
+run gstxt --gradescope "$work/x.txt" "$work/good"
+if [ $rc -eq 2 ] && has gstxt "error: --gradescope grades one submission, not 2 ('$work/x.txt' after --gradescope is one: a FILE for results must end in .json)" &&
+   [ ! -e "$work/x.txt" ]; then pass "--gradescope x.txt SUB: the .json rule named"
+else fail "--gradescope x.txt SUB"; cat "$work/gstxt.out"; fi
+run al2 --autolab "$work/good" "$work/good"
+if [ $rc -eq 2 ] && has al2 "error: --autolab grades one submission, not 2$"; then pass "--autolab with two submissions refused"
+else fail "--autolab with two submissions"; cat "$work/al2.out"; fi
 # Numbers are whole numbers in range: "10m" is not 10 seconds, "abc" not uid 0.
 for opt in "--build-timeout 10m" "--jobs 2x" "--jobs 0" "--uid-base abc"; do
     run badnum $opt "$work/good"
