@@ -107,7 +107,8 @@ static void usage(FILE *f)
           "  --ref DIR           a trusted, built tree to use as $REF (default: build a\n"
           "                      copy of the instructor's tree once per run)\n"
           "  --build-timeout S   wall seconds for a submission's build (default 600)\n"
-          "  --work DIR          where to make the scratch folder (default $TMPDIR, /tmp)\n"
+          "  --work DIR          where to make the scratch folder (default $TMPDIR, /tmp);\n"
+          "                      outside $REF, the instructor's tree and the submissions\n"
           "  --keep              keep the scratch folder (its name is printed)\n"
           "  --uid-base N        as root, run each job slot as a uid of its own: the first\n"
           "                      free ones from N (default 62000), locked for this run\n"
@@ -911,6 +912,35 @@ static void grade_all(struct run *r)
     }
 }
 
+/* 1 if the folder path is inside dir (both real paths). */
+static int inside(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return !strncmp(path, dir, n) && (path[n] == '/' || !strcmp(dir, "/"));
+}
+
+/* The scratch folder W must lie outside $REF, the instructor's tree and
+ * every submission: a copy of one of them (the reference's, a
+ * submission's) would copy W into itself, and $REF's fingerprint would
+ * change with every file the grader writes in W - every submission would
+ * fail as having written into $REF.  0, or -1 after saying so. */
+static int work_apart(const struct run *r, const char *base)
+{
+    char real[GRADE_PATH_MAX], what[GRADE_PATH_MAX + 32] = "";
+    if (r->o.ref && realpath(r->o.ref, real) && inside(r->work, real))
+        textf(what, sizeof what, "$REF (%s)", r->o.ref);
+    else if (inside(r->work, r->tree))
+        textf(what, sizeof what, "the instructor's tree (%s)", r->tree);
+    for (int k = 0; !what[0] && k < r->o.nsubs; k++)
+        if (realpath(r->o.subs[k], real) && inside(r->work, real))
+            textf(what, sizeof what, "the submission %s", r->o.subs[k]);
+    if (!what[0])
+        return 0;
+    fprintf(stderr, "t32grade: error: %s %s: the scratch folder would be inside %s; choose a "
+            "folder outside it\n", r->o.work ? "--work" : "$TMPDIR", base, what);
+    return -1;
+}
+
 /* The scratch folder W and its fixed entries; the tests copied in. */
 static int make_work(struct run *r)
 {
@@ -921,6 +951,8 @@ static int make_work(struct run *r)
         fprintf(stderr, "t32grade: error: %s: %s\n", tmpl, strerror(errno));
         return -1;
     }
+    if (work_apart(r, base && *base ? base : "/tmp") < 0)
+        return -1;
     chmod(r->work, 0711);
     char d[GRADE_PATH_MAX + 64];
     for (int k = 0; k < r->o.nsubs; k++) {

@@ -443,6 +443,23 @@ else fail "--gradescope x.txt SUB"; cat "$work/gstxt.out"; fi
 run al2 --autolab "$work/good" "$work/good"
 if [ $rc -eq 2 ] && has al2 "error: --autolab grades one submission, not 2$"; then pass "--autolab with two submissions refused"
 else fail "--autolab with two submissions"; cat "$work/al2.out"; fi
+# The scratch folder inside $REF, the instructor's tree or a submission is
+# refused at once: its own files would change $REF's fingerprint (every
+# submission failing as having written there), or a copy would hold itself.
+mkdir -p "$work/reftree/scratch"
+cp -R "$fix/." "$work/reftree/"
+mkdir -p "$work/good/scratch"
+for where in "--ref $work/reftree --work $work/reftree/scratch" "--tree $work/reftree --work $work/reftree/scratch" \
+             "--work $work/good/scratch"; do
+    # shellcheck disable=SC2086  # one word per option and value
+    "$grade" --tree "$fix" $where --lab 01 "$work/good" >"$work/inside.out" 2>&1
+    rc=$?
+    if [ $rc -eq 2 ] && has inside "error: --work $work/.*/scratch: the scratch folder would be inside" &&
+       [ -z "$(ls -A "$work/reftree/scratch")" ] && [ -z "$(ls -A "$work/good/scratch")" ]
+    then pass "scratch folder inside the tree refused ($where)"
+    else fail "scratch folder inside the tree ($where): status $rc"; cat "$work/inside.out"; fi
+done
+rm -r "$work/good/scratch"
 # Numbers are whole numbers in range: "10m" is not 10 seconds, "abc" not uid 0.
 for opt in "--build-timeout 10m" "--jobs 2x" "--jobs 0" "--uid-base abc"; do
     run badnum $opt "$work/good"
