@@ -38,9 +38,10 @@ ifneq ($(strip $(compiled_missing)),)
 $(error prebuilt/$(patsubst %.c,%.o,$(firstword $(compiled_missing))) is missing: this starter has $(firstword $(compiled_missing)) only compiled, in prebuilt/ (labs/*/compiled) - restore prebuilt/ from the starter)
 endif
 
+# DEST goes quoted: a folder's name may have spaces.
 handout:
 	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make handout LAB=NN DEST=DIR" >&2; exit 2; }
-	@sh labs/handout.sh $(LAB) $(DEST)
+	@sh labs/handout.sh '$(LAB)' '$(DEST)'
 
 # The tree grades itself: it is both the submission and $REF (its build/).
 # TESTS names tests only when given on make's command line (the Makefile's

@@ -23,7 +23,7 @@
 #     and labs/NN-*/ without hidden/ and mutants/ (no other lab, no hidden
 #     test, no mutant, no Gradescope packaging, no instructors' guide);
 #   - tests/labs/ (the tests of this infrastructure) is left out.
-# DEST must not exist or be empty.  TREE defaults to the tree holding this
+# DEST must not exist or be an empty folder.  TREE defaults to the tree holding this
 # script.  Errors (a region without its stub, an END without its BEGIN,
 # nested regions, a file that does not compile) stop with file:line:
 # error: lines and leave no DEST.
@@ -52,6 +52,10 @@ if [ $# -ne 1 ] || [ ! -d "$1" ]; then
 fi
 labdir=${1%/}
 labname=${labdir##*/}
+if [ -e "$dest" ] && [ ! -d "$dest" ]; then
+    echo "handout: error: $dest exists and is not a folder" >&2
+    exit 2
+fi
 if [ -e "$dest" ] && [ -n "$(ls -A "$dest" 2>/dev/null)" ]; then
     echo "handout: error: $dest exists and is not empty" >&2
     exit 2

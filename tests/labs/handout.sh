@@ -6,8 +6,9 @@
 # a region marked shared keeps its code; no marker line is left; hidden
 # tests, mutants and other labs stay out; the starter builds and scores
 # below full marks with reasons pointing at what is missing; a DEST that is
-# not empty, a missing stub, an unclosed region and another lab's file that
-# does not compile are refused.
+# not empty or not a folder, a missing stub, an unclosed region and another
+# lab's file that does not compile are refused; make handout passes a DEST
+# with spaces whole.
 set -u
 BUILD=${BUILD:-build}
 grade="$PWD/$BUILD/bin/t32grade"
@@ -46,6 +47,18 @@ then pass "starter scores below full marks"; else fail "starter grade:"; cat "$w
 if labs/handout.sh --tree "$fix" 01 "$s" >"$work/out" 2>&1; then fail "non-empty DEST accepted"
 elif grep -q 'exists and is not empty' "$work/out"; then pass "non-empty DEST refused"
 else fail "refusal: $(cat "$work/out")"; fi
+# A DEST that is not a folder is refused as such (not as "not empty").
+touch "$work/afile"
+for d in /dev/null "$work/afile"; do
+    if labs/handout.sh --tree "$fix" 01 "$d" >"$work/out" 2>&1; then fail "DEST $d accepted"
+    elif grep -q "^handout: error: $d exists and is not a folder$" "$work/out"; then pass "DEST $d refused: not a folder"
+    else fail "DEST $d: $(cat "$work/out")"; fi
+done
+# make handout passes DEST as one argument, spaces and all.
+cmd=$(make -n handout LAB=01 DEST="$work/with space" 2>&1 | grep 'labs/handout\.sh')
+eval "set -- ${cmd#*sh }"
+if [ $# -eq 3 ] && [ "$1" = labs/handout.sh ] && [ "$3" = "$work/with space" ]
+then pass "make handout: a DEST with a space is one argument"; else fail "make handout runs: $cmd"; fi
 mkdir "$work/empty"
 if labs/handout.sh --tree "$fix" 02 "$work/empty" >/dev/null 2>&1 && [ -f "$work/empty/answer.c" ] &&
    grep -q 'Lab 02: negate' "$work/empty/answer.c" && grep -q 'Lab 02: double' "$work/empty/twice.c" &&
