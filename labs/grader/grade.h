@@ -76,6 +76,7 @@ struct outcome {
     int status;                     /* waitpid status */
     int timed_out;
     int flooded;                    /* printed more than GRADE_OUT_KILL */
+    long procs;                     /* its processes when it timed out */
     double secs;
     char *out;                      /* the first GRADE_OUT_KEEP bytes */
     size_t nout;

@@ -96,6 +96,36 @@ static long count_procs(uid_t uid)
     return n;
 }
 
+/* How many processes are in the process group pgid now (Linux: /proc;
+ * elsewhere 0): at a timeout, a group as large as its process limit is a
+ * fork loop, which the report can name. */
+static long count_group(pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    long n = 0;
+    struct dirent *e;
+    char path[300], line[512];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(line, 1, sizeof line - 1, f) : 0;
+        if (f)
+            fclose(f);
+        line[len] = '\0';
+        /* "pid (name) state ppid pgrp ...": the name may hold anything */
+        char *p = strrchr(line, ')');
+        int pgrp;
+        if (p && sscanf(p + 1, " %*c %*d %d", &pgrp) == 1 && pgrp == pgid)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
 static void set_limit(int what, rlim_t v)
 {
     struct rlimit r = { v, v };
@@ -295,6 +325,8 @@ int sandbox_run(const struct jail *j, const struct limits *l, char *const argv[]
     double deadline = start + l->timeout;
     int reaped = 0;
     collect(fds[0], pid, deadline, o, &reaped);
+    if (o->timed_out)
+        o->procs = count_group(pid);
     /* EOF: the command closed its output; wait for it, still on the clock. */
     while (!reaped && !o->timed_out && !o->flooded && !grade_stop) {
         if (waitpid(pid, &o->status, WNOHANG) == pid)
@@ -328,7 +360,10 @@ void sandbox_free(struct outcome *o)
 void sandbox_describe(const struct outcome *o, const struct limits *l, char *buf, size_t n)
 {
     buf[0] = '\0';
-    if (o->timed_out)
+    if (o->timed_out && o->procs >= l->nproc)
+        snprintf(buf, n, "t32grade: timed out after %d s (killed; it ran %ld processes, its "
+                 "limit: a fork loop?)", l->timeout, o->procs);
+    else if (o->timed_out)
         snprintf(buf, n, "t32grade: timed out after %d s (killed; an endless loop?)", l->timeout);
     else if (o->flooded)
         snprintf(buf, n, "t32grade: printed more than %d MiB (killed)", GRADE_OUT_KILL >> 20);
