@@ -47,6 +47,10 @@ typedef struct asm_result {
     int warnings;
 } asm_result;
 
+/* The most bytes of code and data a program may store (its .text and
+ * .data, .space and .align in them included). */
+#define AS_MAX_BYTES (64u << 20)
+
 /* The longest name of a symbol, a label or a macro. */
 #define AS_MAX_NAME 255
 

@@ -376,6 +376,20 @@ static const char *section_of(const t32_segment *s)
     return s->filesz ? ".data" : ".bss";
 }
 
+bool dis_image_fits(const t32_image *img, char *why, size_t len)
+{
+    uint64_t stored = 0;
+    for (size_t i = 0; i < img->nsegs; i++)
+        if (strcmp(section_of(&img->segs[i]), ".bss") != 0)
+            stored += img->segs[i].size;
+    if (stored <= AS_MAX_BYTES)
+        return true;
+    snprintf(why, len, "its .text and .data would store %llu bytes (zeros after a segment's "
+             "stored bytes count too), more than t32as assembles (%u MiB): it has no source",
+             (unsigned long long)stored, AS_MAX_BYTES >> 20);
+    return false;
+}
+
 /* Can a label for this address be printed in the listing of segment s?
  * Not in the middle of an instruction word (data has no such middle).
  * The words code_segment() decodes are those on word boundaries - of the

@@ -37,6 +37,13 @@ void dis_image(const t32_image *img, FILE *out);
 size_t dis_drop_unwritable_symbols(t32_image *img, void (*dropped)(void *ctx,
                                    const t32_symbol *s, bool duplicate), void *ctx);
 
+/* Can dis_image's source of img be assembled again?  Not if its .text and
+ * .data (segments with code, or with stored bytes: their zero tails are
+ * .space there) would store more than t32as does (AS_MAX_BYTES): an image
+ * may hold a segment of gigabytes of zeros that only .bss could reserve.
+ * False with the reason in why. */
+bool dis_image_fits(const t32_image *img, char *why, size_t len);
+
 /* Disassemble raw little-endian words (a flat binary) loaded at `base`
  * (base + len must not pass 2^32), as t32as source that starts with
  * `.org base`, so it assembles back to the same words there. */

@@ -46,7 +46,6 @@
 #define AS_MAX_MACRO_DEPTH   64
 #define AS_MAX_LINES         1000000u      /* lines processed in one pass */
 #define AS_MAX_TEXT          (128u << 20)  /* bytes of lines processed in one pass */
-#define AS_MAX_BYTES         (64u << 20)   /* stored program bytes */
 #define AS_MAX_FILE          (64u << 20)   /* bytes in one source file */
 #define AS_DEFAULT_MAX_ERRORS 20
 #define AS_TEXT_BASE         0x1000u

@@ -165,6 +165,11 @@ static int image(const char *path, FILE *out)
                     path, path);
         return 1;
     }
+    if (!dis_image_fits(&img, err, sizeof err)) {
+        fprintf(stderr, "%s: error: %s\n", path, err);
+        t32_image_free(&img);
+        return 1;
+    }
     dis_drop_unwritable_symbols(&img, left_out, (void *)path);
     dis_image(&img, out);
     t32_image_free(&img);

@@ -79,6 +79,16 @@ grep -qF "symbol '_start' (0x00001008) left out: an earlier symbol has that name
 "$bin/t32as" -o odd-back.t32 odd.s 2>as.err || { fail "t32dis's output for odd names does not assemble"; cat as.err; }
 grep -q '^_start:$' odd.s || fail "t32dis: the first _start is lost"
 
+# An image whose code segment holds 100 MiB of zeros after its stored
+# bytes (the format allows it; t32as would store them, and stores at most
+# 64 MiB) has no source: t32dis says so instead of writing what t32as
+# refuses.  The first segment's size is at offset 32 + 4 (version 1).
+printf '_start: halt\n' >tiny.s
+"$bin/t32as" -o tiny.t32 tiny.s || fail "t32as tiny.s"
+{ head -c 36 tiny.t32; printf '\000\000\100\006'; tail -c +41 tiny.t32; } >huge.t32
+expect 1 "huge.t32: error: its .text and .data would store 104857600 bytes" "$bin/t32dis" huge.t32
+rm -f tiny.s tiny.t32 huge.t32
+
 # ---- t32mkdisk: one or more NAME=IMAGE; a bad command line is status 2
 # and writes nothing, a bad image is status 1.
 printf '.org 0x00400000\n_start: halt\n' >user.s

@@ -5,7 +5,10 @@
  * or accepted as an image that (1) re-encodes and parses again to the same
  * segments and data ranges (version 2, IMAGE.md), (2) loads into memory or is refused by the loader, and (3) can
  * be disassembled and queried for symbols and lines - without a crash, a
- * hang, a leak or a sanitizer report.
+ * hang, a leak or a sanitizer report - and (4) disassembles, as t32dis
+ * does, into source that t32as assembles back to the same bytes at the
+ * same addresses (assembler/README.md: "The output assembles back to the
+ * same bytes"; not the same flags: t32as makes .text, .data and .bss).
  *
  * The same bytes are also read the way a user's file is, by path, through a
  * pipe (a file that cannot be sized beforehand): t32_image_read reads only
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asm.h"
 #include "disasm.h"
 #include "image.h"
 
@@ -55,6 +59,52 @@ static void use(const t32_image *img, FILE *sink)
     for (size_t i = 0; i < img->nsyms && i < 16; i++)
         t32_image_lookup(img, img->syms[i].name, NULL);
     dis_image(img, sink);
+}
+
+static void drop(void *ctx, const t32_symbol *s, bool duplicate)
+{
+    (void)ctx, (void)s, (void)duplicate;
+}
+
+/* What t32dis writes, assembled again: the same image but its symbols. */
+static void round_trip(t32_image *img)
+{
+    char why[256];
+    if (!dis_image_fits(img, why, sizeof why))
+        return;                         /* refused by t32dis, with this reason */
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < img->nsegs; i++)
+        bytes += img->segs[i].size;
+    if (bytes > (1u << 16))
+        return;                         /* (megabytes of zeros: slow, and nothing new) */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        abort();
+    dis_drop_unwritable_symbols(img, drop, NULL);
+    dis_image(img, f);
+    fclose(f);
+    FILE *quiet = fopen("/dev/null", "w");
+    asm_options opt = { .diag = quiet, .no_include = true };
+    t32_image back;
+    if (!asm_assemble_string("dis.s", text, len, &opt, &back, NULL)) {
+        fwrite(text, 1, len < 4000 ? len : 4000, stderr);
+        abort();                        /* t32dis wrote what t32as refuses */
+    }
+    if (back.entry != img->entry || back.nsegs != img->nsegs)
+        abort();
+    for (size_t i = 0; i < img->nsegs; i++) {   /* (flags: t32as has three kinds) */
+        const t32_segment *x = &img->segs[i], *y = &back.segs[i];
+        if (x->addr != y->addr || x->size != y->size)
+            abort();
+        for (uint32_t k = 0; k < x->size; k++)  /* the bytes loaded, zeros after filesz */
+            if ((k < x->filesz ? x->data[k] : 0) != (k < y->filesz ? y->data[k] : 0))
+                abort();
+    }
+    t32_image_free(&back);
+    fclose(quiet);
+    free(text);
 }
 
 /* Read the bytes back by path, from a pipe (/dev/fd/N).  The harness runs
@@ -99,6 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();                        /* an accepted image must survive a round trip */
     same_segments(&img, &again);
     use(&img, sink);
+    round_trip(&img);
     free(bytes);
     t32_image_free(&again);
     t32_image_free(&img);
