@@ -137,6 +137,16 @@ static bool disk_load(t32_disk *d, const char *path, bool write_through, const c
                         : "cannot open disk image for reading";
         return false;
     }
+    /* Root opens any file for writing; a disk with no write permission bit
+     * is still someone's way of saying "keep this", and is refused as it is
+     * to everyone else (the rule of every output: isa/outfile.h). */
+    struct stat st;
+    if (write_through && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) {
+        close(fd);
+        *err = "cannot open disk image for reading and writing: Permission denied";
+        return false;
+    }
     size_t size = 0;
     const char *msg = check_image(fd, &size);
     uint8_t *data = NULL;

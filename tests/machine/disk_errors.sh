@@ -71,5 +71,18 @@ else
     echo "SKIP a read-only disk image: not root, or nobody cannot run trapeze"
 fi
 
+# A disk image with no write permission bit: refused to root too, who
+# could write it (the rule of every output file), and left as it was.
+truncate -s 64k "$tmp/ro0.disk" && chmod 444 "$tmp/ro0.disk"
+cksum <"$tmp/ro0.disk" >"$tmp/ro0.sum"
+set +e
+"$T" run --bare --max-insns 100000 --disk "$tmp/ro0.disk" "$tmp/dw.img" </dev/null >"$tmp/out" 2>"$tmp/err"
+got=$?
+set -e
+expect_error "a disk image with no write bit" "$got" \
+    "^$tmp/ro0.disk: error: cannot open disk image for reading and writing: Permission denied"
+cksum <"$tmp/ro0.disk" | cmp -s - "$tmp/ro0.sum" ||
+    { echo "FAIL a disk image with no write bit was written"; failures=$((failures + 1)); }
+
 echo "disk_errors: $failures failures"
 [ "$failures" -eq 0 ]
