@@ -217,6 +217,27 @@ static bool distinct_files(const char *out, char **args, size_t n)
     return false;
 }
 
+/* What is wrong with the command line's shape (`-o DISK` first, then
+ * programs only), or NULL.  The programs themselves are checked later. */
+static const char *bad_command_line(int argc, char **argv, char *buf, size_t len)
+{
+    if (argc < 2)
+        return "no disk to make: give -o DISK and NAME=IMAGE...";
+    if (strcmp(argv[1], "-o") != 0) {
+        if (argv[1][0] != '-')
+            return "the first argument must be -o DISK";
+        snprintf(buf, len, "unknown option '%s'", argv[1]);
+        return buf;
+    }
+    if (argc < 3)
+        return "option '-o' needs a file name";
+    for (int i = 3; i < argc; i++)
+        if (argv[i][0] == '-')
+            return strcmp(argv[i], "-o") == 0 ? "-o given twice: one disk per run"
+                                              : "options come first: only -o DISK";
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     t32_out_keep_std_descriptors();   /* stdout closed: no output takes its number */
@@ -226,7 +247,10 @@ int main(int argc, char **argv)
     }
     /* A bad command line is exit status 2, as for t32as and t32dis; a bad
      * image or an output that cannot be written is 1. */
-    if (argc < 3 || strcmp(argv[1], "-o") != 0) {
+    char why[160];
+    const char *wrong = bad_command_line(argc, argv, why, sizeof why);
+    if (wrong) {
+        fprintf(stderr, "t32mkdisk: error: %s\n", wrong);
         usage(stderr);
         return 2;
     }

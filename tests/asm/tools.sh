@@ -96,6 +96,11 @@ printf '.org 0x00400000\n_start: halt\n' >user.s
 expect 0 "" "$bin/t32mkdisk" -o one.disk p=user.t32
 [ "$(wc -c <one.disk)" -eq 1024 ] || fail "t32mkdisk: one program is not 2 sectors"
 expect 2 "usage: t32mkdisk" "$bin/t32mkdisk"
+# ... and says what is wrong with it.
+expect 2 "t32mkdisk: error: option '-o' needs a file name" "$bin/t32mkdisk" -o
+expect 2 "t32mkdisk: error: unknown option '-x'" "$bin/t32mkdisk" -x -o bad.disk p=user.t32
+expect 2 "t32mkdisk: error: -o given twice" "$bin/t32mkdisk" -o bad.disk -o b2.disk p=user.t32
+expect 2 "t32mkdisk: error: options come first" "$bin/t32mkdisk" -o bad.disk p=user.t32 -v
 expect 2 "t32mkdisk: error: no programs: give at least one NAME=IMAGE" "$bin/t32mkdisk" -o none.disk
 [ ! -e none.disk ] || fail "t32mkdisk without programs wrote a disk"
 expect 2 "'user.t32': expected NAME=IMAGE" "$bin/t32mkdisk" -o bad.disk p=user.t32 user.t32
