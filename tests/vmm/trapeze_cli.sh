@@ -350,7 +350,7 @@ fi
 # (it used to, before vCPU 0 printed, with a small quantum).
 "$BUILD/bin/t32as" -o "$tmp/park.img" tests/vmm/guests/park.s
 for q in 10000 1; do
-    expect 5 "wfi with no timer or disk transfer that could wake it, at pc" \
+    expect 5 "trapeze: vcpu1: wfi with no timer or disk transfer that could wake it, at pc" \
         "--vcpus 2, vCPU 1 parked, --quantum $q: status 5" \
         -- "$T" run --vcpus 2 --quantum "$q" "$tmp/park.img"
     "$T" run --vcpus 2 --quantum "$q" "$tmp/park.img" >"$tmp/park.out" 2>/dev/null || true

@@ -543,8 +543,13 @@ static int run_vms(session *s, uint64_t at)
         t32_console_sync(&v->vms[i]->con);   /* the transcripts before any message */
     for (int i = 0; i < v->nvms; i++) {
         char who[32] = "";
-        if (v->nvms > 1)
+        const vmm_vm *vm = v->vms[i];
+        if (v->nvms > 1 && vm->nvcpus > 1)      /* which VM, and which of its vCPUs */
+            snprintf(who, sizeof who, "vm%d: vcpu%d: ", i, vm->outcome.vcpu);
+        else if (v->nvms > 1)
             snprintf(who, sizeof who, "vm%d: ", i);
+        else if (vm->nvcpus > 1 && vm->outcome.end != VMM_END_HALT)
+            snprintf(who, sizeof who, "vcpu%d: ", vm->outcome.vcpu);
         find_escaped_insn(v->vms[i]);
         int rc = session_report(who, &s->imgs[i], &v->vms[i]->outcome);
         status = status ? status : rc;
