@@ -39,7 +39,8 @@ const char session_options_help[] =
     "                       $TRAPEZE_HINT_SECONDS - says so)\n"
     "  --vm SPEC            add a VM (repeat for several, up to 8, as many as fit\n"
     "                       in 1 GiB - see --mem):\n"
-    "                       IMAGE[,disk=FILE][,console=FILE][,input=FILE]; a\n"
+    "                       IMAGE[,disk=FILE][,console=FILE][,input=FILE] (names\n"
+    "                       without commas: a comma starts the next setting); a\n"
     "                       positional IMAGE as well is vm0.  Without\n"
     "                       console=, output goes to stdout, each line prefixed\n"
     "                       [vmN] when there are several VMs; only the first VM\n"
@@ -189,7 +190,8 @@ static char *next_field(char **text)
 static bool parse_guest_spec(char *text, session_guest *g, const char **bad, const char **why)
 {
     memset(g, 0, sizeof *g);
-    *why = "expected IMAGE[,disk=F][,console=F][,input=F]";
+    *why = "expected IMAGE[,disk=F][,console=F][,input=F]; a comma always starts the next "
+           "setting, so these file names cannot hold one";
     g->image = next_field(&text);
     if (g->image[0] == '\0')
         return *bad = g->image, *why = "the IMAGE is empty", false;
