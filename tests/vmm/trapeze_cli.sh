@@ -82,6 +82,10 @@ expect 0 "fidelity" "compare -- IMAGE" -- "$T" compare -- "$G/hello.img"
 
 # Options that contradict each other are refused, not "the last one wins".
 expect 2 "--mode trap contradicts --bare" "--bare --mode trap" -- "$T" run --bare --mode trap "$G/hello.img"
+expect 2 "option '--max-insns' given twice" "--max-insns twice" \
+    -- "$T" run --max-insns 5 --max-insns=6 "$G/hello.img"
+expect 2 "option '--console' given twice" "--console twice" \
+    -- "$T" run --console "$tmp/c1" --console "$tmp/c2" "$G/hello.img"
 expect 2 "--bare contradicts --mode bt" "--mode bt --bare" -- "$T" run --mode bt --bare "$G/hello.img"
 expect 2 "--mode emulate contradicts --mode trap" "--mode trap --mode=emulate" \
     -- "$T" run --mode trap --mode=emulate "$G/hello.img"

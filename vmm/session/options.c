@@ -238,6 +238,7 @@ typedef struct parser {
     const char      *cmd;
     char             mode_opt[40];   /* how the mode was given: "--mode trap" */
     bool             quantum_given;
+    unsigned         given;          /* bit per valued_option seen */
 } parser;
 
 /* One mode for the run.  A second one that differs (--bare --mode trap)
@@ -366,6 +367,15 @@ static int apply_option(parser *p, valued_option opt, const char *name, char *va
                                    "one", name);
     if (opt == OPT_INPUT && strcmp(val, "-") == 0)
         return session_usage_error(p->cmd, "bad --input '-' (%s)", STDIN_NOT_NAMED);
+    /* One value each: a second is a slip (an edited command line, a
+     * default in a script), and "the last one wins" would hide it.  Only
+     * --vm and --switch-mode add one more each time; a second --mode is
+     * refused only if it differs (set_mode). */
+    bool repeatable = opt == OPT_VM || opt == OPT_SWITCH_MODE || opt == OPT_MODE;
+    if (!repeatable && (p->given & (1u << opt)))
+        return session_usage_error(p->cmd, "option '%s' given twice: each is given once",
+                                   name);
+    p->given |= 1u << opt;
     char mode_opt[40];
     switch (opt) {
     case OPT_MODE:
