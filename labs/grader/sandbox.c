@@ -20,6 +20,7 @@
  */
 #define _DEFAULT_SOURCE             /* setgroups, RLIMIT_NPROC (Linux, BSD) */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -73,57 +74,58 @@ double now_secs(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* How many processes uid has now (Linux: /proc; elsewhere 0).  RLIMIT_NPROC
- * counts all of a user's processes, so a non-root grader allows this many
- * plus the limit. */
-static long count_procs(uid_t uid)
+/* How many processes for which counts(pid, ctx) says yes there are now
+ * (Linux: /proc; elsewhere 0). */
+static long count_processes(bool (*counts)(const char *pid, void *ctx), void *ctx)
 {
     DIR *d = opendir("/proc");
     if (!d)
         return 0;
     long n = 0;
     struct dirent *e;
-    char path[300];
-    struct stat st;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%s", e->d_name);
-        if (stat(path, &st) == 0 && st.st_uid == uid)
+    while ((e = readdir(d)))
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && counts(e->d_name, ctx))
             n++;
-    }
     closedir(d);
     return n;
 }
 
-/* How many processes are in the process group pgid now (Linux: /proc;
- * elsewhere 0): at a timeout, a group as large as its process limit is a
- * fork loop, which the report can name. */
+static bool owned_by(const char *pid, void *ctx)
+{
+    char path[300];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%s", pid);
+    return stat(path, &st) == 0 && st.st_uid == *(const uid_t *)ctx;
+}
+
+static bool in_group(const char *pid, void *ctx)
+{
+    char path[300], line[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    size_t len = f ? fread(line, 1, sizeof line - 1, f) : 0;
+    if (f)
+        fclose(f);
+    line[len] = '\0';
+    /* "pid (name) state ppid pgrp ...": the name may hold anything */
+    char *p = strrchr(line, ')');
+    int pgrp;
+    return p && sscanf(p + 1, " %*c %*d %d", &pgrp) == 1 && pgrp == *(const pid_t *)ctx;
+}
+
+/* How many processes uid has now.  RLIMIT_NPROC counts all of a user's
+ * processes, so a non-root grader allows this many plus the limit. */
+static long count_procs(uid_t uid)
+{
+    return count_processes(owned_by, &uid);
+}
+
+/* How many processes are in the process group pgid now: at a timeout, a
+ * group as large as its process limit is a fork loop, which the report
+ * can name. */
 static long count_group(pid_t pgid)
 {
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 0;
-    long n = 0;
-    struct dirent *e;
-    char path[300], line[512];
-    while ((e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        size_t len = f ? fread(line, 1, sizeof line - 1, f) : 0;
-        if (f)
-            fclose(f);
-        line[len] = '\0';
-        /* "pid (name) state ppid pgrp ...": the name may hold anything */
-        char *p = strrchr(line, ')');
-        int pgrp;
-        if (p && sscanf(p + 1, " %*c %*d %d", &pgrp) == 1 && pgrp == pgid)
-            n++;
-    }
-    closedir(d);
-    return n;
+    return count_processes(in_group, &pgid);
 }
 
 static void set_limit(int what, rlim_t v)
