@@ -89,14 +89,11 @@ static bool symbol_value(parser *p, token t, value *out)
     if (s && as->collecting)
         sym_note_dep(as, s);
     if (s && sym_defined_now(as, s)) {
-        int64_t v = s->kind != SYM_LABEL ? s->value
-                  : sec_label_value(as, s->value, s->prev_defined ? &s->prev_value : NULL);
-        if (s->kind == SYM_LABEL && (p->flags & EXPR_NOW) &&
-            v != sec_label_value(as, s->value, NULL)) {
-            as_error(as, t, "'%s' is where an .org at or after this point places its section: "
-                     "its value is not known here", name);
+        int64_t v = s->value;
+        if (s->kind == SYM_LABEL &&
+            !sec_label_read(as, t, name, s->value, s->prev_defined ? &s->prev_value : NULL,
+                            p->flags, &v))
             return false;
-        }
         *out = (value){ v, true, s->constant };
         return true;
     }

@@ -414,6 +414,11 @@ bool sec_label_defined(as_state *as, token at, label_ref ref);
  * still waiting, where it settled in the last pass (`prev`; NULL in its
  * first pass: then where its chunk starts now). */
 int64_t sec_label_value(const as_state *as, int64_t stored, const int64_t *prev);
+/* The same for an operand, with the rule for a value needed now (EXPR_NOW
+ * in flags: a size, an .org): a waiting label whose .org would move it
+ * has none yet - false, reported at t, which shows as `shown`. */
+bool sec_label_read(as_state *as, token t, const char *shown, int64_t stored,
+                    const int64_t *prev, int flags, int64_t *v);
 /* The end of a pass: every label holds its address. */
 void sec_end_pass(as_state *as);
 /* The default addresses the next pass should use (IMAGE.md's layout). */

@@ -123,6 +123,17 @@ int64_t sec_label_value(const as_state *as, int64_t stored, const int64_t *prev)
     return s->chunks[s->nchunks - 1].start;
 }
 
+bool sec_label_read(as_state *as, token t, const char *shown, int64_t stored,
+                    const int64_t *prev, int flags, int64_t *v)
+{
+    *v = sec_label_value(as, stored, prev);
+    if (!(flags & EXPR_NOW) || *v == sec_label_value(as, stored, NULL))
+        return true;
+    as_error(as, t, "'%s' is where an .org at or after this point places its section: "
+             "its value is not known here", shown);
+    return false;
+}
+
 /* Section i's last chunk has its place (its first byte comes, or the pass
  * ends): the labels waiting on it get their address.  Each label waits
  * once, so an .org that moves an empty chunk costs nothing per label. */

@@ -177,13 +177,10 @@ bool local_ref(as_state *as, token t, value *out, int flags)
     if (!t.fwd) {
         if (l && l->ncur) {
             size_t i = l->ncur - 1;
-            out->v = sec_label_value(as, l->cur[i], i < l->nprev ? &l->prev[i] : NULL);
-            if ((flags & EXPR_NOW) && out->v != sec_label_value(as, l->cur[i], NULL)) {
-                as_error(as, t, "'%lldb' is where an .org at or after this point places its "
-                         "section: its value is not known here", (long long)t.num);
-                return false;
-            }
-            return true;
+            char shown[32];
+            snprintf(shown, sizeof shown, "%lldb", (long long)t.num);
+            return sec_label_read(as, t, shown, l->cur[i], i < l->nprev ? &l->prev[i] : NULL,
+                                  flags, &out->v);
         }
         as_error(as, t, "no local label '%lld:' before this point", (long long)t.num);
         return false;

@@ -153,22 +153,13 @@ static bool open_output(t32_out *o, const char *path)
     return false;
 }
 
-/* Finish `o` (if open): its writes done, not yet renamed; false (reported)
- * if one failed. */
-static bool finish_output(t32_out *o, const char *path)
+/* One step of `o` (if open): t32_out_finish (its writes done, not yet
+ * renamed) or t32_out_commit; false (reported) if it failed. */
+static bool output_step(t32_out *o, const char *path,
+                        bool (*step)(t32_out *, char *, size_t))
 {
     char err[256];
-    if (o->kind == T32_OUT_CLOSED || t32_out_finish(o, err, sizeof err))
-        return true;
-    fprintf(stderr, "%s: error: %s\n", named(path), err);
-    return false;
-}
-
-/* Commit `o` (if open); false (reported) if it failed. */
-static bool commit_output(t32_out *o, const char *path)
-{
-    char err[256];
-    if (o->kind == T32_OUT_CLOSED || t32_out_commit(o, err, sizeof err))
+    if (o->kind == T32_OUT_CLOSED || step(o, err, sizeof err))
         return true;
     fprintf(stderr, "%s: error: %s\n", named(path), err);
     return false;
@@ -198,7 +189,7 @@ static int failed_build(outputs *o, const char *image, const char *map, const ch
     t32_out_abort(&o->map);
     t32_out_remove_stale(image);
     t32_out_remove_stale(map);
-    return commit_output(&o->listing, listing) ? 1 : 2;
+    return output_step(&o->listing, listing, t32_out_commit) ? 1 : 2;
 }
 
 /* A program without errors: every output finished, then all renamed - or,
@@ -207,18 +198,18 @@ static int built(outputs *o, const t32_image *img, const char *image, const char
                  const char *listing)
 {
     bool ok = write_image(img, &o->image, image);
-    ok = finish_output(&o->image, image) && ok;
-    ok = finish_output(&o->listing, listing) && ok;
-    ok = finish_output(&o->map, map) && ok;
+    ok = output_step(&o->image, image, t32_out_finish) && ok;
+    ok = output_step(&o->listing, listing, t32_out_finish) && ok;
+    ok = output_step(&o->map, map, t32_out_finish) && ok;
     if (!ok) {
         t32_out_abort(&o->image);
         t32_out_abort(&o->listing);
         t32_out_abort(&o->map);
         return 2;
     }
-    ok = commit_output(&o->image, image);
-    ok = commit_output(&o->listing, listing) && ok;
-    ok = commit_output(&o->map, map) && ok;
+    ok = output_step(&o->image, image, t32_out_commit);
+    ok = output_step(&o->listing, listing, t32_out_commit) && ok;
+    ok = output_step(&o->map, map, t32_out_commit) && ok;
     return ok ? 0 : 2;
 }
 
