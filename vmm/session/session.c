@@ -542,14 +542,11 @@ static int run_vms(session *s, uint64_t at)
     for (int i = 0; i < v->nvms; i++)
         t32_console_sync(&v->vms[i]->con);   /* the transcripts before any message */
     for (int i = 0; i < v->nvms; i++) {
-        char who[32] = "";
+        char who[32] = "";                      /* which VM, and which of its vCPUs */
         const vmm_vm *vm = v->vms[i];
-        if (v->nvms > 1 && vm->nvcpus > 1)      /* which VM, and which of its vCPUs */
-            snprintf(who, sizeof who, "vm%d: vcpu%d: ", i, vm->outcome.vcpu);
-        else if (v->nvms > 1)
-            snprintf(who, sizeof who, "vm%d: ", i);
-        else if (vm->nvcpus > 1 && vm->outcome.end != VMM_END_HALT)
-            snprintf(who, sizeof who, "vcpu%d: ", vm->outcome.vcpu);
+        int n = v->nvms > 1 ? snprintf(who, sizeof who, "vm%d: ", i) : 0;
+        if (vm->nvcpus > 1)
+            snprintf(who + n, sizeof who - (size_t)n, "vcpu%d: ", vm->outcome.vcpu);
         find_escaped_insn(v->vms[i]);
         int rc = session_report(who, &s->imgs[i], &v->vms[i]->outcome);
         status = status ? status : rc;
