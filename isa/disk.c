@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "t32.h"
 
 #define OFF_SECTOR  (T32_PORT_DISK_SECTOR - T32_PORT_DISK_SECTOR)
@@ -137,12 +138,10 @@ static bool disk_load(t32_disk *d, const char *path, bool write_through, const c
                         : "cannot open disk image for reading";
         return false;
     }
-    /* Root opens any file for writing; a disk with no write permission bit
-     * is still someone's way of saying "keep this", and is refused as it is
-     * to everyone else (the rule of every output: isa/outfile.h). */
+    /* Root opens any file for writing; a write-protected one is refused
+     * to root too, as every output is (outfile.h). */
     struct stat st;
-    if (write_through && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) {
+    if (write_through && fstat(fd, &st) == 0 && t32_out_write_protected(&st)) {
         close(fd);
         *err = "cannot open disk image for reading and writing: Permission denied";
         return false;

@@ -444,9 +444,8 @@ bool t32_out_open(t32_out *o, const char *path, char *err, size_t errlen)
     /* A file this user may not write is not replaced either: the rename
      * below needs only the folder's permission, and would silently take
      * over a read-only file or another user's (as `>` would not).  Root
-     * may write anything, so for root "read-only" is the mode alone: a
-     * file with no write bit is someone's way of saying "keep this". */
-    if (exists && S_ISREG(st.st_mode) && (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+     * may write anything: for root "read-only" is the mode alone. */
+    if (exists && t32_out_write_protected(&st))
         return fail(err, errlen, "cannot write: %s", strerror(EACCES));
     if (exists && S_ISREG(st.st_mode) &&
         faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
@@ -528,14 +527,26 @@ bool t32_out_commit(t32_out *o, char *err, size_t errlen)
     return ok;
 }
 
-bool t32_out_stdout_flushed(const char *prog)
+bool t32_out_flush_stdout(const char **why)
 {
     errno = 0;
     bool ok = fflush(stdout) == 0 && !ferror(stdout);
-    if (!ok)
-        fprintf(stderr, "%s: standard output: error: write failed%s%s\n", prog,
-                errno ? ": " : "", errno ? strerror(errno) : "");
+    *why = ok || errno == 0 ? "" : strerror(errno);
     return ok;
+}
+
+bool t32_out_stdout_flushed(const char *prog)
+{
+    const char *why;
+    if (t32_out_flush_stdout(&why))
+        return true;
+    fprintf(stderr, "%s: standard output: error: write failed%s%s\n", prog, *why ? ": " : "", why);
+    return false;
+}
+
+bool t32_out_write_protected(const struct stat *st)
+{
+    return S_ISREG(st->st_mode) && (st->st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
 }
 
 void t32_out_note_error(t32_out *o)

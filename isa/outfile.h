@@ -71,6 +71,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 typedef enum t32_out_kind {
     T32_OUT_CLOSED,      /* after commit or abort (or a failed open) */
@@ -122,10 +123,20 @@ void t32_out_remove_stale(const char *path);
 void t32_out_note_error(t32_out *o);
 
 /* Flush standard output after a program printed to it directly (its
- * --help): a write that failed (`--help >/dev/full`) is told on stderr,
- * "PROG: standard output: error: write failed: REASON", and the result is
- * false - a program's help must not vanish with status 0. */
+ * --help): true if everything went out; else false, with *why the reason
+ * ("" when stdio kept none: a write failed before the flush). */
+bool t32_out_flush_stdout(const char **why);
+
+/* The same, told on stderr for a tool - "PROG: standard output: error:
+ * write failed: REASON" - since a program's help must not vanish with
+ * status 0. */
 bool t32_out_stdout_flushed(const char *prog);
+
+/* Is st a regular file with no write permission bit at all?  Root may
+ * write anything, but such a file is someone's way of saying "keep this":
+ * no output replaces it and no disk image is written through it, to root
+ * either. */
+bool t32_out_write_protected(const struct stat *st);
 
 /* Give up: close without committing.  A temporary is removed; the target
  * is untouched.  Harmless on a closed t32_out. */

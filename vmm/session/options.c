@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
 #include "vmm/modes/mode.h"
 #include "vmm/session/session.h"
 
@@ -92,13 +93,11 @@ bool session_asks_help(int argc, char **argv)
 
 int session_check_stdout(const char *cmd)
 {
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout))
+    const char *why;
+    if (t32_out_flush_stdout(&why))
         return 0;
-    /* errno is fflush's reason; a write that failed earlier left only the
-     * error flag. */
     fprintf(stderr, "trapeze%s%s: error: writing standard output failed%s%s\n",
-            cmd ? " " : "", cmd ? cmd : "", errno ? ": " : "", errno ? strerror(errno) : "");
+            cmd ? " " : "", cmd ? cmd : "", *why ? ": " : "", why);
     return SESSION_ERROR;
 }
 
