@@ -246,7 +246,8 @@ int main(int argc, char **argv)
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            return usage(stdout) == 0 && t32_out_stdout_flushed("t32dis") ? 0 : 1;
+            usage(stdout);
+            return t32_out_stdout_flushed("t32dis") ? 0 : 1;
         } else if (strcmp(argv[i], "-b") == 0 && i + 1 < argc) {
             based = true;
             if (!number(argv[++i], &base)) {
