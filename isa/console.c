@@ -201,7 +201,10 @@ static void refill(t32_console *c)
         return;
     }
     flush_output(c);        /* let the user see the prompt before we wait */
-    took(c, read_host(c));
+    c->in_waiting = 1;
+    ssize_t n = read_host(c);
+    c->in_waiting = 0;
+    took(c, n);
 }
 
 /* What a guest read of CON_STATUS or CON_DATA sees: refill first if the

@@ -21,6 +21,7 @@
 #ifndef T32_H
 #define T32_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -373,6 +374,10 @@ typedef struct t32_console {
     uint8_t *inbuf;             /* pending input bytes */
     size_t   inlen, inpos, incap;
     bool     in_eof;
+    volatile sig_atomic_t in_waiting;  /* in a blocking read() of the host's
+                                   input (bare T32's `in`): a front end's
+                                   Ctrl-C handler asks, as the run cannot
+                                   stop there */
     uint32_t ctrl;              /* CON_CTRL */
     /* Replay (checkpoints, reverse execution): after
      * t32_console_keep_input() the bytes the guest has read stay in inbuf

@@ -70,10 +70,12 @@ typedef enum vmm_end {
                         ever wake it                                       */
     VMM_END_NO_MEMORY, /* the VMM ran out of its own memory (shadow tables,
                           bt's copies) */
-    VMM_END_OUTPUT   /* its console, or a trace of the run, cannot be written
+    VMM_END_OUTPUT,  /* its console, or a trace of the run, cannot be written
                         (a full disk, a closed pipe): nobody would see the
                         rest of its run.  A front end's decision (`run`'s:
                         session/session.c), never the run loop's            */
+    VMM_END_INTERRUPTED /* the user stopped the run (Ctrl-C in `run`): also
+                           a front end's decision                          */
 } vmm_end;
 
 /* How a guest ended, with the facts a message needs. */
@@ -164,10 +166,11 @@ typedef struct vmm_watch {
     void          *insn_ctx;
     bool          *stopped;    /* non-NULL: stop at a breakpoint set with
                                   t32_break_set (a debugger's) and set it true */
-    bool         (*output_failed)(void *ctx);  /* asked between batches: true
-                                  ends the run (VMM_END_OUTPUT) - a console or
-                                  trace the host can no longer write; ctx is
-                                  insn_ctx */
+    vmm_end      (*front_end_end)(void *ctx);  /* asked between batches: an
+                                  end other than VMM_RUNNING ends the run
+                                  there - VMM_END_OUTPUT (a console or trace
+                                  the host can no longer write) or
+                                  VMM_END_INTERRUPTED; ctx is insn_ctx */
 } vmm_watch;
 
 /* A virtual machine. */

@@ -63,7 +63,7 @@ CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/gu
 CHECK_SCRIPTS += tests/vmm/emulate.sh tests/vmm/compare.sh
 # Several VMs on one terminal: prefixes, cut lines, escaped control bytes.
 CHECK_SCRIPTS += tests/vmm/console_share.sh tests/vmm/console_errors.sh tests/vmm/input_fair.sh \
-                 tests/vmm/hint.sh
+                 tests/vmm/hint.sh tests/vmm/interrupt.sh
 # --mode pv: guestos's paravirtual kernel against bare T32, the native
 # kernel against --mode trap, exits per instruction against trap.
 CHECK_SCRIPTS += tests/vmm/pv.sh

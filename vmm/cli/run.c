@@ -37,6 +37,8 @@ static void print_help(void)
           "  6  the VMM ran out of its own memory (shadow page tables, bt's copies):\n"
           "     not even all of it would hold what one instruction needs (with 4 MiB\n"
           "     per VM, never seen: those are caches, given back when they fill it)\n"
+          "  130  interrupted (Ctrl-C): the guests stop where they are, the outputs and\n"
+          "     statistics are written; a second Ctrl-C ends trapeze at once\n"
           "With several VMs the status is that of the first VM (in --vm order) that\n"
           "did not halt.  A write that failed (a console, --trace, --stats-json,\n"
           "standard output, a disk image: a full disk, /dev/full, a closed pipe)\n"
@@ -54,7 +56,9 @@ int cmd_run(int argc, char **argv)
     int rc = session_parse(&o, argc, argv, "run", NULL, NULL);
     if (rc == 0)
         rc = session_open(&s, &o);
-    if (rc == 0)
+    if (rc == 0) {
+        session_catch_interrupt(s);
         rc = session_run(s);
+    }
     return session_close(s, rc);
 }

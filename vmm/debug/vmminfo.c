@@ -176,6 +176,7 @@ static const char *end_name(vmm_end e)
     case VMM_END_IDLE:      return "idle";
     case VMM_END_NO_MEMORY: return "no memory";
     case VMM_END_OUTPUT:    return "output error";
+    case VMM_END_INTERRUPTED: return "interrupted";
     }
     return "?";
 }

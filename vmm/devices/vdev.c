@@ -92,8 +92,8 @@ void vdev_wait_input(vmm *v)
     for (int i = 0; i < v->nvms; i++)
         if (v->vms[i]->waiting_input && v->vms[i]->con.in_fd >= 0)
             fds[n++] = (struct pollfd){ .fd = v->vms[i]->con.in_fd, .events = POLLIN };
-    while (n > 0 && poll(fds, n, -1) < 0 && errno == EINTR)
-        ;
+    while (n > 0 && poll(fds, n, -1) < 0 && errno == EINTR && !v->stop)
+        ;                    /* (a front end's stop: a Ctrl-C, say) */
 }
 
 uint32_t vdev_lines(vmm_vm *vm)

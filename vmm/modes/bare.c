@@ -31,7 +31,7 @@ static bool trap_escapes(const t32_cpu *cpu)
 }
 
 /* The longest batch t32_run gets at a time.  Between batches the front
- * end may end the run (vmm_watch.output_failed).  The CPU stops exactly at
+ * end may end the run (vmm_watch.front_end_end).  The CPU stops exactly at
  * its budget and goes on from there, so a run cut into batches is the same
  * run; a batch of 2^24 cycles takes a few milliseconds. */
 #define BARE_BATCH (1u << 24)
@@ -130,9 +130,9 @@ vmm_outcome vmm_bare_run_watched(t32_machine *m, uint64_t limit, vmm_stats *st,
     cpu->host_kernel = true;
     while (end == VMM_RUNNING && !(w && w->stopped && *w->stopped)) {
         uint64_t left = budget_left(cpu, limit);
-        if (w && w->output_failed && w->output_failed(w->insn_ctx))
-            end = VMM_END_OUTPUT;
-        else
+        if (w && w->front_end_end)
+            end = w->front_end_end(w->insn_ctx);
+        if (end == VMM_RUNNING)
             end = left == 0 ? VMM_END_LIMIT
                             : bare_step(cpu, left < BARE_BATCH ? left : BARE_BATCH, st, w);
     }

@@ -30,6 +30,7 @@ struct session {
     vmm_stats    bare_stats;
     session_files files;
     bool         opened;        /* session_open succeeded: the outputs are kept */
+    volatile sig_atomic_t interrupted;   /* Ctrl-C (session_catch_interrupt) */
     bool         traced_any;    /* --trace-insns: the last line written */
     int          traced_vm;
     int          traced_vcpu;
@@ -114,6 +115,10 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
         fprintf(stderr, "trapeze: %sstopped after %" PRIu64 " cycles, at pc %s: its "
                 "output cannot be written\n", who, out->cycles, where);
         return SESSION_ERROR;
+    case VMM_END_INTERRUPTED:
+        fprintf(stderr, "trapeze: %sinterrupted (Ctrl-C) after %" PRIu64 " cycles, at pc %s\n",
+                who, out->cycles, where);
+        return SESSION_INTERRUPTED;
     }
     return SESSION_ERROR;
 }
@@ -417,22 +422,33 @@ static bool traces_failed(const session *s)
            (s->files.itrace.f && ferror(s->files.itrace.f));
 }
 
-/* ... and a console that fails ends its own guest: here, bare T32's. */
-static bool bare_output_failed(void *ctx)
+/* ... and a console that fails ends its own guest.  A Ctrl-C ends every
+ * guest (session_catch_interrupt).  Bare T32's, between its batches: */
+static vmm_end bare_front_end_end(void *ctx)
 {
     session *s = ctx;
     t32_out_note_error(&s->files.trace);    /* a trap line of the step just run */
-    return s->bare->console.out_error != 0 || traces_failed(s);
+    if (s->interrupted)
+        return VMM_END_INTERRUPTED;
+    if (s->bare->console.out_error != 0 || traces_failed(s))
+        return VMM_END_OUTPUT;
+    return VMM_RUNNING;
 }
 
 /* ... or, at the end of each round of turns, a VM's. */
-static void stop_on_failed_outputs(session *s)
+static void front_end_ends(session *s)
 {
     bool traces = traces_failed(s);
     for (int i = 0; i < s->v->nvms; i++) {
         vmm_vm *vm = s->v->vms[i];
-        if (vm->outcome.end == VMM_RUNNING && (traces || vm->con.out_error != 0))
+        if (vm->outcome.end != VMM_RUNNING)
+            continue;
+        if (s->interrupted)
+            vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_INTERRUPTED);
+        else if (traces || vm->con.out_error != 0)
             vmm_vm_stop(vm, &vm->vcpus[0], VMM_END_OUTPUT);
+        if (vm->outcome.end != VMM_RUNNING)
+            vdev_console_flush(vm, true);    /* its unfinished line, as at any end */
     }
 }
 
@@ -441,7 +457,7 @@ static void stop_on_failed_outputs(session *s)
 static int run_bare(session *s, uint64_t at)
 {
     const vmm_stats *stp = &s->bare_stats;
-    vmm_watch w = { .trace = s->files.trace.f, .output_failed = bare_output_failed,
+    vmm_watch w = { .trace = s->files.trace.f, .front_end_end = bare_front_end_end,
                     .insn_ctx = s };
     if (s->files.itrace.f)
         w.insn_hook = insn_line;
@@ -507,7 +523,7 @@ static void run_rounds(session *s, uint64_t at)
         }
         if (running) {
             vmm_sched_round(s->v);
-            stop_on_failed_outputs(s);
+            front_end_ends(s);
         }
     }
 }
@@ -532,12 +548,14 @@ static void find_escaped_insn(vmm_vm *vm)
 }
 
 /* Run the VMs and report on each; the status is the first VM's that did
- * not halt. */
+ * not halt - or, if a Ctrl-C stopped any, the interruption's, unless a
+ * write failed (session_close). */
 static int run_vms(session *s, uint64_t at)
 {
     vmm *v = s->v;
     const vmm_stats *st[VMM_MAX_VMS];
     int status = SESSION_HALT;
+    bool interrupted = false;
     run_rounds(s, at);
     for (int i = 0; i < v->nvms; i++)
         t32_console_sync(&v->vms[i]->con);   /* the transcripts before any message */
@@ -550,10 +568,55 @@ static int run_vms(session *s, uint64_t at)
         find_escaped_insn(v->vms[i]);
         int rc = session_report(who, &s->imgs[i], &v->vms[i]->outcome);
         status = status ? status : rc;
+        interrupted |= rc == SESSION_INTERRUPTED;
         st[i] = &v->vms[i]->stats;
     }
+    if (interrupted && status != SESSION_ERROR)
+        status = SESSION_INTERRUPTED;
     int srt = write_stats(s, st, v->nvms);
     return srt ? srt : status;     /* a failed write first (session_close) */
+}
+
+/* ---- Ctrl-C ---------------------------------------------------------------------- */
+
+static session *interruptible;            /* the session a Ctrl-C stops */
+static struct sigaction before_catch;     /* SIGINT's action before: a second one's */
+
+/* The flag for the front end, and the VMM's stop (as the debugger's Ctrl-C
+ * sets it): the run loop stops at the next instruction boundary, and a
+ * scheduler waiting for typed input stops waiting.  Bare T32 waiting for
+ * typed input is in the middle of an `in`, with no boundary to stop at:
+ * there the Ctrl-C ends trapeze at once, as a second one does. */
+static void on_interrupt(int sig)
+{
+    session *s = interruptible;
+    sigaction(SIGINT, &before_catch, NULL);
+    if (s->bare && s->bare->console.in_waiting) {
+        raise(sig);             /* delivered to before_catch's handler on return */
+        return;
+    }
+    s->interrupted = 1;
+    if (s->v)
+        s->v->stop = true;
+}
+
+void session_catch_interrupt(session *s)
+{
+    struct sigaction sa = { .sa_handler = on_interrupt };
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, NULL, &before_catch) != 0 || before_catch.sa_handler == SIG_IGN)
+        return;        /* ignored from the start (a background job's): it stays so */
+    interruptible = s;
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* No handler may reach a session that is gone. */
+static void release_interrupt(session *s)
+{
+    if (interruptible != s)
+        return;
+    sigaction(SIGINT, &before_catch, NULL);
+    interruptible = NULL;
 }
 
 int session_run_to(session *s, uint64_t at)
@@ -627,6 +690,7 @@ int session_close(session *s, int status)
 {
     if (!s)
         return status;
+    release_interrupt(s);
     int consoles = sync_consoles(s);
     int disks = sync_disks(s);
     /* A setup that failed (a missing disk or input, an image that does not

@@ -24,6 +24,7 @@
  *   2  bad command line               5  a guest waits for an interrupt that
  *                                        can never come (wfi, nothing armed)
  *                                     6  the VMM ran out of its own memory
+ *                                   130  interrupted (Ctrl-C: session_catch_interrupt)
  * A write that failed (an output, stdout, a disk image) is status 1 whatever
  * the guests' ends: what the run produced is not all there.
  */
@@ -43,7 +44,8 @@ enum {
     SESSION_LIMIT = 3,
     SESSION_ESCAPE = 4,
     SESSION_IDLE = 5,
-    SESSION_NO_MEMORY = 6
+    SESSION_NO_MEMORY = 6,
+    SESSION_INTERRUPTED = 130    /* 128 + SIGINT, as the shell reports a Ctrl-C */
 };
 
 #define SESSION_MAX_SWITCHES 16
@@ -131,6 +133,17 @@ int session_run(session *s);
  * time) stops there - as if paused, with no message - and the statistics
  * are those of that moment (trapeze dot --at). */
 int session_run_to(session *s, uint64_t at);
+
+/* Make Ctrl-C (SIGINT) stop the run instead of killing trapeze: every
+ * guest still running ends at the next boundary the front end looks at (a
+ * round of turns, a batch of bare T32) with VMM_END_INTERRUPTED, its
+ * message and status 130, and the outputs and statistics are written as at
+ * any other end - the trace of a guest stuck in a loop is what its user
+ * wants.  A second Ctrl-C kills trapeze as before (temporary outputs
+ * removed, isa/outfile.h), and so does the first while bare T32 waits in
+ * an `in` for typed input (no boundary to stop at).  Nothing changes if SIGINT was ignored from the
+ * start (a background job's).  `run` asks for it; session_close undoes it. */
+void session_catch_interrupt(session *s);
 
 /* --switch-mode, for a front end that runs the VMs its own way (the
  * debugger), as session_run does it: make every switch
