@@ -8,6 +8,7 @@
 #include "assembler/disasm.h"
 #include "tests/fidelity/check.h"
 #include "vmm/modes/mode.h"
+#include "vmm/session/session.h"
 
 #define NOP_WORD 0x01000000u       /* add r0, r0, r0 */
 
@@ -228,14 +229,21 @@ static const char *end_name(vmm_end end)
     return (unsigned)end < sizeof names / sizeof names[0] ? names[end] : "?";
 }
 
+/* "0x00001010 <main+0x10>", as trapeze shows an address. */
 static void where(char *buf, size_t len, const t32_image *img, uint32_t pc)
 {
-    uint32_t off;
-    const char *sym = img ? t32_image_symbolize(img, pc, &off) : NULL;
-    if (sym)
-        snprintf(buf, len, "0x%08" PRIx32 " <%s+0x%" PRIx32 ">", pc, sym, off);
+    session_describe_pc(buf, len, img, pc);
+}
+
+/* A console byte as a reader wants it: 0x41 'A', 0x0a, or none. */
+static void byte_shown(char *buf, size_t len, const char *con, size_t conlen, size_t at)
+{
+    if (at >= conlen)
+        snprintf(buf, len, "none (%zu bytes)", conlen);
+    else if (con[at] >= 0x20 && con[at] < 0x7f)
+        snprintf(buf, len, "0x%02x '%c'", (uint8_t)con[at], con[at]);
     else
-        snprintf(buf, len, "0x%08" PRIx32, pc);
+        snprintf(buf, len, "0x%02x", (uint8_t)con[at]);
 }
 
 /* The first differing byte of two buffers (lengths may differ), or -1. */
@@ -252,17 +260,18 @@ static bool diff_outcome(const fid_state *a, const fid_state *b, const t32_image
                          char *buf, size_t len)
 {
     char pa[96], pb[96];
+    const char *who = mode_name((vmm_mode)b->mode);
     where(pa, sizeof pa, img, a->out.pc);
     where(pb, sizeof pb, img, b->out.pc);
     if (a->out.end != b->out.end || a->out.pc != b->out.pc) {
-        snprintf(buf, len, "ended differently: bare %s at %s, vm %s at %s",
-                 end_name(a->out.end), pa, end_name(b->out.end), pb);
+        snprintf(buf, len, "ended differently: bare %s at %s, %s %s at %s",
+                 end_name(a->out.end), pa, who, end_name(b->out.end), pb);
         return true;
     }
     if (a->cycles != b->cycles || a->st.guest_insns != b->st.guest_insns) {
         snprintf(buf, len, "time differs: bare %" PRIu64 " cycles, %" PRIu64 " instructions; "
-                 "vm %" PRIu64 " cycles, %" PRIu64 " instructions", a->cycles,
-                 a->st.guest_insns, b->cycles, b->st.guest_insns);
+                 "%s %" PRIu64 " cycles, %" PRIu64 " instructions", a->cycles,
+                 a->st.guest_insns, who, b->cycles, b->st.guest_insns);
         return true;
     }
     return false;
@@ -277,20 +286,21 @@ static bool sysreg_stored(unsigned sr)
 
 static bool diff_registers(const fid_state *a, const fid_state *b, char *buf, size_t len)
 {
+    const char *who = mode_name((vmm_mode)b->mode);
     for (int i = 0; i < T32_NREGS; i++)
         if (a->r[i] != b->r[i]) {
-            snprintf(buf, len, "register r%d: bare 0x%08" PRIx32 ", vm 0x%08" PRIx32, i,
-                     a->r[i], b->r[i]);
+            snprintf(buf, len, "register r%d: bare 0x%08" PRIx32 ", %s 0x%08" PRIx32, i,
+                     a->r[i], who, b->r[i]);
             return true;
         }
     if (a->psr != b->psr) {
-        snprintf(buf, len, "psr: bare 0x%08" PRIx32 ", vm 0x%08" PRIx32, a->psr, b->psr);
+        snprintf(buf, len, "psr: bare 0x%08" PRIx32 ", %s 0x%08" PRIx32, a->psr, who, b->psr);
         return true;
     }
     for (unsigned sr = 0; sr < T32_NSYSREGS; sr++)
         if (sysreg_stored(sr) && a->sr[sr] != b->sr[sr]) {
-            snprintf(buf, len, "system register %s: bare 0x%08" PRIx32 ", vm 0x%08" PRIx32,
-                     t32_sysreg_name(sr), a->sr[sr], b->sr[sr]);
+            snprintf(buf, len, "system register %s: bare 0x%08" PRIx32 ", %s 0x%08" PRIx32,
+                     t32_sysreg_name(sr), a->sr[sr], who, b->sr[sr]);
             return true;
         }
     return false;
@@ -298,12 +308,13 @@ static bool diff_registers(const fid_state *a, const fid_state *b, char *buf, si
 
 static bool diff_memory(const fid_state *a, const fid_state *b, char *buf, size_t len)
 {
+    const char *who = mode_name((vmm_mode)b->mode);
     long at = first_diff((const uint8_t *)a->con, a->conlen, (const uint8_t *)b->con, b->conlen);
     if (at >= 0) {
-        int ca = (size_t)at < a->conlen ? (uint8_t)a->con[at] : -1;
-        int cb = (size_t)at < b->conlen ? (uint8_t)b->con[at] : -1;
-        snprintf(buf, len, "console byte %ld: bare %d, vm %d (-1: none; %zu and %zu bytes)",
-                 at, ca, cb, a->conlen, b->conlen);
+        char ca[48], cb[48];
+        byte_shown(ca, sizeof ca, a->con, a->conlen, (size_t)at);
+        byte_shown(cb, sizeof cb, b->con, b->conlen, (size_t)at);
+        snprintf(buf, len, "console byte %ld: bare %s, %s %s", at, ca, who, cb);
         return true;
     }
     at = first_diff(a->ram, a->ramsize, b->ram, b->ramsize);
@@ -312,7 +323,7 @@ static bool diff_memory(const fid_state *a, const fid_state *b, char *buf, size_
         memcpy(&wa, a->ram + w, w + 4 <= a->ramsize ? 4 : 0);
         memcpy(&wb, b->ram + w, w + 4 <= b->ramsize ? 4 : 0);
         snprintf(buf, len, "memory word at physical 0x%08" PRIx32 ": bare 0x%08" PRIx32
-                 ", vm 0x%08" PRIx32, w, wa, wb);
+                 ", %s 0x%08" PRIx32, w, wa, who, wb);
         return true;
     }
     return false;
@@ -513,25 +524,14 @@ static bool registers_differ(const view *a, const view *b, const char *who,
     return any;
 }
 
-/* A console byte as a reader wants it: 0x41 'A', 0x0a, or none. */
-static void console_byte(char *buf, size_t len, const view *v, size_t at)
-{
-    if (at >= v->conlen)
-        snprintf(buf, len, "none (%zu bytes)", v->conlen);
-    else if (v->con[at] >= 0x20 && v->con[at] < 0x7f)
-        snprintf(buf, len, "0x%02x '%c'", (uint8_t)v->con[at], v->con[at]);
-    else
-        snprintf(buf, len, "0x%02x", (uint8_t)v->con[at]);
-}
-
 static bool console_differs(const view *a, const view *b, const char *who, FILE *out)
 {
     long at = first_diff((const uint8_t *)a->con, a->conlen, (const uint8_t *)b->con, b->conlen);
     if (at < 0 || !out)
         return at >= 0;
     char ca[48], cb[48];
-    console_byte(ca, sizeof ca, a, (size_t)at);
-    console_byte(cb, sizeof cb, b, (size_t)at);
+    byte_shown(ca, sizeof ca, a->con, a->conlen, (size_t)at);
+    byte_shown(cb, sizeof cb, b->con, b->conlen, (size_t)at);
     fprintf(out, "    console byte %ld: bare %s, %s %s\n", at, ca, who, cb);
     return true;
 }

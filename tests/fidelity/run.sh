@@ -227,13 +227,13 @@ if has trap; then
     "$AS" -D LOOPS=5000 -o "$tmp/kp-late.img" "$tmp/kp.s" &&
     "$AS" -o "$tmp/kf.img" "$tmp/kf.s" || fail "the report guests do not assemble"
     report_check "a kernel pushf" "$tmp/kp.img" \
-        "first divergence at instruction 6 (cycle 6): pc 0x00001018 <ask+0x0>, K=1 IE=0: pushf" \
+        "first divergence at instruction 6 (cycle 6): pc 0x00001018 <ask>, K=1 IE=0: pushf" \
         "memory word 0x00002040 <stack+0x3c>: bare 0x00000001, trap 0x00000000"
     report_check "a late kernel pushf" "$tmp/kp-late.img" \
-        "first divergence at instruction 10006 (cycle 10006): pc 0x00001018 <ask+0x0>, K=1 IE=0: pushf" \
+        "first divergence at instruction 10006 (cycle 10006): pc 0x00001018 <ask>, K=1 IE=0: pushf" \
         "memory word 0x00002040 <stack+0x3c>: bare 0x00000001, trap 0x00000000"
     report_check "a kernel popf" "$tmp/kf.img" \
-        "first divergence at instruction 5 (cycle 5): pc 0x00001010 <set_ie+0x0>, K=1 IE=0: popf" \
+        "first divergence at instruction 5 (cycle 5): pc 0x00001010 <set_ie>, K=1 IE=0: popf" \
         "psr: bare 0x00000003 (K IE), trap 0x00000001 (K)"
     check "the kernel pushf guest" "$tmp/kp.img" trap
 fi

@@ -400,6 +400,20 @@ else
     fail "--trace-insns: one line per instruction, the same bare and in a VM"
     diff "$tmp/bare.itrace" "$tmp/trap.itrace" | head -n 10
 fi
+# A wfi is one instruction however long it idles: bare T32 idles a cycle
+# at a time, a VM to the next event at once; both write it once.
+for m in bare trap emulate; do
+    "$T" run --mode $m --trace-insns "$tmp/$m.itrace" --console /dev/null \
+        "$BUILD/examples/timer.img" >/dev/null
+done
+if [ "$(grep -c ' wfi' "$tmp/bare.itrace")" -eq 2 ] &&
+   [ "$(sed 's/^bare/vm0 /' "$tmp/bare.itrace")" = "$(cat "$tmp/trap.itrace")" ] &&
+   cmp -s "$tmp/trap.itrace" "$tmp/emulate.itrace"; then
+    pass "--trace-insns: a wfi is one line, bare and in a VM"
+else
+    fail "--trace-insns: a wfi is one line, bare and in a VM"
+    diff "$tmp/bare.itrace" "$tmp/trap.itrace" | head -n 10
+fi
 
 # ---- a newcomer's conveniences ---------------------------------------------------------------------
 expect 0 "trapeze 0." "trapeze --version" -- "$T" --version

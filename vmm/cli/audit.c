@@ -17,8 +17,10 @@
  * is listed apart, marked "data": a word of a data range (.word, .ascii,
  * ... in .text), or of a segment that is not executable but shares the
  * page (.data placed there with .org).  It is no instruction, but a
- * translator that scans code pages cannot tell, and would patch it -
- * corrupting the data.
+ * translator that scans code pages cannot tell, and patches it too: one
+ * that patched guest memory in place would corrupt the data.  Trapeze's
+ * bt patches a copy that only the kernel's fetches use, so the guest's
+ * loads still read the word as written (vmm/README.md).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,9 +39,11 @@ static void print_help(void)
           "- the sites a binary translator patches, since they do not trap when run\n"
           "deprivileged.  Data in those pages that decodes as one (a data word in\n"
           "code, or a data segment sharing a page with code) is listed too, marked\n"
-          "\"data\": a page scanner patches it as well, corrupting the data.  The\n"
-          "last line counts every site listed (\"4 sites (1 in data ranges)\", or\n"
-          "\"0 sites\" after the line that says there is none).\n"
+          "\"data\": a page scanner patches it as well (bt patches a copy used only for\n"
+          "the kernel's fetches, so loads still read the data as written; a translator\n"
+          "that patched memory in place would corrupt it).  The last line counts\n"
+          "every site listed (\"4 sites (1 in data ranges)\", or \"0 sites\" after the\n"
+          "line that says there is none).\n"
           "\n"
           "options:\n"
           "  -h, --help           show this help\n"

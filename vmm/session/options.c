@@ -302,7 +302,7 @@ static int add_switch(parser *p, char *val)
     int mode = mode_lookup(colon + 1);
     if (!ok)
         return session_usage_error(p->cmd, "bad --switch-mode '%s' (CYCLES is a positive "
-                                   "number)", val);
+                                   "number below 2^64)", val);
     if (mode < 0 || !mode_get((vmm_mode)mode))
         return session_usage_error(p->cmd, "bad --switch-mode '%s' (a VM can switch to: "
                                    "%s)", val, vmm_mode_names());

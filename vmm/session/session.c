@@ -313,7 +313,9 @@ static int running_vcpu(session *s, int i)
  * as --trace names it (vm0, or vm0.1 for vCPU 1 when there are several).
  * In a VM an instruction can come round twice at the same time and pc -
  * retried after a hidden page fault - and is reported once; two vCPUs at
- * the same time and pc are two instructions. */
+ * the same time and pc are two instructions.  Bare T32 idles in a wfi a
+ * cycle at a time and asks at each: the same wfi one cycle after its last
+ * ask is still the one reported (a VM's wfi is one step: one line). */
 static void insn_line(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t psr,
                       const uint32_t *word)
 {
@@ -325,9 +327,13 @@ static void insn_line(void *ctx, int vm, uint64_t cycle, uint32_t pc, uint32_t p
         snprintf(who, sizeof who, "vm%d.%d", vm, vcpu);
     else if (vm >= 0)
         snprintf(who, sizeof who, "vm%d", vm);
-    if (s->traced_any && s->traced_vm == i && s->traced_vcpu == vcpu &&
-        s->traced_cycle == cycle && s->traced_pc == pc)
+    bool same = s->traced_any && s->traced_vm == i && s->traced_vcpu == vcpu &&
+                s->traced_pc == pc;
+    bool idling = word && T32_OPC(*word) == T32_OP_WFI && s->traced_cycle + 1 == cycle;
+    if (same && (s->traced_cycle == cycle || idling)) {
+        s->traced_cycle = cycle;
         return;
+    }
     s->traced_any = true;
     s->traced_vm = i;
     s->traced_vcpu = vcpu;
