@@ -74,8 +74,11 @@ typedef enum vmm_end {
                         (a full disk, a closed pipe): nobody would see the
                         rest of its run.  A front end's decision (`run`'s:
                         session/session.c), never the run loop's            */
-    VMM_END_INTERRUPTED /* the user stopped the run (Ctrl-C in `run`): also
-                           a front end's decision                          */
+    VMM_END_INTERRUPTED, /* the user stopped the run (Ctrl-C in `run`): also
+                            a front end's decision                         */
+    VMM_END_STUCK    /* the VMM made no progress: one access was a hidden
+                        fault again and again (run/exit.c) - a bug of the
+                        VMM's own code, as a lab's shadow_pte may have     */
 } vmm_end;
 
 /* How a guest ended, with the facts a message needs. */
@@ -116,7 +119,12 @@ typedef struct vmm_vcpu {
                                   run decides an interrupt may come: at a virtual
                                   event, or after an exit that asked for a
                                   boundary - not at a turn's end (run.c, step) */
+    uint64_t hidden_cycle;     /* the hidden faults at one virtual cycle ... */
+    unsigned hidden_faults;    /* ... counted, to catch a shadow entry that never
+                                  lets its access through (run/exit.c) */
 } vmm_vcpu;
+
+#define VMM_HIDDEN_PER_CYCLE 1024u   /* hidden faults at one cycle: stuck (run/exit.c) */
 
 #define VMM_MAX_VMS   8
 #define VMM_MAX_VCPUS T32_MAX_CPUS

@@ -225,7 +225,8 @@ uint64_t fid_ram_hash(const fid_state *s)
 static const char *end_name(vmm_end end)
 {
     static const char *const names[] = { "running", "halt", "limit", "escape", "idle",
-                                         "no-memory" };
+                                         "no-memory", "output-error", "interrupted",
+                                         "stuck" };
     return (unsigned)end < sizeof names / sizeof names[0] ? names[end] : "?";
 }
 

@@ -480,6 +480,7 @@ static const char *end_name(vmm_end end)
     case VMM_END_NO_MEMORY: return "no-memory";
     case VMM_END_OUTPUT:    return "output-error";
     case VMM_END_INTERRUPTED: return "interrupted";   /* (compare does not catch Ctrl-C) */
+    case VMM_END_STUCK:     return "stuck";
     }
     return "?";
 }

@@ -177,6 +177,7 @@ static const char *end_name(vmm_end e)
     case VMM_END_NO_MEMORY: return "no memory";
     case VMM_END_OUTPUT:    return "output error";
     case VMM_END_INTERRUPTED: return "interrupted";
+    case VMM_END_STUCK:     return "stuck";
     }
     return "?";
 }

@@ -64,6 +64,25 @@ static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap 
     vmm_reflect(vc, cpu, cause, t->epc, t->badvaddr);
 }
 
+/*
+ * A hidden fault retires nothing: the instruction runs again.  If the
+ * shadow entry just filled does not allow the access it was filled for (a
+ * wrong shadow_pte - a lab's, say - or a mode's hook), it faults again, for
+ * ever, at one virtual cycle: neither the turn nor --max-insns would end
+ * the run, and no other VM would run again.  One instruction needs a
+ * handful (its fetch, its data, the store that sets D, bt's copy of its
+ * page, a refill after a reclaim, bt's lone-step retries); far more at one
+ * cycle is that VMM bug, said as such rather than hung on.
+ */
+static bool stuck(vmm_vcpu *vc)
+{
+    if (vc->hidden_cycle != vc->vcycles || vc->hidden_faults == 0) {
+        vc->hidden_cycle = vc->vcycles;
+        vc->hidden_faults = 0;
+    }
+    return ++vc->hidden_faults > VMM_HIDDEN_PER_CYCLE;
+}
+
 /* Kind 2: a real page fault.  Ask the shadow code whose fault it is.  A
  * hidden one changed nothing the guest can see: straight back in. */
 static vmm_next page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
@@ -71,6 +90,12 @@ static vmm_next page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
     t32_cause cause;
     switch (shadow_fault(vc, cpu, t->badvaddr, fault_access(t), &cause)) {
     case SHADOW_FIXED:
+        if (stuck(vc)) {                /* the message names the access */
+            vmm_exit_count(vc, t->cause, VMM_TO_STOP);
+            vmm_vm_stop(vc->vm, vc, VMM_END_STUCK);
+            vc->vm->outcome.trap = *t;
+            break;
+        }
         vmm_exit_count(vc, t->cause, VMM_TO_HIDDEN);
         VMM_NOTIFY(vc, .kind = VMM_EV_HIDDEN, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
         return VMM_NEXT_RESUME;         /* hidden: retry the instruction */

@@ -119,6 +119,13 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
         fprintf(stderr, "trapeze: %sinterrupted (Ctrl-C) after %" PRIu64 " cycles, at pc %s\n",
                 who, out->cycles, where);
         return SESSION_INTERRUPTED;
+    case VMM_END_STUCK:
+        fprintf(stderr, "trapeze: %sthe VMM is stuck: the %s at 0x%08" PRIx32 " was a hidden "
+                "page fault %u times at cycle %" PRIu64 ", pc %s - the shadow entry filled "
+                "for it does not allow it (a VMM bug: shadow_pte in memory/shadow.c, or "
+                "the mode's)\n", who, t32_cause_name(out->trap.cause), out->trap.badvaddr,
+                VMM_HIDDEN_PER_CYCLE, out->cycles, where);
+        return SESSION_STUCK;
     }
     return SESSION_ERROR;
 }

@@ -24,6 +24,7 @@
  *   2  bad command line               5  a guest waits for an interrupt that
  *                                        can never come (wfi, nothing armed)
  *                                     6  the VMM ran out of its own memory
+ *                                     7  the VMM is stuck (its own bug: run/exit.c)
  *                                   130  interrupted (Ctrl-C: session_catch_interrupt)
  * A write that failed (an output, stdout, a disk image) is status 1 whatever
  * the guests' ends: what the run produced is not all there.
@@ -45,6 +46,7 @@ enum {
     SESSION_ESCAPE = 4,
     SESSION_IDLE = 5,
     SESSION_NO_MEMORY = 6,
+    SESSION_STUCK = 7,
     SESSION_INTERRUPTED = 130    /* 128 + SIGINT, as the shell reports a Ctrl-C */
 };
 
