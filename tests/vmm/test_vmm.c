@@ -649,6 +649,44 @@ static void test_two_vcpus(void **state)
     vmm_free(v);
 }
 
+/* ---- a VMM bug does not hang the run -------------------------------------------------------------- */
+
+/* A mode whose shadow entries leave out U: the guest, run in real user
+ * mode, can never use them - the mistake of a lab's shadow_pte.  Each fault
+ * is "hidden" and retires nothing, so without a guard the run loops for
+ * ever at cycle 0, past any limit.  It stops, stuck, naming the access. */
+static uint32_t entry_without_u(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
+                                const t32_walk_result *w, t32_access access, uint32_t spte)
+{
+    (void)vc, (void)cpu, (void)va, (void)w, (void)access;
+    return spte & ~T32_PTE_U;
+}
+
+static void test_useless_shadow_entry_stops_stuck(void **state)
+{
+    (void)state;
+    char err[128];
+    prog p = kernel_start(false);
+    op0(&p, T32_OP_HALT);
+    vmm *v = vmm_new(VMM_MODE_TRAP, 1, RAM, err, sizeof err);
+    assert_non_null(v);
+    vmm_vm *vm = v->vms[0];
+    vmm_mode_ops broken = *vm->mode;
+    broken.shadow_pte = entry_without_u;
+    vm->mode = &broken;
+    memcpy(vm->mem, ram, RAM);
+    quiet_console(&vm->con);
+    vm->vcpus[0].pc = KCODE;
+    vm->limit = LIMIT;
+    vmm_sched_run(v);
+    assert_int_equal(vm->outcome.end, VMM_END_STUCK);
+    assert_int_equal(vm->outcome.trap.cause, T32_CAUSE_FETCH_FAULT);
+    assert_int_equal(vm->outcome.trap.badvaddr, KCODE);
+    assert_int_equal(vm->vcpus[0].vcycles, 0);
+    assert_int_equal(vm->stats.shadow_faults, VMM_HIDDEN_PER_CYCLE + 1);   /* the last: stuck */
+    vmm_free(v);
+}
+
 /* ---- building the VMM --------------------------------------------------------------------------- */
 
 /* VMs sit back to back from host address 0, the VMM's memory above them. */
@@ -1118,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_bt_run_on_stops_at_the_page_end),
         cmocka_unit_test(test_bt_random_programs_match_bare),
         cmocka_unit_test(test_two_vcpus),
+        cmocka_unit_test(test_useless_shadow_entry_stops_stuck),
         cmocka_unit_test(test_memory_layout),
         cmocka_unit_test(test_frame_allocator),
     };
