@@ -470,6 +470,36 @@ static void test_disk_interrupt_while_spinning(void **state)
     free_runs(&r);
 }
 
+/* Interrupts off, no exit after the command: the kernel polls guest
+ * memory until the transfer's first word shows up.  The transfer lands at
+ * its virtual event whether or not anyone wants its interrupt (it used to
+ * land only when a boundary asked for interrupt lines: never, here). */
+static void test_disk_dma_lands_while_polling_memory(void **state)
+{
+    (void)state;
+    disk_program(DATA, 1);
+    prog p = kernel_start(true);
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_DISK_SECTOR);
+    li(&p, 1, DATA);
+    out(&p, 1, T32_PORT_DISK_ADDR);
+    out(&p, 0, T32_PORT_DISK_CTRL);             /* its interrupt off */
+    addi(&p, 1, 0, 1);
+    out(&p, 1, T32_PORT_DISK_COUNT);
+    out(&p, 1, T32_PORT_DISK_CMD);
+    li(&p, 4, DATA);
+    uint32_t loop = p.pc;
+    addi(&p, 2, 2, 1);
+    ldw(&p, 3, 4, 0);
+    emit(&p, T32_ENC_I(T32_OP_BZ, 3, 0, (uint32_t)(((int32_t)loop - (int32_t)p.pc) / 4) & 0xffffu));
+    op0(&p, T32_OP_HALT);
+    runs r = run_both(LIMIT, true);
+    assert_same(&r);
+    assert_int_equal(r.vm->outcome.end, VMM_END_HALT);
+    assert_true(r.vm->vcpus[0].r[2] > 0);
+    free_runs(&r);
+}
+
 /* DMA that would run past the VM's RAM ends in ERROR and touches nothing:
  * the VMM's memory right above the VM is not reachable. */
 static void test_disk_dma_outside_guest_memory_fails(void **state)
@@ -1135,6 +1165,7 @@ int main(void)
         cmocka_unit_test(test_console_input_interrupts),
         cmocka_unit_test(test_disk_dma_into_guest_memory),
         cmocka_unit_test(test_disk_interrupt_while_spinning),
+        cmocka_unit_test(test_disk_dma_lands_while_polling_memory),
         cmocka_unit_test(test_disk_dma_outside_guest_memory_fails),
         cmocka_unit_test(test_trap_without_vector_escapes),
         cmocka_unit_test(test_instruction_limit),

@@ -199,7 +199,9 @@ static bool irq_point(vmm_vcpu *vc)
  * that matters. */
 static void step(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    vtimer_update(vc);
+    /* The virtual timer latches, and a disk transfer due now lands in guest
+     * memory, interrupts wanted or not: a guest may poll memory for it. */
+    (void)vtimer_lines(vc);
     if (irq_point(vc) && vmm_inject_pending(vc, cpu) &&
         (vc->vm->outcome.end != VMM_RUNNING || vc->vm->vmm->stop))
         return;                    /* the interrupt escaped (no TVEC), or a debugger
@@ -286,6 +288,10 @@ vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum)
         else
             step(vc, cpu);
     }
+    /* Stopped at a boundary: what bare T32's boundary does before it stops
+     * (a due transfer lands, the timer latches), so a state shown here is
+     * bare's at the same cycle. */
+    (void)vtimer_lines(vc);
     vcpu_save(vc, cpu);
     return vm->outcome.end;
 }
