@@ -188,7 +188,7 @@ static bool add_symbols(as_state *as, t32_image *img)
         const symbol *s = all[i];
         uint32_t flags = (s->global ? T32_SYM_GLOBAL : 0) |
                          (s->kind != SYM_LABEL && s->constant ? T32_SYM_ABS : 0);
-        if (sym_defined_now(as, s))
+        if (sym_defined_now(as, s) && sym_fits_32_bits(s))
             ok = t32_image_add_symbol(img, s->name, (uint32_t)s->value, flags);
     }
     free(all);

@@ -137,6 +137,14 @@ typedef struct symbol {
     size_t order;            /* creation order, for a stable output */
 } symbol;
 
+/* Whether a symbol's value has a 32-bit form (-2^31..2^32-1, a negative one
+ * as its two's complement): only those go into an image's symbol table,
+ * whose values are 32 bits.  A bigger constant lives in the source only. */
+static inline bool sym_fits_32_bits(const symbol *s)
+{
+    return s->value >= INT32_MIN && s->value <= (int64_t)UINT32_MAX;
+}
+
 typedef struct local_label {
     int64_t num;
     int64_t *cur, *prev;     /* definition addresses this pass / last pass */

@@ -14,6 +14,7 @@
  * is `nm`-style: value, kind (T text, D data, B bss, A constant; lower case
  * when not .global) and name, sorted by value.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,7 +133,10 @@ void list_symbol_map(as_state *as, FILE *out)
                                            : "TDB"[section_of_address(as, s)];
         if (!s->global)
             kind = (char)(kind - 'A' + 'a');
-        fprintf(out, "%08x %c %s\n", (uint32_t)s->value, kind, s->name);
+        if (sym_fits_32_bits(s))
+            fprintf(out, "%08x %c %s\n", (uint32_t)s->value, kind, s->name);
+        else        /* (the image leaves it out: its values are 32 bits) */
+            fprintf(out, "%08" PRIx64 " %c %s\n", (uint64_t)s->value, kind, s->name);
     }
     free(all);
 }

@@ -180,5 +180,12 @@ printf '        .set n, 0x1000\n        .entry n\n        .set n, 0x1004\n      
 "$bin/t32as" -o setentry.img setentry.s && "$bin/t32dis" setentry.img | grep -q '^; entry point 0x00001000$' ||
     fail ".entry n takes n's value at the .entry line"
 
+# A constant beyond 32 bits: the map shows its value, the image (32-bit
+# symbol values) leaves it out rather than keep a wrong one.
+printf '.equ BIG, 0x100000000\n.equ NEG, -1\n.global BIG\nnop\n' >big.s
+"$bin/t32as" -m big.map -o big.img big.s && grep -q '^100000000 A BIG$' big.map &&
+    "$bin/t32dis" big.img >big.dis && ! grep -q 'BIG' big.dis && grep -q '\.equ NEG, 0xffffffff' big.dis ||
+    fail "a constant beyond 32 bits: in the map whole, not in the image"
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
