@@ -51,16 +51,21 @@ static bool source_line(const char *file, int n, char *buf, size_t len)
     FILE *f = open_source(file);
     if (!f)
         return false;
-    int at = 1, c;
+    int at = 1, c = 0;
     size_t k = 0;
     while (at < n && (c = getc(f)) != EOF)
         at += c == '\n';
-    while (at == n && (c = getc(f)) != EOF && c != '\n')
+    bool any = false;           /* line n has a character (its newline, say) */
+    while (at == n && (c = getc(f)) != EOF) {
+        any = true;
+        if (c == '\n')
+            break;
         if (k + 1 < len)
             buf[k++] = c == '\t' ? ' ' : (char)c;
+    }
     buf[k] = '\0';
     fclose(f);
-    return at == n;
+    return at == n && any;      /* (after the last newline there is no line) */
 }
 
 void show_source_line(debugger *d, uint32_t pc)

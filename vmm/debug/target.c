@@ -730,6 +730,7 @@ void dbg_report_stop(debugger *d, bool show_events)
         fprintf(d->out, "[vm%d] ", d->vm);
     show_insn(d, dbg_pc(d), false);
     show_source_line(d, dbg_pc(d));
+    d->list_line = 0;           /* the next `list`: around this stop, as gdb's */
     show_displays(d);
     if (d->rev)
         reverse_note(d->rev);
@@ -784,4 +785,5 @@ void dbg_restart(debugger *d)
     fprintf(d->out, "Starting over at cycle 0.\n");
     show_insn(d, dbg_pc(d), false);
     show_source_line(d, dbg_pc(d));
+    d->list_line = 0;
 }
