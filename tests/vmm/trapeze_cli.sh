@@ -194,7 +194,12 @@ expect 1 "indir: error: is a directory" "compare --input DIR" \
     -- "$T" compare --input "$tmp/indir" "$G/hello.img"
 
 # ---- how a run ends: the same status bare and in a VM ------------------------------------
+# An escaped syscall is told at the syscall, though its EPC is the next one.
+printf '_start: syscall\n        halt\n' >"$tmp/sys.s"
+"$BUILD/bin/t32as" -o "$tmp/sys.img" "$tmp/sys.s"
 for mode in bare trap; do
+    expect 4 "syscall taken in kernel mode with tvec = 0, at pc 0x00001000 <_start>" \
+        "escaped syscall ($mode)" -- "$T" run --mode $mode "$tmp/sys.img"
     expect 4 "unhandled trap: illegal taken in kernel mode with tvec = 0, at pc 0x00001008 <bad>" \
         "escape ($mode)" -- "$T" run --mode $mode "$G/escape.img"
     expect 5 "wfi with no timer" "idle for ever ($mode)" -- "$T" run --mode $mode "$G/idle.img"

@@ -84,7 +84,10 @@ void session_describe_pc(char *buf, size_t len, const t32_image *img, uint32_t p
 int session_report(const char *who, const t32_image *img, const vmm_outcome *out)
 {
     char where[512];
-    session_describe_pc(where, sizeof where, img, out->pc);
+    /* An escaped trap is told at the instruction that trapped: its EPC,
+     * except for syscall, whose EPC is the one after it (ISA.md). */
+    bool after = out->end == VMM_END_ESCAPE && out->trap.cause == T32_CAUSE_SYSCALL;
+    session_describe_pc(where, sizeof where, img, after ? out->pc - 4 : out->pc);
     switch (out->end) {
     case VMM_RUNNING:
     case VMM_END_HALT:
