@@ -444,18 +444,25 @@ static void test_disk_dma_into_guest_memory(void **state)
  * cycle (the loop counter in r2 shows where).  Starting a transfer moves
  * the next virtual event, so that exit may not go straight back into the
  * guest with the old one (run.c, vmm_next). */
+/* Sector 1 into DATA, one sector, the completion interrupt on or off; r1 =
+ * 1 after it (the read command's number). */
+static void disk_setup(prog *p, bool irq)
+{
+    addi(p, 1, 0, 1);
+    out(p, 1, T32_PORT_DISK_SECTOR);
+    li(p, 1, DATA);
+    out(p, 1, T32_PORT_DISK_ADDR);
+    addi(p, 1, 0, 1);
+    out(p, 1, T32_PORT_DISK_COUNT);
+    out(p, irq ? 1 : 0, T32_PORT_DISK_CTRL);
+}
+
 static void test_disk_interrupt_while_spinning(void **state)
 {
     (void)state;
     disk_program(DATA, 1);
     prog p = kernel_start(true);
-    addi(&p, 1, 0, 1);
-    out(&p, 1, T32_PORT_DISK_SECTOR);
-    li(&p, 1, DATA);
-    out(&p, 1, T32_PORT_DISK_ADDR);
-    addi(&p, 1, 0, 1);
-    out(&p, 1, T32_PORT_DISK_COUNT);
-    out(&p, 1, T32_PORT_DISK_CTRL);             /* its interrupt on */
+    disk_setup(&p, true);
     op0(&p, T32_OP_STI);
     in(&p, 3, T32_PORT_DISK_STATUS);            /* idle: straight back in */
     out(&p, 1, T32_PORT_DISK_CMD);
@@ -479,13 +486,7 @@ static void test_disk_dma_lands_while_polling_memory(void **state)
     (void)state;
     disk_program(DATA, 1);
     prog p = kernel_start(true);
-    addi(&p, 1, 0, 1);
-    out(&p, 1, T32_PORT_DISK_SECTOR);
-    li(&p, 1, DATA);
-    out(&p, 1, T32_PORT_DISK_ADDR);
-    out(&p, 0, T32_PORT_DISK_CTRL);             /* its interrupt off */
-    addi(&p, 1, 0, 1);
-    out(&p, 1, T32_PORT_DISK_COUNT);
+    disk_setup(&p, false);
     out(&p, 1, T32_PORT_DISK_CMD);
     li(&p, 4, DATA);
     uint32_t loop = p.pc;
