@@ -518,7 +518,10 @@ void points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t le
     const vmm_event *ev = &e->ev;
     const t32_image *img = session_image(d->s, e->vm);
     char at[200], insn[96], vm[16] = "";
-    session_describe_pc(at, sizeof at, img, ev->pc);
+    /* A syscall's EPC is the instruction after it (ISA.md); it is told at
+     * the syscall itself, as the run's own report does. */
+    bool after = ev->kind == VMM_EV_REFLECT && ev->cause == T32_CAUSE_SYSCALL;
+    session_describe_pc(at, sizeof at, img, after ? ev->pc - 4 : ev->pc);
     dis_insn(ev->insn, ev->pc, img, insn, sizeof insn);
     if (d->v->nvms > 1)
         snprintf(vm, sizeof vm, "[vm%d] ", e->vm);
