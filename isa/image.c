@@ -362,6 +362,9 @@ static bool read_segments(const uint8_t *b, size_t len, const layout *lo, t32_im
         if (filesz && (off < lo->end || (uint64_t)off + filesz > len))
             return fail(err, errlen, "segment %u: its %u data bytes at offset %u lie %s",
                         i, filesz, off, off < lo->end ? "inside the tables" : "outside the file");
+        if (!filesz && off)
+            return fail(err, errlen, "segment %u stores no bytes but names data offset %u "
+                        "(it must be 0)", i, off);
         if (filesz > size)
             return fail(err, errlen, "segment %u stores %u bytes but is only %u bytes long",
                         i, filesz, size);

@@ -214,6 +214,7 @@ static void validation_failures(void **state)
     refused(28, 0xffffffff, "truncated image");
     refused(SEG0 + 16, 8, "lie inside the tables");
     refused(SEG0 + 16, 0xfffffffc, "lie outside the file");
+    refused(SEG1 + 16, 140, "segment 1 stores no bytes but names data offset 140 (it must be 0)");
     refused(SEG0 + 4, 4, "segment 0 stores 8 bytes but is only 4 bytes long");
     refused(SEG0 + 8, 8, "segment 0 has unknown flags 0x8");
     refused(SEG1 + 4, 0, "segment 1 is empty");

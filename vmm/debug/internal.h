@@ -104,6 +104,7 @@ struct debugger {
     int          hit_event;  /* index in events[] of the event that stopped it, -1 */
     uint64_t     bare_limit; /* bare: --max-insns (0 none) */
     bool         killed;     /* kill: the guest is gone until `run` */
+    bool         killed_vm[VMM_MAX_VMS]; /* which VMs the kill stopped (info vm) */
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;
     size_t       checkpoint_mem;

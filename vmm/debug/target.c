@@ -743,8 +743,10 @@ void dbg_kill(debugger *d)
 {
     if (d->v) {
         for (int i = 0; i < d->v->nvms; i++)
-            if (d->v->vms[i]->outcome.end == VMM_RUNNING)
+            if (d->v->vms[i]->outcome.end == VMM_RUNNING) {
                 vmm_vm_stop(d->v->vms[i], &d->v->vms[i]->vcpus[0], VMM_END_HALT);
+                d->killed_vm[i] = true;
+            }
     } else {
         d->bare_out = (vmm_outcome){ .end = VMM_END_HALT, .pc = bare_cpu(d)->pc,
                                      .cycles = bare_cpu(d)->cycles };
@@ -781,6 +783,7 @@ void dbg_restart(debugger *d)
     }
     d->bare_out = (vmm_outcome){ .end = VMM_RUNNING };
     d->killed = false;
+    memset(d->killed_vm, 0, sizeof d->killed_vm);
     d->hit_id = 0;              /* at the start, stopped by no point */
     fprintf(d->out, "Starting over at cycle 0.\n");
     show_insn(d, dbg_pc(d), false);

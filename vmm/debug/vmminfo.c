@@ -52,11 +52,14 @@ bool dc_info_vcpu(debugger *d, char *args)
     const vmm_vcpu *vc = dbg_vcpu(d);
     const t32_cpu *cpu = real_cpu(d);
     bool direct = vc->vm->mode->run == NULL;
-    bool ours = d->v->on_cpu[cpu->id] == vc;
+    const vmm_vcpu *last = d->v->on_cpu[cpu->id];
+    const char *whose = last == vc ? ""
+                      : last     ? " (another vCPU ran there last)"
+                                 : " (its TLB is flushed before the next turn)";
     char real[5][160];
     if (direct) {
         fprintf(d->out, "vm%d vcpu%d, mode %s, on real CPU %d%s\n", d->vm, d->vcpu,
-                vc->vm->mode->name, cpu->id, ours ? "" : " (another vCPU ran there last)");
+                vc->vm->mode->name, cpu->id, whose);
         snprintf(real[0], sizeof real[0], "0x%08" PRIx32, cpu->pc);
         snprintf(real[1], sizeof real[1], "%u   (guest code always runs with real K = 0; "
                  "between turns the CPU is left as the VMM's last exit left it)",
@@ -192,7 +195,8 @@ bool dc_info_vm(debugger *d, char *args)
         fprintf(d->out, "%c vm%d  mode %-7s %d vCPU%s  guest-physical 0..0x%08" PRIx32
                 " at host-physical 0x%08" PRIx32 "  %s, cycle %" PRIu64 "\n",
                 i == d->vm ? '*' : ' ', i, vm->mode->name, vm->nvcpus, vm->nvcpus > 1 ? "s" : "",
-                vm->size - 1, vm->base, end_name(vm->outcome.end), vmm_vm_time(vm));
+                vm->size - 1, vm->base, d->killed_vm[i] ? "killed" : end_name(vm->outcome.end),
+                vmm_vm_time(vm));
     }
     return true;
 }
