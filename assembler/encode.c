@@ -128,22 +128,29 @@ static bool imm(insn *in, fit_mode mode, int bits, const char *what)
     return true;
 }
 
-/* `(reg)` at the lexer's position?  Consumes it if so. */
-static bool paren_reg(insn *in, unsigned *r)
+/* `(reg)` at the lexer's position?  1: consumed it; 0: something else is
+ * there (an expression: `(4)`, `(x+1)(r2)`), left unread; -1: `(reg`
+ * without its `)`, an error already reported. */
+static int paren_reg(insn *in, unsigned *r)
 {
     lexer save = *in->lx;
     token open = lx_next(in->lx), name = lx_next(in->lx), close = lx_next(in->lx);
     char text[16];
-    if (lx_is(open, '(') && name.kind == T_IDENT && name.len < sizeof text && lx_is(close, ')')) {
+    if (lx_is(open, '(') && name.kind == T_IDENT && name.len < sizeof text) {
         lx_text(in->lx, name, text, sizeof text);
         int n = as_register(text);
-        if (n >= 0) {
+        if (n >= 0 && lx_is(close, ')')) {
             *r = (unsigned)n;
-            return true;
+            return 1;
+        }
+        if (n >= 0) {
+            if (close.kind != T_ERROR)
+                as_error(in->as, close, "expected ')' after the base register");
+            return -1;
         }
     }
     *in->lx = save;
-    return false;
+    return 0;
 }
 
 /* imm(base), (base), or a bare expression meaning expr(r0). */
@@ -151,9 +158,10 @@ static bool mem(insn *in, fit_mode mode)
 {
     if (!more(in))
         return false;
-    if (paren_reg(in, &in->f[1])) {
+    int base = paren_reg(in, &in->f[1]);
+    if (base) {
         in->imm = 0;
-        return true;
+        return base > 0;
     }
     value v;
     token at;
@@ -501,15 +509,17 @@ static void unknown_mnemonic(insn *in)
 bool encode_insn(as_state *as, lexer *lx, token mn, const char *name)
 {
     insn in = { .as = as, .lx = lx, .mn = mn, .name = name, .syntax = "", .pc = sec_here(as) };
+    int op = t32_op_lookup(name);
+    size_t pseudo = 0;
+    while (op < 0 && pseudo < sizeof pseudos / sizeof pseudos[0] &&
+           strcmp(name, pseudos[pseudo].name) != 0)
+        pseudo++;
+    if (op < 0 && pseudo == sizeof pseudos / sizeof pseudos[0]) {
+        unknown_mnemonic(&in);      /* not an instruction: its address does not matter */
+        return false;
+    }
     if (in.pc % 4)
         as_error(as, mn, "instruction at unaligned address 0x%x (instructions must be "
                  "word-aligned: add '.align 4')", in.pc);
-    int op = t32_op_lookup(name);
-    if (op >= 0)
-        return real(&in, op);
-    for (size_t i = 0; i < sizeof pseudos / sizeof pseudos[0]; i++)
-        if (strcmp(name, pseudos[i].name) == 0)
-            return pseudos[i].assemble(&in);
-    unknown_mnemonic(&in);
-    return false;
+    return op >= 0 ? real(&in, op) : pseudos[pseudo].assemble(&in);
 }

@@ -65,12 +65,23 @@ uint32_t eval(const char *expr)
     return first_word(src);
 }
 
-void expect_error(const char *src, const char *needle)
+/* An error containing needle (and, if only, no other error). */
+static void error_expected(const char *src, const char *needle, bool only)
 {
     asm_run r = run(src);
-    if (r.ok || !strstr(r.diag, needle))
-        fail_msg("expected an error containing \"%s\" for:\n%s\ngot (%s):\n%s", needle, src,
-                 r.ok ? "success" : "failure", r.diag);
+    if (r.ok || !strstr(r.diag, needle) || (only && r.res.errors != 1))
+        fail_msg("expected %s error containing \"%s\" for:\n%s\ngot (%s):\n%s",
+                 only ? "one" : "an", needle, src, r.ok ? "success" : "failure", r.diag);
     assert_true(r.res.errors > 0);
     run_free(&r);
+}
+
+void expect_error(const char *src, const char *needle)
+{
+    error_expected(src, needle, false);
+}
+
+void expect_one_error(const char *src, const char *needle)
+{
+    error_expected(src, needle, true);
 }

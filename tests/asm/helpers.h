@@ -36,5 +36,7 @@ uint32_t eval(const char *expr);
 /* Assemble `src`, which must fail, and check that the diagnostics contain
  * `needle`. */
 void expect_error(const char *src, const char *needle);
+/* The same, and that error is the only one. */
+void expect_one_error(const char *src, const char *needle);
 
 #endif

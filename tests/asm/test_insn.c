@@ -155,6 +155,7 @@ static void operand_errors(void **state)
     expect_error("add r1, r2 r3\n", "expected ',' between operands, found 'r3'");
     expect_error("add r1, r16, r3\n", "expected a register (r0-r15, zero, fp, sp, lr), found 'r16'");
     expect_error("ldw r1, 4(r2\n", "expected ')' after the base register");
+    expect_one_error("stw r1, (r2\n", "t.s:1:12: error: expected ')' after the base register");
     expect_error("ldw r1, 0x10000\n", "address 0x10000 is out of reach of a 16-bit offset from r0");
     expect_error("ldw r1, -40000\n", "address -0x9c40 is out of reach");
     expect_error("mfsr r1, epcc\n", "unknown system register 'epcc'");
@@ -164,6 +165,7 @@ static void operand_errors(void **state)
     expect_error("lw r1, 0(r2)\n", "unknown mnemonic 'lw'; did you mean 'ldw'?");
     expect_error("hlt\n", "unknown mnemonic 'hlt'; did you mean 'halt'?");
     expect_error(".byte 1\nnop\n", "instruction at unaligned address 0x1001");
+    expect_one_error(".byte 1\nfoo r1\n", "unknown mnemonic 'foo'");   /* nothing about alignment */
     expect_error("li r1\n", "too few operands for 'li' (expected 'li rd, expr')");
     expect_error("5\n", "expected a label, instruction or directive, found '5'");
     expect_error(".frob\n", "unknown directive '.frob'");
