@@ -116,6 +116,10 @@ grep -q "bare run has no VMM" "$tmp/err" || fail "exits of bare: $(cat "$tmp/err
 [ ! -e "$tmp/x.dot" ] || fail "a failed graph left a file"
 [ "$(status "$T" dot exits --mode trap --vm-index 3 "$BUILD/examples/hello.img")" = 2 ] ||
     fail "no such VM: not status 2"
+# vms draws every VM, but a VM named that is not there is still a mistake.
+[ "$(status "$T" dot vms --mode trap --vm-index 1 "$BUILD/examples/hello.img")" = 2 ] ||
+    fail "vms, no such VM: not status 2"
+grep -q "^trapeze dot: error: --vm-index 1: there is 1 VM" "$tmp/err" || fail "vms, no such VM: $(cat "$tmp/err")"
 # A bare run has one guest, 0: another index is no VM either, not ignored
 # (the guest given as IMAGE or as --vm alone).
 for g in "$BUILD/examples/hello.img" "--vm $BUILD/examples/hello.img"; do

@@ -50,7 +50,8 @@ static void print_help(void)
           "                       When the graph goes to stdout, the guests' console\n"
           "                       output goes to stderr (unless --console/console=FILE)\n"
           "  --at CYCLES          stop every guest at this virtual time instead of its end\n"
-          "  --vm-index N         the VM to draw (pagetable, exits; default 0)\n", stdout);
+          "  --vm-index N         the VM to draw (pagetable, exits; default 0; vms draws\n"
+          "                       every VM, but N must still be one of them)\n", stdout);
     fputs(session_options_help, stdout);
     fputs("  -h, --help           show this help\n"
           "\n"
@@ -117,19 +118,19 @@ static int parse_kind(dot_args *d, int argc, char **argv)
 }
 
 /* What this session can never draw, said before its guests run (a run may
- * take minutes): an exits graph needs the VMM, and exits and pagetable a VM
- * that exists - as draw() would find after the run.  A bare run has its
- * one guest, 0, and no other to draw. */
+ * take minutes): an exits graph needs the VMM, and --vm-index a VM that
+ * exists - as draw() would find after the run (vms draws every VM, yet a
+ * VM named that is not there is still a mistake).  A bare run has its one
+ * guest, 0, and no other to draw. */
 static int check_drawable(session *s, const dot_args *d)
 {
     vmm *v = session_vmm(s);
-    bool exits = d->kind == DOT_EXITS, pagetable = d->kind == DOT_PAGETABLE;
-    if (!v && exits)
+    if (!v && d->kind == DOT_EXITS)
         return session_usage_error("dot", "no exits graph: a bare run has no VMM");
-    if (!v && pagetable && d->vm != 0)
+    if (!v && d->vm != 0)
         return session_usage_error("dot", "--vm-index %d: a bare run has no VMs, only its "
                                    "one guest (0)", d->vm);
-    if (v && (exits || pagetable) && (d->vm < 0 || d->vm >= v->nvms))
+    if (v && (d->vm < 0 || d->vm >= v->nvms))
         return session_usage_error("dot", "--vm-index %d: there %s %d VM%s", d->vm,
                                    v->nvms == 1 ? "is" : "are", v->nvms, v->nvms == 1 ? "" : "s");
     return 0;
