@@ -76,7 +76,10 @@ expect 2 "bad --vm setting 'input=-' (standard input cannot be named" "--vm ...,
 expect 2 "bad --input '-'" "compare --input -" -- "$T" compare --input - "$G/hello.img"
 expect 0 "hello from a guest" "run -- IMAGE" -- "$T" run --mode trap -- "$G/hello.img"
 expect 1 "-x.img: error:" "run -- -x.img: an IMAGE, not an option" -- "$T" run -- -x.img
-expect 1 "--help: error:" "run -- --help: an IMAGE, not the help" -- "$T" run -- --help
+for cmd in run debug compare audit "dot vms"; do
+    # shellcheck disable=SC2086  # "dot vms" is meant to split
+    expect 1 "--help: error:" "$cmd -- --help: an IMAGE, not the help" -- "$T" $cmd -- --help
+done
 expect 0 "0 sites" "audit -- IMAGE" -- "$T" audit -- "$G/hello.img"
 expect 0 "fidelity" "compare -- IMAGE" -- "$T" compare -- "$G/hello.img"
 

@@ -274,11 +274,9 @@ static int debug_main(debug_opts *dopt, int argc, char **argv)
 
 int cmd_debug(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_help();
-            return 0;
-        }
+    if (session_asks_help(argc, argv)) {      /* before `--`: after it, a file name */
+        print_help();
+        return 0;
     }
     debug_opts dopt = { .scripts = calloc((size_t)argc, sizeof(char *)) };
     if (!dopt.scripts) {

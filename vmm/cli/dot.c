@@ -175,11 +175,9 @@ static int write_graph(t32_out *o, session *s, const dot_args *d)
 
 int cmd_dot(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_help();
-            return 0;
-        }
+    if (session_asks_help(argc, argv)) {      /* before `--`: after it, a file name */
+        print_help();
+        return 0;
     }
     dot_args d = { 0 };
     int used = parse_kind(&d, argc, argv);
