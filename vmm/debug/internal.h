@@ -105,6 +105,7 @@ struct debugger {
     uint64_t     bare_limit; /* bare: --max-insns (0 none) */
     bool         killed;     /* kill: the guest is gone until `run` */
     bool         killed_vm[VMM_MAX_VMS]; /* which VMs the kill stopped (info vm) */
+    bool         end_told[VMM_MAX_VMS];  /* that VM's end was told (dbg_report_stop) */
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;
     size_t       checkpoint_mem;

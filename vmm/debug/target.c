@@ -680,6 +680,26 @@ static void report_end(debugger *d)
     fflush(stderr);
 }
 
+/* With several VMs, the others run on while the selected one is stepped
+ * or continued, and may end meanwhile: each end is told once, at the
+ * first stop after it (a step back that brings a VM back to life lets its
+ * next end be told again). */
+static void report_other_ends(debugger *d)
+{
+    int selected_vm = d->vm, selected_vcpu = d->vcpu;
+    for (int i = 0; i < d->v->nvms; i++) {
+        bool ended = d->v->vms[i]->outcome.end != VMM_RUNNING;
+        if (i != selected_vm && ended && !d->end_told[i]) {
+            d->vm = i;
+            d->vcpu = 0;
+            report_end(d);
+        }
+        d->end_told[i] = ended;
+    }
+    d->vm = selected_vm;
+    d->vcpu = selected_vcpu;
+}
+
 /* The VMM's side of the last stop, in words: every event of a step, or
  * the event that stopped a continue and those after it. */
 static void report_events(debugger *d, bool all)
@@ -718,6 +738,8 @@ void dbg_report_stop(debugger *d, bool show_events)
         fprintf(d->out, "\nVMM event %d (%s):\n", p->id, p->what);
     if (d->v)
         report_events(d, show_events);
+    if (d->v && d->v->nvms > 1)
+        report_other_ends(d);
     if (!dbg_alive(d)) {
         report_end(d);
         return;
@@ -745,7 +767,7 @@ void dbg_kill(debugger *d)
         for (int i = 0; i < d->v->nvms; i++)
             if (d->v->vms[i]->outcome.end == VMM_RUNNING) {
                 vmm_vm_stop(d->v->vms[i], &d->v->vms[i]->vcpus[0], VMM_END_HALT);
-                d->killed_vm[i] = true;
+                d->killed_vm[i] = d->end_told[i] = true;
             }
     } else {
         d->bare_out = (vmm_outcome){ .end = VMM_END_HALT, .pc = bare_cpu(d)->pc,
@@ -784,6 +806,7 @@ void dbg_restart(debugger *d)
     d->bare_out = (vmm_outcome){ .end = VMM_RUNNING };
     d->killed = false;
     memset(d->killed_vm, 0, sizeof d->killed_vm);
+    memset(d->end_told, 0, sizeof d->end_told);
     d->hit_id = 0;              /* at the start, stopped by no point */
     fprintf(d->out, "Starting over at cycle 0.\n");
     show_insn(d, dbg_pc(d), false);
