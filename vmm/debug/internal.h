@@ -59,6 +59,8 @@ typedef struct dbg_event {
     uint64_t  cycle;
     uint32_t  vpsr;          /* virtual PSR when it happened */
     uint32_t  tvec;          /* virtual TVEC then (where a reflect goes) */
+    bool      interpreted;   /* in a mode that interprets every instruction
+                                (emulate): handled in the VMM, but no exit */
 } dbg_event;
 
 struct debugger {

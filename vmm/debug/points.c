@@ -413,9 +413,12 @@ void points_report_watch(debugger *d, dbg_point *p)
 
 /* ---- the VMM's events ------------------------------------------------------------------ */
 
-/* Does the event count as an exit with this cause (any if arg < 0)? */
-static bool exit_matches(const vmm_event *ev, int arg)
+/* Does the event count as an exit with this cause (any if arg < 0)?  In a
+ * mode that interprets every instruction nothing exits: no event does. */
+static bool exit_matches(const vmm_event *ev, bool interpreted, int arg)
 {
+    if (interpreted)
+        return false;
     t32_cause cause;
     switch (ev->kind) {
     case VMM_EV_EMULATE: cause = T32_CAUSE_PRIVILEGED; break;
@@ -428,11 +431,12 @@ static bool exit_matches(const vmm_event *ev, int arg)
     return arg < 0 || (int)cause == arg;
 }
 
-static bool event_matches(const dbg_point *p, const vmm_event *ev)
+static bool event_matches(const dbg_point *p, const dbg_event *e)
 {
+    const vmm_event *ev = &e->ev;
     switch (p->kind) {
     case BP_EXIT:
-        return exit_matches(ev, p->arg);
+        return exit_matches(ev, e->interpreted, p->arg);
     case BP_EMULATE:
         return (ev->kind == VMM_EV_EMULATE || ev->kind == VMM_EV_PATCHED) &&
                (p->arg < 0 || (int)T32_OPC(ev->insn) == p->arg);
@@ -482,12 +486,14 @@ void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
     int idx = d->nevents++;
     d->events[idx % DBG_MAX_EVENTS] = (dbg_event){
         .ev = *ev, .vm = vc->vm->id, .vcpu = vc->id, .cycle = vc->vcycles,
-        .vpsr = vc->vpsr, .tvec = vc->vsr[T32_SR_TVEC] };
+        .vpsr = vc->vpsr, .tvec = vc->vsr[T32_SR_TVEC],
+        .interpreted = vc->vm->mode->run != NULL };
     if (d->hit_id)
         return;
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
-        if (!p->id || !p->enabled || p->kind < BP_EXIT || !event_matches(p, ev))
+        if (!p->id || !p->enabled || p->kind < BP_EXIT ||
+            !event_matches(p, &d->events[idx % DBG_MAX_EVENTS]))
             continue;
         p->hits += !d->replaying;
         d->hit_id = p->id;
@@ -527,18 +533,20 @@ void points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t le
         snprintf(vm, sizeof vm, "[vm%d] ", e->vm);
     const char *cause = t32_cause_name(ev->cause);
     const char *hc = pv_hcall_name(T32_IMM16(ev->insn));
+    /* emulate mode: the VMM's own interpreter met it, nothing exited */
+    const char *exit = e->interpreted ? "no exit (emulate mode)" : "exit";
     switch (ev->kind) {
     case VMM_EV_EMULATE:
-        snprintf(buf, len, "%sexit: privileged %s at %s (virtual K=%u) -> emulated on the "
-                 "virtual state", vm, insn, at, (e->vpsr & T32_PSR_K) != 0);
+        snprintf(buf, len, "%s%s: privileged %s at %s (virtual K=%u) -> emulated on the "
+                 "virtual state", vm, exit, insn, at, (e->vpsr & T32_PSR_K) != 0);
         break;
     case VMM_EV_REFLECT:
         if (ended_the_vm(d, e))
-            snprintf(buf, len, "%sexit: %s at %s -> not reflected: the guest has no handler "
-                     "(tvec 0 in kernel mode), so the VM stops", vm, cause, at);
+            snprintf(buf, len, "%s%s: %s at %s -> not reflected: the guest has no handler "
+                     "(tvec 0 in kernel mode), so the VM stops", vm, exit, cause, at);
         else
-            snprintf(buf, len, "%sexit: %s at %s -> reflected into the guest: virtual EPC, "
-                     "CAUSE, K=1, pc := tvec 0x%08" PRIx32, vm, cause, at, e->tvec);
+            snprintf(buf, len, "%s%s: %s at %s -> reflected into the guest: virtual EPC, "
+                     "CAUSE, K=1, pc := tvec 0x%08" PRIx32, vm, exit, cause, at, e->tvec);
         break;
     case VMM_EV_HIDDEN:
         snprintf(buf, len, "%sexit: %s 0x%08" PRIx32 " at %s -> hidden page fault: shadow "
