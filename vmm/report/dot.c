@@ -243,6 +243,22 @@ bool dot_exits(FILE *out, session *s, int vmi)
                 fprintf(out, "  cause%d -> %s [label=\"%" PRIu64 "\"];\n", c, hs[h].id, e);
         }
     }
+    /* The emulate box also counts instructions that no exit of their own
+     * sent there: bt's patched originals, with the privileged instruction
+     * run on after one (modes/bt), and pv's hypercalls, each an instruction
+     * the VMM carried out.  A dashed edge says where they came from, so the
+     * edges into the box add up to its count. */
+    if (st->bt_patch_exits)
+        fprintf(out, "  patch -> emulate [style=dashed, label=\"%" PRIu64 " (originals, "
+                "and %" PRIu64 " run on)\"];\n", st->bt_patch_exits + st->bt_run_on,
+                st->bt_run_on);
+    if (st->hypercalls)
+        fprintf(out, "  hcall -> emulate [style=dashed, label=\"%" PRIu64 " (each hcall)\"];\n",
+                st->hypercalls);
+    if (vm->mode->run)      /* emulate mode: its interpreter sends every instruction */
+        fprintf(out, "  interpreted [shape=octagon, label=\"every instruction\\n(modes/emulate: "
+                "no exits)\"];\n  interpreted -> emulate [label=\"%" PRIu64 "\"];\n",
+                st->emulated_insns);
     if (st->injected_irqs) {
         fprintf(out, "  inject [shape=box, label=\"inject interrupt\\n(run/reflect.c)\\n%" PRIu64
                 " interrupts\"];\n  inject_out [shape=ellipse, style=dashed, label=\"guest's trap "
