@@ -63,6 +63,8 @@ status 2 "compare: --console" "$T" compare --console "$tmp/c" "$hello"
 status 2 "compare: --stats" "$T" compare --stats "$hello"
 status 2 "compare: --trace" "$T" compare --trace - "$hello"
 status 2 "compare: --pv-image without a value" "$T" compare "$hello" --pv-image
+status 2 "compare: --pv-image twice" "$T" compare --pv-image "$hello" --pv-image=x "$hello"
+grep -q "option '--pv-image' given twice" "$tmp/err" || fail "compare: --pv-image twice: $(cat "$tmp/err")"
 status 2 "compare: an unknown option" "$T" compare --fast "$hello"
 status 2 "compare: two images" "$T" compare "$hello" "$hello"
 grep -q "^trapeze compare: error: " "$tmp/err" || fail "compare: usage message"
@@ -120,7 +122,7 @@ first_pushf() {
         awk '$NF == "pushf" { print $2 + 1, $3; exit }'
 }
 set -- $(first_pushf "$BUILD/examples/modecheck.img")
-grep -q "^fidelity .* diverges at cycle $1 " "$tmp/full.txt" &&
+grep -q "^fidelity .* first divergence at cycle $1 " "$tmp/full.txt" &&
 grep -q "^  at bare pc .* 0x$2 <" "$tmp/full.txt" &&
     pass "compare modecheck: trap diverges after the first pushf (cycle $1, pc $2)" ||
     fail "compare modecheck: expected a divergence at cycle $1, pc $2"

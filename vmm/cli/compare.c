@@ -70,14 +70,17 @@ static int extra_option(void *ctx, int argc, char **argv, int *i)
         a->json = true;
         return 0;
     }
-    if (strncmp(arg, "--pv-image=", 11) == 0) {
+    bool inline_value = strncmp(arg, "--pv-image=", 11) == 0;
+    if (!inline_value && strcmp(arg, "--pv-image") != 0)
+        return -1;
+    if (a->pv_image)        /* as --disk: the command line says one thing once */
+        return session_usage_error("compare", "option '--pv-image' given twice");
+    if (inline_value) {
         a->pv_image = arg + 11;
-    } else if (strcmp(arg, "--pv-image") == 0) {
+    } else {
         if (*i + 1 >= argc)
             return session_usage_error("compare", "option '--pv-image' needs a value");
         a->pv_image = argv[++*i];
-    } else {
-        return -1;
     }
     if (a->pv_image[0] == '\0')
         return session_usage_error("compare", "option '--pv-image' needs a file name, "
@@ -110,9 +113,12 @@ static void print_help(void)
           "guest instructions, the share run directly, exits in all and per cause, the\n"
           "other counters of each mode, host time and slowdown against bare, and a\n"
           "fidelity verdict - identical to bare (console transcript byte for byte,\n"
-          "instruction count, final registers, a hash of guest RAM), or the first cycle\n"
-          "at which the guest's state differs, found by bisection.  Consoles are\n"
-          "captured, not printed.  Everything but the host times is deterministic.\n"
+          "instruction count, final registers, a hash of guest RAM), or its first\n"
+          "divergence: the first cycle at which the guest's state differs, found by\n"
+          "bisection (a difference undone before the end - a stack word written\n"
+          "otherwise, then overwritten alike - can hide an earlier one, and a later\n"
+          "cycle is given).  Consoles are captured, not printed.  Everything but the\n"
+          "host times is deterministic.\n"
           "\n"
           "Host time: one run of a small guest takes a few ms, too little to time\n"
           "once.  Each mode is run again until its runs add up to 150 ms (or 300 ms\n"
@@ -419,7 +425,9 @@ static int run_mode(const context *cx, const compare_args *a, result *rows, int 
     context mine = *cx;
     r->mode = m;
     r->image = image_of(m, cx->in.image, a);
-    r->same_image = r->image == cx->in.image;
+    /* --pv-image naming IMAGE itself (another path to the same file) is
+     * the same image: judged by its whole state, as every other mode. */
+    r->same_image = r->image == cx->in.image || t32_out_same_file(r->image, cx->in.image);
     mine.in.image = r->image;
     uint64_t limit = m == VMM_MODE_BARE ? bare_limit(cx->in.o) : mode_limit(cx->in.o, bare);
     int rc = probe_run(&r->p, &mine.in, m, limit);
@@ -597,7 +605,7 @@ static void verdict_cells(table *t, const context *cx, const result *r, int col,
 {
     const verdict *v = &r->v;
     if (r->mode == VMM_MODE_BARE) {
-        set_cell(t, rows_at, col, "%zu bytes", r->p.conlen);
+        set_cell(t, rows_at, col, "%zu byte%s", r->p.conlen, r->p.conlen == 1 ? "" : "s");
         set_cell(t, rows_at + 1, col, "reference");
         set_cell(t, rows_at + 2, col, "%016" PRIx64, r->p.ram_hash);
         set_cell(t, rows_at + 3, col, "reference");
@@ -632,7 +640,7 @@ static void verdict_cells(table *t, const context *cx, const result *r, int col,
     } else {
         char where[256];
         session_describe_pc(where, sizeof where, cx->img, v->diverge_pc);
-        set_cell(t, rows_at + 3, col, "diverges at cycle %" PRIu64, v->diverge_at);
+        set_cell(t, rows_at + 3, col, "first divergence at cycle %" PRIu64, v->diverge_at);
         set_cell(t, rows_at + 4, col, "%s", where);
     }
 }
@@ -658,7 +666,8 @@ static void time_rows(table *t, const result *rows, int n)
     int slow = add_row(t, "slowdown");
     double base = rows[0].best;
     for (int i = 0; i < n; i++) {
-        set_cell(t, ms, i + 1, "%.3f", rows[i].best * 1e3);
+        double ms_best = rows[i].best * 1e3;     /* small guests: 3 significant digits */
+        set_cell(t, ms, i + 1, ms_best >= 1 ? "%.3f" : "%.3g", ms_best);
         set_cell(t, runs, i + 1, "%d", rows[i].runs);
         if (base > 0)
             set_cell(t, slow, i + 1, "%.2fx", rows[i].best / base);

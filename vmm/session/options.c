@@ -65,9 +65,10 @@ const char session_options_help[] =
     "  --switch-mode CYCLES:MODE\n"
     "                       switch every VM to MODE when its virtual time reaches\n"
     "                       CYCLES, at that exact instruction boundary, without\n"
-    "                       losing progress (repeatable, in time order: trap ->\n"
-    "                       bt -> trap ...; several at one cycle are made one\n"
-    "                       after the other, with no instruction between them);\n"
+    "                       losing progress (repeatable, at most 16, in time\n"
+    "                       order: trap -> bt -> trap ...; several at one cycle\n"
+    "                       are made one after the other, with no instruction\n"
+    "                       between them);\n"
     "                       with several vCPUs each pauses there, which ends that\n"
     "                       round's turns early, as a shorter --quantum would\n"
     "  --                   the end of the options: what follows is the IMAGE\n";
