@@ -1,9 +1,12 @@
 #!/bin/sh
 # labs/gradescope/package.sh NN OUTDIR - make OUTDIR/lab-NN.zip, Gradescope's
 # autograder for lab NN: setup.sh and run_autograder at the top (run_autograder
-# knows the lab), next to the whole instructor's tree (tracked files, or every
-# file but build/ and .git/ outside git): tests, hidden tests and the
-# reference solution.  The zip is for Gradescope only - never give it out.
+# knows the lab), next to the whole instructor's tree as it is in the working
+# folder - in git, every file but those .gitignore leaves out (a test written
+# but not yet committed goes too); outside git, every file but build/ and
+# .git/: tests, hidden tests and the reference solution.  The zip is for
+# Gradescope only - never give it out.  The folder it is made from is
+# removed afterwards: only the zip is left.
 set -eu
 tree=$(cd "$(dirname "$0")/../.." && pwd)
 case ${1:-} in
@@ -19,10 +22,11 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 stage="$out/lab-$lab"
 rm -rf "$stage" "$out/lab-$lab.zip"
+trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"
 cd "$tree"
 if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$tree" ]; then
-    git ls-files
+    git ls-files --cached --others --exclude-standard
 else
     find . \( -path ./build -o -path ./.git \) -prune -o -type f -print | sed 's|^\./||'
 fi | while IFS= read -r f; do

@@ -135,5 +135,18 @@ if [ "$rc" -eq 0 ] && "$json" "$r" && [ "$(jtype score)" = number ] &&
     pass "no grader: results.json with score 0 and a message for the staff"
 else fail "no grader: results.json:"; cat "$r" "$work/broken.out"; fi
 
+# 4. A test written but not committed yet is in the zip (in a clone, with
+# one more hidden test); the folder the zip was made from is gone.
+if git rev-parse --show-toplevel >/dev/null 2>&1 && git clone -q . "$work/clone" 2>/dev/null; then
+    cp labs/gradescope/package.sh "$work/clone/labs/gradescope/"   # this tree's, committed or not
+    set -- "$work/clone/labs/$lab"-*/hidden
+    echo "exit 0" >"$1/uncommitted.test"
+    if sh "$work/clone/labs/gradescope/package.sh" "$lab" "$work/pkg" >"$work/pkg.out" 2>&1 &&
+       python3 -m zipfile -l "$work/pkg/lab-$lab.zip" | grep -q 'hidden/uncommitted.test' &&
+       [ ! -e "$work/pkg/lab-$lab" ]; then
+        pass "an uncommitted test is in the zip, and only the zip is left"
+    else fail "an uncommitted test: $(cat "$work/pkg.out"; ls "$work/pkg")"; fi
+fi
+
 echo "gradescope: $fails failure(s) ($(( $(date +%s) - total_start ))s)"
 [ "$fails" -eq 0 ]
