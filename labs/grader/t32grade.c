@@ -61,6 +61,10 @@ struct run {
     struct test *tests;
     int ntests;
     int root;                       /* running as root: drop to a uid ... */
+    int ref_kept;                   /* a copy of $REF puts it back after a submission
+                                       wrote there: not as root (none can), nor when
+                                       $REF is a submission itself (make grade: the
+                                       user's own tree, whose edits are theirs) */
     uid_t uids[64];                 /* ... uids[slot], claimed for this run */
     struct graded *graded;          /* each submission's results, once its worker has ended */
 };
@@ -409,9 +413,13 @@ static int copy_tests(const struct run *r)
  * kept in W/ref.print, shared by the workers under a lock: the first that
  * sees a change puts things back.  (As root the sandbox's uids can write
  * neither; without root, with --jobs above 1, the one that sees it can be
- * a submission graded at the same time as the guilty one.)  Returns
- * WROTE_REF and WROTE_TESTS for what had changed. */
-enum { WROTE_REF = 1, WROTE_TESTS = 2 };
+ * a submission graded at the same time as the guilty one.)  A change in
+ * $REF with no copy to put it back from (run->ref_kept) is not blamed:
+ * as root no submission could have made it, and $REF that is itself the
+ * submission (make grade) is the user's tree - an edit saved meanwhile is
+ * theirs, not to be undone.  It is told on stderr.  Returns WROTE_REF and
+ * WROTE_TESTS for what was put back. */
+enum { WROTE_REF = 1, WROTE_TESTS = 2, REF_MOVED = 4 /* only told */ };
 
 static int grader_files_written(const struct run *r)
 {
@@ -428,12 +436,17 @@ static int grader_files_written(const struct run *r)
     }
     unsigned long long now[2] = { tree_fingerprint(r->ref), tree_fingerprint(tests) };
     int changed = 0;
-    if (now[0] != want[0]) {
+    if (now[0] != want[0] && r->ref_kept) {
         changed |= WROTE_REF;
-        if (!r->root) {             /* (as root there is no copy: nothing can write) */
-            tree_restore(copy, r->ref);
-            now[0] = tree_fingerprint(r->ref);
-        }
+        tree_restore(copy, r->ref);
+        now[0] = tree_fingerprint(r->ref);
+    } else if (now[0] != want[0]) {
+        /* Not a submission's doing, or not to be undone: said, not blamed. */
+        fprintf(stderr, "t32grade: warning: $REF (%s) changed while grading: %s\n", r->ref,
+                r->root ? "not by a submission (its uid cannot write there); the tests "
+                          "after this are judged by it as it is now"
+                        : "it is a submission's own tree (make grade), left as it is now");
+        changed |= REF_MOVED;
     }
     if (now[1] != want[1]) {
         changed |= WROTE_TESTS;
@@ -443,7 +456,7 @@ static int grader_files_written(const struct run *r)
     if (changed && pwrite(fd, now, sizeof now, 0) != sizeof now)
         perror(path);
     close(fd);                      /* and the lock with it */
-    return changed;
+    return changed & (WROTE_REF | WROTE_TESTS);
 }
 
 /* The copy of $REF that grader_files_written() puts back, and the
@@ -455,10 +468,10 @@ static int save_ref(const struct run *r)
 {
     char copy[GRADE_PATH_MAX], build[GRADE_PATH_MAX], err[600];
     PATHF(copy, "%s/ref-copy", r->work);
-    if (!r->root && tree_copy(r->ref, copy, TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
+    if (r->ref_kept && tree_copy(r->ref, copy, TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
         goto fail;
     PATHF(build, "%s/build", r->ref);
-    if (!r->root && access(build, F_OK) == 0) {
+    if (r->ref_kept && access(build, F_OK) == 0) {
         PATHF(copy, "%s/ref-copy/build", r->work);
         if (tree_copy(build, copy, 1 | TREE_KEEP, 4LL << 30, NULL, err, sizeof err) < 0)
             goto fail;
@@ -1021,6 +1034,19 @@ static int others_reach(const char *path, const char *what)
     return 0;
 }
 
+/* Is $REF one of the submissions (make grade: the tree grades itself)? */
+static int ref_is_a_submission(const struct run *r)
+{
+    char here[] = ".", *dot = here;
+    char **subs = r->o.nsubs ? r->o.subs : &dot;
+    for (int i = 0; i < (r->o.nsubs ? r->o.nsubs : 1); i++) {
+        char real[GRADE_PATH_MAX];
+        if (realpath(subs[i], real) && strcmp(real, r->ref) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static int setup(struct run *r, int argc, char **argv)
 {
     char labdir[GRADE_PATH_MAX];
@@ -1048,6 +1074,7 @@ static int setup(struct run *r, int argc, char **argv)
     }
     if (make_work(r) < 0 || make_ref(r) < 0)
         return -1;
+    r->ref_kept = !r->root && !ref_is_a_submission(r);
     if (save_ref(r) < 0)
         return -1;
     if (r->root && (others_reach(r->work, "the scratch folder") < 0 ||

@@ -399,6 +399,20 @@ then pass "a write next to its tree and into \$REF at once: \$REF put back, only
 else fail "a write next to its tree and into \$REF at once"; cat "$work/twowrites.out"; fi
 [ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/twowrites" "$work/good"
 
+# ... but when $REF is the submission itself (make grade: a tree grades
+# itself), $REF is the user's own tree: a change there (an edit saved while
+# it grades) is told, never undone nor blamed.
+submission self '{ char p[4096]; snprintf(p, sizeof p, "%s/owned", getenv("REF")); FILE *f = fopen(p, "w"); if (f) fclose(f); }'
+(cd "$work/self" && make >/dev/null 2>&1)
+[ "$(id -u)" = 0 ] && chown -R 65534:65534 "$nr" "$work/self"
+$as_user "$grade" --tree "$fix" --ref "$work/self" --work "$nr" --lab 01 --tests add \
+    "$work/self" >"$work/selfref.out" 2>&1
+if has selfref '^Score: 2/2$' && [ -e "$work/self/owned" ] &&
+   grep -q "warning: \$REF .* changed while grading: it is a submission's own tree" "$work/selfref.out"
+then pass "\$REF that is the submission (make grade): a change there is told, kept, not blamed"
+else fail "\$REF that is the submission"; cat "$work/selfref.out"; fi
+[ "$(id -u)" = 0 ] && chown -R 0:0 "$nr" "$work/self"
+
 # ... nor can it change the grader's own files: its copies of the tests
 # (the submission and every one graded after it passed everything), nor
 # the results of tests run before (its own, or those of the submission
