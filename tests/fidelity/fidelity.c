@@ -19,6 +19,8 @@
  * Exit status: 0 every check held, 1 a check failed (the report says
  * where), 2 bad command line or unusable file.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +31,32 @@
 
 #define MAX_FILE (64u << 20)
 
+static const char usage_text[] =
+    "usage: fidelity modes | image IMG --mode M [--disk F] [--input F] [--mem SIZE]"
+    " [--max-insns N] [--popf] | random [--count N] [--first SEED] [--mode M]... |"
+    " gen --seed S -o FILE\n"
+    "exit status: 0 passed (or written), 1 a check failed or a file could not be read\n"
+    "or written, 2 bad command line\n";
+
 static int usage(const char *msg)
 {
-    fprintf(stderr, "fidelity: error: %s\n"
-            "usage: fidelity modes | image IMG --mode M [--disk F] [--input F] [--mem SIZE]"
-            " [--max-insns N] [--popf] | random [--count N] [--first SEED] [--mode M]... |"
-            " gen --seed S -o FILE\n", msg);
+    fprintf(stderr, "fidelity: error: %s\n%s", msg, usage_text);
     return 2;
+}
+
+/* A whole decimal or 0x-hex number in min..max, or false: no sign, no
+ * trailing text, no wrap ("abc", "-1" and 2^64 are mistakes, not 0). */
+static bool parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)s[0]))
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
 }
 
 /* A whole small file into memory (*len bytes, malloc'd). */
@@ -75,15 +96,20 @@ static int vmm_mode_named(const char *name)
     return m > 0 && mode_get((vmm_mode)m) ? m : -1;
 }
 
+/* --mem SIZE: as trapeze's, a multiple of 4K up to 256M (0: a mistake). */
 static uint32_t parse_size(const char *s)
 {
     char *end;
-    unsigned long v = strtoul(s, &end, 0);
-    if (*end == 'K' || *end == 'k')
-        v <<= 10, end++;
-    else if (*end == 'M' || *end == 'm')
-        v <<= 20, end++;
-    return *end || v == 0 || v > (1ul << 30) ? 0 : (uint32_t)v;
+    if (!isdigit((unsigned char)s[0]))
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : 0;
+    end += shift != 0;
+    if (errno || *end || v > (256ull << 20) >> shift)
+        return 0;
+    v <<= shift;
+    return v % T32_PAGE_SIZE ? 0 : (uint32_t)v;
 }
 
 /* ---- fidelity modes ---------------------------------------------------------------------- */
@@ -121,18 +147,22 @@ static int parse_image_args(int argc, char **argv, image_args *a)
         if (!val)
             return usage("an option needs a value");
         i++;
-        if (strcmp(arg, "--disk") == 0)
-            a->disk = val;
-        else if (strcmp(arg, "--input") == 0)
-            a->input = val;
-        else if (strcmp(arg, "--mode") == 0)
-            a->mode = val;
-        else if (strcmp(arg, "--mem") == 0 && (a->mem = parse_size(val)) != 0)
-            continue;
-        else if (strcmp(arg, "--max-insns") == 0)
-            a->limit = strtoull(val, NULL, 0);
-        else
-            return usage("unknown option or bad value");
+        const char **text = strcmp(arg, "--disk") == 0 ? &a->disk
+                          : strcmp(arg, "--input") == 0 ? &a->input
+                          : strcmp(arg, "--mode") == 0 ? &a->mode : NULL;
+        if (text) {
+            if (*text)
+                return usage("an option given twice");
+            *text = val;
+        } else if (strcmp(arg, "--mem") == 0) {
+            if ((a->mem = parse_size(val)) == 0)
+                return usage("bad --mem (a multiple of 4K, at most 256M)");
+        } else if (strcmp(arg, "--max-insns") == 0) {
+            if (!parse_number(val, 1, UINT64_MAX, &a->limit))
+                return usage("bad --max-insns (a number of cycles, at least 1)");
+        } else {
+            return usage("unknown option");
+        }
     }
     return a->image && a->mode ? 0 : usage("image needs IMG and --mode");
 }
@@ -152,7 +182,7 @@ static int cmd_image(int argc, char **argv)
     g = (fid_guest){ .name = a.image, .img = &img, .mem = a.mem, .limit = a.limit };
     if (!t32_image_read(a.image, &img, err, sizeof err)) {
         fprintf(stderr, "%s: error: %s\n", a.image, err);
-        return 2;
+        return 1;
     }
     uint8_t *disk = NULL, *input = NULL;
     if ((a.disk && !(disk = slurp(a.disk, &g.disklen))) ||
@@ -160,7 +190,7 @@ static int cmd_image(int argc, char **argv)
         fprintf(stderr, "fidelity: error: cannot read %s\n", disk ? a.input : a.disk);
         t32_image_free(&img);
         free(disk);
-        return 2;
+        return 1;
     }
     g.disk = disk;
     g.input = input;
@@ -286,28 +316,41 @@ static void print_tally(const tally *t, const int *modes, int nmodes)
 
 static int cmd_random(int argc, char **argv)
 {
-    unsigned long count = 1000, first = 1;
+    uint64_t count = 1000, first = 1;
     int modes[VMM_NMODES], nmodes = 0;
     for (int i = 2; i < argc; i++) {
         if (i + 1 >= argc)
             return usage("an option needs a value");
         const char *arg = argv[i], *val = argv[++i];
-        if (strcmp(arg, "--count") == 0)
-            count = strtoul(val, NULL, 0);
-        else if (strcmp(arg, "--first") == 0)
-            first = strtoul(val, NULL, 0);
-        else if (strcmp(arg, "--mode") == 0 && nmodes < VMM_NMODES && vmm_mode_named(val) >= 0)
-            modes[nmodes++] = vmm_mode_named(val);
-        else
-            return usage("unknown option, or no such VMM mode in this build");
+        if (strcmp(arg, "--count") == 0) {
+            if (!parse_number(val, 1, UINT32_MAX, &count))
+                return usage("bad --count (how many programs, at least 1)");
+        } else if (strcmp(arg, "--first") == 0) {
+            if (!parse_number(val, 0, UINT32_MAX, &first))
+                return usage("bad --first (a seed, 0 to 4294967295)");
+        } else if (strcmp(arg, "--mode") == 0) {
+            int m = vmm_mode_named(val);
+            if (m < 0)
+                return usage("no such VMM mode in this build");
+            if (strcmp(val, "pv") == 0)   /* their hcalls are traps on purpose */
+                return usage("random programs are native, and trap on purpose with hcall: "
+                             "they have no pv run to judge (README.md)");
+            if (nmodes == VMM_NMODES)
+                return usage("too many --mode");
+            modes[nmodes++] = m;
+        } else {
+            return usage("unknown option");
+        }
     }
+    if (first + count - 1 > UINT32_MAX)
+        return usage("--first and --count run past seed 4294967295");
     if (nmodes == 0)                 /* every mode this build has */
         for (int m = 1; m < VMM_NMODES; m++)
             if (mode_get((vmm_mode)m) && strcmp(mode_name((vmm_mode)m), "pv") != 0)
                 modes[nmodes++] = m;
     tally t = { 0 };
     bool ok = true;
-    for (unsigned long s = first; s < first + count; s++)
+    for (uint64_t s = first; s < first + count; s++)
         ok &= check_program((uint32_t)s, modes, nmodes, &t);
     print_tally(&t, modes, nmodes);
     ok &= tally_ok(&t, modes, nmodes);
@@ -319,34 +362,45 @@ static int cmd_random(int argc, char **argv)
 static int cmd_gen(int argc, char **argv)
 {
     const char *out = NULL;
-    uint32_t seed = 0;
+    uint64_t seed = 0;
     bool have_seed = false;
     for (int i = 2; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--seed") == 0)
-            seed = (uint32_t)strtoul(argv[i + 1], NULL, 0), have_seed = true;
-        else if (strcmp(argv[i], "-o") == 0)
+        if (strcmp(argv[i], "--seed") == 0 && !have_seed) {
+            if (!parse_number(argv[i + 1], 0, UINT32_MAX, &seed))
+                return usage("bad --seed (0 to 4294967295)");
+            have_seed = true;
+        } else if (strcmp(argv[i], "-o") == 0 && !out) {
             out = argv[i + 1];
+        } else {
+            return usage("gen takes --seed S and -o FILE, once each");
+        }
     }
     if (!out || !have_seed || argc % 2 != 0)
         return usage("gen needs --seed S and -o FILE");
     t32_image img;
     gen_info info;
-    char err[256];
-    bool ok = gen_program(seed, &img, &info) && t32_image_write(&img, out, err, sizeof err);
+    char err[256] = "";
+    bool ok = gen_program((uint32_t)seed, &img, &info) &&
+              t32_image_write(&img, out, err, sizeof err);
     if (!ok)
-        fprintf(stderr, "%s: error: cannot write program %" PRIu32 "\n", out, seed);
+        fprintf(stderr, "%s: error: cannot write program %" PRIu64 "%s%s\n", out, seed,
+                *err ? ": " : "", err);
     else
-        printf("%s: program %" PRIu32 ": paging %s, timer %s, %u kernel and %u user "
+        printf("%s: program %" PRIu64 ": paging %s, timer %s, %u kernel and %u user "
                "instructions, %u kernel pushf/popf\n", out, seed, info.paging ? "on" : "off",
                info.timer ? "on" : "off", info.kernel_insns, info.user_insns, info.sensitive);
     t32_image_free(&img);
-    return ok ? 0 : 2;
+    return ok ? 0 : 1;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage("no command");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
     if (strcmp(argv[1], "modes") == 0)
         return cmd_modes();
     if (strcmp(argv[1], "image") == 0)

@@ -238,5 +238,29 @@ if has trap; then
     check "the kernel pushf guest" "$tmp/kp.img" trap
 fi
 
+# The fidelity command's own command line: a bad value is a usage error
+# (status 2), never a number read as 0 or a run that passes by doing nothing.
+cli() {     # cli WANT ARGS...: fidelity ARGS exits with status WANT
+    want=$1
+    shift
+    "$F" "$@" >"$tmp/cli.out" 2>&1 </dev/null
+    got=$?
+    [ "$got" -eq "$want" ] || { fail "fidelity $*: status $got, expected $want"; sed 's/^/    /' "$tmp/cli.out"; }
+}
+cli 0 --help
+cli 2 random --count abc
+cli 2 random --count 0
+cli 2 random --first -1
+cli 2 random --mode pv
+cli 2 gen --seed x -o "$tmp/x.img"
+cli 2 gen --seed 99999999999999999999 -o "$tmp/x.img"
+cli 1 gen --seed 1 -o /dev/full
+cli 2 image "$tmp/kp.img" --mode bt --max-insns abc
+cli 2 image "$tmp/kp.img" --mode bt --mem 100
+cli 2 image "$tmp/kp.img" --mode bt --mem 300M
+cli 2 image "$tmp/kp.img" --mode bt --mode trap
+cli 1 image "$tmp/none.img" --mode bt
+[ "$failures" -eq 0 ] && echo "ok: fidelity's command line"
+
 echo "fidelity: $failures failed"
 [ "$failures" -eq 0 ]
