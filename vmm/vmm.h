@@ -393,6 +393,16 @@ vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn);
 void vmm_reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t epc,
                  uint32_t badvaddr);
 
+/* A trap the guest is owed (not an interrupt): vmm_reflect, counted in
+ * --stats' "reflected traps" when it was delivered - not when the guest
+ * had no handler and the VM stopped, which is no reflection. */
+static inline void vmm_reflect_trap(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t epc,
+                                    uint32_t badvaddr)
+{
+    vmm_reflect(vc, cpu, cause, epc, badvaddr);
+    vc->vm->stats.reflected_traps += vc->vm->outcome.end != VMM_END_ESCAPE;
+}
+
 /* At an instruction boundary: if virtual IE = 1 and a virtual interrupt line
  * is pending, deliver the lowest-numbered one.  Returns true if it did. */
 bool vmm_inject_pending(vmm_vcpu *vc, t32_cpu *cpu);

@@ -205,6 +205,9 @@ for mode in bare trap; do
         "escaped syscall ($mode)" -- "$T" run --mode $mode "$tmp/sys.img"
     expect 4 "unhandled trap: illegal taken in kernel mode with tvec = 0, at pc 0x00001008 <bad>" \
         "escape ($mode)" -- "$T" run --mode $mode "$G/escape.img"
+    [ "$mode" = bare ] ||      # the trap it stopped at was delivered to no handler
+        expect 4 "reflected traps                     0" "escape ($mode): no trap reflected" \
+            -- "$T" run --mode $mode --stats "$G/escape.img"
     expect 5 "wfi with no timer" "idle for ever ($mode)" -- "$T" run --mode $mode "$G/idle.img"
     expect 3 "instruction limit reached after 5000 cycles" "instruction limit ($mode)" -- \
         "$T" run --mode $mode --max-insns 5000 "$BUILD/tests/vmm/hostile/spin.img"

@@ -60,8 +60,7 @@ static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap 
     vmm_exit_count(vc, t->cause, VMM_TO_REFLECT);
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = cause, .badvaddr = t->badvaddr);
     vmm_exit_count_direct(vc);
-    vc->vm->stats.reflected_traps++;
-    vmm_reflect(vc, cpu, cause, t->epc, t->badvaddr);
+    vmm_reflect_trap(vc, cpu, cause, t->epc, t->badvaddr);
 }
 
 /*

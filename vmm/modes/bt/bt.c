@@ -37,8 +37,7 @@
 static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t va)
 {
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = cause, .badvaddr = va);
-    vc->vm->stats.reflected_traps++;
-    vmm_reflect(vc, cpu, cause, vc->pc, va);
+    vmm_reflect_trap(vc, cpu, cause, vc->pc, va);
 }
 
 /* pushf: mem32[sp - 4] := PSR - the *virtual* PSR, virtual K and IE with

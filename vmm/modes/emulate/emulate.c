@@ -99,8 +99,7 @@ static void reflect(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
 {
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
     vmm_exit_count_emulated(vc);
-    vc->vm->stats.reflected_traps++;
-    vmm_reflect(vc, cpu, t->cause, t->epc, t->badvaddr);
+    vmm_reflect_trap(vc, cpu, t->cause, t->epc, t->badvaddr);
 }
 
 /*
