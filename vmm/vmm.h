@@ -299,6 +299,17 @@ vmm_end vmm_vcpu_run(vmm_vcpu *vc, t32_cpu *cpu, uint64_t quantum);
  * picks.  Returns vm->outcome.end. */
 vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
 
+/* Whether vCPU vc can run no further: halted, at the VM's --max-insns, or
+ * parked in a wfi that nothing can wake (asked again each time: another
+ * vCPU may yet start what wakes it). */
+bool vmm_vcpu_done(vmm_vcpu *vc);
+
+/* Whether every vCPU of the VM that can still run has reached virtual time
+ * t - where each pauses for a switch of mode or a front end's stop.  (The
+ * VM's time is vCPU 0's, vmm_vm_time; but a vCPU 0 that has halted stands
+ * still for ever, while the others run on to t.) */
+bool vmm_vm_reached(vmm_vm *vm, uint64_t t);
+
 /* vCPU vc has halted, run the VM's --max-insns, or parked in a wfi that
  * nothing can wake.  Once every vCPU has, the VM stops: VMM_END_IDLE if
  * one is parked, else VMM_END_LIMIT if one is at the limit, else

@@ -56,6 +56,33 @@ run --mode bt "$K" --disk "$D/default.disk" | grep '^summary' >"$tmp/bt.sum"
 run --mode trap --switch-mode 1:bt "$K" --disk "$D/default.disk" | grep '^summary' >"$tmp/sw.sum"
 cmp -s "$tmp/bt.sum" "$tmp/sw.sum" && pass "switched at 1 = bt from the start" || fail "switched at 1"
 
+# With several vCPUs, a switch waits for every vCPU that can still run: one
+# due after vCPU 0 halted (its clock stands still) is made when vCPU 1
+# gets there - it never hung the run - and so is a --at stop of dot.
+cat >"$tmp/late.s" <<'EOF2'
+_start: mfsr r1, cpuid
+        bnz r1, 1f
+        halt                    ; vCPU 0 halts at once
+1:      li r5, 3                ; vCPU 1 prints B three times, slowly
+2:      li r1, 'B'
+        out r1, 0x10(r0)
+        li r3, 20000
+3:      addi r3, r3, -1
+        bnz r3, 3b
+        addi r5, r5, -1
+        bnz r5, 2b
+        halt
+EOF2
+"$BUILD/bin/t32as" -o "$tmp/late.img" "$tmp/late.s"
+if [ "$(timeout 20 "$T" run --mode trap --vcpus 2 --switch-mode 1000:bt --stats-json "$tmp/late.json" \
+        "$tmp/late.img" 2>&1 </dev/null)" = BBB ] && grep -q '"mode": "mixed"\|"mode": "bt"' "$tmp/late.json"; then
+    pass "a switch due after vCPU 0 halted is made when vCPU 1 gets there"
+else
+    fail "a switch after vCPU 0 halted (hung, or not made)"; cat "$tmp/late.json" 2>/dev/null | head -5
+fi
+timeout 20 "$T" dot vms --mode trap --vcpus 2 --at 5000 "$tmp/late.img" >/dev/null 2>&1 </dev/null &&
+    pass "dot --at after vCPU 0 halted" || fail "dot --at after vCPU 0 halted (hung?)"
+
 # ---- usage errors ------------------------------------------------------------------------------
 for bad in "--bare --switch-mode 10:bt" "--mode trap --switch-mode 10:bare" \
            "--mode trap --switch-mode bt" "--mode trap --switch-mode 0:bt" \

@@ -235,11 +235,25 @@ static bool at_limit(const vmm_vcpu *vc)
 /* Whether vCPU vc can run no further: halted, at the limit, or parked in
  * a wfi that still nothing can wake.  (Asked again, not remembered: vCPU
  * 0's wfi is woken by a disk transfer another vCPU may have started.) */
-static bool vcpu_done(vmm_vcpu *vc)
+bool vmm_vcpu_done(vmm_vcpu *vc)
 {
     if (vc->halted || at_limit(vc))
         return true;
     return vc->parked && vtimer_lines(vc) == 0 && vtimer_next_event(vc) == UINT64_MAX;
+}
+
+bool vmm_vm_reached(vmm_vm *vm, uint64_t t)
+{
+    bool any = false;
+    for (int i = 0; i < vm->nvcpus; i++) {
+        vmm_vcpu *vc = &vm->vcpus[i];
+        if (vmm_vcpu_done(vc))
+            continue;
+        if (vc->vcycles < t)
+            return false;
+        any = true;
+    }
+    return any || vmm_vm_time(vm) >= t;
 }
 
 /* A VM ends when all its vCPUs have, as a bare machine runs each CPU to
@@ -254,7 +268,7 @@ void vmm_vcpu_ended(vmm_vcpu *vc)
     const vmm_vcpu *parked = NULL, *limited = NULL;
     for (int i = 0; i < vm->nvcpus; i++) {
         vmm_vcpu *other = &vm->vcpus[i];
-        if (!vcpu_done(other))
+        if (!vmm_vcpu_done(other))
             return;
         if (other->halted)
             continue;

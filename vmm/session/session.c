@@ -494,7 +494,7 @@ static int run_bare(session *s, uint64_t at)
 uint64_t session_switch_modes(session *s, vmm_vm *vm)
 {
     int *next = &s->next_switch[vm->id];
-    while (*next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[*next].at) {
+    while (*next < s->o.nswitches && vmm_vm_reached(vm, s->o.switches[*next].at)) {
         char *story = s->switched[vm->id];
         size_t used = strlen(story);
         s->story_at[vm->id][*next] = used;
@@ -514,7 +514,7 @@ uint64_t session_switch_modes(session *s, vmm_vm *vm)
 void session_switch_rewind(session *s, vmm_vm *vm)
 {
     int next = 0;
-    while (next < s->o.nswitches && vmm_vm_time(vm) >= s->o.switches[next].at)
+    while (next < s->o.nswitches && vmm_vm_reached(vm, s->o.switches[next].at))
         next++;
     if (next < s->next_switch[vm->id])   /* the switches after it are no longer history */
         s->switched[vm->id][s->story_at[vm->id][next]] = '\0';
@@ -535,7 +535,7 @@ static void run_rounds(session *s, uint64_t at)
             if (at != 0 && (next == 0 || next > at))
                 next = at;
             vm->pause_at = next;
-            running |= vm->outcome.end == VMM_RUNNING && (at == 0 || vmm_vm_time(vm) < at);
+            running |= vm->outcome.end == VMM_RUNNING && (at == 0 || !vmm_vm_reached(vm, at));
         }
         if (running) {
             vmm_sched_round(s->v);
