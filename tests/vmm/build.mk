@@ -54,7 +54,7 @@ $(BUILD)/tests/vmm/guests/fidelity-%.img: tests/vmm/guests/fidelity.s $(BUILD)/b
 	$(BUILD)/bin/t32as -D TICK=$* -o $@ $<
 VMM_FIDELITY_TICKS := 97 777 5000
 EXTRA_ALL += $(BUILD)/tests/vmm/popf/tickwait.img \
-             $(foreach g,hello escape idle reader counter,$(BUILD)/tests/vmm/guests/$(g).img) \
+             $(foreach g,hello escape idle reader counter ticks,$(BUILD)/tests/vmm/guests/$(g).img) \
              $(foreach t,$(VMM_FIDELITY_TICKS),$(BUILD)/tests/vmm/guests/fidelity-$(t).img)
 endif
 CHECK_SCRIPTS += tests/vmm/popf_problem.sh tests/vmm/trapeze_cli.sh tests/vmm/guestos_trap.sh tests/vmm/modes.sh \

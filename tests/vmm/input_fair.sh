@@ -62,5 +62,25 @@ done
 cmp -s "$tmp/bare" "$tmp/trap" && pass "a fifo nobody writes: the same transcript bare and in a VM" ||
     fail "a fifo nobody writes: bare and VM differ"
 
+# A VM alone on the machine, waiting for typed input, waits as bare T32
+# does: no virtual time passes, so no timer tick comes, whatever --quantum
+# (it once idled to the end of its turn first: 99 ticks, or 9999).
+for q in 10000 1000000; do
+    rm -f "$tmp/tin" && mkfifo "$tmp/tin"
+    "$T" run --mode trap --quantum $q "$G/ticks.img" <"$tmp/tin" >"$tmp/ticks" 2>&1 &
+    pid=$!
+    exec 4>"$tmp/tin"            # open, silent: the guest waits on it
+    sleep 0.3
+    printf 'x\n' >&4
+    exec 4>&-
+    wait "$pid" || true
+    pid=
+    if [ "$(cat "$tmp/ticks")" = 00000000 ]; then
+        pass "--quantum $q: a lone VM waiting for input takes no tick"
+    else
+        fail "--quantum $q: a lone VM waiting for input took ticks: $(cat "$tmp/ticks")"
+    fi
+done
+
 echo "input_fair: $failures failures"
 [ "$failures" -eq 0 ]

@@ -183,14 +183,32 @@ static bool emulate_step(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     }
 }
 
+/* Is vCPU vc the only one of the whole machine that can still run? */
+static bool alone(vmm_vcpu *vc)
+{
+    const vmm *v = vc->vm->vmm;
+    for (int i = 0; i < v->nvms; i++) {
+        vmm_vm *vm = v->vms[i];
+        if (vm->outcome.end != VMM_RUNNING)
+            continue;
+        for (int k = 0; k < vm->nvcpus; k++)
+            if (&vm->vcpus[k] != vc && !vmm_vcpu_done(&vm->vcpus[k]))
+                return false;
+    }
+    return true;
+}
+
 /*
  * An `in` of the console that would have to wait for the host (a pipe or a
- * terminal with nothing typed yet).  Bare T32 would stop the CPU until a
- * byte comes; a VM must not stop the others (nor its own timer).  So the
- * `in` does not execute yet: the vCPU idles like wfi - to its next virtual
- * event or the end of its turn - and tries again after.  The scheduler
- * waits for the host only when every VM is waiting (vdev_wait_input).
- * Input from a file never waits, so such runs stay deterministic.
+ * terminal with nothing typed yet).  Bare T32 stops the CPU until a byte
+ * comes, and no virtual time passes.  A vCPU alone on the machine does
+ * just that: the VMM waits for the host at once (vdev_wait_input), and the
+ * `in` runs again at the same cycle.  But a VM must not stop the others
+ * (nor its own timer, while they run): then the `in` does not execute yet,
+ * the vCPU idles like wfi - to its next virtual event or the end of its
+ * turn - and tries again after; the scheduler waits for the host when
+ * every VM is waiting.  Input from a file never waits, so such runs stay
+ * deterministic.
  */
 static bool wait_for_input(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
 {
@@ -198,6 +216,10 @@ static bool wait_for_input(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     if (T32_OPC(insn) != T32_OP_IN || !vdev_input_would_wait(vm, port_of(cpu, insn)))
         return false;
     vm->waiting_input = true;
+    if (alone(vc)) {
+        vdev_wait_input(vm->vmm);       /* (or a front end's stop: a Ctrl-C) */
+        return true;
+    }
     switch (vtimer_wait(vc, vc->horizon)) {
     case VTIMER_WOKEN:
     case VTIMER_IDLED:
