@@ -324,6 +324,11 @@ bool t32_out_is_stdout(const char *path)
     return path && (strcmp(path, "-") == 0 || named_descriptor(path) == 1);
 }
 
+bool t32_out_is_stderr(const char *path)
+{
+    return path && named_descriptor(path) == 2;
+}
+
 /* Write to descriptor fd where it stands.  Descriptors 1 and 2 are written
  * through the process's own stdout and stderr, so that what it prints
  * there and what it writes to the file keep their order; any other is

@@ -157,6 +157,8 @@ void t32_out_cleanup_on_signals(void);
  * A program that prints on stdout itself checks this before it mixes its
  * own text into an output's data. */
 bool t32_out_is_stdout(const char *path);
+/* Does path name standard error (/dev/stderr, /dev/fd/2, ...)? */
+bool t32_out_is_stderr(const char *path);
 
 /* Make sure descriptors 0, 1 and 2 are open: any that is closed gets
  * /dev/null, opened for reading only.  Otherwise the first file a tool

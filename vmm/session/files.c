@@ -120,6 +120,23 @@ static int check_stdout(const session_options *o)
                                        "output (it would mix them; a console not named "
                                        "goes to standard error)", first,
                                        o->nguests > 1 ? "a VM's console" : "the console");
+    /* VMs with no console file share the terminal, each line behind its
+     * "[vmN] " (and standard error is trapeze's own): a console named
+     * standard output or error next to another VM's there would put a
+     * guest's raw bytes among their lines, mid-line, free to pose as one. */
+    int on_terminal = 0;
+    for (int i = 0; i < o->nguests; i++) {
+        const char *c = o->guests[i].console;
+        on_terminal += !c || t32_out_is_stdout(c) || t32_out_is_stderr(c);
+    }
+    for (int i = 0; on_terminal > 1 && i < o->nguests; i++) {
+        const char *c = o->guests[i].console;
+        if (t32_out_is_stdout(c) || t32_out_is_stderr(c))
+            return session_usage_error(o->cmd, "vm%d's console=%s: the VMs without a console "
+                                       "file share the terminal, each line behind [vmN] "
+                                       "(standard error is trapeze's): name a file, or "
+                                       "leave console= out", i, c);
+    }
     return 0;
 }
 
