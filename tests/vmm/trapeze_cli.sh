@@ -95,6 +95,8 @@ expect 2 "--mode emulate contradicts --mode trap" "--mode trap --mode=emulate" \
 expect 0 "hello from a guest" "--mode trap twice: one mode" -- "$T" run --mode trap --mode trap "$G/hello.img"
 expect 2 "--quantum is a VM's turn; --bare has no VMM" "--bare --quantum 5" \
     -- "$T" run --bare --quantum 5 "$G/hello.img"
+expect 2 "--quantum is a VM's turn; one guest without --mode runs bare" "--quantum 5, no mode" \
+    -- "$T" run --quantum 5 "$G/hello.img"
 expect 2 "--switch-mode '100:trap' comes after one at cycle 200" "--switch-mode out of order" \
     -- "$T" run --mode trap --switch-mode 200:bt --switch-mode 100:trap "$G/counter.img"
 # Several at one cycle are made in the order given (pv.sh: pv -> trap -> pv).

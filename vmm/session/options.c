@@ -49,7 +49,8 @@ const char session_options_help[] =
     "  --vcpus N            vCPUs per VM (1..8; default 1); all start at the entry,\n"
     "                       each reads its own number from the cpuid register\n"
     "  --quantum N          virtual cycles per vCPU per turn (default 10000); for\n"
-    "                       VMs: an error with --bare\n"
+    "                       VMs: an error in a bare run (--bare, or one guest\n"
+    "                       with no --mode)\n"
     "  --stats              print statistics to stderr at the end\n"
     "  --stats-json FILE    write the statistics as JSON (FILE - is stdout)\n"
     "  --trace FILE         a line per VMM decision: emulate, reflect, hidden (page\n"
@@ -441,12 +442,14 @@ static int check_options(parser *p, const char *image)
                                    "--mode trap), not --bare");
     if (o->mode == VMM_MODE_BARE && o->vcpus > 1)
         return session_usage_error(p->cmd, "--vcpus is for VMs; it needs a VMM mode");
-    /* (Only a --bare that was asked for: compare runs bare T32 and every
-     * mode with one --quantum, and bare T32 just has no turns.) */
-    if (o->mode_given && o->mode == VMM_MODE_BARE && p->quantum_given)
+    /* A bare run has no VMM to take turns, whether --bare said so or a lone
+     * guest runs bare by default.  (compare runs bare T32 and every mode
+     * with one --quantum: there bare T32 just has no turns.) */
+    if (o->mode == VMM_MODE_BARE && p->quantum_given && strcmp(p->cmd, "compare") != 0)
         return session_usage_error(p->cmd, "--quantum is a VM's turn; %s has no VMM to "
                                    "take turns (give a VMM mode, e.g. --mode trap)",
-                                   p->mode_opt);
+                                   o->mode_given ? p->mode_opt
+                                                 : "one guest without --mode runs bare, and");
     /* The VMs, and the VMM's own memory for each, share one T32 machine of
      * at most 1 GiB (vmm_new lays them out). */
     uint64_t need = (uint64_t)o->nguests * ((uint64_t)o->mem + VMM_MEM_PER_VM);
