@@ -1,6 +1,6 @@
 #!/bin/sh
 # console_errors.sh - console output that the host cannot write (/dev/full)
-# is reported: "error: console output: No space left on device", exit
+# is reported: "error: console output (WHERE): No space left on device", exit
 # status 1 - on bare T32, for one VM, for several VMs sharing stdout, and
 # for a VM's console=FILE.  The guest itself runs as usual, until the
 # failure is noticed: a guest that prints for ever then stops (status 1,
@@ -22,7 +22,7 @@ full() {
     timeout 20 "$@" </dev/null >/dev/full 2>"$tmp/err"
     got=$?
     set -e
-    expect_error "$name" "$got" 'error: console output: .*No space left on device'
+    expect_error "$name" "$got" 'error: console output (.*): .*No space left on device'
 }
 
 full "bare, one line" -- "$T" run --bare --max-insns 100000 "$tmp/hello.img"
@@ -32,6 +32,14 @@ full "trap, two VMs on stdout" -- \
     "$T" run --mode trap --max-insns 10000000 --vm "$tmp/hello.img" --vm "$tmp/noline.img"
 full "trap, console=/dev/full" -- \
     "$T" run --mode trap --max-insns 100000 --vm "$tmp/hello.img,console=/dev/full" --vm "$tmp/hello.img"
+# The second VM's console fails, the first's does not: the message names
+# that VM and its file.
+set +e
+"$T" run --mode trap --max-insns 100000 --vm "$tmp/hello.img,console=$tmp/ok.txt" \
+    --vm "$tmp/hello.img,console=/dev/full" </dev/null >/dev/null 2>"$tmp/err"
+got=$?
+set -e
+expect_error "trap, vm1's console=/dev/full" "$got" '^trapeze: vm1: error: console output (/dev/full): No space'
 
 
 # A guest that never halts, with no --max-insns: its console failing ends
@@ -72,7 +80,7 @@ done
 for mode in bare trap; do
     ( set +e; trap '' PIPE; timeout 20 "$T" run --mode "$mode" "$tmp/spew.img" 2>"$tmp/err"
       echo $? >"$tmp/status" ) | head -c 2 >/dev/null
-    expect_error "$mode, closed pipe" "$(cat "$tmp/status")" 'error: console output: .*Broken pipe'
+    expect_error "$mode, closed pipe" "$(cat "$tmp/status")" 'error: console output (.*): .*Broken pipe'
 done
 
 echo "console_errors: $failures failures"

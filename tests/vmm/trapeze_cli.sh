@@ -555,7 +555,7 @@ set -e
 
 # ---- write errors are reported ---------------------------------------------------------------------------
 if [ -w /dev/full ]; then
-    expect 1 "console output: No space left on device" "--console /dev/full" -- "$T" run --console /dev/full "$G/hello.img"
+    expect 1 "console output (/dev/full): No space left on device" "--console /dev/full" -- "$T" run --console /dev/full "$G/hello.img"
     expect 1 "--trace: write failed" "--trace /dev/full" -- "$T" run --mode trap --trace /dev/full "$G/hello.img"
     expect 1 "--stats-json: write failed" "--stats-json /dev/full" -- "$T" run --stats-json /dev/full "$G/hello.img"
     for mode in bare trap; do
@@ -582,13 +582,13 @@ fi
 spin=$BUILD/tests/vmm/hostile/spin.img
 if [ -w /dev/full ]; then
     for mode in bare trap; do
-        expect 1 "console output: No space left on device" "--console /dev/full at the limit ($mode)" \
+        expect 1 "console output (/dev/full): No space left on device" "--console /dev/full at the limit ($mode)" \
             -- "$T" run --mode $mode --max-insns 50 --console /dev/full "$tmp/noline.img"
         expect 1 "--trace: write failed" "--trace /dev/full at the limit ($mode)" \
             -- "$T" run --mode $mode --max-insns 50 --trace /dev/full "$tmp/noline.img"
         expect 1 "--stats-json: write failed" "--stats-json /dev/full at the limit ($mode)" \
             -- "$T" run --mode $mode --max-insns 50 --stats-json /dev/full "$tmp/noline.img"
-        expect 1 "console output: No space left on device" "--console /dev/full, a trap escapes ($mode)" \
+        expect 1 "console output (/dev/full): No space left on device" "--console /dev/full, a trap escapes ($mode)" \
             -- "$T" run --mode $mode --console /dev/full "$G/escape.img"
         set +e
         "$T" run --mode $mode --max-insns 50 --stats "$tmp/noline.img" >/dev/null 2>/dev/full; got=$?

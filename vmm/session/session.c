@@ -664,17 +664,23 @@ int session_write_stats(session *s)
  * a closed pipe are noticed here, with the reason).  0 or SESSION_ERROR. */
 static int sync_consoles(session *s)
 {
-    int err = 0;
-    if (s->bare)
-        err = t32_console_sync(&s->bare->console);
-    for (int i = 0; s->v && i < s->v->nvms; i++) {
-        int e = t32_console_sync(&s->v->vms[i]->con);
-        err = err ? err : e;
+    int rc = 0, n = s->bare ? 1 : s->v ? s->v->nvms : 0;
+    for (int i = 0; i < n; i++) {
+        int err = t32_console_sync(s->bare ? &s->bare->console : &s->v->vms[i]->con);
+        if (err == 0)
+            continue;
+        /* Which console: with several VMs its VM, and where it went. */
+        const char *file = i < s->o.nguests ? s->o.guests[i].console : NULL;
+        char who[16] = "";
+        if (n > 1)
+            snprintf(who, sizeof who, "vm%d: ", i);
+        fprintf(stderr, "trapeze: %serror: console output (%s): %s\n", who,
+                file ? file : s->files.console_out == stderr ? "standard error"
+                                                               : "standard output",
+                strerror(err));
+        rc = SESSION_ERROR;
     }
-    if (err == 0)
-        return 0;
-    fprintf(stderr, "trapeze: error: console output: %s\n", strerror(err));
-    return SESSION_ERROR;
+    return rc;
 }
 
 /* Every guest write reached its disk image (a full file system or an I/O
