@@ -135,7 +135,12 @@ expect 2 "(a VM can switch to: trap, bt, pv, emulate)" "--switch-mode to bare" \
     -- "$T" run --mode trap --switch-mode 100:bare x.img
 expect 2 "more than one IMAGE" "two images" -- "$T" run a.img b.img
 expect 2 "several guests need a VMM mode" "several VMs on bare" -- "$T" run --bare --vm a.img --vm b.img
-expect 2 "bad --vm setting 'color=red'" "bad --vm setting" -- "$T" run --mode trap --vm a.img,color=red
+expect 2 "bad --vm setting 'color=red' (unknown setting: a VM takes disk=, console= and input=)" \
+    "bad --vm setting" -- "$T" run --mode trap --vm a.img,color=red
+expect 2 "bad --vm setting '' (an empty setting: a comma with nothing after it)" \
+    "--vm with a trailing comma" -- "$T" run --mode trap --vm a.img,
+expect 2 "bad --vm setting 'b' (expected IMAGE[,disk=F]" "--vm with a comma in a file name" \
+    -- "$T" run --mode trap --vm a.img,disk=a,b
 printf 'x' >"$tmp/shared.disk"
 ln -s "$tmp/shared.disk" "$tmp/alias.disk"
 expect 2 "cannot share the disk image" "two VMs, one disk" -- \

@@ -200,8 +200,13 @@ static bool parse_guest_spec(char *text, session_guest *g, const char **bad, con
         const char **slot = strncmp(kv, "disk=", 5) == 0 ? &g->disk
                           : strncmp(kv, "console=", 8) == 0 ? &g->console
                           : strncmp(kv, "input=", 6) == 0 ? &g->input : NULL;
+        if (!slot && kv[0] == '\0')
+            return *bad = kv, *why = "an empty setting: a comma with nothing after it", false;
+        if (!slot && strchr(kv, '=') && !strchr(kv, '/'))
+            return *bad = kv, *why = "unknown setting: a VM takes disk=, console= and input=",
+                   false;
         if (!slot)
-            return *bad = kv, false;
+            return *bad = kv, false;      /* a file name with a comma, most likely */
         /* Two disks for one VM is a slip, not a choice: say so rather
          * than let the last one quietly win. */
         if (*slot)
