@@ -67,6 +67,8 @@ status 2 "compare: --pv-image twice" "$T" compare --pv-image "$hello" --pv-image
 grep -q "option '--pv-image' given twice" "$tmp/err" || fail "compare: --pv-image twice: $(cat "$tmp/err")"
 status 2 "compare: an unknown option" "$T" compare --fast "$hello"
 status 2 "compare: two images" "$T" compare "$hello" "$hello"
+status 2 "compare: two images after --" "$T" compare -- "$hello" "$hello"
+grep -q "compare runs one guest, in every mode" "$tmp/err" || fail "compare -- a b: $(cat "$tmp/err")"
 grep -q "^trapeze compare: error: " "$tmp/err" || fail "compare: usage message"
 status 1 "compare: a missing image" "$T" compare "$tmp/none.img"
 status 1 "compare: a missing disk" "$T" compare --disk "$tmp/none.disk" "$hello"

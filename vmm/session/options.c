@@ -509,7 +509,10 @@ int session_parse(session_options *o, int argc, char **argv, const char *cmd,
             options_end = true;
             continue;
         }
-        int rc = options_end ? -1 : take_option(&p, argc, argv, &i, extra, ctx);
+        /* After "--" the front end still sees each IMAGE (compare counts
+         * them), but nothing there is an option, not even "-o". */
+        int rc = !options_end ? take_option(&p, argc, argv, &i, extra, ctx)
+               : extra && a[0] != '-' ? extra(ctx, argc, argv, &i) : -1;
         if (rc >= 0) {
             if (rc > 0)
                 return rc;
