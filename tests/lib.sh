@@ -10,15 +10,29 @@ trap 'rm -rf "$tmp"' EXIT
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 
-# expect_error NAME STATUS PATTERN: a command just ended with STATUS, its
-# stderr in $tmp/err; it should have failed with status 1 and a line
+# check_status NAME WANT GOT PATTERN: a command just ended with status GOT,
+# its output in $tmp/err; it should have ended with WANT and printed a line
 # matching PATTERN (grep's).  PASS NAME, or fail with what it printed.
-expect_error() {
-    if [ "$2" -ne 1 ]; then
-        fail "$1: exit status $2, expected 1"; sed 's/^/    /' "$tmp/err"
-    elif ! grep -q -- "$3" "$tmp/err"; then
+check_status() {
+    if [ "$3" -ne "$2" ]; then
+        fail "$1: exit status $3, expected $2"; sed 's/^/    /' "$tmp/err"
+    elif ! grep -q -- "$4" "$tmp/err"; then
         fail "$1: no message"; sed 's/^/    /' "$tmp/err"
     else
         echo "PASS $1"
     fi
+}
+
+# expect_error NAME STATUS PATTERN: status 1 (a file could not be used).
+expect_error() {
+    check_status "$1" 1 "$2" "$3"
+}
+
+# usage_error NAME PATTERN CMD...: CMD (stdin /dev/null) must fail with
+# status 2, a bad command line, and a line matching PATTERN.
+usage_error() {
+    name=$1 pattern=$2
+    shift 2
+    if "$@" </dev/null >"$tmp/err" 2>&1; then got=0; else got=$?; fi
+    check_status "$name" 2 "$got" "$pattern"
 }

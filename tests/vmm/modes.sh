@@ -88,13 +88,7 @@ for bad in "--bare --switch-mode 10:bt" "--mode trap --switch-mode 10:bare" \
            "--mode trap --switch-mode bt" "--mode trap --switch-mode 0:bt" \
            "--mode trap --switch-mode x:bt"; do
     # shellcheck disable=SC2086  # the options are meant to split
-    if "$T" run $bad "$K" >"$tmp/out" 2>&1; then
-        fail "'$bad' accepted"
-    elif [ $? -eq 2 ] && grep -q "error" "$tmp/out"; then
-        pass "'$bad' is a usage error"
-    else
-        fail "'$bad'"; cat "$tmp/out"
-    fi
+    usage_error "'$bad' is a usage error" "error" "$T" run $bad "$K"
 done
 
 # Cycle 0 is the start: the error says how to start in that mode.
