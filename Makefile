@@ -109,8 +109,9 @@ $(BUILD)/obj/%.o: %.c
 
 all: $(foreach p,$(PROGS),$(BUILD)/bin/$(p)) $(EXTRA_ALL)
 
-# (sh, not ./: a tree that lost its files' exec bits - a zip made on
-# Windows, a submission uploaded through a browser - must still build)
+# (sh, not ./, here and for every script below: a tree that lost its
+# files' exec bits - a zip made on Windows, a submission uploaded through a
+# browser - must still build and run)
 deps:
 	@sh scripts/deps.sh
 
@@ -118,12 +119,12 @@ deps:
 check: deps
 	$(MAKE) BUILD=build/clang CC=clang all tests
 	$(MAKE) BUILD=build/san SAN=1 all tests
-	@BUILD=build/san ./tests/run.sh $(foreach t,$(TESTS),build/san/tests/$(t)) $(CHECK_SCRIPTS)
+	@BUILD=build/san sh tests/run.sh $(foreach t,$(TESTS),build/san/tests/$(t)) $(CHECK_SCRIPTS)
 
 tests: $(foreach t,$(TESTS),$(BUILD)/tests/$(t))
 
 bench: deps all
-	@set -e; for s in $(BENCH_SCRIPTS); do BUILD=$(BUILD) $$s; done
+	@set -e; for s in $(BENCH_SCRIPTS); do BUILD=$(BUILD) sh $$s; done
 
 # The main demo: guestos bare and under the VMM, the difference, the exits.
 # The build's own lines go to $(BUILD)/build.log (errors still show).
@@ -131,27 +132,31 @@ demo: deps
 	@mkdir -p $(BUILD)
 	@echo "demo: building into $(BUILD)/ (the build's lines are in $(BUILD)/build.log)"
 	@$(MAKE) --no-print-directory BUILD=$(BUILD) all >$(BUILD)/build.log
-	@BUILD=$(BUILD) ./scripts/demo.sh
+	@BUILD=$(BUILD) sh scripts/demo.sh
 
 # The diagrams of docs/diagrams/: the generated ones drawn again by
 # `trapeze dot`, then every .dot rendered to .svg by Graphviz.
 diagrams: deps all
-	@BUILD=$(BUILD) ./docs/diagrams/make.sh
+	@BUILD=$(BUILD) sh docs/diagrams/make.sh
 
 # Fidelity across the VMM modes (also run by `make check`, on its build).
 fidelity: deps all
-	@BUILD=$(BUILD) ./tests/fidelity/run.sh
+	@BUILD=$(BUILD) sh tests/fidelity/run.sh
 
 # Longer fuzzing runs (tests/fuzz/run.sh builds the harnesses with clang),
 # then many more random programs than `make check` runs.
 FUZZ_SECONDS ?= 300
 FIDELITY_FUZZ_PROGRAMS ?= 100000
 fuzz: deps
-	./tests/fuzz/run.sh $(FUZZ_SECONDS)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 	$(MAKE) BUILD=$(BUILD) all
 	$(BUILD)/bin/fidelity random --count $(FIDELITY_FUZZ_PROGRAMS) --first 1000001
 
+# The build folder named (BUILD=other cleans other/); never the tree itself
+# or a folder above it.
 clean:
-	rm -rf build
+	@case "$(BUILD)" in ""|.|./|/|..|../*|*/..|*/../*) \
+	    echo "make clean: BUILD=$(BUILD) is not a build folder to remove" >&2; exit 2;; esac
+	rm -rf -- "$(BUILD)"
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

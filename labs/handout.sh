@@ -149,6 +149,7 @@ rm -rf "$tmp"
 mkdir -p "$tmp"
 bld=$(mktemp -d "${TMPDIR:-/tmp}/handout-build.XXXXXX")   # the files given compiled
 trap 'rm -rf "$tmp" "$tmp.compiled" "$bld"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 : >"$tmp.compiled"
 list | while IFS= read -r f; do
     keep "$f" || continue

@@ -20,6 +20,7 @@ labdir=${1%/}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/record.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 rm -rf "$labdir/tests/expected"
 fails=0
 for t in "$labdir"/tests/*.test "$labdir"/hidden/*.test; do

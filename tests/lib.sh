@@ -7,6 +7,7 @@ BUILD=${BUILD:-build}
 T=$BUILD/bin/trapeze
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 

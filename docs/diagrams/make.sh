@@ -10,6 +10,7 @@ D=docs/diagrams
 command -v dot >/dev/null || { echo "make diagrams: Graphviz's dot is not installed" >&2; exit 1; }
 disk=$(mktemp)
 trap 'rm -f "$disk"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 gen() {     # gen NAME ARGS...: trapeze dot ARGS on guestos into NAME.dot
     name=$1
     shift

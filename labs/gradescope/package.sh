@@ -23,6 +23,7 @@ out=$(cd "$out" && pwd)
 stage="$out/lab-$lab"
 rm -rf "$stage" "$out/lab-$lab.zip"
 trap 'rm -rf "$stage"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 mkdir -p "$stage"
 cd "$tree"
 if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$tree" ]; then

@@ -15,6 +15,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/${BUILD:-build}/bin"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 cd "$root/tests/asm/golden" || exit 1
 failed=0
 total=0

@@ -10,6 +10,7 @@ for t in t32as t32dis t32mkdisk; do
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 cd "$tmp" || exit 1
 failed=0
 

@@ -9,6 +9,7 @@ set -eu
 BUILD=${BUILD:-build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 failures=0
 "$BUILD/bin/t32as" -o "$tmp/rules.img" tests/docs/isa_rules.s
 want=$(grep -cE '^;   [a-z@-]+ ' tests/docs/isa_rules.s)      # the rules listed at its top

@@ -28,6 +28,7 @@ BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-600}      # seconds per block
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     git ls-files -z --cached --others --exclude-standard | tar -cf - --null -T - | tar -xf - -C "$root"
 else

@@ -9,6 +9,7 @@ T="$BUILD/bin/trapeze"
 G="$BUILD/guestos"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 fail() { echo "FAIL: $*"; exit 1; }
 command -v dot >/dev/null || fail "Graphviz's dot is not installed"
 

@@ -41,6 +41,7 @@ GUEST_LIMIT=2000000        # test guests that never halt stop here, alike
 HANG=${FIDELITY_HANG:-120} # seconds: a check taking longer is a hung VMM
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 failures=0
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }
 

@@ -27,6 +27,7 @@ HERE=tests/guestos
 MAX_INSNS=20000000          # every scenario halts long before this
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 failed=0
 
 for f in "$TRAPEZE" "$GOS/kernel.img" "$GOS/default.disk"; do

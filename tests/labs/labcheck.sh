@@ -48,6 +48,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/labcheck.XXXXXX")
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 pass() { echo "ok: $*"; }

@@ -14,6 +14,7 @@ fails=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/labs-test.XXXXXX")
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 
 if tests/labs/labcheck.sh --tree tests/labs/fixture >"$work/fixture.out" 2>&1; then
     echo "ok: fixture labs as intended"

@@ -7,6 +7,7 @@
 set -u
 work=$(mktemp -d "${TMPDIR:-/tmp}/labtests-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 pass() { echo "ok: $*"; }

@@ -14,6 +14,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/$name-test.XXXXXX")
 chmod 755 "$work"     # a root grader runs submissions as other uids
 trap '[ -n "${KEEP:-}" ] || { chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 pass() { echo "ok: $*"; }

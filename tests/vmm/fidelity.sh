@@ -9,6 +9,7 @@ BUILD=${BUILD:-build}
 T=$BUILD/bin/trapeze
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 failures=0
 insns() { sed -n 's/.*"guest_insns": \([0-9]*\).*/\1/p' "$1" | head -n 1; }
 for tick in 97 777 5000; do

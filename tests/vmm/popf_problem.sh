@@ -18,6 +18,7 @@ BUILD=${BUILD:-build}
 TRAPEZE=$BUILD/bin/trapeze
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
 fail() { echo "popf_problem: FAIL: $*"; exit 1; }
 
 # ---- 1. the smallest demonstration ----------------------------------------
