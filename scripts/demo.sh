@@ -18,12 +18,21 @@ cp "$disk" "$out/bare.disk"
 cp "$disk" "$out/trap.disk"
 cp "$disk" "$out/bt.disk"
 cp "$disk" "$out/pv.disk"
-"$trapeze" run --bare "$kernel" --disk "$out/bare.disk" </dev/null >"$out/bare.txt"
+# failed MODE STATUS FILE: a run failed - say which, and what it said.
+failed() {
+    echo "demo: the $1 run failed (exit status $2); it said:" >&2
+    sed 's/^/    /' "$3" >&2
+    exit 1
+}
+"$trapeze" run --bare "$kernel" --disk "$out/bare.disk" </dev/null >"$out/bare.txt" \
+    2>"$out/bare.err" || failed bare $? "$out/bare.err"
 "$trapeze" run --mode trap --stats --stats-json "$out/trap.json" \
-    "$kernel" --disk "$out/trap.disk" </dev/null >"$out/trap.txt" 2>"$out/trap.stats"
-"$trapeze" run --mode bt "$kernel" --disk "$out/bt.disk" </dev/null >"$out/bt.txt"
+    "$kernel" --disk "$out/trap.disk" </dev/null >"$out/trap.txt" 2>"$out/trap.stats" ||
+    failed trap $? "$out/trap.stats"
+"$trapeze" run --mode bt "$kernel" --disk "$out/bt.disk" </dev/null >"$out/bt.txt" \
+    2>"$out/bt.err" || failed bt $? "$out/bt.err"
 "$trapeze" run --mode pv "$BUILD/guestos/kernel-pv.img" --disk "$out/pv.disk" \
-    </dev/null >"$out/pv.txt"
+    </dev/null >"$out/pv.txt" 2>"$out/pv.err" || failed pv $? "$out/pv.err"
 # compare reads the disk into memory for each mode: the file is not written.
 "$trapeze" compare --pv-image "$BUILD/guestos/kernel-pv.img" --disk "$disk" "$kernel" \
     </dev/null >"$out/compare.txt" || true

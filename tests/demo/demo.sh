@@ -14,7 +14,7 @@ check() {   # check NAME FILE PATTERN: FILE contains the fixed string PATTERN
     if grep -qF -- "$3" "$2"; then echo "PASS $1"; else echo "FAIL $1: $2 lacks '$3'"; failures=$((failures + 1)); fi
 }
 
-BUILD=$BUILD ./scripts/demo.sh >"$BUILD/demo.log" 2>&1 || {
+BUILD=$BUILD sh scripts/demo.sh >"$BUILD/demo.log" 2>&1 || {
     echo "FAIL scripts/demo.sh exited with status $?"; cat "$BUILD/demo.log"; exit 1; }
 
 check "bare kernel sees kernel mode" "$out/bare.txt" "mode check: kernel"
@@ -61,5 +61,21 @@ else
     echo "FAIL the VM run printed other lines than the bare run:"
     diff "$out/bare.sorted" "$out/trap.sorted" || true
     failures=$((failures + 1))
+fi
+# A run that fails says why: a kernel that escapes at once stops the demo
+# with the run's own message, not make's "Error 1" alone.
+fake=$(mktemp -d)
+trap 'rm -rf "$fake"' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM   # the EXIT trap then runs
+mkdir -p "$fake/bin" "$fake/guestos"
+cp "$BUILD/bin/trapeze" "$fake/bin/"
+cp "$BUILD/guestos/default.disk" "$BUILD/guestos/kernel-pv.img" "$fake/guestos/"
+printf '_start: .word 0\n' >"$fake/bad.s"
+"$BUILD/bin/t32as" -o "$fake/guestos/kernel.img" "$fake/bad.s"
+if BUILD=$fake sh scripts/demo.sh >"$fake/log" 2>&1; then
+    echo "FAIL a demo whose kernel escapes passed"; failures=$((failures + 1))
+else
+    check "a failed run says which, and why" "$fake/log" "demo: the bare run failed (exit status 4)"
+    check "... with the run's own message" "$fake/log" "unhandled trap: illegal"
 fi
 [ "$failures" -eq 0 ]
