@@ -24,4 +24,10 @@ for bad in alu_mips nosuch ""; do
         fail "t32bench 1e-7 '$bad': exit status $status, expected 2 and the usage"; cat "$tmp/out" "$tmp/err"
     fi
 done
+# Figures that cannot be written are no benchmark run: status 1, and why.
+set +e
+"$B" 1e-7 alu >/dev/full 2>"$tmp/err"
+status=$?
+set -e
+expect_error "t32bench with stdout on /dev/full" "$status" "t32bench: standard output: error: write failed"
 [ "$failures" -eq 0 ]
