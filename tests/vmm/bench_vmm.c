@@ -9,19 +9,23 @@
  * scenario, and `mixed`, primes plus the syscall-heavy sysbench):
  *
  *   vmm_MODE_NAME_ratio          VMM time / bare time (1.00 x = no overhead)
- *   vmm_MODE_NAME_speed          bare time / VMM time, as a percentage of bare
- *   vmm_MODE_NAME_direct_share   direct_insns / guest_insns
+ *   vmm_MODE_NAME_speed          bare time / VMM time, in % (100 % = bare's speed)
+ *   vmm_MODE_NAME_direct_share   direct_insns / guest_insns, in %
  *   vmm_MODE_NAME_exits          exits per run, and ..._exits_per_kinsn per
- *                                1000 guest instructions
- *   vmm_MODE_NAME_mips           guest instructions per second (and
- *                                vmm_bare_NAME_mips, of the fastest bare run)
+ *                                1000 guest instructions (exits/kinsn)
+ *   vmm_MODE_NAME_mips           millions of guest instructions per second
+ *                                (and vmm_bare_NAME_mips, of the fastest bare
+ *                                run)
+ *
+ * Each UNIT is one word, so a line splits as NAME: VALUE UNIT.
  *
  * and, on small built-in guests:
  *   vmm_trap_compute_ratio   a guest that only computes (20 M instructions,
  *                            no exits): what trap-and-emulate costs when
  *                            the guest kernel has nothing to do
  *   vmm_trap_exit_rate       exits per second of a guest kernel looping on
- *                            mfsr (each one a privileged exit, emulated)
+ *                            mfsr (each one a privileged exit, emulated), in
+ *                            millions (Mexits/s)
  *   vmm_trap_priv_exit_ns    host time of one such exit, round trip
  *   vmm_bt_patch_exit_ns     host time of one patch exit under bt (a
  *                            guest kernel looping on pushf; pop)
@@ -197,13 +201,13 @@ static void report(const char *mode, const char *name, const side *bare, const s
     double tb = bare->best, tv = vm->best;
     const vmm_stats *st = &vm->st;
     printf("vmm_%s_%s_ratio: %.3f x\n", mode, name, tv / tb);
-    printf("vmm_%s_%s_speed: %.1f %% of bare\n", mode, name, 100.0 * tb / tv);
+    printf("vmm_%s_%s_speed: %.1f %%\n", mode, name, 100.0 * tb / tv);
     printf("vmm_%s_%s_direct_share: %.2f %%\n", mode, name,
            100.0 * (double)st->direct_insns / (double)st->guest_insns);
-    printf("vmm_%s_%s_exits: %" PRIu64 " per run\n", mode, name, st->exits_total);
-    printf("vmm_%s_%s_exits_per_kinsn: %.2f per 1000 guest instructions\n", mode, name,
+    printf("vmm_%s_%s_exits: %" PRIu64 " exits\n", mode, name, st->exits_total);
+    printf("vmm_%s_%s_exits_per_kinsn: %.2f exits/kinsn\n", mode, name,
            1000.0 * (double)st->exits_total / (double)st->guest_insns);
-    printf("vmm_%s_%s_mips: %.1f M guest instructions/s\n", mode, name,
+    printf("vmm_%s_%s_mips: %.1f MIPS\n", mode, name,
            (double)st->guest_insns / tv / 1e6);
 }
 
@@ -237,7 +241,7 @@ static bool bench_scenario(const t32_image *kernel, const t32_image *pv_kernel,
         for (size_t i = 1; i < NMODES; i++)
             if (bare[i].best < best)
                 best = bare[i].best;
-        printf("vmm_bare_%s_mips: %.1f M guest instructions/s\n", name,
+        printf("vmm_bare_%s_mips: %.1f MIPS\n", name,
                (double)bare[0].st.guest_insns / best / 1e6);
         for (size_t i = 0; i < NMODES; i++)
             report(modes[i].name, name, &bare[i], &vm[i]);
@@ -277,7 +281,7 @@ static bool bench_small_guests(double want)
     if (!exit_cost(VMM_MODE_TRAP, false, want / 2, &priv_ns, &priv_rate) ||
         !exit_cost(VMM_MODE_BT, true, want / 2, &patch_ns, &patch_rate))
         return false;
-    printf("vmm_trap_exit_rate: %.1f M exits/s\n", priv_rate / 1e6);
+    printf("vmm_trap_exit_rate: %.1f Mexits/s\n", priv_rate / 1e6);
     printf("vmm_trap_priv_exit_ns: %.1f ns\n", priv_ns);
     printf("vmm_bt_patch_exit_ns: %.1f ns\n", patch_ns);
     return true;
