@@ -37,6 +37,13 @@ expect 'Breakpoint 1 at 0x00001054 <inner>' "$out/pty2.txt"
 # A blank line repeats the last command (si).
 "$drive" 'si\n\n\nquit\n' "$BUILD/bin/trapeze" debug --bare "$out/guest.img" >"$out/pty3.txt" 2>&1 || status=1
 expect '0x0000100c <_start+0xc>' "$out/pty3.txt"
+# ... print too, as gdb's; but not break (no second breakpoint).
+"$drive" 'p 7\n\nb inner\n\ninfo breakpoints\nquit\n' "$BUILD/bin/trapeze" debug --bare "$out/guest.img" \
+    >"$out/pty5.txt" 2>&1 || status=1
+expect '\$2 = 7' "$out/pty5.txt"
+if grep -q 'Breakpoint 2' "$out/pty5.txt"; then
+    echo "pty: FAILED: a blank line repeated break:"; cat "$out/pty5.txt"; status=1
+fi
 # A history file this user may not write is left alone (readline would
 # replace it by a rename, which needs only the folder's permission).  As
 # root only, where nobody can reach the tools: the session runs as nobody,

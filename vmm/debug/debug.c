@@ -578,6 +578,11 @@ static bool c_info(debugger *d, const char *fs, char *args)
 
 static bool c_help(debugger *d, const char *fs, char *args);
 
+/* What a blank line at the prompt does after each command, as in gdb: the
+ * same command again (REPEAT: the steps, print, info ...), or x and list
+ * going on from where they stopped (NO_ARGS_REPEAT); 0 for a command that
+ * changes the session's setup (break, set, display, mode, run ...) - done
+ * twice by a stray Enter it would set a second breakpoint, or start over. */
 enum { REPEAT = 1, NO_ARGS_REPEAT = 2 };
 
 static const struct command {
@@ -609,14 +614,14 @@ static const struct command {
     { "reverse-finish", NULL, c_reverse_finish, 0, "reverse-finish", "go back to the call of the current function" },
     { "x", NULL, dc_x, NO_ARGS_REPEAT, "x/NFU [ADDR]", "examine guest-virtual memory (through the guest's page tables);\nF: x d u o t c a s i, U: b h w" },
     { "xp", NULL, dc_xp, NO_ARGS_REPEAT, "xp/NFU [ADDR]", "examine guest-physical memory" },
-    { "print", "p inspect", dc_print, 0, "print[/F] EXPR", "evaluate: registers ($pc), symbols, *ADDR, C operators" },
+    { "print", "p inspect", dc_print, REPEAT, "print[/F] EXPR", "evaluate: registers ($pc), symbols, *ADDR, C operators" },
     { "set", NULL, dc_set, 0, "set var LHS = EXPR | set $REG = EXPR", "change a register or a word of memory" },
     { "display", NULL, dc_display, 0, "display[/FMT] EXPR", "show EXPR at every stop" },
     { "undisplay", NULL, dc_undisplay, 0, "undisplay [N...]", "stop showing displays" },
-    { "disassemble", "disas", dc_disassemble, 0, "disassemble [ADDR | START,END | START,+LEN]", "instructions with symbols and source lines" },
+    { "disassemble", "disas", dc_disassemble, REPEAT, "disassemble [ADDR | START,END | START,+LEN]", "instructions with symbols and source lines" },
     { "list", "l", dc_list, NO_ARGS_REPEAT, "list [LOCATION]", "source lines (from the image's line table and the files on disk)" },
-    { "backtrace", "bt where", dc_backtrace, 0, "backtrace [N]", "the call chain: pc, then the fp chain (or lr)" },
-    { "info", "i", c_info, 0, "info WHAT", "registers, sysregs, breakpoints, symbol, line, vcpu, exits, patches, ..." },
+    { "backtrace", "bt where", dc_backtrace, REPEAT, "backtrace [N]", "the call chain: pc, then the fp chain (or lr)" },
+    { "info", "i", c_info, REPEAT, "info WHAT", "registers, sysregs, breakpoints, symbol, line, vcpu, exits, patches, ..." },
     { "vm", NULL, dc_vm, 0, "vm [N]", "select VM N (list the VMs without N)" },
     { "vcpu", NULL, dc_vcpu, 0, "vcpu [N]", "select vCPU N of the VM (without N: which is selected)" },
     { "mode", NULL, dc_mode, 0, "mode [NAME]", "switch the VM to another VMM mode, here and now" },
@@ -673,7 +678,7 @@ static bool c_help(debugger *d, const char *fs, char *args)
     char *w = dbg_word(&args);
     if (!w) {
         fprintf(d->out, "Commands (any unambiguous prefix works; a blank line repeats the "
-                "last one):\n");
+                "last one, unless it changed the setup: break, set, run ...):\n");
         for (int i = 0; i < NCOMMANDS; i++)
             fprintf(d->out, "  %-44s %s\n", commands[i].usage,
                     strchr(commands[i].help, '\n') ? "(help for more)" : commands[i].help);
