@@ -24,6 +24,13 @@
 
 bool dbg_error(debugger *d, const char *fmt, ...)
 {
+    if (d->error_to) {          /* a display keeps its error in its own line */
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(d->error_to, d->error_len, fmt, ap);
+        va_end(ap);
+        return false;
+    }
     fflush(d->out);
     if (d->origin)
         fprintf(stderr, "%s:%d: ", d->origin, d->origin_line);

@@ -75,6 +75,9 @@ struct debugger {
     int          out_errno;  /* why writing to `out` failed first (0: it never did) */
     const char  *origin;     /* for error lines */
     int          origin_line;
+    char        *error_to;   /* non-NULL: dbg_error writes its message here (a
+                                display's <error: ...>), not to stderr */
+    size_t       error_len;
     char         last[512];  /* the command a blank line repeats */
 
     dbg_point    pts[DBG_MAX_POINTS];

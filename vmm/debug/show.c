@@ -340,12 +340,28 @@ static bool display_examines(const char *fs)
     return isdigit((unsigned char)fs[0]) || strpbrk(fs, "isbhw") != NULL;
 }
 
+/* A display's value, or - its expression cannot be read now (memory not
+ * mapped at this stop) - gdb's "<error: ...>" in its place: the line stays
+ * whole, and the command that stopped did not fail. */
+static void display_value(debugger *d, const char *fs, const char *expr)
+{
+    char err[200] = "";
+    uint32_t v;
+    d->error_to = err, d->error_len = sizeof err;
+    bool ok = expr_eval(d, expr, &v);
+    d->error_to = NULL;
+    if (ok)
+        print_value(d, fs, expr, false);
+    else
+        fprintf(d->out, "<error: %s>\n", err);
+}
+
 static void show_display(debugger *d, int i)
 {
     const char *s = d->displays[i];
     if (s[0] != '/') {
         fprintf(d->out, "%d: %s = ", d->display_id[i], s);
-        print_value(d, NULL, s, false);
+        display_value(d, NULL, s);
         return;
     }
     const char *sp = strchr(s, ' ');   /* "/FMT EXPR" */
@@ -354,16 +370,20 @@ static void show_display(debugger *d, int i)
     snprintf(expr, sizeof expr, "%s", sp ? sp + 1 : "");
     if (!display_examines(fs)) {       /* "2: /x $r3 = 0x00000000" */
         fprintf(d->out, "%d: /%s %s = ", d->display_id[i], fs, expr);
-        print_value(d, fs, expr, false);
+        display_value(d, fs, expr);
         return;
     }
     /* "3: x/4xw $sp" and the memory under it; x's own next address and
      * format stay as the last x left them. */
     fprintf(d->out, "%d: x/%s %s\n", d->display_id[i], fs, expr);
-    char saved_f = d->xfmt;
+    char saved_f = d->xfmt, err[200] = "";
     unsigned saved_u = d->xunit;
     uint32_t saved_n = d->xnext;
-    examine(d, fs, expr, false);
+    d->error_to = err, d->error_len = sizeof err;
+    bool ok = examine(d, fs, expr, false);
+    d->error_to = NULL;
+    if (!ok)
+        fprintf(d->out, "<error: %s>\n", err);
     d->xfmt = saved_f, d->xunit = saved_u, d->xnext = saved_n;
 }
 
