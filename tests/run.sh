@@ -16,11 +16,7 @@ for t in "$@"; do
     esac
     # A script runs through sh: its exec bit does not matter (a tree that
     # lost its modes must still pass); a test program runs as it is.
-    case $t in
-        *.sh) run() { sh "$path"; } ;;
-        *) run() { "$path"; } ;;
-    esac
-    if run >"$log" 2>&1; then
+    if case $t in *.sh) sh "$path" ;; *) "$path" ;; esac >"$log" 2>&1; then
         passed=$((passed + 1))
         echo "PASS $t ($(( $(date +%s) - start ))s)"
     else

@@ -19,8 +19,6 @@
  * Exit status: 0 every check held, 1 a check failed (the report says
  * where), 2 bad command line or unusable file.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +26,7 @@
 #include "tests/fidelity/check.h"
 #include "tests/fidelity/gen.h"
 #include "vmm/modes/mode.h"
+#include "vmm/session/session.h"
 
 #define MAX_FILE (64u << 20)
 
@@ -44,16 +43,12 @@ static int usage(const char *msg)
     return 2;
 }
 
-/* A whole decimal or 0x-hex number in min..max, or false: no sign, no
- * trailing text, no wrap ("abc", "-1" and 2^64 are mistakes, not 0). */
+/* A whole number in min..max (session_parse_u64: decimal, no sign, no
+ * wrap - "abc", "-1" and 2^64 are mistakes, not 0). */
 static bool parse_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-    char *end;
-    if (!isdigit((unsigned char)s[0]))
-        return false;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end || v < min || v > max)
+    uint64_t v;
+    if (!session_parse_u64(s, &v) || v < min || v > max)
         return false;
     *out = v;
     return true;
@@ -99,17 +94,10 @@ static int vmm_mode_named(const char *name)
 /* --mem SIZE: as trapeze's, a multiple of 4K up to 256M (0: a mistake). */
 static uint32_t parse_size(const char *s)
 {
-    char *end;
-    if (!isdigit((unsigned char)s[0]))
+    uint64_t v;
+    if (!session_parse_size(s, 256u << 20, &v) || v % T32_PAGE_SIZE)
         return 0;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : 0;
-    end += shift != 0;
-    if (errno || *end || v > (256ull << 20) >> shift)
-        return 0;
-    v <<= shift;
-    return v % T32_PAGE_SIZE ? 0 : (uint32_t)v;
+    return (uint32_t)v;
 }
 
 /* ---- fidelity modes ---------------------------------------------------------------------- */

@@ -109,7 +109,7 @@ int session_check_stdout(const char *cmd)
 /* ---- numbers ----------------------------------------------------------------- */
 
 /* A decimal number that fits in 64 bits: digits only, no sign, no wrap. */
-static bool parse_u64(const char *s, uint64_t *out)
+bool session_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     if (*s < '0' || *s > '9')
@@ -124,7 +124,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 /* A size: a decimal number with an optional K or M suffix (powers of two),
  * at most `max` bytes.  The suffix is applied only if the result fits. */
-static bool parse_size(const char *s, uint64_t max, uint64_t *out)
+bool session_parse_size(const char *s, uint64_t max, uint64_t *out)
 {
     char digits[32];
     size_t len = strlen(s);
@@ -140,7 +140,7 @@ static bool parse_size(const char *s, uint64_t max, uint64_t *out)
     memcpy(digits, s, len);
     digits[len] = '\0';
     uint64_t n;
-    if (!parse_u64(digits, &n) || n > (max >> shift))
+    if (!session_parse_u64(digits, &n) || n > (max >> shift))
         return false;
     *out = n << shift;
     return true;
@@ -307,7 +307,7 @@ static int add_switch(parser *p, char *val)
     if (!colon)
         return session_usage_error(p->cmd, "bad --switch-mode '%s' (expected CYCLES:MODE)", val);
     *colon = '\0';
-    bool ok = parse_u64(val, &at);
+    bool ok = session_parse_u64(val, &at);
     *colon = ':';
     int mode = mode_lookup(colon + 1);
     if (!ok)
@@ -339,25 +339,25 @@ static int set_number(parser *p, valued_option opt, const char *name, const char
     uint64_t n;
     switch (opt) {
     case OPT_MEM:
-        if (!parse_size(val, 256u << 20, &n) || n == 0 || n % T32_PAGE_SIZE != 0)
+        if (!session_parse_size(val, 256u << 20, &n) || n == 0 || n % T32_PAGE_SIZE != 0)
             return session_usage_error(p->cmd, "bad --mem '%s' (a multiple of 4K, at most "
                                        "256M)", val);
         o->mem = (uint32_t)n;
         return 0;
     case OPT_VCPUS:
-        if (!parse_u64(val, &n) || n == 0 || n > VMM_MAX_VCPUS)
+        if (!session_parse_u64(val, &n) || n == 0 || n > VMM_MAX_VCPUS)
             return session_usage_error(p->cmd, "bad --vcpus '%s' (1 to %d)", val,
                                        VMM_MAX_VCPUS);
         o->vcpus = (int)n;
         return 0;
     case OPT_MAX_INSNS:
-        if (!parse_u64(val, &n) || n == 0)
+        if (!session_parse_u64(val, &n) || n == 0)
             return session_usage_error(p->cmd, "bad --max-insns '%s' (a positive number "
                                        "below 2^64)", val);
         o->max_insns = n;
         return 0;
     default:
-        if (!parse_u64(val, &n) || n == 0 || n > UINT32_MAX)
+        if (!session_parse_u64(val, &n) || n == 0 || n > UINT32_MAX)
             return session_usage_error(p->cmd, "bad %s '%s' (1 to %u)", name, val,
                                        (unsigned)UINT32_MAX);
         o->quantum = (uint32_t)n;

@@ -113,6 +113,12 @@ int session_usage_error(const char *cmd, const char *fmt, ...)
  * a "--", after which every argument is an IMAGE. */
 bool session_asks_help(int argc, char **argv);
 
+/* A decimal number that fits in 64 bits: digits only, no sign, no wrap. */
+bool session_parse_u64(const char *s, uint64_t *out);
+/* A size: decimal, with an optional K or M suffix (powers of two), at most
+ * max bytes. */
+bool session_parse_size(const char *s, uint64_t max, uint64_t *out);
+
 /* Whether everything written to standard output got there (a full disk,
  * /dev/full, a closed pipe): flush it; 0, or SESSION_ERROR after
  * "trapeze CMD: error: writing standard output failed: REASON". */
