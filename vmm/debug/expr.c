@@ -67,6 +67,16 @@ static bool is_ident(char c, bool first)
     return isalpha((unsigned char)c) || c == '_' || c == '.' || (!first && isdigit((unsigned char)c));
 }
 
+bool expr_is_name(const char *text)
+{
+    if (!is_ident(text[0], true))
+        return false;
+    while (*++text)
+        if (!is_ident(*text, false))
+            return false;
+    return true;
+}
+
 static int64_t number(parser *ps)
 {
     const char *s = ps->p;

@@ -215,6 +215,8 @@ bool      dbg_has_caller(debugger *d);
 /* ---- expr.c ---- */
 /* Evaluate; false after printing the error. */
 bool      expr_eval(debugger *d, const char *text, uint32_t *value);
+/* Is text one name - a symbol's, as expressions spell it? */
+bool      expr_is_name(const char *text);
 /* A location for break/advance/list: *ADDR, SYMBOL[+OFF], FILE:LINE, LINE,
  * or an expression. */
 bool      expr_location(debugger *d, const char *text, uint32_t *addr);

@@ -100,6 +100,8 @@ typedef struct fmt {
     unsigned count;
     char     letter;   /* x d u o t c a s i */
     unsigned unit;     /* 1 2 4 */
+    bool     counted;  /* a count was given */
+    bool     sized;    /* a unit was given */
 } fmt;
 
 /* "/8xw": count, format letter, unit - each optional, in any order. */
@@ -113,13 +115,14 @@ static bool parse_fmt(debugger *d, const char *s, fmt *f)
         if (n == 0 || n > 4096)
             return dbg_error(d, "a count is 1..4096");
         f->count = (unsigned)n;
+        f->counted = true;
         s = end;
     }
     for (; *s; s++) {
         if (strchr("xduotcasi", *s))
             f->letter = *s;
         else if (*s == 'b' || *s == 'h' || *s == 'w')
-            f->unit = *s == 'b' ? 1 : *s == 'h' ? 2 : 4;
+            f->unit = *s == 'b' ? 1 : *s == 'h' ? 2 : 4, f->sized = true;
         else
             return dbg_error(d, "undefined format letter '%c' (x d u o t c a s i, b h w)", *s);
     }
@@ -167,27 +170,39 @@ static void line_where(debugger *d, bool phys, uint32_t a, char *buf, size_t len
         dbg_where(d, buf, len, a);
 }
 
+/* x/s: each string up to its NUL, as gdb shows it: at most 200 bytes to
+ * a line, a longer one cut with "..." (the next x/s goes on from the
+ * cut), and one that runs into unreadable memory shown up to there. */
 static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
 {
+    enum { MAX_SHOWN = 200 };
     for (unsigned i = 0; i < f->count; i++) {
-        char s[256];
+        char s[MAX_SHOWN];
         size_t k = 0;
-        uint8_t c = 1;
-        for (; k + 1 < sizeof s && (uint64_t)a + k <= UINT32_MAX &&
-               read_mem(d, phys, a + (uint32_t)k, &c, 1) && c; k++)
-            s[k] = (char)c;
-        s[k] = '\0';
-        if (k == 0 && c)
+        bool ended = false, readable = true;
+        while (k < sizeof s && (uint64_t)a + k <= UINT32_MAX) {
+            uint8_t c;
+            if (!(readable = read_mem(d, phys, a + (uint32_t)k, &c, 1)) || (ended = c == 0))
+                break;
+            s[k++] = (char)c;
+        }
+        if (k == 0 && !readable)
             return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
         char where[256];
         line_where(d, phys, a, where, sizeof where);
         fprintf(d->out, "%s:\t\"", where);
         for (size_t j = 0; j < k; j++)
             fprintf(d->out, isprint((unsigned char)s[j]) ? "%c" : "\\%03o", (unsigned char)s[j]);
-        fprintf(d->out, "\"\n");
-        if ((uint64_t)a + k + 1 > UINT32_MAX)
+        fprintf(d->out, "\"%s\n", ended || !readable ? "" : "...");
+        if (!readable)
+            return dbg_error(d, "cannot access memory at address 0x%08" PRIx32,
+                             a + (uint32_t)k);
+        uint64_t next = (uint64_t)a + k + (ended ? 1 : 0);
+        if (next > UINT32_MAX) {
+            a = UINT32_MAX;
             break;              /* the top of memory: no wrap to 0 */
-        a += (uint32_t)k + 1;
+        }
+        a = (uint32_t)next;
     }
     d->xnext = a;
     return true;
@@ -195,9 +210,14 @@ static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
 
 static bool examine(debugger *d, const char *fs, char *args, bool phys)
 {
-    fmt f = { 1, d->xfmt ? d->xfmt : 'x', d->xunit ? d->xunit : 4 };
+    fmt f = { 1, d->xfmt ? d->xfmt : 'x', d->xunit ? d->xunit : 4, false, false };
     if (!parse_fmt(d, fs, &f))
         return false;
+    /* a and i are words, c and s bytes: another unit is a mistake. */
+    unsigned own = f.letter == 'a' || f.letter == 'i' ? 4 : f.letter == 'c' || f.letter == 's' ? 1 : 0;
+    if (f.sized && own && f.unit != own)
+        return dbg_error(d, "format '%c' is in %s: no other unit with it", f.letter,
+                         own == 4 ? "words (w)" : "bytes (b)");
     uint32_t a = d->xnext;
     if (*args && !expr_eval(d, args, &a))
         return false;
@@ -262,9 +282,11 @@ bool dc_xp(debugger *d, const char *fs, char *args)
 
 static bool print_value(debugger *d, const char *fs, const char *text, bool record)
 {
-    fmt f = { 1, 'd', 4 };
+    fmt f = { 1, 'd', 4, false, false };
     if (!parse_fmt(d, fs, &f))
         return false;
+    if (f.counted || f.sized)       /* gdb: "meaningless in print" */
+        return dbg_error(d, "a count or a unit (b h w) is for x, not print: a value has one");
     uint32_t v;
     if (!*text) {
         if (d->nhistory == 0)
@@ -322,6 +344,11 @@ bool dc_set(debugger *d, const char *fs, char *args)
         if (!dbg_set_reg(d, lhs + 1, v))
             return false;
     } else {
+        /* A symbol names its word; anything else is a value, with no
+         * place to store into (gdb: "not an lvalue"). */
+        if (lhs[0] != '*' && !expr_is_name(lhs))
+            return dbg_error(d, "left operand of assignment is not an lvalue: '%s' "
+                                "(use $REG, *ADDR or a symbol)", lhs);
         if (!expr_eval(d, lhs[0] == '*' ? lhs + 1 : lhs, &a))
             return false;
         if (!dbg_write_virt(d, a, &v, 4))
@@ -401,7 +428,7 @@ bool dc_display(debugger *d, const char *fs, char *args)
         return true;
     }
     uint32_t v;
-    fmt f = { 1, 'x', 4 };
+    fmt f = { 1, 'x', 4, false, false };
     if ((fs && !parse_fmt(d, fs, &f)) || !expr_eval(d, args, &v))
         return false;
     for (int i = 0; i < DBG_MAX_DISPLAYS; i++) {
@@ -426,11 +453,12 @@ bool dc_undisplay(debugger *d, const char *fs, char *args)
     if (!*args)
         memset(d->displays, 0, sizeof d->displays);
     while ((w = dbg_word(&args)) != NULL) {
-        long n = strtol(w, NULL, 10);
+        char *end;
+        long n = strtol(w, &end, 10);
         int i = 0;
-        while (i < DBG_MAX_DISPLAYS && (!d->displays[i][0] || d->display_id[i] != n))
+        while (!*end && i < DBG_MAX_DISPLAYS && (!d->displays[i][0] || d->display_id[i] != n))
             i++;
-        if (i == DBG_MAX_DISPLAYS)
+        if (*end || i == DBG_MAX_DISPLAYS)
             return dbg_error(d, "no display number %s", w);
         /* The ones after it move down: displays stay in the order given. */
         for (; i + 1 < DBG_MAX_DISPLAYS; i++) {
