@@ -147,6 +147,9 @@ uint32_t  dbg_sysreg(const debugger *d, int n);
 /* "pc", "r3", "sp", "tvec", "cycles" ... -> value; false if no such name. */
 bool      dbg_reg_by_name(const debugger *d, const char *name, uint32_t *v);
 bool      dbg_set_reg(debugger *d, const char *name, uint32_t v);
+/* Does $name already hold v?  Only for a general register, pc and psr:
+ * writing a system register acts as mtsr does, whatever it held. */
+bool      dbg_reg_holds(debugger *d, const char *name, uint32_t v);
 extern const char *const dbg_reg_names[];    /* for completion; NULL-ended */
 bool      dbg_translate(const debugger *d, uint32_t va, uint32_t *pa);
 bool      dbg_read_virt(const debugger *d, uint32_t va, void *buf, size_t len);

@@ -340,7 +340,11 @@ bool dc_set(debugger *d, const char *fs, char *args)
     uint32_t v, a;
     if (!*lhs || !expr_eval(d, rhs, &v))
         return *lhs ? false : dbg_error(d, "nothing to assign to");
+    /* Writing what is already there changes nothing: the reverse history
+     * is kept (dbg_changed would cut it). */
     if (lhs[0] == '$') {
+        if (dbg_reg_holds(d, lhs + 1, v))
+            return true;
         if (!dbg_set_reg(d, lhs + 1, v))
             return false;
     } else {
@@ -349,8 +353,11 @@ bool dc_set(debugger *d, const char *fs, char *args)
         if (lhs[0] != '*' && !expr_is_name(lhs))
             return dbg_error(d, "left operand of assignment is not an lvalue: '%s' "
                                 "(use $REG, *ADDR or a symbol)", lhs);
+        uint32_t old;
         if (!expr_eval(d, lhs[0] == '*' ? lhs + 1 : lhs, &a))
             return false;
+        if (dbg_read_virt(d, a, &old, 4) && old == v)
+            return true;
         if (!dbg_write_virt(d, a, &v, 4))
             return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
     }

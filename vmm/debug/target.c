@@ -170,6 +170,16 @@ static bool set_sysreg(debugger *d, int n, uint32_t v)
     return true;
 }
 
+bool dbg_reg_holds(debugger *d, const char *name, uint32_t v)
+{
+    uint32_t now;
+    if (strcmp(name, "psr") == 0)
+        v &= T32_PSR_MASK;
+    else if (gpr_number(name) < 0 && strcmp(name, "pc") != 0)
+        return false;           /* a system register's write acts (mtsr) */
+    return dbg_reg_by_name(d, name, &now) && now == v;
+}
+
 bool dbg_set_reg(debugger *d, const char *name, uint32_t v)
 {
     int r = gpr_number(name);
@@ -812,4 +822,5 @@ void dbg_restart(debugger *d)
     show_insn(d, dbg_pc(d), false);
     show_source_line(d, dbg_pc(d));
     d->list_line = 0;
+    show_displays(d);           /* a stop like any other */
 }

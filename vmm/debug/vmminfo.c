@@ -259,6 +259,10 @@ bool dc_mode(debugger *d, const char *fs, char *args)
         return dbg_error(d, "a VM cannot switch to bare: bare means no VMM");
     if (!dbg_need_alive(d))
         return false;
+    if (dbg_vm(d)->mode->id == (vmm_mode)m) {   /* nothing changes: history stays */
+        fprintf(d->out, "vm%d already runs in %s mode\n", d->vm, dbg_vm(d)->mode->name);
+        return true;
+    }
     if (!vmm_vm_set_mode(dbg_vm(d), (vmm_mode)m))
         return dbg_error(d, "cannot switch vm%d to %s (no memory)", d->vm, args);
     dbg_changed(d);
