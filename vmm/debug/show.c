@@ -81,17 +81,24 @@ void show_source_line(debugger *d, uint32_t pc)
         fprintf(d->out, "%s:%d\t(source not found)\n", file, line);
 }
 
-/* "=> 0x00001010 <kputs+0x8>:\tldbu r1, 0(r2)" */
-void show_insn(debugger *d, uint32_t pc, bool mark)
+/* One instruction line: "=> 0x00001010 <kputs+0x8>:\tldbu r1, 0(r2)";
+ * w is the word, or NULL when it cannot be read. */
+static void insn_line(debugger *d, const char *where, uint32_t pc, const uint32_t *w, bool mark)
 {
-    char where[256], text[128];
-    uint32_t w;
-    dbg_where(d, where, sizeof where, pc);
-    if (!dbg_read_virt(d, pc, &w, 4))
+    char text[128];
+    if (!w)
         snprintf(text, sizeof text, "<cannot access memory>");
     else
-        dis_insn(w, pc, dbg_image(d), text, sizeof text);
+        dis_insn(*w, pc, dbg_image(d), text, sizeof text);
     fprintf(d->out, "%s%s:\t%s\n", mark ? "=> " : "", where, text);
+}
+
+void show_insn(debugger *d, uint32_t pc, bool mark)
+{
+    char where[256];
+    uint32_t w;
+    dbg_where(d, where, sizeof where, pc);
+    insn_line(d, where, pc, dbg_read_virt(d, pc, &w, 4) ? &w : NULL, mark);
 }
 
 /* ---- formats ------------------------------------------------------------------------------ */
@@ -236,8 +243,14 @@ static bool examine(debugger *d, const char *fs, char *args, bool phys)
     uint32_t next = (uint64_t)a + (uint64_t)f.count * unit > UINT32_MAX
                   ? a + (f.count - 1) * unit : a + f.count * unit;
     if (f.letter == 'i') {
-        for (unsigned i = 0; i < f.count; i++)
-            show_insn(d, a + 4 * i, !phys && a + 4 * i == dbg_pc(d));
+        for (unsigned i = 0; i < f.count; i++) {
+            uint32_t at = a + 4 * i, w;
+            char where[256];
+            if (!read_mem(d, phys, at, &w, 4))     /* as the other formats */
+                return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, at);
+            line_where(d, phys, at, where, sizeof where);
+            insn_line(d, where, at, &w, !phys && at == dbg_pc(d));
+        }
         d->xnext = next;
         d->xfmt = f.letter;
         return true;
