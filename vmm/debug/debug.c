@@ -626,7 +626,7 @@ static const struct command {
     { "display", NULL, dc_display, 0, "display[/FMT] EXPR", "show EXPR at every stop" },
     { "undisplay", NULL, dc_undisplay, 0, "undisplay [N...]", "stop showing displays" },
     { "disassemble", "disas", dc_disassemble, REPEAT, "disassemble [ADDR | START,END | START,+LEN]", "instructions with symbols and source lines" },
-    { "list", "l", dc_list, NO_ARGS_REPEAT, "list [LOCATION]", "source lines (from the image's line table and the files on disk)" },
+    { "list", "l", dc_list, NO_ARGS_REPEAT, "list [LOC | - | FIRST,LAST]", "source lines (from the image's line table and the files on disk)" },
     { "backtrace", "bt where", dc_backtrace, REPEAT, "backtrace [N]", "the call chain: pc, then the fp chain (or lr)" },
     { "info", "i", c_info, REPEAT, "info WHAT", "registers, sysregs, breakpoints, symbol, line, vcpu, exits, patches, ..." },
     { "vm", NULL, dc_vm, 0, "vm [N]", "select VM N (list the VMs without N)" },

@@ -405,6 +405,46 @@ bool expr_location(debugger *d, const char *text, uint32_t *addr)
     return true;
 }
 
+bool expr_source_line(debugger *d, const char *text, int cur_file, int *file, int *line)
+{
+    const t32_image *img = dbg_image(d);
+    const char *colon = strrchr(text, ':');
+    if (!img || img->nfiles == 0)
+        return dbg_error(d, "the image has no line table");
+    if (colon && colon > text && all_digits(colon + 1)) {     /* FILE:LINE */
+        *file = -1;
+        char name[512];
+        snprintf(name, sizeof name, "%.*s", (int)(colon - text), text);
+        for (size_t i = 0; i < img->nfiles && *file < 0; i++)
+            if (file_matches(img->files[i], name))
+                *file = (int)i;
+        if (*file < 0)
+            return dbg_error(d, "no source file named %s in the image's line table", name);
+        return line_number(d, colon + 1, line);
+    }
+    if (all_digits(text) && strlen(text) < 9) {                /* LINE */
+        const char *cur;
+        *file = cur_file;
+        if (*file < 0 && t32_image_line(img, dbg_pc(d), &cur, NULL))
+            for (size_t i = 0; i < img->nfiles; i++)
+                if (strcmp(img->files[i], cur) == 0)
+                    *file = (int)i;
+        if (*file < 0)
+            return dbg_error(d, "no source file for the current pc: give FILE:LINE");
+        return line_number(d, text, line);
+    }
+    uint32_t a;                                                 /* an address */
+    const char *name;
+    if (!expr_location(d, text, &a))
+        return false;
+    if (!t32_image_line(img, a, &name, line))
+        return dbg_error(d, "no line table entry for 0x%08" PRIx32, a);
+    for (size_t i = 0; i < img->nfiles; i++)
+        if (strcmp(img->files[i], name) == 0)
+            *file = (int)i;
+    return true;
+}
+
 bool expr_code_location(debugger *d, const char *text, uint32_t *addr)
 {
     if (!expr_location(d, text, addr))

@@ -104,7 +104,8 @@ struct debugger {
     unsigned     xunit;
     uint32_t     xnext;
     int          list_file;  /* list: where the next listing goes on */
-    int          list_line;
+    int          list_line;  /* (0: around the stop) */
+    int          list_first; /* the first line the last listing showed */
 
     int          hit_event;  /* index in events[] of the event that stopped it, -1 */
     uint64_t     bare_limit; /* bare: --max-insns (0 none) */
@@ -228,6 +229,10 @@ bool      expr_location(debugger *d, const char *text, uint32_t *addr);
  * is never anything else (ISA.md: an unaligned fetch traps). */
 bool      expr_code_location(debugger *d, const char *text, uint32_t *addr);
 bool      expr_file_line(const t32_image *img, const char *file, int line, uint32_t *addr);
+/* A source line for list: FILE:LINE and LINE as written (LINE in file
+ * cur_file, or the pc's file if cur_file < 0), any other location at the
+ * line its address has.  file is an index into the image's files. */
+bool      expr_source_line(debugger *d, const char *text, int cur_file, int *file, int *line);
 
 /* ---- the commands (debug.c's table), in show.c and vmminfo.c ---- */
 /* `fs` is the /FMT after the command word (NULL: none), args the rest. */

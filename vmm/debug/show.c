@@ -68,6 +68,22 @@ static bool source_line(const char *file, int n, char *buf, size_t len)
     return at == n && any;      /* (after the last newline there is no line) */
 }
 
+/* How many lines `file` has (a last one without its newline counts), or
+ * -1 if it cannot be read. */
+static int source_lines(const char *file)
+{
+    FILE *f = open_source(file);
+    if (!f)
+        return -1;
+    int n = 0, c, last = '\n';
+    while ((c = getc(f)) != EOF) {
+        n += c == '\n';
+        last = c;
+    }
+    fclose(f);
+    return n + (last != '\n');
+}
+
 void show_source_line(debugger *d, uint32_t pc)
 {
     const char *file;
@@ -582,39 +598,84 @@ bool dc_disassemble(debugger *d, const char *fs, char *args)
 
 /* ---- list, info line, info symbol --------------------------------------------------------- */
 
-static int file_index(const t32_image *img, const char *name)
+/* Lines first..last of the image's file number `file`, as far as the
+ * file goes; then `list` goes on after them. */
+static bool list_lines(debugger *d, int file, int first, int last)
 {
-    for (size_t i = 0; img && i < img->nfiles; i++)
-        if (strcmp(img->files[i], name) == 0)
-            return (int)i;
-    return -1;
+    const char *name = dbg_image(d)->files[file];
+    char text[256];
+    int n = first;
+    for (; n <= last && source_line(name, n, text, sizeof text); n++)
+        fprintf(d->out, "%d\t%s\n", n, text);
+    if (n == first) {
+        int lines = source_lines(name);
+        if (lines < 0)
+            return dbg_error(d, "cannot read %s (the source of the image's line table)", name);
+        return dbg_error(d, "line %d is out of range: \"%s\" has %d line%s", first, name, lines,
+                         lines == 1 ? "" : "s");
+    }
+    d->list_file = file;
+    d->list_first = first;
+    d->list_line = n;
+    return true;
 }
 
+/*
+ * list, as gdb's:
+ *   list            ten more lines (the first time after a stop: around it)
+ *   list -          the ten before the last listing
+ *   list LOC        ten around LOC (FILE:LINE, LINE, SYMBOL, *ADDR)
+ *   list A,B        lines A to B (B a line number or a location in A's file)
+ *   list A,  ,B     ten from A, ten ending at B
+ */
 bool dc_list(debugger *d, const char *fs, char *args)
 {
     (void)fs;
-    const t32_image *img = dbg_image(d);
-    if (*args || d->list_line == 0) {
-        uint32_t a = dbg_pc(d);
-        if (*args && !expr_location(d, args, &a))
+    int file, line;
+    if (!dbg_image(d))
+        return dbg_error(d, "no image, so no source");
+    char *comma = strchr(args, ',');
+    if (comma) {
+        *comma = '\0';
+        char *a = dbg_trim(args), *b = dbg_trim(comma + 1);
+        int first, last, bfile;
+        if (!*a && !*b)
+            return dbg_error(d, "expected 'list FIRST,LAST', 'list FIRST,' or 'list ,LAST'");
+        if (*a && !expr_source_line(d, a, d->list_line ? d->list_file : -1, &file, &first))
             return false;
-        const char *file;
-        int line;
-        if (!img || !t32_image_line(img, a, &file, &line))
-            return dbg_error(d, "no line table entry for 0x%08" PRIx32, a);
-        d->list_file = file_index(img, file);
-        d->list_line = line > 5 ? line - 5 : 1;
+        if (*b) {
+            if (!expr_source_line(d, b, *a ? file : (d->list_line ? d->list_file : -1), &bfile,
+                                  &last))
+                return false;
+            if (*a && bfile != file)
+                return dbg_error(d, "%s and %s are in different files", a, b);
+            file = bfile;
+        }
+        if (!*a)
+            first = last > 10 ? last - 9 : 1;
+        else if (!*b)
+            last = first + 9;
+        if (last < first)
+            return dbg_error(d, "line %d comes before line %d", last, first);
+        return list_lines(d, file, first, last);
     }
-    const char *file = img->files[d->list_file];
-    char text[256];
-    int shown = 0;
-    for (int n = d->list_line; n < d->list_line + 10 && source_line(file, n, text, sizeof text);
-         n++, shown++)
-        fprintf(d->out, "%d\t%s\n", n, text);
-    if (shown == 0)
-        return dbg_error(d, "line %d is out of range for \"%s\"", d->list_line, file);
-    d->list_line += shown;
-    return true;
+    if (strcmp(args, "-") == 0) {
+        if (d->list_line == 0)
+            return dbg_error(d, "no listing yet to go back from: 'list' first");
+        if (d->list_first <= 1)
+            return dbg_error(d, "already at the start of %s", dbg_image(d)->files[d->list_file]);
+        int first = d->list_first > 10 ? d->list_first - 10 : 1;
+        return list_lines(d, d->list_file, first, d->list_first - 1);
+    }
+    if (*args || d->list_line == 0) {
+        if (!expr_source_line(d, *args ? args : "$pc", -1, &file, &line))
+            return false;
+        int first = line > 5 ? line - 5 : 1, lines = source_lines(dbg_image(d)->files[file]);
+        if (lines >= 0 && first > lines)
+            first = line;           /* so the error names the line asked for */
+        return list_lines(d, file, first, first + 9);
+    }
+    return list_lines(d, d->list_file, d->list_line, d->list_line + 9);
 }
 
 bool dc_info_line(debugger *d, char *args)
