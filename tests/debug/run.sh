@@ -42,6 +42,9 @@ timeout 20 "$BUILD/bin/trapeze" debug --batch "$img" </dev/zero >"$out/zero.out"
 zs=$?
 timeout 20 "$BUILD/bin/trapeze" debug --batch -x tests "$img" </dev/null >"$out/dir.out" 2>&1
 ds=$?
+# A -x script that does not exist is told before the session starts.
+timeout 20 "$BUILD/bin/trapeze" debug --batch -x "$out/no-such.x" "$img" </dev/null >"$out/nox.out" 2>&1
+xs=$?
 set -e
 # An image's line table names its source files, and the image comes from
 # outside: a name that is /dev/zero (no newline, no end) or a fifo nobody
@@ -110,6 +113,10 @@ if [ $zs -ne 1 ] || ! grep -q "more than a mebibyte" "$out/zero.out"; then
 fi
 if [ $ds -ne 1 ] || ! grep -q "^tests: error: cannot read it" "$out/dir.out"; then
     echo "debug: -x FOLDER FAILED (status $ds)"; tail -n 3 "$out/dir.out"; status=1
+fi
+if [ $xs -ne 1 ] || ! grep -q "cannot read the script .*no-such.x (-x)" "$out/nox.out" ||
+    grep -q "_start" "$out/nox.out"; then
+    echo "debug: -x MISSING FAILED (status $xs)"; tail -n 3 "$out/nox.out"; status=1
 fi
 [ $status -eq 0 ] && echo "debug: every scripted session matches its golden transcript"
 exit $status

@@ -30,6 +30,7 @@
 
 typedef struct debug_opts {
     const char **scripts;    /* each -x FILE, in order (room for argc) */
+    FILE       **files;      /* ... each opened before the session starts */
     int         nscripts;
     bool        batch;
     size_t      checkpoint_mem;
@@ -139,18 +140,21 @@ static bool run_stream(debugger *d, FILE *f, const char *name)
     return true;
 }
 
-/* (t32_in_open: a fifo that no process writes reads as empty after a
- * short wait, instead of holding the debugger in open() for ever.) */
-static bool run_script(debugger *d, const char *path)
+/* Open every -x script before anything starts, so that a mistyped name
+ * is told at once, not after the guest's first stop.  (t32_in_open: a
+ * fifo that no process writes reads as empty after a short wait, instead
+ * of holding the debugger in open() for ever.) */
+static bool open_scripts(debug_opts *dopt)
 {
-    FILE *f = t32_in_open(path);
-    if (!f) {
-        fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
-        return false;
+    for (int i = 0; i < dopt->nscripts; i++) {
+        dopt->files[i] = t32_in_open(dopt->scripts[i]);
+        if (!dopt->files[i]) {
+            fprintf(stderr, "trapeze debug: error: cannot read the script %s (-x): %s\n",
+                    dopt->scripts[i], strerror(errno));
+            return false;
+        }
     }
-    bool ok = run_stream(d, f, path);
-    fclose(f);
-    return ok;
+    return true;
 }
 
 /* ---- the interactive REPL ---------------------------------------------------------------------- */
@@ -223,6 +227,8 @@ static int debug_main(debug_opts *dopt, int argc, char **argv)
     int rc = session_parse(&o, argc, argv, "debug", extra_option, dopt);
     if (rc)
         return rc;
+    if (!open_scripts(dopt))
+        return SESSION_ERROR;
     if (dopt->batch && o.nguests > 0 && !o.guests[0].input)
         o.guests[0].input = "/dev/null";   /* stdin holds the commands */
     rc = session_open(&s, &o);
@@ -247,7 +253,7 @@ static int debug_main(debug_opts *dopt, int argc, char **argv)
      * that cannot be read ends the session, as it does alone. */
     bool ok = true;
     for (int i = 0; ok && i < dopt->nscripts && !debug_done(d); i++)
-        ok = run_script(d, dopt->scripts[i]);
+        ok = run_stream(d, dopt->files[i], dopt->scripts[i]);
     if (ok && !debug_done(d)) {
         if (interactive)
             repl(d);
@@ -278,12 +284,17 @@ int cmd_debug(int argc, char **argv)
         print_help();
         return 0;
     }
-    debug_opts dopt = { .scripts = calloc((size_t)argc, sizeof(char *)) };
-    if (!dopt.scripts) {
+    debug_opts dopt = { .scripts = calloc((size_t)argc, sizeof(char *)),
+                        .files = calloc((size_t)argc, sizeof(FILE *)) };
+    int rc = SESSION_ERROR;
+    if (dopt.scripts && dopt.files)
+        rc = debug_main(&dopt, argc, argv);
+    else
         fprintf(stderr, "trapeze debug: error: out of memory\n");
-        return SESSION_ERROR;
-    }
-    int rc = debug_main(&dopt, argc, argv);
+    for (int i = 0; i < dopt.nscripts && dopt.files; i++)
+        if (dopt.files[i])
+            fclose(dopt.files[i]);
     free(dopt.scripts);
+    free(dopt.files);
     return rc;
 }
