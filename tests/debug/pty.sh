@@ -61,6 +61,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
         "$drive" 'p 2\nquit\n' "$BUILD/bin/trapeze" debug --bare "$ro/guest.img" \
         >"$out/pty4.txt" 2>&1 || status=1
     expect '\$1 = 2' "$out/pty4.txt"
+    expect 'history was not saved to .*history' "$out/pty4.txt"
     if [ "$(cat "$ro/history")" != "p 1" ]; then
         echo "pty: FAILED: a read-only history file was rewritten:"; cat "$ro/history"; status=1
     fi

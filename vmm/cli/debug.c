@@ -214,8 +214,12 @@ static void repl(debugger *d)
     /* readline replaces the file through a temporary and a rename, which
      * needs only the folder's permission: a history file this user may not
      * write is left as it is, as a shell's `>` would leave it. */
-    if (hist && (access(hist, F_OK) != 0 || access(hist, W_OK) == 0))
-        write_history(hist);
+    if (!hist)
+        return;
+    int err = access(hist, F_OK) != 0 || access(hist, W_OK) == 0 ? write_history(hist) : EACCES;
+    if (err)
+        fprintf(stderr, "trapeze debug: warning: the command history was not saved to %s: %s\n",
+                hist, strerror(err));
 }
 
 /* The session, its debugger, and the commands: scripts, then the

@@ -319,8 +319,8 @@ static bool c_reverse_stepi(debugger *d, const char *fs, char *args)
         return false;
     now = dbg_time(d);          /* vCPU 0's: need_reverse saw to it */
     if (n > now)
-        return dbg_error(d, "cannot go back %" PRIu64 " cycles: the run is at cycle %" PRIu64,
-                         n, now);
+        return dbg_error(d, "cannot go back %" PRIu64 " cycle%s: the run is at cycle %" PRIu64,
+                         n, n == 1 ? "" : "s", now);
     if (!reverse_goto(d->rev, d->vm, now - n))
         return cannot_go_back(d, now - n);
     after_reverse(d);

@@ -680,9 +680,9 @@ static void report_end(debugger *d)
         snprintf(name, sizeof name, "%s", !d->v ? "guest" : "vm");
         if (d->v && d->v->nvms > 1)
             snprintf(name, sizeof name, "vm%d", d->vm);
-        fprintf(d->out, "[%s halted %s%s after %" PRIu64 " cycles]\n", name,
+        fprintf(d->out, "[%s halted %s%s after %" PRIu64 " cycle%s]\n", name,
                 !by_insn ? "at " : T32_OPC(w) == T32_OP_HALT ? "by the halt at "
-                : "by hcall halt at ", where, out->cycles);
+                : "by hcall halt at ", where, out->cycles, out->cycles == 1 ? "" : "s");
         return;
     }
     fflush(d->out);

@@ -80,7 +80,7 @@ bool dc_info_vcpu(debugger *d, char *args)
     fprintf(d->out, "%-10s 0x%08" PRIx32 " (guest tables)   %s\n", "ptbr", vc->vsr[T32_SR_PTBR],
             real[3]);
     fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s %s\n", "tvec", vc->vsr[T32_SR_TVEC], "", real[4]);
-    fprintf(d->out, "%-10s %" PRIu64 " cycles\n", "time", vc->vcycles);
+    fprintf(d->out, "%-10s %" PRIu64 " cycle%s\n", "time", vc->vcycles, vc->vcycles == 1 ? "" : "s");
     if (vc->vtimer_deadline != UINT64_MAX && vc->vsr[T32_SR_TIMER])
         fprintf(d->out, "%-10s every %" PRIu32 ", next at cycle %" PRIu64 "\n", "timer",
                 vc->vsr[T32_SR_TIMER], vc->vtimer_deadline);
@@ -136,8 +136,8 @@ bool dc_info_patches(debugger *d, char *args)
         scanned += bt->frames[f] != BT_UNSCANNED;
         copies += bt->frames[f] > BT_CLEAN;
     }
-    fprintf(d->out, "vm%d: %" PRIu32 " pages scanned, %" PRIu32 " with a patched copy\n",
-            d->vm, scanned, copies);
+    fprintf(d->out, "vm%d: %" PRIu32 " page%s scanned, %" PRIu32 " with a patched copy\n",
+            d->vm, scanned, scanned == 1 ? "" : "s", copies);
     for (uint32_t i = 0; i < bt->npatches; i++) {
         const bt_patch *p = &bt->patches[i];
         if (p->gpa == UINT32_MAX)
