@@ -164,6 +164,12 @@ mkdir "$tmp/nodot"
     fail "dot missing: not status 1"
 grep -q "cannot run Graphviz's 'dot'" "$tmp/err" || fail "dot missing: $(cat "$tmp/err")"
 [ ! -e "$tmp/y.svg" ] || fail "dot missing: a file was left"
+# A graph that cannot be written: its file named, status 1.
+if [ -w /dev/full ]; then
+    [ "$(status "$T" dot exits --mode trap "$BUILD/examples/hello.img" -o /dev/full)" = 1 ] ||
+        fail "-o /dev/full: not status 1"
+    grep -q "^/dev/full: error: cannot write the graph" "$tmp/err" || fail "-o /dev/full: $(cat "$tmp/err")"
+fi
 "$T" dot --help | grep -q 'pagetable VADDR' || fail "--help"
 
 # The debugger's dot writes the same pictures: .svg and .png rendered,

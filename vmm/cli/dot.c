@@ -165,7 +165,7 @@ static int write_graph(t32_out *o, session *s, const dot_args *d)
         return SESSION_USAGE;
     }
     if (r == DOT_FAILED) {
-        fprintf(stderr, "trapeze dot: error: %s\n", err);
+        fprintf(stderr, "%s: error: %s\n", d->output ? d->output : "stdout", err);
         t32_out_abort(o);
         return SESSION_ERROR;
     }
