@@ -103,7 +103,18 @@ $(foreach l,$(LIBS),$(eval $(call LIB_template,$(l))))
 $(foreach p,$(PROGS),$(eval $(call PROG_template,$(p),$(BUILD)/bin)))
 $(foreach t,$(TESTS),$(eval $(call PROG_template,$(t),$(BUILD)/tests)))
 
-$(BUILD)/obj/%.o: %.c
+# The compiler and flags the objects were built with, in a file that
+# changes only when they do: `make CC=clang` after `make` (or SAN=1, or
+# new CFLAGS) rebuilds every object and program, never mixes the two.
+FLAGS_STAMP := $(BUILD)/flags
+BUILT_WITH  := $(CC) $(CFLAGS) | $(LDFLAGS)
+ifneq ($(MAKECMDGOALS),clean)
+$(shell mkdir -p '$(BUILD)' && \
+        { printf '%s\n' '$(BUILT_WITH)' | cmp -s - '$(FLAGS_STAMP)' || \
+          printf '%s\n' '$(BUILT_WITH)' >'$(FLAGS_STAMP)'; })
+endif
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 

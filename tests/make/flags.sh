@@ -1,0 +1,19 @@
+#!/bin/sh
+# flags.sh - objects remember the compiler and flags they were built with:
+# `make CC=clang` after a gcc build rebuilds them (it used to keep the gcc
+# objects and link them as if they were clang's), and the same command
+# twice builds nothing the second time.
+set -eu
+BUILD=${BUILD:-build}
+b=$BUILD/flags-test
+trap 'rm -rf "$b"' EXIT INT TERM HUP
+rm -rf "$b"
+obj=$b/obj/isa/opinfo.o
+built() {   # built CC: did `make CC=... $obj` compile anything?
+    make -s BUILD="$b" CC="$1" V= "$obj" 2>&1 | grep -q 'CC '
+}
+built gcc || { echo "FAIL: the first gcc build compiled nothing"; exit 1; }
+built gcc && { echo "FAIL: the same gcc build twice compiled again"; exit 1; }
+built clang || { echo "FAIL: CC=clang after gcc reused the gcc object"; exit 1; }
+built clang && { echo "FAIL: the same clang build twice compiled again"; exit 1; }
+echo "PASS a change of compiler rebuilds the objects, and only then"
