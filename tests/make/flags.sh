@@ -9,8 +9,11 @@ b=$BUILD/flags-test
 trap 'rm -rf "$b"' EXIT INT TERM HUP
 rm -rf "$b"
 obj=$b/obj/isa/opinfo.o
-built() {   # built CC: did `make CC=... $obj` compile anything?
-    make -s BUILD="$b" CC="$1" V= "$obj" 2>&1 | grep -q 'CC '
+mkdir -p "$b"
+built() {   # built CC: did `make CC=... $obj` compile it again?
+    touch "$b/before"
+    MAKEFLAGS='' make -s BUILD="$b" CC="$1" "$obj" >/dev/null 2>&1
+    [ "$obj" -nt "$b/before" ]
 }
 built gcc || { echo "FAIL: the first gcc build compiled nothing"; exit 1; }
 built gcc && { echo "FAIL: the same gcc build twice compiled again"; exit 1; }
