@@ -181,14 +181,14 @@ static bool write_image(const t32_image *img, t32_out *o, const char *path)
 }
 
 /* A program with errors: its listing is still written (the errors are in
- * it), but no image or map - and an old one is removed, as gcc does, so
- * that nothing runs the old program believing it built from this source. */
-static int failed_build(outputs *o, const char *image, const char *map, const char *listing)
+ * it), but no image or map - and an old image is removed, so that nothing
+ * runs the old program believing it built from this source.  (Only an
+ * image: a file that is not one - a mistyped -o - stays, as does a map.) */
+static int failed_build(outputs *o, const char *image, const char *listing)
 {
     t32_out_abort(&o->image);
     t32_out_abort(&o->map);
-    t32_out_remove_stale(image);
-    t32_out_remove_stale(map);
+    t32_out_remove_stale(image, T32_IMAGE_MAGIC);
     return output_step(&o->listing, listing, t32_out_commit) ? 1 : 2;
 }
 
@@ -259,7 +259,7 @@ int main(int argc, char **argv)
     t32_out_note_error(&o.listing);   /* why a write failed, while errno says */
     t32_out_note_error(&o.map);
     int status = assembled ? built(&o, &img, out, c.map, c.listing)
-                           : failed_build(&o, out, c.map, c.listing);
+                           : failed_build(&o, out, c.listing);
     t32_image_free(&img);
     free(output);
     return status;

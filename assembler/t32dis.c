@@ -209,9 +209,7 @@ static int run(const char *out_path, job *j)
     t32_out_note_error(&o);           /* why a write failed, while errno says */
     if (status != 0) {
         t32_out_abort(&o);
-        if (status == 1)
-            t32_out_remove_stale(out_path);   /* a bad input: no old output left */
-        return status;
+        return status;          /* (an old output stays: source text, nothing runs it) */
     }
     if (!t32_out_commit(&o, err, sizeof err)) {
         fprintf(stderr, "%s: error: %s\n", name, err);

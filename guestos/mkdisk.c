@@ -60,7 +60,8 @@ static void usage(FILE *to)
     fprintf(to, "usage: t32mkdisk -o DISK NAME=IMAGE...\n"
                     "  builds a guestos disk: a program directory in sector 0,\n"
                     "  then each program, assembled by t32as to run at 0x%08x\n"
-                    "  (1 to %u programs; NAME: 1 to %u characters, printed by the kernel)\n",
+                    "  (1 to %u programs; NAME: 1 to %u bytes, printed by the kernel,\n"
+                    "   which shows a byte outside printable ASCII as '?')\n",
             USER_BASE, DIR_MAX, NAME_MAX_LEN);
 }
 
@@ -120,7 +121,11 @@ static bool parse_program(const char *arg, program *p)
     size_t namelen = eq ? (size_t)(eq - arg) : 0;
     if (!eq || namelen == 0 || namelen > NAME_MAX_LEN) {
         fprintf(stderr, "t32mkdisk: error: '%s': expected NAME=IMAGE with a name of "
-                "1 to %u characters\n", arg, NAME_MAX_LEN);
+                "1 to %u bytes\n", arg, NAME_MAX_LEN);
+        return false;
+    }
+    if (eq[1] == '\0') {
+        fprintf(stderr, "t32mkdisk: error: '%s': no image after the '='\n", arg);
         return false;
     }
     memset(p, 0, sizeof *p);
@@ -279,7 +284,8 @@ int main(int argc, char **argv)
         ok = load_program(argv[3 + loaded], &progs[loaded]);
     if (!ok) {
         loaded--;   /* the failed one owns nothing */
-        t32_out_remove_stale(out);   /* a bad program: no old disk left to be taken for new */
+        t32_out_remove_stale(out, DIR_MAGIC);   /* a bad program: no old disk left to be
+                                                   taken for new (nor any other file lost) */
     }
     if (ok)
         ok = write_disk(out, progs, n);

@@ -511,11 +511,20 @@ bool t32_out_finish(t32_out *o, char *err, size_t errlen)
     return false;
 }
 
-void t32_out_remove_stale(const char *path)
+void t32_out_remove_stale(const char *path, const char magic[4])
 {
     struct stat st;
-    if (path && !t32_out_is_stdout(path) && strcmp(path, "-") != 0 &&
-        lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+    if (!path || t32_out_is_stdout(path) || strcmp(path, "-") == 0 || lstat(path, &st) != 0 ||
+        !S_ISREG(st.st_mode))
+        return;
+    char head[4];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    bool ours = read(fd, head, sizeof head) == (ssize_t)sizeof head &&
+                memcmp(head, magic, sizeof head) == 0;
+    close(fd);
+    if (ours)
         unlink(path);
 }
 

@@ -108,11 +108,13 @@ bool t32_out_commit(t32_out *o, char *err, size_t errlen);
 bool t32_out_finish(t32_out *o, char *err, size_t errlen);
 
 /* A build that failed on its input (t32as on a program with errors,
- * t32dis on a bad image, t32mkdisk on a bad program) leaves no old output
- * behind to be taken for a new one, as gcc does: the file at `path` is
- * removed if it is a regular file - never a link, a device, a fifo or a
- * directory, and never standard output.  Call it after t32_out_abort. */
-void t32_out_remove_stale(const char *path);
+ * t32mkdisk on a bad program) leaves no old program behind to be run as if
+ * it were new: the file at `path` is removed if it is a regular file that
+ * starts with `magic` (4 bytes: T32I for an image, T32D for a disk) - so
+ * an old output of the same tool, never a file of anything else that a
+ * mistyped -o named, and never a link, a device, a fifo, a directory or
+ * standard output.  Call it after t32_out_abort. */
+void t32_out_remove_stale(const char *path, const char magic[4]);
 
 /* stdio keeps only the fact that a write failed, not why: by commit time
  * errno is long gone and the message would say just "write failed".  A

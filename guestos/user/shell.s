@@ -6,6 +6,7 @@
 ;   uptime    print the ticks since boot
 ;   anything else is echoed back in upper case.
 ;
+; A line longer than LINE (80) bytes is cut there: the rest is dropped.
 ; The prompt "> " has no newline: the kernel's line buffer holds it until
 ; read() flushes it, so it appears before the shell waits for input.
 
@@ -19,8 +20,8 @@ next_line:
     la r1, prompt
     call puts
     la r1, line                 ; read() returns at a newline, so this is
-    li r2, LINE                 ; one line (or the first LINE bytes of a
-    call read                   ; longer one; the rest comes next time)
+    li r2, LINE                 ; one line, or the first LINE bytes of a
+    call read                   ; longer one
     bz r1, end_of_input         ; 0 bytes: the input has ended
     la r9, line
     add r10, r9, r1             ; r10 = end of the line
@@ -28,7 +29,19 @@ next_line:
     cmpi r2, '\n'
     bne 1f
     subi r10, r10, 1            ; without its newline
-1:  stb r0, 0(r10)              ; a NUL, so streq can compare it
+    b 3f
+1:  cmpi r1, LINE               ; LINE bytes and no newline: a longer line,
+    bltu 3f                     ; whose rest is read and dropped - it is no
+2:  la r1, rest                 ; command of its own
+    li r2, LINE
+    call read
+    bz r1, 3f                   ; (the input ended inside it)
+    la r2, rest
+    add r2, r2, r1
+    ldbu r2, -1(r2)
+    cmpi r2, '\n'
+    bne 2b
+3:  stb r0, 0(r10)              ; a NUL, so streq can compare it
     mov r1, r9                  ; which command is it?
     la r2, cmd_exit
     call streq
@@ -104,5 +117,7 @@ msg_bye:    .asciz "bye\n"
 msg_eof:    .asciz "\nshell: end of input\n"
     .align 4
 line:       .space LINE + 1
+    .align 4
+rest:       .space LINE             ; the rest of a line longer than LINE
     .align 4
     .include "ulib.s"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Output files of t32as, t32dis and t32mkdisk (isa/outfile.h): a failed run
 # never removes or truncates a device node, a fifo or a link, removes an old
-# regular output only when the input was bad (as gcc does), and replaces
+# image or disk (never any other file) only when the input was bad, and replaces
 # none of several outputs if one cannot be written; a directory is refused
 # and survives, a write error
 # (/dev/full) is reported with a non-zero exit status, /dev/stdout and its
@@ -61,14 +61,19 @@ wait
 [ "$(head -c 4 from-fifo)" = T32I ] || fail "t32as -o fifo: the image did not go through the fifo"
 rm -f fifo from-fifo
 
-# A failed assembly removes an old image and map, as gcc does (nothing may
-# run the old program believing it new), but not the listing, which shows
-# the errors; and only a regular file - through a symbolic link the file
-# behind it stays (the devices and fifos above did too).
+# A failed assembly removes an old image (nothing may run the old program
+# believing it new), but not the map or the listing, which shows the
+# errors; and only a regular file that is an image - through a symbolic
+# link the file behind it stays (the devices and fifos above did too), and
+# a file that is no image, which a mistyped -o named, is never lost.
 expect 0 "$bin/t32as" -o prog.t32 -m prog.map good.s
 expect 1 "$bin/t32as" -o prog.t32 -l prog.lst -m prog.map bad.s
 [ ! -e prog.t32 ] || fail "t32as: a failed assembly left the old image"
-[ ! -e prog.map ] || fail "t32as: a failed assembly left the old map"
+grep -q _start prog.map || fail "t32as: a failed assembly changed the old map"
+printf 'my notes\n' >notes.txt
+expect 1 "$bin/t32as" -o notes.txt bad.s
+[ "$(cat notes.txt)" = "my notes" ] || fail "t32as: a failed assembly removed a file that is no image"
+rm -f notes.txt
 grep -q bogus prog.lst || fail "t32as -l: no listing of a failed assembly"
 expect 0 "$bin/t32as" -o prog.orig good.s
 ln -s prog.orig link.t32
@@ -138,14 +143,20 @@ if [ -w "$full" ]; then
     rm -f full
 fi
 
-# t32dis and t32mkdisk remove an old output when their input is bad, too.
+# t32mkdisk removes an old disk when a program is bad, too - only a disk:
+# a mistyped image path never costs the file -o named.  t32dis's output is
+# source, which nothing runs: an old one stays.
 expect 0 "$bin/t32dis" -o prog.dis prog.t32
 grep -q halt prog.dis || fail "t32dis -o: no source written"
 expect 1 "$bin/t32dis" -o prog.dis bad.s
-[ ! -e prog.dis ] || fail "t32dis: a failed run left the old output"
+grep -q halt prog.dis || fail "t32dis: a failed run removed the old output"
 expect 0 "$bin/t32mkdisk" -o prog.disk p=user.t32
 expect 1 "$bin/t32mkdisk" -o prog.disk p=bad.s
 [ ! -e prog.disk ] || fail "t32mkdisk: a failed run left the old disk"
+printf 'my notes\n' >notes.txt
+expect 1 "$bin/t32mkdisk" -o notes.txt p=no-such.t32
+[ "$(cat notes.txt)" = "my notes" ] || fail "t32mkdisk: a failed run removed a file that is no disk"
+rm -f notes.txt
 
 # /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name a descriptor
 # that is already open: written where it stands (here, appended to a log),

@@ -104,8 +104,9 @@ expect 2 "t32mkdisk: error: options come first" "$bin/t32mkdisk" -o bad.disk p=u
 expect 2 "t32mkdisk: error: no programs: give at least one NAME=IMAGE" "$bin/t32mkdisk" -o none.disk
 [ ! -e none.disk ] || fail "t32mkdisk without programs wrote a disk"
 expect 2 "'user.t32': expected NAME=IMAGE" "$bin/t32mkdisk" -o bad.disk p=user.t32 user.t32
-expect 2 "expected NAME=IMAGE with a name of 1 to 15 characters" \
+expect 2 "expected NAME=IMAGE with a name of 1 to 15 bytes" \
     "$bin/t32mkdisk" -o bad.disk =user.t32
+expect 2 "'p=': no image after the '='" "$bin/t32mkdisk" -o bad.disk p=
 expect 2 "expected NAME=IMAGE" "$bin/t32mkdisk" -o bad.disk a_name_of_16_chr=user.t32
 set -- p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32 p=user.t32
 expect 2 "16 programs; a disk holds at most 15" "$bin/t32mkdisk" -o bad.disk "$@" "$@"
