@@ -181,6 +181,11 @@ bool vmm_vm_set_mode(vmm_vm *vm, vmm_mode id)
     /* Whatever the old mode left on the real CPUs is not the new one's. */
     for (int i = 0; i < T32_MAX_CPUS; i++)
         vm->vmm->on_cpu[i] = NULL;
-    vmm_notify(&vm->vcpus[0], &(vmm_event){ .kind = VMM_EV_MODE, .pc = vm->vcpus[0].pc });
+    /* Told at a vCPU still running, on its clock: vCPU 0 may have halted
+     * long before (the switch is made when the others get there). */
+    vmm_vcpu *at = &vm->vcpus[0];
+    for (int i = 0; i < vm->nvcpus && vmm_vcpu_done(at); i++)
+        at = &vm->vcpus[i];
+    vmm_notify(at, &(vmm_event){ .kind = VMM_EV_MODE, .pc = at->pc });
     return true;
 }

@@ -80,6 +80,14 @@ if [ "$(timeout 20 "$T" run --mode trap --vcpus 2 --switch-mode 1000:bt --stats-
 else
     fail "a switch after vCPU 0 halted (hung, or not made)"; cat "$tmp/late.json" 2>/dev/null | head -5
 fi
+# ... and its trace line is vCPU 1's, at cycle 1000 (vCPU 0 stood at 3).
+timeout 20 "$T" run --mode trap --vcpus 2 --switch-mode 1000:bt --trace "$tmp/late.trace" \
+    "$tmp/late.img" >/dev/null 2>&1 </dev/null || true
+if grep -q '^vm0\.1 *1000 .* mode *bt' "$tmp/late.trace"; then
+    pass "a switch after vCPU 0 halted is traced at the vCPU that made it"
+else
+    fail "a switch after vCPU 0 halted: its trace line"; grep ' mode ' "$tmp/late.trace"
+fi
 timeout 20 "$T" dot vms --mode trap --vcpus 2 --at 5000 "$tmp/late.img" >/dev/null 2>&1 </dev/null &&
     pass "dot --at after vCPU 0 halted" || fail "dot --at after vCPU 0 halted (hung?)"
 
