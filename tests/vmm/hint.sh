@@ -19,6 +19,16 @@ else
     fail "on a terminal"; cat "$tmp/out"
 fi
 
+# A malformed TRAPEZE_HINT_SECONDS ("1x") means the default, 10 s: no
+# hint in the second or two the same session takes.
+TRAPEZE_HINT_SECONDS=1x "$drive" "\\n\\n\\n\\n\\n\\nhi\\n$eof" \
+    "$T" run --bare "$BUILD/tests/vmm/guests/reader.img" >"$tmp/tty" 2>&1 || true
+if ! grep -q 'still running' "$tmp/tty" && grep -q 'hi' "$tmp/tty"; then
+    pass "TRAPEZE_HINT_SECONDS=1x: the default, not 1 s"
+else
+    fail "TRAPEZE_HINT_SECONDS=1x"; cat "$tmp/tty"
+fi
+
 # Not on a terminal: nothing, however long it runs.
 (sleep 2; echo hi) | TRAPEZE_HINT_SECONDS=1 "$T" run --bare "$BUILD/tests/vmm/guests/reader.img" \
     >"$tmp/out" 2>&1

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -212,8 +213,9 @@ static void long_run_hint(int sig)
 static long hint_seconds(void)
 {
     const char *env = getenv("TRAPEZE_HINT_SECONDS");
-    long s = env ? strtol(env, NULL, 10) : 10;
-    return s >= 1 && s <= 3600 ? s : 10;
+    char *end;
+    long s = env && isdigit((unsigned char)env[0]) ? strtol(env, &end, 10) : 0;
+    return s >= 1 && s <= 3600 && *end == '\0' ? s : 10;    /* "1x", " 1": 10 */
 }
 
 void session_hint(bool on)
