@@ -729,5 +729,14 @@ else
     fail "--input: a fifo whose writer comes later: status $got"; cat "$tmp/out"
 fi
 
+# Every key --stats-json writes is in vmm/README.md's table of them.
+"$T" run --mode bt --stats-json "$tmp/keys.json" "$G/hello.img" >/dev/null 2>&1
+keys=$(sed -n 's/^  "\([a-z_]*\)":.*/\1/p' "$tmp/keys.json" | grep -v '^mode$')
+[ -n "$keys" ] || fail "--stats-json: no keys found"
+for k in $keys; do
+    grep -q "^  | \`$k\` |" vmm/README.md || fail "--stats-json key $k is not in vmm/README.md's table"
+done
+pass "--stats-json: every key documented"
+
 echo "trapeze_cli: $failures failures"
 [ "$failures" -eq 0 ]

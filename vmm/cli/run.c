@@ -33,7 +33,7 @@ static void print_help(void)
           "  4  a trap escaped: taken in kernel mode while tvec = 0 (it would loop at\n"
           "     address 0 forever); cause, pc and symbol are printed\n"
           "  5  a guest executed wfi with no timer or disk transfer that could ever\n"
-          "     wake it\n"
+          "     wake it (console input cannot: a guest gets it by reading the console)\n"
           "  6  the VMM ran out of its own memory (shadow page tables, bt's copies):\n"
           "     not even all of it would hold what one instruction needs (with 4 MiB\n"
           "     per VM, never seen: those are caches, given back when they fill it)\n"

@@ -235,8 +235,11 @@ int files_attach(session_files *f, const session_guest *g, int i, int n,
          * grace, as every tool's input does, instead of holding the run
          * in open() for ever: isa/outfile.h.) */
         f->in[i] = t32_in_open_fd(g->input);
-        if (f->in[i] < 0)
-            return file_error(g->input, strerror(errno));
+        if (f->in[i] < 0) {
+            char why[160];
+            snprintf(why, sizeof why, "cannot open: %s", strerror(errno));
+            return file_error(g->input, why);
+        }
         /* A directory opens fine and then reads as nothing at all: the
          * guest would see an empty input without a word of warning. */
         struct stat st;

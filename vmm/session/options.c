@@ -27,6 +27,7 @@ const char session_options_help[] =
     "                       kernel-pv.img); emulate: the VMM interprets every\n"
     "                       instruction, none runs directly\n"
     "  --disk FILE          attach a disk image (written through) to IMAGE's machine\n"
+    "                       (a whole number of 512-byte sectors, at most 64 MiB)\n"
     "  --console FILE       IMAGE's console output goes to FILE instead of stdout\n"
     "  --input FILE         IMAGE's console input comes from FILE instead of stdin\n"
     "                       (a file: '-' is refused; ./- names a file called -)\n"

@@ -109,7 +109,8 @@ int session_report(const char *who, const t32_image *img, const vmm_outcome *out
         return SESSION_ESCAPE;
     case VMM_END_IDLE:
         fprintf(stderr, "trapeze: %swfi with no timer or disk transfer that could "
-                "wake it, at pc %s\n", who, where);
+                "wake it, at pc %s (console input cannot: it comes only when the guest "
+                "reads CON_STATUS or CON_DATA, ISA.md section 9)\n", who, where);
         return SESSION_IDLE;
     case VMM_END_NO_MEMORY:
         fprintf(stderr, "trapeze: %sthe VMM ran out of its own memory (shadow page "
