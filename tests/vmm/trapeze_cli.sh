@@ -28,6 +28,9 @@ expect() {
 # ---- help and usage errors -----------------------------------------------------
 expect 0 "usage: trapeze COMMAND" "trapeze --help" -- "$T" --help
 expect 0 "--max-insns N" "trapeze run --help" -- "$T" run --help
+expect 0 "usage: trapeze debug" "trapeze --help debug" -- "$T" --help debug
+expect 2 "--version takes nothing after it (got 'x')" "trapeze --version x" -- "$T" --version x
+expect 2 "--help takes nothing after it but a command name" "trapeze --help nope" -- "$T" --help nope
 # Every other command of the project answers --help the same way.
 expect 0 "usage: t32as" "t32as --help" -- "$BUILD/bin/t32as" --help
 expect 0 "usage: t32dis" "t32dis --help" -- "$BUILD/bin/t32dis" --help

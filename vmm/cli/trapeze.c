@@ -38,7 +38,7 @@ static void print_help(void)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         printf("  %-8s %s\n", commands[i].name, commands[i].summary);
     printf("\nmodes: %s\n"
-           "`trapeze COMMAND --help` describes a command.\n", mode_names());
+           "`trapeze COMMAND --help` (or `trapeze --help COMMAND`) describes a command.\n", mode_names());
 }
 
 /* The command named argv[1], or NULL. */
@@ -54,7 +54,15 @@ static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return session_usage_error(NULL, "no command given");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    bool help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
+    if (help && argc == 3 && find_command(argv[2])) {   /* --help run: run's help */
+        char *again[] = { argv[2], argv[1], NULL };
+        return find_command(argv[2])->run(2, again);
+    }
+    if ((help || strcmp(argv[1], "--version") == 0) && argc > 2)
+        return session_usage_error(NULL, "%s takes nothing after it%s (got '%s')", argv[1],
+                                   help && argc == 3 ? " but a command name" : "", argv[2]);
+    if (help) {
         print_help();
         return 0;
     }
