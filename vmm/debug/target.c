@@ -574,6 +574,30 @@ static void run_to(debugger *d, uint32_t addr)
     points_remove(d, id);
 }
 
+/* Run to addr in this frame: a recursive call that comes back to the
+ * same address in a deeper frame (its sp below ours - T32's stack grows
+ * down, and call pushes nothing, so the frame that made the call has the
+ * sp it had then) goes on, as gdb compares frames.  Stops early as
+ * run_to does: another point, the end, Ctrl-C. */
+static void run_to_in_frame(debugger *d, uint32_t addr)
+{
+    uint32_t sp = dbg_reg(d, T32_REG_SP);
+    do
+        run_to(d, addr);
+    while (dbg_alive(d) && !d->interrupted && !d->hit_id && dbg_pc(d) == addr &&
+           dbg_reg(d, T32_REG_SP) < sp);
+}
+
+bool dbg_run_over(debugger *d, uint32_t addr)
+{
+    if (!dbg_need_alive(d))
+        return false;
+    begin_run(d);
+    run_to_in_frame(d, addr);
+    dbg_report_stop(d, false);
+    return true;
+}
+
 bool dbg_run_to(debugger *d, uint32_t addr)
 {
     if (!dbg_need_alive(d))
@@ -607,7 +631,7 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
         d->nevents = 0;
         stepped = !(over && dbg_is_call(d, pc));
         if (!stepped) {           /* told as continue tells: only what stopped it */
-            run_to(d, pc + 4);
+            run_to_in_frame(d, pc + 4);
             continue;
         }
         bool last = i + 1 == n;
