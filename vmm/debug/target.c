@@ -528,10 +528,13 @@ bool dbg_event_stop_stands(debugger *d)
  * fast (or carefully, if a watchpoint needs it) until something stops. */
 static void run_until_stop(debugger *d)
 {
-    if (careful_step(d, true) && (d->hit_id == 0 || dbg_event_stop_stands(d)))
+    /* With several VMs the selected one may have ended while others run:
+     * continue runs those (and a stop in one of them selects it). */
+    bool selected = dbg_alive(d);
+    if (selected && careful_step(d, true) && (d->hit_id == 0 || dbg_event_stop_stands(d)))
         return;
     for (;;) {
-        if (points_have_watch(d)) {
+        if (selected && points_have_watch(d)) {
             while (!careful_step(d, true))
                 ;
         } else {
@@ -540,7 +543,7 @@ static void run_until_stop(debugger *d)
             if (!d->hit_id && !d->interrupted)
                 step_foreign(d);
         }
-        if (d->interrupted || !dbg_alive(d) || !anything_alive(d))
+        if (d->interrupted || (selected && !dbg_alive(d)) || !anything_alive(d))
             return;
         if (d->hit_id && dbg_event_stop_stands(d))
             return;
@@ -549,8 +552,8 @@ static void run_until_stop(debugger *d)
 
 bool dbg_continue(debugger *d, int id, uint64_t ignore)
 {
-    if (!dbg_need_alive(d))
-        return false;
+    if (!anything_alive(d) || d->killed)
+        return dbg_need_alive(d);  /* (says why) */
     begin_run(d);
     run_until_stop(d);
     for (; ignore > 0 && id != 0 && d->hit_id == id && dbg_alive(d) && !d->interrupted;
@@ -772,10 +775,12 @@ void dbg_report_stop(debugger *d, bool show_events)
         fprintf(d->out, "\nVMM event %d (%s):\n", p->id, p->what);
     if (d->v)
         report_events(d, show_events);
+    bool told = d->v && d->end_told[d->vm];   /* the selected VM ended before this run */
     if (d->v && d->v->nvms > 1)
         report_other_ends(d);
     if (!dbg_alive(d)) {
-        report_end(d);
+        if (!told)
+            report_end(d);
         return;
     }
     /* After the events a step told on its way there: "Breakpoint N, "
