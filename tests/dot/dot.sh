@@ -186,6 +186,16 @@ grep -q '^digraph vms' "$tmp/repl.out" || fail "repl dot: - is not stdout"
 cmp -s "$tmp/d.disk" "$tmp/d.orig" || fail "repl dot: the session's disk was overwritten"
 cmp -s "$tmp/k.img" "$G/kernel.img" || fail "repl dot: the session's image was overwritten"
 grep -q "'d.disk' is the disk of this session" "$tmp/repl.out" || fail "repl dot: $(cat "$tmp/repl.out")"
+# ... nor over the debugger's own files: a -x script, the command history.
+printf 'dot exits self.x\n' >"$tmp/self.x"
+cp "$tmp/self.x" "$tmp/self.orig"
+printf 'old history\n' >"$tmp/hist"
+(cd "$tmp" && printf 'dot exits hist\n' | TRAPEZE_HISTORY=hist "$OLDPWD/$T" debug --batch \
+    --mode trap -x self.x k.img >own.out 2>&1) && fail "repl dot over its own files: status 0"
+cmp -s "$tmp/self.x" "$tmp/self.orig" || fail "repl dot: the -x script was overwritten"
+[ "$(cat "$tmp/hist")" = "old history" ] || fail "repl dot: the history was overwritten"
+grep -q "'self.x' is a -x script of this session" "$tmp/own.out" || fail "repl dot -x: $(cat "$tmp/own.out")"
+grep -q "'hist' is the command history" "$tmp/own.out" || fail "repl dot history: $(cat "$tmp/own.out")"
 # A double-quoted FILE may have blanks (and \" in it); the hint quotes it
 # for the shell.
 (cd "$tmp" && printf '%s\n' 'dot exits "with space.dot"' 'dot pagetable 0x1000 "p \"q\".svg"' \

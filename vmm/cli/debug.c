@@ -244,6 +244,18 @@ static int debug_main(debug_opts *dopt, int argc, char **argv)
         return session_close(s, SESSION_ERROR);
     }
     debug_set_limit(d, o.max_insns);
+    /* The debugger's `dot FILE` must not write over its own scripts or
+     * history, as it must not write over the session's files. */
+    char histbuf[4096];
+    const char *hist = history_path(histbuf, sizeof histbuf);
+    bool protected = !hist || debug_protect_file(d, hist, "the command history");
+    for (int i = 0; protected && i < dopt->nscripts; i++)
+        protected = debug_protect_file(d, dopt->scripts[i], "a -x script");
+    if (!protected) {
+        fprintf(stderr, "trapeze debug: error: out of memory\n");
+        debug_free(d);
+        return session_close(s, SESSION_ERROR);
+    }
     active = d;
     struct sigaction sa = { .sa_handler = on_sigint };
     sigemptyset(&sa.sa_mask);

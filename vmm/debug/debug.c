@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
 #include "vmm/debug/internal.h"
 #include "vmm/modes/mode.h"
 
@@ -915,10 +916,33 @@ void debug_show_start(debugger *d)
     show_source_line(d, dbg_pc(d));
 }
 
+bool debug_protect_file(debugger *d, const char *path, const char *what)
+{
+    if (d->nown == DBG_MAX_OWN || !(d->own_file[d->nown] = strdup(path)))
+        return false;
+    d->own_what[d->nown++] = what;
+    return true;
+}
+
+/* Is path one of the session's files, or the front end's own? */
+bool dbg_file_in_use(debugger *d, const char *path, char *what, size_t len)
+{
+    if (session_names_file(d->s, path, what, len))
+        return true;
+    for (int i = 0; i < d->nown; i++)
+        if (t32_out_same_file(d->own_file[i], path)) {
+            snprintf(what, len, "%s", d->own_what[i]);
+            return true;
+        }
+    return false;
+}
+
 void debug_free(debugger *d)
 {
     if (!d)
         return;
+    for (int i = 0; i < d->nown; i++)
+        free(d->own_file[i]);
     points_arm(d, false);
     if (d->v) {
         d->v->observer = d->chain;

@@ -33,6 +33,11 @@ typedef struct debugger debugger;
  * the default).  NULL if memory runs out. */
 debugger *debug_new(session *s, FILE *out, size_t checkpoint_mem);
 
+/* A file the front end itself reads or writes (a -x script, the command
+ * history), named `what` ("a -x script"): `dot FILE` refuses it, as it
+ * refuses the session's own files.  False if memory runs out. */
+bool debug_protect_file(debugger *d, const char *path, const char *what);
+
 /* Bare sessions: the --max-insns limit (VMs keep theirs in vm->limit). */
 void debug_set_limit(debugger *d, uint64_t max_insns);
 

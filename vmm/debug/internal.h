@@ -22,6 +22,7 @@
 
 #define DBG_MAX_POINTS   64
 #define DBG_MAX_DISPLAYS 16
+#define DBG_MAX_OWN      64   /* front-end files dot must not write (debug_protect_file) */
 #define DBG_MAX_EVENTS   16
 #define DBG_MAX_HISTORY  256
 
@@ -115,6 +116,9 @@ struct debugger {
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;
     size_t       checkpoint_mem;
+    char        *own_file[DBG_MAX_OWN];   /* debug_protect_file's, and what they are */
+    const char  *own_what[DBG_MAX_OWN];
+    int          nown;
     /* A reverse search is re-running a stretch the guest already ran: the
      * VMM's events still reach the points (to find the stop), but no
      * point's hits are counted again, no temporary point is spent, and
@@ -148,6 +152,9 @@ uint32_t  dbg_sysreg(const debugger *d, int n);
 /* "pc", "r3", "sp", "tvec", "cycles" ... -> value; false if no such name. */
 bool      dbg_reg_by_name(const debugger *d, const char *name, uint32_t *v);
 bool      dbg_set_reg(debugger *d, const char *name, uint32_t v);
+/* Is path a file of the session (image, disk, console ...) or of the
+ * front end (debug_protect_file)?  With what it is in `what`. */
+bool      dbg_file_in_use(debugger *d, const char *path, char *what, size_t len);
 /* Does $name already hold v?  Only for a general register, pc and psr:
  * writing a system register acts as mtsr does, whatever it held. */
 bool      dbg_reg_holds(debugger *d, const char *name, uint32_t v);

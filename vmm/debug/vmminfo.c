@@ -407,7 +407,7 @@ bool dc_dot(debugger *d, const char *fs, char *args)
     if (p.kind == DOT_EXITS && !dbg_need_vmm(d))
         return false;
     char err[256];
-    if (session_names_file(d->s, file, err, sizeof err))
+    if (dbg_file_in_use(d, file, err, sizeof err))
         return dbg_error(d, "'%s' is %s of this session: it would be overwritten", file, err);
     t32_out o;
     if (!t32_out_open(&o, file, err, sizeof err))
