@@ -144,6 +144,8 @@ bool      dbg_alive(const debugger *d);      /* the selected guest has not ended
 /* dbg_alive, or an error saying why not (ended, or killed); kill ends
  * every guest until `run`, and a step back does not undo it. */
 bool      dbg_need_alive(debugger *d);
+/* Has the selected vCPU halted (its VM may run on, on the others)? */
+bool      dbg_vcpu_halted(const debugger *d);
 uint64_t  dbg_time(const debugger *d);
 uint32_t  dbg_pc(const debugger *d);
 uint32_t  dbg_psr(const debugger *d);        /* virtual PSR in a VM */

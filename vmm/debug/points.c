@@ -523,13 +523,18 @@ void points_describe_event(debugger *d, const dbg_event *e, char *buf, size_t le
 {
     const vmm_event *ev = &e->ev;
     const t32_image *img = session_image(d->s, e->vm);
-    char at[200], insn[96], vm[16] = "";
+    char at[200], insn[96], vm[24] = "";
     /* A syscall's EPC is the instruction after it (ISA.md); it is told at
      * the syscall itself, as the run's own report does. */
     bool after = ev->kind == VMM_EV_REFLECT && ev->cause == T32_CAUSE_SYSCALL;
     session_describe_pc(at, sizeof at, img, after ? ev->pc - 4 : ev->pc);
     dis_insn(ev->insn, ev->pc, img, insn, sizeof insn);
-    if (d->v->nvms > 1)
+    /* Whose event: the VM (with several), and its vCPU (with several: a
+     * step runs every vCPU of the VM one instruction), as --trace names
+     * them (vm0.1). */
+    if (d->v->vms[e->vm]->nvcpus > 1)
+        snprintf(vm, sizeof vm, "[vm%d.%d] ", e->vm, e->vcpu);
+    else if (d->v->nvms > 1)
         snprintf(vm, sizeof vm, "[vm%d] ", e->vm);
     const char *cause = t32_cause_name(ev->cause);
     const char *hc = pv_hcall_name(T32_IMM16(ev->insn));

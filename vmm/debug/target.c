@@ -611,6 +611,11 @@ bool dbg_run_to(debugger *d, uint32_t addr)
     return true;
 }
 
+bool dbg_vcpu_halted(const debugger *d)
+{
+    return d->v && dbg_vcpu(d)->halted;
+}
+
 /* A step moves the selected vCPU, and a halted one never moves again
  * (its VM's other vCPUs may: continue runs them). */
 static bool need_vcpu_running(debugger *d)
@@ -752,7 +757,7 @@ static void report_events(debugger *d, bool all)
         points_describe_event(d, &d->events[i % DBG_MAX_EVENTS], line, sizeof line);
         fprintf(d->out, "%s\n", line);
     }
-    if (n > 0 && dbg_alive(d)) {
+    if (n > 0 && dbg_alive(d) && !dbg_vcpu_halted(d)) {
         char where[256];
         dbg_where(d, where, sizeof where, dbg_pc(d));
         fprintf(d->out, "  -> resume at %s\n", where);
@@ -781,6 +786,13 @@ void dbg_report_stop(debugger *d, bool show_events)
     if (!dbg_alive(d)) {
         if (!told)
             report_end(d);
+        return;
+    }
+    if (dbg_vcpu_halted(d)) {   /* the VM runs on, on its other vCPUs */
+        char where[256];
+        dbg_where(d, where, sizeof where, dbg_pc(d) - 4);   /* the halt, not past it */
+        fprintf(d->out, "[vm%d.%d halted at %s: it runs no more; the VM's other "
+                "vCPUs go on (vcpu N selects one)]\n", d->vm, d->vcpu, where);
         return;
     }
     /* After the events a step told on its way there: "Breakpoint N, "
