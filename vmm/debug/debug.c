@@ -339,6 +339,10 @@ static reverse_hit reverse_hit_at(void *ctx, reverse_ask at)
     if (at == REVERSE_FIRST)    /* an event seen now happened in another run */
         d->hit_id = 0, d->tentative_k = false;
     bool event = d->hit_id != 0 && dbg_event_stop_stands(d);   /* as continue does */
+    /* (an event of this very cycle retired nothing: it came before this
+     * boundary's instruction, which is to be retried) */
+    bool in_place = event && d->hit_event >= 0 &&
+                    d->events[d->hit_event % DBG_MAX_EVENTS].cycle == dbg_time(d);
     bool here = event, before = false;
     d->hit_id = 0;
     if (d->v)
@@ -347,21 +351,26 @@ static reverse_hit reverse_hit_at(void *ctx, reverse_ask at)
     for (int r = 0; r < 16; r++)
         regs[r] = dbg_reg(d, r);
     bool have = dbg_read_virt(d, dbg_pc(d), &word, 4);
+    bool other = false;         /* a breakpoint or watchpoint here too: it comes first */
     if (at != REVERSE_LAST)     /* (the next interval's first boundary asked these) */
-        here |= points_at(d, d->vm, dbg_pc(d)) != NULL;
+        other |= points_at(d, d->vm, dbg_pc(d)) != NULL;
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
         uint32_t now;
         if (!p->id || !p->enabled || (p->kind != BP_WATCH && p->kind != BP_RWATCH))
             continue;
         if (at != REVERSE_LAST)
-            here |= points_about_to_touch(p, have, word, regs);
+            other |= points_about_to_touch(p, have, word, regs);
         if (p->kind == BP_WATCH && dbg_read_virt(d, p->addr, &now, 4)) {
             before |= at != REVERSE_FIRST && now != p->old;
             p->old = now;
         }
     }
-    return here ? REVERSE_HERE : before ? REVERSE_BEFORE : REVERSE_NO;
+    here |= other;
+    reverse_hit h = here ? REVERSE_HERE : before ? REVERSE_BEFORE : REVERSE_NO;
+    if (h != REVERSE_NO)        /* (the search keeps the last hit: so does this) */
+        d->hit_in_place = h == REVERSE_HERE && in_place && !other;
+    return h;
 }
 
 static bool c_reverse_continue(debugger *d, const char *fs, char *args)
@@ -373,8 +382,16 @@ static bool c_reverse_continue(debugger *d, const char *fs, char *args)
     points_watch_reset(d);
     d->hit_id = 0;
     d->replaying = true;
+    d->hit_in_place = false;
     bool any = reverse_find(d->rev, d->vm, dbg_time(d), reverse_hit_at, d, &found);
     d->replaying = false;
+    /* An event that retired nothing (a hidden page fault) is found at the
+     * boundary its instruction retries from, and the step back lands there
+     * before it; forward, continue stopped after it (the shadow entry
+     * filled), before the retry.  One step to that event puts the guest
+     * where continue did. */
+    if (any && d->hit_in_place && !dbg_redo_event_in_place(d))
+        any = reverse_goto(d->rev, d->vm, found);
     if (!any) {
         uint64_t cut;
         bool was_cut = reverse_cut_at(d->rev, d->vm, &cut);

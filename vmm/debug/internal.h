@@ -124,6 +124,8 @@ struct debugger {
      * point's hits are counted again, no temporary point is spent, and
      * --trace does not tell them twice. */
     bool         replaying;
+    bool         hit_in_place; /* rc: the last hit found was an event that
+                                  retired nothing (a hidden page fault) */
     bool         running;    /* a run or step is going on (from begin_run to its report) */
 };
 
@@ -144,6 +146,10 @@ bool      dbg_alive(const debugger *d);      /* the selected guest has not ended
 /* dbg_alive, or an error saying why not (ended, or killed); kill ends
  * every guest until `run`, and a step back does not undo it. */
 bool      dbg_need_alive(debugger *d);
+/* After rc landed before an event that retires nothing: one step to it,
+ * as continue stopped there.  False if none came at this cycle (the
+ * guest moved on: go back again). */
+bool      dbg_redo_event_in_place(debugger *d);
 /* Has the selected vCPU halted (its VM may run on, on the others)? */
 bool      dbg_vcpu_halted(const debugger *d);
 uint64_t  dbg_time(const debugger *d);

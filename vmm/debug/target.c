@@ -611,6 +611,22 @@ bool dbg_run_to(debugger *d, uint32_t addr)
     return true;
 }
 
+bool dbg_redo_event_in_place(debugger *d)
+{
+    uint64_t t = dbg_time(d);
+    if (!d->v)
+        return false;
+    d->replaying = true;       /* told and counted the first time */
+    d->hit_id = 0;
+    d->hit_event = -1;
+    step_one(d, true);
+    d->replaying = false;
+    bool in_place = d->hit_id != 0 && points_is_event(d, d->hit_id) && dbg_time(d) == t;
+    d->hit_id = 0;
+    d->v->stop = false;
+    return in_place;
+}
+
 bool dbg_vcpu_halted(const debugger *d)
 {
     return d->v && dbg_vcpu(d)->halted;
