@@ -32,7 +32,7 @@
 #include "vmm/modes/pv/pv.h"
 
 static const char *const kind_names[] = {
-    [BP_ADDR] = "breakpoint", [BP_WATCH] = "hw watchpoint", [BP_RWATCH] = "read watchpoint",
+    [BP_ADDR] = "breakpoint", [BP_WATCH] = "watchpoint", [BP_RWATCH] = "read watchpoint",
     [BP_EXIT] = "exit", [BP_EMULATE] = "emulate", [BP_REFLECT] = "reflect",
     [BP_INJECT] = "inject", [BP_HIDDEN] = "hidden-fault", [BP_MODESWITCH] = "mode-switch",
     [BP_PATCH] = "patch", [BP_HCALL] = "hcall",
