@@ -570,9 +570,12 @@ bool dc_disassemble(debugger *d, const char *fs, char *args)
         function_bounds(d, at, &lo, &hi);
     }
     lo &= ~3u;
-    if (hi <= lo || hi - lo > 4096 * 4)
-        return dbg_error(d, "bad range 0x%08" PRIx32 "..0x%08" PRIx64 " (at most 4096 words)",
-                         lo, hi);
+    if (hi <= lo)
+        return dbg_error(d, "empty range 0x%08" PRIx32 "..0x%08" PRIx64 " (START,END: END is "
+                         "past START; or START,+LENGTH)", lo, hi);
+    if (hi - lo > 4096 * 4)
+        return dbg_error(d, "range 0x%08" PRIx32 "..0x%08" PRIx64 " is too long (at most 4096 "
+                         "words)", lo, hi);
     char where[256];
     dbg_where(d, where, sizeof where, lo);
     fprintf(d->out, "Dump of assembler code from %s:\n", where);
