@@ -164,7 +164,7 @@ static bool c_advance(debugger *d, const char *fs, char *args)
     uint32_t a;
     if (!*args)
         return dbg_error(d, "argument required (a location)");
-    return expr_code_location(d, args, &a) && dbg_run_to(d, a);
+    return expr_code_location(d, args, &a) && dbg_run_to(d, a, false);
 }
 
 /* until: with a location, advance; without, step over calls and do not go
@@ -178,7 +178,7 @@ static bool c_until(debugger *d, const char *fs, char *args)
         return false;
     bool backward = dbg_read_virt(d, pc, &w, 4) && T32_OPC(w) >= T32_OP_B &&
                     T32_OPC(w) <= T32_OP_BLEU && (int32_t)T32_OFF24(w) <= 0;
-    return backward ? dbg_run_over(d, pc + 4) : dbg_stepi(d, 1, true);
+    return backward ? dbg_run_to(d, pc + 4, true) : dbg_stepi(d, 1, true);
 }
 
 static bool c_kill(debugger *d, const char *fs, char *args)

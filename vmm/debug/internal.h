@@ -180,10 +180,9 @@ const char *dbg_symbol(const t32_image *img, uint32_t addr, uint32_t *off);
 bool      dbg_stepi(debugger *d, uint64_t n, bool over);
 /* continue: passing point `id` (0: none) `ignore` times without a stop. */
 bool      dbg_continue(debugger *d, int id, uint64_t ignore);
-bool      dbg_run_to(debugger *d, uint32_t addr);   /* advance */
-/* until at a loop's branch: to addr in this frame (a recursive call coming
- * back there deeper runs on). */
-bool      dbg_run_over(debugger *d, uint32_t addr);
+/* advance (in_frame false); until at a loop's branch (true: to addr in
+ * this frame - a recursive call coming back there deeper runs on). */
+bool      dbg_run_to(debugger *d, uint32_t addr, bool in_frame);
 bool      dbg_finish(debugger *d);
 void      dbg_report_stop(debugger *d, bool show_events);
 /* Is the instruction at pc a call (jal, or jalr writing lr)?  A return

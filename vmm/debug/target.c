@@ -591,22 +591,15 @@ static void run_to_in_frame(debugger *d, uint32_t addr)
            dbg_reg(d, T32_REG_SP) < sp);
 }
 
-bool dbg_run_over(debugger *d, uint32_t addr)
+bool dbg_run_to(debugger *d, uint32_t addr, bool in_frame)
 {
     if (!dbg_need_alive(d))
         return false;
     begin_run(d);
-    run_to_in_frame(d, addr);
-    dbg_report_stop(d, false);
-    return true;
-}
-
-bool dbg_run_to(debugger *d, uint32_t addr)
-{
-    if (!dbg_need_alive(d))
-        return false;
-    begin_run(d);
-    run_to(d, addr);
+    if (in_frame)
+        run_to_in_frame(d, addr);
+    else
+        run_to(d, addr);
     dbg_report_stop(d, false);
     return true;
 }
