@@ -75,7 +75,7 @@ static void define_one(as_state *as, const char *def)
     lx_init(&lx, as, def, namelen);
     token name = lx_next(&lx);
     char text[256];
-    value v = { 1, true, true };
+    value v = { 1, true, true, true };
     if (name.kind != T_IDENT || name.len != namelen) {
         as_diag(as, DIAG_ERROR, 0, namelen ? namelen : 1, "-D needs a symbol name, as in -D NAME=VALUE");
     } else if (namelen >= sizeof text) {
@@ -187,7 +187,7 @@ static bool add_symbols(as_state *as, t32_image *img)
     for (size_t i = 0; ok && all[i]; i++) {
         const symbol *s = all[i];
         uint32_t flags = (s->global ? T32_SYM_GLOBAL : 0) |
-                         (s->kind != SYM_LABEL && s->constant ? T32_SYM_ABS : 0);
+                         (s->kind != SYM_LABEL && s->absolute ? T32_SYM_ABS : 0);
         if (sym_defined_now(as, s) && sym_fits_32_bits(s))
             ok = t32_image_add_symbol(img, s->name, (uint32_t)s->value, flags);
     }

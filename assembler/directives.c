@@ -237,7 +237,7 @@ static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
     if (sym_cycle(as, name, cycle, sizeof cycle)) {
         as_error(as, t, "'%s %s' depends on itself: %s", kind == SYM_EQU ? ".equ" : ".set",
                  name, cycle);
-        v = (value){ 0, true, true };   /* settle on 0 instead of chasing the cycle */
+        v = (value){ 0, true, true, true };   /* settle on 0 instead of chasing the cycle */
         as->ncollect = 0;
     }
     if (!sym_define(as, t, name, kind, v))

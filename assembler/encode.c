@@ -340,7 +340,7 @@ static void load_constant(insn *in, unsigned rd, uint32_t v)
 static bool pseudo_li(insn *in, bool always_long)
 {
     unsigned rd = 0;
-    value v = { 0, false, false };
+    value v = { 0, false, false, false };
     token at = in->mn;
     bool ok = reg(in, &rd) && comma(in) && more(in) && expr(in->as, in->lx, 0, &v, &at) &&
               end_of_operands(in);
@@ -417,7 +417,7 @@ static bool p_ret(insn *in)
 static bool p_subi(insn *in)
 {
     unsigned rd = 0, rs = 0;
-    value v = { 0, false, false };
+    value v = { 0, false, false, false };
     token at = in->mn;
     in->syntax = "rd, rs, imm";
     bool ok = reg(in, &rd) && comma(in) && reg(in, &rs) && comma(in) && more(in) &&

@@ -94,7 +94,7 @@ static bool symbol_value(parser *p, token t, value *out)
             !sec_label_read(as, t, name, s->value, s->prev_defined ? &s->prev_value : NULL,
                             p->flags, &v))
             return false;
-        *out = (value){ v, true, s->constant };
+        *out = (value){ v, true, s->constant, s->absolute };
         return true;
     }
     if (s && s->prev_defined && (p->flags & EXPR_NOW)) {
@@ -102,11 +102,12 @@ static bool symbol_value(parser *p, token t, value *out)
         return false;
     }
     if (s && s->prev_defined) {
-        *out = (value){ s->prev_value, true, false };   /* forward: never "constant" */
+        /* forward: never "constant"; as absolute as it was */
+        *out = (value){ s->prev_value, true, false, s->prev_absolute };
         return true;
     }
     if (as->pass == 1 && !(p->flags & EXPR_NOW)) {
-        *out = (value){ 0, false, false };
+        *out = (value){ 0, false, false, false };
         return true;
     }
     const char *guess = sym_closest(as, name);
@@ -122,13 +123,13 @@ static bool primary(parser *p, value *out)
     token t = lx_next(p->lx);
     switch (t.kind) {
     case T_NUM:
-        *out = (value){ t.num, true, true };
+        *out = (value){ t.num, true, true, true };
         return true;
     case T_LOCAL:
         return local_ref(p->as, t, out, p->flags);
     case T_IDENT:
         if (t.len == 1 && p->lx->s[t.pos] == '.') {
-            *out = (value){ (int64_t)sec_here64(p->as), true, false };
+            *out = (value){ (int64_t)sec_here64(p->as), true, false, false };
             return true;
         }
         return symbol_value(p, t, out);
@@ -238,6 +239,7 @@ static bool apply(parser *p, token op, value a, value b, value *out)
 {
     out->known = a.known && b.known;
     out->constant = a.constant && b.constant;
+    out->absolute = a.absolute && b.absolute;
     if (p->unevaluated) {               /* C would not compute it: no error */
         if (!compute_checked(op.op, a.v, b.v, &out->v))
             out->v = 0;
@@ -320,6 +322,7 @@ static bool ternary(parser *p, value *out)
     *out = test.v ? a : b;
     out->known = test.known && a.known && b.known;
     out->constant = test.constant && a.constant && b.constant;
+    out->absolute = test.absolute && a.absolute && b.absolute;
     return true;
 }
 
@@ -328,7 +331,7 @@ bool expr(as_state *as, lexer *lx, int flags, value *out, token *start)
     parser p = { as, lx, flags, 0, 0 };
     if (start)
         *start = lx_peek(lx);
-    *out = (value){ 0, false, false };
+    *out = (value){ 0, false, false, false };
     if (!ternary(&p, out))
         return false;
     if (start && lx->pos > start->pos)

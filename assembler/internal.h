@@ -104,6 +104,11 @@ typedef struct value {
     int64_t v;
     bool known;      /* false only for a forward reference in pass 1 */
     bool constant;   /* built from numbers and constants only, no addresses */
+    bool absolute;   /* the same, but a symbol defined further down counts as
+                        what it was in the last pass: not for sizes (li),
+                        which must not wait for it, but for the kind the
+                        image and the map give a .equ (a constant or an
+                        address), which the final pass decides */
 } value;
 
 /* expr() flags */
@@ -118,10 +123,10 @@ typedef struct symbol {
     sym_kind kind;
     int section;             /* for labels: index into as->sec */
     int64_t value;
-    bool constant;
+    bool constant, absolute;  /* (value's) */
     int pass;                /* pass in which `value` was last set (0: never) */
     int64_t prev_value;      /* value at the end of the previous pass */
-    bool prev_defined, prev_constant;
+    bool prev_defined, prev_absolute;
     bool global;
     const char *def_file;    /* where it was defined, for "previous definition" */
     int def_line, def_col;

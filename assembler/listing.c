@@ -129,7 +129,7 @@ void list_symbol_map(as_state *as, FILE *out)
     for (size_t i = 0; i < n; i++) {
         const symbol *s = all[i];
         char kind = s->kind == SYM_LABEL ? "TDB"[s->section]
-                  : s->constant            ? 'A'
+                  : s->absolute            ? 'A'
                                            : "TDB"[section_of_address(as, s)];
         if (!s->global)
             kind = (char)(kind - 'A' + 'a');

@@ -253,7 +253,7 @@ static bool labels(as_state *as, lexer *lx, bool *defined, uint64_t *named)
             return false;
         }
         symbol *s = NULL;
-        if (sym_define(as, t, name, SYM_LABEL, (value){ (int64_t)sec_here64(as), true, false }) &&
+        if (sym_define(as, t, name, SYM_LABEL, (value){ (int64_t)sec_here64(as), true, false, false }) &&
             !sec_label_defined(as, t, (label_ref){ .sym = s = sym_find(as, name) }))
             return false;
         if (s)

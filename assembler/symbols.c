@@ -100,6 +100,7 @@ bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v
     s->section = as->cur;
     s->value = v.v;
     s->constant = v.constant && kind != SYM_LABEL;
+    s->absolute = v.absolute && kind != SYM_LABEL;
     s->pass = as->pass;
     s->def_file = as->frame->file;
     s->def_line = as->frame->line;
@@ -173,7 +174,7 @@ bool local_define(as_state *as, int64_t num, int64_t addr, label_ref *ref)
 bool local_ref(as_state *as, token t, value *out, int flags)
 {
     local_label *l = local_find(as, t.num);
-    *out = (value){ 0, true, false };
+    *out = (value){ 0, true, false, false };
     if (!t.fwd) {
         if (l && l->ncur) {
             size_t i = l->ncur - 1;
@@ -236,11 +237,12 @@ void sym_end_pass(as_state *as)
     for (size_t b = 0; b < as->symcap; b++)
         for (symbol *s = as->symtab[b]; s; s = s->next) {
             bool now = sym_defined_now(as, s);
-            if (now != s->prev_defined || (now && s->value != s->prev_value))
+            if (now != s->prev_defined ||
+                (now && (s->value != s->prev_value || s->absolute != s->prev_absolute)))
                 note_moved(as, s);
             s->prev_defined = now;
             s->prev_value = s->value;
-            s->prev_constant = s->constant;
+            s->prev_absolute = s->absolute;
         }
     for (size_t i = 0; i < as->nlocals; i++) {
         local_label *l = &as->locals[i];

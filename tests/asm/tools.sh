@@ -188,5 +188,14 @@ printf '.equ BIG, 0x100000000\n.equ NEG, -1\n.global BIG\nnop\n' >big.s
     "$bin/t32dis" big.img >big.dis && ! grep -q 'BIG' big.dis && grep -q '\.equ NEG, 0xffffffff' big.dis ||
     fail "a constant beyond 32 bits: in the map whole, not in the image"
 
+# A .equ of a constant defined further down is a constant too (kind A, the
+# image's ABS bit, a .equ in t32dis's output), not an address; one that
+# comes down to a label is an address (t).
+printf '.equ a, b+1\n.equ b, 1\n.equ c, d+4\n.equ d, lab\n_start: halt\nlab: halt\n' >fwd.s
+"$bin/t32as" -m fwd.map -o fwd.img fwd.s && grep -q '^00000002 a a$' fwd.map &&
+    grep -q '^00001008 t c$' fwd.map && "$bin/t32dis" fwd.img >fwd.dis &&
+    grep -q '\.equ a, 0x00000002' fwd.dis ||
+    fail "a .equ of a later constant: $(cat fwd.map)"
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
