@@ -2,6 +2,7 @@
  * directives.c - the assembler's directives (ISA.md section 5).
  *
  * Data:      .word .half .byte  (lists of expressions)   .ascii .asciz (strings)
+ * Code:      .inst WORD, ...  (words that are instructions, not data)
  * Space:     .space N[, FILL]   .align N[, FILL]   .org ADDR
  * Sections:  .text .data .bss
  * Symbols:   .equ NAME, EXPR   .set NAME, EXPR   .global NAME, ...
@@ -283,6 +284,19 @@ static bool include(as_state *as, lexer *lx, token dir)
     return ok;
 }
 
+/* .inst WORD, ...: words stored as instructions - code, not a data range
+ * (what t32dis writes for a word of code it cannot decode), so aligned as
+ * an instruction must be. */
+static bool inst(as_state *as, lexer *lx, token dir)
+{
+    if (sec_here(as) % 4) {
+        as_error(as, dir, ".inst at unaligned address 0x%x (instructions must be "
+                 "word-aligned: add '.align 4')", sec_here(as));
+        return false;
+    }
+    return data(as, lx, dir, 4);
+}
+
 static bool switch_section(as_state *as, lexer *lx, token dir, int sec)
 {
     as->cur = sec;
@@ -292,6 +306,7 @@ static bool switch_section(as_state *as, lexer *lx, token dir, int sec)
 static bool dispatch(as_state *as, lexer *lx, token dir, const char *name)
 {
     if (strcmp(name, ".word") == 0)   return data(as, lx, dir, 4), true;
+    if (strcmp(name, ".inst") == 0)   return inst(as, lx, dir), true;
     if (strcmp(name, ".half") == 0)   return data(as, lx, dir, 2), true;
     if (strcmp(name, ".byte") == 0)   return data(as, lx, dir, 1), true;
     if (strcmp(name, ".ascii") == 0)  return strings(as, lx, dir, false), true;
@@ -313,8 +328,8 @@ static bool dispatch(as_state *as, lexer *lx, token dir, const char *name)
 bool directive(as_state *as, lexer *lx, token dir, const char *name)
 {
     /* Bytes a directive stores are data, even in .text (but the lines of
-     * an .include are lines like any other). */
-    as->in_data = strcmp(name, ".include") != 0;
+     * an .include are lines like any other, and .inst stores code). */
+    as->in_data = strcmp(name, ".include") != 0 && strcmp(name, ".inst") != 0;
     bool known = dispatch(as, lx, dir, name);
     as->in_data = false;
     return known;

@@ -336,7 +336,8 @@ static void code_segment(const t32_image *img, const t32_segment *s, labels *l, 
         labels_at(l, a, out);
         if (a % 4 == 0 && i + 4 <= s->filesz && !data_within_word(img, a)) {
             uint32_t w = get32(s->data + i);
-            dis_insn(w, a, img, text, sizeof text);
+            if (!dis_insn(w, a, img, text, sizeof text))   /* code all the same: */
+                snprintf(text, sizeof text, ".inst 0x%08x", w);   /* no data range */
             snprintf(code, sizeof code, "%08x", w);
             i += 4;
         } else {

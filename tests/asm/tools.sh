@@ -197,5 +197,15 @@ printf '.equ a, b+1\n.equ b, 1\n.equ c, d+4\n.equ d, lab\n_start: halt\nlab: hal
     grep -q '\.equ a, 0x00000002' fwd.dis ||
     fail "a .equ of a later constant: $(cat fwd.map)"
 
+# A word of code that no mnemonic spells round-trips as code: t32dis
+# writes .inst, which t32as stores without a data range (a .word would
+# make one).
+printf '_start: nop\n .inst 0x55000001\n halt\n' >inst.s
+"$bin/t32as" -o inst.img inst.s && "$bin/t32dis" -o inst.dis inst.img &&
+    grep -q '\.inst 0x55000001' inst.dis && "$bin/t32as" -o inst2.img inst.dis &&
+    "$bin/t32dis" -o inst2.dis inst2.img && cmp -s inst.dis inst2.dis &&
+    [ "$(od -An -tu1 -j4 -N1 inst2.img | tr -d ' ')" = 1 ] ||
+    fail "a word of code no mnemonic spells: not back as code (.inst, no data range)"
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
