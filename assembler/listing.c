@@ -93,7 +93,9 @@ void list_statement(as_state *as, int sec, uint32_t addr0, uint64_t size, bool s
 static int by_value(const void *a, const void *b)
 {
     const symbol *x = *(symbol *const *)a, *y = *(symbol *const *)b;
-    uint32_t vx = (uint32_t)x->value, vy = (uint32_t)y->value;
+    /* by the value printed: 32 bits, or the whole of one that needs more */
+    uint64_t vx = sym_fits_32_bits(x) ? (uint32_t)x->value : (uint64_t)x->value;
+    uint64_t vy = sym_fits_32_bits(y) ? (uint32_t)y->value : (uint64_t)y->value;
     if (vx != vy)
         return vx < vy ? -1 : 1;
     return strcmp(x->name, y->name);

@@ -207,5 +207,11 @@ printf '_start: nop\n .inst 0x55000001\n halt\n' >inst.s
     [ "$(od -An -tu1 -j4 -N1 inst2.img | tr -d ' ')" = 1 ] ||
     fail "a word of code no mnemonic spells: not back as code (.inst, no data range)"
 
+# The map is sorted by the value it prints, one beyond 32 bits too.
+printf '.equ BIG, 0x100000010\n.equ SMALL, 3\n_start: halt\n' >order.s
+"$bin/t32as" -m order.map -o order.img order.s &&
+    [ "$(cut -d' ' -f3 order.map | tr '\n' ' ')" = "SMALL _start BIG " ] ||
+    fail "the map is not sorted by value: $(cat order.map)"
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
