@@ -45,6 +45,7 @@ typedef struct asm_options {
 typedef struct asm_result {
     int errors;
     int warnings;
+    int define_errors;   /* of the errors, those in a -D (a bad command line) */
 } asm_result;
 
 /* The most bytes of code and data a program may store (its .text and

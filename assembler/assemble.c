@@ -66,6 +66,7 @@ static void begin_pass(as_state *as, const uint32_t base[SEC_COUNT])
 static void define_one(as_state *as, const char *def)
 {
     as_frame f = { .file = "<command line>", .line = 1 };
+    int errors = as->errors;
     const char *eq = strchr(def, '=');
     size_t namelen = eq ? (size_t)(eq - def) : strlen(def);
     lexer lx;
@@ -76,7 +77,9 @@ static void define_one(as_state *as, const char *def)
     token name = lx_next(&lx);
     char text[256];
     value v = { 1, true, true, true };
-    if (name.kind != T_IDENT || name.len != namelen) {
+    if (name.kind == T_ERROR) {
+        /* (the lexer said what is wrong with it) */
+    } else if (name.kind != T_IDENT || name.len != namelen) {
         as_diag(as, DIAG_ERROR, 0, namelen ? namelen : 1, "-D needs a symbol name, as in -D NAME=VALUE");
     } else if (namelen >= sizeof text) {
         as_diag(as, DIAG_ERROR, 0, namelen, "-D: symbol name is too long (more than %zu characters)",
@@ -95,6 +98,7 @@ static void define_one(as_state *as, const char *def)
         if (ok)
             sym_define(as, name, text, SYM_SET, v);
     }
+    as->define_errors += as->errors - errors;
     as->frame = NULL;
     as->line = NULL;
 }
@@ -312,7 +316,7 @@ static bool assemble(as_state *as, const char *path, t32_image *img, asm_result 
     if (ok && as->opt->map)
         list_symbol_map(as, as->opt->map);
     if (res)
-        *res = (asm_result){ as->errors, as->warnings };
+        *res = (asm_result){ as->errors, as->warnings, as->define_errors };
     release(as);
     return ok;
 }

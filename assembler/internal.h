@@ -236,6 +236,7 @@ struct as_state {
     char *diagbuf;
     size_t diaglen;
     int errors, warnings;
+    int define_errors;               /* of them, in a -D (define_one) */
 
     /* The current statement. */
     as_frame *frame;

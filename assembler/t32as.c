@@ -255,11 +255,14 @@ int main(int argc, char **argv)
                         .diag = stderr, .listing = o.listing.f, .map = o.map.f,
                         .max_errors = c.max_errors };
     t32_image img;
-    bool assembled = asm_assemble_file(c.source, &opt, &img, NULL);
+    asm_result res;
+    bool assembled = asm_assemble_file(c.source, &opt, &img, &res);
     t32_out_note_error(&o.listing);   /* why a write failed, while errno says */
     t32_out_note_error(&o.map);
     int status = assembled ? built(&o, &img, out, c.map, c.listing)
                            : failed_build(&o, out, c.listing);
+    if (!assembled && res.define_errors > 0)
+        status = 2;                   /* a -D that is no definition: the command line */
     t32_image_free(&img);
     free(output);
     return status;

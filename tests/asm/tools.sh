@@ -213,5 +213,12 @@ printf '.equ BIG, 0x100000010\n.equ SMALL, 3\n_start: halt\n' >order.s
     [ "$(cut -d' ' -f3 order.map | tr '\n' ' ')" = "SMALL _start BIG " ] ||
     fail "the map is not sorted by value: $(cat order.map)"
 
+# A -D that is no definition is a bad command line (status 2), said once.
+printf '_start: halt\n' >d.s
+expect 2 "invalid suffix 'abc'" "$bin/t32as" -D 1abc -o d.img d.s
+[ "$(grep -c error: err.txt)" = 1 ] || fail "-D 1abc: more than one error: $(cat err.txt)"
+expect 2 "unexpected text after the value" "$bin/t32as" -D 'X=1 2' -o d.img d.s
+expect 0 "" "$bin/t32as" -D X=1 -o d.img d.s
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
