@@ -117,8 +117,10 @@ static bool parse_args(command *c, int argc, char **argv)
 static char *default_output(const char *source)
 {
     const char *slash = strrchr(source, '/');
-    const char *dot = strrchr(source, '.');
-    size_t stem = dot && (!slash || dot > slash + 1) ? (size_t)(dot - source) : strlen(source);
+    const char *base = slash ? slash + 1 : source;
+    const char *dot = strrchr(base, '.');
+    /* (a name that only starts with a dot, .hidden, has no extension) */
+    size_t stem = dot && dot > base ? (size_t)(dot - source) : strlen(source);
     char *out = malloc(stem + 5);
     if (out) {
         memcpy(out, source, stem);

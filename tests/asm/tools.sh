@@ -220,5 +220,10 @@ expect 2 "invalid suffix 'abc'" "$bin/t32as" -D 1abc -o d.img d.s
 expect 2 "unexpected text after the value" "$bin/t32as" -D 'X=1 2' -o d.img d.s
 expect 0 "" "$bin/t32as" -D X=1 -o d.img d.s
 
+# A source named like a dotfile has no extension: .hidden -> .hidden.t32.
+printf '_start: halt\n' >.hidden
+expect 0 "" "$bin/t32as" .hidden
+[ -f .hidden.t32 ] && [ ! -e .t32 ] || fail "t32as .hidden: not written to .hidden.t32"
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
