@@ -267,6 +267,15 @@ int main(int argc, char **argv)
             while (i + 1 < argc && strcmp(argv[i + 1], "-b") != 0 && strcmp(argv[i + 1], "-o") != 0)
                 i++, nwords++;
         } else if (argv[i][0] == '-' || path) {
+            const char *opt = argv[i];
+            if (path && opt[0] != '-')
+                fprintf(stderr, "t32dis: error: one IMAGE only ('%s' and '%s')\n", path, opt);
+            else if (strcmp(opt, "-o") == 0 && out)
+                fprintf(stderr, "t32dis: error: -o given twice: one output\n");
+            else if (strcmp(opt, "-b") == 0 || strcmp(opt, "-r") == 0 || strcmp(opt, "-o") == 0)
+                fprintf(stderr, "t32dis: error: option '%s' needs a value\n", opt);
+            else
+                fprintf(stderr, "t32dis: error: unknown option '%s'\n", opt);
             return usage(stderr);
         } else {
             path = argv[i];

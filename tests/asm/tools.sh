@@ -58,6 +58,9 @@ expect 2 "t32dis: error: -w needs at least one word" "$bin/t32dis" -w
 expect 2 "t32dis: error: give one of IMAGE, -r FILE and -w WORD..." "$bin/t32dis" -r raw.bin -w 1
 expect 2 "t32dis: error: nothing to disassemble" "$bin/t32dis"
 expect 2 "t32dis: error: -b applies to -r and -w" "$bin/t32dis" -b 4 raw.bin
+expect 2 "t32dis: error: option '-b' needs a value" "$bin/t32dis" -w 1 -b
+expect 2 "t32dis: error: unknown option '--bogus'" "$bin/t32dis" --bogus raw.bin
+expect 2 "t32dis: error: one IMAGE only" "$bin/t32dis" a.t32 b.t32
 # -b: an address out of range is not called unaligned.
 expect 2 "t32dis: error: -b: '4294967296' is not a 32-bit address (0..0xfffffffc)" \
     "$bin/t32dis" -w 1 -b 4294967296
