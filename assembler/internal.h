@@ -404,6 +404,7 @@ const char *sym_closest(as_state *as, const char *name);  /* a likely typo's tar
 /* Start a pass: every section empty, at its default address `base`. */
 void sec_begin_pass(as_state *as, const uint32_t base[SEC_COUNT]);
 uint32_t sec_here(const as_state *as);                    /* the location counter */
+size_t   sec_pieces(const as_state *as);                  /* chunks that hold bytes: segments */
 uint64_t sec_here64(const as_state *as);                  /* the same, unwrapped */
 uint32_t sec_chunk_start(const as_state *as);             /* of the current chunk */
 /* Store bytes (or one little-endian word) at the location counter;

@@ -249,6 +249,15 @@ bool sec_fill(as_state *as, token at, uint64_t n, uint8_t fill)
     return p != NULL;
 }
 
+size_t sec_pieces(const as_state *as)
+{
+    size_t pieces = 0;
+    for (int i = 0; i < SEC_COUNT; i++)
+        for (size_t k = 0; k < as->sec[i].nchunks; k++)
+            pieces += as->sec[i].chunks[k].size != 0;   /* an empty one is no segment */
+    return pieces;
+}
+
 bool sec_org(as_state *as, token at, int64_t addr)
 {
     chunk *c = current(as);
@@ -268,10 +277,7 @@ bool sec_org(as_state *as, token at, int64_t addr)
     }
     if ((uint64_t)addr == here)
         return true;
-    size_t pieces = 0;
-    for (int i = 0; i < SEC_COUNT; i++)
-        pieces += as->sec[i].nchunks;
-    if (pieces >= T32_IMAGE_MAX_SEGS) {
+    if (sec_pieces(as) >= T32_IMAGE_MAX_SEGS) {   /* this one would be one more */
         as_error(as, at, "too many .org jumps: an image holds at most %u separate pieces",
                  T32_IMAGE_MAX_SEGS);
         return false;

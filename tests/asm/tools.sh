@@ -228,5 +228,12 @@ printf '_start: halt\n' >.hidden
 expect 0 "" "$bin/t32as" .hidden
 [ -f .hidden.t32 ] && [ ! -e .t32 ] || fail "t32as .hidden: not written to .hidden.t32"
 
+# 256 segments, as the README says: 255 .org jumps in .text (.data and
+# .bss, empty, are no pieces); one more is refused.
+awk 'BEGIN { print "_start: halt"; for (i = 1; i < 256; i++) printf " .org 0x%x\n halt\n", 4096 + 16 * i }' >segs.s
+expect 0 "" "$bin/t32as" -o segs.img segs.s
+printf ' .org 0x3000\n halt\n' >>segs.s
+expect 1 "at most 256 separate pieces" "$bin/t32as" -o segs.img segs.s
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
