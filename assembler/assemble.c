@@ -6,6 +6,7 @@
  * and listing to memory; only the final pass's are shown, so a message is
  * printed once even though the line was read several times.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,13 +74,16 @@ static void define_one(as_state *as, const char *def)
     as->frame = &f;
     as->line = def;
     as->linelen = strlen(def);
-    lx_init(&lx, as, def, namelen);
-    token name = lx_next(&lx);
+    /* The name is checked before the lexer reads it: "9X" is no name,
+     * not a number with a bad suffix. */
+    bool named = namelen > 0 && (isalpha((unsigned char)def[0]) || def[0] == '_' || def[0] == '.');
+    for (size_t i = 1; named && i < namelen; i++)
+        named = isalnum((unsigned char)def[i]) || def[i] == '_' || def[i] == '.';
+    lx_init(&lx, as, def, named ? namelen : 0);
+    token name = named ? lx_next(&lx) : (token){ .kind = T_EOL };
     char text[256];
     value v = { 1, true, true, true };
-    if (name.kind == T_ERROR) {
-        /* (the lexer said what is wrong with it) */
-    } else if (name.kind != T_IDENT || name.len != namelen) {
+    if (name.kind != T_IDENT || name.len != namelen) {
         as_diag(as, DIAG_ERROR, 0, namelen ? namelen : 1, "-D needs a symbol name, as in -D NAME=VALUE");
     } else if (namelen >= sizeof text) {
         as_diag(as, DIAG_ERROR, 0, namelen, "-D: symbol name is too long (more than %zu characters)",

@@ -232,8 +232,14 @@ static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
     as->ncollect = 0;
     bool ok = operand(as, lx, dir, "a value") && expr(as, lx, 0, &v, NULL);
     as->collecting = false;
-    if (!ok || !end_of_line(as, lx, dir))
-        return false;
+    if (!ok) {
+        /* Said once, here: the symbol then reads as 0, as after a cycle,
+         * rather than as "undefined" at every use. */
+        v = (value){ 0, true, true, true };
+        as->ncollect = 0;
+    } else {
+        ok = end_of_line(as, lx, dir);
+    }
     char cycle[512];
     if (sym_cycle(as, name, cycle, sizeof cycle)) {
         as_error(as, t, "'%s %s' depends on itself: %s", kind == SYM_EQU ? ".equ" : ".set",
@@ -244,7 +250,7 @@ static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
     if (!sym_define(as, t, name, kind, v))
         return false;
     sym_keep_deps(as, sym_find(as, name));
-    return true;
+    return ok;
 }
 
 static bool global(as_state *as, lexer *lx, token dir)

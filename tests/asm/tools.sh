@@ -218,7 +218,7 @@ printf '.equ BIG, 0x100000010\n.equ SMALL, 3\n_start: halt\n' >order.s
 
 # A -D that is no definition is a bad command line (status 2), said once.
 printf '_start: halt\n' >d.s
-expect 2 "invalid suffix 'abc'" "$bin/t32as" -D 1abc -o d.img d.s
+expect 2 "-D needs a symbol name" "$bin/t32as" -D 1abc -o d.img d.s
 [ "$(grep -c error: err.txt)" = 1 ] || fail "-D 1abc: more than one error: $(cat err.txt)"
 expect 2 "unexpected text after the value" "$bin/t32as" -D 'X=1 2' -o d.img d.s
 expect 0 "" "$bin/t32as" -D X=1 -o d.img d.s
@@ -234,6 +234,12 @@ awk 'BEGIN { print "_start: halt"; for (i = 1; i < 256; i++) printf " .org 0x%x\
 expect 0 "" "$bin/t32as" -o segs.img segs.s
 printf ' .org 0x3000\n halt\n' >>segs.s
 expect 1 "at most 256 separate pieces" "$bin/t32as" -o segs.img segs.s
+
+# A .equ whose value fails is one error: the symbol reads as 0 after it,
+# not "undefined" at every use (nor "never defined" for its .global).
+printf '.global X\n.equ X, 1/0\n_start: li r1, X\n .word X\n' >equ0.s
+expect 1 "division by zero" "$bin/t32as" -o equ0.img equ0.s
+[ "$(grep -c error: err.txt)" = 1 ] || fail ".equ X, 1/0: more than one error: $(cat err.txt)"
 
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
