@@ -59,6 +59,8 @@ grade: deps
 # solution the expected runs come from).
 expected: deps
 	@test -n "$(LAB)" || { echo "usage: make expected LAB=NN" >&2; exit 2; }
+	@test -f labs/record.sh || { echo "make expected: only in the instructor's tree (a starter's" \
+	    "expected runs come with its tests: get labs/$(LAB)*/tests/ again from the handout)" >&2; exit 2; }
 	@$(MAKE) --no-print-directory BUILD=build all
 	@sh labs/record.sh $(LAB)
 

@@ -36,8 +36,16 @@ run() {
     set +e
     "$vmm" run --mode "$mode" --max-insns "$LIMIT" --stats-json "$TMP/$name.json" \
         "$@" "$img" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
-    echo $? >"$TMP/$name.rc"
+    rc=$?
+    echo $rc >"$TMP/$name.rc"
     set -e
+    # A trapeze killed by a signal wrote nothing a test could judge (no
+    # statistics, a console cut short): that is the reason, said as such.
+    if [ $rc -gt 128 ]; then
+        show "$name"
+        who=$([ "$vmm" = "$SUBVMM" ] && echo "your trapeze" || echo "internal error: the course's trapeze")
+        fail "$who crashed under --mode $mode ($(basename "$img")): killed by signal $((rc - 128)) (SIG$(kill -l $((rc - 128)) 2>/dev/null || echo '?'))"
+    fi
 }
 
 # reference NAME VMM MODE IMAGE [trapeze options...]: the run NAME as the
@@ -57,7 +65,7 @@ reference() {
     fi
     for x in out rc json; do
         [ -f "$EXPECTED/$name.$x" ] ||
-            fail "internal error: $EXPECTED/$name.$x is missing (make expected LAB=$LAB)"
+            fail "internal error: $EXPECTED/$name.$x is missing (the instructor's tree: make expected LAB=$LAB; a starter: the lab's tests/expected/ from the handout)"
         cp "$EXPECTED/$name.$x" "$TMP/$name.$x"
     done
     : >"$TMP/$name.err"             # (what it said on stderr is not kept)
@@ -75,8 +83,9 @@ causes() { sed -n 's/.*"exits_by_cause": *\({[^}]*}\).*/\1/p' "$TMP/$1.json" | h
 # show NAME: its console and diagnostics, for the log
 show() {
     echo "--- $1: exit status $(cat "$TMP/$1.rc")"
-    head -c 3000 "$TMP/$1.out"
-    head -c 1000 "$TMP/$1.err"
+    # (each ends its line: the reason that follows must be a line of its own)
+    head -c 3000 "$TMP/$1.out" | sed -e '$a\'
+    head -c 1000 "$TMP/$1.err" | sed -e '$a\'
 }
 
 # said NAME: what trapeze said last on stderr in run NAME (or nothing)
@@ -98,7 +107,12 @@ same() {
         show "$2"
         echo "--- diff $1 $2:"
         diff -a "$TMP/$1.out" "$TMP/$2.out" | head -n 20 || true
-        line=$(diff -a "$TMP/$1.out" "$TMP/$2.out" | sed -n '1s/^\([0-9]*\).*/\1/p')
+        # The first hunk, "12c12", "5d4" or "0a1": the first line that
+        # differs, counted from 1 (an "a" adds after the line it names).
+        hunk=$(diff -a "$TMP/$1.out" "$TMP/$2.out" | sed -n '1p')
+        line=${hunk%%[acd]*}
+        line=${line%%,*}
+        case $hunk in *a*) line=$((line + 1));; esac
         fail "$3: the transcript differs from $1's at line $line$(said "$2")"
     fi
     if [ "${NOCYCLES:-0}" != 1 ] && [ "$(stat "$1" guest_insns)" != "$(stat "$2" guest_insns)" ]; then

@@ -584,7 +584,13 @@ static int run_one(const struct run *r, int k, const struct jail *j, const struc
 /* Build failures: the compiler's first error is the clearest reason. */
 static void build_reason(struct result *b)
 {
+    /* The first compiler error - or the linker's first undefined
+     * reference, which names the function, where its last line (collect2:
+     * ld returned 1) would say nothing. */
     const char *e = b->output ? strstr(b->output, "error:") : NULL;
+    const char *undef = b->output ? strstr(b->output, "undefined reference to") : NULL;
+    if (undef && (!e || undef < e))     /* (ld says them before collect2's error) */
+        e = undef;
     if (!e || strstr(b->output, "t32grade: "))
         return;
     const char *p = e;
