@@ -246,6 +246,16 @@ if [ $rc -eq 1 ] && has builderrs '^build: FAIL (first.c:1:1: error: the first e
    ! has builderrs 'second error'; then pass "a failing build's report does not depend on timing"
 else fail "a failing parallel build"; cat "$work/builderrs.out"; fi
 
+# A link error: the reason is the linker's undefined reference, which
+# names the function, not collect2's "ld returned 1 exit status".
+submission linkerr
+printf 'all:\n\t@echo "/usr/bin/ld: exit.o: in function f: exit.c:(.text+0x1): undefined reference to \`vmm_emulate'"'"'"; echo "collect2: error: ld returned 1 exit status"; exit 1\n' \
+    >"$work/linkerr/Makefile"
+run linkerr "$work/linkerr"
+if [ $rc -eq 1 ] && has linkerr "^build: FAIL (.*undefined reference to .vmm_emulate" &&
+   ! has linkerr '^build: FAIL (collect2'; then pass "a link error names the undefined reference"
+else fail "a link error's reason"; cat "$work/linkerr.out"; fi
+
 # 10. Symbolic links are never followed: a submission that is only a link to
 # a full tree (in a folder of its own, as a zip's folder would be) gets
 # nothing, and the report says the link was ignored; a link among real
