@@ -202,6 +202,11 @@ static void refill(t32_console *c)
     }
     flush_output(c);        /* let the user see the prompt before we wait */
     c->in_waiting = 1;
+    /* A Ctrl-C that came before the wait (its handler saw no wait, and
+     * asked for a boundary this `in` will never reach): the second one's
+     * way out, now.  One after this line finds in_waiting set. */
+    if (c->stop_asked && *c->stop_asked)
+        raise(SIGINT);
     ssize_t n = read_host(c);
     c->in_waiting = 0;
     took(c, n);

@@ -378,6 +378,10 @@ typedef struct t32_console {
                                    input (bare T32's `in`): a front end's
                                    Ctrl-C handler asks, as the run cannot
                                    stop there */
+    const volatile sig_atomic_t *stop_asked;  /* a front end's: non-zero when
+                                   a Ctrl-C came and the run should stop -
+                                   then a wait for input does not begin, it
+                                   raises SIGINT again (NULL: none) */
     uint32_t ctrl;              /* CON_CTRL */
     /* Replay (checkpoints, reverse execution): after
      * t32_console_keep_input() the bytes the guest has read stay in inbuf

@@ -636,6 +636,8 @@ void session_catch_interrupt(session *s)
     if (sigaction(SIGINT, NULL, &before_catch) != 0 || before_catch.sa_handler == SIG_IGN)
         return;        /* ignored from the start (a background job's): it stays so */
     interruptible = s;
+    if (s->bare)
+        s->bare->console.stop_asked = &s->interrupted;
     sigaction(SIGINT, &sa, NULL);
 }
 
@@ -645,6 +647,8 @@ static void release_interrupt(session *s)
     if (interruptible != s)
         return;
     sigaction(SIGINT, &before_catch, NULL);
+    if (s->bare)
+        s->bare->console.stop_asked = NULL;
     interruptible = NULL;
 }
 
