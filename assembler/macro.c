@@ -340,6 +340,9 @@ void macro_expand(as_state *as, lexer *lx, macro *m, token name)
 {
     const char *args[64];
     size_t arglen[64];
+    /* The invocation is listed, then its lines - or, if it cannot expand
+     * (its arguments are wrong), alone: the listing shows every line. */
+    list_statement(as, as->cur, sec_here(as), 0, true);
     if (as->macro_depth >= AS_MAX_MACRO_DEPTH) {
         as_error(as, name, "macro '%s' expanded too deeply (more than %d levels): does it "
                  "invoke itself without end?", m->name, AS_MAX_MACRO_DEPTH);
@@ -347,7 +350,6 @@ void macro_expand(as_state *as, lexer *lx, macro *m, token name)
     }
     if (!bind_args(as, lx, m, name, args, arglen))
         return;
-    list_statement(as, as->cur, sec_here(as), 0, true);   /* the invocation, then its lines */
     const char *saved_line = as->line;
     size_t saved_len = as->linelen;
     as_frame f = { .file = m->file, .line = m->line, .macro = m->name, .parent = as->frame,

@@ -241,5 +241,11 @@ printf '.global X\n.equ X, 1/0\n_start: li r1, X\n .word X\n' >equ0.s
 expect 1 "division by zero" "$bin/t32as" -o equ0.img equ0.s
 [ "$(grep -c error: err.txt)" = 1 ] || fail ".equ X, 1/0: more than one error: $(cat err.txt)"
 
+# The listing shows every line, a macro call with wrong arguments too.
+printf '.macro m a\n addi r1, r0, \\a\n.endm\n_start: m 1, 2\n m\n nop\n' >badcall.s
+expect 1 "" "$bin/t32as" -o badcall.img -l badcall.lst badcall.s
+grep -q '_start: m 1, 2' badcall.lst && grep -q '^    5 ' badcall.lst ||
+    fail "a macro call with wrong arguments is not in the listing: $(cat badcall.lst)"
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
