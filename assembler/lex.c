@@ -225,7 +225,10 @@ static token lex_punct(lexer *lx, size_t start)
         lx->pos = start + 1;
         return (token){ .kind = T_PUNCT, .op = c, .pos = start, .len = 1 };
     }
-    if (isprint(c))
+    if (c == '\\')       /* \ARG, \@: what a macro body substitutes, left here */
+        lex_error(lx, start, 1, "stray '\\' in program (\\NAME and \\@ mean something only "
+                  "inside a .macro body)");
+    else if (isprint(c))
         lex_error(lx, start, 1, "stray '%c' in program", c);
     else
         lex_error(lx, start, 1, "stray '\\%03o' in program", (unsigned)c);

@@ -247,5 +247,9 @@ expect 1 "" "$bin/t32as" -o badcall.img -l badcall.lst badcall.s
 grep -q '_start: m 1, 2' badcall.lst && grep -q '^    5 ' badcall.lst ||
     fail "a macro call with wrong arguments is not in the listing: $(cat badcall.lst)"
 
+# A macro's \@ outside a macro body says so.
+printf '_start: halt\n mov r1, \\@\n' >stray.s
+expect 1 "only inside a .macro body" "$bin/t32as" -o stray.img stray.s
+
 echo "tools: $failed failed"
 [ "$failed" = 0 ]
