@@ -357,7 +357,8 @@ static reverse_hit reverse_hit_at(void *ctx, reverse_ask at)
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
         uint32_t now;
-        if (!p->id || !p->enabled || (p->kind != BP_WATCH && p->kind != BP_RWATCH))
+        if (!p->id || !p->enabled || (p->kind != BP_WATCH && p->kind != BP_RWATCH) ||
+            (p->vm >= 0 && p->vm != d->vm))
             continue;
         if (at != REVERSE_LAST)
             other |= points_about_to_touch(p, have, word, regs);

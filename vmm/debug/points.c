@@ -188,6 +188,11 @@ bool points_add(debugger *d, dbg_kind kind, const char *args, bool temp)
         fprintf(d->out, "%s %d at %s%s\n", temp ? "Temporary breakpoint" : "Breakpoint", p->id,
                 where, vm);
     } else if (kind == BP_WATCH || kind == BP_RWATCH) {
+        p->vm = d->v ? d->vm : -1;      /* the selected VM's memory, as a breakpoint's */
+        if (d->v && d->v->nvms > 1) {
+            size_t n = strlen(p->what);
+            snprintf(p->what + n, sizeof p->what - n, " in vm%d", d->vm);
+        }
         fprintf(d->out, "%s %d: %s\n", kind == BP_WATCH ? "Watchpoint" : "Read watchpoint",
                 p->id, p->what);
     } else {
@@ -329,11 +334,16 @@ void points_hit(debugger *d, dbg_point *p)
 
 void points_watch_reset(debugger *d)
 {
+    int vm = d->vm, vcpu = d->vcpu;
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
-        if (p->id && (p->kind == BP_WATCH || p->kind == BP_RWATCH) &&
-            !dbg_read_virt(d, p->addr, &p->old, 4))
+        if (!p->id || (p->kind != BP_WATCH && p->kind != BP_RWATCH))
+            continue;
+        if (p->vm >= 0 && p->vm != vm)  /* read as its own VM sees it */
+            d->vm = p->vm, d->vcpu = 0;
+        if (!dbg_read_virt(d, p->addr, &p->old, 4))
             p->old = 0;
+        d->vm = vm, d->vcpu = vcpu;
     }
 }
 
@@ -384,8 +394,9 @@ dbg_point *points_watch_check(debugger *d, uint32_t pc, uint32_t word, bool have
     bool retired = dbg_alive(d) && dbg_pc(d) == pc + 4;
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
-        if (!p->id || !p->enabled || (p->kind != BP_WATCH && p->kind != BP_RWATCH))
-            continue;
+        if (!p->id || !p->enabled || (p->kind != BP_WATCH && p->kind != BP_RWATCH) ||
+            (p->vm >= 0 && p->vm != d->vm))
+            continue;                   /* (another VM's word) */
         bool overlap = touches && addr < p->addr + p->len && p->addr < addr + size;
         uint32_t now = 0;
         bool readable = dbg_read_virt(d, p->addr, &now, 4);

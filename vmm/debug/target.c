@@ -526,6 +526,28 @@ bool dbg_event_stop_stands(debugger *d)
 
 /* The heart of continue, advance, until: step off where we are, then run
  * fast (or carefully, if a watchpoint needs it) until something stops. */
+/* A watched continue with several VMs: one instruction of every running
+ * VM, each checked as careful_step checks one (its own watchpoints and
+ * breakpoints).  True if one stopped - it is then the one selected - or
+ * Ctrl-C came, or the VM selected (if it ran) or every VM has ended. */
+static bool careful_round(debugger *d, bool selected)
+{
+    if (!d->v || d->v->nvms == 1)
+        return careful_step(d, true);
+    int vm = d->vm, vcpu = d->vcpu;
+    for (int i = 0; i < d->v->nvms && !d->interrupted; i++) {
+        if (d->v->vms[i]->outcome.end != VMM_RUNNING)
+            continue;
+        d->vm = i;
+        d->vcpu = i == vm ? vcpu : 0;
+        if (careful_step(d, true) && d->hit_id)
+            return true;                /* stays selected: where it stopped */
+    }
+    d->vm = vm;
+    d->vcpu = vcpu;
+    return d->interrupted || (selected && !dbg_alive(d)) || !anything_alive(d);
+}
+
 static void run_until_stop(debugger *d)
 {
     /* With several VMs the selected one may have ended while others run:
@@ -534,8 +556,8 @@ static void run_until_stop(debugger *d)
     if (selected && careful_step(d, true) && (d->hit_id == 0 || dbg_event_stop_stands(d)))
         return;
     for (;;) {
-        if (selected && points_have_watch(d)) {
-            while (!careful_step(d, true))
+        if (points_have_watch(d)) {
+            while (!careful_round(d, selected))
                 ;
         } else {
             run_fast(d);
