@@ -202,11 +202,17 @@ static void refill(t32_console *c)
     }
     flush_output(c);        /* let the user see the prompt before we wait */
     c->in_waiting = 1;
-    /* A Ctrl-C that came before the wait (its handler saw no wait, and
+    /* A Ctrl-C that came before a wait (its handler saw no wait, and
      * asked for a boundary this `in` will never reach): the second one's
-     * way out, now.  One after this line finds in_waiting set. */
-    if (c->stop_asked && *c->stop_asked)
-        raise(SIGINT);
+     * way out, now - but only if the read would wait.  Input that is
+     * there (a file, a pipe with bytes in it) is read, and the run stops
+     * at its next boundary as asked.  One after this line finds
+     * in_waiting set. */
+    if (c->stop_asked && *c->stop_asked) {
+        struct pollfd pf = { .fd = c->in_fd, .events = POLLIN };
+        if (poll(&pf, 1, 0) == 0)
+            raise(SIGINT);
+    }
     ssize_t n = read_host(c);
     c->in_waiting = 0;
     took(c, n);

@@ -98,6 +98,27 @@ else
     fail "vCPU 0 halted: the running vCPU is not named"; sed 's/^/    /' "$tmp/err"
 fi
 
+# A bare guest reading input that is there (a pipe that never runs dry):
+# a Ctrl-C stops it at a boundary as any run, outputs written - the ending
+# at once is only for a read that would wait.
+rm -f "$tmp/s.json"
+yes | env --default-signal=INT "$T" run --bare --stats-json "$tmp/s.json" \
+    "$BUILD/tests/vmm/guests/reader.img" >/dev/null 2>"$tmp/err" &
+pid=$(jobs -p | tail -n 1)
+rpid=$(pgrep -n -f "stats-json $tmp/s.json" || echo "$pid")
+tries=0
+while [ "$(cpu_ticks "$rpid" 2>/dev/null || echo 0)" -lt 30 ] && [ "$tries" -lt 1200 ]; do
+    sleep 0.05
+    tries=$((tries + 1))
+done
+ctrl_c "$rpid"
+if grep -q 'interrupted (Ctrl-C)' "$tmp/err" && grep -q '"guest_insns": [1-9]' "$tmp/s.json" 2>/dev/null; then
+    pass "bare, reading input that is there: stopped at a boundary, outputs written"
+else
+    fail "bare, reading input that is there"; sed 's/^/    /' "$tmp/err"
+fi
+wait 2>/dev/null || true
+
 # A guest waiting for typed input: a prompt, then `in` (a writer holds the
 # fifo open and never writes).  Under the VMM the scheduler's wait for the
 # host ends with the Ctrl-C as any other run does.  Bare T32 is in the
