@@ -105,14 +105,16 @@ $(foreach t,$(TESTS),$(eval $(call PROG_template,$(t),$(BUILD)/tests)))
 
 # The compiler and flags the objects were built with, in a file that
 # changes only when they do: `make CC=clang` after `make` (or SAN=1, or
-# new CFLAGS) rebuilds every object and program, never mixes the two.
+# new CFLAGS) rebuilds every object and program, never mixes the two.  Its
+# recipe runs every time (FORCE) but rewrites the file only when the words
+# differ (make's own $(file), so no quoting can break it); make then sees
+# whether it is newer than an object.
 FLAGS_STAMP := $(BUILD)/flags
 BUILT_WITH  := $(CC) $(CFLAGS) | $(LDFLAGS)
-ifneq ($(MAKECMDGOALS),clean)
-$(shell mkdir -p '$(BUILD)' && \
-        { printf '%s\n' '$(BUILT_WITH)' | cmp -s - '$(FLAGS_STAMP)' || \
-          printf '%s\n' '$(BUILT_WITH)' >'$(FLAGS_STAMP)'; })
-endif
+same_flags   = $(and $(findstring $(BUILT_WITH),$(1)),$(findstring $(1),$(BUILT_WITH)))
+.PHONY: FORCE
+$(FLAGS_STAMP): FORCE
+	@$(if $(call same_flags,$(file <$@)),:,$(shell mkdir -p '$(@D)')$(file >$@,$(BUILT_WITH)):)
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)

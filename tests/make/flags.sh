@@ -19,4 +19,7 @@ built gcc || { echo "FAIL: the first gcc build compiled nothing"; exit 1; }
 built gcc && { echo "FAIL: the same gcc build twice compiled again"; exit 1; }
 built clang || { echo "FAIL: CC=clang after gcc reused the gcc object"; exit 1; }
 built clang && { echo "FAIL: the same clang build twice compiled again"; exit 1; }
-echo "PASS a change of compiler rebuilds the objects, and only then"
+# clean and a build in one command: the stamp comes back with the objects.
+MAKEFLAGS='' make -s BUILD="$b" clean "$obj" >/dev/null 2>&1 && [ -f "$obj" ] ||
+    { echo "FAIL: make clean $obj did not build it again"; exit 1; }
+echo "PASS a change of compiler rebuilds the objects, and only then; clean and build in one go"
