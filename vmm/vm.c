@@ -183,9 +183,7 @@ bool vmm_vm_set_mode(vmm_vm *vm, vmm_mode id)
         vm->vmm->on_cpu[i] = NULL;
     /* Told at a vCPU still running, on its clock: vCPU 0 may have halted
      * long before (the switch is made when the others get there). */
-    vmm_vcpu *at = &vm->vcpus[0];
-    for (int i = 0; i < vm->nvcpus && vmm_vcpu_done(at); i++)
-        at = &vm->vcpus[i];
+    vmm_vcpu *at = vmm_live_vcpu(vm);
     vmm_notify(at, &(vmm_event){ .kind = VMM_EV_MODE, .pc = at->pc });
     return true;
 }

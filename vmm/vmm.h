@@ -304,6 +304,11 @@ vmm_end vmm_vm_run(vmm_vm *vm, uint64_t quantum);
  * vCPU may yet start what wakes it). */
 bool vmm_vcpu_done(vmm_vcpu *vc);
 
+/* The first vCPU of vm that can still run (vCPU 0 may have halted long
+ * before): where a stop or a switch made from outside is told.  vCPU 0 if
+ * none can. */
+vmm_vcpu *vmm_live_vcpu(vmm_vm *vm);
+
 /* Whether every vCPU of the VM that can still run has reached virtual time
  * t - where each pauses for a switch of mode or a front end's stop.  (The
  * VM's time is vCPU 0's, vmm_vm_time; but a vCPU 0 that has halted stands

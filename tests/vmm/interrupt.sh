@@ -104,8 +104,12 @@ fi
 rm -f "$tmp/s.json"
 yes | env --default-signal=INT "$T" run --bare --stats-json "$tmp/s.json" \
     "$BUILD/tests/vmm/guests/reader.img" >/dev/null 2>"$tmp/err" &
-pid=$(jobs -p | tail -n 1)
-rpid=$(pgrep -n -f "stats-json $tmp/s.json" || echo "$pid")
+rpid= tries=0                  # (trapeze's own pid, not the pipeline's)
+while [ -z "$rpid" ] && [ "$tries" -lt 400 ]; do
+    rpid=$(pgrep -n -f "stats-json $tmp/s.json" || true)
+    sleep 0.05
+    tries=$((tries + 1))
+done
 tries=0
 while [ "$(cpu_ticks "$rpid" 2>/dev/null || echo 0)" -lt 30 ] && [ "$tries" -lt 1200 ]; do
     sleep 0.05

@@ -382,8 +382,14 @@ static void checkpoint_on_the_way(debugger *d)
  * a step goes on to finish its instruction. */
 static void step_one(debugger *d, bool until_event)
 {
-    if (d->v)
+    if (d->v) {
+        /* The step is counted on the selected vCPU - or, if it has halted
+         * (continue runs the others), on one that still runs, which is
+         * then the one selected (as a breakpoint selects where it hit). */
+        if (dbg_vcpu(d)->halted && !vmm_live_vcpu(dbg_vm(d))->halted)
+            d->vcpu = vmm_live_vcpu(dbg_vm(d))->id;
         vm_step_of(d, dbg_vm(d), dbg_vcpu(d), until_event);
+    }
     else
         bare_run(d, bare_cpu(d)->cycles + 1, false);
     checkpoint_on_the_way(d);

@@ -242,6 +242,14 @@ bool vmm_vcpu_done(vmm_vcpu *vc)
     return vc->parked && vtimer_lines(vc) == 0 && vtimer_next_event(vc) == UINT64_MAX;
 }
 
+vmm_vcpu *vmm_live_vcpu(vmm_vm *vm)
+{
+    for (int k = 0; k < vm->nvcpus; k++)
+        if (!vmm_vcpu_done(&vm->vcpus[k]))
+            return &vm->vcpus[k];
+    return &vm->vcpus[0];
+}
+
 bool vmm_vm_reached(vmm_vm *vm, uint64_t t)
 {
     bool any = false;

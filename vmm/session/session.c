@@ -454,16 +454,6 @@ static vmm_end bare_front_end_end(void *ctx)
     return VMM_RUNNING;
 }
 
-/* The vCPU a stop from outside is told at: the first that could still
- * run (vCPU 0 may have halted long before). */
-static vmm_vcpu *live_vcpu(vmm_vm *vm)
-{
-    for (int k = 0; k < vm->nvcpus; k++)
-        if (!vmm_vcpu_done(&vm->vcpus[k]))
-            return &vm->vcpus[k];
-    return &vm->vcpus[0];
-}
-
 /* ... or, at the end of each round of turns, a VM's. */
 static void front_end_ends(session *s)
 {
@@ -473,9 +463,9 @@ static void front_end_ends(session *s)
         if (vm->outcome.end != VMM_RUNNING)
             continue;
         if (s->interrupted)
-            vmm_vm_stop(vm, live_vcpu(vm), VMM_END_INTERRUPTED);
+            vmm_vm_stop(vm, vmm_live_vcpu(vm), VMM_END_INTERRUPTED);
         else if (traces || vm->con.out_error != 0)
-            vmm_vm_stop(vm, live_vcpu(vm), VMM_END_OUTPUT);
+            vmm_vm_stop(vm, vmm_live_vcpu(vm), VMM_END_OUTPUT);
         if (vm->outcome.end != VMM_RUNNING)
             vdev_console_flush(vm, true);    /* its unfinished line, as at any end */
     }
