@@ -249,7 +249,9 @@ static bool equ(as_state *as, lexer *lx, token dir, sym_kind kind)
     }
     if (!sym_define(as, t, name, kind, v))
         return false;
-    sym_keep_deps(as, sym_find(as, name));
+    symbol *s = sym_find(as, name);
+    sym_keep_deps(as, s);
+    s->failed = !ok;
     return ok;
 }
 

@@ -124,6 +124,8 @@ typedef struct symbol {
     int section;             /* for labels: index into as->sec */
     int64_t value;
     bool constant, absolute;  /* (value's) */
+    bool failed;             /* a .equ/.set whose value was an error: it reads as
+                                0, and a later definition is no "redefinition" */
     int pass;                /* pass in which `value` was last set (0: never) */
     int64_t prev_value;      /* value at the end of the previous pass */
     bool prev_defined, prev_absolute;

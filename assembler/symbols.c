@@ -90,7 +90,7 @@ bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v
         as_error(as, at, "out of memory");
         return false;
     }
-    if (sym_defined_now(as, s) && !(kind == SYM_SET && s->kind == SYM_SET)) {
+    if (sym_defined_now(as, s) && !s->failed && !(kind == SYM_SET && s->kind == SYM_SET)) {
         as_error(as, at, "redefinition of '%s'", name);
         as_diag_at(as, DIAG_NOTE, s->def_file, s->def_line, s->def_col,
                    "previous definition of '%s' was here", name);
@@ -99,6 +99,7 @@ bool sym_define(as_state *as, token at, const char *name, sym_kind kind, value v
     s->kind = kind;
     s->section = as->cur;
     s->value = v.v;
+    s->failed = false;
     s->constant = v.constant && kind != SYM_LABEL;
     s->absolute = v.absolute && kind != SYM_LABEL;
     s->pass = as->pass;

@@ -261,10 +261,18 @@ int main(int argc, char **argv)
     bool assembled = asm_assemble_file(c.source, &opt, &img, &res);
     t32_out_note_error(&o.listing);   /* why a write failed, while errno says */
     t32_out_note_error(&o.map);
-    int status = assembled ? built(&o, &img, out, c.map, c.listing)
+    int status;
+    if (!assembled && res.define_errors > 0) {
+        /* A -D that is no definition: the command line, so no output is
+         * touched - as for any other bad command line. */
+        t32_out_abort(&o.image);
+        t32_out_abort(&o.map);
+        t32_out_abort(&o.listing);
+        status = 2;
+    } else {
+        status = assembled ? built(&o, &img, out, c.map, c.listing)
                            : failed_build(&o, out, c.listing);
-    if (!assembled && res.define_errors > 0)
-        status = 2;                   /* a -D that is no definition: the command line */
+    }
     t32_image_free(&img);
     free(output);
     return status;

@@ -222,6 +222,8 @@ expect 2 "-D needs a symbol name" "$bin/t32as" -D 1abc -o d.img d.s
 [ "$(grep -c error: err.txt)" = 1 ] || fail "-D 1abc: more than one error: $(cat err.txt)"
 expect 2 "unexpected text after the value" "$bin/t32as" -D 'X=1 2' -o d.img d.s
 expect 0 "" "$bin/t32as" -D X=1 -o d.img d.s
+expect 2 "-D needs a symbol name" "$bin/t32as" -D 9X -o d.img d.s
+[ -f d.img ] || fail "-D 9X (a bad command line) removed the old image"
 
 # A source named like a dotfile has no extension: .hidden -> .hidden.t32.
 printf '_start: halt\n' >.hidden
@@ -240,6 +242,9 @@ expect 1 "at most 256 separate pieces" "$bin/t32as" -o segs.img segs.s
 printf '.global X\n.equ X, 1/0\n_start: li r1, X\n .word X\n' >equ0.s
 expect 1 "division by zero" "$bin/t32as" -o equ0.img equ0.s
 [ "$(grep -c error: err.txt)" = 1 ] || fail ".equ X, 1/0: more than one error: $(cat err.txt)"
+printf '.equ X, 1/0\n.equ X, 2\n_start: li r1, X\n' >equ1.s
+expect 1 "division by zero" "$bin/t32as" -o equ1.img equ1.s
+[ "$(grep -c error: err.txt)" = 1 ] || fail ".equ X, 1/0 then .equ X, 2: more than one error: $(cat err.txt)"
 
 # The listing shows every line, a macro call with wrong arguments too.
 printf '.macro m a\n addi r1, r0, \\a\n.endm\n_start: m 1, 2\n m\n nop\n' >badcall.s

@@ -1,5 +1,5 @@
 ; strings.s - data for x/s: a string longer than x/s shows on one line
-; (210 bytes, cut with "..." after 200), then a short one.
+; (206 bytes, cut with "..." after 200), one of exactly 200, then a short one.
 _start:
     halt
 
@@ -7,6 +7,10 @@ long_text:
     .ascii "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     .ascii "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     .asciz "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+exact_text:                     ; exactly 200 bytes and its NUL: no "..."
+    .ascii "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    .ascii "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    .asciz "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
 short_text:
     .asciz "T32"
     .align 4

@@ -209,6 +209,10 @@ static bool examine_string(debugger *d, bool phys, uint32_t a, fmt *f)
                 break;
             s[k++] = (char)c;
         }
+        uint8_t after;              /* exactly 200 bytes and its NUL: whole, no "..." */
+        if (k == sizeof s && (uint64_t)a + k <= UINT32_MAX &&
+            read_mem(d, phys, a + (uint32_t)k, &after, 1) && after == 0)
+            ended = true;
         if (k == 0 && !readable)
             return dbg_error(d, "cannot access memory at address 0x%08" PRIx32, a);
         char where[256];
