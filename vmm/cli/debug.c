@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -148,9 +149,13 @@ static bool open_scripts(debug_opts *dopt)
 {
     for (int i = 0; i < dopt->nscripts; i++) {
         dopt->files[i] = t32_in_open(dopt->scripts[i]);
-        if (!dopt->files[i]) {
+        struct stat st;
+        const char *why = !dopt->files[i] ? strerror(errno)
+                        : fstat(fileno(dopt->files[i]), &st) == 0 && S_ISDIR(st.st_mode)
+                        ? "it is a folder" : NULL;
+        if (why) {
             fprintf(stderr, "trapeze debug: error: cannot read the script %s (-x): %s\n",
-                    dopt->scripts[i], strerror(errno));
+                    dopt->scripts[i], why);
             return false;
         }
     }

@@ -165,7 +165,8 @@ static int write_graph(t32_out *o, session *s, const dot_args *d)
         return SESSION_USAGE;
     }
     if (r == DOT_FAILED) {
-        fprintf(stderr, "%s: error: %s\n", d->output ? d->output : "stdout", err);
+        fprintf(stderr, "%s: error: %s\n",
+                d->output && strcmp(d->output, "-") != 0 ? d->output : "stdout", err);
         t32_out_abort(o);
         return SESSION_ERROR;
     }

@@ -59,9 +59,13 @@ static int dispatch(int argc, char **argv)
         char *again[] = { argv[2], argv[1], NULL };
         return find_command(argv[2])->run(2, again);
     }
-    if ((help || strcmp(argv[1], "--version") == 0) && argc > 2)
-        return session_usage_error(NULL, "%s takes nothing after it%s (got '%s')", argv[1],
-                                   help && argc == 3 ? " but a command name" : "", argv[2]);
+    if (help && argc > 2)
+        return argc == 3 ? session_usage_error(NULL, "%s takes nothing after it but a command "
+                                               "name (got '%s')", argv[1], argv[2])
+                         : session_usage_error(NULL, "%s takes one command name at most",
+                                               argv[1]);
+    if (strcmp(argv[1], "--version") == 0 && argc > 2)
+        return session_usage_error(NULL, "--version takes nothing after it (got '%s')", argv[2]);
     if (help) {
         print_help();
         return 0;

@@ -422,7 +422,7 @@ bool expr_source_line(debugger *d, const char *text, int cur_file, int *file, in
             return dbg_error(d, "no source file named %s in the image's line table", name);
         return line_number(d, colon + 1, line);
     }
-    if (all_digits(text) && strlen(text) < 9) {                /* LINE */
+    if (all_digits(text)) {                                     /* LINE */
         const char *cur;
         *file = cur_file;
         if (*file < 0 && t32_image_line(img, dbg_pc(d), &cur, NULL))

@@ -678,8 +678,8 @@ bool dc_list(debugger *d, const char *fs, char *args)
         if (!expr_source_line(d, *args ? args : "$pc", -1, &file, &line))
             return false;
         int first = line > 5 ? line - 5 : 1, lines = source_lines(dbg_image(d)->files[file]);
-        if (lines >= 0 && first > lines)
-            first = line;           /* so the error names the line asked for */
+        if (lines >= 0 && line > lines)
+            first = line;           /* past the end: the error names the line asked for */
         return list_lines(d, file, first, first + 9);
     }
     return list_lines(d, d->list_file, d->list_line, d->list_line + 9);
