@@ -351,6 +351,17 @@ void dbg_switch_modes(debugger *d)
         d->v->vms[i]->pause_at = session_switch_modes(d->s, d->v->vms[i]);
 }
 
+/* A stop: guest RAM as the guests will find it (mode_ops.show - the
+ * paravirtual shared page), for what the debugger shows and compares. */
+static void show_guests(debugger *d)
+{
+    for (int i = 0; d->v && i < d->v->nvms; i++) {
+        vmm_vm *vm = d->v->vms[i];
+        for (int k = 0; vm->mode->show && k < vm->nvcpus; k++)
+            vm->mode->show(&vm->vcpus[k]);
+    }
+}
+
 /* One boundary of a VM: each of its vCPUs runs one cycle (an instruction
  * that took a hidden page fault is retried until vCPU vc has run one). */
 static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc, bool until_event)
@@ -365,6 +376,7 @@ static void vm_step_of(debugger *d, vmm_vm *vm, const vmm_vcpu *vc, bool until_e
     d->v->stop = false;
     dbg_switch_modes(d);
     vdev_console_flush(vm, vm->outcome.end != VMM_RUNNING);
+    show_guests(d);
 }
 
 /* A long run takes checkpoints as it goes, at the pauses it makes anyway
@@ -435,6 +447,7 @@ static void run_fast(debugger *d)
         }
         dbg_switch_modes(d);
         d->v->stop = false;
+        show_guests(d);
     } else {
         while (!d->interrupted && dbg_alive(d) &&
                !bare_run(d, bare_cpu(d)->cycles + BARE_CHUNK, true))
@@ -804,6 +817,7 @@ static void report_events(debugger *d, bool all)
 void dbg_report_stop(debugger *d, bool show_events)
 {
     d->running = false;
+    show_guests(d);         /* (a step back lands here too) */
     fflush(stdout);
     if (d->interrupted)
         fprintf(d->out, "\nInterrupted.\n");

@@ -21,8 +21,11 @@
  *   view_change   the guest's virtual K changed          switch shadow view
  *   run           the guest runs, not on the real CPU    (none: it runs directly)
  *   pull          before deciding on an interrupt        (nothing to read)
+ *   show          a front end stopped: RAM as the guest   (nothing kept outside RAM)
+ *                 will find it
  *   shadow_pte    a shadow entry is about to be filled   (nothing to change)
- *   memory_written  a device wrote guest memory (DMA)    (nothing to do)
+ *   memory_written  guest memory written behind the guest  (nothing to do)
+ *                 (DMA, a debugger's set)
  *   single_step   the next direct run is one instruction (never)
  *   reclaim       the VMM ran out of its own frames       (nothing cached)
  */
@@ -74,6 +77,13 @@ struct vmm_mode_ops {
      * paravirtual guest's interrupt mask in its shared page.  May be NULL. */
     void (*pull)(vmm_vcpu *vc);
 
+    /* A front end stopped here (a debugger's prompt, its watchpoint
+     * check): make guest RAM show the virtual state the guest will find
+     * in it when it runs on - the paravirtual shared page, which the VMM
+     * otherwise writes only at the resume.  Nothing the guest sees
+     * changes.  May be NULL. */
+    void (*show)(vmm_vcpu *vc);
+
     /* Shadow paging is about to install `spte` (built from the guest's
      * walk `w` for `access` at guest virtual `va`): return the entry to
      * install instead, or 0 if the VMM is out of memory.  May be NULL
@@ -81,8 +91,8 @@ struct vmm_mode_ops {
     uint32_t (*shadow_pte)(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va,
                            const t32_walk_result *w, t32_access access, uint32_t spte);
 
-    /* A device wrote guest-physical [gpa, gpa + len) behind the CPU's back
-     * (disk DMA).  May be NULL. */
+    /* Guest-physical [gpa, gpa + len) was written behind the CPU's back
+     * (disk DMA, a debugger's `set`).  May be NULL. */
     void (*memory_written)(vmm_vm *vm, uint32_t gpa, uint32_t len);
 
     /* True if the next direct run must be a single instruction (bt lets one

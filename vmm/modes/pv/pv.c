@@ -81,17 +81,49 @@ void pv_pull(vmm_vcpu *vc)
         t32_sysreg_apply(vc->vsr, trap_regs[i].sr, t32_load32(page + trap_regs[i].off));
 }
 
+/* The vCPU's state into the page. */
+static void write_page(const vmm_vcpu *vc)
+{
+    uint8_t *page = shared(vc);
+    t32_store32(page + PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
+    t32_store32(page + PV_SH_PENDING, vtimer_lines((vmm_vcpu *)vc));
+    for (unsigned i = 0; i < NTRAP_REGS; i++)
+        t32_store32(page + trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
+    t32_store32(page + PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
+}
+
 void pv_push(vmm_vcpu *vc)
 {
     if (!vc->pv_shared)
         return;
-    uint8_t *page = shared(vc);
-    t32_store32(page + PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
-    t32_store32(page + PV_SH_PENDING, vtimer_lines(vc));
-    for (unsigned i = 0; i < NTRAP_REGS; i++)
-        t32_store32(page + trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
-    t32_store32(page + PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
+    write_page(vc);
     vc->pv_unread = true;
+}
+
+/* A front end stopped (a debugger's prompt, its watchpoint check): guest
+ * RAM shows what the guest will find there when it runs on - the trap the
+ * VMM just delivered, the call's result - though the vCPU keeps the truth
+ * until its resume writes the page again (the pending lines as of then). */
+static void pv_show(vmm_vcpu *vc)
+{
+    if (vc->pv_shared && !vc->pv_unread)
+        write_page(vc);
+}
+
+/* Guest RAM was written behind the guest (a disk transfer, a debugger's
+ * `set`): a vCPU whose page it touched, while the VMM holds the truth,
+ * takes the page in again - its resume would write the old state over
+ * the new bytes. */
+static void pv_memory_written(vmm_vm *vm, uint32_t gpa, uint32_t len)
+{
+    for (int i = 0; i < vm->nvcpus; i++) {
+        vmm_vcpu *vc = &vm->vcpus[i];
+        if (vc->pv_shared && !vc->pv_unread && gpa < vc->pv_page + T32_PAGE_SIZE &&
+            vc->pv_page < gpa + len) {
+            vc->pv_unread = true;       /* (so pv_pull reads it) */
+            pv_pull(vc);
+        }
+    }
 }
 
 /* Back into the guest: the page first, then trap-and-emulate's resume.
@@ -159,4 +191,6 @@ const vmm_mode_ops mode_pv = {
     .tlb_flush = pv_flush,
     .view_change = shadow_activate,
     .pull = pv_pull,
+    .show = pv_show,
+    .memory_written = pv_memory_written,
 };
