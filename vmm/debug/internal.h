@@ -124,6 +124,9 @@ struct debugger {
      * point's hits are counted again, no temporary point is spent, and
      * --trace does not tell them twice. */
     bool         replaying;
+    int          bp_unreported;    /* a breakpoint at the pc of a watchpoint's or an
+                                      event's stop, not told yet ... */
+    uint64_t     bp_unreported_at; /* ... at this time: the next continue reports it */
     bool         hit_in_place; /* rc: the last hit found was an event that
                                   retired nothing (a hidden page fault) */
     bool         running;    /* a run or step is going on (from begin_run to its report) */

@@ -569,6 +569,18 @@ static bool careful_round(debugger *d, bool selected)
 
 static void run_until_stop(debugger *d)
 {
+    /* A watchpoint or an event stopped the guest at a breakpoint's pc,
+     * before its instruction ran: the breakpoint is met first now, not
+     * stepped off as one already told would be. */
+    dbg_point *b = d->bp_unreported && dbg_alive(d) && dbg_time(d) == d->bp_unreported_at
+                 ? points_at(d, d->vm, dbg_pc(d)) : NULL;
+    bool pending = b && b->id == d->bp_unreported;
+    d->bp_unreported = 0;
+    if (pending) {
+        d->hit_id = b->id;
+        points_hit(d, b);
+        return;
+    }
     /* With several VMs the selected one may have ended while others run:
      * continue runs those (and a stop in one of them selects it). */
     bool selected = dbg_alive(d);
@@ -825,6 +837,9 @@ void dbg_report_stop(debugger *d, bool show_events)
     for (int i = 0; i < DBG_MAX_POINTS && d->hit_id; i++)
         if (d->pts[i].id == d->hit_id)
             p = &d->pts[i];
+    dbg_point *b = p && p->kind != BP_ADDR && dbg_alive(d) ? points_at(d, d->vm, dbg_pc(d)) : NULL;
+    d->bp_unreported = b ? b->id : 0;   /* (run_until_stop) */
+    d->bp_unreported_at = dbg_time(d);
     if (p && (p->kind == BP_WATCH || p->kind == BP_RWATCH))
         points_report_watch(d, p);
     else if (p && p->kind != BP_ADDR)
