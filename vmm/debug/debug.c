@@ -936,7 +936,19 @@ void debug_show_start(debugger *d)
 
 bool debug_protect_file(debugger *d, const char *path, const char *what)
 {
-    if (d->nown == DBG_MAX_OWN || !(d->own_file[d->nown] = strdup(path)))
+    if (d->nown == d->capown) {     /* (as many as -x was given) */
+        int cap = d->capown ? 2 * d->capown : 8;
+        char **files = realloc(d->own_file, (size_t)cap * sizeof *files);
+        if (files)
+            d->own_file = files;
+        const char **whats = realloc(d->own_what, (size_t)cap * sizeof *whats);
+        if (whats)
+            d->own_what = whats;
+        if (!files || !whats)
+            return false;
+        d->capown = cap;
+    }
+    if (!(d->own_file[d->nown] = strdup(path)))
         return false;
     d->own_what[d->nown++] = what;
     return true;
@@ -961,6 +973,8 @@ void debug_free(debugger *d)
         return;
     for (int i = 0; i < d->nown; i++)
         free(d->own_file[i]);
+    free(d->own_file);
+    free(d->own_what);
     points_arm(d, false);
     if (d->v) {
         d->v->observer = d->chain;

@@ -22,7 +22,6 @@
 
 #define DBG_MAX_POINTS   64
 #define DBG_MAX_DISPLAYS 16
-#define DBG_MAX_OWN      64   /* front-end files dot must not write (debug_protect_file) */
 #define DBG_MAX_EVENTS   16
 #define DBG_MAX_HISTORY  256
 
@@ -116,9 +115,9 @@ struct debugger {
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;
     size_t       checkpoint_mem;
-    char        *own_file[DBG_MAX_OWN];   /* debug_protect_file's, and what they are */
-    const char  *own_what[DBG_MAX_OWN];
-    int          nown;
+    char       **own_file;   /* debug_protect_file's, and what they are */
+    const char **own_what;
+    int          nown, capown;
     /* A reverse search is re-running a stretch the guest already ran: the
      * VMM's events still reach the points (to find the stop), but no
      * point's hits are counted again, no temporary point is spent, and

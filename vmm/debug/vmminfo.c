@@ -98,8 +98,9 @@ bool dc_info_exits(debugger *d, char *args)
     if (!dbg_need_vmm(d))
         return false;
     const vmm_stats *st = &dbg_vm(d)->stats;
-    fprintf(d->out, "vm%d: %" PRIu64 " exits in %" PRIu64 " guest instructions (%" PRIu64
-            " run directly, %" PRIu64 " emulated)\n", d->vm, st->exits_total, st->guest_insns,
+    fprintf(d->out, "vm%d: %" PRIu64 " exit%s in %" PRIu64 " guest instruction%s (%" PRIu64
+            " run directly, %" PRIu64 " emulated)\n", d->vm, st->exits_total,
+            st->exits_total == 1 ? "" : "s", st->guest_insns, st->guest_insns == 1 ? "" : "s",
             st->direct_insns, st->emulated_insns);
     /* Each cause, then where the VMM sent its exits. */
     static const char *const routes[VMM_EXIT_ROUTES] = {
@@ -242,6 +243,18 @@ bool dc_vcpu(debugger *d, const char *fs, char *args)
     return true;
 }
 
+/* The modes a VM can run in: every mode but bare (no VMM at all). */
+static const char *vm_mode_names(void)
+{
+    static char list[128];
+    if (list[0] == '\0')
+        for (int m = 0; m < VMM_NMODES; m++)
+            if (m != VMM_MODE_BARE && mode_get((vmm_mode)m))
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         list[0] ? ", " : "", mode_name((vmm_mode)m));
+    return list;
+}
+
 bool dc_mode(debugger *d, const char *fs, char *args)
 {
     (void)fs;
@@ -249,12 +262,12 @@ bool dc_mode(debugger *d, const char *fs, char *args)
         return false;
     if (!*args) {
         fprintf(d->out, "vm%d runs in %s mode (modes: %s)\n", d->vm, dbg_vm(d)->mode->name,
-                mode_names());
+                vm_mode_names());
         return true;
     }
     int m = mode_lookup(args);
     if (m < 0)
-        return dbg_error(d, "no mode named '%s' (modes: %s)", args, mode_names());
+        return dbg_error(d, "no mode named '%s' (modes: %s)", args, vm_mode_names());
     if (m == VMM_MODE_BARE)
         return dbg_error(d, "a VM cannot switch to bare: bare means no VMM");
     if (!dbg_need_alive(d))
