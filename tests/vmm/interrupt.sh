@@ -42,6 +42,16 @@ ctrl_c() {
     set -e
 }
 
+# busy PID: wait until process PID has had 0.3 s of CPU time (30 ticks):
+# running its guest, whatever the host's speed (at most a minute).
+busy() {
+    tries=0
+    while [ "$(cpu_ticks "$1" 2>/dev/null || echo 0)" -lt 30 ] && [ "$tries" -lt 1200 ]; do
+        sleep 0.05
+        tries=$((tries + 1))
+    done
+}
+
 # interrupt NAME OPTIONS...: run the loop guest with OPTIONS, Ctrl-C it.
 interrupt() {
     name=$1
@@ -50,11 +60,7 @@ interrupt() {
     env --default-signal=INT "$T" run "$@" --stats-json "$tmp/s.json" --trace "$tmp/t.txt" \
         >"$tmp/out" 2>"$tmp/err" &
     pid=$!
-    tries=0
-    while [ "$(cpu_ticks "$pid" 2>/dev/null || echo 0)" -lt 30 ] && [ "$tries" -lt 1200 ]; do
-        sleep 0.05
-        tries=$((tries + 1))
-    done
+    busy "$pid"
     ctrl_c "$pid"
     if [ "$got" -ne 130 ]; then
         fail "$name: exit status $got, expected 130"; sed 's/^/    /' "$tmp/err"
@@ -110,11 +116,7 @@ while [ -z "$rpid" ] && [ "$tries" -lt 400 ]; do
     sleep 0.05
     tries=$((tries + 1))
 done
-tries=0
-while [ "$(cpu_ticks "$rpid" 2>/dev/null || echo 0)" -lt 30 ] && [ "$tries" -lt 1200 ]; do
-    sleep 0.05
-    tries=$((tries + 1))
-done
+busy "$rpid"
 ctrl_c "$rpid"
 if grep -q 'interrupted (Ctrl-C)' "$tmp/err" && grep -q '"guest_insns": [1-9]' "$tmp/s.json" 2>/dev/null; then
     pass "bare, reading input that is there: stopped at a boundary, outputs written"
