@@ -197,7 +197,7 @@ bool points_add(debugger *d, dbg_kind kind, const char *args, bool temp)
                 p->id, p->what);
     } else {
         snprintf(p->what, sizeof p->what, "%s%s%s", kind_names[kind], *args ? " " : "", args);
-        fprintf(d->out, "VMM event %d: %s\n", p->id, p->what);
+        fprintf(d->out, "%sVMM event %d: %s\n", temp ? "Temporary " : "", p->id, p->what);
     }
     return true;
 }

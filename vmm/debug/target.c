@@ -843,7 +843,8 @@ void dbg_report_stop(debugger *d, bool show_events)
     if (p && (p->kind == BP_WATCH || p->kind == BP_RWATCH))
         points_report_watch(d, p);
     else if (p && p->kind != BP_ADDR)
-        fprintf(d->out, "\nVMM event %d (%s):\n", p->id, p->what);
+        fprintf(d->out, "\n%sVMM event %d (%s):\n", p->temporary ? "Temporary " : "", p->id,
+                p->what);
     if (d->v)
         report_events(d, show_events);
     bool told = d->v && d->end_told[d->vm];   /* the selected VM ended before this run */

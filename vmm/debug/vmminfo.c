@@ -77,8 +77,9 @@ bool dc_info_vcpu(debugger *d, char *args)
     fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s %s\n", "pc", vc->pc, "", real[0]);
     fprintf(d->out, "%-10s %-26u %s\n", "K", (vc->vpsr & T32_PSR_K) != 0, real[1]);
     fprintf(d->out, "%-10s %-26u %s\n", "IE", (vc->vpsr & T32_PSR_IE) != 0, real[2]);
-    fprintf(d->out, "%-10s 0x%08" PRIx32 " (guest tables)   %s\n", "ptbr", vc->vsr[T32_SR_PTBR],
-            real[3]);
+    char ptbr[32];
+    snprintf(ptbr, sizeof ptbr, "0x%08" PRIx32 " (guest tables)", vc->vsr[T32_SR_PTBR]);
+    fprintf(d->out, "%-10s %-26s %s\n", "ptbr", ptbr, real[3]);
     fprintf(d->out, "%-10s 0x%08" PRIx32 "%16s %s\n", "tvec", vc->vsr[T32_SR_TVEC], "", real[4]);
     fprintf(d->out, "%-10s %" PRIu64 " cycle%s\n", "time", vc->vcycles, vc->vcycles == 1 ? "" : "s");
     if (vc->vtimer_deadline != UINT64_MAX && vc->vsr[T32_SR_TIMER])
