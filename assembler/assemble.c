@@ -6,7 +6,6 @@
  * and listing to memory; only the final pass's are shown, so a message is
  * printed once even though the line was read several times.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,9 +75,7 @@ static void define_one(as_state *as, const char *def)
     as->linelen = strlen(def);
     /* The name is checked before the lexer reads it: "9X" is no name,
      * not a number with a bad suffix. */
-    bool named = namelen > 0 && (isalpha((unsigned char)def[0]) || def[0] == '_' || def[0] == '.');
-    for (size_t i = 1; named && i < namelen; i++)
-        named = isalnum((unsigned char)def[i]) || def[i] == '_' || def[i] == '.';
+    bool named = lx_is_name(def, namelen);
     lx_init(&lx, as, def, named ? namelen : 0);
     token name = named ? lx_next(&lx) : (token){ .kind = T_EOL };
     char text[256];

@@ -353,6 +353,7 @@ int typo_score(const char *typed, const char *candidate, int max_distance);
 void lx_init(lexer *lx, as_state *as, const char *s, size_t len);
 /* The next token (T_EOL at the end or at a comment, forever after). */
 token lx_next(lexer *lx);
+bool lx_is_name(const char *s, size_t len);   /* s[0..len) spells one name */
 /* The next token without consuming it (and without reporting errors). */
 token lx_peek(const lexer *lx);
 bool lx_is(token t, int op);                  /* T_PUNCT with this op */

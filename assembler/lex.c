@@ -23,6 +23,16 @@ void lx_init(lexer *lx, as_state *as, const char *s, size_t len)
 static bool is_name_start(int c) { return isalpha(c) || c == '_' || c == '.' || c == '$'; }
 static bool is_name_char(int c)  { return isalnum(c) || c == '_' || c == '.' || c == '$'; }
 
+bool lx_is_name(const char *s, size_t len)
+{
+    if (len == 0 || !is_name_start((unsigned char)s[0]))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!is_name_char((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
 static int at(const lexer *lx, size_t i)
 {
     return i < lx->len ? (unsigned char)lx->s[i] : -1;

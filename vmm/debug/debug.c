@@ -938,19 +938,16 @@ bool debug_protect_file(debugger *d, const char *path, const char *what)
 {
     if (d->nown == d->capown) {     /* (as many as -x was given) */
         int cap = d->capown ? 2 * d->capown : 8;
-        char **files = realloc(d->own_file, (size_t)cap * sizeof *files);
-        if (files)
-            d->own_file = files;
-        const char **whats = realloc(d->own_what, (size_t)cap * sizeof *whats);
-        if (whats)
-            d->own_what = whats;
-        if (!files || !whats)
+        struct own_file *grown = realloc(d->own, (size_t)cap * sizeof *grown);
+        if (!grown)
             return false;
+        d->own = grown;
         d->capown = cap;
     }
-    if (!(d->own_file[d->nown] = strdup(path)))
+    char *copy = strdup(path);
+    if (!copy)
         return false;
-    d->own_what[d->nown++] = what;
+    d->own[d->nown++] = (struct own_file){ copy, what };
     return true;
 }
 
@@ -960,8 +957,8 @@ bool dbg_file_in_use(debugger *d, const char *path, char *what, size_t len)
     if (session_names_file(d->s, path, what, len))
         return true;
     for (int i = 0; i < d->nown; i++)
-        if (t32_out_same_file(d->own_file[i], path)) {
-            snprintf(what, len, "%s", d->own_what[i]);
+        if (t32_out_same_file(d->own[i].path, path)) {
+            snprintf(what, len, "%s", d->own[i].what);
             return true;
         }
     return false;
@@ -972,9 +969,8 @@ void debug_free(debugger *d)
     if (!d)
         return;
     for (int i = 0; i < d->nown; i++)
-        free(d->own_file[i]);
-    free(d->own_file);
-    free(d->own_what);
+        free(d->own[i].path);
+    free(d->own);
     points_arm(d, false);
     if (d->v) {
         d->v->observer = d->chain;

@@ -405,6 +405,15 @@ bool expr_location(debugger *d, const char *text, uint32_t *addr)
     return true;
 }
 
+/* The index of the image's file named exactly `name`, or -1. */
+static int file_index(const t32_image *img, const char *name)
+{
+    for (size_t i = 0; i < img->nfiles; i++)
+        if (strcmp(img->files[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
 bool expr_source_line(debugger *d, const char *text, int cur_file, int *file, int *line)
 {
     const t32_image *img = dbg_image(d);
@@ -426,9 +435,7 @@ bool expr_source_line(debugger *d, const char *text, int cur_file, int *file, in
         const char *cur;
         *file = cur_file;
         if (*file < 0 && t32_image_line(img, dbg_pc(d), &cur, NULL))
-            for (size_t i = 0; i < img->nfiles; i++)
-                if (strcmp(img->files[i], cur) == 0)
-                    *file = (int)i;
+            *file = file_index(img, cur);
         if (*file < 0)
             return dbg_error(d, "no source file for the current pc: give FILE:LINE");
         return line_number(d, text, line);
@@ -439,9 +446,7 @@ bool expr_source_line(debugger *d, const char *text, int cur_file, int *file, in
         return false;
     if (!t32_image_line(img, a, &name, line))
         return dbg_error(d, "no line table entry for 0x%08" PRIx32, a);
-    for (size_t i = 0; i < img->nfiles; i++)
-        if (strcmp(img->files[i], name) == 0)
-            *file = (int)i;
+    *file = file_index(img, name);
     return true;
 }
 

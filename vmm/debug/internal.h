@@ -115,8 +115,7 @@ struct debugger {
     bool         scripted;   /* commands from a file: a blank line does nothing */
     reverse     *rev;
     size_t       checkpoint_mem;
-    char       **own_file;   /* debug_protect_file's, and what they are */
-    const char **own_what;
+    struct own_file { char *path; const char *what; } *own;   /* debug_protect_file's */
     int          nown, capown;
     /* A reverse search is re-running a stretch the guest already ran: the
      * VMM's events still reach the points (to find the stop), but no
@@ -152,8 +151,6 @@ bool      dbg_need_alive(debugger *d);
  * as continue stopped there.  False if none came at this cycle (the
  * guest moved on: go back again). */
 bool      dbg_redo_event_in_place(debugger *d);
-/* Has the selected vCPU halted (its VM may run on, on the others)? */
-bool      dbg_vcpu_halted(const debugger *d);
 uint64_t  dbg_time(const debugger *d);
 uint32_t  dbg_pc(const debugger *d);
 uint32_t  dbg_psr(const debugger *d);        /* virtual PSR in a VM */

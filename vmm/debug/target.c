@@ -447,7 +447,6 @@ static void run_fast(debugger *d)
         }
         dbg_switch_modes(d);
         d->v->stop = false;
-        show_guests(d);
     } else {
         while (!d->interrupted && dbg_alive(d) &&
                !bare_run(d, bare_cpu(d)->cycles + BARE_CHUNK, true))
@@ -673,7 +672,8 @@ bool dbg_redo_event_in_place(debugger *d)
     return in_place;
 }
 
-bool dbg_vcpu_halted(const debugger *d)
+/* Has the selected vCPU halted (its VM may run on, on the others)? */
+static bool dbg_vcpu_halted(const debugger *d)
 {
     return d->v && dbg_vcpu(d)->halted;
 }

@@ -82,11 +82,11 @@ void pv_pull(vmm_vcpu *vc)
 }
 
 /* The vCPU's state into the page. */
-static void write_page(const vmm_vcpu *vc)
+static void write_page(vmm_vcpu *vc)
 {
     uint8_t *page = shared(vc);
     t32_store32(page + PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
-    t32_store32(page + PV_SH_PENDING, vtimer_lines((vmm_vcpu *)vc));
+    t32_store32(page + PV_SH_PENDING, vtimer_lines(vc));
     for (unsigned i = 0; i < NTRAP_REGS; i++)
         t32_store32(page + trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
     t32_store32(page + PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
