@@ -54,6 +54,7 @@ typedef enum stop {
     STOP_BATCH,   /* the batch is used up, or state changed: re-check events */
     STOP_IO,      /* an in/out ran: device lines may have changed */
     STOP_TRAP,    /* cpu->trap holds a trap to enter */
+    STOP_HANDLED, /* a trap entered and handled in place ends the run */
     STOP_HALT,    /* halt executed */
     STOP_WFI,     /* wfi with no line pending: idle (pc still at the wfi) */
     STOP_BREAK    /* pc reached a debugger breakpoint (not yet executed) */
@@ -274,6 +275,17 @@ static bool page_has_breakpoint(const t32_cpu *cpu, uint32_t pc)
  * the two alignment bits (which must be zero). */
 #define FETCH_MASK (~(T32_PAGE_SIZE - 1u) | 3u)
 
+/* execute()'s locals back into the CPU: where it is, and the code page it
+ * has cached, for the next batch while the TLB stands. */
+static inline void save_state(t32_cpu *cpu, bool kernel, uint32_t pc, uint32_t psr,
+                              uint32_t code_va, const uint8_t *code)
+{
+    cpu->code_va[kernel] = code_va;
+    cpu->code_host[kernel] = code;
+    cpu->pc = pc;
+    cpu->psr = psr;
+}
+
 /*
  * execute - run at most n instructions in the current mode.
  *
@@ -317,7 +329,7 @@ static T32_KEEP_DISPATCH_COPIES stop execute(t32_cpu *cpu, uint64_t n)
 
 /* Raise a trap: record it and leave through the one exit. */
 #define TRAP(cause, epc, bad) \
-    do { record_trap(cpu, (cause), (epc), (bad), w); why = STOP_TRAP; goto leave; } while (0)
+    do { record_trap(cpu, (cause), (epc), (bad), w); goto trapped; } while (0)
 /* Privileged instructions trap in user mode. */
 #define PRIVILEGED() do { if (!kernel) TRAP(T32_CAUSE_PRIVILEGED, pc, 0); } while (0)
 /* Finish an instruction that may change interrupt state: end the batch. */
@@ -578,11 +590,32 @@ op_OUT: {
     pc += 4; END_BATCH(STOP_IO);
 }
 
+trapped:
+    /* A host kernel's handler in place (t32_trap_handler in t32.h): the
+     * trap entry, the handler, and - if it resumed user code - on with the
+     * batch, from where it resumed.  (Only user code traps to the host
+     * kernel; the batch's TLB is the user one throughout.) */
+    if (cpu->on_trap && cpu->host_kernel && !kernel) {
+        save_state(cpu, kernel, pc, psr, code_va, code);
+        cpu->cycles = start + (n - left);      /* the trap's cycle included */
+        trap_enter(cpu);
+        if (!cpu->on_trap(cpu->on_trap_ctx, cpu)) {
+            why = STOP_HANDLED;
+            goto count;
+        }
+        pc = cpu->pc;
+        psr = cpu->psr;
+        code_va = cpu->code_va[kernel];        /* the handler may have flushed */
+        code = cpu->code_host[kernel];
+        if (T32_UNLIKELY(psr & T32_PSR_K))
+            END_BATCH(STOP_BATCH);             /* resumed in kernel mode: a new TLB */
+        NEXT();
+    }
+    why = STOP_TRAP;
+
 leave:
-    cpu->code_va[kernel] = code_va;  /* for the next batch, while the TLB stands */
-    cpu->code_host[kernel] = code;
-    cpu->pc = pc;
-    cpu->psr = psr;
+    save_state(cpu, kernel, pc, psr, code_va, code);
+count:
     cpu->cycles = start + (n - left);
     cpu->retired += n - left;
     return why;
@@ -663,6 +696,9 @@ static bool batch_ends_run(t32_cpu *cpu, run_state *rs, stop why, t32_exit *exit
         trap_enter(cpu);
         *exit = T32_EXIT_TRAP;
         return cpu->host_kernel;     /* native: carry on at TVEC */
+    case STOP_HANDLED:
+        *exit = T32_EXIT_TRAP;       /* entered and handled already */
+        return true;
     case STOP_HALT:
         cpu->halted = true;
         *exit = T32_EXIT_HALT;
@@ -730,7 +766,8 @@ void t32_cpu_reset(t32_cpu *cpu)
     memset(cpu->tlb, 0, sizeof cpu->tlb);    /* every slot, listed or not */
     cpu->tlb_nfilled = 0;
     t32_forget_code_pages(cpu);
-    /* Not architectural, so kept: m, id, host_kernel and the breakpoints. */
+    /* Not architectural, so kept: m, id, host_kernel, on_trap and the
+     * breakpoints. */
 }
 
 bool t32_break_set(t32_cpu *cpu, uint32_t vaddr)

@@ -196,8 +196,29 @@ typedef struct t32_tlb_entry {
 /* ---- a CPU --------------------------------------------------------------- */
 
 typedef struct t32_machine t32_machine;
+typedef struct t32_cpu t32_cpu;
 
-typedef struct t32_cpu {
+/*
+ * A trap handler in place.  In the host-kernel configuration every trap of
+ * user-mode code is the host kernel's - a VMM's exit.  Without a handler,
+ * t32_run() returns it (T32_EXIT_TRAP) and the caller handles it and
+ * resumes with a new t32_run().  With one, the CPU calls it at the trap
+ * itself, after the trap entry (K = 1, pc = EPC, the record in cpu->trap),
+ * as real hardware jumps to a kernel's trap vector:
+ *
+ *   true   the handler has dealt with the trap and resumed user-mode code
+ *          (t32_rfe); the run goes on within the same budget, without
+ *          returning - the cheap path for the many exits that only need
+ *          an instruction emulated;
+ *   false  the handler has dealt with the trap (or left it for its caller)
+ *          and wants the run to end: t32_run() returns T32_EXIT_TRAP.
+ *
+ * It may change registers, memory, system registers and the TLB, but not
+ * cpu->cycles, and it must not call t32_run() on the same CPU.
+ */
+typedef bool t32_trap_handler(void *ctx, t32_cpu *cpu);
+
+struct t32_cpu {
     /* Architectural state (ISA.md). */
     uint32_t r[T32_NREGS];
     uint32_t pc;
@@ -214,6 +235,12 @@ typedef struct t32_cpu {
     /* Trap configuration and the last trap. */
     bool     host_kernel;
     t32_trap trap;
+
+    /* The host kernel's trap handler, called in place (host-kernel
+     * configuration only; NULL: every trap ends t32_run).  See
+     * t32_trap_handler below. */
+    t32_trap_handler *on_trap;
+    void            *on_trap_ctx;
 
     /* Debug breakpoints (virtual addresses). */
     uint32_t *breaks;
@@ -242,7 +269,7 @@ typedef struct t32_cpu {
 
     t32_machine *m;
     int id;
-} t32_cpu;
+};
 
 /* Run at most `budget` cycles.  Returns at an instruction boundary. */
 t32_exit t32_run(t32_cpu *cpu, uint64_t budget);

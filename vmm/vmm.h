@@ -27,7 +27,8 @@
  *                                                      shadow tables, bt copies
  *
  * The real CPU always runs guest code in real user mode, in the host-kernel
- * trap configuration: every trap ends t32_run() and becomes an *exit*.
+ * trap configuration: every trap becomes an *exit*, handled by the VMM at
+ * the trap itself (run/run.c, exit_in_place).
  * Start reading at vmm_vcpu_run() in run/run.c.
  *
  * Names: every function is named after the file it lives in - shadow_* in
@@ -94,6 +95,17 @@ typedef struct vmm vmm;
 typedef struct vmm_vm vmm_vm;
 typedef struct vmm_mode_ops vmm_mode_ops;
 
+/* What an exit leaves the run loop to do (run/run.c).  Most exits change
+ * nothing that an instruction boundary decides - an mfsr, a cli, a hidden
+ * page fault: no virtual interrupt can become deliverable, no virtual event
+ * moves - and the guest goes straight back in, up to the same next event.
+ * The others may have: interrupt state (sti, popf, rfe, a trap delivered),
+ * the timer, a device, the VM's mode or its end. */
+typedef enum vmm_next {
+    VMM_NEXT_RESUME,     /* nothing the boundary decides changed: resume   */
+    VMM_NEXT_BOUNDARY    /* latch the timer, inject, find the next event   */
+} vmm_next;
+
 /* A virtual CPU: what the guest believes a CPU is. */
 typedef struct vmm_vcpu {
     vmm_vm  *vm;               /* the VM it belongs to */
@@ -112,6 +124,9 @@ typedef struct vmm_vcpu {
     uint64_t horizon;          /* virtual time at which the current turn ends */
     uint64_t run_until;        /* ... and the current direct run (the next
                                   virtual event, or the horizon: run.c) */
+    uint64_t run_from;         /* the real CPU's cycle count where the guest
+                                  last resumed (run.c: cycles it ran since) */
+    vmm_next exit_next;        /* what the exit that ended the run decided */
     bool     pv_shared;        /* --mode pv: a shared page is registered ... */
     uint32_t pv_page;          /* ... at this guest-physical address (modes/pv) */
     bool     pv_unread;        /* ... and the guest ran since the VMM wrote it */
@@ -343,17 +358,6 @@ void vmm_notify(const vmm_vcpu *vc, const vmm_event *ev);
     } while (0)
 
 /* ---- run/exit.c: what to do with one exit ---------------------------------- */
-
-/* What an exit leaves the run loop to do (run/run.c).  Most exits change
- * nothing that an instruction boundary decides - an mfsr, a cli, a hidden
- * page fault: no virtual interrupt can become deliverable, no virtual event
- * moves - and the guest goes straight back in, up to the same next event.
- * The others may have: interrupt state (sti, popf, rfe, a trap delivered),
- * the timer, a device, the VM's mode or its end. */
-typedef enum vmm_next {
-    VMM_NEXT_RESUME,     /* nothing the boundary decides changed: resume   */
-    VMM_NEXT_BOUNDARY    /* latch the timer, inject, find the next event   */
-} vmm_next;
 
 /* Handle the trap the real CPU just took while running the guest
  * (cpu->trap) as trap-and-emulate does: emulate, reflect, fix a hidden page

@@ -826,6 +826,71 @@ static void test_host_kernel_emulation(void **state)
     guest_free(g);
 }
 
+/* A handler in place (t32_trap_handler): it emulates `cli` by skipping
+ * it, and lets the run go on - but ends the run at the halt. */
+typedef struct in_place {
+    unsigned calls;
+    uint64_t cycles_seen;     /* cpu->cycles at the last call */
+    uint32_t psr_seen;        /* the PSR it was called with */
+} in_place;
+
+static bool skip_cli(void *ctx, t32_cpu *cpu)
+{
+    in_place *ip = ctx;
+    ip->calls++;
+    ip->cycles_seen = cpu->cycles;
+    ip->psr_seen = cpu->psr;
+    if (cpu->trap.insn != NONE(T32_OP_CLI))
+        return false;               /* the halt: for the caller */
+    cpu->sr[T32_SR_EPSR] &= ~IE;
+    cpu->sr[T32_SR_EPC] += 4;
+    t32_rfe(cpu);
+    return true;
+}
+
+static void test_trap_handler_in_place(void **state)
+{
+    (void)state;
+    guest *g = guest_new(true);
+    t32_cpu *c = g->cpu;
+    in_place ip = {0};
+    c->on_trap = skip_cli;
+    c->on_trap_ctx = &ip;
+    emit(g, I(T32_OP_ADDI, 1, 0, 5));
+    emit(g, NONE(T32_OP_CLI));                   /* user mode: traps, handled */
+    emit(g, I(T32_OP_ADDI, 2, 0, 9));            /* ... and the run goes on */
+    emit(g, NONE(T32_OP_CLI));
+    emit(g, NONE(T32_OP_HALT));                  /* traps, left to the caller */
+    c->psr = IE | T32_PSR_Z;
+    assert_int_equal(guest_run(g, 100), T32_EXIT_TRAP);
+    assert_int_equal(ip.calls, 3);
+    assert_int_equal(ip.psr_seen, K | T32_PSR_Z);     /* called after the entry */
+    assert_int_equal(ip.cycles_seen, 5);              /* the trap's cycle counted */
+    assert_int_equal(c->r[1], 5);
+    assert_int_equal(c->r[2], 9);
+    assert_int_equal(c->trap.epc, GUEST_CODE + 16);
+    assert_int_equal(c->pc, GUEST_CODE + 16);         /* pc = EPC, entered once */
+    assert_int_equal(c->sr[T32_SR_EPSR], T32_PSR_Z);  /* the cli's effect */
+    assert_int_equal(c->psr, K | T32_PSR_Z);
+    assert_int_equal(c->traps_taken, 3);
+    assert_int_equal(c->cycles, 5);
+    assert_int_equal(c->retired, 5);
+
+    /* The budget is the run's, exits or not: 2 cycles end at the addi
+     * after the first cli. */
+    t32_cpu_reset(c);
+    assert_ptr_equal(c->on_trap, skip_cli);          /* configuration, kept */
+    c->pc = GUEST_CODE;
+    c->psr = IE;
+    assert_int_equal(guest_run(g, 2), T32_EXIT_BUDGET);
+    assert_int_equal(c->pc, GUEST_CODE + 8);
+    assert_int_equal(c->psr, 0);                     /* back in user mode, IE off */
+    assert_int_equal(c->cycles, 2);
+    assert_int_equal(guest_run(g, 1), T32_EXIT_BUDGET);
+    assert_int_equal(c->r[2], 9);
+    guest_free(g);
+}
+
 static void test_halt(void **state)
 {
     (void)state;
@@ -1450,6 +1515,7 @@ int main(void)
         cmocka_unit_test(test_native_trap_entry_and_rfe),
         cmocka_unit_test(test_rfe_restores_everything),
         cmocka_unit_test(test_host_kernel_emulation),
+        cmocka_unit_test(test_trap_handler_in_place),
         cmocka_unit_test(test_halt),
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_timer_fires_before_nth_instruction),

@@ -3,8 +3,9 @@
  * what it means.
  *
  * The guest runs in real user mode in the host-kernel configuration, so
- * *every* trap it causes stops t32_run() and lands here, with the trap
- * record (cause, EPC, BADVADDR, instruction word) in cpu->trap.  There are
+ * *every* trap it causes lands here (through the mode's handle_exit, which
+ * the real CPU calls at the trap: run.c), with the trap record (cause, EPC,
+ * BADVADDR, instruction word) in cpu->trap.  There are
  * exactly three kinds of exit:
  *
  *   1. PRIVILEGED while the guest is in *virtual kernel* mode.  The guest

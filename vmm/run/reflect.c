@@ -4,7 +4,7 @@
  * When the guest kernel runs deprivileged, a trap it is owed - its user
  * program made a syscall, divided by zero, touched an unmapped page - does
  * not reach it by itself: the real CPU is in the host-kernel configuration,
- * so the trap ended t32_run() and came to the VMM as an exit.  The VMM
+ * so the trap came to the VMM as an exit.  The VMM
  * *reflects* it: it performs, on the vCPU's virtual state, the trap entry
  * bare T32 hardware would have performed (ISA.md section 6) - with the same
  * function, t32_trap_entry(), that the real CPU uses on its own registers:

@@ -11,10 +11,12 @@
  *        |                                                             | |
  *   t32_run(cpu, cycles until the next virtual event)   <- guest code  | |
  *        |                                                runs here    | |
- *        +-- TRAP: an exit -> mode->handle_exit() (exit.c)             | |
+ *        +-- trap: an exit -> mode->handle_exit() (exit.c), called by  | |
+ *        |   the real CPU at the trap itself (exit_in_place)           | |
  *        |           +-- VMM_NEXT_RESUME: nothing the boundary decides | |
- *        |           |   changed (an mfsr, a hidden fault) ------------+ |
- *        |           +-- VMM_NEXT_BOUNDARY ------------------------------+
+ *        |           |   changed (an mfsr, a hidden fault): resume,    | |
+ *        |           |   and t32_run goes on --------------------------+ |
+ *        |           +-- VMM_NEXT_BOUNDARY: t32_run returns -------------+
  *        +-- BUDGET: a virtual event is due (or the turn is over) -------+
  *
  * The budget passed to t32_run() is the heart of fidelity.  It ends exactly
@@ -30,9 +32,9 @@
  * Registers.  During a vCPU's turn its general registers live in the real
  * CPU (the guest's instructions work on them directly); vcpu_load() and
  * vcpu_save() move them in and out when vCPUs take turns.  The guest's pc
- * and flags also live in the real CPU while the guest runs; after each
- * t32_run() they are copied into the vCPU, where the exit handlers read and
- * change them, and mode->resume() puts them back.  Everything privileged -
+ * and flags also live in the real CPU while the guest runs; at each exit
+ * and at the end of each t32_run() they are copied into the vCPU, where the
+ * exit handlers read and change them, and mode->resume() puts them back.  Everything privileged -
  * K, IE, the system registers - is only ever in the vCPU.
  */
 #include <stdlib.h>
@@ -56,6 +58,8 @@ void vmm_notify(const vmm_vcpu *vc, const vmm_event *ev)
         v->observer(v->observer_ctx, vc, ev);
 }
 
+static t32_trap_handler exit_in_place;
+
 /* Put the vCPU on the real CPU for a turn.  If another vCPU ran there
  * last, the real TLB may hold its translations: flush it before anything
  * of this guest runs. */
@@ -64,6 +68,8 @@ static void vcpu_load(vmm_vcpu *vc, t32_cpu *cpu)
     vmm *v = vc->vm->vmm;
     memcpy(cpu->r, vc->r, sizeof cpu->r);
     cpu->host_kernel = true;
+    cpu->on_trap = exit_in_place;  /* every exit comes to the VMM, in place */
+    cpu->on_trap_ctx = vc;
     vc->cpu = cpu;
     if (v->on_cpu[cpu->id] != vc) {
         t32_tlb_flush(cpu);
@@ -72,9 +78,10 @@ static void vcpu_load(vmm_vcpu *vc, t32_cpu *cpu)
     vc->vm->mode->view_change(vc, cpu);
 }
 
-static void vcpu_save(vmm_vcpu *vc, const t32_cpu *cpu)
+static void vcpu_save(vmm_vcpu *vc, t32_cpu *cpu)
 {
     memcpy(vc->r, cpu->r, sizeof vc->r);
+    cpu->on_trap = NULL;
     vc->cpu = NULL;
 }
 
@@ -116,9 +123,55 @@ bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
     return may_go_on(vc, cpu);
 }
 
-/* Run the guest directly until the next virtual event or `until`.  Most
- * exits (an mfsr, a cli, a hidden page fault) go straight back into the
- * guest here, without the boundary's checks: that is the hot path. */
+/* The guest's direct run since it last resumed: the cycles the real CPU
+ * ran, less a trapping instruction's (its handler decides, vmm.h), are
+ * instructions it retired. */
+static void account_direct(vmm_vcpu *vc, const t32_cpu *cpu, bool trapped)
+{
+    uint64_t ran = cpu->cycles - vc->run_from - trapped;  /* user mode: cycles = insns */
+    vc->vcycles += ran;
+    vc->vm->stats.direct_insns += ran;
+    vc->vm->stats.guest_insns += ran;
+    capture(vc, cpu);
+}
+
+static void resume(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    vc->vm->mode->resume(vc, cpu);
+    vc->run_from = cpu->cycles;
+}
+
+/*
+ * The exit path: the real CPU calls this at the guest's trap itself
+ * (t32_trap_handler in isa/t32.h), as real hardware jumps to the VMM's
+ * trap vector.  The mode handles the exit; if that changed nothing a
+ * boundary decides (an mfsr, a cli, a hidden page fault), the guest
+ * resumes right here and the real CPU goes on with the same run - the hot
+ * path, which never leaves t32_run().  Anything else ends the run, and the
+ * loop below takes it from the boundary.
+ *
+ * The run's budget is in real cycles and was the virtual time left to the
+ * next event.  An emulated instruction keeps the two in step (one cycle
+ * each); a hidden fault spends a real cycle but no virtual one, so the run
+ * can only end early - never past the event.  An exit that spent more
+ * virtual time than that (an idling wfi) asks for a boundary anyway; the
+ * check below only makes sure.
+ */
+static bool exit_in_place(void *ctx, t32_cpu *cpu)
+{
+    vmm_vcpu *vc = ctx;
+    account_direct(vc, cpu, true);
+    uint64_t at = vc->vcycles;
+    vc->exit_next = vc->vm->mode->handle_exit(vc, cpu);
+    if (vc->exit_next != VMM_NEXT_RESUME || vc->vcycles > at + 1 || !may_go_on(vc, cpu))
+        return false;
+    resume(vc, cpu);
+    return true;
+}
+
+/* Run the guest directly until the next virtual event or `until`.  Its
+ * exits are handled as they come (exit_in_place); the run comes back here
+ * at the event, or at an exit that needs a boundary. */
 static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
 {
     const vmm_mode_ops *mode = vc->vm->mode;
@@ -142,31 +195,19 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
         return;
     }
 
-    vmm_next after;
-    do {
-        mode->resume(vc, cpu);
-        uint64_t start = cpu->cycles;
-        t32_exit why = t32_run(cpu, next - vc->vcycles);
-        uint64_t ran = cpu->cycles - start;   /* user mode: no idling, cycles = insns */
-        if (why == T32_EXIT_TRAP)
-            ran--;      /* the trapping instruction: its handler decides (vmm.h) */
-        vc->vcycles += ran;
-        vc->vm->stats.direct_insns += ran;
-        vc->vm->stats.guest_insns += ran;
-        capture(vc, cpu);
-
-        if (why != T32_EXIT_TRAP) {
-            if (why == T32_EXIT_BREAKPOINT)
-                vc->vm->vmm->stop = true;     /* a debugger's breakpoint: its prompt */
-            else
-                /* halt and wfi trap in user mode */
-                vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
-            vc->irq_point = vc->vcycles >= event;
-            return;
-        }
-        after = mode->handle_exit(vc, cpu);
-    } while (after == VMM_NEXT_RESUME && may_go_on(vc, cpu));
-    vc->irq_point = after == VMM_NEXT_BOUNDARY || vc->vcycles >= event;
+    resume(vc, cpu);
+    t32_exit why = t32_run(cpu, next - vc->vcycles);
+    if (why == T32_EXIT_TRAP) {   /* handled already, by exit_in_place */
+        vc->irq_point = vc->exit_next == VMM_NEXT_BOUNDARY || vc->vcycles >= event;
+        return;
+    }
+    account_direct(vc, cpu, false);
+    if (why == T32_EXIT_BREAKPOINT)
+        vc->vm->vmm->stop = true;     /* a debugger's breakpoint: its prompt */
+    else
+        /* halt and wfi trap in user mode */
+        vmm_invariant(why == T32_EXIT_BUDGET, "a guest run ends in a trap or its budget");
+    vc->irq_point = vc->vcycles >= event;
 }
 
 /* A debugger's breakpoint (t32_break_set) at the guest's next pc?
