@@ -29,8 +29,9 @@
  * it completes or traps - plus the cycles spent idle in `wfi`.  (A trapping
  * instruction costs its cycle so that a fault loop, e.g. TVEC on an
  * unmapped page, still uses up the budget and never hangs the host.)
- * cpu->retired counts the instructions, so cycles = retired + idle.  Taking
- * an interrupt costs no cycle.  The timer compares against cycles only -
+ * cpu->retired counts the instructions, so cycles = retired + idle (+ the
+ * time a host kernel's trap handler charged: t32_trap_handler in t32.h).
+ * Taking an interrupt costs no cycle.  The timer compares against cycles only -
  * there is no wall clock anywhere.
  */
 #include <stdlib.h>
@@ -597,12 +598,20 @@ trapped:
      * kernel; the batch's TLB is the user one throughout.) */
     if (cpu->on_trap && cpu->host_kernel && !kernel) {
         save_state(cpu, kernel, pc, psr, code_va, code);
-        cpu->cycles = start + (n - left);      /* the trap's cycle included */
+        uint64_t now = start + (n - left);     /* the trap's cycle included */
+        cpu->cycles = now;
         trap_enter(cpu);
         if (!cpu->on_trap(cpu->on_trap_ctx, cpu)) {
             why = STOP_HANDLED;
             goto count;
         }
+        uint64_t more = cpu->cycles - now;     /* time the handler charged */
+        if (T32_UNLIKELY(more >= left)) {      /* the batch is over */
+            cpu->retired += n - left;
+            return STOP_BATCH;                 /* (cycles, pc, psr: the handler's) */
+        }
+        left -= more;
+        cpu->retired -= more;   /* not instructions: taken off what `count` adds */
         pc = cpu->pc;
         psr = cpu->psr;
         code_va = cpu->code_va[kernel];        /* the handler may have flushed */

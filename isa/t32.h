@@ -213,8 +213,11 @@ typedef struct t32_cpu t32_cpu;
  *   false  the handler has dealt with the trap (or left it for its caller)
  *          and wants the run to end: t32_run() returns T32_EXIT_TRAP.
  *
- * It may change registers, memory, system registers and the TLB, but not
- * cpu->cycles, and it must not call t32_run() on the same CPU.
+ * It may change registers, memory, system registers and the TLB.  It may
+ * advance cpu->cycles by the time the trap took beyond its own cycle (a
+ * VMM that emulated several instructions in one exit): that time counts
+ * against the run's budget, and - like idle time - not in cpu->retired.
+ * It must not call t32_run() on the same CPU.
  */
 typedef bool t32_trap_handler(void *ctx, t32_cpu *cpu);
 

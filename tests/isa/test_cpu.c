@@ -830,6 +830,7 @@ static void test_host_kernel_emulation(void **state)
  * it, and lets the run go on - but ends the run at the halt. */
 typedef struct in_place {
     unsigned calls;
+    uint64_t charge;          /* cycles it charges for each cli */
     uint64_t cycles_seen;     /* cpu->cycles at the last call */
     uint32_t psr_seen;        /* the PSR it was called with */
 } in_place;
@@ -845,6 +846,7 @@ static bool skip_cli(void *ctx, t32_cpu *cpu)
     cpu->sr[T32_SR_EPSR] &= ~IE;
     cpu->sr[T32_SR_EPC] += 4;
     t32_rfe(cpu);
+    cpu->cycles += ip->charge;
     return true;
 }
 
@@ -888,6 +890,27 @@ static void test_trap_handler_in_place(void **state)
     assert_int_equal(c->cycles, 2);
     assert_int_equal(guest_run(g, 1), T32_EXIT_BUDGET);
     assert_int_equal(c->r[2], 9);
+
+    /* Time it charges counts against the budget, not as instructions:
+     * 3 cycles charged at the first cli, so a budget of 5 ends right
+     * after it, before the addi. */
+    t32_cpu_reset(c);
+    c->pc = GUEST_CODE;
+    c->psr = IE;
+    c->r[2] = 0;
+    ip.charge = 3;
+    assert_int_equal(guest_run(g, 5), T32_EXIT_BUDGET);
+    assert_int_equal(c->pc, GUEST_CODE + 8);
+    assert_int_equal(c->r[2], 0);
+    assert_int_equal(c->cycles, 5);
+    assert_int_equal(c->retired, 2);
+    /* Charged past the budget: the run ends, the time is all counted. */
+    ip.charge = 50;
+    assert_int_equal(guest_run(g, 3), T32_EXIT_BUDGET);
+    assert_int_equal(c->pc, GUEST_CODE + 16);          /* the addi, the second cli */
+    assert_int_equal(c->r[2], 9);
+    assert_int_equal(c->cycles, 5 + 2 + 50);
+    assert_int_equal(c->retired, 4);
     guest_free(g);
 }
 

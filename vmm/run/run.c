@@ -151,11 +151,11 @@ static void resume(vmm_vcpu *vc, t32_cpu *cpu)
  * loop below takes it from the boundary.
  *
  * The run's budget is in real cycles and was the virtual time left to the
- * next event.  An emulated instruction keeps the two in step (one cycle
- * each); a hidden fault spends a real cycle but no virtual one, so the run
- * can only end early - never past the event.  An exit that spent more
- * virtual time than that (an idling wfi) asks for a boundary anyway; the
- * check below only makes sure.
+ * next event, so the two clocks must stay in step.  An emulated
+ * instruction keeps them so (one cycle each, the trap's own).  Several
+ * emulated in one exit (bt's run on) spent more virtual time: the real CPU
+ * is charged the rest, and the run ends no later than the event.  A hidden
+ * fault spends a real cycle but no virtual one: the run can only end early.
  */
 static bool exit_in_place(void *ctx, t32_cpu *cpu)
 {
@@ -163,8 +163,10 @@ static bool exit_in_place(void *ctx, t32_cpu *cpu)
     account_direct(vc, cpu, true);
     uint64_t at = vc->vcycles;
     vc->exit_next = vc->vm->mode->handle_exit(vc, cpu);
-    if (vc->exit_next != VMM_NEXT_RESUME || vc->vcycles > at + 1 || !may_go_on(vc, cpu))
+    if (vc->exit_next != VMM_NEXT_RESUME || !may_go_on(vc, cpu))
         return false;
+    if (vc->vcycles > at + 1)
+        cpu->cycles += vc->vcycles - at - 1;   /* (t32_trap_handler, isa/t32.h) */
     resume(vc, cpu);
     return true;
 }
