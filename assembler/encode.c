@@ -488,6 +488,11 @@ static const char *closest_mnemonic(const char *name)
 
 static void unknown_mnemonic(insn *in)
 {
+    /* `x\@:` outside a macro: the lexer says what `\` is. */
+    const lexer *lx = in->lx;
+    size_t end = in->mn.pos + in->mn.len;
+    if (lx->pos == end && end < lx->len && lx->s[end] == '\\' && lx_next(in->lx).kind == T_ERROR)
+        return;
     char lower[32];
     size_t n = strlen(in->name);
     if (n < sizeof lower) {

@@ -155,6 +155,8 @@ static void errors(void **state)
     expect_error(".word '\\\n", "t.s:1:7: error: missing terminating ' character");
     expect_error(".ascii \"a\\\n", "t.s:1:8: error: missing terminating \" character");
     expect_error(".word 1 @ 2\n", "stray '@' in program");
+    /* A macro's \@ outside a macro, in a label: the backslash is the error. */
+    expect_error("x\\@: halt\n", "t.s:1:2: error: stray '\\' in program");
     expect_error(".space later\nlater:\n", "'later' is used before its definition");
 }
 

@@ -200,6 +200,9 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
     resume(vc, cpu);
     t32_exit why = t32_run(cpu, next - vc->vcycles);
     if (why == T32_EXIT_TRAP) {   /* handled already, by exit_in_place */
+        /* (The real CPU's timer and devices are never armed while a guest
+         * runs - trap.c - so no real interrupt ends the run.) */
+        vmm_invariant(cpu->trap.cause < T32_IRQ_BASE, "no real interrupt reaches a guest's run");
         vc->irq_point = vc->exit_next == VMM_NEXT_BOUNDARY || vc->vcycles >= event;
         return;
     }
