@@ -600,6 +600,8 @@ trapped:
         save_state(cpu, kernel, pc, psr, code_va, code);
         uint64_t now = start + (n - left);     /* the trap's cycle included */
         cpu->cycles = now;
+        uint32_t lines = cpu->pending;
+        uint64_t deadline = cpu->timer_deadline;
         trap_enter(cpu);
         if (!cpu->on_trap(cpu->on_trap_ctx, cpu)) {
             why = STOP_HANDLED;
@@ -618,6 +620,8 @@ trapped:
         code = cpu->code_host[kernel];
         if (T32_UNLIKELY(psr & T32_PSR_K))
             END_BATCH(STOP_BATCH);             /* resumed in kernel mode: a new TLB */
+        if (T32_UNLIKELY(cpu->pending != lines || cpu->timer_deadline != deadline))
+            END_BATCH(STOP_BATCH);             /* the batch was sized for the old ones */
         NEXT();
     }
     why = STOP_TRAP;

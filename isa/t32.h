@@ -202,9 +202,11 @@ typedef struct t32_cpu t32_cpu;
  * A trap handler in place.  In the host-kernel configuration every trap of
  * user-mode code is the host kernel's - a VMM's exit.  Without a handler,
  * t32_run() returns it (T32_EXIT_TRAP) and the caller handles it and
- * resumes with a new t32_run().  With one, the CPU calls it at the trap
- * itself, after the trap entry (K = 1, pc = EPC, the record in cpu->trap),
- * as real hardware jumps to a kernel's trap vector:
+ * resumes with a new t32_run().  With one, the CPU calls it at each
+ * exception of user-mode code itself, after the trap entry (K = 1, pc =
+ * EPC, the record in cpu->trap), as real hardware jumps to a kernel's trap
+ * vector.  (An interrupt is not offered: it still ends the run with
+ * T32_EXIT_TRAP.)  The handler returns:
  *
  *   true   the handler has dealt with the trap and resumed user-mode code
  *          (t32_rfe); the run goes on within the same budget, without
@@ -213,11 +215,14 @@ typedef struct t32_cpu t32_cpu;
  *   false  the handler has dealt with the trap (or left it for its caller)
  *          and wants the run to end: t32_run() returns T32_EXIT_TRAP.
  *
- * It may change registers, memory, system registers and the TLB.  It may
- * advance cpu->cycles by the time the trap took beyond its own cycle (a
- * VMM that emulated several instructions in one exit): that time counts
- * against the run's budget, and - like idle time - not in cpu->retired.
- * It must not call t32_run() on the same CPU.
+ * It may change registers, memory, system registers and the TLB; if it
+ * changed the CPU's timer or pending lines, the run goes on only to the
+ * next boundary, which sees them.  (A handler that drives the machine's
+ * devices should return false.)  It may advance cpu->cycles by the time
+ * the trap took beyond its own cycle (a VMM that emulated several
+ * instructions in one exit): that time counts against the run's budget -
+ * past it, if it takes more than is left - and, like idle time, not in
+ * cpu->retired.  It must not call t32_run() on the same CPU.
  */
 typedef bool t32_trap_handler(void *ctx, t32_cpu *cpu);
 
@@ -274,7 +279,8 @@ struct t32_cpu {
     int id;
 };
 
-/* Run at most `budget` cycles.  Returns at an instruction boundary. */
+/* Run at most `budget` cycles (plus what a trap handler in place charged
+ * past it, t32_trap_handler).  Returns at an instruction boundary. */
 t32_exit t32_run(t32_cpu *cpu, uint64_t budget);
 
 /* Return from exception, exactly as the rfe instruction: PSR := EPSR,

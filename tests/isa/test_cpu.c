@@ -914,6 +914,34 @@ static void test_trap_handler_in_place(void **state)
     guest_free(g);
 }
 
+/* A handler that arms the timer and goes on: the interrupt still comes at
+ * its cycle, not at the end of a batch sized before the timer was set. */
+static bool cli_arms_timer(void *ctx, t32_cpu *cpu)
+{
+    (void)ctx;
+    cpu->sr[T32_SR_EPC] += 4;          /* skipped, IE left on */
+    t32_sysreg_write(cpu, T32_SR_TIMER, 2);
+    t32_rfe(cpu);
+    return true;
+}
+
+static void test_trap_handler_arms_timer(void **state)
+{
+    (void)state;
+    guest *g = guest_new(true);
+    t32_cpu *c = g->cpu;
+    c->on_trap = cli_arms_timer;
+    emit(g, NONE(T32_OP_CLI));
+    for (int i = 0; i < 60; i++)
+        emit(g, I(T32_OP_ADDI, 1, 1, 1));
+    c->psr = IE;
+    assert_int_equal(guest_run(g, 100), T32_EXIT_TRAP);   /* the timer's interrupt */
+    assert_int_equal(c->trap.cause, T32_IRQ_BASE + T32_IRQ_TIMER);
+    assert_int_equal(c->cycles, 3);
+    assert_int_equal(c->r[1], 2);
+    guest_free(g);
+}
+
 static void test_halt(void **state)
 {
     (void)state;
@@ -1539,6 +1567,7 @@ int main(void)
         cmocka_unit_test(test_rfe_restores_everything),
         cmocka_unit_test(test_host_kernel_emulation),
         cmocka_unit_test(test_trap_handler_in_place),
+        cmocka_unit_test(test_trap_handler_arms_timer),
         cmocka_unit_test(test_halt),
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_timer_fires_before_nth_instruction),
