@@ -618,10 +618,12 @@ trapped:
         psr = cpu->psr;
         code_va = cpu->code_va[kernel];        /* the handler may have flushed */
         code = cpu->code_host[kernel];
-        if (T32_UNLIKELY(psr & T32_PSR_K))
-            END_BATCH(STOP_BATCH);             /* resumed in kernel mode: a new TLB */
-        if (T32_UNLIKELY(cpu->pending != lines || cpu->timer_deadline != deadline))
-            END_BATCH(STOP_BATCH);             /* the batch was sized for the old ones */
+        /* Resumed in kernel mode (a new TLB), or with new lines or a new
+         * timer deadline (the batch was sized for the old ones): the
+         * boundary decides. */
+        if (T32_UNLIKELY((psr & T32_PSR_K) || cpu->pending != lines ||
+                         cpu->timer_deadline != deadline))
+            END_BATCH(STOP_BATCH);
         NEXT();
     }
     why = STOP_TRAP;

@@ -128,14 +128,6 @@ vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu)
     case T32_CAUSE_STORE_FAULT:
     case T32_CAUSE_BUS_ERROR:
         return page_fault(vc, cpu, t);             /* kind 2 */
-    case T32_CAUSE_IRQ_TIMER:
-    case T32_CAUSE_IRQ_CONSOLE:
-    case T32_CAUSE_IRQ_DISK:
-    case T32_CAUSE_NONE:
-        /* The real CPU's timer and devices are never armed while a guest
-         * runs (trap.c): a real interrupt here is a VMM bug. */
-        vmm_invariant(false, "no real interrupt reaches a guest's run");
-        break;
     default:
         reflect(vc, cpu, t->cause, t);             /* kind 3 */
         break;
