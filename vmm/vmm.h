@@ -99,8 +99,9 @@ typedef struct vmm_mode_ops vmm_mode_ops;
  * nothing that an instruction boundary decides - an mfsr, a cli, a hidden
  * page fault: no virtual interrupt can become deliverable, no virtual event
  * moves - and the guest goes straight back in, up to the same next event.
- * The others may have: interrupt state (sti, popf, rfe, a trap delivered),
- * the timer, a device, the VM's mode or its end. */
+ * The others may have: interrupt state (a trap delivered; sti, popf and
+ * rfe when they unmask an interrupt that is pending), the timer, a
+ * device, the VM's mode or its end. */
 typedef enum vmm_next {
     VMM_NEXT_RESUME,     /* nothing the boundary decides changed: resume   */
     VMM_NEXT_BOUNDARY    /* latch the timer, inject, find the next event   */
@@ -347,6 +348,16 @@ void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end);
  * before emulating the instruction after a patch too. */
 bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu);
 
+/* A function on a rare path that the compiler must not fold into the hot
+ * one calling it: folded in, its register saves would be paid by every
+ * call of the hot function, taken or not (bt's patch exits, say, by every
+ * other exit). */
+#if defined(__GNUC__) || defined(__clang__)
+#define VMM_OUT_OF_LINE __attribute__((noinline))
+#else
+#define VMM_OUT_OF_LINE
+#endif
+
 /* Tell the observer (if any) about an event of vCPU `vc`.  Callers write
  * VMM_NOTIFY(vc, .kind = ..., .pc = ...): the event is built only when
  * someone listens, since the exit path is hot. */
@@ -403,6 +414,11 @@ static inline void vmm_exit_count_emulated(vmm_vcpu *vc)
  * virtual pc (or sets it, for rfe), or reflects a trap if the instruction
  * would trap on bare T32 (an unknown system register). */
 vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn);
+
+/* What follows an instruction that may have unmasked interrupts (sti, rfe,
+ * bt's popf), once emulated: a boundary if one will be injected there -
+ * virtual IE = 1 and a line pending - else the guest goes on. */
+vmm_next vmm_next_after_mask_change(vmm_vcpu *vc);
 
 /* ---- run/reflect.c: delivering traps and interrupts into the guest -------- */
 

@@ -114,6 +114,42 @@ static void test_cli_sti_change_virtual_ie(void **state)
     free_runs(&r);
 }
 
+/* An instruction that may unmask interrupts asks the run loop for a
+ * boundary exactly when an interrupt will be injected there - virtual IE
+ * = 1 and a line pending - and otherwise lets the guest go on in place
+ * (vmm_next_after_mask_change).  Too few boundaries and the differential
+ * timer tests fail; too many only cost time, which this test sees. */
+static void test_unmask_ends_the_run_only_if_deliverable(void **state)
+{
+    (void)state;
+    char err[256];
+    vmm *v = vmm_new(VMM_MODE_TRAP, 1, RAM, err, sizeof err);
+    assert_non_null(v);
+    vmm_vcpu *vc = &v->vms[0]->vcpus[0];
+    t32_cpu *cpu = &v->m->cpu[0];
+    const uint32_t sti = T32_ENC_R(T32_OP_STI, 0, 0, 0), rfe = T32_ENC_R(T32_OP_RFE, 0, 0, 0);
+    const uint32_t timer = 1u << T32_IRQ_TIMER;
+    static const struct {
+        uint32_t insn, vpsr, epsr, pending;
+        vmm_next next;
+    } cases[] = {
+        { sti, T32_PSR_K, 0, 0, VMM_NEXT_RESUME },                          /* nothing pending */
+        { sti, T32_PSR_K, 0, timer, VMM_NEXT_BOUNDARY },                    /* the tick, unmasked */
+        { rfe, T32_PSR_K, T32_PSR_K | T32_PSR_IE, 0, VMM_NEXT_RESUME },
+        { rfe, T32_PSR_K, T32_PSR_K | T32_PSR_IE, timer, VMM_NEXT_BOUNDARY },
+        { rfe, T32_PSR_K, T32_PSR_K, timer, VMM_NEXT_RESUME },              /* still masked */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vc->vpsr = cases[i].vpsr;
+        vc->vsr[T32_SR_EPSR] = cases[i].epsr;
+        vc->vsr[T32_SR_EPC] = KCODE;
+        vc->vpending = cases[i].pending;
+        assert_int_equal(vmm_emulate(vc, cpu, cases[i].insn), cases[i].next);
+        assert_true(vc->vpsr & T32_PSR_K);                  /* (no view switch needed) */
+    }
+    vmm_free(v);
+}
+
 /* rfe into user code, which makes a syscall: the trap is reflected into the
  * guest kernel with EPC past the syscall and EPSR.K = 0. */
 static void test_rfe_to_user_and_syscall_reflected(void **state)
@@ -1138,6 +1174,47 @@ static void test_bt_run_on_stops_at_the_page_end(void **state)
     free_runs(&r);
 }
 
+/* ... and at an rfe, which leaves the kernel's straight line: to user mode
+ * at the very next word (a privileged instruction there is the guest's
+ * PRIVILEGED trap, not one to emulate), or elsewhere in kernel mode (the
+ * next word is not the next instruction). */
+static void test_bt_run_on_stops_at_rfe(void **state)
+{
+    (void)state;
+    const uint32_t at = 0x4000;                     /* pushf ... rfe; mfsr */
+    for (int to_kernel = 0; to_kernel < 2; to_kernel++) {
+        prog p = kernel_start(true);
+        handler_record_and_halt();
+        li(&p, 5, 0x77);
+        mtsr(&p, T32_SR_SCRATCH, 5);
+        li(&p, 6, to_kernel ? UCODE : at + 4 * 4);  /* EPC: the word after the rfe, */
+        li(&p, 7, to_kernel ? T32_PSR_K : 0);       /* or UCODE, in kernel mode */
+        li(&p, 8, at);
+        emit(&p, T32_ENC_I(T32_OP_JALR, 0, 8, 0));
+        prog x = { at };
+        op0(&x, T32_OP_PUSHF);
+        mtsr(&x, T32_SR_EPC, 6);                    /* run on ... */
+        mtsr(&x, T32_SR_EPSR, 7);
+        op0(&x, T32_OP_RFE);
+        mfsr(&x, 4, T32_SR_SCRATCH);                /* at + 16; user mode: PRIVILEGED */
+        op0(&x, T32_OP_HALT);
+        prog k = { UCODE };                         /* (kernel mode, not user code) */
+        addi(&k, 4, 0, 9);
+        op0(&k, T32_OP_HALT);
+        runs r = run_bt(LIMIT, false);
+        assert_same(&r);
+        if (to_kernel) {
+            assert_int_equal(r.vm->vcpus[0].r[4], 9);
+        } else {
+            assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_PRIVILEGED);
+            assert_int_equal(r.vm->vcpus[0].r[10], at + 4 * 4);
+            assert_int_equal(r.vm->vcpus[0].r[4], 0);
+        }
+        assert_int_equal(r.vm->stats.bt_run_on, 3);
+        free_runs(&r);
+    }
+}
+
 /* Random programs, pushf and popf included this time: under bt every one
  * is exactly what it is on bare T32. */
 static void test_bt_random_programs_match_bare(void **state)
@@ -1152,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_sysregs_round_trip),
         cmocka_unit_test(test_unknown_sysreg_is_illegal),
         cmocka_unit_test(test_cli_sti_change_virtual_ie),
+        cmocka_unit_test(test_unmask_ends_the_run_only_if_deliverable),
         cmocka_unit_test(test_rfe_to_user_and_syscall_reflected),
         cmocka_unit_test(test_privileged_in_guest_user_mode_is_reflected),
         cmocka_unit_test(test_guest_faults_are_reflected),
@@ -1186,6 +1264,7 @@ int main(void)
         cmocka_unit_test(test_bt_runs_on_after_pushf),
         cmocka_unit_test(test_bt_run_on_stops_at_a_new_address_space),
         cmocka_unit_test(test_bt_run_on_stops_at_the_page_end),
+        cmocka_unit_test(test_bt_run_on_stops_at_rfe),
         cmocka_unit_test(test_bt_random_programs_match_bare),
         cmocka_unit_test(test_two_vcpus),
         cmocka_unit_test(test_useless_shadow_entry_stops_stuck),

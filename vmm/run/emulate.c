@@ -255,12 +255,29 @@ static vmm_next port_next(bool is_in, uint32_t port)
     return VMM_NEXT_RESUME;
 }
 
+/*
+ * An instruction that may unmask interrupts (sti, rfe, bt's popf) changes
+ * what the next boundary decides only if an interrupt is then deliverable:
+ * virtual IE = 1 and a line pending.  Lines rise only at virtual events
+ * (the timer's deadline, a transfer's end), and the run stops at each of
+ * those anyway (run.c), so if none is deliverable now, none will be before
+ * the next event: the boundary would have nothing to do, and the guest
+ * goes straight on - as after a guest kernel's `rfe` to its user program
+ * on almost every tick.
+ */
+vmm_next vmm_next_after_mask_change(vmm_vcpu *vc)
+{
+    return (vc->vpsr & T32_PSR_IE) && vtimer_lines(vc) != 0 ? VMM_NEXT_BOUNDARY
+                                                            : VMM_NEXT_RESUME;
+}
+
 /* Can this instruction, once emulated, change what the next instruction
  * boundary decides?  Reading a register, masking interrupts, writing a
  * system register other than the timer, flushing, and most port accesses
  * cannot: no interrupt becomes deliverable, no virtual event moves.  sti
- * and rfe may unmask an interrupt, a timer write moves the next tick, some
- * port accesses move a device (port_next), halt and wfi stop or idle. */
+ * may unmask one (vmm_next_after_mask_change decides, once it has run), a
+ * timer write moves the next tick, some port accesses move a device
+ * (port_next). */
 static vmm_next next_after(const t32_cpu *cpu, uint32_t insn)
 {
     switch (T32_OPC(insn)) {
@@ -287,7 +304,7 @@ vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     case T32_OP_RFE:
         retire(vc);
         emulate_rfe(vc, cpu);
-        return VMM_NEXT_BOUNDARY;
+        return vmm_next_after_mask_change(vc);
     case T32_OP_HALT:
         emulate_halt(vc);
         return VMM_NEXT_BOUNDARY;
@@ -300,7 +317,7 @@ vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     retire(vc);      /* a trapping instruction costs its cycle too */
     if (ok) {
         vc->pc += 4;
-        return after;
+        return T32_OPC(insn) == T32_OP_STI ? vmm_next_after_mask_change(vc) : after;
     }
     /* Bare T32: ILLEGAL for an unknown system register. */
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = T32_CAUSE_ILLEGAL);

@@ -56,12 +56,16 @@ static t32_access fault_access(const t32_trap *t)
     }
 }
 
-static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
+/* Deliver the trap.  Its entry masks interrupts (IE := 0), so none is
+ * injected at the next boundary (vmm_next_after_mask_change): the guest's
+ * handler runs on at once, unless the delivery stopped the VM. */
+static vmm_next reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, const t32_trap *t)
 {
     vmm_exit_count(vc, t->cause, VMM_TO_REFLECT);
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = t->epc, .cause = cause, .badvaddr = t->badvaddr);
     vmm_exit_count_direct(vc);
     vmm_reflect_trap(vc, cpu, cause, t->epc, t->badvaddr);
+    return vmm_next_after_mask_change(vc);
 }
 
 /*
@@ -100,8 +104,7 @@ static vmm_next page_fault(vmm_vcpu *vc, t32_cpu *cpu, const t32_trap *t)
         VMM_NOTIFY(vc, .kind = VMM_EV_HIDDEN, .pc = t->epc, .cause = t->cause, .badvaddr = t->badvaddr);
         return VMM_NEXT_RESUME;         /* hidden: retry the instruction */
     case SHADOW_REFLECT:
-        reflect(vc, cpu, cause, t);
-        break;
+        return reflect(vc, cpu, cause, t);
     case SHADOW_NO_MEMORY:
         vmm_exit_count(vc, t->cause, VMM_TO_STOP);
         vmm_vm_stop(vc->vm, vc, VMM_END_NO_MEMORY);
@@ -121,16 +124,13 @@ vmm_next vmm_exit_handle(vmm_vcpu *vc, t32_cpu *cpu)
             vmm_exit_count(vc, t->cause, VMM_TO_EMULATE);
             return vmm_emulate(vc, cpu, t->insn);  /* kind 1 */
         }
-        reflect(vc, cpu, t->cause, t);             /* guest user code */
-        break;
+        return reflect(vc, cpu, t->cause, t);      /* guest user code */
     case T32_CAUSE_FETCH_FAULT:
     case T32_CAUSE_LOAD_FAULT:
     case T32_CAUSE_STORE_FAULT:
     case T32_CAUSE_BUS_ERROR:
         return page_fault(vc, cpu, t);             /* kind 2 */
     default:
-        reflect(vc, cpu, t->cause, t);             /* kind 3 */
-        break;
+        return reflect(vc, cpu, t->cause, t);      /* kind 3 */
     }
-    return VMM_NEXT_BOUNDARY;     /* a trap delivered: new virtual K and IE */
 }

@@ -89,6 +89,8 @@ static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
  *
  *   - when a boundary is due (vmm_may_go_on: an event, a debugger) or an
  *     instruction leaves one something to do (VMM_NEXT_BOUNDARY);
+ *   - when control leaves the straight line of the kernel's code (an rfe
+ *     to anywhere, in either mode, or a trap delivered);
  *   - when the address space changes (a PTBR write, a tlbflush: the shadow
  *     epoch moves), or at the page's end: pc + 4 may then be another frame.
  *
@@ -99,8 +101,11 @@ static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
 {
     vmm_next after = VMM_NEXT_RESUME;
     uint64_t epoch = vc->vm->shadow.epoch;
-    while (after == VMM_NEXT_RESUME && (gpa + 4) % T32_PAGE_SIZE != 0) {
+    uint32_t pc = vc->pc;     /* the next instruction's, at gpa + 4 */
+    while (after == VMM_NEXT_RESUME && vc->pc == pc && (vc->vpsr & T32_PSR_K) &&
+           (gpa + 4) % T32_PAGE_SIZE != 0) {
         gpa += 4;       /* (in the patch's frame, so in guest RAM) */
+        pc += 4;
         uint32_t word = t32_load32(vc->vm->mem + gpa);
         if (t32_ops[T32_OPC(word)].cls != T32_PRIVILEGED)
             break;      /* (checked first: most often it is not privileged) */
@@ -115,8 +120,12 @@ static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
 /* A patch exit: the real CPU trapped on patch `p`'s word.  A pushf leaves
  * nothing to inject (a fault it takes enters the kernel it is already in,
  * with IE := 0), so what follows it may run on.  A popf may unmask an
- * interrupt. */
-static vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
+ * interrupt (vmm_next_after_mask_change); a fault it takes is a trap delivered.
+ *
+ * (Kept out of line - VMM_OUT_OF_LINE - so that the far more common exit,
+ * the one that is not a patch exit, passes through bt_handle_exit without
+ * saving the registers this path needs.) */
+static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
 {
     vmm_exit_count(vc, T32_CAUSE_ILLEGAL, VMM_TO_PATCH);
     vc->vm->stats.bt_patch_exits++;
@@ -128,9 +137,11 @@ static vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
         emulate_pushf(vc, cpu);
         return vc->pc == pc + 4 ? run_on(vc, cpu, gpa) : VMM_NEXT_RESUME;
     }
-    case T32_OP_POPF:
+    case T32_OP_POPF: {
+        uint32_t pc = vc->pc;
         emulate_popf(vc, cpu);
-        break;
+        return vc->pc == pc + 4 ? vmm_next_after_mask_change(vc) : VMM_NEXT_BOUNDARY;
+    }
     default:
         vmm_invariant(false, "only pushf and popf are patched");
     }
@@ -149,9 +160,12 @@ static vmm_next bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
     return vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
 }
 
-/* Invalidation drops every shadow; the vCPU on the CPU takes a fresh
- * space before it goes back to guest code. */
-static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
+/* Back into guest code (trap-and-emulate's way), after what may be left
+ * to do first: a lone step to arm or end (patch.c, run_alone), and
+ * shadows dropped behind the CPU's back (an invalidation, a scan) - the
+ * vCPU takes a fresh space.  Usually neither: bt_resume goes straight to
+ * mode_trap_resume. */
+static VMM_OUT_OF_LINE void bt_resume_pending(vmm_vcpu *vc, t32_cpu *cpu)
 {
     bt_state *b = bt_of(vc->vm);
     if (b->step != 0 && vc->pc == b->step_pc && b->step_tries++ < 16) {
@@ -170,6 +184,15 @@ static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
         shadow_activate(vc, cpu);
     }
     mode_trap_resume(vc, cpu);
+}
+
+static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    const bt_state *b = bt_of(vc->vm);
+    if (b->step != 0 || b->reactivate)
+        bt_resume_pending(vc, cpu);
+    else
+        mode_trap_resume(vc, cpu);
 }
 
 static bool bt_single_step(const vmm_vcpu *vc)

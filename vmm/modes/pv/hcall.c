@@ -48,9 +48,9 @@ static void finish(vmm_vcpu *vc, t32_cpu *cpu, int32_t result)
 
 /* A privileged instruction, executed by the emulator as if the guest had
  * trapped on it here (it steps past the hcall, or not, as it would). */
-static void as_insn(vmm_vcpu *vc, t32_cpu *cpu, unsigned op)
+static vmm_next as_insn(vmm_vcpu *vc, t32_cpu *cpu, unsigned op)
 {
-    vmm_emulate(vc, cpu, T32_ENC_R(op, 0, 0, 0));
+    return vmm_emulate(vc, cpu, T32_ENC_R(op, 0, 0, 0));
 }
 
 /* Is [gpa, gpa + len) inside the VM's RAM? */
@@ -202,33 +202,39 @@ static int32_t hc_set_timer(vmm_vcpu *vc, uint32_t interval)
     return 0;
 }
 
-void pv_hcall(vmm_vcpu *vc, t32_cpu *cpu, uint32_t num)
+/* Each call returns through an instruction boundary where an interrupt
+ * may be injected (HYPERCALLS.md, "The interrupt mask, honoured"): the
+ * ones pending and unmasked are taken right after it.  A call that moves
+ * the timer, idles or halts leaves the run loop more to do; the others end
+ * the run only if an interrupt is then deliverable (vmm_next_after_mask_change)
+ * - as after an emulated rfe or sti. */
+vmm_next pv_hcall(vmm_vcpu *vc, t32_cpu *cpu, uint32_t num)
 {
     uint32_t a1 = cpu->r[1], a2 = cpu->r[2];
     switch (num) {
-    case PV_HC_SHARED_PAGE: finish(vc, cpu, hc_shared_page(vc, a1)); return;
-    case PV_HC_CONSOLE:     finish(vc, cpu, hc_console(vc, a1, a2)); return;
-    case PV_HC_SET_TVEC:    finish(vc, cpu, hc_set_tvec(vc, a1)); return;
-    case PV_HC_SET_PTBR:    finish(vc, cpu, hc_set_ptbr(vc, cpu, a1)); return;
-    case PV_HC_MMU_UPDATE:  finish(vc, cpu, hc_mmu_update(vc, cpu, a1, a2)); return;
-    case PV_HC_SET_TIMER:   finish(vc, cpu, hc_set_timer(vc, a1)); return;
+    case PV_HC_SHARED_PAGE: finish(vc, cpu, hc_shared_page(vc, a1)); break;
+    case PV_HC_CONSOLE:     finish(vc, cpu, hc_console(vc, a1, a2)); break;
+    case PV_HC_SET_TVEC:    finish(vc, cpu, hc_set_tvec(vc, a1)); break;
+    case PV_HC_SET_PTBR:    finish(vc, cpu, hc_set_ptbr(vc, cpu, a1)); break;
+    case PV_HC_MMU_UPDATE:  finish(vc, cpu, hc_mmu_update(vc, cpu, a1, a2)); break;
+    case PV_HC_SET_TIMER:
+        finish(vc, cpu, hc_set_timer(vc, a1));
+        return VMM_NEXT_BOUNDARY;          /* the next tick moved */
     case PV_HC_IDLE:                       /* sti; wfi - with no window between */
         cpu->r[1] = 0;
         vc->vpsr |= T32_PSR_IE;
-        as_insn(vc, cpu, T32_OP_WFI);
-        return;
+        return as_insn(vc, cpu, T32_OP_WFI);
     case PV_HC_HALT:
         cpu->r[1] = 0;
-        as_insn(vc, cpu, T32_OP_HALT);
-        return;
+        return as_insn(vc, cpu, T32_OP_HALT);
     case PV_HC_IRET:                       /* EPC and EPSR were pulled at the exit */
-        as_insn(vc, cpu, T32_OP_RFE);
-        return;
+        return as_insn(vc, cpu, T32_OP_RFE);
     case PV_HC_PENDING:                    /* the boundary after it injects */
         finish(vc, cpu, (int32_t)cpu->r[1]);
-        return;
+        break;
     default:
         finish(vc, cpu, PV_E_NOSYS);
-        return;
+        break;
     }
+    return vmm_next_after_mask_change(vc);
 }

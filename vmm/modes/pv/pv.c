@@ -152,8 +152,7 @@ static vmm_next pv_exit(vmm_vcpu *vc, t32_cpu *cpu)
         if (T32_IMM16(t->insn) < VMM_STATS_HCALLS)
             vc->vm->stats.hypercalls_by_number[T32_IMM16(t->insn)]++;
         VMM_NOTIFY(vc, .kind = VMM_EV_HCALL, .pc = vc->pc, .insn = t->insn);
-        pv_hcall(vc, cpu, T32_IMM16(t->insn));
-        return VMM_NEXT_BOUNDARY;      /* most calls change virtual state */
+        return pv_hcall(vc, cpu, T32_IMM16(t->insn));
     }
     return vmm_exit_handle(vc, cpu);
 }

@@ -66,7 +66,8 @@ void pv_pull(vmm_vcpu *vc);
 void pv_push(vmm_vcpu *vc);
 
 /* hcall.c: perform hypercall `num` for the vCPU (virtual kernel mode), the
- * hcall instruction at vc->pc; sets r1 and steps past it. */
-void pv_hcall(vmm_vcpu *vc, t32_cpu *cpu, uint32_t num);
+ * hcall instruction at vc->pc; sets r1 and steps past it.  Returns what the
+ * run loop has left to do (vmm.h, vmm_next). */
+vmm_next pv_hcall(vmm_vcpu *vc, t32_cpu *cpu, uint32_t num);
 
 #endif /* VMM_PV_H */
