@@ -322,5 +322,5 @@ vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn)
     /* Bare T32: ILLEGAL for an unknown system register. */
     VMM_NOTIFY(vc, .kind = VMM_EV_REFLECT, .pc = vc->pc, .cause = T32_CAUSE_ILLEGAL);
     vmm_reflect_trap(vc, cpu, T32_CAUSE_ILLEGAL, vc->pc, 0);
-    return VMM_NEXT_BOUNDARY;
+    return vmm_next_after_mask_change(vc);   /* (a trap delivered: IE := 0) */
 }

@@ -120,7 +120,8 @@ static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
 /* A patch exit: the real CPU trapped on patch `p`'s word.  A pushf leaves
  * nothing to inject (a fault it takes enters the kernel it is already in,
  * with IE := 0), so what follows it may run on.  A popf may unmask an
- * interrupt (vmm_next_after_mask_change); a fault it takes is a trap delivered.
+ * interrupt, and a fault it takes masks them: vmm_next_after_mask_change
+ * decides.
  *
  * (Kept out of line - VMM_OUT_OF_LINE - so that the far more common exit,
  * the one that is not a patch exit, passes through bt_handle_exit without
@@ -137,11 +138,9 @@ static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_
         emulate_pushf(vc, cpu);
         return vc->pc == pc + 4 ? run_on(vc, cpu, gpa) : VMM_NEXT_RESUME;
     }
-    case T32_OP_POPF: {
-        uint32_t pc = vc->pc;
+    case T32_OP_POPF:
         emulate_popf(vc, cpu);
-        return vc->pc == pc + 4 ? vmm_next_after_mask_change(vc) : VMM_NEXT_BOUNDARY;
-    }
+        return vmm_next_after_mask_change(vc);
     default:
         vmm_invariant(false, "only pushf and popf are patched");
     }
