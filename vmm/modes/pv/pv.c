@@ -58,13 +58,13 @@ static uint8_t *shared(const vmm_vcpu *vc)
     return vc->vm->mem + vc->pv_page;
 }
 
-/* The trap registers that live in the shared page, with their offsets. */
-static const struct { unsigned sr; uint32_t off; } trap_regs[] = {
-    { T32_SR_EPC, PV_SH_EPC },     { T32_SR_EPSR, PV_SH_EPSR },
-    { T32_SR_CAUSE, PV_SH_CAUSE }, { T32_SR_BADVADDR, PV_SH_BADVADDR },
-    { T32_SR_SCRATCH, PV_SH_SCRATCH },
-};
-#define NTRAP_REGS (sizeof trap_regs / sizeof trap_regs[0])
+/* The trap registers that live in the shared page, with their offsets:
+ * X(system register, offset).  (A list the compiler unrolls: the page is
+ * read at every exit and written at every resume.) */
+#define TRAP_REGS(X)                                                    \
+    X(T32_SR_EPC, PV_SH_EPC)     X(T32_SR_EPSR, PV_SH_EPSR)             \
+    X(T32_SR_CAUSE, PV_SH_CAUSE) X(T32_SR_BADVADDR, PV_SH_BADVADDR)     \
+    X(T32_SR_SCRATCH, PV_SH_SCRATCH)
 
 void pv_pull(vmm_vcpu *vc)
 {
@@ -77,8 +77,9 @@ void pv_pull(vmm_vcpu *vc)
     else
         vc->vpsr &= ~T32_PSR_IE;
     /* As `mtsr` would store them: EPSR keeps only PSR bits (t32.h). */
-    for (unsigned i = 0; i < NTRAP_REGS; i++)
-        t32_sysreg_apply(vc->vsr, trap_regs[i].sr, t32_load32(page + trap_regs[i].off));
+#define PULL(sr, off) (void)t32_sysreg_apply(vc->vsr, (sr), t32_load32(page + (off)));
+    TRAP_REGS(PULL)
+#undef PULL
 }
 
 /* The vCPU's state into the page. */
@@ -87,8 +88,9 @@ static void write_page(vmm_vcpu *vc)
     uint8_t *page = shared(vc);
     t32_store32(page + PV_SH_IE, (vc->vpsr & T32_PSR_IE) != 0);
     t32_store32(page + PV_SH_PENDING, vtimer_lines(vc));
-    for (unsigned i = 0; i < NTRAP_REGS; i++)
-        t32_store32(page + trap_regs[i].off, vc->vsr[trap_regs[i].sr]);
+#define PUSH(sr, off) t32_store32(page + (off), vc->vsr[(sr)]);
+    TRAP_REGS(PUSH)
+#undef PUSH
     t32_store32(page + PV_SH_PSR, vc->vpsr & T32_PSR_MASK);
 }
 
