@@ -417,6 +417,9 @@ static bool c_reverse_continue(debugger *d, const char *fs, char *args)
  *     call A ... call B ... ret ... call C ... ret ... now
  *       ^ the answer: B and C returned, A did not
  *
+ * Only the calls and returns of this frame's context count (dbg_context:
+ * not an interrupt handler's, not another process's).
+ *
  * reverse_find stops in the newest checkpoint interval that has a call
  * (hit says yes at every call), and every call and return it passed on the
  * way is noted.  If those calls are all matched, the search goes on before
@@ -430,6 +433,7 @@ typedef struct rf_event {
 
 typedef struct rf_search {
     debugger *d;
+    uint64_t  context;      /* the frame's (dbg_context) */
     rf_event *ev;           /* calls and returns seen by the last search */
     size_t    n, cap;
     bool      nomem;
@@ -439,9 +443,11 @@ static reverse_hit rf_note(void *ctx, reverse_ask at)
 {
     rf_search *f = ctx;
     uint32_t pc = dbg_pc(f->d);
-    bool call = dbg_is_call(f->d, pc);
-    if (at == REVERSE_LAST || (!call && !dbg_is_return(f->d, pc)))
+    if (at == REVERSE_LAST || dbg_context(f->d) != f->context)
         return REVERSE_NO;    /* (the last: noted as the next interval's first) */
+    bool call = dbg_is_call(f->d, pc);
+    if (!call && !dbg_is_return(f->d, pc))
+        return REVERSE_NO;
     if (f->n == f->cap) {
         size_t cap = f->cap ? 2 * f->cap : 256;
         rf_event *ev = realloc(f->ev, cap * sizeof *ev);
@@ -464,7 +470,7 @@ static int rf_newest_first(const void *a, const void *b)
 /* The cycle of this frame's call, if the history has it. */
 static bool rf_find_call(debugger *d, uint64_t *call)
 {
-    rf_search f = { .d = d };
+    rf_search f = { .d = d, .context = dbg_context(d) };
     uint64_t before = dbg_time(d), found;
     uint64_t open = 0;          /* returns seen whose calls are further back */
     bool ok = false;

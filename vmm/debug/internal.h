@@ -188,6 +188,10 @@ void      dbg_report_stop(debugger *d, bool show_events);
  * (a jalr that does not link: ret)?  finish and reverse-finish count them. */
 bool      dbg_is_call(const debugger *d, uint32_t pc);
 bool      dbg_is_return(const debugger *d, uint32_t pc);
+/* The code the guest is running now, as the commands that follow one
+ * frame (nexti over a call, finish, reverse-finish) tell frames apart:
+ * kernel mode, or user mode in one address space (the virtual PTBR). */
+uint64_t  dbg_context(const debugger *d);
 /* After an event point stopped the guest (d->hit_id): does the stop stand?
  * (A mode-switch stop only if the virtual K changed; else hit_id is reset
  * and false.) */

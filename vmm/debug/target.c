@@ -423,6 +423,24 @@ bool dbg_is_return(const debugger *d, uint32_t pc)
     return dbg_read_virt(d, pc, &w, 4) && T32_OPC(w) == T32_OP_JALR && T32_FA(w) == 0;
 }
 
+/*
+ * Frames are told apart by their stack pointer, as gdb compares frames -
+ * within one thread of code.  A guest OS runs several: each user process
+ * has its own address space, where another process runs the same
+ * addresses with a stack at the same addresses, and an interrupt runs the
+ * kernel's code in between.  So a call and a return belong together only
+ * if both ran in the same context: kernel mode (the kernel's own frames,
+ * sp tells them apart), or user mode in the same address space.  Without
+ * paging, user mode is one space.
+ */
+uint64_t dbg_context(const debugger *d)
+{
+    if (dbg_psr(d) & T32_PSR_K)
+        return UINT64_C(1) << 32;
+    uint32_t ptbr = dbg_sysreg(d, T32_SR_PTBR);
+    return (ptbr & T32_PTBR_E) ? ptbr & (T32_PTE_FRAME | T32_PTBR_E) : 0;
+}
+
 static bool anything_alive(const debugger *d)
 {
     if (!d->v)
@@ -632,15 +650,17 @@ static void run_to(debugger *d, uint32_t addr)
 /* Run to addr in this frame: a recursive call that comes back to the
  * same address in a deeper frame (its sp below ours - T32's stack grows
  * down, and call pushes nothing, so the frame that made the call has the
- * sp it had then) goes on, as gdb compares frames.  Stops early as
- * run_to does: another point, the end, Ctrl-C. */
+ * sp it had then) goes on, as gdb compares frames; so does another
+ * process reaching the same address in its own space (dbg_context).
+ * Stops early as run_to does: another point, the end, Ctrl-C. */
 static void run_to_in_frame(debugger *d, uint32_t addr)
 {
     uint32_t sp = dbg_reg(d, T32_REG_SP);
+    uint64_t context = dbg_context(d);
     do
         run_to(d, addr);
     while (dbg_alive(d) && !d->interrupted && !d->hit_id && dbg_pc(d) == addr &&
-           dbg_reg(d, T32_REG_SP) < sp);
+           (dbg_reg(d, T32_REG_SP) < sp || dbg_context(d) != context));
 }
 
 bool dbg_run_to(debugger *d, uint32_t addr, bool in_frame)
@@ -721,8 +741,10 @@ bool dbg_stepi(debugger *d, uint64_t n, bool over)
 
 /* finish: step until the current function returns - a return executed at
  * the call depth we started at (calls made on the way go one deeper, and
- * their returns come back up).  In the outermost frame there is no return
- * to wait for: it would run to the end of the program.  As gdb, refuse. */
+ * their returns come back up), counting only the calls and returns of
+ * this frame's context (dbg_context: not an interrupt handler's, not
+ * another process's).  In the outermost frame there is no return to wait
+ * for: it would run to the end of the program.  As gdb, refuse. */
 bool dbg_finish(debugger *d)
 {
     if (!dbg_need_alive(d) || !need_vcpu_running(d))
@@ -732,10 +754,12 @@ bool dbg_finish(debugger *d)
                          "(backtrace finds no caller)");
     begin_run(d);
     int depth = 0;
+    uint64_t context = dbg_context(d);
     fprintf(d->out, "Run till exit\n");
     while (dbg_alive(d) && !d->interrupted) {
         uint32_t pc = dbg_pc(d);
-        bool call = dbg_is_call(d, pc), ret = dbg_is_return(d, pc);
+        bool ours = dbg_context(d) == context;
+        bool call = ours && dbg_is_call(d, pc), ret = ours && dbg_is_return(d, pc);
         if (careful_step(d, true))
             break;
         depth += call;
