@@ -415,9 +415,11 @@ static inline void vmm_exit_count_emulated(vmm_vcpu *vc)
  * would trap on bare T32 (an unknown system register). */
 vmm_next vmm_emulate(vmm_vcpu *vc, t32_cpu *cpu, uint32_t insn);
 
-/* What follows an instruction that may have unmasked interrupts (sti, rfe,
- * bt's popf), once emulated: a boundary if one will be injected there -
- * virtual IE = 1 and a line pending - else the guest goes on. */
+/* What follows a change to the guest's interrupt mask - an instruction
+ * that may have unmasked interrupts (sti, rfe, bt's popf, a hypercall),
+ * once emulated, or a trap delivered (which masks them): a boundary if an
+ * interrupt will be injected there - virtual IE = 1 and a line pending -
+ * else the guest goes on. */
 vmm_next vmm_next_after_mask_change(vmm_vcpu *vc);
 
 /* ---- run/reflect.c: delivering traps and interrupts into the guest -------- */

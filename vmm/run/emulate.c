@@ -256,8 +256,9 @@ static vmm_next port_next(bool is_in, uint32_t port)
 }
 
 /*
- * An instruction that may unmask interrupts (sti, rfe, bt's popf) changes
- * what the next boundary decides only if an interrupt is then deliverable:
+ * An instruction that may unmask interrupts (sti, rfe, bt's popf, a
+ * hypercall) or a trap delivered (it masks them) changes what the next
+ * boundary decides only if an interrupt is then deliverable:
  * virtual IE = 1 and a line pending.  Lines rise only at virtual events
  * (the timer's deadline, a transfer's end), and the run stops at each of
  * those anyway (run.c), so if none is deliverable now, none will be before
