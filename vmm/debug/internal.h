@@ -86,7 +86,10 @@ struct debugger {
     int          hit_id;     /* the point that stopped the last run, or 0 */
     int          hit_vm;
     bool         tentative_k;/* a mode-switch point asked for a stop: verify */
-    uint32_t     k_before;
+    uint32_t     k_before;   /* ... the virtual PSR at its event */
+    bool         k_changed;  /* ... and a later event of the same run saw K
+                                differ from it (it may change back before the
+                                boundary a replay looks at) */
 
     dbg_event    events[DBG_MAX_EVENTS];
     int          nevents;    /* events since the run began (ring) */

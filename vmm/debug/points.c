@@ -499,8 +499,17 @@ void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
         .ev = *ev, .vm = vc->vm->id, .vcpu = vc->id, .cycle = vc->vcycles,
         .vpsr = vc->vpsr, .tvec = vc->vsr[T32_SR_TVEC],
         .interpreted = vc->vm->mode->run != NULL };
-    if (d->hit_id)
+    if (d->hit_id) {
+        /* A mode-switch stop waits for the boundary to see whether K really
+         * changed.  Going forward that is the next one, but a replay looks
+         * only before instructions - after an interrupt delivered there,
+         * which may have switched K back (rfe to user mode, then the tick
+         * pending since the kernel ran): the change is noted as it is seen. */
+        if (d->tentative_k && vc->vm->id == d->vm && vc->id == d->vcpu &&
+            ((vc->vpsr ^ d->k_before) & T32_PSR_K))
+            d->k_changed = true;
         return;
+    }
     for (int i = 0; i < DBG_MAX_POINTS; i++) {
         dbg_point *p = &d->pts[i];
         if (!p->id || !p->enabled || p->kind < BP_EXIT ||
@@ -513,6 +522,7 @@ void points_observe(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
         d->vcpu = vc->id;
         d->tentative_k = p->kind == BP_MODESWITCH;
         d->k_before = vc->vpsr;
+        d->k_changed = false;
         d->v->stop = true;
         return;
     }

@@ -550,7 +550,7 @@ bool dbg_event_stop_stands(debugger *d)
     if (!d->tentative_k)
         return true;
     d->tentative_k = false;
-    if (((dbg_psr(d) ^ d->k_before) & T32_PSR_K) != 0)
+    if (d->k_changed || ((dbg_psr(d) ^ d->k_before) & T32_PSR_K) != 0)
         return true;
     for (int i = 0; i < DBG_MAX_POINTS; i++)
         if (d->pts[i].id == d->hit_id && d->pts[i].kind == BP_MODESWITCH && !d->replaying)
