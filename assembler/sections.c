@@ -334,11 +334,45 @@ static bool line_in(const as_state *as, int sec, uint64_t lo, uint64_t hi, const
     return false;
 }
 
+/* A section placed by default starts at the first page boundary after the
+ * one before it (sec_layout).  After a section that runs to the top of
+ * memory there is none: page_up can only give the last page, which is the
+ * earlier section's own - its bytes and these would share a page, and its
+ * flags.  So a section with bytes there is an error, not an overlap. */
+static bool check_room(as_state *as, const char *file)
+{
+    bool ok = true;
+    uint64_t end = section_end(&as->sec[SEC_TEXT]);
+    int before = SEC_TEXT;
+    for (int i = SEC_DATA; i <= SEC_BSS; i++) {
+        const chunk *c = &as->sec[i].chunks[0];     /* (an .org may have moved it) */
+        if (c->size > 0 && c->start == as->sec[i].base && c->start < end) {
+            const char *where = file;
+            int line = 0;
+            if (!line_in(as, i, c->start, (uint64_t)c->start + c->size, &where, &line))
+                where = file;
+            as_diag_plain(as, DIAG_ERROR, where, line,
+                          "no room for %s after %s, which runs to the top of memory "
+                          "(place %s with .org)", as->sec[i].name, as->sec[before].name,
+                          as->sec[i].name);
+            ok = false;
+        }
+        uint64_t e = section_end(&as->sec[i]);
+        if (e > end) {
+            end = e;
+            before = i;
+        }
+    }
+    return ok;
+}
+
 bool sec_check_overlap(as_state *as, const char *file)
 {
     span v[T32_IMAGE_MAX_SEGS];
     size_t n = 0;
-    bool ok = true;
+    bool ok = check_room(as, file);
+    if (!ok)
+        return false;               /* (the same bytes would overlap too) */
     for (int i = 0; i < SEC_COUNT; i++)
         for (size_t k = 0; k < as->sec[i].nchunks; k++) {
             const chunk *c = &as->sec[i].chunks[k];

@@ -177,6 +177,17 @@ static void sections_layout(void **state)
     expect_error(".bss\n.space 4, 1\n", "the fill byte must be 0");
     expect_error("nop\n.data\n.org 0x1000\n.word 1\n", "t.s:4: error: .data at 0x00001000..0x00001003 overlaps "
                  ".text at 0x00001000..0x00001003");
+    /* After a .text that runs to the top of memory there is no page for
+     * .data (or .bss) by default: an error, not .text's last page. */
+    expect_error(".org 0xfffffff8\nnop\nhalt\n.data\nx: .word 5\n",
+                 "t.s:5: error: no room for .data after .text, which runs to the top of memory "
+                 "(place .data with .org)");
+    expect_error(".org 0xfffffff8\nnop\nhalt\n.bss\nb: .space 4\n",
+                 "t.s:5: error: no room for .bss after .text");
+    r = run(".org 0xfffffff8\nnop\nhalt\n.data\n.org 0x2000\nx: .word 5\n");
+    assert_true(r.ok);                                    /* placed: room enough */
+    assert_int_equal(word_at(&r.img, 0x2000), 5);
+    run_free(&r);
 }
 
 static void entry_point(void **state)
