@@ -11,6 +11,23 @@ mkdisk() {
     "$REF/build/bin/t32mkdisk" -o "$TMP/disk.disk" "$@" >/dev/null || fail "internal error: t32mkdisk $*"
 }
 
+# collatz_img: the submission's collatz.s assembled as the grader does it,
+# with the course's guestos/include and guestos/user as handed out, into
+# $TMP/collatz.img; a failure says why (and where a symbol missing from
+# the course's files belongs: in your own tree those files are yours, so a
+# function added to ulib.s works with make grade, not on the grader).
+collatz_img() {
+    "$T32AS" -I "$REF/guestos/include" -I "$REF/guestos/user" -o "$TMP/collatz.img" \
+        "$SUB/labs/01-asm-syscall/collatz.s" >"$TMP/as.log" 2>&1 && return 0
+    cat "$TMP/as.log"
+    hint=
+    if grep -q "error: undefined symbol" "$TMP/as.log"; then
+        hint=" - the grader uses the course's guestos/include and guestos/user as handed out (ulib.s:"
+        hint="$hint puts, putdec, putc, getpid, exit ...): put any other function in collatz.s"
+    fi
+    fail "collatz.s does not assemble (task 1): $(head -n 1 "$TMP/as.log")$hint"
+}
+
 # guestos NAME KERNEL: boot KERNEL bare with a copy of $TMP/disk.disk;
 # NAME.out as printed, NAME.norm with the summary's tick and switch counts
 # left out (they depend on how many instructions your code takes), and
