@@ -321,7 +321,8 @@ static int by_start(const void *a, const void *b)
 }
 
 /* The first line (in source order) that put bytes of section sec in
- * [lo, hi): where an overlap is reported.  False if none did (.bss). */
+ * [lo, hi): where a problem with them is reported.  *file and *line are
+ * left as they are if none did (.bss). */
 static bool line_in(const as_state *as, int sec, uint64_t lo, uint64_t hi, const char **file,
                     int *line)
 {
@@ -349,8 +350,7 @@ static bool check_room(as_state *as, const char *file)
         if (c->size > 0 && c->start == as->sec[i].base && c->start < end) {
             const char *where = file;
             int line = 0;
-            if (!line_in(as, i, c->start, (uint64_t)c->start + c->size, &where, &line))
-                where = file;
+            (void)line_in(as, i, c->start, (uint64_t)c->start + c->size, &where, &line);
             as_diag_plain(as, DIAG_ERROR, where, line,
                           "no room for %s after %s, which runs to the top of memory "
                           "(place %s with .org)", as->sec[i].name, as->sec[before].name,
@@ -391,8 +391,7 @@ bool sec_check_overlap(as_state *as, const char *file)
             const char *where = file;
             int line = 0;
             uint64_t hi = v[i].end < v[i - 1].end ? v[i].end : v[i - 1].end;
-            if (!line_in(as, v[i].sec, v[i].start, hi, &where, &line))
-                where = file;
+            (void)line_in(as, v[i].sec, v[i].start, hi, &where, &line);
             as_diag_plain(as, DIAG_ERROR, where, line,
                           "%s at 0x%08llx..0x%08llx overlaps %s at 0x%08llx..0x%08llx",
                           as->sec[v[i].sec].name, (unsigned long long)v[i].start,
