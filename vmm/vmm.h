@@ -204,6 +204,9 @@ struct vmm_vm {
     const vmm_mode_ops *mode;  /* how its sensitive instructions are handled */
     void       *mode_state;    /* the mode's own state, if it keeps any (its
                                   leave() frees it) */
+    bool        single_step;   /* set by the mode: the next direct run must be
+                                  a single instruction (bt lets one
+                                  instruction use a mapping no other may) */
     uint32_t    base;          /* host-physical address of guest-physical 0 */
     uint32_t    size;          /* bytes of guest-physical memory */
     uint8_t    *mem;           /* host pointer to guest-physical 0 */

@@ -26,7 +26,6 @@
  *   shadow_pte    a shadow entry is about to be filled   (nothing to change)
  *   memory_written  guest memory written behind the guest  (nothing to do)
  *                 (DMA, a debugger's set)
- *   single_step   the next direct run is one instruction (never)
  *   reclaim       the VMM ran out of its own frames       (nothing cached)
  */
 #ifndef VMM_MODE_H
@@ -94,10 +93,6 @@ struct vmm_mode_ops {
     /* Guest-physical [gpa, gpa + len) was written behind the CPU's back
      * (disk DMA, a debugger's `set`).  May be NULL. */
     void (*memory_written)(vmm_vm *vm, uint32_t gpa, uint32_t len);
-
-    /* True if the next direct run must be a single instruction (bt lets one
-     * instruction use a mapping no other may).  May be NULL. */
-    bool (*single_step)(const vmm_vcpu *vc);
 
     /* The VMM's frames ran out: give back those the mode keeps only as a
      * cache (bt's patched copies: they can be made again).  Every shadow

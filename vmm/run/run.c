@@ -109,13 +109,13 @@ static void trace_next_insn(const vmm_vcpu *vc)
 /* May the guest go on without a boundary's checks (vmm.h, vmm_may_go_on):
  * its next event still ahead, the VM running, and nobody watching
  * boundaries one by one - a tracer, a debugger's breakpoints, a mode's
- * single step.  Inline here, where it is asked after every exit. */
+ * single step (vm->single_step).  Inline here, where it is asked after
+ * every exit. */
 static inline bool may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
 {
     const vmm_vm *vm = vc->vm;
     return vc->vcycles < vc->run_until && vm->outcome.end == VMM_RUNNING && !vc->halted &&
-           !vm->vmm->stop && !vm->vmm->insn_hook && cpu->nbreaks == 0 &&
-           !(vm->mode->single_step && vm->mode->single_step(vc));
+           !vm->vmm->stop && !vm->vmm->insn_hook && cpu->nbreaks == 0 && !vm->single_step;
 }
 
 bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu)
@@ -189,7 +189,7 @@ static void run_direct(vmm_vcpu *vc, t32_cpu *cpu, uint64_t until)
     }
     if (mode->run && cpu->nbreaks > 0)
         next = vc->vcycles + 1;   /* each boundary checked for a breakpoint */
-    if (mode->single_step && mode->single_step(vc))
+    if (vc->vm->single_step)
         next = vc->vcycles + 1;   /* e.g. bt, past its own mapping for once */
     vc->run_until = next;
     if (mode->run) {

@@ -175,6 +175,7 @@ static VMM_OUT_OF_LINE void bt_resume_pending(vmm_vcpu *vc, t32_cpu *cpu)
          * use the originals' mappings.  Every fill since it was armed made
          * one, so all go. */
         b->step = 0;
+        vc->vm->single_step = false;
         shadow_flush(vc, NULL);
         b->reactivate = true;
     }
@@ -187,16 +188,10 @@ static VMM_OUT_OF_LINE void bt_resume_pending(vmm_vcpu *vc, t32_cpu *cpu)
 
 static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    const bt_state *b = bt_of(vc->vm);
-    if (b->step != 0 || b->reactivate)
+    if (vc->vm->single_step || bt_of(vc->vm)->reactivate)
         bt_resume_pending(vc, cpu);
     else
         mode_trap_resume(vc, cpu);
-}
-
-static bool bt_single_step(const vmm_vcpu *vc)
-{
-    return bt_of(vc->vm)->step != 0;
 }
 
 static void bt_flush(vmm_vcpu *vc, t32_cpu *cpu)
@@ -250,6 +245,7 @@ static void bt_leave(vmm_vm *vm)
     free(b->frames);
     free(b);
     vm->mode_state = NULL;
+    vm->single_step = false;
 }
 
 const vmm_mode_ops mode_bt = {
@@ -265,6 +261,5 @@ const vmm_mode_ops mode_bt = {
     .view_change = shadow_activate,
     .shadow_pte = bt_shadow_pte,
     .memory_written = bt_memory_written,
-    .single_step = bt_single_step,
     .reclaim = bt_reclaim,
 };

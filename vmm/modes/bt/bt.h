@@ -49,7 +49,8 @@ typedef struct bt_state {
      * original mapped readable and executable (bt.c, bt_resume). */
     int       step;        /* 0 no; 1 armed for the instruction at step_pc;
                               2 it is running: restore the mappings once
-                              it has run (pc moved on) */
+                              it has run (pc moved on).  vm->single_step
+                              is set while it is not 0 */
     uint32_t  step_pc;
     int       step_tries;  /* resumes at step_pc while armed: its own
                               fetch or a second access may fault first */

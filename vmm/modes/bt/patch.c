@@ -177,10 +177,11 @@ static bool scan(vmm_vcpu *vc, t32_cpu *cpu, uint32_t f)
  * once, on that mapping - it is not sensitive: those trap from the copy
  * before they touch memory - and then every mapping is rebuilt (bt.c,
  * bt_resume). */
-static uint32_t run_alone(bt_state *b, const vmm_vcpu *vc, const t32_walk_result *w,
+static uint32_t run_alone(bt_state *b, vmm_vcpu *vc, const t32_walk_result *w,
                           uint32_t spte)
 {
     b->step = 1;
+    vc->vm->single_step = true;
     b->step_pc = vc->pc;
     b->step_tries = 0;
     if (!w->paged || (w->pte & T32_PTE_X))
