@@ -910,6 +910,58 @@ static void test_bt_store_into_code_rescans(void **state)
     free_runs(&r);
 }
 
+/* A patched pushf whose stack is in its own (scanned) code page: the store
+ * the VMM makes for it drops the page's patches, as the guest's own store
+ * would.  It lands on the word after the pushf, which then runs: on bare
+ * T32 the pushed PSR (K = 1, no flags: word 0x00000001, no opcode) is
+ * ILLEGAL; a copy left patched would run what was there - a nop, or a cli
+ * (which the patch exit would also have run on to: it must look again). */
+static void pushf_into_its_own_page(uint32_t next)
+{
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    uint32_t slot = p.pc + 3 * 4;     /* after li (two words) and pushf */
+    li(&p, T32_REG_SP, slot + 4);
+    op0(&p, T32_OP_PUSHF);
+    assert_int_equal(p.pc, slot);
+    emit(&p, next);                   /* becomes the pushed PSR */
+    op0(&p, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_ILLEGAL);
+    assert_int_equal(r.vm->vcpus[0].r[10], slot);
+    assert_int_equal(r.vm->stats.bt_patch_exits, 1);
+    assert_int_equal(r.vm->stats.bt_run_on, 0);
+    assert_int_equal(r.vm->stats.bt_invalidations, 1);
+    free_runs(&r);
+}
+
+static void test_bt_pushf_into_its_own_page_rescans(void **state)
+{
+    (void)state;
+    pushf_into_its_own_page(T32_ENC_I(T32_OP_ADDI, 0, 0, 0));
+    pushf_into_its_own_page(T32_ENC_R(T32_OP_CLI, 0, 0, 0));
+}
+
+/* A patched pushf that faults (a misaligned stack) enters the guest's
+ * handler; the cli after it is not run on to - the handler's first
+ * instruction runs next, as on bare T32. */
+static void test_bt_pushf_fault_does_not_run_on(void **state)
+{
+    (void)state;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, T32_REG_SP, STACK + 2);
+    op0(&p, T32_OP_PUSHF);
+    op0(&p, T32_OP_CLI);
+    op0(&p, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_MISALIGNED);
+    assert_int_equal(r.vm->stats.bt_run_on, 0);
+    free_runs(&r);
+}
+
 /* A disk transfer into a scanned page drops its patches too: the kernel
  * reads a sector holding `pushf; pop r7; halt` over its own code and
  * jumps there. */
@@ -1256,6 +1308,8 @@ int main(void)
         cmocka_unit_test(test_bt_kernel_pushf_popf_are_faithful),
         cmocka_unit_test(test_bt_code_reads_its_own_instructions),
         cmocka_unit_test(test_bt_store_into_code_rescans),
+        cmocka_unit_test(test_bt_pushf_into_its_own_page_rescans),
+        cmocka_unit_test(test_bt_pushf_fault_does_not_run_on),
         cmocka_unit_test(test_bt_dma_into_code_rescans),
         cmocka_unit_test(test_bt_page_run_by_kernel_and_user),
         cmocka_unit_test(test_bt_guest_word_like_a_patch),

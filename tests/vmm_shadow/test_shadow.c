@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/memory/guest.h"
 #include "vmm/vmm.h"
 
 #define PAGE        T32_PAGE_SIZE
@@ -686,11 +687,12 @@ static void test_user_view_hides_kernel_pages(void **state)
     assert_int_equal(r->vm.stats.shadow_faults, faults);
 }
 
-/* shadow_tlb_translate answers with what the real CPU's TLB holds for the
- * guest - the translation the guest's own next access would use - and only
- * while the CPU runs on the space of the vCPU's current view: never for a
- * page not yet cached, never a store before the guest's D is set (the
- * shadow maps a clean page read-only), never for another view. */
+/* guest_tlb_translate answers with what the real CPU's TLB holds for the
+ * guest - the translation the guest's own next access would use: never for
+ * a page not yet cached, never a store before the guest's D is set (the
+ * shadow maps a clean page read-only).  A change of view empties it
+ * (shadow_activate writes the real PTBR), so it never answers with another
+ * view's entries; nor after a flush. */
 static void test_tlb_translate_is_the_cpus(void **state)
 {
     rig *r = *state;
@@ -699,24 +701,28 @@ static void test_tlb_translate_is_the_cpus(void **state)
     gmap(r, DATA_VA, DATA_GPA | T32_PTE_V | T32_PTE_R | T32_PTE_W | T32_PTE_U);
     set_guest_mode(r, true);
     shadow_activate(vc, r->cpu);
-    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+    assert_false(guest_tlb_translate(&r->vm, r->cpu, DATA_VA, T32_LOAD, &gpa));
 
     assert_int_equal(guest_do(r, T32_LOAD, DATA_VA).cause, T32_CAUSE_NONE);
-    assert_true(shadow_tlb_translate(vc, r->cpu, DATA_VA + 8, T32_LOAD, &gpa));
+    assert_true(guest_tlb_translate(&r->vm, r->cpu, DATA_VA + 8, T32_LOAD, &gpa));
     assert_int_equal(gpa, DATA_GPA + 8);
-    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA + 8, T32_STORE, &gpa));
-    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA + PAGE, T32_LOAD, &gpa));
+    assert_false(guest_tlb_translate(&r->vm, r->cpu, DATA_VA + 8, T32_STORE, &gpa));
+    assert_false(guest_tlb_translate(&r->vm, r->cpu, DATA_VA + PAGE, T32_LOAD, &gpa));
 
     assert_int_equal(guest_do(r, T32_STORE, DATA_VA).cause, T32_CAUSE_NONE);
-    assert_true(shadow_tlb_translate(vc, r->cpu, DATA_VA + 4, T32_STORE, &gpa));
+    assert_true(guest_tlb_translate(&r->vm, r->cpu, DATA_VA + 4, T32_STORE, &gpa));
     assert_int_equal(gpa, DATA_GPA + 4);
 
-    set_guest_mode(r, false);      /* user mode, its view not yet loaded */
-    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+    set_guest_mode(r, false);      /* user mode: its own view */
+    shadow_activate(vc, r->cpu);
+    assert_false(guest_tlb_translate(&r->vm, r->cpu, DATA_VA, T32_LOAD, &gpa));
     set_guest_mode(r, true);
-    assert_true(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+    shadow_activate(vc, r->cpu);
+    assert_false(guest_tlb_translate(&r->vm, r->cpu, DATA_VA, T32_LOAD, &gpa));
+    assert_int_equal(guest_do(r, T32_LOAD, DATA_VA).cause, T32_CAUSE_NONE);
+    assert_true(guest_tlb_translate(&r->vm, r->cpu, DATA_VA, T32_LOAD, &gpa));
     t32_tlb_flush(r->cpu);
-    assert_false(shadow_tlb_translate(vc, r->cpu, DATA_VA, T32_LOAD, &gpa));
+    assert_false(guest_tlb_translate(&r->vm, r->cpu, DATA_VA, T32_LOAD, &gpa));
 }
 
 /* A guest entry that names a frame just past its RAM - where the other

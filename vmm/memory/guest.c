@@ -18,25 +18,6 @@ static bool ram_write(void *ctx, uint32_t gpa, uint32_t word)
     return guest_write32(ctx, gpa, word);
 }
 
-/* Guest RAM is vm->size bytes of host RAM at vm->mem (host physical
- * vm->base), a whole number of pages: an aligned gpa below the size has
- * its whole word inside. */
-bool guest_read32(const vmm_vm *vm, uint32_t gpa, uint32_t *word)
-{
-    if (gpa >= vm->size || gpa % 4 != 0)
-        return false;
-    *word = t32_load32(vm->mem + gpa);
-    return true;
-}
-
-bool guest_write32(vmm_vm *vm, uint32_t gpa, uint32_t word)
-{
-    if (gpa >= vm->size || gpa % 4 != 0)
-        return false;
-    t32_store32(vm->mem + gpa, word);
-    return true;
-}
-
 /* (The const is cast away for the write callback, which only
  * t32_walk_mark calls, on behalf of a caller that holds the VM writable.) */
 t32_ptmem guest_ram(const vmm_vm *vm)
@@ -64,19 +45,14 @@ t32_cause guest_walk(const vmm_vcpu *vc, uint32_t va, t32_access access, t32_wal
     return t32_walk(&mem, vc->vsr[T32_SR_PTBR], va, access, (vc->vpsr & T32_PSR_K) != 0, w);
 }
 
-t32_cause guest_access(vmm_vcpu *vc, uint32_t va, unsigned size, t32_access access,
-                       uint32_t *gpa)
+guest_addr guest_access_walk(vmm_vcpu *vc, uint32_t va, t32_access access)
 {
-    if (va & (size - 1u))
-        return T32_CAUSE_MISALIGNED;
-    if (vc->cpu && shadow_tlb_translate(vc, vc->cpu, va, access, gpa))
-        return T32_CAUSE_NONE;       /* the TLB's translation, as the guest's CPU */
     t32_walk_result w;
-    t32_cause cause = guest_walk(vc, va, access, &w);
-    if (cause != T32_CAUSE_NONE)
-        return cause;
+    guest_addr a = { .cause = guest_walk(vc, va, access, &w) };
+    if (a.cause != T32_CAUSE_NONE)
+        return a;
     t32_ptmem mem = guest_ram(vc->vm);
     vmm_invariant(t32_walk_mark(&mem, &w, access), "a guest PTE just read is in guest RAM");
-    *gpa = w.pa;
-    return T32_CAUSE_NONE;
+    a.gpa = w.pa;
+    return a;
 }

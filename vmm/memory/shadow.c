@@ -268,8 +268,6 @@ static shadow_space *space_load(const vmm_vcpu *vc, t32_cpu *cpu)
     if (vm->shadow.loaded != real_ptbr || cpu->sr[T32_SR_PTBR] != real_ptbr) {
         t32_sysreg_write(cpu, T32_SR_PTBR, real_ptbr);
         vm->shadow.loaded = real_ptbr;
-        vm->shadow.loaded_ptbr = s->guest_ptbr;
-        vm->shadow.loaded_user = s->user_view;
     }
     return s;
 }
@@ -453,30 +451,6 @@ t32_cause shadow_guest_translate(const vmm_vcpu *vc, uint32_t va,
     if (cause == T32_CAUSE_NONE)
         *gpa = w.pa;
     return cause;
-}
-
-/* The real CPU's TLB was filled from the space it runs on (a PTBR write
- * flushes it, and so does a vCPU taking a turn where another ran); so if
- * that is the space of the vCPU's current view, its entries are shadow
- * entries of exactly the guest's translations now in use. */
-bool shadow_tlb_translate(const vmm_vcpu *vc, const t32_cpu *cpu, uint32_t va,
-                          t32_access access, uint32_t *gpa)
-{
-    const vmm_vm *vm = vc->vm;
-    uint32_t ptbr;
-    bool user_view;
-    vcpu_view(vc, &ptbr, &user_view);
-    if (vm->shadow.loaded == 0 || cpu->sr[T32_SR_PTBR] != vm->shadow.loaded ||
-        vm->shadow.loaded_ptbr != ptbr || vm->shadow.loaded_user != user_view)
-        return false;
-    const uint8_t *p = t32_tlb_lookup(cpu, false, va, access);   /* guests run in user mode */
-    if (p == NULL)
-        return false;
-    uint32_t offset = (uint32_t)(p - vm->vmm->m->mem) - vm->base;
-    if (offset >= vm->size)
-        return false;      /* a VMM frame (bt maps its copies for fetches only) */
-    *gpa = offset;
-    return true;
 }
 
 uint32_t shadow_entry(const vmm_vcpu *vc, uint32_t va)

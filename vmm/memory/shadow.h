@@ -54,8 +54,6 @@ typedef struct vmm_shadow {
     shadow_space spaces[SHADOW_MAX_SPACES];
     uint64_t     clock;        /* counts activations: the LRU's notion of time */
     uint32_t     loaded;       /* root | E this VM last put in the real PTBR; 0 = none */
-    uint32_t     loaded_ptbr;  /* ... the space's key: the guest PTBR it shadows */
-    bool         loaded_user;  /* ... and its view */
     uint64_t     epoch;        /* counts the spaces dropped: a translation a mode
                                   remembers (bt's verified patch sites) holds
                                   until it changes */
@@ -73,6 +71,15 @@ typedef enum shadow_result {
 /* Set up a VM's shadow state (empty: nothing allocated yet).  vm->vmm,
  * base and size must be set; guest RAM is whole pages inside host RAM. */
 void shadow_init(struct vmm_vm *vm);
+/* True if no space of the VM is on the real CPU: none was loaded yet, or
+ * the one loaded has been dropped since (a flush, a reclaim, a mode that
+ * dropped them behind the CPU's back - bt's scans and invalidations).  The
+ * vCPU must take a fresh one (shadow_activate) before it runs again. */
+static inline bool shadow_none_loaded(const vmm_shadow *shadow)
+{
+    return shadow->loaded == 0;
+}
+
 /* Drop every shadow space of the VM, giving all their frames back.  (Like
  * shadow_flush(vm, NULL); also what a VMM must do when it replaces a VM's
  * memory or vCPU wholesale, e.g. on snapshot restore or migration.) */
@@ -119,15 +126,6 @@ void shadow_flush(struct vmm_vcpu *vc, t32_cpu *cpu);
  * effects: A and D are not set, no shadow is touched. */
 t32_cause shadow_guest_translate(const struct vmm_vcpu *vc, uint32_t va,
                                  t32_access access, uint32_t *gpa);
-
-/* The translation of guest virtual `va` that the real CPU's TLB holds for
- * the vCPU, if it allows `access`: true and *gpa, exactly what the guest's
- * own instruction would have used (ISA.md lets a CPU use its TLB until the
- * guest flushes; a shadow entry is writable only once the guest's D is
- * set, so a hit needs no A/D update).  False - walk instead - on a miss,
- * or if `cpu` is not running on the vCPU's current space. */
-bool shadow_tlb_translate(const struct vmm_vcpu *vc, const t32_cpu *cpu, uint32_t va,
-                          t32_access access, uint32_t *gpa);
 
 /* The shadow L2 entry the real MMU would use for guest virtual `va` in the
  * vCPU's current view (host frame | permissions), or 0 if the shadow maps

@@ -41,18 +41,24 @@ static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t va)
 }
 
 /* pushf: mem32[sp - 4] := PSR - the *virtual* PSR, virtual K and IE with
- * the real flags - and sp := sp - 4.  Precise: a fault changes nothing. */
+ * the real flags - and sp := sp - 4.  Precise: a fault changes nothing.
+ *
+ * A store into a scanned page must drop its patches (a stack in a code
+ * page).  One the real CPU's TLB allows cannot be such a store: scanned
+ * pages are never writable (patch.c, promise 3).  So only a translation
+ * that took a walk needs the check. */
 static void emulate_pushf(vmm_vcpu *vc, t32_cpu *cpu)
 {
     /* LAB 03 BEGIN bt-pushf */
-    uint32_t va = cpu->r[T32_REG_SP] - 4, gpa;
-    t32_cause cause = guest_access(vc, va, 4, T32_STORE, &gpa);
-    if (cause != T32_CAUSE_NONE) {
-        reflect(vc, cpu, cause, va);
+    uint32_t va = cpu->r[T32_REG_SP] - 4;
+    guest_addr a = guest_access(vc, cpu, va, 4, T32_STORE);
+    if (a.cause != T32_CAUSE_NONE) {
+        reflect(vc, cpu, a.cause, va);
         return;
     }
-    guest_write32(vc->vm, gpa, vc->vpsr & T32_PSR_MASK);
-    bt_invalidate(vc->vm, gpa, 4, "store");   /* a stack in a code page */
+    guest_write32(vc->vm, a.gpa, vc->vpsr & T32_PSR_MASK);
+    if (!a.from_tlb)
+        bt_invalidate(vc->vm, a.gpa, 4, "store");
     cpu->r[T32_REG_SP] = va;
     vc->pc += 4;
     /* LAB 03 END bt-pushf */
@@ -62,13 +68,13 @@ static void emulate_pushf(vmm_vcpu *vc, t32_cpu *cpu)
 static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
 {
     /* LAB 03 BEGIN bt-popf */
-    uint32_t va = cpu->r[T32_REG_SP], gpa, t;
-    t32_cause cause = guest_access(vc, va, 4, T32_LOAD, &gpa);
-    if (cause != T32_CAUSE_NONE) {
-        reflect(vc, cpu, cause, va);
+    uint32_t va = cpu->r[T32_REG_SP], t;
+    guest_addr a = guest_access(vc, cpu, va, 4, T32_LOAD);
+    if (a.cause != T32_CAUSE_NONE) {
+        reflect(vc, cpu, a.cause, va);
         return;
     }
-    vmm_invariant(guest_read32(vc->vm, gpa, &t), "a translated word is in guest RAM");
+    vmm_invariant(guest_read32(vc->vm, a.gpa, &t), "a translated word is in guest RAM");
     cpu->r[T32_REG_SP] = va + 4;
     uint32_t keep = (vc->vpsr & T32_PSR_K) ? T32_PSR_K : T32_PSR_K | T32_PSR_IE;
     vc->vpsr = (vc->vpsr & keep) | (t & ~keep & T32_PSR_MASK);
@@ -94,49 +100,55 @@ static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
  *   - when the address space changes (a PTBR write, a tlbflush: the shadow
  *     epoch moves), or at the page's end: pc + 4 may then be another frame.
  *
- * The words come from the patch's own frame in guest RAM: what the guest
- * wrote, as scanned (a store into a scanned page drops its patches).
+ * The words come from the patch's own frame in guest RAM, read afresh: the
+ * pushf may have stored over them.  (Out of line: most patch exits have
+ * nothing to run on to, which the patch knows - bt_patch.then_privileged -
+ * and never come here.)
  */
-static vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
+static VMM_OUT_OF_LINE vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
 {
     vmm_next after = VMM_NEXT_RESUME;
     uint64_t epoch = vc->vm->shadow.epoch;
     uint32_t pc = vc->pc;     /* the next instruction's, at gpa + 4 */
     while (after == VMM_NEXT_RESUME && vc->pc == pc && (vc->vpsr & T32_PSR_K) &&
-           (gpa + 4) % T32_PAGE_SIZE != 0) {
-        gpa += 4;       /* (in the patch's frame, so in guest RAM) */
-        pc += 4;
-        uint32_t word = t32_load32(vc->vm->mem + gpa);
-        if (t32_ops[T32_OPC(word)].cls != T32_PRIVILEGED)
-            break;      /* (checked first: most often it is not privileged) */
+           bt_privileged_next(vc->vm, gpa)) {
         if (vc->vm->shadow.epoch != epoch || !vmm_may_go_on(vc, cpu))
             break;
+        gpa += 4;
+        pc += 4;
         vc->vm->stats.bt_run_on++;
-        after = vmm_emulate(vc, cpu, word);
+        after = vmm_emulate(vc, cpu, t32_load32(vc->vm->mem + gpa));
     }
     return after;
 }
 
-/* A patch exit: the real CPU trapped on patch `p`'s word.  A pushf leaves
- * nothing to inject (a fault it takes enters the kernel it is already in,
- * with IE := 0), so what follows it may run on.  A popf may unmask an
- * interrupt, and a fault it takes masks them: vmm_next_after_mask_change
- * decides.
+/* A patch exit: the real CPU trapped ILLEGAL on one of bt's words - unless
+ * the guest executed an undefined word of its own that looks like one
+ * (bt_patch_at finds no patch there): trap-and-emulate reflects that.
+ * A pushf leaves nothing to inject (a fault it takes enters the kernel it
+ * is already in, with IE := 0), so what follows it may run on.  A popf may
+ * unmask an interrupt, and a fault it takes masks them:
+ * vmm_next_after_mask_change decides.
  *
  * (Kept out of line - VMM_OUT_OF_LINE - so that the far more common exit,
  * the one that is not a patch exit, passes through bt_handle_exit without
  * saving the registers this path needs.) */
-static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
+static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu)
 {
+    const bt_patch *p = bt_patch_at(vc, cpu->trap.epc, cpu->trap.insn);
+    if (p == NULL)
+        return vmm_exit_handle(vc, cpu);
     vmm_exit_count(vc, T32_CAUSE_ILLEGAL, VMM_TO_PATCH);
     vc->vm->stats.bt_patch_exits++;
     VMM_NOTIFY(vc, .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original, .gpa = p->gpa);
     vmm_exit_count_emulated(vc);   /* one cycle, as on bare T32, fault or not */
     switch (T32_OPC(p->original)) {
     case T32_OP_PUSHF: {
-        uint32_t pc = vc->pc, gpa = p->gpa;   /* (p goes if pushf stores into its page) */
+        /* (p goes if pushf stores into its own page) */
+        uint32_t pc = vc->pc, gpa = p->gpa;
+        bool more = p->then_privileged;
         emulate_pushf(vc, cpu);
-        return vc->pc == pc + 4 ? run_on(vc, cpu, gpa) : VMM_NEXT_RESUME;
+        return more && vc->pc == pc + 4 ? run_on(vc, cpu, gpa) : VMM_NEXT_RESUME;
     }
     case T32_OP_POPF:
         emulate_popf(vc, cpu);
@@ -151,11 +163,8 @@ static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_
 
 static vmm_next bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    const t32_trap *t = &cpu->trap;
-    const bt_patch *p;
-    if (t->cause == T32_CAUSE_ILLEGAL && T32_OPC(t->insn) == BT_PATCH_OP &&
-        (p = bt_patch_at(vc, t->epc, t->insn)) != NULL)
-        return patch_exit(vc, cpu, p);
+    if (cpu->trap.cause == T32_CAUSE_ILLEGAL && T32_OPC(cpu->trap.insn) == BT_PATCH_OP)
+        return patch_exit(vc, cpu);
     return vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
 }
 
@@ -177,18 +186,15 @@ static VMM_OUT_OF_LINE void bt_resume_pending(vmm_vcpu *vc, t32_cpu *cpu)
         b->step = 0;
         vc->vm->single_step = false;
         shadow_flush(vc, NULL);
-        b->reactivate = true;
     }
-    if (b->reactivate) {
-        b->reactivate = false;
+    if (shadow_none_loaded(&vc->vm->shadow))
         shadow_activate(vc, cpu);
-    }
     mode_trap_resume(vc, cpu);
 }
 
 static void bt_resume(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    if (vc->vm->single_step || bt_of(vc->vm)->reactivate)
+    if (vc->vm->single_step || shadow_none_loaded(&vc->vm->shadow))
         bt_resume_pending(vc, cpu);
     else
         mode_trap_resume(vc, cpu);
@@ -212,7 +218,6 @@ static void bt_memory_written(vmm_vm *vm, uint32_t gpa, uint32_t len)
 static void bt_reclaim(vmm_vm *vm)
 {
     bt_forget(vm, true);
-    bt_of(vm)->reactivate = true;
 }
 
 /* Start: nothing scanned, and no shadow entry that maps guest code

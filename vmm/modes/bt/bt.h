@@ -33,6 +33,10 @@ typedef struct bt_patch {
     uint32_t gpa;          /* guest-physical address; BT_FREE_ENTRY: unused */
     uint32_t original;     /* the instruction word the guest wrote           */
     uint32_t hit_pc;       /* verified at this pc ...                        */
+    bool     then_privileged; /* ... where the next word, in the same frame,
+                              was privileged: the exit may run on (bt.c;
+                              run_on looks again, the pushf may have
+                              stored over it) */
     uint64_t hit_epoch;    /* ... in shadow epoch hit_epoch - 1 (0: never)   */
 } bt_patch;
 
@@ -42,8 +46,6 @@ typedef struct bt_state {
     bt_patch *patches;     /* the patch table; a patch word names an index */
     uint32_t  npatches, cap;
     uint32_t  free_patch;  /* an index to try first for a new entry */
-    bool      reactivate;  /* shadows were dropped behind the CPU's back:
-                              load a fresh space before resuming */
     /* A kernel instruction in a patched page that loads from that same
      * page needs both views of it at once: it runs alone, once, on the
      * original mapped readable and executable (bt.c, bt_resume). */
@@ -82,6 +84,15 @@ static inline bool bt_invalidate(vmm_vm *vm, uint32_t gpa, uint32_t len, const c
         b->frames[gpa / T32_PAGE_SIZE] == BT_UNSCANNED)
         return false;
     return bt_drop_written(vm, gpa, len, why);
+}
+
+/* Is the word after guest-physical `gpa`, in the same frame, a privileged
+ * instruction?  (A patch exit runs on to it - bt.c, run_on - but never
+ * past the frame: the next page may be another frame, or none.) */
+static inline bool bt_privileged_next(const vmm_vm *vm, uint32_t gpa)
+{
+    return (gpa + 4) % T32_PAGE_SIZE != 0 &&     /* (in the frame, so in guest RAM) */
+           t32_ops[T32_OPC(t32_load32(vm->mem + gpa + 4))].cls == T32_PRIVILEGED;
 }
 
 /* Free every copy and patch (the VM leaves bt) - or, with keep_executing,

@@ -74,7 +74,11 @@ static void free_patch(bt_state *b, uint32_t index)
  * same word itself (its own ILLEGAL).  So pc must translate, in the
  * kernel's view, to the patch's address - checked by a walk of the guest's
  * tables the first time, then remembered until a shadow is dropped (every
- * guest PTBR write and tlbflush drops them all). */
+ * guest PTBR write and tlbflush drops them all).  What comes next is
+ * remembered with it: whether the following word of the frame is a
+ * privileged instruction, which the exit may then run on to (bt.c,
+ * run_on).  That holds as long as the patch - a write into the frame drops
+ * its patches - but for the pushf's own store: run_on looks again. */
 const bt_patch *bt_patch_verify(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
 {
     const bt_state *b = bt_of(vc->vm);
@@ -87,6 +91,7 @@ const bt_patch *bt_patch_verify(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
     if (guest_walk(vc, pc, T32_FETCH, &w) != T32_CAUSE_NONE || p->gpa != w.pa)
         return NULL;
     p->hit_pc = pc;
+    p->then_privileged = bt_privileged_next(vc->vm, p->gpa);
     p->hit_epoch = (vc->vpsr & T32_PSR_K) ? epoch : 0;
     return p;
 }
@@ -160,8 +165,7 @@ static bool scan(vmm_vcpu *vc, t32_cpu *cpu, uint32_t f)
     uint32_t state = BT_CLEAN;
     if (found > 0 && (state = patch_copy(vc, cpu, f, words)) == 0)
         return false;
-    shadow_flush(vc, NULL);
-    b->reactivate = true;
+    shadow_flush(vc, NULL);      /* (the vCPU takes a fresh space: bt_resume) */
     b->frames[f] = state;
     return true;
 }
@@ -276,7 +280,6 @@ bool bt_drop_written(vmm_vm *vm, uint32_t gpa, uint32_t len, const char *why)
     /* No shadow entry may outlive the copy it maps: drop them all first.
      * The vCPU on the CPU loads a fresh space before it resumes. */
     shadow_destroy(vm);
-    b->reactivate = true;
     for (uint32_t f = first; f <= last; f++) {
         if (b->frames[f] == BT_UNSCANNED)
             continue;
