@@ -71,6 +71,7 @@ typedef enum shadow_result {
 /* Set up a VM's shadow state (empty: nothing allocated yet).  vm->vmm,
  * base and size must be set; guest RAM is whole pages inside host RAM. */
 void shadow_init(struct vmm_vm *vm);
+
 /* True if no space of the VM is on the real CPU: none was loaded yet, or
  * the one loaded has been dropped since (a flush, a reclaim, a mode that
  * dropped them behind the CPU's back - bt's scans and invalidations).  The

@@ -176,14 +176,11 @@ static vmm_next bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
 static VMM_OUT_OF_LINE void bt_resume_pending(vmm_vcpu *vc, t32_cpu *cpu)
 {
     bt_state *b = bt_of(vc->vm);
-    if (b->step != 0 && vc->pc == b->step_pc && b->step_tries++ < 16) {
-        b->step = 2;                 /* the lone instruction runs (again, if a
-                                        fill on its way came first) */
-    } else if (b->step != 0) {
-        /* It ran (or an interrupt came first): no other instruction may
-         * use the originals' mappings.  Every fill since it was armed made
-         * one, so all go. */
-        b->step = 0;
+    /* At step_pc the lone instruction runs (again, if a fill on its way
+     * came first).  Elsewhere it ran (or an interrupt came first): no other
+     * instruction may use the originals' mappings.  Every fill since it was
+     * armed made one, so all go. */
+    if (vc->vm->single_step && (vc->pc != b->step_pc || b->step_tries++ >= 16)) {
         vc->vm->single_step = false;
         shadow_flush(vc, NULL);
     }

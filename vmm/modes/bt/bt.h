@@ -48,12 +48,10 @@ typedef struct bt_state {
     uint32_t  free_patch;  /* an index to try first for a new entry */
     /* A kernel instruction in a patched page that loads from that same
      * page needs both views of it at once: it runs alone, once, on the
-     * original mapped readable and executable (bt.c, bt_resume). */
-    int       step;        /* 0 no; 1 armed for the instruction at step_pc;
-                              2 it is running: restore the mappings once
-                              it has run (pc moved on).  vm->single_step
-                              is set while it is not 0 */
-    uint32_t  step_pc;
+     * original mapped readable and executable (bt.c, bt_resume).  While
+     * it is armed, vm->single_step is set; once it has run (pc moved on)
+     * the mappings are restored. */
+    uint32_t  step_pc;     /* the lone instruction's pc */
     int       step_tries;  /* resumes at step_pc while armed: its own
                               fetch or a second access may fault first */
 } bt_state;

@@ -184,7 +184,6 @@ static bool scan(vmm_vcpu *vc, t32_cpu *cpu, uint32_t f)
 static uint32_t run_alone(bt_state *b, vmm_vcpu *vc, const t32_walk_result *w,
                           uint32_t spte)
 {
-    b->step = 1;
     vc->vm->single_step = true;
     b->step_pc = vc->pc;
     b->step_tries = 0;
@@ -214,7 +213,7 @@ uint32_t bt_shadow_pte(vmm_vcpu *vc, t32_cpu *cpu, uint32_t va, const t32_walk_r
     uint32_t f = w->pa / PAGE;
     /* The kernel's view (paging on or off: the user view is another space). */
     bool kernel_view = (vc->vpsr & T32_PSR_K) != 0;
-    bool alone = b->step != 0 && vc->pc == b->step_pc;
+    bool alone = vm->single_step && vc->pc == b->step_pc;
     bool own_page = kernel_view && access != T32_FETCH && !alone && pc_frame(vc) == f;
 
     if (access == T32_STORE && b->frames[f] != BT_UNSCANNED)
