@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "opcodes.h"
 
@@ -157,7 +158,12 @@ typedef struct t32_trap {
 
 /* Little-endian loads and stores through host pointers: T32 memory, and
  * the words of T32 files.  Written byte by byte so they are right on any
- * host; compilers turn each into one move on a little-endian host. */
+ * host; compilers turn each load into one move on a little-endian host.
+ * Not always a store: of a value with bytes it knows (bt's pushf stores
+ * the virtual PSR, whose middle bytes are 0), gcc makes three narrower
+ * stores, and a 32-bit load of the word soon after - the guest's pop -
+ * cannot be forwarded from them.  So on a little-endian host a store is
+ * one memcpy, which is one move. */
 static inline uint32_t t32_load32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -169,6 +175,18 @@ static inline uint32_t t32_load16(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline void t32_store32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static inline void t32_store16(uint8_t *p, uint32_t v)
+{
+    uint16_t h = (uint16_t)v;
+    memcpy(p, &h, 2);
+}
+#else
 static inline void t32_store32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
@@ -182,6 +200,7 @@ static inline void t32_store16(uint8_t *p, uint32_t v)
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
 }
+#endif
 
 /* ---- the software TLB (internals: see mmu.c) ---------------------------- */
 
