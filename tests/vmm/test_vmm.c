@@ -1275,6 +1275,111 @@ static void test_bt_random_programs_match_bare(void **state)
     random_programs_match_bare(VMM_MODE_BT, &(random_mix){ .pushf_popf = true });
 }
 
+/* The second patch exit at a site is the fast path's (bt.c, bt_handle_exit):
+ * the site verified, its stack page in the real CPU's TLB - a plain store
+ * to that page each round puts it there.  The fast path must still check
+ * what a TLB hit does not: that sp is aligned.  `op` runs twice, with sp =
+ * `base`, then `base + 2`: the second raises MISALIGNED, as on bare T32. */
+static void seen_site_misaligned(unsigned op)
+{
+    const uint32_t base = STACK - 0x100;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    li(&p, 7, STACK - 0x200);                   /* the stack's page */
+    li(&p, 8, base);
+    li(&p, 6, 2);                               /* two rounds */
+    uint32_t loop = p.pc;
+    stw(&p, 0, 7, 0);                           /* the page in the TLB, writable */
+    addi(&p, T32_REG_SP, 8, 0);
+    op0(&p, op);
+    addi(&p, 8, 8, 2);                          /* next round: misaligned */
+    addi(&p, 6, 6, (uint32_t)-1);
+    emit(&p, T32_ENC_I(T32_OP_BNZ, 6, 0, (uint32_t)(((int32_t)loop - (int32_t)p.pc) / 4) & 0xffffu));
+    op0(&p, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);
+    assert_int_equal(r.vm->vcpus[0].r[9], T32_CAUSE_MISALIGNED);
+    assert_int_equal(r.vm->vcpus[0].r[6], 1);   /* in the second round */
+    assert_int_equal(r.vm->stats.bt_patch_exits, 2);
+    free_runs(&r);
+}
+
+/* And that the TLB allows the access, not just holds the page: a pushf
+ * into a page the guest has only read (its PTE's D clear, so its shadow
+ * entry is not writable) takes the walk, which sets D, as bare T32's
+ * store does. */
+static void test_bt_seen_site_still_checks_the_stack(void **state)
+{
+    (void)state;
+    seen_site_misaligned(T32_OP_PUSHF);
+    seen_site_misaligned(T32_OP_POPF);
+
+    const uint32_t l1 = 0xa000, l2 = 0xb000, x = 0x40000;
+    prog p = kernel_start(true);
+    handler_record_and_halt();
+    build_tables(&p, l1, l2, x, 0x4000);        /* no PTE has A or D yet */
+    li(&p, 6, l1 | T32_PTBR_E);
+    mtsr(&p, T32_SR_PTBR, 6);
+    li(&p, 7, 0xe000);
+    ldw(&p, 3, 7, 0);                           /* page 0xe000 in the TLB, read only */
+    li(&p, 8, 0xd100);                          /* first round's sp: page 0xd000 */
+    li(&p, 6, 2);
+    uint32_t loop = p.pc;
+    addi(&p, T32_REG_SP, 8, 0);
+    op0(&p, T32_OP_PUSHF);
+    li(&p, 8, 0xe100);                          /* second round's: page 0xe000 */
+    addi(&p, 6, 6, (uint32_t)-1);
+    emit(&p, T32_ENC_I(T32_OP_BNZ, 6, 0, (uint32_t)(((int32_t)loop - (int32_t)p.pc) / 4) & 0xffffu));
+    op0(&p, T32_OP_HALT);
+    runs r = run_bt(LIMIT, false);
+    assert_same(&r);                            /* the PTEs' D bits included */
+    assert_int_equal(r.vm->stats.bt_patch_exits, 2);
+    assert_true(t32_load32(r.vm->mem + l2 + 4 * 0xe) & T32_PTE_D);
+    free_runs(&r);
+}
+
+/* An observer that counts the patch exits it hears of.  With one, every
+ * patch exit takes bt's whole way (patch_exit, bt.c); without, most take
+ * the fast path. */
+static void count_patched(void *ctx, const vmm_vcpu *vc, const vmm_event *ev)
+{
+    (void)vc;
+    if (ev->kind == VMM_EV_PATCHED)
+        (*(uint64_t *)ctx)++;
+}
+
+/* bt's two ways through a patch exit do the same: random programs with
+ * pushf and popf in kernel mode, run with nobody listening (the fast path
+ * wherever it can) and with a listener (never), are each what they are on
+ * bare T32, and count the same exits, patch exits and instructions run
+ * on. */
+static void test_bt_fast_and_whole_patch_exits_agree(void **state)
+{
+    (void)state;
+    for (uint32_t seed = 1; seed <= 300; seed++) {
+        random_program(seed, &(random_mix){ .pushf_popf = true });
+        runs quiet = run_bt(20000, true);
+        assert_same(&quiet);
+        uint64_t heard = 0;
+        runs heard_run = { 0 };
+        run_bare(&heard_run, 20000, true);
+        make_vm(&heard_run, VMM_MODE_BT, 20000, true);
+        heard_run.v->observer = count_patched;
+        heard_run.v->observer_ctx = &heard;
+        vmm_sched_run(heard_run.v);
+        console_input = NULL;
+        assert_same(&heard_run);
+        const vmm_stats *a = &quiet.vm->stats, *b = &heard_run.vm->stats;
+        assert_int_equal(heard, b->bt_patch_exits);
+        assert_int_equal(a->bt_patch_exits, b->bt_patch_exits);
+        assert_int_equal(a->bt_run_on, b->bt_run_on);
+        assert_int_equal(a->exits_total, b->exits_total);
+        assert_int_equal(a->emulated_insns, b->emulated_insns);
+        free_runs(&quiet);
+        free_runs(&heard_run);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1320,6 +1425,8 @@ int main(void)
         cmocka_unit_test(test_bt_run_on_stops_at_the_page_end),
         cmocka_unit_test(test_bt_run_on_stops_at_rfe),
         cmocka_unit_test(test_bt_random_programs_match_bare),
+        cmocka_unit_test(test_bt_fast_and_whole_patch_exits_agree),
+        cmocka_unit_test(test_bt_seen_site_still_checks_the_stack),
         cmocka_unit_test(test_two_vcpus),
         cmocka_unit_test(test_useless_shadow_entry_stops_stuck),
         cmocka_unit_test(test_memory_layout),

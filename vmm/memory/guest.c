@@ -48,7 +48,7 @@ t32_cause guest_walk(const vmm_vcpu *vc, uint32_t va, t32_access access, t32_wal
 guest_addr guest_access_walk(vmm_vcpu *vc, uint32_t va, t32_access access)
 {
     t32_walk_result w;
-    guest_addr a = { .cause = guest_walk(vc, va, access, &w) };
+    guest_addr a = { .cause = guest_walk(vc, va, access, &w), .va = va };
     if (a.cause != T32_CAUSE_NONE)
         return a;
     t32_ptmem mem = guest_ram(vc->vm);

@@ -69,10 +69,12 @@ static inline bool guest_tlb_translate(const vmm_vm *vm, const t32_cpu *cpu, uin
     return true;
 }
 
-/* Where one of the guest's accesses lands: cause T32_CAUSE_NONE and the
- * guest-physical address, or the fault bare T32 raises. */
+/* Where one of the guest's accesses, at guest virtual va, lands: cause
+ * T32_CAUSE_NONE and the guest-physical address, or the fault bare T32
+ * raises (its BADVADDR is va). */
 typedef struct guest_addr {
     t32_cause cause;
+    uint32_t  va;
     uint32_t  gpa;
     bool      from_tlb;   /* translated by the real CPU's TLB, not a walk */
 } guest_addr;
@@ -90,7 +92,7 @@ guest_addr guest_access_walk(vmm_vcpu *vc, uint32_t va, t32_access access);
 static inline guest_addr guest_access(vmm_vcpu *vc, const t32_cpu *cpu, uint32_t va,
                                       unsigned size, t32_access access)
 {
-    guest_addr a = { .cause = T32_CAUSE_MISALIGNED };
+    guest_addr a = { .cause = T32_CAUSE_MISALIGNED, .va = va };
     if (va & (size - 1u))
         return a;
     if (cpu && guest_tlb_translate(vc->vm, cpu, va, access, &a.gpa)) {

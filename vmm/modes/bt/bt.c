@@ -41,41 +41,42 @@ static void reflect(vmm_vcpu *vc, t32_cpu *cpu, t32_cause cause, uint32_t va)
 }
 
 /* pushf: mem32[sp - 4] := PSR - the *virtual* PSR, virtual K and IE with
- * the real flags - and sp := sp - 4.  Precise: a fault changes nothing.
+ * the real flags - and sp := sp - 4.  `a` is where the guest's own store
+ * of that word lands (guest.h; a.va = sp - 4), or the fault bare T32
+ * raises: reflected, and the instruction changes nothing.
  *
  * A store into a scanned page must drop its patches (a stack in a code
  * page).  One the real CPU's TLB allows cannot be such a store: scanned
  * pages are never writable (patch.c, promise 3).  So only a translation
  * that took a walk needs the check. */
-static void emulate_pushf(vmm_vcpu *vc, t32_cpu *cpu)
+static VMM_INLINE void emulate_pushf(vmm_vcpu *vc, t32_cpu *cpu, guest_addr a)
 {
     /* LAB 03 BEGIN bt-pushf */
-    uint32_t va = cpu->r[T32_REG_SP] - 4;
-    guest_addr a = guest_access(vc, cpu, va, 4, T32_STORE);
     if (a.cause != T32_CAUSE_NONE) {
-        reflect(vc, cpu, a.cause, va);
+        reflect(vc, cpu, a.cause, a.va);
         return;
     }
     guest_write32(vc->vm, a.gpa, vc->vpsr & T32_PSR_MASK);
     if (!a.from_tlb)
         bt_invalidate(vc->vm, a.gpa, 4, "store");
-    cpu->r[T32_REG_SP] = va;
+    cpu->r[T32_REG_SP] = a.va;
     vc->pc += 4;
     /* LAB 03 END bt-pushf */
 }
 
-/* popf: t := mem32[sp]; sp := sp + 4; flags := t's; IE := t's if K. */
-static void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu)
+/* popf: t := mem32[sp]; sp := sp + 4; flags := t's; IE := t's if K.  `a`
+ * is where the guest's own load of that word lands (a.va = sp), or the
+ * fault. */
+static VMM_INLINE void emulate_popf(vmm_vcpu *vc, t32_cpu *cpu, guest_addr a)
 {
     /* LAB 03 BEGIN bt-popf */
-    uint32_t va = cpu->r[T32_REG_SP], t;
-    guest_addr a = guest_access(vc, cpu, va, 4, T32_LOAD);
+    uint32_t t;
     if (a.cause != T32_CAUSE_NONE) {
-        reflect(vc, cpu, a.cause, va);
+        reflect(vc, cpu, a.cause, a.va);
         return;
     }
     vmm_invariant(guest_read32(vc->vm, a.gpa, &t), "a translated word is in guest RAM");
-    cpu->r[T32_REG_SP] = va + 4;
+    cpu->r[T32_REG_SP] = a.va + 4;
     uint32_t keep = (vc->vpsr & T32_PSR_K) ? T32_PSR_K : T32_PSR_K | T32_PSR_IE;
     vc->vpsr = (vc->vpsr & keep) | (t & ~keep & T32_PSR_MASK);
     vc->pc += 4;
@@ -122,36 +123,45 @@ static VMM_OUT_OF_LINE vmm_next run_on(vmm_vcpu *vc, t32_cpu *cpu, uint32_t gpa)
     return after;
 }
 
-/* A patch exit: the real CPU trapped ILLEGAL on one of bt's words - unless
- * the guest executed an undefined word of its own that looks like one
- * (bt_patch_at finds no patch there): trap-and-emulate reflects that.
- * A pushf leaves nothing to inject (a fault it takes enters the kernel it
- * is already in, with IE := 0), so what follows it may run on.  A popf may
- * unmask an interrupt, and a fault it takes masks them:
- * vmm_next_after_mask_change decides.
- *
- * (Kept out of line - VMM_OUT_OF_LINE - so that the far more common exit,
- * the one that is not a patch exit, passes through bt_handle_exit without
- * saving the registers this path needs.) */
-static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu)
+/* ---- the patch exit ------------------------------------------------------------ */
+
+/* The stack word a patched instruction uses, and how: pushf stores at
+ * sp - 4, popf loads from sp. */
+static VMM_INLINE uint32_t stack_word(const bt_patch *p, const t32_cpu *cpu, t32_access *access)
 {
-    const bt_patch *p = bt_patch_at(vc, cpu->trap.epc, cpu->trap.insn);
-    if (p == NULL)
-        return vmm_exit_handle(vc, cpu);
+    uint32_t sp = cpu->r[T32_REG_SP];
+    bool push = T32_OPC(p->original) == T32_OP_PUSHF;
+    *access = push ? T32_STORE : T32_LOAD;
+    return push ? sp - 4 : sp;
+}
+
+/* The cycle accounting of a patch exit: the patched instruction is
+ * executed by the VMM - one cycle, as on bare T32, fault or not. */
+static VMM_INLINE void count_patch_exit(vmm_vcpu *vc)
+{
     vmm_exit_count(vc, T32_CAUSE_ILLEGAL, VMM_TO_PATCH);
     vc->vm->stats.bt_patch_exits++;
-    VMM_NOTIFY(vc, .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original, .gpa = p->gpa);
-    vmm_exit_count_emulated(vc);   /* one cycle, as on bare T32, fault or not */
+    vmm_exit_count_emulated(vc);
+}
+
+/* Execute patch p's instruction on the virtual state, its stack word at
+ * `a`, and say what follows.  A pushf leaves nothing to inject (a fault it
+ * takes enters the kernel it is already in, with IE := 0), so what follows
+ * it may run on.  A popf may unmask an interrupt, and a fault it takes
+ * masks them: vmm_next_after_mask_change decides. */
+static VMM_INLINE vmm_next execute_patched(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p,
+                                           guest_addr a)
+{
     switch (T32_OPC(p->original)) {
     case T32_OP_PUSHF: {
-        /* (p goes if pushf stores into its own page) */
-        uint32_t pc = vc->pc, gpa = p->gpa;
+        /* (read first: p goes if the pushf stores into its own page) */
+        uint32_t gpa = p->gpa;
         bool more = p->then_privileged;
-        emulate_pushf(vc, cpu);
-        return more && vc->pc == pc + 4 ? run_on(vc, cpu, gpa) : VMM_NEXT_RESUME;
+        emulate_pushf(vc, cpu, a);
+        return more && a.cause == T32_CAUSE_NONE ? run_on(vc, cpu, gpa) : VMM_NEXT_RESUME;
     }
     case T32_OP_POPF:
-        emulate_popf(vc, cpu);
+        emulate_popf(vc, cpu, a);
         return vmm_next_after_mask_change(vc);
     default:
         vmm_invariant(false, "only pushf and popf are patched");
@@ -159,14 +169,55 @@ static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu)
     return VMM_NEXT_BOUNDARY;
 }
 
-/* ---- the mode ---------------------------------------------------------------- */
+/* A patch exit the whole way (where the fast path below cannot go): the
+ * real CPU trapped ILLEGAL on one of bt's words - unless the guest
+ * executed an undefined word of its own that looks like one (bt_patch_at
+ * finds no patch there): trap-and-emulate reflects that.  The stack access
+ * may take a walk of the guest's tables (guest_access), and a tracer hears
+ * of the exit. */
+static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu)
+{
+    const bt_patch *p = bt_patch_at(vc, cpu->trap.epc, cpu->trap.insn);
+    if (p == NULL)
+        return vmm_exit_handle(vc, cpu);
+    count_patch_exit(vc);
+    VMM_NOTIFY(vc, .kind = VMM_EV_PATCHED, .pc = vc->pc, .insn = p->original, .gpa = p->gpa);
+    t32_access access;
+    uint32_t va = stack_word(p, cpu, &access);
+    return execute_patched(vc, cpu, p, guest_access(vc, cpu, va, 4, access));
+}
 
+/*
+ * bt's exits: a patch exit, or anything else (trap-and-emulate's).
+ *
+ * The fast path.  A patch exit is nearly always the usual one: a site
+ * verified before, in this shadow epoch (bt_patch_seen), an aligned stack
+ * word the real CPU's TLB translates, nobody listening for events.  It
+ * needs no walk, has no fault to reflect and no patches to drop (the TLB
+ * allows no store into a scanned page), so it is handled right here, in
+ * inline code without a single call: a function that makes calls saves
+ * and restores registers on every path through it (vmm/README.md,
+ * "Performance").  Anything else - a site's first exit, a TLB miss, a
+ * misaligned sp, a tracer - takes patch_exit.  Both execute the
+ * instruction with the same code, execute_patched.
+ */
 static vmm_next bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
 {
-    if (cpu->trap.cause == T32_CAUSE_ILLEGAL && T32_OPC(cpu->trap.insn) == BT_PATCH_OP)
+    if (cpu->trap.cause != T32_CAUSE_ILLEGAL || T32_OPC(cpu->trap.insn) != BT_PATCH_OP)
+        return vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
+    const bt_patch *p = bt_patch_seen(vc, cpu->trap.epc, cpu->trap.insn);
+    if (p == NULL || vc->vm->vmm->observer)
         return patch_exit(vc, cpu);
-    return vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
+    t32_access access;
+    uint32_t va = stack_word(p, cpu, &access), gpa;
+    if (va % 4 != 0 || !guest_tlb_translate(vc->vm, cpu, va, access, &gpa))
+        return patch_exit(vc, cpu);
+    count_patch_exit(vc);
+    guest_addr a = { .cause = T32_CAUSE_NONE, .va = va, .gpa = gpa, .from_tlb = true };
+    return execute_patched(vc, cpu, p, a);
 }
+
+/* ---- the mode ---------------------------------------------------------------- */
 
 /* Back into guest code (trap-and-emulate's way), after what may be left
  * to do first: a lone step to arm or end (patch.c, run_alone), and
