@@ -62,6 +62,10 @@ static inline void branch(prog *p, unsigned op, uint32_t target)
 {
     emit(p, T32_ENC_J(op, (uint32_t)((int32_t)(target - p->pc) / 4)));
 }
+static inline void bnz(prog *p, unsigned rs, uint32_t target)
+{
+    emit(p, T32_ENC_I(T32_OP_BNZ, rs, 0, (uint32_t)((int32_t)(target - p->pc) / 4) & 0xffffu));
+}
 
 /* A fresh RAM image: zeroes, a stack, and (if asked) HANDLER as the trap
  * vector.  Returns the program positioned after that. */

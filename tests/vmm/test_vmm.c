@@ -688,7 +688,7 @@ static void test_two_vcpus(void **state)
     li(&p, 4, 50 * 1000);
     uint32_t loop = p.pc;
     addi(&p, 4, 4, (uint32_t)-1);
-    emit(&p, T32_ENC_I(T32_OP_BNZ, 4, 0, (uint32_t)(((int32_t)loop - (int32_t)p.pc) / 4) & 0xffffu));
+    bnz(&p, 4, loop);
     uint32_t done = p.pc;
     op0(&p, T32_OP_HALT);
     prog f = { skip };
@@ -1294,7 +1294,7 @@ static void seen_site_misaligned(unsigned op)
     op0(&p, op);
     addi(&p, 8, 8, 2);                          /* next round: misaligned */
     addi(&p, 6, 6, (uint32_t)-1);
-    emit(&p, T32_ENC_I(T32_OP_BNZ, 6, 0, (uint32_t)(((int32_t)loop - (int32_t)p.pc) / 4) & 0xffffu));
+    bnz(&p, 6, loop);
     op0(&p, T32_OP_HALT);
     runs r = run_bt(LIMIT, false);
     assert_same(&r);
@@ -1304,10 +1304,11 @@ static void seen_site_misaligned(unsigned op)
     free_runs(&r);
 }
 
-/* And that the TLB allows the access, not just holds the page: a pushf
- * into a page the guest has only read (its PTE's D clear, so its shadow
- * entry is not writable) takes the walk, which sets D, as bare T32's
- * store does. */
+/* The fast path checks what a TLB hit does not promise - sp aligned
+ * (seen_site_misaligned) - and that the TLB allows the access, not just
+ * holds the page: a pushf into a page the guest has only read (its PTE's
+ * D clear, so its shadow entry is not writable) takes the walk, which sets
+ * D, as bare T32's store does. */
 static void test_bt_seen_site_still_checks_the_stack(void **state)
 {
     (void)state;
@@ -1329,7 +1330,7 @@ static void test_bt_seen_site_still_checks_the_stack(void **state)
     op0(&p, T32_OP_PUSHF);
     li(&p, 8, 0xe100);                          /* second round's: page 0xe000 */
     addi(&p, 6, 6, (uint32_t)-1);
-    emit(&p, T32_ENC_I(T32_OP_BNZ, 6, 0, (uint32_t)(((int32_t)loop - (int32_t)p.pc) / 4) & 0xffffu));
+    bnz(&p, 6, loop);
     op0(&p, T32_OP_HALT);
     runs r = run_bt(LIMIT, false);
     assert_same(&r);                            /* the PTEs' D bits included */
