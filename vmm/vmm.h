@@ -351,13 +351,13 @@ void vmm_vm_stop(vmm_vm *vm, const vmm_vcpu *vc, vmm_end end);
  * before emulating the instruction after a patch too. */
 bool vmm_may_go_on(const vmm_vcpu *vc, const t32_cpu *cpu);
 
-/* A function on a rare path that the compiler must not fold into the hot
- * one calling it: folded in, its register saves would be paid by every
- * call of the hot function, taken or not (bt's patch exits, say, by every
- * other exit). */
-/* And its opposite: a piece of a hot path that must be folded into it even
- * where it has two callers, which a compiler may otherwise keep as a call
- * of its own (clang does, for bt's fast patch exit). */
+/* VMM_OUT_OF_LINE: a function on a rare path that the compiler must not
+ * fold into the hot one calling it - folded in, its register saves would
+ * be paid by every call of the hot function, taken or not (bt's whole
+ * patch exit, say, by every other exit).  VMM_INLINE, its opposite: a
+ * piece of a hot path that must be folded into it even where it has two
+ * callers, which a compiler may otherwise keep as a call of its own (clang
+ * does, for bt's fast patch exit). */
 #if defined(__GNUC__) || defined(__clang__)
 #define VMM_OUT_OF_LINE __attribute__((noinline))
 #define VMM_INLINE      inline __attribute__((always_inline))

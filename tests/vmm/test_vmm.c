@@ -1046,7 +1046,7 @@ static void test_bt_guest_word_like_a_patch(void **state)
     free_runs(&r);
 }
 
-/* bt remembers where a patch exit came from (bt_patch_at), so a loop over
+/* bt remembers where a patch exit came from (bt_patch_seen), so a loop over
  * a patched pushf walks the guest's tables once.  The memory must not
  * outlive the translation: after the guest maps the same virtual page to
  * another frame (and flushes, as it must), the same pc holds the guest's

@@ -169,15 +169,16 @@ static VMM_INLINE vmm_next execute_patched(vmm_vcpu *vc, t32_cpu *cpu, const bt_
     return VMM_NEXT_BOUNDARY;
 }
 
-/* A patch exit the whole way (where the fast path below cannot go): the
- * real CPU trapped ILLEGAL on one of bt's words - unless the guest
- * executed an undefined word of its own that looks like one (bt_patch_at
- * finds no patch there): trap-and-emulate reflects that.  The stack access
- * may take a walk of the guest's tables (guest_access), and a tracer hears
- * of the exit. */
-static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu)
+/* A patch exit the whole way (where the fast path below cannot go), with
+ * the patch bt_patch_seen found, or NULL: the real CPU trapped ILLEGAL on
+ * one of bt's words - unless the guest executed an undefined word of its
+ * own that looks like one (bt_patch_verify finds no patch there either):
+ * trap-and-emulate reflects that.  The stack access may take a walk of the
+ * guest's tables (guest_access), and a tracer hears of the exit. */
+static VMM_OUT_OF_LINE vmm_next patch_exit(vmm_vcpu *vc, t32_cpu *cpu, const bt_patch *p)
 {
-    const bt_patch *p = bt_patch_at(vc, cpu->trap.epc, cpu->trap.insn);
+    if (p == NULL)
+        p = bt_patch_verify(vc, cpu->trap.epc, cpu->trap.insn);
     if (p == NULL)
         return vmm_exit_handle(vc, cpu);
     count_patch_exit(vc);
@@ -207,13 +208,13 @@ static vmm_next bt_handle_exit(vmm_vcpu *vc, t32_cpu *cpu)
         return vmm_exit_handle(vc, cpu);   /* everything else: trap-and-emulate */
     const bt_patch *p = bt_patch_seen(vc, cpu->trap.epc, cpu->trap.insn);
     if (p == NULL || vc->vm->vmm->observer)
-        return patch_exit(vc, cpu);
+        return patch_exit(vc, cpu, p);
     t32_access access;
-    uint32_t va = stack_word(p, cpu, &access), gpa;
-    if (va % 4 != 0 || !guest_tlb_translate(vc->vm, cpu, va, access, &gpa))
-        return patch_exit(vc, cpu);
+    uint32_t va = stack_word(p, cpu, &access);
+    guest_addr a;
+    if (!guest_access_tlb(vc->vm, cpu, va, 4, access, &a))
+        return patch_exit(vc, cpu, p);
     count_patch_exit(vc);
-    guest_addr a = { .cause = T32_CAUSE_NONE, .va = va, .gpa = gpa, .from_tlb = true };
     return execute_patched(vc, cpu, p, a);
 }
 

@@ -102,9 +102,9 @@ void bt_forget(vmm_vm *vm, bool keep_executing);
 /* The patch entry for a patch word executed at guest virtual `pc` in the
  * vCPU's current mode, or NULL if the word at pc is not one of ours (the
  * guest may execute an undefined opcode itself: that is its ILLEGAL).
- * bt_patch_verify walks the guest's tables to find out; bt_patch_seen
- * only asks whether this very site was verified in this shadow epoch (NULL
- * if not); bt_patch_at asks that first. */
+ * bt_patch_verify walks the guest's tables to find out.  bt_patch_seen
+ * only asks whether this very site was verified in this shadow epoch: the
+ * entry if so, else NULL - the patch exit asks it first. */
 const bt_patch *bt_patch_verify(const vmm_vcpu *vc, uint32_t pc, uint32_t word);
 
 static inline const bt_patch *bt_patch_seen(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
@@ -117,12 +117,6 @@ static inline const bt_patch *bt_patch_seen(const vmm_vcpu *vc, uint32_t pc, uin
     bool seen = p->hit_epoch == vc->vm->shadow.epoch + 1 && p->hit_pc == pc &&
                 (vc->vpsr & T32_PSR_K) && p->gpa != BT_FREE_ENTRY;
     return seen ? p : NULL;
-}
-
-static inline const bt_patch *bt_patch_at(const vmm_vcpu *vc, uint32_t pc, uint32_t word)
-{
-    const bt_patch *p = bt_patch_seen(vc, pc, word);
-    return p ? p : bt_patch_verify(vc, pc, word);
 }
 
 #endif /* VMM_BT_H */
